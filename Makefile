@@ -1,0 +1,44 @@
+# Two commands: `make demo` and `make test`. Both set up everything they need themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_DB ?= sqlite:///./var/epibridge.db
+PYTEST_ARGS ?=
+
+.PHONY: demo test install lint format serve clean lock
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -U pip setuptools wheel
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	./scripts/system-deps.sh demo
+	mkdir -p var
+	EPIBRIDGE_DATABASE_URL=$(DEMO_DB) $(BIN)/epibridge db upgrade
+	EPIBRIDGE_DATABASE_URL=$(DEMO_DB) $(BIN)/epibridge demo load
+	EPIBRIDGE_DATABASE_URL=$(DEMO_DB) $(BIN)/epibridge serve
+
+test: $(STAMP)
+	./scripts/system-deps.sh test
+	$(BIN)/ruff check src tests benchmarks migrations
+	$(BIN)/ruff format --check src tests benchmarks migrations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks migrations
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks migrations
+	$(BIN)/ruff check --fix src tests benchmarks migrations
+
+# Re-pin: the constraints file records the exact versions a fresh install gets.
+lock: $(STAMP)
+	$(BIN)/pip freeze --exclude-editable | grep -v '^epibridge' > constraints.txt
+
+clean:
+	rm -rf $(VENV) var test-artifacts .pytest_cache

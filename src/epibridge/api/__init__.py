@@ -1,0 +1,1 @@
+"""Conventions shared by every domain's router: problems, auth, pagination, idempotency, limits."""

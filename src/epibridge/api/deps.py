@@ -1,0 +1,81 @@
+"""Dependencies every router uses: settings, sessions and the authenticated principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge.db import read_session, write_session
+from epibridge.errors import FieldError, Unauthenticated
+from epibridge.members import accounts
+from epibridge.security import Principal
+from epibridge.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    return request.app.state.sessions
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    with read_session(request.app.state.sessions) as session:
+        yield session
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A session whose transaction commits only when the route returns normally."""
+    with write_session(request.app.state.sessions) as session:
+        yield session
+
+
+def _bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated(
+            "the Authorization header must be 'Bearer TOKEN'",
+            [FieldError("Authorization", "malformed")],
+        )
+    return token.strip()
+
+
+def get_optional_principal(request: Request) -> Principal | None:
+    """The caller if authenticated, else None (public routes)."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    token = _bearer_token(request)
+    if token is None:
+        resolver = getattr(request.app.state, "session_principal", None)
+        principal = resolver(request) if resolver else None
+    else:
+        with read_session(request.app.state.sessions) as session:
+            principal = accounts.authenticate_token(session, token)
+    request.state.principal = principal
+    return principal
+
+
+def get_principal(
+    principal: Annotated[Principal | None, Depends(get_optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise Unauthenticated(
+            "this route needs an API token: send 'Authorization: Bearer TOKEN'",
+            [FieldError("Authorization", "missing")],
+        )
+    return principal
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
+WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]

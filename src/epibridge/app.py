@@ -1,0 +1,77 @@
+"""The FastAPI application factory: mounts every domain's router and the web UI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from epibridge import __version__
+from epibridge.api import audit_routes, problems
+from epibridge.api.idempotency import IdempotencyMiddleware
+from epibridge.api.limits import BodySizeLimit
+from epibridge.db import create_db_engine, make_sessionmaker, read_session
+from epibridge.members import api as members_api
+from epibridge.settings import Settings, secret_key
+from epibridge.web import pages
+
+#: Routes that take file uploads and so get the larger upload limit.
+UPLOAD_PATHS: tuple[str, ...] = ("/api/v1/data/submissions", "/web/data/import")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for ``settings`` (read from the environment when omitted)."""
+    settings = settings or Settings()
+    engine = create_db_engine(settings.database_url, echo=settings.sql_echo)
+    sessions = make_sessionmaker(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logging.basicConfig(level=logging.INFO)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="epibridge",
+        version=__version__,
+        description=(
+            "Notification, epidemic data and coordinated response for the member states of a "
+            "regional organization. All routes are under /api/v1; errors are RFC 9457 problem "
+            "documents; lists are cursor-paginated; POST accepts an Idempotency-Key header."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.secret_key = secret_key(settings)
+    app.state.engine = engine
+    app.state.sessions = sessions
+
+    problems.install(app)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        sessions=sessions,
+        ttl=timedelta(hours=settings.idempotency_ttl_hours),
+    )
+    app.add_middleware(
+        BodySizeLimit,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
+    )
+
+    @app.get("/api/v1/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """Report whether the service and its database answer."""
+        with read_session(sessions) as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__, "database": engine.dialect.name}
+
+    app.include_router(members_api.router)
+    app.include_router(members_api.users_router)
+    app.include_router(audit_routes.router)
+    pages.mount(app)
+    return app

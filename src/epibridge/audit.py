@@ -1,0 +1,191 @@
+"""The append-only, hash-chained audit log.
+
+Every write appends one entry in the same transaction as the write itself, so an entry exists
+exactly when the change does. Each entry's hash covers the previous entry's hash, so editing or
+deleting any row behind the application's back breaks the chain at that row, and
+``verify_chain`` names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import JSON, BigInteger, Integer, String, func, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from epibridge.db import Base, UTCDateTime, utcnow
+
+GENESIS_HASH = "0" * 64
+# Key of the PostgreSQL advisory lock that serializes appends to the chain.
+_CHAIN_LOCK_KEY = 0x45504942  # "EPIB"
+
+
+class AuditEntry(Base):
+    """One audited write."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    actor: Mapped[str] = mapped_column(String(200), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    entity_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    detail: Mapped[Any] = mapped_column(JSON, nullable=True)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    raise TypeError(f"cannot put {type(value).__name__} into the audit log")
+
+
+def canonical_json(value: Any) -> str:
+    """Serialize ``value`` the one way its digest is computed (sorted keys, no spaces)."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+    )
+
+
+def digest_of(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
+
+
+def _entry_hash(
+    *,
+    prev_hash: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    digest: str,
+) -> str:
+    material = "|".join(
+        [prev_hash, at.isoformat(timespec="microseconds"), actor, action, entity, entity_id, digest]
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    state: Any,
+) -> AuditEntry:
+    """Append an entry for a write made in ``session``'s transaction."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+    last_hash = session.execute(
+        select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    prev_hash = last_hash or GENESIS_HASH
+    # Round-trip the state through JSON so what is stored is exactly what was digested.
+    stored_state = json.loads(canonical_json(state))
+    digest = digest_of(stored_state)
+    at = utcnow()
+    entry = AuditEntry(
+        at=at,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        detail=stored_state,
+        digest=digest,
+        prev_hash=prev_hash,
+        hash=_entry_hash(
+            prev_hash=prev_hash,
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            digest=digest,
+        ),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first entry whose stored values do not match the chain."""
+
+    entry_id: int
+    reason: str
+
+
+def iter_entries(session: Session, *, batch: int = 5000) -> Iterator[AuditEntry]:
+    last_id = 0
+    while True:
+        rows = (
+            session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+        session.expunge_all()
+
+
+def verify_chain(session: Session) -> tuple[int, ChainBreak | None]:
+    """Walk the whole log; return how many entries were checked and the first break, if any."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    for entry in iter_entries(session):
+        checked += 1
+        if entry.prev_hash != expected_prev:
+            return checked, ChainBreak(
+                entry.id,
+                "its previous-hash does not match the entry before it (row removed or edited)",
+            )
+        if digest_of(entry.detail) != entry.digest:
+            return checked, ChainBreak(entry.id, "its recorded state does not match its digest")
+        recomputed = _entry_hash(
+            prev_hash=entry.prev_hash,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            entity=entry.entity,
+            entity_id=entry.entity_id,
+            digest=entry.digest,
+        )
+        if recomputed != entry.hash:
+            return checked, ChainBreak(entry.id, "its hash does not match its contents")
+        expected_prev = entry.hash
+    return checked, None
+
+
+def count_entries(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()

@@ -1,0 +1,182 @@
+"""The `epibridge` command: mounts each domain's commands and the service-level ones."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from epibridge import __version__, audit
+from epibridge.cli_support import console, err_console, reading, report_errors, settings_of, writing
+from epibridge.detection.cli import app as detect_app
+from epibridge.members.cli import org_app, users_app
+from epibridge.settings import Settings, settings_documentation
+
+app = typer.Typer(
+    help="epibridge: notification, epidemic data and coordinated response among member states.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database: migrations and status.")
+audit_app = typer.Typer(help="The hash-chained audit log.")
+demo_app = typer.Typer(help="The demo organization's accounts and data.")
+
+
+@app.callback()
+def root(ctx: typer.Context) -> None:
+    """Settings come from EPIBRIDGE_* environment variables (see `epibridge config`)."""
+    ctx.obj = Settings()
+
+
+@app.command("version")
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command("config")
+def config(ctx: typer.Context) -> None:
+    """List every setting, its environment variable, current value and meaning."""
+    settings = settings_of(ctx)
+    table = Table(title="Settings (environment variables)")
+    for column in ("Variable", "Value", "Meaning"):
+        table.add_column(column, overflow="fold")
+    for variable, description in settings_documentation().items():
+        field = variable.removeprefix("EPIBRIDGE_").lower()
+        value = getattr(settings, field)
+        shown = "(set)" if field == "secret_key" and value else str(value)
+        table.add_row(variable, shown, description)
+    console.print(table)
+
+
+@db_app.command("upgrade")
+@report_errors
+def db_upgrade(
+    ctx: typer.Context,
+    profile: Annotated[
+        bool, typer.Option(help="Load the configured profile into a new database.")
+    ] = True,
+) -> None:
+    """Apply all migrations; on a new database also load the organization profile."""
+    from epibridge import migrate
+
+    result = migrate.upgrade(settings_of(ctx), load_profile=profile)
+    typer.echo(
+        f"database at revision {result['revision']} ({result['tables']} tables)"
+        + ("; organization profile loaded" if result["profile_loaded"] else "")
+    )
+
+
+@audit_app.command("verify")
+@report_errors
+def audit_verify(ctx: typer.Context) -> None:
+    """Walk the audit chain; exit 1 naming the first entry that does not match."""
+    with reading(ctx) as session:
+        checked, broken = audit.verify_chain(session)
+    if broken is not None:
+        err_console.print(
+            f"[bold red]audit chain broken at entry {broken.entry_id}[/]: {broken.reason} "
+            f"({checked} entries read)",
+            highlight=False,
+        )
+        raise typer.Exit(code=1)
+    typer.echo(f"audit chain intact: {checked} entries verified")
+
+
+@audit_app.command("list")
+@report_errors
+def audit_list(
+    ctx: typer.Context,
+    last: Annotated[int, typer.Option(help="How many of the newest entries.")] = 20,
+    entity: Annotated[str | None, typer.Option(help="Only this entity type.")] = None,
+) -> None:
+    """Show the newest audit entries."""
+    from sqlalchemy import select
+
+    query = select(audit.AuditEntry).order_by(audit.AuditEntry.id.desc()).limit(last)
+    if entity:
+        query = query.where(audit.AuditEntry.entity == entity)
+    with reading(ctx) as session:
+        rows = list(session.execute(query).scalars())
+    table = Table(title="Audit log (newest first)")
+    for column in ("#", "At (UTC)", "Actor", "Action", "Entity", "Hash"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            f"{row.at:%Y-%m-%d %H:%M:%S}",
+            row.actor,
+            row.action,
+            f"{row.entity}/{row.entity_id}",
+            row.hash[:12],
+        )
+    console.print(table)
+
+
+@demo_app.command("load")
+@report_errors
+def demo_load(ctx: typer.Context) -> None:
+    """Load the demo organization: accounts (printing passwords and tokens) and data."""
+    from epibridge.demo import load_demo_accounts
+
+    settings = settings_of(ctx)
+    with writing(ctx) as session:
+        credentials = load_demo_accounts(session, token_ttl_days=settings.token_ttl_days)
+    typer.echo("Demo accounts (synthetic; fresh credentials, earlier ones no longer work):")
+    typer.echo(f"{'user':<14} {'role':<12} {'state':<6} {'password':<18} API token")
+    for c in credentials:
+        typer.echo(f"{c.name:<14} {c.role:<12} {c.state or '-':<6} {c.password:<18} {c.token}")
+    path = settings.var_dir / "demo-credentials.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# synthetic demo accounts; regenerated by `epibridge demo accounts`\n"
+        + "".join(
+            f"{c.name}\t{c.role}\t{c.state or '-'}\t{c.password}\t{c.token}\n" for c in credentials
+        ),
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+    typer.echo(f"credentials also written to {path}")
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default: EPIBRIDGE_HOST).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: EPIBRIDGE_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only).")] = 1,
+) -> None:
+    """Serve the web UI and the API on the configured database."""
+    import uvicorn
+
+    settings = settings_of(ctx)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    typer.echo(f"serving on http://{bind_host}:{bind_port} (API docs at /docs)")
+    if workers > 1:
+        uvicorn.run(
+            "epibridge.app:create_app",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+        )
+    else:
+        from epibridge.app import create_app
+
+        uvicorn.run(create_app(settings), host=bind_host, port=bind_port)
+
+
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(demo_app, name="demo")
+app.add_typer(detect_app, name="detect")
+
+
+def main() -> None:
+    app()

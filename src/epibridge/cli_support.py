@@ -1,0 +1,91 @@
+"""What every command shares: the settings object, sessions, and error reporting."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge.db import create_db_engine, make_sessionmaker, read_session, write_session
+from epibridge.errors import DomainError
+from epibridge.settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings built once by the root callback (or fresh ones for a bare sub-app)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):
+        root.obj = Settings()
+    return root.obj
+
+
+_FACTORIES: dict[str, sessionmaker[Session]] = {}
+
+
+def sessions_for(settings: Settings) -> sessionmaker[Session]:
+    factory = _FACTORIES.get(settings.database_url)
+    if factory is None:
+        factory = make_sessionmaker(create_db_engine(settings.database_url))
+        _FACTORIES[settings.database_url] = factory
+    return factory
+
+
+@contextmanager
+def writing(ctx: typer.Context) -> Iterator[Session]:
+    with write_session(sessions_for(settings_of(ctx))) as session:
+        yield session
+
+
+@contextmanager
+def reading(ctx: typer.Context) -> Iterator[Session]:
+    with read_session(sessions_for(settings_of(ctx))) as session:
+        yield session
+
+
+def report_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn a service's ``DomainError`` into a readable message and exit code 2 (input) or 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            err_console.print("[bold red]error:[/] invalid input", highlight=False)
+            for error in exc.errors():
+                where = ".".join(str(p) for p in error["loc"]) or "input"
+                err_console.print(
+                    f"  {where}: {error['msg']} (got {error.get('input')!r})", highlight=False
+                )
+            raise typer.Exit(code=2) from None
+        except DomainError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.detail}", highlight=False)
+            for error in exc.errors:
+                value = f" (got {error.value!r})" if error.value is not None else ""
+                err_console.print(f"  {error.field}: {error.message}{value}", highlight=False)
+            raise typer.Exit(code=2 if exc.status in (400, 422) else 1) from None
+
+    return wrapper
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def echo_json(value: Any) -> None:
+    """Print JSON for machines: plain stdout, no colour, no wrapping."""
+    import json
+
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -1,0 +1,1 @@
+"""The organization profile (states, statuses over time, chair, bodies) and its accounts."""

@@ -1,0 +1,303 @@
+"""Rules of user accounts: creation, API tokens, password sign-in with lockout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from epibridge import audit
+from epibridge.db import utcnow
+from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from epibridge.members import service as org
+from epibridge.members.models import ApiToken, User
+from epibridge.members.schemas import IssuedToken, UserCreate, UserRead
+from epibridge.security import (
+    STATE_BOUND_ROLES,
+    Action,
+    Principal,
+    Role,
+    authorize,
+    hash_password,
+    hash_token,
+    new_token,
+    verify_password,
+)
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def _actor_name(actor: Principal | str) -> str:
+    return actor.actor if isinstance(actor, Principal) else actor
+
+
+def create_user(
+    session: Session, *, actor: Principal | str, data: UserCreate, token_ttl_days: int
+) -> tuple[User, IssuedToken]:
+    """Create an account and issue its first API token."""
+    if isinstance(actor, Principal):
+        authorize(actor, Action.ADMINISTER)
+    role = Role(data.role)
+    state: str | None = None
+    if role in STATE_BOUND_ROLES:
+        if not data.state:
+            raise InvalidInput(
+                f"role {role.value} must be bound to a state",
+                [FieldError("state", "required for this role")],
+            )
+        state = org.require_state(session, data.state)
+        if role is Role.OBSERVER:
+            status = org.status_on(org.get_state(session, iso3=state), utcnow().date())
+            if status is None or status.status == "member":
+                raise InvalidInput(
+                    "an observer account must belong to an observer or partner state",
+                    [FieldError("state", "not an observer or partner state today", data.state)],
+                )
+        elif role in (Role.FOCAL_POINT, Role.SYSTEM):
+            status = org.status_on(org.get_state(session, iso3=state), utcnow().date())
+            if status is None or status.status != "member":
+                raise InvalidInput(
+                    f"a {role.value} account must belong to a member state",
+                    [FieldError("state", "not a member state today", data.state)],
+                )
+    elif data.state:
+        raise InvalidInput(
+            f"role {role.value} is not bound to a state",
+            [FieldError("state", "must be empty for this role", data.state)],
+        )
+    if session.execute(select(User.id).where(User.name == data.name)).first():
+        raise Conflict(
+            f"a user named {data.name!r} already exists", [FieldError("name", "already taken")]
+        )
+    user = User(
+        name=data.name,
+        role=role.value,
+        state_iso3=state,
+        display_name=data.display_name,
+        email=data.email,
+        language=data.language,
+        password_hash=hash_password(data.password) if data.password else None,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"a user named {data.name!r} already exists") from exc
+    audit.record(
+        session,
+        actor=_actor_name(actor),
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        state=user.audit_state(),
+    )
+    issued = issue_token(session, actor=actor, user=user, ttl_days=token_ttl_days)
+    return user, issued
+
+
+def issue_token(
+    session: Session,
+    *,
+    actor: Principal | str,
+    user: User,
+    ttl_days: int,
+    label: str | None = None,
+) -> IssuedToken:
+    """Issue a new API token for ``user``; the plain token is returned once and never stored."""
+    token = new_token()
+    now = utcnow()
+    record = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        hint=token[:8],
+        label=label,
+        created_at=now,
+        expires_at=now + timedelta(days=ttl_days),
+    )
+    session.add(record)
+    session.flush()
+    audit.record(
+        session,
+        actor=_actor_name(actor),
+        action="issue_token",
+        entity="api_token",
+        entity_id=record.id,
+        state={"user": user.name, "hint": record.hint, "expires_at": record.expires_at},
+    )
+    return IssuedToken(token=token, hint=record.hint, expires_at=record.expires_at)
+
+
+def get_user(session: Session, *, name: str) -> User:
+    user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"no user named {name!r}", [FieldError("name", "unknown user", name)])
+    return user
+
+
+def revoke(session: Session, *, actor: Principal | str, name: str, deactivate: bool) -> int:
+    """Revoke every active token of a user (and optionally deactivate the account)."""
+    if isinstance(actor, Principal):
+        authorize(actor, Action.ADMINISTER)
+    user = get_user(session, name=name)
+    now = utcnow()
+    active = session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).scalars()
+    count = 0
+    for token in active:
+        token.revoked_at = now
+        count += 1
+    if deactivate:
+        user.is_active = False
+        user.deactivated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=_actor_name(actor),
+        action="revoke",
+        entity="user",
+        entity_id=user.id,
+        state={**user.audit_state(), "tokens_revoked": count},
+    )
+    return count
+
+
+def to_read(session: Session, user: User) -> UserRead:
+    now = utcnow()
+    active_tokens = session.execute(
+        select(func.count())
+        .select_from(ApiToken)
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+        )
+    ).scalar_one()
+    return UserRead(
+        id=user.id,
+        name=user.name,
+        role=user.role,
+        state=user.state_iso3,
+        display_name=user.display_name,
+        email=user.email,
+        language=user.language,
+        is_active=user.is_active,
+        created_at=user.created_at,
+        active_tokens=active_tokens,
+    )
+
+
+def list_users(
+    session: Session, *, role: str | None = None, state: str | None = None
+) -> list[User]:
+    query = select(User).order_by(User.name)
+    if role:
+        query = query.where(User.role == role)
+    if state:
+        query = query.where(User.state_iso3 == state.upper())
+    return list(session.execute(query).scalars())
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(user_id=user.id, name=user.name, role=Role(user.role), state=user.state_iso3)
+
+
+def authenticate_token(session: Session, token: str) -> Principal:
+    """Return the principal a bearer token belongs to, or raise ``Unauthenticated``."""
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        raise Unauthenticated(
+            "the token is not valid", [FieldError("Authorization", "unknown token")]
+        )
+    api_token, user = row
+    if api_token.revoked_at is not None:
+        raise Unauthenticated("the token was revoked", [FieldError("Authorization", "revoked")])
+    if api_token.expires_at <= utcnow():
+        raise Unauthenticated("the token has expired", [FieldError("Authorization", "expired")])
+    if not user.is_active:
+        raise Unauthenticated(
+            "the account is deactivated", [FieldError("Authorization", "inactive")]
+        )
+    return principal_of(user)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Outcome of a password sign-in; failures are still committed (counter, lockout, audit)."""
+
+    principal: Principal | None
+    error: str | None = None
+
+
+def authenticate_password(session: Session, *, name: str, password: str) -> SignIn:
+    """Check a web sign-in; lock the account for a while after repeated failures.
+
+    Returns rather than raises on failure, so the caller commits the failure counter.
+    """
+    user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+    now = utcnow()
+    wrong = "wrong user name or password"
+    if user is None or not user.is_active or user.password_hash is None:
+        return SignIn(None, wrong)
+    if user.locked_until is not None and user.locked_until > now:
+        return SignIn(
+            None,
+            "too many failed sign-ins; the account is locked until "
+            f"{user.locked_until:%Y-%m-%d %H:%M} UTC",
+        )
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        locked: datetime | None = None
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            locked = now + LOCKOUT
+            user.locked_until = locked
+            user.failed_logins = 0
+        audit.record(
+            session,
+            actor=f"user:{name}",
+            action="login_failed",
+            entity="user",
+            entity_id=user.id,
+            state={"locked_until": locked},
+        )
+        return SignIn(None, wrong)
+    if user.failed_logins or user.locked_until:
+        user.failed_logins = 0
+        user.locked_until = None
+        audit.record(
+            session,
+            actor=f"user:{name}",
+            action="login",
+            entity="user",
+            entity_id=user.id,
+            state={"failed_logins_reset": True},
+        )
+    return SignIn(principal_of(user))
+
+
+def set_password(session: Session, *, actor: Principal | str, name: str, password: str) -> None:
+    if isinstance(actor, Principal):
+        authorize(actor, Action.ADMINISTER)
+    if len(password) < 8:
+        raise InvalidInput("password too short", [FieldError("password", "at least 8 characters")])
+    user = get_user(session, name=name)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(
+        session,
+        actor=_actor_name(actor),
+        action="set_password",
+        entity="user",
+        entity_id=user.id,
+        state=user.audit_state(),
+    )

@@ -1,0 +1,266 @@
+"""Commands for the organization profile (`epibridge org`) and accounts (`epibridge users`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from epibridge.cli_support import (
+    console,
+    echo_json,
+    reading,
+    report_errors,
+    settings_of,
+    writing,
+)
+from epibridge.db import utcnow
+from epibridge.errors import FieldError, InvalidInput
+from epibridge.members import accounts, service, views
+from epibridge.members.schemas import UserCreate
+from epibridge.security import Role, new_password
+
+org_app = typer.Typer(help="The organization profile: members on a date, the chair, histories.")
+users_app = typer.Typer(help="Accounts and API tokens.")
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class StatusChoice(StrEnum):
+    member = "member"
+    observer = "observer"
+    dialogue_partner = "dialogue_partner"
+    partner = "partner"
+
+
+def _parse_day(value: str | None, option: str = "--on") -> date:
+    if value is None:
+        return utcnow().date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{option} must be a date YYYY-MM-DD", [FieldError(option, "malformed date", value)]
+        ) from None
+
+
+OnOption = Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD (default: today).")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+@org_app.command("members")
+@report_errors
+def members(
+    ctx: typer.Context, on: OnOption = None, fmt: FormatOption = OutputFormat.table
+) -> None:
+    """List the member states on a date."""
+    _print_states(ctx, _parse_day(on), StatusChoice.member, fmt)
+
+
+@org_app.command("states")
+@report_errors
+def states(
+    ctx: typer.Context,
+    on: OnOption = None,
+    status: Annotated[
+        StatusChoice | None, typer.Option(help="Only states holding this status.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List every state related to the organization on a date, with its status."""
+    _print_states(ctx, _parse_day(on), status, fmt)
+
+
+def _print_states(
+    ctx: typer.Context, day: date, status: StatusChoice | None, fmt: OutputFormat
+) -> None:
+    with reading(ctx) as session:
+        items = [
+            views.state_read(item)
+            for item in service.list_states(
+                session, on=day, status=status.value if status else None
+            )
+        ]
+    if fmt is OutputFormat.json:
+        echo_json([item.model_dump(mode="json") for item in items])
+        return
+    if fmt is OutputFormat.csv:
+        typer.echo("iso3,name,status,status_since")
+        for item in items:
+            typer.echo(f"{item.iso3},{item.name},{item.status},{item.status_since}")
+        return
+    table = Table(title=f"{len(items)} states on {day}")
+    for column in ("ISO3", "Name", "Status", "Since"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(item.iso3, item.name, item.status or "", str(item.status_since or ""))
+    console.print(table)
+
+
+@org_app.command("chair")
+@report_errors
+def chair(ctx: typer.Context, on: OnOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Name the state chairing the organization on a date."""
+    day = _parse_day(on)
+    with reading(ctx) as session:
+        period = service.chair_on(session, on=day)
+        if period is None:
+            raise InvalidInput(f"no chairmanship is recorded for {day}")
+        read = views.chair_read(period, service.get_state(session, iso3=period.state_iso3))
+    if fmt is OutputFormat.json:
+        echo_json(read.model_dump(mode="json"))
+        return
+    until = read.valid_until.isoformat() if read.valid_until else "open"
+    typer.echo(f"{read.iso3} {read.name} (chair {read.valid_from} – {until}; {read.summit})")
+
+
+@org_app.command("history")
+@report_errors
+def history(ctx: typer.Context, iso3: str, fmt: FormatOption = OutputFormat.table) -> None:
+    """Show the status history of one state."""
+    with reading(ctx) as session:
+        detail = views.state_detail(service.get_state(session, iso3=iso3), utcnow().date())
+    if fmt is OutputFormat.json:
+        echo_json(detail.model_dump(mode="json"))
+        return
+    table = Table(title=f"{detail.iso3} {detail.name}")
+    for column in ("Status", "From", "Until", "Source"):
+        table.add_column(column)
+    for period in detail.history:
+        table.add_row(
+            period.status,
+            str(period.valid_from),
+            str(period.valid_until or ""),
+            period.source or "",
+        )
+    console.print(table)
+
+
+@users_app.command("create")
+@report_errors
+def create(
+    ctx: typer.Context,
+    name: str,
+    role: Annotated[Role, typer.Option(help="Role of the account.")],
+    state: Annotated[
+        str | None, typer.Option(help="ISO3 of the state (focal_point, observer, system).")
+    ] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail for notifications.")] = None,
+    display_name: Annotated[str | None, typer.Option(help="Full name.")] = None,
+    language: Annotated[str, typer.Option(help="Preferred language: en, ru or zh.")] = "en",
+    password: Annotated[
+        bool, typer.Option("--password/--no-password", help="Set a random web password.")
+    ] = False,
+) -> None:
+    """Create an account; the new API token is the last line of the output."""
+    settings = settings_of(ctx)
+    plain_password = new_password() if password else None
+    data = UserCreate(
+        name=name,
+        role=role.value,
+        state=state,
+        email=email,
+        display_name=display_name,
+        language=language,  # type: ignore[arg-type]
+        password=plain_password,
+    )
+    with writing(ctx) as session:
+        user, issued = accounts.create_user(
+            session, actor="cli", data=data, token_ttl_days=settings.token_ttl_days
+        )
+    typer.echo(
+        f"created {user.name} ({user.role}{', ' + user.state_iso3 if user.state_iso3 else ''})"
+    )
+    if plain_password:
+        typer.echo(f"password: {plain_password}")
+    typer.echo(f"token expires {issued.expires_at:%Y-%m-%d}; it is shown only now:")
+    typer.echo(issued.token)
+
+
+@users_app.command("list")
+@report_errors
+def list_(
+    ctx: typer.Context,
+    role: Annotated[Role | None, typer.Option(help="Only this role.")] = None,
+    state: Annotated[str | None, typer.Option(help="Only this state (ISO3).")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List accounts."""
+    with reading(ctx) as session:
+        rows = [
+            accounts.to_read(session, u)
+            for u in accounts.list_users(session, role=role.value if role else None, state=state)
+        ]
+    if fmt is OutputFormat.json:
+        echo_json([r.model_dump(mode="json") for r in rows])
+        return
+    table = Table(title=f"{len(rows)} accounts")
+    for column in ("Name", "Role", "State", "Active", "Tokens", "Created"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r.name,
+            r.role,
+            r.state or "",
+            "yes" if r.is_active else "no",
+            str(r.active_tokens),
+            f"{r.created_at:%Y-%m-%d}",
+        )
+    console.print(table)
+
+
+@users_app.command("revoke")
+@report_errors
+def revoke(
+    ctx: typer.Context,
+    name: str,
+    deactivate: Annotated[
+        bool, typer.Option(help="Also deactivate the account (no web sign-in either).")
+    ] = False,
+) -> None:
+    """Revoke every API token of an account."""
+    with writing(ctx) as session:
+        count = accounts.revoke(session, actor="cli", name=name, deactivate=deactivate)
+    typer.echo(f"revoked {count} token(s) of {name}{'; account deactivated' if deactivate else ''}")
+
+
+@users_app.command("token")
+@report_errors
+def token(
+    ctx: typer.Context,
+    name: str,
+    label: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
+) -> None:
+    """Issue another API token for an account; the token is the last line of the output."""
+    settings = settings_of(ctx)
+    with writing(ctx) as session:
+        user = accounts.get_user(session, name=name)
+        issued = accounts.issue_token(
+            session, actor="cli", user=user, ttl_days=settings.token_ttl_days, label=label
+        )
+    typer.echo(f"token expires {issued.expires_at:%Y-%m-%d}; it is shown only now:")
+    typer.echo(issued.token)
+
+
+@users_app.command("set-password")
+@report_errors
+def set_password(
+    ctx: typer.Context,
+    name: str,
+    password: Annotated[
+        str | None,
+        typer.Option(help="The new password (at least 8 characters); random when omitted."),
+    ] = None,
+) -> None:
+    """Set the web sign-in password of an account and clear any lockout."""
+    value = password or new_password()
+    with writing(ctx) as session:
+        accounts.set_password(session, actor="cli", name=name, password=value)
+    typer.echo(f"password of {name} set" + ("" if password else f": {value}"))

@@ -1,0 +1,58 @@
+"""Apply Alembic migrations, then load the organization profile into a new database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+import epibridge
+from epibridge.db import create_db_engine, make_sessionmaker, write_session
+from epibridge.members import service as org
+from epibridge.settings import Settings
+
+
+def migrations_dir() -> Path:
+    """The Alembic scripts folder of this checkout (``migrations/`` beside ``src/``)."""
+    path = Path(epibridge.__file__).resolve().parents[2] / "migrations"
+    if not (path / "env.py").is_file():
+        raise RuntimeError(
+            f"migrations not found at {path}; "
+            "install epibridge from its repository (pip install -e .)"
+        )
+    return path
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or ""
+
+
+def upgrade(settings: Settings, *, load_profile: bool = True) -> dict[str, object]:
+    """Bring the schema to the newest revision; load the profile when the database is new."""
+    config = alembic_config(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        loaded = False
+        if load_profile:
+            sessions = make_sessionmaker(engine)
+            with write_session(sessions) as session:
+                if not org.profile_loaded(session):
+                    org.load_profile(session, document=org.read_profile(settings.profile))
+                    loaded = True
+        tables = sorted(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    return {"revision": head_revision(), "profile_loaded": loaded, "tables": len(tables)}

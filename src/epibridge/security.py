@@ -1,0 +1,163 @@
+"""Who is calling and what they may do: one permission check for every request.
+
+Tokens are random, shown once and stored only as SHA-256 hashes (they carry 256 bits of
+entropy, so a slow hash adds nothing); passwords for the web login are hashed with argon2.
+``authorize`` is the single place that decides whether a principal may perform an action on a
+state's data; API, CLI and web all call it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+TOKEN_PREFIX = "eb_"
+
+
+class Role(StrEnum):
+    FOCAL_POINT = "focal_point"
+    SECRETARIAT = "secretariat"
+    OBSERVER = "observer"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+#: Roles that must be bound to one state.
+STATE_BOUND_ROLES = frozenset({Role.FOCAL_POINT, Role.OBSERVER, Role.SYSTEM})
+
+
+class Action(StrEnum):
+    """What a request wants to do, independent of the domain."""
+
+    READ_MEMBERS = "read_members"  # read what is shared with all members and the Secretariat
+    READ_PARTNERS = "read_partners"  # read what is shared with observers/partners too
+    WRITE_STATE = "write_state"  # create or change data that belongs to a state
+    CONTRIBUTE = "contribute"  # comment, assess, acknowledge, take a position
+    COORDINATE = "coordinate"  # Secretariat work across states (verification requests, ...)
+    READ_AUDIT = "read_audit"
+    ADMINISTER = "administer"  # accounts and the organization profile
+
+
+class Visibility(StrEnum):
+    MEMBERS = "members"
+    PARTNERS = "partners"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of one request."""
+
+    user_id: int
+    name: str
+    role: Role
+    state: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How this principal is named in the audit log."""
+        return f"user:{self.name}"
+
+
+#: Which actions each role may take at all (the state check comes on top).
+_ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.FOCAL_POINT: frozenset(
+        {Action.READ_MEMBERS, Action.READ_PARTNERS, Action.WRITE_STATE, Action.CONTRIBUTE}
+    ),
+    Role.SYSTEM: frozenset({Action.READ_MEMBERS, Action.READ_PARTNERS, Action.WRITE_STATE}),
+    Role.SECRETARIAT: frozenset(
+        {
+            Action.READ_MEMBERS,
+            Action.READ_PARTNERS,
+            Action.WRITE_STATE,
+            Action.CONTRIBUTE,
+            Action.COORDINATE,
+            Action.READ_AUDIT,
+        }
+    ),
+    Role.OBSERVER: frozenset({Action.READ_PARTNERS}),
+    Role.ADMIN: frozenset(
+        {Action.READ_MEMBERS, Action.READ_PARTNERS, Action.READ_AUDIT, Action.ADMINISTER}
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    on_behalf: bool = False  # the Secretariat writing a state's data, recorded as such
+
+
+def decide(principal: Principal, action: Action, state: str | None = None) -> Decision:
+    """Decide whether ``principal`` may take ``action`` on data of ``state`` (ISO3 or None)."""
+    if action not in _ROLE_ACTIONS[principal.role]:
+        return Decision(False, f"role {principal.role.value} may not {action.value}")
+    if action is Action.WRITE_STATE:
+        if state is None:
+            return Decision(False, "a write must name the state whose data it changes")
+        if principal.role is Role.SECRETARIAT:
+            return Decision(True, on_behalf=True)
+        if principal.state != state:
+            return Decision(
+                False,
+                f"a {principal.role.value} of {principal.state} may only write data of "
+                f"{principal.state}, not {state}",
+            )
+    return Decision(True)
+
+
+def can_see(principal: Principal | None, visibility: Visibility) -> bool:
+    """Whether content shared with ``visibility`` is visible to ``principal`` (None: anonymous)."""
+    if visibility is Visibility.PUBLIC:
+        return True
+    if principal is None:
+        return False
+    if visibility is Visibility.PARTNERS:
+        return Action.READ_PARTNERS in _ROLE_ACTIONS[principal.role]
+    return Action.READ_MEMBERS in _ROLE_ACTIONS[principal.role]
+
+
+class PermissionDenied(Exception):
+    """Raised by services when ``authorize`` refuses; the API turns it into 403."""
+
+
+def authorize(principal: Principal, action: Action, state: str | None = None) -> Decision:
+    """Return the decision when allowed; raise ``PermissionDenied`` otherwise."""
+    decision = decide(principal, action, state)
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
+    return decision
+
+
+def new_token() -> str:
+    """Return a fresh API token (shown once, never stored)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+_password_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _password_hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _password_hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_password() -> str:
+    """Return a random password that is easy to type (for demo and newly created accounts)."""
+    return secrets.token_urlsafe(12)

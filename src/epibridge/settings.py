@@ -1,0 +1,83 @@
+"""Every knob of epibridge, read from ``EPIBRIDGE_*`` environment variables.
+
+One ``Settings`` object is built by ``create_app()`` or the CLI entry point and passed down;
+nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of one epibridge deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="EPIBRIDGE_", env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./var/epibridge.db",
+        description="SQLAlchemy URL: sqlite:///PATH (embedded default) or "
+        "postgresql+psycopg://USER:PASS@HOST:PORT/DB (production).",
+    )
+    profile: str = Field(
+        default="sco",
+        description="Organization profile loaded into a new database: a name shipped in the "
+        "package (sco) or a path to a YAML file.",
+    )
+    token_ttl_days: int = Field(
+        default=365, ge=1, description="Days an API token stays valid after it is issued."
+    )
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted by the API (bytes); larger gets 413.",
+    )
+    max_upload_bytes: int = Field(
+        default=2 * 1024 * 1024 * 1024,
+        ge=1024,
+        description="Largest file upload accepted by upload routes (bytes).",
+    )
+    idempotency_ttl_hours: int = Field(
+        default=24, ge=1, description="Hours a stored Idempotency-Key response is replayed."
+    )
+    page_size_default: int = Field(
+        default=50, ge=1, le=1000, description="Items per page when a request gives no limit."
+    )
+    page_size_max: int = Field(
+        default=500, ge=1, le=10000, description="Largest page a request may ask for."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `epibridge serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `epibridge serve` uses.")
+    secret_key: str = Field(
+        default="",
+        description="Key signing session cookies and CSRF tokens; kept in VAR_DIR when empty.",
+    )
+    var_dir: Path = Field(
+        default=Path("./var"), description="Folder for the SQLite file, keys and generated files."
+    )
+    sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, or one generated once and kept in ``var_dir/secret_key``."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.var_dir / "secret_key"
+    if not path.is_file():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def settings_documentation() -> dict[str, str]:
+    """Map every environment variable to its description, for ``epibridge config`` and docs."""
+    return {
+        f"EPIBRIDGE_{name.upper()}": field.description or ""
+        for name, field in Settings.model_fields.items()
+    }

@@ -1,0 +1,93 @@
+"""Fixtures shared by the whole suite.
+
+Every storage-touching test takes the ``db_url`` fixture and so runs twice: on SQLite and on
+PostgreSQL (a throw-away cluster started for the run). Each test gets its own database, copied
+from a template that was migrated once and has the SCO profile loaded.
+Set EPIBRIDGE_TEST_BACKENDS=sqlite to run only the SQLite half while developing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge import migrate
+from epibridge.db import create_db_engine, make_sessionmaker
+from epibridge.settings import Settings
+from tests.support.postgres import Cluster, start_cluster
+
+BACKENDS = [
+    b for b in os.environ.get("EPIBRIDGE_TEST_BACKENDS", "sqlite,postgresql").split(",") if b
+]
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("EPIBRIDGE_TEST_ARTIFACTS", "test-artifacts")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(Settings(database_url=f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    cluster = start_cluster()
+    try:
+        cluster.execute("CREATE DATABASE epibridge_template")
+        migrate.upgrade(Settings(database_url=cluster.url("epibridge_template")))
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database for this test, migrated and with the SCO profile loaded."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "test.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    name = "t_" + uuid.uuid4().hex[:12]
+    cluster.execute(f"CREATE DATABASE {name} TEMPLATE epibridge_template")
+    try:
+        yield cluster.url(name)
+    finally:
+        cluster.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=db_url, var_dir=tmp_path / "var", secret_key="test-secret")
+
+
+@pytest.fixture
+def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    engine = create_db_engine(settings.database_url)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def live_url(settings: Settings) -> Iterator[str]:
+    """The base URL of the real application served over HTTP on this test's database."""
+    from tests.support.server import live_server
+
+    with live_server(settings) as base:
+        yield base

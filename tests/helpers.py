@@ -1,0 +1,33 @@
+"""Small helpers shared by test modules (accounts with tokens, JSON posting)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge.db import write_session
+from epibridge.members import accounts
+from epibridge.members.schemas import UserCreate
+
+
+def make_user(
+    sessions: sessionmaker[Session],
+    name: str,
+    role: str,
+    state: str | None = None,
+    *,
+    password: str | None = None,
+    ttl_days: int = 30,
+) -> str:
+    """Create an account and return its API token."""
+    with write_session(sessions) as session:
+        _, issued = accounts.create_user(
+            session,
+            actor="test",
+            data=UserCreate(name=name, role=role, state=state, password=password),  # type: ignore[arg-type]
+            token_ttl_days=ttl_days,
+        )
+    return issued.token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

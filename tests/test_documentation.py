@@ -1,0 +1,58 @@
+"""Every setting and every command is documented where a user looks for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from typer.main import get_command
+
+from epibridge.cli import app
+from epibridge.settings import Settings, settings_documentation
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    head = "\n".join(README.read_text(encoding="utf-8").splitlines()[:40])
+    assert "make demo" in head and "make test" in head
+
+
+def test_every_setting_has_a_description_and_is_in_the_readme() -> None:
+    readme = README.read_text(encoding="utf-8")
+    for variable, description in settings_documentation().items():
+        assert description, variable
+        assert variable in readme, f"{variable} missing from README.md"
+    assert len(settings_documentation()) == len(Settings.model_fields)
+
+
+def _walk(
+    command: typer.core.TyperGroup | typer.core.TyperCommand, path: str
+) -> list[tuple[str, str]]:
+    found = [(path, command.help or "")]
+    for name, sub in getattr(command, "commands", {}).items():
+        found.extend(_walk(sub, f"{path} {name}"))
+    return found
+
+
+def test_every_command_has_help_text() -> None:
+    commands = _walk(get_command(app), "epibridge")
+    assert len(commands) > 10
+    for path, help_text in commands:
+        assert help_text.strip(), f"`{path}` has no help text"
+
+
+def test_every_command_group_is_in_the_readme() -> None:
+    readme = README.read_text(encoding="utf-8")
+    for name in get_command(app).commands:  # type: ignore[attr-defined]
+        assert f"epibridge {name}" in readme, f"`epibridge {name}` missing from README.md"
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    from epibridge.settings import secret_key
+
+    settings = Settings(var_dir=tmp_path / "var")
+    first = secret_key(settings)
+    assert len(first) > 40 and secret_key(settings) == first
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
+    assert secret_key(settings.model_copy(update={"secret_key": "given"})) == "given"
