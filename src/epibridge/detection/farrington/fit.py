@@ -1,0 +1,154 @@
+"""The model-selection logic of ``algo.farrington.glm`` / ``fitGLM.flexible``, batched.
+
+Per problem: fit with trend (if asked); if that does not converge, without;
+reweight once with Anscombe residuals; keep the trend only when it is
+significant, ``b >= 3`` and the prediction does not extrapolate beyond the
+largest baseline count, otherwise redo the whole fit without trend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import stdtr
+
+from epibridge.detection.farrington.glm import GlmFit, fit_quasipoisson, hat_values
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Final model outputs at the monitored point, one entry per problem."""
+
+    eta: np.ndarray  # link-scale prediction
+    se_eta: np.ndarray  # its standard error (raw dispersion, as predict.glm)
+    phi: np.ndarray  # max(1, dispersion) of the final model
+    trend_used: np.ndarray  # bool
+    trend_coef: np.ndarray  # NaN when no trend
+    ok: np.ndarray  # False where R returns NULL (no convergence) -> NA outputs
+
+
+@dataclass(frozen=True)
+class Problems:
+    """Stacked GLM problems: one row per (series, monitored point)."""
+
+    y: np.ndarray  # (n, width), 0 on absent rows
+    present: np.ndarray  # (n, width) bool: baseline row with a count
+    level: np.ndarray  # (n, width)
+    t: np.ndarray  # (n, width) wtime centred on the prediction time
+    n_levels: int
+
+    def subset(self, sel: np.ndarray) -> Problems:
+        return Problems(self.y[sel], self.present[sel], self.level[sel], self.t[sel], self.n_levels)
+
+
+def anscombe_weights(
+    y: np.ndarray, fit: GlmFit, phi: np.ndarray, h: np.ndarray, present: np.ndarray, thr: float
+) -> np.ndarray:
+    """``algo.farrington.assign.weights(anscombe.residuals(m, phi), weightsThreshold)``."""
+    mu = fit.mu
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = 1.5 * (y ** (2.0 / 3.0) * mu ** (-1.0 / 6.0) - np.sqrt(mu))
+        s = s / np.sqrt(phi[:, None] * (1.0 - h))
+        big = s > thr
+        term = np.where(big, s**-2.0, 1.0)
+        gamma = present.sum(axis=1) / np.sum(np.where(present, term, 0.0), axis=1)
+        omega = gamma[:, None] * term
+    return np.where(present, omega, 0.0)
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """A fitted formula plus the dispersion the package's later calls see.
+
+    fitGLM.flexible overwrites ``model$weights`` (the working weights) with the
+    prior weights ``omega`` after reweighting, so ``summary.glm`` and
+    ``predict.glm`` on the returned model use ``sum(omega * r^2) / df`` with
+    working residuals ``r = (y - mu) / mu``, not the Pearson dispersion that
+    ``phi`` was computed from. This drives the trend test and every standard
+    error, so it is reproduced on purpose.
+    """
+
+    fit: GlmFit
+    phi: np.ndarray
+    converged: np.ndarray
+    summary_dispersion: np.ndarray
+
+
+def _fit_glm(pb: Problems, trend: bool, reweight: bool, thr: float) -> _Fitted:
+    """``algo.farrington.fitGLM.flexible`` for one formula (no fallback here)."""
+    t = pb.t if trend else None
+    prior = pb.present.astype(np.float64)
+    first = fit_quasipoisson(pb.y, prior, pb.level, pb.n_levels, t)
+    phi = np.maximum(first.dispersion, 1.0)
+    if not reweight:
+        return _Fitted(first, phi, first.converged, first.dispersion)
+    h = hat_values(first, pb.level, t)
+    omega = anscombe_weights(pb.y, first, phi, h, pb.present, thr)
+    second = fit_quasipoisson(pb.y, omega, pb.level, pb.n_levels, t)
+    resid = (pb.y - second.mu) / second.mu
+    df = second.df_residual
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.sum(np.where(omega > 0, omega * resid**2, 0.0), axis=1)
+        disp = np.where(df > 0, total / np.maximum(df, 1), np.nan)
+    return _Fitted(second, np.maximum(second.dispersion, 1.0), first.converged, disp)
+
+
+def _predict(f: _Fitted, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Link prediction at the monitored point: ``wtime`` is 0 there after centring."""
+    j = n_levels if f.fit.with_trend else n_levels - 1
+    eta = f.fit.beta[:, j]
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(f.summary_dispersion * f.fit.cov_unscaled[:, j, j])
+    empty = f.fit.cov_unscaled[:, j, j] == 0.0
+    return np.where(empty, np.nan, eta), np.where(empty, np.nan, se)
+
+
+def _trend_pvalue(f: _Fitted) -> np.ndarray:
+    """Two-sided t-test p-value of ``wtime`` as printed by ``summary.glm``."""
+    fit = f.fit
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(f.summary_dispersion * fit.cov_unscaled[:, 0, 0])
+        tval = np.abs(fit.beta[:, 0] / se)
+        df = np.where(fit.df_residual > 0, fit.df_residual, np.nan)
+        return 2.0 * stdtr(df, -tval)
+
+
+def fit_and_predict(
+    pb: Problems,
+    trend: bool,
+    reweight: bool,
+    weightsThreshold: float,
+    pThresholdTrend: float,
+    b: int,
+) -> Prediction:
+    """Final model and prediction for every problem (``algo.farrington.glm``)."""
+    n = pb.y.shape[0]
+    eta = np.full(n, np.nan)
+    se = np.full(n, np.nan)
+    phi = np.full(n, np.nan)
+    coef = np.full(n, np.nan)
+    used = np.zeros(n, dtype=bool)
+    need_plain = np.ones(n, dtype=bool)
+    if trend:
+        ft = _fit_glm(pb, True, reweight, weightsThreshold)
+        e_t, s_t = _predict(ft, pb.n_levels)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mu_t = np.maximum(np.exp(e_t), np.finfo(np.float64).eps)
+            ymax = np.max(np.where(pb.present, pb.y, -np.inf), axis=1)
+            keep = ft.converged & (b >= 3) & (_trend_pvalue(ft) < pThresholdTrend) & (mu_t <= ymax)
+        eta[keep], se[keep], phi[keep] = e_t[keep], s_t[keep], ft.phi[keep]
+        coef[keep] = ft.fit.beta[keep, 0]
+        used = keep
+        need_plain = ~keep
+    ok = used.copy()
+    if need_plain.any():
+        sel = np.flatnonzero(need_plain)
+        fp = _fit_glm(pb.subset(sel), False, reweight, weightsThreshold)
+        e_p, s_p = _predict(fp, pb.n_levels)
+        conv = fp.converged
+        eta[sel] = np.where(conv, e_p, np.nan)
+        se[sel] = np.where(conv, s_p, np.nan)
+        phi[sel] = np.where(conv, fp.phi, np.nan)
+        ok[sel] = conv
+    return Prediction(eta, se, phi, used, coef, ok)
