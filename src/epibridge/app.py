@@ -73,5 +73,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(members_api.router)
     app.include_router(members_api.users_router)
     app.include_router(audit_routes.router)
+    # Domain routers: one include line per domain, above this comment.
     pages.mount(app)
     return app

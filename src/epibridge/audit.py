@@ -66,6 +66,11 @@ def canonical_json(value: Any) -> str:
     )
 
 
+def json_ready(value: Any) -> Any:
+    """Return ``value`` as plain JSON types (dates as ISO strings), as it will be stored."""
+    return json.loads(canonical_json(value))
+
+
 def digest_of(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode()).hexdigest()
 
@@ -104,7 +109,7 @@ def record(
     ).scalar_one_or_none()
     prev_hash = last_hash or GENESIS_HASH
     # Round-trip the state through JSON so what is stored is exactly what was digested.
-    stored_state = json.loads(canonical_json(state))
+    stored_state = json_ready(state)
     digest = digest_of(stored_state)
     at = utcnow()
     entry = AuditEntry(

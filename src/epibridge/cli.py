@@ -176,6 +176,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
 app.add_typer(detect_app, name="detect")
+# Domain command groups: one add_typer line per domain, above this comment.
 
 
 def main() -> None:

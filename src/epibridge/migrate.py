@@ -33,8 +33,9 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or ""
+def head_revisions() -> tuple[str, ...]:
+    """The newest revision of each branch (domains may branch off a shared revision)."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()))
 
 
 def upgrade(settings: Settings, *, load_profile: bool = True) -> dict[str, object]:
@@ -44,7 +45,7 @@ def upgrade(settings: Settings, *, load_profile: bool = True) -> dict[str, objec
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
         loaded = False
         if load_profile:
             sessions = make_sessionmaker(engine)
@@ -55,4 +56,8 @@ def upgrade(settings: Settings, *, load_profile: bool = True) -> dict[str, objec
         tables = sorted(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    return {"revision": head_revision(), "profile_loaded": loaded, "tables": len(tables)}
+    return {
+        "revision": ", ".join(head_revisions()),
+        "profile_loaded": loaded,
+        "tables": len(tables),
+    }

@@ -6,5 +6,8 @@ from epibridge import audit
 from epibridge.api import models as api_models
 from epibridge.db import Base
 from epibridge.members import models as members_models
+from epibridge.notifications.outbox import models as outbox_models
 
-__all__ = ["Base", "api_models", "audit", "members_models"]
+# Each domain's models module is imported here, one line per domain.
+
+__all__ = ["Base", "api_models", "audit", "members_models", "outbox_models"]
