@@ -5,6 +5,7 @@ from __future__ import annotations
 from epibridge import audit
 from epibridge.api import models as api_models
 from epibridge.db import Base
+from epibridge.epidata import models as epidata_models  # noqa: F401
 from epibridge.members import models as members_models
 from epibridge.notifications.outbox import models as outbox_models
 

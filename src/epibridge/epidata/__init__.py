@@ -1,0 +1,1 @@
+"""The epidemic database: series, observations with revisions, submissions, queries."""

@@ -1,0 +1,143 @@
+"""Tables of the epidemic database.
+
+A series (state, area, disease, metric, classification, age group, sex) is stored once and
+observations point at it, so the large table holds only the series id, the period, the value
+and its version. Observations are append-only: a new value for a key supersedes the previous
+one (``superseded_at`` is set) instead of replacing it, so "what was known at time T" stays
+answerable. The latest values live in a partial unique index (``superseded_at IS NULL``) and
+the superseded ones in a second partial index, which keeps bulk inserts to one index.
+Reference datasets (published series from other countries) have tables of their own so that
+they can never be mixed into member states' series.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from epibridge.db import Base, UTCDateTime
+
+_BIGINT = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Submission(Base):
+    """One accepted file of observations from (or on behalf of) one state."""
+
+    __tablename__ = "epidata_submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state_iso3: Mapped[str] = mapped_column(String(3), nullable=False, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    on_behalf: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    file_format: Mapped[str] = mapped_column(String(16), nullable=False)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(_BIGINT, nullable=False)
+    row_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    new_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    revised_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    source: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+
+class Series(Base):
+    """One reported series; ``synthetic`` sticks once any synthetic submission wrote to it."""
+
+    __tablename__ = "epidata_series"
+    __table_args__ = (
+        UniqueConstraint(
+            "state_iso3", "disease", "metric", "classification", "area", "age_group", "sex",
+            name="uq_epidata_series_key",
+        ),
+        Index("ix_epidata_series_lookup", "disease", "metric", "classification", "state_iso3"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state_iso3: Mapped[str] = mapped_column(String(3), nullable=False)
+    area: Mapped[str] = mapped_column(String(8), nullable=False, default="")
+    disease: Mapped[str] = mapped_column(String(16), nullable=False)
+    metric: Mapped[str] = mapped_column(String(24), nullable=False)
+    classification: Mapped[str] = mapped_column(String(16), nullable=False)
+    age_group: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    sex: Mapped[str] = mapped_column(String(8), nullable=False, default="")
+    synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class Observation(Base):
+    """One version of one value; ``value`` NULL means "not reported", which is not zero."""
+
+    __tablename__ = "epidata_observations"
+    __table_args__ = (
+        Index(
+            "ux_epidata_observations_latest",
+            "series_id",
+            "period_start",
+            "period_end",
+            unique=True,
+            postgresql_where=text("superseded_at IS NULL"),
+            sqlite_where=text("superseded_at IS NULL"),
+        ),
+        Index(
+            "ix_epidata_observations_superseded",
+            "series_id",
+            "period_start",
+            postgresql_where=text("superseded_at IS NOT NULL"),
+            sqlite_where=text("superseded_at IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("epidata_series.id"), nullable=False)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    value: Mapped[int | None] = mapped_column(_BIGINT, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("epidata_submissions.id"), nullable=False
+    )
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ReferenceDataset(Base):
+    """A published series from outside the organization, kept under its true name and country."""
+
+    __tablename__ = "epidata_reference_datasets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    country_iso3: Mapped[str] = mapped_column(String(3), nullable=False)
+    area: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    pathogen: Mapped[str] = mapped_column(String(200), nullable=False)
+    metric: Mapped[str] = mapped_column(String(24), nullable=False)
+    frequency: Mapped[str] = mapped_column(String(8), nullable=False)
+    synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ReferenceValue(Base):
+    """One period's count of a reference dataset."""
+
+    __tablename__ = "epidata_reference_values"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("epidata_reference_datasets.id"), primary_key=True
+    )
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    value: Mapped[int | None] = mapped_column(_BIGINT, nullable=True)
