@@ -59,6 +59,18 @@ class Settings(BaseSettings):
         default=Path("./var"), description="Folder for the SQLite file, keys and generated files."
     )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    smtp_host: str = Field(
+        default="", description="SMTP server for e-mail subscriptions; empty: e-mail is not sent."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_user: str = Field(default="", description="SMTP user name; empty: no login.")
+    smtp_password: str = Field(default="", description="SMTP password (with SMTP_USER).")
+    smtp_starttls: bool = Field(
+        default=False, description="Upgrade the SMTP connection with STARTTLS before sending."
+    )
+    smtp_from: str = Field(
+        default="epibridge@localhost", description="From address of notification e-mails."
+    )
 
 
 def secret_key(settings: Settings) -> str:

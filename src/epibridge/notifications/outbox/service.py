@@ -1,16 +1,41 @@
-"""Publishing into the outbox, from any domain's service, inside its own transaction."""
+"""Publishing into the outbox, and the rules of subscriptions.
+
+``publish`` is called by any domain inside its own transaction. Subscriptions say where an
+account wants its messages; only the owner (or an administrator) manages one.
+"""
 
 from __future__ import annotations
 
+import re
+import secrets
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epibridge import audit
+from epibridge.api.pagination import decode_cursor, encode_cursor
 from epibridge.db import utcnow
-from epibridge.notifications.outbox.models import OutboxMessage
-from epibridge.security import Visibility
+from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.members import accounts
+from epibridge.members import service as org
+from epibridge.notifications.outbox.models import OutboxMessage, Subscription
+from epibridge.notifications.outbox.schemas import (
+    SubscriptionCreate,
+    SubscriptionRead,
+    SubscriptionUpdate,
+)
+from epibridge.security import Action, Principal, Visibility, authorize
+
+# Deliberately simple: one @, no spaces, a dotted domain. Deliverability is the SMTP server's
+# verdict; this only catches typing mistakes before anything is stored.
+_EMAIL = re.compile(
+    r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+_TOPIC = re.compile(r"^[a-z0-9_.]{1,64}$")
+MAX_URL = 2000
 
 
 def publish(
@@ -45,3 +70,241 @@ def publish(
     session.add(message)
     session.flush()
     return message
+
+
+def _actor_name(actor: Principal | str) -> str:
+    return actor.actor if isinstance(actor, Principal) else actor
+
+
+def _check_url(url: str | None) -> list[FieldError]:
+    if not url:
+        return [FieldError("url", "required for a webhook")]
+    if len(url) > MAX_URL:
+        return [FieldError("url", f"longer than {MAX_URL} characters")]
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [FieldError("url", "not a URL", url)]
+    if parts.scheme not in ("http", "https"):
+        return [FieldError("url", "must be an http or https URL", url)]
+    if not parts.hostname:
+        return [FieldError("url", "has no host", url)]
+    if parts.username or parts.password:
+        return [FieldError("url", "must not carry a user name or password", url)]
+    return []
+
+
+def _check_email(email: str | None) -> list[FieldError]:
+    if not email:
+        return [FieldError("email", "required for an e-mail subscription")]
+    if len(email) > 320 or not _EMAIL.match(email):
+        return [FieldError("email", "not an e-mail address", email)]
+    return []
+
+
+def _check_filters(
+    session: Session, topics: list[str] | None, states: list[str] | None
+) -> tuple[list[str] | None, list[str] | None, list[FieldError]]:
+    errors: list[FieldError] = []
+    clean_topics = None
+    if topics is not None:
+        clean_topics = sorted({t.strip() for t in topics})
+        errors += [
+            FieldError(f"topics[{i}]", "lowercase letters, digits, '_' and '.' only", t)
+            for i, t in enumerate(clean_topics)
+            if not _TOPIC.match(t)
+        ]
+    clean_states = None
+    if states is not None:
+        clean_states = []
+        for i, code in enumerate(states):
+            try:
+                clean_states.append(org.require_state(session, code, field=f"states[{i}]"))
+            except InvalidInput as exc:
+                errors += exc.errors
+        clean_states = sorted(set(clean_states))
+    return clean_topics, clean_states, errors
+
+
+def _may_manage(actor: Principal | str, subscription: Subscription) -> None:
+    if isinstance(actor, Principal) and actor.user_id != subscription.owner_user_id:
+        authorize(actor, Action.ADMINISTER)
+
+
+def create_subscription(
+    session: Session, *, actor: Principal | str, data: SubscriptionCreate
+) -> tuple[Subscription, str | None]:
+    """Create a subscription; a webhook's signing secret is returned once and never again."""
+    if isinstance(actor, Principal):
+        owner_name = data.owner or actor.name
+        if owner_name != actor.name:
+            authorize(actor, Action.ADMINISTER)
+    else:
+        if not data.owner:
+            raise InvalidInput(
+                "name the account that receives", [FieldError("owner", "required here")]
+            )
+        owner_name = data.owner
+    try:
+        owner = accounts.get_user(session, name=owner_name)
+    except NotFound:
+        raise InvalidInput(
+            f"no account named {owner_name!r}", [FieldError("owner", "unknown account", owner_name)]
+        ) from None
+    errors = _check_url(data.url) if data.kind == "webhook" else _check_email(data.email)
+    if data.kind == "webhook" and data.email:
+        errors.append(FieldError("email", "a webhook subscription has no e-mail address"))
+    if data.kind == "email" and data.url:
+        errors.append(FieldError("url", "an e-mail subscription has no URL"))
+    topics, states, filter_errors = _check_filters(session, data.topics, data.states)
+    errors += filter_errors
+    if errors:
+        raise InvalidInput("the subscription is not valid", errors)
+    secret = "whsec_" + secrets.token_urlsafe(32) if data.kind == "webhook" else None
+    now = utcnow()
+    subscription = Subscription(
+        owner_user_id=owner.id,
+        owner_name=owner.name,
+        kind=data.kind,
+        url=data.url if data.kind == "webhook" else None,
+        email=data.email if data.kind == "email" else None,
+        language=data.language,
+        secret=secret,
+        topics=topics or [],
+        states=states or [],
+        include_exercises=data.include_exercises,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(subscription)
+    session.flush()
+    audit.record(
+        session,
+        actor=_actor_name(actor),
+        action="create",
+        entity="subscription",
+        entity_id=subscription.id,
+        state=subscription.audit_state(),
+    )
+    return subscription, secret
+
+
+def get_subscription(
+    session: Session, *, actor: Principal | str, subscription_id: int
+) -> Subscription:
+    """Return one subscription of the caller (any, for an administrator)."""
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.deleted_at is not None:
+        raise NotFound(
+            f"no subscription {subscription_id}",
+            [FieldError("subscription_id", "unknown subscription", subscription_id)],
+        )
+    _may_manage(actor, subscription)
+    return subscription
+
+
+def list_subscriptions(
+    session: Session,
+    *,
+    actor: Principal | str,
+    owner: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Subscription], str | None]:
+    """List the caller's subscriptions (an administrator: everyone's, or one owner's)."""
+    query = select(Subscription).where(Subscription.deleted_at.is_(None))
+    if isinstance(actor, Principal) and (owner is None or owner != actor.name):
+        if owner is None:
+            query = query.where(Subscription.owner_user_id == actor.user_id)
+        else:
+            authorize(actor, Action.ADMINISTER)
+    if owner is not None:
+        query = query.where(Subscription.owner_name == owner)
+    position = decode_cursor(cursor)
+    if position is not None:
+        query = query.where(Subscription.id > int(position.get("id", 0)))
+    rows = list(session.execute(query.order_by(Subscription.id).limit(limit + 1)).scalars())
+    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def update_subscription(
+    session: Session, *, actor: Principal | str, subscription_id: int, data: SubscriptionUpdate
+) -> Subscription:
+    """Change a subscription's address, language, filters or pause it."""
+    subscription = get_subscription(session, actor=actor, subscription_id=subscription_id)
+    errors: list[FieldError] = []
+    if data.url is not None:
+        errors += (
+            _check_url(data.url)
+            if subscription.kind == "webhook"
+            else [FieldError("url", "an e-mail subscription has no URL")]
+        )
+    if data.email is not None:
+        errors += (
+            _check_email(data.email)
+            if subscription.kind == "email"
+            else [FieldError("email", "a webhook subscription has no e-mail address")]
+        )
+    topics, states, filter_errors = _check_filters(session, data.topics, data.states)
+    errors += filter_errors
+    if errors:
+        raise InvalidInput("the change is not valid", errors)
+    for name, value in (
+        ("url", data.url),
+        ("email", data.email),
+        ("language", data.language),
+        ("topics", topics),
+        ("states", states),
+        ("include_exercises", data.include_exercises),
+        ("active", data.active),
+    ):
+        if value is not None:
+            setattr(subscription, name, value)
+    subscription.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=_actor_name(actor),
+        action="update",
+        entity="subscription",
+        entity_id=subscription.id,
+        state=subscription.audit_state(),
+    )
+    return subscription
+
+
+def delete_subscription(session: Session, *, actor: Principal | str, subscription_id: int) -> None:
+    """Stop a subscription for good; its delivery history is kept."""
+    subscription = get_subscription(session, actor=actor, subscription_id=subscription_id)
+    now = utcnow()
+    subscription.active = False
+    subscription.deleted_at = now
+    subscription.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=_actor_name(actor),
+        action="delete",
+        entity="subscription",
+        entity_id=subscription.id,
+        state=subscription.audit_state(),
+    )
+
+
+def to_read(subscription: Subscription) -> SubscriptionRead:
+    return SubscriptionRead(
+        id=subscription.id,
+        owner=subscription.owner_name,
+        kind=subscription.kind,  # type: ignore[arg-type]
+        url=subscription.url,
+        email=subscription.email,
+        language=subscription.language,  # type: ignore[arg-type]
+        topics=subscription.topics,
+        states=subscription.states,
+        include_exercises=subscription.include_exercises,
+        active=subscription.active,
+        created_at=subscription.created_at,
+        updated_at=subscription.updated_at,
+    )

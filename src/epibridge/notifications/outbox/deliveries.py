@@ -1,0 +1,444 @@
+"""The rules of delivery: fan-out, claims with a lease, outcomes, retries, dead letters, replay.
+
+Fan-out happens in the worker, not in ``publish``: publishing stays one insert inside the
+caller's transaction (no subscriber look-up slowing every domain's writes), and one worker
+transaction both inserts a message's delivery rows and marks it fanned out, so a crash leaves
+either all of them or none (the message is then fanned out again). The unique pair
+(message, subscription) makes a duplicate row impossible even if two fan-outs raced.
+
+Claims set ``claimed_until`` (a lease) in their own committed transaction; on PostgreSQL the
+rows are picked with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take disjoint sets, on
+SQLite the write transaction starts with ``BEGIN IMMEDIATE`` and so claims one at a time. A
+worker that dies leaves claims that expire and are picked up again: at least once, and exactly
+once in the normal case.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from epibridge import audit
+from epibridge.api.pagination import decode_cursor, encode_cursor
+from epibridge.db import utcnow
+from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
+from epibridge.members import accounts
+from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
+from epibridge.notifications.outbox.schemas import DeliveryRead
+from epibridge.notifications.outbox.service import get_subscription
+from epibridge.security import Action, Principal, Visibility, can_see, decide
+
+PENDING, RETRYING, DELIVERED, DEAD = "pending", "retrying", "delivered", "dead"
+STATUSES = (PENDING, RETRYING, DELIVERED, DEAD)
+RETRY_WINDOW = timedelta(hours=24)
+BACKOFF_BASE = timedelta(seconds=2)
+BACKOFF_CAP = timedelta(hours=1)
+WORKER_ACTOR = "system:worker"
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """What is sent of a message (a plain copy, usable outside the session)."""
+
+    id: str
+    topic: str
+    created_at: datetime
+    visibility: str
+    exercise: bool
+    states: list[str]
+    entity: str
+    entity_id: str
+    payload: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "topic": self.topic,
+            "created_at": self.created_at.isoformat(),
+            "visibility": self.visibility,
+            "exercise": self.exercise,
+            "states": self.states,
+            "entity": self.entity,
+            "entity_id": self.entity_id,
+            "payload": self.payload,
+        }
+
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed delivery, ready to be sent by a sending thread."""
+
+    delivery_id: int
+    subscription_id: int
+    kind: str
+    url: str | None
+    email: str | None
+    language: str
+    secret: str | None
+    attempt: int
+    message: MessageView
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one attempt."""
+
+    delivery_id: int
+    ok: bool
+    at: datetime
+    permanent: bool = False
+    error: str | None = None
+    status_code: int | None = None
+
+
+@dataclass
+class TickResult:
+    fanned_out: int = 0
+    created: int = 0
+    jobs: list[Job] = field(default_factory=list)
+    delivered: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+
+def _matches(subscription: Subscription, principal: Principal, message: OutboxMessage) -> bool:
+    if not can_see(principal, Visibility(message.visibility)):
+        return False
+    if message.exercise and not subscription.include_exercises:
+        return False
+    if subscription.topics and not any(message.topic.startswith(t) for t in subscription.topics):
+        return False
+    if subscription.states:
+        concerned = set(message.states)
+        if isinstance(message.payload, dict) and isinstance(message.payload.get("state"), str):
+            concerned.add(message.payload["state"])
+        if not concerned & set(subscription.states):
+            return False
+    return True
+
+
+def _owners(session: Session, subscriptions: Sequence[Subscription]) -> dict[str, Principal]:
+    found: dict[str, Principal] = {}
+    for name in {s.owner_name for s in subscriptions}:
+        try:
+            user = accounts.get_user(session, name=name)
+        except NotFound:
+            continue
+        if user.is_active:
+            found[name] = accounts.principal_of(user)
+    return found
+
+
+def fan_out(session: Session, *, batch: int = 100, now: datetime | None = None) -> tuple[int, int]:
+    """Create the delivery rows of up to ``batch`` new messages; return (messages, deliveries)."""
+    now = now or utcnow()
+    messages = list(
+        session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.fanned_out_at.is_(None))
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    if not messages:
+        return 0, 0
+    subscriptions = list(
+        session.execute(
+            select(Subscription).where(
+                Subscription.active.is_(True), Subscription.deleted_at.is_(None)
+            )
+        ).scalars()
+    )
+    owners = _owners(session, subscriptions)
+    rows = [
+        {
+            "message_id": message.id,
+            "subscription_id": subscription.id,
+            "status": PENDING,
+            "attempts": 0,
+            "created_at": now,
+            "window_start": now,
+            "next_attempt_at": now,
+        }
+        for message in messages
+        for subscription in subscriptions
+        if subscription.owner_name in owners
+        and _matches(subscription, owners[subscription.owner_name], message)
+    ]
+    if rows:
+        session.execute(insert(Delivery), rows)
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([m.id for m in messages]))
+        .values(fanned_out_at=now)
+    )
+    audit.record(
+        session,
+        actor=WORKER_ACTOR,
+        action="fan_out",
+        entity="outbox_message",
+        entity_id=messages[0].id,
+        state={"messages": [m.id for m in messages], "deliveries": len(rows)},
+    )
+    return len(messages), len(rows)
+
+
+def claim(
+    session: Session,
+    *,
+    worker_id: str,
+    limit: int,
+    lease: timedelta,
+    now: datetime | None = None,
+) -> list[Job]:
+    """Claim up to ``limit`` due deliveries for ``lease``; other workers skip them meanwhile."""
+    now = now or utcnow()
+    if limit <= 0:
+        return []
+    ids = list(
+        session.execute(
+            select(Delivery.id)
+            .join(Subscription, Subscription.id == Delivery.subscription_id)
+            .where(
+                Delivery.status.in_((PENDING, RETRYING)),
+                Delivery.next_attempt_at <= now,
+                or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+                Subscription.active.is_(True),
+            )
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Delivery)
+        ).scalars()
+    )
+    if not ids:
+        return []
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(claimed_until=now + lease, claimed_by=worker_id)
+    )
+    rows = session.execute(
+        select(Delivery, Subscription, OutboxMessage)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
+        .where(Delivery.id.in_(ids))
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+    ).all()
+    return [
+        Job(
+            delivery_id=d.id,
+            subscription_id=s.id,
+            kind=s.kind,
+            url=s.url,
+            email=s.email,
+            language=s.language,
+            secret=s.secret,
+            attempt=d.attempts + 1,
+            message=MessageView(
+                id=m.id,
+                topic=m.topic,
+                created_at=m.created_at,
+                visibility=m.visibility,
+                exercise=m.exercise,
+                states=list(m.states),
+                entity=m.entity,
+                entity_id=m.entity_id,
+                payload=dict(m.payload) if isinstance(m.payload, dict) else {"value": m.payload},
+            ),
+        )
+        for d, s, m in rows
+    ]
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Delay before the next attempt: doubling from 2 s, capped at an hour, with jitter."""
+    rng = rng or random.Random()
+    raw = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    # "Equal jitter": at least half the delay, so retries spread without collapsing to zero.
+    return raw / 2 + raw / 2 * rng.random()
+
+
+def record(
+    session: Session,
+    *,
+    outcomes: Sequence[Outcome],
+    worker_id: str,
+    window: timedelta = RETRY_WINDOW,
+    rng: random.Random | None = None,
+) -> dict[str, int]:
+    """Store the outcomes of attempts: delivered, retrying with backoff, or dead."""
+    counts = {DELIVERED: 0, RETRYING: 0, DEAD: 0}
+    if not outcomes:
+        return counts
+    by_id = {
+        d.id: d
+        for d in session.execute(
+            select(Delivery).where(Delivery.id.in_([o.delivery_id for o in outcomes]))
+        ).scalars()
+    }
+    died: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        delivery = by_id.get(outcome.delivery_id)
+        if delivery is None or delivery.status in (DELIVERED, DEAD):
+            continue
+        if (
+            not outcome.ok
+            and delivery.claimed_by != worker_id
+            and delivery.claimed_until is not None
+            and delivery.claimed_until > outcome.at
+        ):
+            # Our lease ran out and another worker holds the delivery now; its result counts.
+            continue
+        delivery.attempts += 1
+        delivery.last_attempt_at = outcome.at
+        delivery.last_status_code = outcome.status_code
+        delivery.claimed_until = None
+        delivery.claimed_by = None
+        if outcome.ok:
+            delivery.status = DELIVERED
+            delivery.delivered_at = outcome.at
+            delivery.last_error = None
+            counts[DELIVERED] += 1
+            continue
+        delivery.last_error = (outcome.error or "failed")[:1000]
+        deadline = delivery.window_start + window
+        if outcome.permanent or outcome.at >= deadline:
+            delivery.status = DEAD
+            delivery.dead_at = outcome.at
+            counts[DEAD] += 1
+            died.append({"delivery": delivery.id, "error": delivery.last_error})
+            continue
+        delivery.status = RETRYING
+        # The last retry happens at the end of the window, so the window is used in full.
+        delivery.next_attempt_at = min(outcome.at + backoff(delivery.attempts, rng), deadline)
+        counts[RETRYING] += 1
+    session.flush()
+    if died:
+        audit.record(
+            session,
+            actor=WORKER_ACTOR,
+            action="dead_letter",
+            entity="delivery",
+            entity_id=died[0]["delivery"],
+            state={"deliveries": died},
+        )
+    return counts
+
+
+def _visible_deliveries(actor: Principal | str) -> Any:
+    query = (
+        select(Delivery, OutboxMessage.topic, OutboxMessage.exercise)
+        .join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+    )
+    if isinstance(actor, Principal) and not decide(actor, Action.ADMINISTER).allowed:
+        query = query.where(Subscription.owner_user_id == actor.user_id)
+    return query
+
+
+def _to_read(delivery: Delivery, topic: str, exercise: bool) -> DeliveryRead:
+    return DeliveryRead(
+        id=delivery.id,
+        message_id=delivery.message_id,
+        subscription_id=delivery.subscription_id,
+        topic=topic,
+        exercise=exercise,
+        status=delivery.status,  # type: ignore[arg-type]
+        attempts=delivery.attempts,
+        created_at=delivery.created_at,
+        next_attempt_at=delivery.next_attempt_at,
+        last_attempt_at=delivery.last_attempt_at,
+        last_error=delivery.last_error,
+        last_status_code=delivery.last_status_code,
+        delivered_at=delivery.delivered_at,
+        dead_at=delivery.dead_at,
+    )
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    actor: Principal | str,
+    status: str | None = None,
+    subscription_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[DeliveryRead], str | None]:
+    """List deliveries of the caller's subscriptions (administrators: all), newest first."""
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(
+            f"status must be one of {', '.join(STATUSES)}",
+            [FieldError("status", "unknown status", status)],
+        )
+    if subscription_id is not None:
+        get_subscription(session, actor=actor, subscription_id=subscription_id)
+    query = _visible_deliveries(actor)
+    if status is not None:
+        query = query.where(Delivery.status == status)
+    if subscription_id is not None:
+        query = query.where(Delivery.subscription_id == subscription_id)
+    position = decode_cursor(cursor)
+    if position is not None:
+        query = query.where(Delivery.id < int(position.get("id", 0)))
+    rows = session.execute(query.order_by(Delivery.id.desc()).limit(limit + 1)).all()
+    next_cursor = encode_cursor({"id": rows[limit - 1][0].id}) if len(rows) > limit else None
+    return [_to_read(d, t, e) for d, t, e in rows[:limit]], next_cursor
+
+
+def _requeue(delivery: Delivery, now: datetime) -> None:
+    delivery.status = PENDING
+    delivery.next_attempt_at = now
+    delivery.window_start = now
+    delivery.dead_at = None
+    delivery.claimed_until = None
+    delivery.claimed_by = None
+
+
+def replay(
+    session: Session,
+    *,
+    actor: Principal | str,
+    delivery_id: int | None = None,
+    subscription_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Put dead deliveries back in the queue (one, or all of a subscription, or all visible)."""
+    now = now or utcnow()
+    query = _visible_deliveries(actor).where(Delivery.status == DEAD)
+    if delivery_id is not None:
+        row = session.execute(_visible_deliveries(actor).where(Delivery.id == delivery_id)).first()
+        if row is None:
+            raise NotFound(
+                f"no delivery {delivery_id}",
+                [FieldError("delivery_id", "unknown delivery", delivery_id)],
+            )
+        if row[0].status != DEAD:
+            raise Conflict(
+                f"delivery {delivery_id} is {row[0].status}, not dead",
+                [FieldError("delivery_id", "only dead deliveries can be replayed", delivery_id)],
+            )
+        query = query.where(Delivery.id == delivery_id)
+    if subscription_id is not None:
+        get_subscription(session, actor=actor, subscription_id=subscription_id)
+        query = query.where(Delivery.subscription_id == subscription_id)
+    deliveries = [row[0] for row in session.execute(query.with_for_update(of=Delivery)).all()]
+    for delivery in deliveries:
+        _requeue(delivery, now)
+    session.flush()
+    if deliveries:
+        audit.record(
+            session,
+            actor=actor.actor if isinstance(actor, Principal) else actor,
+            action="replay",
+            entity="delivery",
+            entity_id=deliveries[0].id,
+            state={"deliveries": [d.id for d in deliveries]},
+        )
+    return len(deliveries)

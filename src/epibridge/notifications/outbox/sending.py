@@ -1,0 +1,189 @@
+"""Sending one claimed delivery: a signed webhook POST or an e-mail through SMTP.
+
+Nothing here touches the database: a sending thread turns a ``Job`` into an ``Outcome`` and the
+worker records it. Every wait is bounded (connect and read timeouts), so an endpoint that hangs
+costs one sending slot for at most the timeout, never the whole worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import time
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import httpx
+import jinja2
+
+from epibridge.db import utcnow
+from epibridge.notifications.outbox.deliveries import Job, MessageView, Outcome
+from epibridge.settings import Settings
+
+SIGNATURE_HEADER = "X-Epibridge-Signature"
+TIMESTAMP_HEADER = "X-Epibridge-Timestamp"
+ID_HEADER = "X-Epibridge-Id"
+TOPIC_HEADER = "X-Epibridge-Topic"
+EXERCISE_HEADER = "X-Epibridge-Exercise"
+EXERCISE_PREFIX = "[EXERCISE]"
+USER_AGENT = "epibridge-webhook/1"
+#: Status codes worth retrying besides 5xx: the receiver asked us to come back later.
+RETRYABLE_4XX = frozenset({408, 429})
+COUNT_FIELDS = ("suspected_cases", "probable_cases", "confirmed_cases", "deaths")
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Return the signature header value: ``sha256=`` + HMAC-SHA256 of ``timestamp.body``."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    """Check a signature the way a receiver should (constant-time comparison)."""
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def webhook_body(message: MessageView) -> bytes:
+    return json.dumps(message.as_json(), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def send_webhook(client: httpx.Client, job: Job) -> Outcome:
+    """POST the message to the subscription's URL, signed; classify the answer."""
+    body = webhook_body(job.message)
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        ID_HEADER: job.message.id,
+        TOPIC_HEADER: job.message.topic,
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(job.secret or "", timestamp, body),
+        EXERCISE_HEADER: "true" if job.message.exercise else "false",
+        "X-Epibridge-Attempt": str(job.attempt),
+    }
+    try:
+        response = client.post(job.url or "", content=body, headers=headers)
+    except httpx.TimeoutException as exc:
+        return Outcome(job.delivery_id, False, utcnow(), error=f"timeout: {type(exc).__name__}")
+    except httpx.HTTPError as exc:
+        return Outcome(job.delivery_id, False, utcnow(), error=f"connection: {exc}"[:500])
+    code = response.status_code
+    if 200 <= code < 300:
+        return Outcome(job.delivery_id, True, utcnow(), status_code=code)
+    retry = code >= 500 or code in RETRYABLE_4XX
+    return Outcome(
+        job.delivery_id,
+        False,
+        utcnow(),
+        permanent=not retry,
+        error=f"HTTP {code}: {response.text[:200]}",
+        status_code=code,
+    )
+
+
+@cache
+def catalog(language: str) -> dict[str, Any]:
+    path = (
+        resources.files("epibridge.notifications.outbox") / "templates" / f"email.{language}.json"
+    )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    # Plain-text e-mail: there is no markup to escape.
+    return jinja2.Environment(autoescape=False, keep_trailing_newline=True, trim_blocks=False)
+
+
+def render_email(job: Job, *, base_url: str) -> tuple[str, str]:
+    """Return the subject and text of the e-mail for ``job`` in its subscription's language."""
+    texts = catalog(job.language if job.language in ("en", "ru", "zh") else "en")
+    message = job.message
+    payload = message.payload
+    link = payload.get("link")
+    if not link and message.entity in ("notification", "event"):
+        link = f"{base_url}/api/v1/notifications/{message.entity_id}"
+    context = {
+        "exercise": message.exercise,
+        "topic_label": texts["topics"].get(message.topic, message.topic),
+        "title": str(payload.get("title") or texts["untitled"]),
+        "state": payload.get("state"),
+        "disease": payload.get("disease_name") or payload.get("disease"),
+        "status": payload.get("status"),
+        "counts": [
+            (texts["counts"][name], payload[name])
+            for name in COUNT_FIELDS
+            if payload.get(name) is not None
+        ],
+        "link": link,
+        "message_id": message.id,
+        "created_at": f"{message.created_at:%Y-%m-%d %H:%M}",
+        "subscription_id": job.subscription_id,
+    }
+    environment = _environment()
+    subject = environment.from_string(texts["subject"]).render(context)
+    body = environment.from_string(texts["body"]).render(context)
+    return " ".join(subject.split()), body
+
+
+def build_email(job: Job, settings: Settings) -> EmailMessage:
+    subject, body = render_email(job, base_url=f"http://{settings.host}:{settings.port}")
+    email = EmailMessage()
+    email["Subject"] = subject
+    email["From"] = settings.smtp_from
+    email["To"] = job.email or ""
+    email["Date"] = formatdate(usegmt=True)
+    email["Message-ID"] = make_msgid(idstring=job.message.id, domain="epibridge")
+    email[ID_HEADER] = job.message.id
+    email[TOPIC_HEADER] = job.message.topic
+    email[EXERCISE_HEADER] = "true" if job.message.exercise else "false"
+    email["Content-Language"] = job.language
+    email.set_content(body, charset="utf-8")
+    return email
+
+
+def send_email(job: Job, settings: Settings, *, timeout: float) -> Outcome:
+    """Send the e-mail through the configured SMTP server; 5xx answers are not retried."""
+    if not settings.smtp_host:
+        return Outcome(job.delivery_id, False, utcnow(), error="EPIBRIDGE_SMTP_HOST is not set")
+    email = build_email(job, settings)
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password)
+            smtp.send_message(email)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        permanent = all(code >= 500 for code in codes)
+        return Outcome(
+            job.delivery_id, False, utcnow(), permanent=permanent, error=f"refused: {codes}"
+        )
+    except smtplib.SMTPResponseException as exc:
+        return Outcome(
+            job.delivery_id,
+            False,
+            utcnow(),
+            permanent=exc.smtp_code >= 500,
+            error=f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"[:500],
+            status_code=exc.smtp_code,
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        return Outcome(job.delivery_id, False, utcnow(), error=f"SMTP: {exc}"[:500])
+    return Outcome(job.delivery_id, True, utcnow())
+
+
+def send(job: Job, *, client: httpx.Client, settings: Settings, timeout: float) -> Outcome:
+    """Send one job by its kind; never raises (an unexpected error is a retryable outcome)."""
+    try:
+        if job.kind == "webhook":
+            return send_webhook(client, job)
+        return send_email(job, settings, timeout=timeout)
+    except Exception as exc:  # a bug or odd input must not kill the sending thread
+        return Outcome(job.delivery_id, False, utcnow(), error=f"unexpected: {exc!r}"[:500])
