@@ -1,0 +1,1 @@
+"""The biosecurity consultation mechanism: convening, drafts, positions, consensus, signatures."""

@@ -1,0 +1,183 @@
+"""What every consultation rule shares: the permission check, loading rows, the clock.
+
+``authorize`` here only translates ``security.authorize``'s refusal into a ``Forbidden`` that
+names the field, so the API, the CLI and tests report it the same way; the decision itself is
+always ``security.authorize``'s.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epibridge.consultations.models import Consultation, Decision, Document, Participant
+from epibridge.db import utcnow
+from epibridge.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from epibridge.members import service as members
+from epibridge.security import Action, PermissionDenied, Principal, Role, Visibility, can_see
+from epibridge.security import Decision as Permission
+from epibridge.security import authorize as security_authorize
+
+ENTITY = "consultation"
+DOCUMENT_ENTITY = "consultation_document"
+
+
+def clock(now: datetime | None) -> datetime:
+    """The moment a rule is applied at: ``now`` when given (tests, the scheduler), else the time."""
+    if now is None:
+        return utcnow()
+    if now.tzinfo is None:
+        raise InvalidInput("a time must carry its timezone", [FieldError("now", "naive", str(now))])
+    return now
+
+
+def authorize(
+    principal: Principal,
+    action: Action,
+    state: str | None = None,
+    *,
+    field: str = "state",
+    why: str = "",
+) -> Permission:
+    try:
+        return security_authorize(principal, action, state)
+    except PermissionDenied as exc:
+        detail = f"{why}: {exc}" if why else str(exc)
+        raise Forbidden(detail, [FieldError(field, str(exc), state)]) from None
+
+
+def authorize_state_write(principal: Principal, state: str, *, field: str = "state") -> bool:
+    """Check that ``principal`` may speak for ``state``; return whether it is on its behalf."""
+    authorize(principal, Action.CONTRIBUTE, state, field=field)
+    return authorize(principal, Action.WRITE_STATE, state, field=field).on_behalf
+
+
+def load(session: Session, consultation_id: int, *, lock: bool = False) -> Consultation:
+    query = select(Consultation).where(Consultation.id == consultation_id)
+    if lock:
+        query = query.with_for_update()
+    consultation = session.execute(query).scalar_one_or_none()
+    if consultation is None:
+        raise NotFound(
+            f"no consultation {consultation_id}",
+            [FieldError("consultation_id", "unknown consultation", consultation_id)],
+        )
+    return consultation
+
+
+def load_document(session: Session, document_id: int, *, lock: bool = False) -> Document:
+    query = select(Document).where(Document.id == document_id)
+    if lock:
+        query = query.with_for_update()
+    document = session.execute(query).scalar_one_or_none()
+    if document is None:
+        raise NotFound(
+            f"no consultation document {document_id}",
+            [FieldError("document_id", "unknown document", document_id)],
+        )
+    return document
+
+
+def may_see(principal: Principal, consultation: Consultation) -> bool:
+    """Members and the Secretariat see every consultation; observers those they are invited to."""
+    if can_see(principal, Visibility.MEMBERS):
+        return True
+    return can_see(principal, Visibility.PARTNERS) and any(
+        p.state_iso3 == principal.state for p in consultation.participants
+    )
+
+
+def require_visible(principal: Principal, consultation: Consultation) -> None:
+    if not may_see(principal, consultation):
+        raise Forbidden(
+            f"consultation {consultation.id} is not shared with {principal.name}",
+            [FieldError("consultation_id", "not visible to this account", consultation.id)],
+        )
+
+
+def authorize_convenor(principal: Principal, consultation: Consultation) -> bool:
+    """Check that ``principal`` runs this consultation; return whether it is on the chair's behalf.
+
+    A consultation convened by the chair is run by the chairing state's focal point (the
+    Secretariat may act on its behalf); one convened by the Secretariat by the Secretariat.
+    """
+    why = f"only the convenor of consultation {consultation.id} may do this"
+    if consultation.convening_state:
+        return authorize(
+            principal, Action.WRITE_STATE, consultation.convening_state, field="convenor", why=why
+        ).on_behalf
+    authorize(principal, Action.COORDINATE, field="convenor", why=why)
+    return False
+
+
+def require_open(consultation: Consultation) -> None:
+    if consultation.status != "open":
+        raise Conflict(
+            f"consultation {consultation.id} is {consultation.status}, not open",
+            [FieldError("consultation_id", f"consultation is {consultation.status}")],
+        )
+
+
+def participant(consultation: Consultation, state: str) -> Participant | None:
+    return next((p for p in consultation.participants if p.state_iso3 == state), None)
+
+
+def require_member_participant(
+    consultation: Consultation, state: str, *, field: str = "state"
+) -> None:
+    """Refuse a state that is not a participating member state (observers have no say)."""
+    found = participant(consultation, state)
+    if found is None:
+        raise InvalidInput(
+            f"{state} is not a participant of consultation {consultation.id}",
+            [FieldError(field, "not a participating member state", state)],
+        )
+    if found.role != "member":
+        raise InvalidInput(
+            f"{state} is an invited observer of consultation {consultation.id}, without a say",
+            [FieldError(field, "an observer takes no position", state)],
+        )
+
+
+def require_not_adopted(document: Document) -> None:
+    if document.status == "adopted":
+        raise Conflict(
+            f"document {document.id} ({document.number}) was adopted on "
+            f"{document.adopted_at:%Y-%m-%d} and is frozen",
+            [FieldError("document_id", "adopted documents cannot be changed", document.id)],
+        )
+
+
+def open_decision(session: Session, document_id: int) -> Decision | None:
+    return session.execute(
+        select(Decision).where(Decision.document_id == document_id, Decision.status == "open")
+    ).scalar_one_or_none()
+
+
+def latest_decision(session: Session, document_id: int) -> Decision | None:
+    return session.execute(
+        select(Decision)
+        .where(Decision.document_id == document_id)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def participant_states(consultation: Consultation) -> list[str]:
+    return [p.state_iso3 for p in consultation.participants]
+
+
+def chair_state(session: Session, day: object) -> str:
+    chair = members.chair_on(session, on=day)  # type: ignore[arg-type]
+    if chair is None:
+        raise Conflict(
+            f"no chairmanship is recorded for {day}",
+            [FieldError("convenor", "no chairing state on this day", str(day))],
+        )
+    return chair.state_iso3
+
+
+def is_secretariat(principal: Principal) -> bool:
+    return principal.role is Role.SECRETARIAT

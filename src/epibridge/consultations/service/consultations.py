@@ -1,0 +1,438 @@
+"""Convening consultations, members' requests, the agenda and the record."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from epibridge import audit
+from epibridge.consultations.models import (
+    AgendaItem,
+    Consultation,
+    Participant,
+    RecordEntry,
+)
+from epibridge.consultations.schemas import (
+    AgendaItemIn,
+    ConsultationCreate,
+    ConsultationRequest,
+    DeadlineItem,
+    RecordEntryCreate,
+    RequestResponse,
+)
+from epibridge.consultations.service.common import (
+    ENTITY,
+    authorize,
+    authorize_convenor,
+    authorize_state_write,
+    chair_state,
+    clock,
+    is_secretariat,
+    load,
+    participant,
+    participant_states,
+    require_open,
+)
+from epibridge.errors import Conflict, DomainError, FieldError, InvalidInput
+from epibridge.members import service as members
+from epibridge.notifications.outbox.service import publish
+from epibridge.security import Action, PermissionDenied, Principal, Visibility
+
+OBSERVER_STATUSES = frozenset({"observer", "dialogue_partner", "partner"})
+
+
+def snapshot(consultation: Consultation) -> dict[str, Any]:
+    """The consultation as the audit log and the outbox carry it."""
+    return {
+        "id": consultation.id,
+        "topic": consultation.topic,
+        "status": consultation.status,
+        "convened_on": consultation.convened_on,
+        "convenor_kind": consultation.convenor_kind,
+        "convening_state": consultation.convening_state,
+        "requested_by_state": consultation.requested_by_state,
+        "participants": [p.state_iso3 for p in consultation.participants if p.role == "member"],
+        "observers": [p.state_iso3 for p in consultation.participants if p.role == "observer"],
+        "agenda": [item.title for item in consultation.agenda],
+        "deadlines": consultation.deadlines,
+        "event_ids": consultation.event_ids,
+    }
+
+
+def _event_ids(session: Session, actor: Principal, ids: list[int]) -> list[int]:
+    """Check linked notification events through the events domain's service, when it is there.
+
+    The events domain is built beside this one; without its ``get`` the ids are stored as
+    given (see docs/consultations.md).
+    """
+    unique = list(dict.fromkeys(ids))
+    try:
+        events = importlib.import_module("epibridge.notifications.service")
+    except ImportError:
+        return unique
+    get = getattr(events, "get", None)
+    if get is None:
+        return unique
+    errors = []
+    for index, event_id in enumerate(unique):
+        try:
+            get(session, actor=actor, event_id=event_id)
+        except DomainError as exc:
+            errors.append(FieldError(f"event_ids[{index}]", exc.detail, event_id))
+        except PermissionDenied as exc:
+            errors.append(FieldError(f"event_ids[{index}]", str(exc), event_id))
+    if errors:
+        raise InvalidInput("linked notification events are not known", errors)
+    return unique
+
+
+def _participants(
+    session: Session,
+    *,
+    day: date,
+    requested: list[str] | None,
+    observers: list[str],
+    always: list[str],
+) -> tuple[list[str], list[str]]:
+    """Resolve the delegations: member states on ``day`` (all by default) and invited observers."""
+    members_then = {s.iso3 for s in members.members_on(session, on=day)}
+    errors: list[FieldError] = []
+    chosen: list[str] = []
+    if requested is None:
+        chosen = sorted(members_then)
+    else:
+        for index, value in enumerate(requested):
+            field = f"participants[{index}]"
+            try:
+                code = members.require_state(session, value, field=field)
+            except InvalidInput as exc:
+                errors.extend(exc.errors)
+                continue
+            if code not in members_then:
+                errors.append(FieldError(field, f"not a member state on {day}", value))
+            elif code not in chosen:
+                chosen.append(code)
+    for code in always:
+        if code in members_then and code not in chosen:
+            chosen.append(code)
+    invited: list[str] = []
+    for index, value in enumerate(observers):
+        field = f"observers[{index}]"
+        try:
+            code = members.require_state(session, value, field=field)
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+            continue
+        period = members.status_on(members.get_state(session, iso3=code), day)
+        if code in members_then:
+            errors.append(FieldError(field, "a member state takes part as a participant", value))
+        elif period is None or period.status not in OBSERVER_STATUSES:
+            errors.append(FieldError(field, f"not an observer or partner on {day}", value))
+        elif code not in invited:
+            invited.append(code)
+    if not chosen and not errors:
+        errors.append(FieldError("participants", "at least one member state must take part"))
+    if errors:
+        raise InvalidInput("the participating delegations are not valid", errors)
+    return sorted(chosen), sorted(invited)
+
+
+def _agenda(items: list[AgendaItemIn]) -> list[AgendaItem]:
+    return [
+        AgendaItem(position=index, title=item.title, description=item.description)
+        for index, item in enumerate(items, start=1)
+    ]
+
+
+def _deadlines(items: list[DeadlineItem]) -> list[dict[str, Any]]:
+    ordered = sorted(items, key=lambda d: d.due)
+    return [{"label": d.label, "due": d.due.isoformat()} for d in ordered]
+
+
+def _announce(session: Session, consultation: Consultation, *, actor: str, topic: str) -> None:
+    publish(
+        session,
+        actor=actor,
+        topic=topic,
+        entity=ENTITY,
+        entity_id=consultation.id,
+        payload=snapshot(consultation),
+        visibility=Visibility.MEMBERS,
+        states=participant_states(consultation)
+        or [s for s in (consultation.requested_by_state, consultation.convening_state) if s],
+    )
+
+
+def _open(
+    session: Session,
+    consultation: Consultation,
+    *,
+    actor: Principal,
+    day: date,
+    now: datetime,
+    participants: list[str] | None,
+    observers: list[str],
+    agenda: list[AgendaItemIn],
+    deadlines: list[DeadlineItem],
+) -> None:
+    if is_secretariat(actor):
+        kind, convening = "secretariat", None
+    else:
+        kind, convening = "chair", chair_state(session, day)
+    always = [s for s in (convening, consultation.requested_by_state) if s]
+    chosen, invited = _participants(
+        session, day=day, requested=participants, observers=observers, always=always
+    )
+    consultation.status = "open"
+    consultation.convenor_kind = kind
+    consultation.convening_state = convening
+    consultation.convened_by = actor.actor
+    consultation.convened_at = now
+    consultation.convened_on = day
+    consultation.deadlines = _deadlines(deadlines)
+    consultation.updated_at = now
+    consultation.participants = [Participant(state_iso3=s, role="member") for s in chosen] + [
+        Participant(state_iso3=s, role="observer") for s in invited
+    ]
+    consultation.agenda = _agenda(agenda)
+
+
+def _authorize_chair(session: Session, actor: Principal, day: date, what: str) -> bool:
+    if is_secretariat(actor):
+        authorize(actor, Action.COORDINATE, field="convenor")
+        return False
+    chair = chair_state(session, day)
+    return authorize(
+        actor,
+        Action.WRITE_STATE,
+        chair,
+        field="convenor",
+        why=f"only the chairing state ({chair}) or the Secretariat {what}",
+    ).on_behalf
+
+
+def convene(
+    session: Session, *, actor: Principal, data: ConsultationCreate, now: datetime | None = None
+) -> Consultation:
+    """Convene a consultation as the chairing state's focal point or the Secretariat."""
+    moment = clock(now)
+    day = moment.date()
+    _authorize_chair(session, actor, day, "convenes a consultation; a member may request one")
+    consultation = Consultation(
+        topic=data.topic,
+        description=data.description,
+        status="open",
+        convened_on=day,
+        event_ids=_event_ids(session, actor, data.event_ids),
+        created_at=moment,
+        updated_at=moment,
+    )
+    _open(
+        session,
+        consultation,
+        actor=actor,
+        day=day,
+        now=moment,
+        participants=data.participants,
+        observers=data.observers,
+        agenda=data.agenda,
+        deadlines=data.deadlines,
+    )
+    session.add(consultation)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="convene",
+        entity=ENTITY,
+        entity_id=consultation.id,
+        state=snapshot(consultation),
+    )
+    _announce(session, consultation, actor=actor.actor, topic="consultation.convened")
+    return consultation
+
+
+def request(
+    session: Session, *, actor: Principal, data: ConsultationRequest, now: datetime | None = None
+) -> Consultation:
+    """Ask the chair, for a member state, to convene a consultation."""
+    moment = clock(now)
+    day = moment.date()
+    state = members.require_state(session, data.state)
+    on_behalf = authorize_state_write(actor, state)
+    if state not in {s.iso3 for s in members.members_on(session, on=day)}:
+        raise InvalidInput(
+            f"{state} is not a member state on {day}",
+            [FieldError("state", "only a member state requests a consultation", data.state)],
+        )
+    chair = chair_state(session, day)
+    consultation = Consultation(
+        topic=data.topic,
+        description=data.description,
+        status="requested",
+        convened_on=day,
+        requested_by_state=state,
+        requested_by=actor.actor,
+        request_reason=data.reason,
+        convening_state=chair,
+        event_ids=_event_ids(session, actor, data.event_ids),
+        created_at=moment,
+        updated_at=moment,
+    )
+    session.add(consultation)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="request",
+        entity=ENTITY,
+        entity_id=consultation.id,
+        state={**snapshot(consultation), "reason": data.reason, "on_behalf": on_behalf},
+    )
+    _announce(session, consultation, actor=actor.actor, topic="consultation.request_received")
+    return consultation
+
+
+def respond(
+    session: Session,
+    *,
+    actor: Principal,
+    consultation_id: int,
+    data: RequestResponse,
+    now: datetime | None = None,
+) -> Consultation:
+    """Accept (convening it) or decline, with reasons, a member's request for a consultation."""
+    moment = clock(now)
+    day = moment.date()
+    consultation = load(session, consultation_id, lock=True)
+    on_behalf = _authorize_chair(session, actor, day, "answers a request for a consultation")
+    if consultation.status != "requested":
+        raise Conflict(
+            f"consultation {consultation.id} is {consultation.status}; only a request is answered",
+            [FieldError("consultation_id", "not a pending request", consultation.id)],
+        )
+    if not data.accept and not data.reason:
+        raise InvalidInput(
+            "a declined request needs the reason", [FieldError("reason", "required to decline")]
+        )
+    consultation.responded_by = actor.actor
+    consultation.response_reason = data.reason
+    if data.accept:
+        _open(
+            session,
+            consultation,
+            actor=actor,
+            day=day,
+            now=moment,
+            participants=data.participants,
+            observers=data.observers,
+            agenda=data.agenda,
+            deadlines=data.deadlines,
+        )
+    else:
+        consultation.status = "declined"
+        consultation.convening_state = None
+        consultation.updated_at = moment
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="accept_request" if data.accept else "decline_request",
+        entity=ENTITY,
+        entity_id=consultation.id,
+        state={**snapshot(consultation), "reason": data.reason, "on_behalf": on_behalf},
+    )
+    _announce(
+        session,
+        consultation,
+        actor=actor.actor,
+        topic="consultation.convened" if data.accept else "consultation.request_declined",
+    )
+    return consultation
+
+
+def set_agenda(
+    session: Session,
+    *,
+    actor: Principal,
+    consultation_id: int,
+    items: list[AgendaItemIn],
+    now: datetime | None = None,
+) -> Consultation:
+    """Replace the consultation's agenda with these items, in this order."""
+    moment = clock(now)
+    consultation = load(session, consultation_id, lock=True)
+    on_behalf = authorize_convenor(actor, consultation)
+    require_open(consultation)
+    consultation.agenda.clear()
+    session.flush()
+    consultation.agenda.extend(_agenda(items))
+    consultation.updated_at = moment
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="set_agenda",
+        entity=ENTITY,
+        entity_id=consultation.id,
+        state={"agenda": [i.model_dump() for i in items], "on_behalf": on_behalf},
+    )
+    return consultation
+
+
+def add_record_entry(
+    session: Session,
+    *,
+    actor: Principal,
+    consultation_id: int,
+    data: RecordEntryCreate,
+    now: datetime | None = None,
+) -> RecordEntry:
+    """Add minutes (the convenor) or a note (a participating delegation) to the record."""
+    moment = clock(now)
+    consultation = load(session, consultation_id, lock=True)
+    require_open(consultation)
+    state: str | None = None
+    on_behalf = False
+    if data.kind == "minutes":
+        on_behalf = authorize_convenor(actor, consultation)
+        state = consultation.convening_state
+    elif data.state:
+        state = members.require_state(session, data.state)
+        on_behalf = authorize_state_write(actor, state)
+        if participant(consultation, state) is None:
+            raise InvalidInput(
+                f"{state} does not take part in consultation {consultation.id}",
+                [FieldError("state", "not a participant", data.state)],
+            )
+    else:
+        authorize(actor, Action.COORDINATE, field="state", why="a note names the state it is from")
+    if data.agenda_position is not None and data.agenda_position > len(consultation.agenda):
+        raise InvalidInput(
+            "no such agenda item",
+            [FieldError("agenda_position", "beyond the agenda", data.agenda_position)],
+        )
+    entry = RecordEntry(
+        consultation_id=consultation.id,
+        at=moment,
+        author=actor.actor,
+        state_iso3=state,
+        kind=data.kind,
+        agenda_position=data.agenda_position,
+        text=data.text,
+    )
+    session.add(entry)
+    consultation.updated_at = moment
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="record_" + data.kind,
+        entity=ENTITY,
+        entity_id=consultation.id,
+        state={"entry": entry.id, "state": state, "text": data.text, "on_behalf": on_behalf},
+    )
+    return entry

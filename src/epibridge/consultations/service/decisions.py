@@ -1,0 +1,375 @@
+"""Putting a version to decision, members' positions, consensus, adoption and signatures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from epibridge import audit
+from epibridge.consultations.models import Consultation, Decision, Document, Position
+from epibridge.consultations.schemas import DecisionCreate, PositionCreate
+from epibridge.consultations.service.common import (
+    DOCUMENT_ENTITY,
+    authorize,
+    authorize_convenor,
+    authorize_state_write,
+    chair_state,
+    clock,
+    load,
+    load_document,
+    open_decision,
+    participant_states,
+    require_member_participant,
+    require_not_adopted,
+    require_open,
+)
+from epibridge.consultations.service.documents import document_snapshot, get_version
+from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.members import service as members
+from epibridge.notifications.outbox.service import publish
+from epibridge.security import Action, Principal, Visibility
+
+SCHEDULER_ACTOR = "system:scheduler"
+#: Document numbers read ORG/BIO/YEAR/NNN, numbered per year of adoption.
+NUMBER_SERIES = "BIO"
+# Key of the PostgreSQL advisory lock that serializes the numbering of adopted documents.
+_NUMBER_LOCK_KEY = 0x45424E4F  # "EBNO"
+
+
+def decision_snapshot(decision: Decision) -> dict[str, Any]:
+    return {
+        "id": decision.id,
+        "document_id": decision.document_id,
+        "version": decision.version_number,
+        "procedure": decision.procedure,
+        "decision_rule": decision.decision_rule,
+        "participation": decision.participation,
+        "member_states": decision.member_states,
+        "deadline": decision.deadline,
+        "status": decision.status,
+        "outcome": decision.outcome,
+    }
+
+
+def publish_about(
+    session: Session,
+    consultation: Consultation,
+    *,
+    actor: str,
+    topic: str,
+    entity_id: int,
+    payload: dict[str, Any],
+) -> None:
+    publish(
+        session,
+        actor=actor,
+        topic=topic,
+        entity=DOCUMENT_ENTITY,
+        entity_id=entity_id,
+        payload=payload,
+        visibility=Visibility.MEMBERS,
+        states=participant_states(consultation),
+    )
+
+
+def put_to_decision(
+    session: Session,
+    *,
+    actor: Principal,
+    document_id: int,
+    data: DecisionCreate,
+    now: datetime | None = None,
+) -> Decision:
+    """Put the current version of a draft to decision until a deadline."""
+    moment = clock(now)
+    document = load_document(session, document_id, lock=True)
+    consultation = load(session, document.consultation_id)
+    on_behalf = authorize_convenor(actor, consultation)
+    if data.procedure == "silence":
+        chair = chair_state(session, moment.date())
+        authorize(
+            actor,
+            Action.WRITE_STATE,
+            chair,
+            field="procedure",
+            why=f"the silence procedure is the chairing state's ({chair}) choice",
+        )
+    require_not_adopted(document)
+    require_open(consultation)
+    if data.version != document.current_version:
+        raise Conflict(
+            f"version {data.version} of document {document.id} is superseded by version "
+            f"{document.current_version}",
+            [FieldError("version", "not the current version", data.version)],
+        )
+    if open_decision(session, document.id) is not None:
+        raise Conflict(
+            f"a version of document {document.id} is already under decision",
+            [FieldError("document_id", "a decision is open")],
+        )
+    if data.deadline <= moment:
+        raise InvalidInput(
+            "the deadline of a decision must be in the future",
+            [FieldError("deadline", "not after now", data.deadline.isoformat())],
+        )
+    organization = members.get_organization(session)
+    decision = Decision(
+        document_id=document.id,
+        version_number=data.version,
+        procedure=data.procedure,
+        decision_rule=organization.decision_rule,
+        participation=organization.participation,
+        member_states=sorted(p.state_iso3 for p in consultation.participants if p.role == "member"),
+        deadline=data.deadline,
+        status="open",
+        opened_at=moment,
+        opened_by=actor.actor,
+    )
+    session.add(decision)
+    document.status = "under_decision"
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="put_to_decision",
+        entity=DOCUMENT_ENTITY,
+        entity_id=document.id,
+        state={**decision_snapshot(decision), "on_behalf": on_behalf},
+    )
+    publish_about(
+        session,
+        consultation,
+        actor=actor.actor,
+        topic="consultation.decision_due",
+        entity_id=document.id,
+        payload={**document_snapshot(document), "decision": decision_snapshot(decision)},
+    )
+    return decision
+
+
+def record_position(
+    session: Session,
+    *,
+    actor: Principal,
+    document_id: int,
+    data: PositionCreate,
+    now: datetime | None = None,
+) -> Position:
+    """Record (or change, until the deadline) a member state's position on the version."""
+    moment = clock(now)
+    document = load_document(session, document_id, lock=True)
+    consultation = load(session, document.consultation_id)
+    state = members.require_state(session, data.state)
+    on_behalf = authorize_state_write(actor, state)
+    require_member_participant(consultation, state)
+    require_not_adopted(document)
+    decision = open_decision(session, document.id)
+    if data.version != document.current_version:
+        raise Conflict(
+            f"version {data.version} of document {document.id} is superseded by version "
+            f"{document.current_version}; positions are taken on the version under decision",
+            [FieldError("version", "superseded version", data.version)],
+        )
+    if decision is None:
+        raise Conflict(
+            f"no version of document {document.id} is under decision",
+            [FieldError("version", "not under decision", data.version)],
+        )
+    if moment > decision.deadline:
+        raise Conflict(
+            f"the decision on version {decision.version_number} closed for positions at its "
+            f"deadline {decision.deadline.isoformat()}",
+            [FieldError("deadline", "passed", decision.deadline.isoformat())],
+        )
+    if state not in decision.member_states:
+        raise InvalidInput(
+            f"{state} was not a participating member state when the decision opened",
+            [FieldError("state", "not among the deciding member states", state)],
+        )
+    reasons = (data.reasons or "").strip() or None
+    if data.position == "object" and not reasons:
+        raise InvalidInput(
+            "an objection must give its reasons", [FieldError("reasons", "required to object")]
+        )
+    existing = next((p for p in decision.positions if p.state_iso3 == state), None)
+    if existing is None:
+        existing = Position(state_iso3=state, changes=0)
+        decision.positions.append(existing)
+    else:
+        existing.changes += 1
+    existing.position = data.position
+    existing.reasons = reasons
+    existing.recorded_by = actor.actor
+    existing.on_behalf = on_behalf
+    existing.recorded_at = moment
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="record_position",
+        entity=DOCUMENT_ENTITY,
+        entity_id=document.id,
+        state={
+            "decision": decision.id,
+            "version": decision.version_number,
+            "state": state,
+            "position": data.position,
+            "reasons": reasons,
+            "on_behalf": on_behalf,
+        },
+    )
+    return existing
+
+
+def tally(decision: Decision) -> dict[str, Any]:
+    """Count the positions, name the silent states and the share that took part."""
+    given = {p.state_iso3: p.position for p in decision.positions}
+    total = len(decision.member_states) or 1
+    return {
+        "support": sum(1 for p in given.values() if p == "support"),
+        "abstain": sum(1 for p in given.values() if p == "abstain"),
+        "object": sum(1 for p in given.values() if p == "object"),
+        "silent": [s for s in decision.member_states if s not in given],
+        "participation": round(len(given) / total, 4),
+        "participation_required": decision.participation,
+    }
+
+
+def _outcome(decision: Decision) -> tuple[bool, str]:
+    counts = tally(decision)
+    objections = [p for p in decision.positions if p.position == "object"]
+    silence = decision.procedure == "silence"
+    # Under the silence procedure a state that says nothing consents, so every state counts.
+    participation_met = silence or counts["participation"] + 1e-9 >= decision.participation
+    shown = f"{counts['participation']:.0%} of member states took a position"
+    if decision.decision_rule == "majority":
+        if not participation_met:
+            return False, f"not adopted: {shown}, {decision.participation:.0%} required"
+        if counts["support"] > counts["object"]:
+            return True, f"adopted by majority: {counts['support']} for, {counts['object']} against"
+        return False, f"not adopted: {counts['support']} for, {counts['object']} against"
+    if objections:
+        named = "; ".join(f"{p.state_iso3}: {p.reasons}" for p in objections)
+        return False, f"not adopted: objection by {named}"
+    if not participation_met:
+        return False, (
+            f"not adopted: {shown}, {decision.participation:.0%} required "
+            f"(silent: {', '.join(counts['silent'])})"
+        )
+    if silence:
+        deadline = f"{decision.deadline:%Y-%m-%d %H:%M} UTC"
+        return True, f"adopted under the silence procedure: no objection by {deadline}"
+    return True, f"adopted by consensus: no objection, {shown}"
+
+
+def _number(session: Session, year: int) -> tuple[int, str]:
+    # The caller holds the numbering lock (``_lock_numbering``), so max + 1 is not raced.
+    last = session.execute(
+        select(func.max(Document.number_seq)).where(Document.number_year == year)
+    ).scalar_one()
+    seq = (last or 0) + 1
+    code = members.get_organization(session).code
+    return seq, f"{code}/{NUMBER_SERIES}/{year}/{seq:03d}"
+
+
+def _close(session: Session, decision: Decision, *, actor: str, moment: datetime) -> None:
+    document = load_document(session, decision.document_id, lock=True)
+    consultation = load(session, document.consultation_id)
+    adopted, outcome = _outcome(decision)
+    decision.status = "adopted" if adopted else "rejected"
+    decision.closed_at = moment
+    decision.closed_by = actor
+    decision.outcome = outcome
+    if adopted:
+        seq, number = _number(session, moment.year)
+        document.status = "adopted"
+        document.number = number
+        document.number_year = moment.year
+        document.number_seq = seq
+        document.adopted_at = moment
+        document.adopted_version = decision.version_number
+    else:
+        document.status = "draft"
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="adopt" if adopted else "reject",
+        entity=DOCUMENT_ENTITY,
+        entity_id=document.id,
+        state={**document_snapshot(document), "decision": decision_snapshot(decision)},
+    )
+    payload = {**document_snapshot(document), "decision": decision_snapshot(decision)}
+    if adopted:
+        version = get_version(session, document_id=document.id, number=decision.version_number)
+        payload["languages"] = sorted(version.texts)
+    publish_about(
+        session,
+        consultation,
+        actor=actor,
+        topic="consultation.adopted" if adopted else "consultation.rejected",
+        entity_id=document.id,
+        payload=payload,
+    )
+
+
+def close_decision(
+    session: Session, *, actor: Principal, document_id: int, now: datetime | None = None
+) -> Decision:
+    """Close the open decision now: early only once every member state has taken a position."""
+    moment = clock(now)
+    _lock_numbering(session)
+    document = load_document(session, document_id, lock=True)
+    consultation = load(session, document.consultation_id)
+    authorize_convenor(actor, consultation)
+    require_not_adopted(document)
+    decision = open_decision(session, document.id)
+    if decision is None:
+        raise Conflict(
+            f"no version of document {document.id} is under decision",
+            [FieldError("document_id", "no open decision", document.id)],
+        )
+    silent = tally(decision)["silent"]
+    if moment < decision.deadline and silent:
+        raise Conflict(
+            f"the decision is open until {decision.deadline.isoformat()}; still silent: "
+            + ", ".join(silent),
+            [FieldError("deadline", "not reached while states are silent", ", ".join(silent))],
+        )
+    _close(session, decision, actor=actor.actor, moment=moment)
+    return decision
+
+
+def close_due_decisions(
+    session: Session, *, now: datetime | None = None, actor: str = SCHEDULER_ACTOR
+) -> list[Decision]:
+    """Close every open decision whose deadline has passed (the scheduler calls this)."""
+    moment = clock(now)
+    _lock_numbering(session)
+    due = list(
+        session.execute(
+            select(Decision)
+            .where(Decision.status == "open", Decision.deadline <= moment)
+            .order_by(Decision.deadline, Decision.id)
+        ).scalars()
+    )
+    for decision in due:
+        _close(session, decision, actor=actor, moment=moment)
+    return due
+
+
+def _lock_numbering(session: Session) -> None:
+    # Taken before any audit entry so two adopting transactions never wait on each other's locks.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _NUMBER_LOCK_KEY})
+
+
+def list_decisions(session: Session, *, document_id: int) -> list[Decision]:
+    return list(
+        session.execute(
+            select(Decision).where(Decision.document_id == document_id).order_by(Decision.id)
+        ).scalars()
+    )

@@ -1,0 +1,346 @@
+"""Draft documents: numbered versions with their differences, and members' amendments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epibridge import audit
+from epibridge.consultations import diff
+from epibridge.consultations.models import Amendment, Consultation, Document, Version
+from epibridge.consultations.schemas import AmendmentCreate, DocumentCreate, VersionCreate
+from epibridge.consultations.service.common import (
+    DOCUMENT_ENTITY,
+    authorize_convenor,
+    authorize_state_write,
+    clock,
+    load,
+    load_document,
+    open_decision,
+    participant_states,
+    require_member_participant,
+    require_not_adopted,
+    require_open,
+    require_visible,
+)
+from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
+from epibridge.members import service as members
+from epibridge.notifications.outbox.service import publish
+from epibridge.security import Principal, Visibility
+
+
+def clean_texts(texts: dict[str, str], *, field: str = "texts") -> dict[str, str]:
+    """Keep the languages given with some text; at least one is required."""
+    kept = {lang: text.strip() for lang, text in texts.items() if text and text.strip()}
+    if not kept:
+        raise InvalidInput(
+            "a version needs its text in at least one language (en, ru or zh)",
+            [FieldError(field, "no text in any language")],
+        )
+    return dict(sorted(kept.items()))
+
+
+def document_snapshot(document: Document) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "consultation_id": document.consultation_id,
+        "kind": document.kind,
+        "title": document.title,
+        "status": document.status,
+        "current_version": document.current_version,
+        "number": document.number,
+    }
+
+
+def _announce_version(
+    session: Session,
+    consultation: Consultation,
+    document: Document,
+    version: Version,
+    *,
+    actor: str,
+) -> None:
+    publish(
+        session,
+        actor=actor,
+        topic="consultation.version_created",
+        entity=DOCUMENT_ENTITY,
+        entity_id=document.id,
+        payload={
+            **document_snapshot(document),
+            "version": version.number,
+            "languages": sorted(version.texts),
+            "note": version.note,
+        },
+        visibility=Visibility.MEMBERS,
+        states=participant_states(consultation),
+    )
+
+
+def create_document(
+    session: Session,
+    *,
+    actor: Principal,
+    consultation_id: int,
+    data: DocumentCreate,
+    now: datetime | None = None,
+) -> Document:
+    """Start a draft document in a consultation, with its first version."""
+    moment = clock(now)
+    consultation = load(session, consultation_id, lock=True)
+    on_behalf = authorize_convenor(actor, consultation)
+    require_open(consultation)
+    texts = clean_texts(data.texts)
+    document = Document(
+        consultation_id=consultation.id,
+        kind=data.kind,
+        title=data.title,
+        status="draft",
+        current_version=1,
+        created_at=moment,
+        created_by=actor.actor,
+    )
+    session.add(document)
+    session.flush()
+    version = Version(
+        document_id=document.id,
+        number=1,
+        texts=texts,
+        note=data.note,
+        created_at=moment,
+        created_by=actor.actor,
+    )
+    session.add(version)
+    consultation.updated_at = moment
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="create_document",
+        entity=DOCUMENT_ENTITY,
+        entity_id=document.id,
+        state={**document_snapshot(document), "texts": texts, "on_behalf": on_behalf},
+    )
+    _announce_version(session, consultation, document, version, actor=actor.actor)
+    return document
+
+
+def create_version(
+    session: Session,
+    *,
+    actor: Principal,
+    document_id: int,
+    data: VersionCreate,
+    now: datetime | None = None,
+) -> Version:
+    """Make the next version of a draft, incorporating the amendments named."""
+    moment = clock(now)
+    document = load_document(session, document_id, lock=True)
+    consultation = load(session, document.consultation_id)
+    on_behalf = authorize_convenor(actor, consultation)
+    require_not_adopted(document)
+    require_open(consultation)
+    if data.based_on != document.current_version:
+        raise Conflict(
+            f"version {data.based_on} of document {document.id} is superseded by version "
+            f"{document.current_version}; base the new version on it",
+            [FieldError("based_on", "not the current version", data.based_on)],
+        )
+    texts = clean_texts(data.texts)
+    current = get_version(session, document_id=document.id, number=document.current_version)
+    if texts == current.texts:
+        raise InvalidInput(
+            "the new version is identical to the current one",
+            [FieldError("texts", "no change from the current version")],
+        )
+    amendments = _amendments_to_incorporate(session, document, data.incorporates)
+    number = document.current_version + 1
+    version = Version(
+        document_id=document.id,
+        number=number,
+        texts=texts,
+        note=data.note,
+        created_at=moment,
+        created_by=actor.actor,
+    )
+    session.add(version)
+    for amendment in amendments:
+        amendment.status = "incorporated"
+        amendment.incorporated_in = number
+    withdrawn = open_decision(session, document.id)
+    if withdrawn is not None:
+        withdrawn.status = "withdrawn"
+        withdrawn.closed_at = moment
+        withdrawn.closed_by = actor.actor
+        withdrawn.outcome = f"withdrawn: version {withdrawn.version_number} superseded by {number}"
+    document.current_version = number
+    document.status = "draft"
+    consultation.updated_at = moment
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="create_version",
+        entity=DOCUMENT_ENTITY,
+        entity_id=document.id,
+        state={
+            "version": number,
+            "texts": texts,
+            "note": data.note,
+            "incorporates": [a.id for a in amendments],
+            "withdrawn_decision": withdrawn.id if withdrawn else None,
+            "on_behalf": on_behalf,
+        },
+    )
+    _announce_version(session, consultation, document, version, actor=actor.actor)
+    return version
+
+
+def _amendments_to_incorporate(
+    session: Session, document: Document, ids: list[int]
+) -> list[Amendment]:
+    found = {
+        a.id: a
+        for a in session.execute(
+            select(Amendment).where(Amendment.id.in_(ids), Amendment.document_id == document.id)
+        ).scalars()
+    }
+    errors = []
+    for index, amendment_id in enumerate(ids):
+        amendment = found.get(amendment_id)
+        if amendment is None:
+            errors.append(
+                FieldError(
+                    f"incorporates[{index}]", "not an amendment of this document", amendment_id
+                )
+            )
+        elif amendment.status != "proposed":
+            errors.append(
+                FieldError(
+                    f"incorporates[{index}]",
+                    f"already incorporated in version {amendment.incorporated_in}",
+                    amendment_id,
+                )
+            )
+    if errors:
+        raise InvalidInput("the amendments to incorporate are not valid", errors)
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+def propose_amendment(
+    session: Session,
+    *,
+    actor: Principal,
+    document_id: int,
+    data: AmendmentCreate,
+    now: datetime | None = None,
+) -> Amendment:
+    """Propose, for a participating member state, an amendment to the current version."""
+    moment = clock(now)
+    document = load_document(session, document_id, lock=True)
+    consultation = load(session, document.consultation_id)
+    state = members.require_state(session, data.state)
+    on_behalf = authorize_state_write(actor, state)
+    require_member_participant(consultation, state)
+    require_not_adopted(document)
+    require_open(consultation)
+    if data.version != document.current_version:
+        raise Conflict(
+            f"version {data.version} of document {document.id} is superseded by version "
+            f"{document.current_version}; amend the current one",
+            [FieldError("version", "not the current version", data.version)],
+        )
+    texts = {lang: t.strip() for lang, t in data.texts.items() if t and t.strip()}
+    amendment = Amendment(
+        document_id=document.id,
+        version_number=data.version,
+        state_iso3=state,
+        proposed_by=actor.actor,
+        on_behalf=on_behalf,
+        reason=data.reason,
+        texts=dict(sorted(texts.items())),
+        status="proposed",
+        created_at=moment,
+    )
+    session.add(amendment)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="propose_amendment",
+        entity=DOCUMENT_ENTITY,
+        entity_id=document.id,
+        state={
+            "amendment": amendment.id,
+            "version": data.version,
+            "state": state,
+            "reason": data.reason,
+            "texts": amendment.texts,
+            "on_behalf": on_behalf,
+        },
+    )
+    return amendment
+
+
+def get_document(
+    session: Session, *, actor: Principal, document_id: int, consultation_id: int | None = None
+) -> Document:
+    """Return one document the caller may see (of ``consultation_id`` when given)."""
+    document = load_document(session, document_id)
+    if consultation_id is not None and document.consultation_id != consultation_id:
+        raise NotFound(
+            f"document {document_id} does not belong to consultation {consultation_id}",
+            [FieldError("document_id", "not in this consultation", document_id)],
+        )
+    require_visible(actor, load(session, document.consultation_id))
+    return document
+
+
+def list_documents(session: Session, *, consultation_id: int) -> list[Document]:
+    return list(
+        session.execute(
+            select(Document)
+            .where(Document.consultation_id == consultation_id)
+            .order_by(Document.id)
+        ).scalars()
+    )
+
+
+def get_version(session: Session, *, document_id: int, number: int) -> Version:
+    version = session.execute(
+        select(Version).where(Version.document_id == document_id, Version.number == number)
+    ).scalar_one_or_none()
+    if version is None:
+        raise NotFound(
+            f"document {document_id} has no version {number}",
+            [FieldError("version", "no such version", number)],
+        )
+    return version
+
+
+def list_versions(session: Session, *, document_id: int) -> list[Version]:
+    return list(
+        session.execute(
+            select(Version).where(Version.document_id == document_id).order_by(Version.number)
+        ).scalars()
+    )
+
+
+def list_amendments(session: Session, *, document_id: int) -> list[Amendment]:
+    return list(
+        session.execute(
+            select(Amendment).where(Amendment.document_id == document_id).order_by(Amendment.id)
+        ).scalars()
+    )
+
+
+def compare_versions(
+    session: Session, *, document_id: int, from_version: int, to_version: int
+) -> list[dict[str, Any]]:
+    """Return what changed, per language, from one version of a document to another."""
+    old = get_version(session, document_id=document_id, number=from_version)
+    new = get_version(session, document_id=document_id, number=to_version)
+    return diff.compare(old.texts, new.texts, old_number=old.number, new_number=new.number)
