@@ -1,56 +1,34 @@
-"""Server-rendered pages of the browser UI."""
+"""Mount the browser UI: static files, page routers, and the session as an API credential."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
-from epibridge.db import read_session, utcnow
-from epibridge.members import service, views
+from epibridge.web import auth, dashboard
+from epibridge.web.context import CsrfFailed, LoginRequired, get_web
 
 _HERE = Path(__file__).parent
 
 
 def mount(app: FastAPI) -> None:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_HERE / "templates"),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    templates = Jinja2Templates(env=environment)
+    app.state.session_principal = auth.session_principal
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    app.include_router(auth.router)
+    app.include_router(dashboard.router)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, on: date | None = None) -> HTMLResponse:
-        day = on or utcnow().date()
-        with read_session(app.state.sessions) as session:
-            organization = service.get_organization(session)
-            members = [
-                views.state_read(item)
-                for item in service.list_states(session, on=day, status="member")
-            ]
-            others = [
-                views.state_read(item)
-                for item in service.list_states(session, on=day)
-                if item.status != "member"
-            ]
-            chair = service.chair_on(session, on=day)
-            chair_name = service.get_state(session, iso3=chair.state_iso3).name() if chair else None
-        return templates.TemplateResponse(
-            request,
-            "home.html",
-            {
-                "organization": organization,
-                "members": members,
-                "others": others,
-                "day": day,
-                "chair_name": chair_name,
-            },
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        from urllib.parse import quote
+
+        return RedirectResponse("/login?next=" + quote(exc.next_url, safe="/"), status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> HTMLResponse:
+        web = get_web(request)
+        return web.render(
+            "error.html", {"status": 403, "detail": web.gettext(exc.args[0]), "errors": []}, 403
         )

@@ -1,0 +1,89 @@
+"""Sign-in and sign-out pages, and the cookie as a credential for the API.
+
+Failed sign-ins are counted by ``members.accounts.authenticate_password`` inside a write
+session, so the counter and lockout are committed even though the sign-in failed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from epibridge.db import write_session
+from epibridge.members import accounts
+from epibridge.security import Principal
+from epibridge.web import session as web_session
+from epibridge.web.context import Web, get_web, posted_form, text
+
+router = APIRouter(include_in_schema=False)
+WebDep = Annotated[Web, Depends(get_web)]
+FormDep = Annotated[FormData, Depends(posted_form)]
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site: a sign-in link must not send anyone elsewhere."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(web: WebDep, next: str = "/") -> Response:
+    return web.render("login.html", {"next": _safe_next(next), "error": None, "name": ""})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(web: WebDep, form: FormDep) -> Response:
+    name = text(form, "name")
+    password = form.get("password")
+    next_url = _safe_next(text(form, "next"))
+    with write_session(web.sessions) as db:
+        outcome = accounts.authenticate_password(
+            db, name=name, password=password if isinstance(password, str) else ""
+        )
+        fingerprint = None
+        if outcome.principal is not None:
+            user = accounts.get_user(db, name=name)
+            fingerprint = web_session.password_fingerprint(
+                web.app.state.secret_key, user.password_hash
+            )
+    if outcome.principal is None or fingerprint is None:
+        message = outcome.error or ""
+        error = (
+            web.gettext("Too many failed sign-ins: the account is locked for a while.")
+            if "locked" in message
+            else web.gettext("Wrong user name or password.")
+        )
+        return web.render(
+            "login.html", {"next": next_url, "error": error, "name": name}, status=401
+        )
+    web.session = web_session.signed_in(web.session.csrf, name, fingerprint)
+    web.principal = outcome.principal
+    web.cookie_changed = True
+    return web.redirect(next_url)
+
+
+@router.post("/logout")
+def logout(web: WebDep, form: FormDep) -> Response:
+    del form
+    web.session = web_session.WebSession()
+    web.principal = None
+    web.cookie_changed = True
+    return web.redirect("/login")
+
+
+def session_principal(request: Request) -> Principal | None:
+    """Resolve an API request's caller from the browser cookie (no bearer token given).
+
+    An unsafe method with a cookie must carry the session's CSRF token in ``X-CSRF-Token``:
+    the cookie is sent by the browser on any site's behalf, the header only by our own pages.
+    """
+    key = request.app.state.secret_key
+    current = web_session.decode(key, request.cookies.get(web_session.COOKIE))
+    principal = web_session.principal_for(request.app.state.sessions, key, current)
+    if principal is not None and request.method not in web_session.SAFE_METHODS:
+        web_session.check_csrf(current, request.headers.get(web_session.CSRF_HEADER))
+    return principal

@@ -1,0 +1,80 @@
+"""The situation map as inline SVG: country shapes from the static asset, shaded on the server.
+
+Rendering on the server keeps the page free of map libraries and tile requests: the browser
+receives one ``<svg>`` whose paths carry a class per status and a marker per active event.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+SHAPES = Path(__file__).parent / "static" / "map" / "shapes.json"
+RISK_ORDER = ("very_high", "high", "moderate", "low")
+
+
+@dataclass(frozen=True)
+class MapShape:
+    iso3: str
+    path: str
+    status: str | None  # member, observer, dialogue_partner, partner or None (not in the profile)
+    name: str
+    risk: str | None  # the highest risk level among the state's active events
+    events: int
+    cx: float
+    cy: float
+
+
+@cache
+def _document() -> dict:
+    return json.loads(SHAPES.read_text(encoding="utf-8"))
+
+
+def view_box() -> str:
+    return _document()["viewBox"]
+
+
+def _centre(path: str) -> tuple[float, float]:
+    """The centre of the largest ring's bounding box: where the event marker goes."""
+    best: tuple[float, float, float] = (-1.0, 0.0, 0.0)
+    for ring in re.findall(r"M[^M]+", path):
+        head, _, rest = ring[1:].partition("l")
+        x, y = (float(v) for v in head.split(","))
+        xs, ys = [x], [y]
+        for step in rest.rstrip("z").split():
+            dx, dy = (float(v) for v in step.split(","))
+            x, y = x + dx, y + dy
+            xs.append(x)
+            ys.append(y)
+        area = (max(xs) - min(xs)) * (max(ys) - min(ys))
+        if area > best[0]:
+            best = (area, (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2)
+    return best[1], best[2]
+
+
+def shapes(
+    statuses: dict[str, str | None], names: dict[str, str], risks: dict[str, list[str]]
+) -> list[MapShape]:
+    """Every country in the frame; states of the profile carry their status and events."""
+    out = []
+    for iso3, path in _document()["shapes"].items():
+        levels = [r for r in risks.get(iso3, []) if r]
+        top = next((r for r in RISK_ORDER if r in levels), None)
+        cx, cy = _centre(path)
+        out.append(
+            MapShape(
+                iso3=iso3,
+                path=path,
+                status=statuses.get(iso3),
+                name=names.get(iso3, iso3),
+                risk=top,
+                events=len(risks.get(iso3, [])),
+                cx=round(cx, 1),
+                cy=round(cy, 1),
+            )
+        )
+    # Profile states last, so their outlines are drawn over their neighbours'.
+    return sorted(out, key=lambda s: (s.status is not None, s.iso3))
