@@ -1,0 +1,248 @@
+"""Pydantic models of event notifications in and out (the rules live in ``service``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from epibridge.notifications.risk import Consequence, Likelihood
+
+Status = Literal["draft", "notified", "updated", "closed"]
+Mode = Literal["actual", "exercise", "test"]
+VisibilityName = Literal["members", "partners", "public"]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$", max_length=8)]
+Count = Annotated[int | None, Field(ge=0, le=1_000_000_000)]
+
+
+class Translation(BaseModel):
+    """The texts of an event in one more language (one CAP info block each)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=20000)
+    measures: str | None = Field(default=None, max_length=20000)
+
+
+class Annex2Answers(BaseModel):
+    """The four IHR Annex 2 questions: true, false or null (not known yet)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    serious_impact: bool | None = None
+    unusual: bool | None = None
+    international_spread: bool | None = None
+    travel_trade_restrictions: bool | None = None
+    assessed_at: datetime | None = Field(
+        default=None, description="When the state assessed the event (default: now)."
+    )
+
+
+class _EventFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_type: str | None = Field(default=None, min_length=1, max_length=64)
+    area_code: str | None = Field(
+        default=None, max_length=16, description="ISO 3166-2 subdivision of the state."
+    )
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    detection_date: date | None = None
+    probable_cases: Count = None
+    affected_states: list[str] | None = Field(default=None, max_length=100)
+    measures: str | None = Field(default=None, max_length=20000)
+    description: str | None = Field(default=None, max_length=20000)
+    translations: dict[str, Translation] | None = None
+    annex2: Annex2Answers | None = None
+
+
+class NotificationCreate(_EventFields):
+    """A new event; notified at once unless ``status`` is ``draft``."""
+
+    title: str = Field(min_length=1, max_length=300)
+    disease: str = Field(min_length=1, max_length=16, description='ICD-10 code or "unknown".')
+    onset_date: date
+    state: str | None = Field(default=None, description="ISO3; default: the caller's state.")
+    status: Literal["draft", "notified"] = "notified"
+    mode: Mode = Field(default="actual", description="exercise/test: a drill, never real.")
+    visibility: VisibilityName = "members"
+    suspected_cases: Count = None
+    confirmed_cases: Count = None
+    deaths: Count = None
+    language: LanguageCode = "en"
+
+
+class NotificationUpdate(_EventFields):
+    """A follow-up: the fields that changed, the counts as of now, and why counts went down."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    disease: str | None = Field(default=None, min_length=1, max_length=16)
+    onset_date: date | None = None
+    visibility: VisibilityName | None = None
+    suspected_cases: Count = None
+    confirmed_cases: Count = None
+    deaths: Count = None
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Required when a count decreases."
+    )
+
+
+class NotificationClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+    kind: Literal["ended", "withdrawn"] = Field(
+        default="ended",
+        description="ended: the event is over (CAP Update, AllClear); withdrawn: it was "
+        "notified in error or not confirmed (CAP Cancel).",
+    )
+
+
+class VerificationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=5000)
+
+
+class VerificationAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verified: bool
+    answer: str = Field(min_length=1, max_length=5000)
+
+
+class AssessmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    likelihood: Likelihood
+    consequence: Consequence
+    rationale: str = Field(min_length=1, max_length=10000)
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1, max_length=10000)
+
+
+class Counts(BaseModel):
+    suspected_cases: int
+    probable_cases: int
+    confirmed_cases: int
+    deaths: int
+
+
+class Annex2Read(BaseModel):
+    answers: dict[str, bool | None]
+    outcome: str
+    rule: str
+    reason: str
+    always_notifiable: bool
+    always_assess: bool
+    assessed_at: datetime | None = None
+    deadline: datetime | None = None
+
+
+class AssessmentRead(BaseModel):
+    id: int
+    assessor: str
+    likelihood: str
+    consequence: str
+    level: str
+    rationale: str
+    at: datetime
+    actor: str
+
+
+class RiskRead(BaseModel):
+    consolidated: str | None
+    secretariat: AssessmentRead | None
+    assessments: list[AssessmentRead]
+
+
+class VerificationRead(BaseModel):
+    id: int
+    requested_at: datetime
+    requested_by: str
+    requester_state: str | None
+    question: str
+    due_at: datetime
+    overdue: bool
+    answered_at: datetime | None
+    answered_by: str | None
+    verified: bool | None
+    answer: str | None
+
+
+class AcknowledgementsRead(BaseModel):
+    acknowledged: list[dict[str, Any]]
+    pending: list[str]
+
+
+class NotificationSummary(BaseModel):
+    """An event as lists show it."""
+
+    id: int
+    state: str
+    status: Status
+    version: int
+    mode: Mode
+    exercise: bool
+    visibility: VisibilityName
+    title: str
+    disease: str
+    disease_name: str | None
+    event_type: str
+    area_code: str | None
+    onset_date: date
+    notified_at: datetime | None
+    updated_at: datetime
+    counts: Counts
+    risk_level: str | None
+    annex2_outcome: str | None
+    notification_deadline: datetime | None
+    overdue: bool
+    links: dict[str, str]
+
+
+class NotificationRead(NotificationSummary):
+    """One event with everything recorded about it."""
+
+    latitude: float | None
+    longitude: float | None
+    detection_date: date | None
+    affected_states: list[str]
+    measures: str | None
+    description: str | None
+    language: str
+    translations: dict[str, Any]
+    created_at: datetime
+    created_by: str
+    on_behalf: bool
+    closed_at: datetime | None
+    close_reason: str | None
+    annex2: Annex2Read | None
+    risk: RiskRead
+    acknowledgements: AcknowledgementsRead
+    verifications: list[VerificationRead]
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: str
+    actor: str
+    state: str | None = None
+    on_behalf: bool = False
+    detail: dict[str, Any] = {}
+
+
+class Created(BaseModel):
+    """What a create or an import answers."""
+
+    id: int
+    status: Status
+    version: int
+    created: bool = True
+    links: dict[str, str]
