@@ -8,6 +8,7 @@ from epibridge.consultations import models as consultations_models  # noqa: F401
 from epibridge.db import Base
 from epibridge.epidata import models as epidata_models  # noqa: F401
 from epibridge.members import models as members_models
+from epibridge.notifications import models as notifications_models  # noqa: F401
 from epibridge.notifications.outbox import models as outbox_models
 
 # Each domain's models module is imported here, one line per domain.
