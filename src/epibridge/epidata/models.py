@@ -60,7 +60,13 @@ class Series(Base):
     __tablename__ = "epidata_series"
     __table_args__ = (
         UniqueConstraint(
-            "state_iso3", "disease", "metric", "classification", "area", "age_group", "sex",
+            "state_iso3",
+            "disease",
+            "metric",
+            "classification",
+            "area",
+            "age_group",
+            "sex",
             name="uq_epidata_series_key",
         ),
         Index("ix_epidata_series_lookup", "disease", "metric", "classification", "state_iso3"),
@@ -106,9 +112,7 @@ class Observation(Base):
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     value: Mapped[int | None] = mapped_column(_BIGINT, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    submission_id: Mapped[int] = mapped_column(
-        ForeignKey("epidata_submissions.id"), nullable=False
-    )
+    submission_id: Mapped[int] = mapped_column(ForeignKey("epidata_submissions.id"), nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

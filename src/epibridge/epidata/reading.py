@@ -1,0 +1,384 @@
+"""Reading submitted files into batches of text columns, each row tagged with its row number.
+
+Files are read in blocks, never whole, so a file larger than memory imports with bounded
+memory. Every value is kept as text here; ``validation`` decides what is valid, so a bad
+value is reported with the exact text the sender wrote. The row number of CSV and JSON Lines
+is the file's line number (header = line 1); of Parquet and JSON arrays it is the record's
+position + 1, the line it would have in the CSV layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+import numpy as np
+import polars as pl
+
+from epibridge.epidata.codes import ALL_COLUMNS, REQUIRED_COLUMNS
+
+BLOCK_BYTES = 16 * 1024 * 1024
+MAX_LINE_BYTES = 1024 * 1024
+MAX_JSON_ARRAY_BYTES = 256 * 1024 * 1024
+RECORD_BATCH = 200_000
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad value: the row (file line), the column, the text found and why it is refused."""
+
+    row: int
+    column: str
+    value: str | None
+    reason: str
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read (encoding, delimiter, header, truncation)."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(e.reason for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class Batch:
+    """Up to a block of rows: text columns ``ALL_COLUMNS`` and ``_row``, plus unreadable rows."""
+
+    frame: pl.DataFrame
+    errors: list[RowError] = field(default_factory=list)
+
+
+def digest_and_size(stream: IO[bytes]) -> tuple[str, int]:
+    """SHA-256 and length of the whole stream, which is left at its start."""
+    sha = hashlib.sha256()
+    size = 0
+    stream.seek(0)
+    while chunk := stream.read(BLOCK_BYTES):
+        sha.update(chunk)
+        size += len(chunk)
+    stream.seek(0)
+    return sha.hexdigest(), size
+
+
+def read_batches(stream: IO[bytes], fmt: str, progress: Progress | None = None) -> Iterator[Batch]:
+    """Yield the file's rows in batches; raise ``FileRejected`` when it cannot be read at all."""
+    if fmt == "csv":
+        yield from _csv_batches(stream, progress)
+    elif fmt == "parquet":
+        yield from _parquet_batches(stream, progress)
+    else:
+        yield from _json_batches(stream, progress)
+
+
+def _frame(columns: dict[str, list[str]], rows: np.ndarray) -> pl.DataFrame:
+    data: dict[str, pl.Series] = {
+        name: pl.Series(name, columns.get(name) or [""] * len(rows), dtype=pl.String)
+        for name in ALL_COLUMNS
+    }
+    data["_row"] = pl.Series("_row", rows, dtype=pl.UInt32)
+    return pl.DataFrame(data)
+
+
+# CSV ---------------------------------------------------------------------------------------
+
+
+def _line_blocks(stream: IO[bytes], progress: Progress | None) -> Iterator[tuple[int, bytes]]:
+    """Yield (number of the block's first line, block of whole lines)."""
+    carry = b""
+    line_no = 1
+    while True:
+        data = stream.read(BLOCK_BYTES)
+        if progress and data:
+            progress(len(data))
+        if not data:
+            if carry:
+                yield line_no, carry
+            return
+        buf = carry + data
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            if len(buf) > MAX_LINE_BYTES:
+                raise FileRejected(
+                    [RowError(line_no, "*", None, "a line longer than 1 MiB: not a CSV file")]
+                )
+            carry = buf
+            continue
+        block, carry = buf[: cut + 1], buf[cut + 1 :]
+        if len(carry) > MAX_LINE_BYTES:
+            raise FileRejected(
+                [
+                    RowError(
+                        line_no + block.count(b"\n"),
+                        "*",
+                        None,
+                        "a line longer than 1 MiB: not a CSV file",
+                    )
+                ]
+            )
+        yield line_no, block
+        line_no += block.count(b"\n")
+
+
+def _decode(block: bytes) -> tuple[list[str], bool]:
+    try:
+        text = block.decode("utf-8")
+        clean = True
+    except UnicodeDecodeError:
+        text = block.decode("utf-8", errors="replace")
+        clean = False
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines, clean
+
+
+def _header(line: str) -> list[str]:
+    line = line.lstrip("\ufeff").rstrip("\r")
+    if "\ufffd" in line:
+        raise FileRejected([RowError(1, "header", line[:80], "not UTF-8 text: save as UTF-8")])
+    names = [n.strip().strip('"').strip().lower() for n in line.split(",")]
+    if len(names) == 1:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if sep in line:
+                raise FileRejected(
+                    [
+                        RowError(
+                            1,
+                            "header",
+                            line[:80],
+                            f"wrong delimiter: values are separated by {label}; "
+                            "the delimiter must be a comma",
+                        )
+                    ]
+                )
+    problems = [
+        RowError(1, name, None, "required column missing")
+        for name in REQUIRED_COLUMNS
+        if name not in names
+    ]
+    seen: set[str] = set()
+    for name in names:
+        if name not in ALL_COLUMNS:
+            problems.append(RowError(1, name or "(empty)", name, "unknown column"))
+        elif name in seen:
+            problems.append(RowError(1, name, name, "column appears twice"))
+        seen.add(name)
+    if problems:
+        raise FileRejected(problems)
+    return names
+
+
+def _csv_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch]:
+    head = stream.read(4)
+    stream.seek(0)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected([RowError(1, "*", None, "the file is UTF-16: save it as UTF-8")])
+    if not head:
+        raise FileRejected([RowError(1, "*", None, "the file is empty")])
+    names: list[str] | None = None
+    for first, block in _line_blocks(stream, progress):
+        lines, _ = _decode(block)
+        if names is None:
+            names = _header(lines[0])
+            lines = lines[1:]
+            first += 1
+        if not lines:
+            continue
+        yield _csv_block(lines, first, names)
+    if names is None:
+        raise FileRejected([RowError(1, "*", None, "the file has no header line")])
+
+
+def _csv_block(lines: list[str], first: int, names: list[str]) -> Batch:
+    n = len(names)
+    raw = pl.DataFrame(
+        {
+            "raw": pl.Series(lines, dtype=pl.String),
+            "_row": np.arange(first, first + len(lines), dtype=np.uint32),
+        }
+    ).with_columns(pl.col("raw").str.strip_chars_end("\r"))
+    raw = raw.filter(pl.col("raw").str.strip_chars() != "")
+    raw = raw.with_columns(
+        _bad_text=pl.col("raw").str.contains("\ufffd", literal=True),
+        _fields=pl.col("raw").str.count_matches(",", literal=True) + 1,
+    )
+    errors: list[RowError] = []
+    broken = raw.filter(pl.col("_bad_text") | (pl.col("_fields") != n))
+    for text, row, bad_text, fields in broken.select(
+        "raw", "_row", "_bad_text", "_fields"
+    ).iter_rows():
+        if bad_text:
+            reason = "not UTF-8 text: the file must be UTF-8 encoded"
+        elif fields == 1 and any(sep in text for sep in (";", "\t", "|")):
+            reason = "wrong delimiter: the delimiter must be a comma"
+        elif fields < n:
+            reason = f"expected {n} comma-separated values, found {fields} (truncated line?)"
+        else:
+            reason = f"expected {n} comma-separated values, found {fields}"
+        errors.append(RowError(int(row), "*", text[:120], reason))
+    good = raw.filter(~pl.col("_bad_text") & (pl.col("_fields") == n))
+    split = good.select(
+        pl.col("raw").str.split_exact(",", n - 1).struct.rename_fields(names).alias("r"),
+        "_row",
+    ).unnest("r")
+    frame = split.select(
+        *[
+            pl.col(name).str.strip_chars(" ").str.strip_chars('"').alias(name)
+            if name in names
+            else pl.lit("", dtype=pl.String).alias(name)
+            for name in ALL_COLUMNS
+        ],
+        pl.col("_row").cast(pl.UInt32),
+    )
+    return Batch(frame, errors)
+
+
+# Parquet -----------------------------------------------------------------------------------
+
+
+def _parquet_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(stream)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise FileRejected(
+            [RowError(0, "*", None, f"not a readable Parquet file (truncated?): {exc}")]
+        ) from exc
+    names = [n.lower() for n in parquet.schema_arrow.names]
+    problems = [
+        RowError(1, c, None, "required column missing") for c in REQUIRED_COLUMNS if c not in names
+    ]
+    problems += [RowError(1, c, c, "unknown column") for c in names if c not in ALL_COLUMNS]
+    if problems:
+        raise FileRejected(problems)
+    offset = 2
+    try:
+        for batch in parquet.iter_batches(batch_size=RECORD_BATCH):
+            if progress:
+                progress(batch.nbytes)
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            frame = frame.rename({c: c.lower() for c in frame.columns})
+            columns = []
+            for name in ALL_COLUMNS:
+                if name not in frame.columns:
+                    columns.append(pl.lit("", dtype=pl.String).alias(name))
+                    continue
+                dtype = frame.schema[name]
+                expr = pl.col(name)
+                if dtype == pl.Date:
+                    expr = expr.dt.strftime("%Y-%m-%d")
+                elif dtype.is_temporal():
+                    expr = expr.cast(pl.String)
+                else:
+                    expr = expr.cast(pl.String)
+                columns.append(expr.fill_null("").alias(name))
+            rows = np.arange(offset, offset + frame.height, dtype=np.uint32)
+            offset += frame.height
+            out = frame.select(columns).with_columns(pl.Series("_row", rows, dtype=pl.UInt32))
+            yield Batch(out)
+    except (pa.ArrowException, OSError) as exc:
+        raise FileRejected(
+            [RowError(offset, "*", None, f"the Parquet file is damaged or truncated: {exc}")]
+        ) from exc
+
+
+# JSON --------------------------------------------------------------------------------------
+
+
+def _text(value: object) -> str | None:
+    """A JSON value as the text a CSV would carry; None for a nested value (refused)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float | str):
+        return str(value)
+    return None
+
+
+def _records_to_batch(records: list[tuple[int, object]]) -> Batch:
+    columns: dict[str, list[str]] = {name: [] for name in ALL_COLUMNS}
+    rows: list[int] = []
+    errors: list[RowError] = []
+    for row, record in records:
+        if not isinstance(record, dict):
+            errors.append(RowError(row, "*", str(record)[:120], "not a JSON object"))
+            continue
+        keys = {str(k).lower(): v for k, v in record.items()}
+        bad = [RowError(row, k, k, "unknown field") for k in keys if k not in ALL_COLUMNS]
+        bad += [
+            RowError(row, k, None, "required field missing")
+            for k in REQUIRED_COLUMNS
+            if k not in keys
+        ]
+        texts = {k: _text(v) for k, v in keys.items() if k in ALL_COLUMNS}
+        bad += [
+            RowError(row, k, str(keys[k])[:120], "not a single value")
+            for k, v in texts.items()
+            if v is None
+        ]
+        if bad:
+            errors.extend(bad)
+            continue
+        for name in ALL_COLUMNS:
+            columns[name].append(texts.get(name) or "")
+        rows.append(row)
+    return Batch(_frame(columns, np.array(rows, dtype=np.uint32)), errors)
+
+
+def _json_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch]:
+    start = stream.read(4096)
+    stream.seek(0)
+    stripped = start.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped:
+        raise FileRejected([RowError(1, "*", None, "the file is empty")])
+    if stripped[:1] == b"[":
+        body = stream.read(MAX_JSON_ARRAY_BYTES + 1)
+        if len(body) > MAX_JSON_ARRAY_BYTES:
+            raise FileRejected(
+                [
+                    RowError(
+                        0, "*", None, "a JSON array over 256 MiB: send JSON Lines, CSV or Parquet"
+                    )
+                ]
+            )
+        if progress:
+            progress(len(body))
+        try:
+            records = json.loads(body.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise FileRejected([RowError(0, "*", None, "not UTF-8 text: save as UTF-8")]) from exc
+        except json.JSONDecodeError as exc:
+            raise FileRejected(
+                [RowError(exc.lineno, "*", None, f"not valid JSON (truncated?): {exc.msg}")]
+            ) from exc
+        for begin in range(0, len(records), RECORD_BATCH):
+            chunk = records[begin : begin + RECORD_BATCH]
+            yield _records_to_batch([(begin + i + 2, r) for i, r in enumerate(chunk)])
+        return
+    for first, block in _line_blocks(stream, progress):
+        lines, _ = _decode(block)
+        records: list[tuple[int, object]] = []
+        errors: list[RowError] = []
+        for i, line in enumerate(lines):
+            if not line.strip():
+                continue
+            if "\ufffd" in line:
+                errors.append(RowError(first + i, "*", line[:120], "not UTF-8 text"))
+                continue
+            try:
+                records.append((first + i, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                errors.append(RowError(first + i, "*", line[:120], f"not a JSON object: {exc.msg}"))
+        batch = _records_to_batch(records)
+        batch.errors[:0] = errors
+        yield batch

@@ -1,0 +1,318 @@
+"""Rules of submissions: who may submit what, checking a whole file, and landing it atomically.
+
+Checking and storing are two steps on purpose: a file is read and validated completely with
+no write lock held (a ten-million-row file takes a while, and the database keeps serving
+others meanwhile); only a file with no bad row is then stored, in one short transaction
+together with its audit entry and its outbox message.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import IO
+
+import numpy as np
+import polars as pl
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.orm import Session
+
+from epibridge import audit
+from epibridge.db import utcnow
+from epibridge.epidata import storage
+from epibridge.epidata.codes import FILE_FORMATS, MAX_REPORTED_ERRORS, SERIES_COLUMNS, guess_format
+from epibridge.epidata.models import Series, Submission
+from epibridge.epidata.reading import FileRejected, Progress, digest_and_size, read_batches
+from epibridge.epidata.schemas import BadRow, SubmissionRead
+from epibridge.epidata.validation import Collected, check_batch, check_duplicates
+from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.members import service as members
+from epibridge.notifications.outbox.service import publish
+from epibridge.security import Action, Principal, authorize
+
+ENTITY = "epidata_submission"
+SYNTHETIC_SOURCE = "SYNTHETIC"
+
+
+@dataclass
+class CheckedFile:
+    """A file whose every row passed; the rows wait in memory for ``store``."""
+
+    state: str
+    actor: str
+    on_behalf: bool
+    file_format: str
+    filename: str
+    digest: str
+    size_bytes: int
+    row_count: int
+    series_keys: list[tuple[str, ...]]
+    rows: pl.DataFrame
+
+
+def _actor(actor: Principal | str, state: str) -> tuple[str, bool]:
+    if isinstance(actor, Principal):
+        decision = authorize(actor, Action.WRITE_STATE, state)
+        return actor.actor, decision.on_behalf
+    return actor, False
+
+
+def check_file(
+    session: Session,
+    *,
+    actor: Principal | str,
+    state: str,
+    stream: IO[bytes],
+    filename: str,
+    file_format: str | None = None,
+    max_bytes: int | None = None,
+    progress: Progress | None = None,
+) -> CheckedFile:
+    """Read and validate a whole submission; raise InvalidInput listing every bad row."""
+    code = members.require_state(session, state)
+    actor_name, on_behalf = _actor(actor, code)
+    fmt = (file_format or guess_format(filename) or "").lower()
+    if fmt not in FILE_FORMATS:
+        raise InvalidInput(
+            "the file format is unknown: name the file .csv, .parquet or .json, or give the format",
+            [FieldError("format", "one of " + ", ".join(FILE_FORMATS), file_format or filename)],
+        )
+    digest, size = digest_and_size(stream)
+    if max_bytes is not None and size > max_bytes:
+        raise InvalidInput(
+            f"the file is {size} bytes, over the limit of {max_bytes}: split it",
+            [FieldError("file", "too large", size)],
+        )
+    collected = Collected(state=code)
+    try:
+        for batch in read_batches(stream, fmt, progress):
+            check_batch(collected, batch)
+    except FileRejected as exc:
+        raise _rejection(exc.errors, len(exc.errors)) from None
+    rows = collected.frame()
+    check_duplicates(collected, rows)
+    if collected.error_count:
+        raise _rejection(collected.errors, collected.error_count)
+    if rows.height == 0:
+        raise InvalidInput("the file has no rows", [FieldError("file", "no data rows", filename)])
+    return CheckedFile(
+        state=code,
+        actor=actor_name,
+        on_behalf=on_behalf,
+        file_format=fmt,
+        filename=filename[-255:],
+        digest=digest,
+        size_bytes=size,
+        row_count=rows.height,
+        series_keys=collected.series_keys,
+        rows=rows.drop("_row"),
+    )
+
+
+def _rejection(errors: list, count: int) -> InvalidInput:  # type: ignore[type-arg]
+    shown = min(count, MAX_REPORTED_ERRORS)
+    return InvalidInput(
+        f"the file was rejected: {count} bad value(s)"
+        + (f" (the first {shown} listed)" if count > shown else "")
+        + "; nothing was written",
+        [BadRow(e.column, e.reason, e.value, row=e.row) for e in errors[:MAX_REPORTED_ERRORS]],
+    )
+
+
+def _lock_state(session: Session, state: str) -> None:
+    """Serialize submissions of one state, so two never compute the same next version."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(f"epidata:{state}".encode())
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def _resolve_series(
+    session: Session, checked: CheckedFile, synthetic: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Database ids of the file's series (created when new) and which ones are new."""
+    existing = {
+        tuple(getattr(s, c) for c in SERIES_COLUMNS): s.id
+        for s in session.execute(select(Series).where(Series.state_iso3 == checked.state))
+        .scalars()
+        .all()
+    }
+    missing = [k for k in checked.series_keys if k not in existing]
+    if missing:
+        session.execute(
+            insert(Series),
+            [
+                {
+                    "state_iso3": checked.state,
+                    "synthetic": synthetic,
+                    **dict(zip(SERIES_COLUMNS, k, strict=True)),
+                }
+                for k in missing
+            ],
+        )
+        created = {
+            tuple(getattr(s, c) for c in SERIES_COLUMNS): s.id
+            for s in session.execute(select(Series).where(Series.state_iso3 == checked.state))
+            .scalars()
+            .all()
+        }
+    else:
+        created = existing
+    ids = np.array([created[k] for k in checked.series_keys], dtype=np.int64)
+    is_new = np.array([k not in existing for k in checked.series_keys], dtype=bool)
+    if synthetic:
+        touched = [int(i) for i, new in zip(ids, is_new, strict=True) if not new]
+        for begin in range(0, len(touched), 500):
+            session.execute(
+                update(Series)
+                .where(Series.id.in_(touched[begin : begin + 500]))
+                .values(synthetic=True)
+            )
+    return ids, is_new
+
+
+def store(
+    session: Session, *, checked: CheckedFile, synthetic: bool = False, source: str = ""
+) -> SubmissionRead:
+    """Land a checked file atomically: every row, the audit entry and the outbox message."""
+    _lock_state(session, checked.state)
+    received_at = utcnow()
+    ids, is_new = _resolve_series(session, checked, synthetic)
+    submission = Submission(
+        state_iso3=checked.state,
+        received_at=received_at,
+        submitted_by=checked.actor,
+        on_behalf=checked.on_behalf,
+        file_format=checked.file_format,
+        filename=checked.filename,
+        digest=checked.digest,
+        size_bytes=checked.size_bytes,
+        row_count=checked.row_count,
+        new_count=0,
+        revised_count=0,
+        synthetic=synthetic,
+        source=SYNTHETIC_SOURCE if synthetic and not source else source,
+    )
+    session.add(submission)
+    session.flush()
+    local = checked.rows["series"].to_numpy()
+    rows = checked.rows.with_columns(
+        pl.Series("series_id", ids[local]), pl.Series("_fresh", is_new[local])
+    )
+    fresh = rows.filter(pl.col("_fresh"))
+    revisable = rows.filter(~pl.col("_fresh"))
+    new, revised = storage.write_rows(
+        session,
+        fresh=fresh,
+        revisable=revisable,
+        submission_id=submission.id,
+        received_at=received_at,
+    )
+    submission.new_count = new
+    submission.revised_count = revised
+    session.flush()
+    read = to_read(submission)
+    summary = {
+        "state": checked.state,
+        "rows": checked.row_count,
+        "new": new,
+        "revised": revised,
+        "digest": checked.digest,
+        "filename": checked.filename,
+        "format": checked.file_format,
+        "on_behalf": checked.on_behalf,
+        "synthetic": synthetic,
+        "period_start": str(rows["period_start"].min()),
+        "period_end": str(rows["period_end"].max()),
+        "diseases": sorted({k[1] for k in checked.series_keys}),
+    }
+    audit.record(
+        session,
+        actor=checked.actor,
+        action="submit",
+        entity=ENTITY,
+        entity_id=submission.id,
+        state=summary,
+    )
+    publish(
+        session,
+        actor=checked.actor,
+        topic="epidata.submission_accepted",
+        entity=ENTITY,
+        entity_id=submission.id,
+        payload={"submission_id": submission.id, **summary},
+        states=[checked.state],
+    )
+    return read
+
+
+def dry_run(checked: CheckedFile) -> SubmissionRead:
+    """Describe what storing a checked file would record, without writing."""
+    return SubmissionRead(
+        id=None,
+        state=checked.state,
+        received_at=None,
+        submitted_by=checked.actor,
+        on_behalf=checked.on_behalf,
+        format=checked.file_format,
+        filename=checked.filename,
+        digest=checked.digest,
+        size_bytes=checked.size_bytes,
+        row_count=checked.row_count,
+        new_count=0,
+        revised_count=0,
+        unchanged_count=0,
+        synthetic=False,
+        source="",
+        dry_run=True,
+    )
+
+
+def to_read(submission: Submission) -> SubmissionRead:
+    return SubmissionRead(
+        id=submission.id,
+        state=submission.state_iso3,
+        received_at=submission.received_at,
+        submitted_by=submission.submitted_by,
+        on_behalf=submission.on_behalf,
+        format=submission.file_format,
+        filename=submission.filename,
+        digest=submission.digest,
+        size_bytes=submission.size_bytes,
+        row_count=submission.row_count,
+        new_count=submission.new_count,
+        revised_count=submission.revised_count,
+        unchanged_count=submission.row_count - submission.new_count - submission.revised_count,
+        synthetic=submission.synthetic,
+        source=submission.source,
+    )
+
+
+def get(session: Session, *, principal: Principal | None, submission_id: int) -> Submission:
+    """Return one submission."""
+    if principal is not None:
+        authorize(principal, Action.READ_MEMBERS)
+    found = session.get(Submission, submission_id)
+    if found is None:
+        raise NotFound(
+            f"no submission {submission_id}", [FieldError("id", "unknown", submission_id)]
+        )
+    return found
+
+
+def list_submissions(
+    session: Session,
+    *,
+    principal: Principal | None,
+    state: str | None = None,
+    before_id: int | None = None,
+    limit: int,
+) -> list[Submission]:
+    """List submissions newest first (keyset on id: pass the last id seen as ``before_id``)."""
+    if principal is not None:
+        authorize(principal, Action.READ_MEMBERS)
+    query = select(Submission).order_by(Submission.id.desc()).limit(limit)
+    if state:
+        query = query.where(Submission.state_iso3 == members.require_state(session, state))
+    if before_id is not None:
+        query = query.where(Submission.id < before_id)
+    return list(session.execute(query).scalars())

@@ -1,0 +1,164 @@
+"""Writing a validated file's rows at bulk speed, inside the caller's own transaction.
+
+PostgreSQL gets ``COPY`` (psycopg 3) and SQLite ``executemany`` in large batches, both on the
+session's own connection so the rows commit or roll back with the submission and its audit
+entry. Rows of series that are new in this submission cannot revise anything and go straight
+into the observations table; rows of existing series pass through a temporary staging table,
+where the current version of each key is looked up in one join, unchanged values are dropped,
+and the rest supersede the current version.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from epibridge.epidata.models import Observation
+
+BATCH_ROWS = 250_000
+_OBS_COLUMNS = "series_id, period_start, period_end, value, version, submission_id, received_at"
+
+
+def _driver_connection(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
+def _sqlite_timestamp(session: Session, moment: datetime) -> Any:
+    dialect = session.get_bind().dialect
+    # The column type's own processor, so raw rows are stored exactly as the ORM stores them.
+    processor = Observation.__table__.c.received_at.type.bind_processor(dialect)
+    return processor(moment) if processor else moment
+
+
+def _slices(frame: pl.DataFrame) -> Iterator[pl.DataFrame]:
+    for offset in range(0, frame.height, BATCH_ROWS):
+        yield frame.slice(offset, BATCH_ROWS)
+
+
+def write_rows(
+    session: Session,
+    *,
+    fresh: pl.DataFrame,
+    revisable: pl.DataFrame,
+    submission_id: int,
+    received_at: datetime,
+) -> tuple[int, int]:
+    """Insert ``fresh`` rows as version 1 and ``revisable`` ones as new versions where changed.
+
+    Both frames have ``series_id, period_start, period_end, value``. Returns (new keys,
+    revised keys); a revisable row whose value equals the current one is not stored again.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    write = _copy_rows if postgres else _insert_rows
+    new = fresh.height
+    write(session, "epidata_observations", _with_constants(fresh, submission_id), received_at)
+    if revisable.height == 0:
+        return new, 0
+    staging = "epidata_staging"
+    if postgres:
+        session.execute(
+            text(
+                f"CREATE TEMP TABLE {staging} (series_id integer, period_start date, "
+                "period_end date, value bigint, version integer, submission_id integer, "
+                "received_at timestamptz, prev_version integer, prev_value bigint) "
+                "ON COMMIT DROP"
+            )
+        )
+    else:
+        session.execute(text(f"DROP TABLE IF EXISTS temp.{staging}"))
+        session.execute(
+            text(
+                f"CREATE TEMP TABLE {staging} (series_id integer, period_start date, "
+                "period_end date, value integer, version integer, submission_id integer, "
+                "received_at datetime, prev_version integer, prev_value integer)"
+            )
+        )
+    write(session, staging, _with_constants(revisable, submission_id), received_at)
+    match = (
+        "o.series_id = s.series_id AND o.period_start = s.period_start "
+        "AND o.period_end = s.period_end AND o.superseded_at IS NULL"
+    )
+    session.execute(
+        text(
+            f"UPDATE {staging} AS s SET prev_version = o.version, prev_value = o.value "
+            f"FROM epidata_observations AS o WHERE {match}"
+        )
+    )
+    same = "IS NOT DISTINCT FROM" if postgres else "IS"
+    session.execute(
+        text(f"DELETE FROM {staging} WHERE prev_version IS NOT NULL AND value {same} prev_value")
+    )
+    counts = session.execute(text(f"SELECT COUNT(prev_version), COUNT(*) FROM {staging}")).one()
+    revised, kept = int(counts[0]), int(counts[1])
+    if revised:
+        session.execute(
+            text(
+                "UPDATE epidata_observations AS o SET superseded_at = :at "
+                f"FROM {staging} AS s WHERE s.prev_version IS NOT NULL AND {match}"
+            ),
+            {"at": received_at},
+        )
+    session.execute(
+        text(
+            f"INSERT INTO epidata_observations ({_OBS_COLUMNS}) "
+            "SELECT series_id, period_start, period_end, value, "
+            "COALESCE(prev_version, 0) + 1, submission_id, received_at "
+            f"FROM {staging}"
+        )
+    )
+    if not postgres:
+        session.execute(text(f"DROP TABLE temp.{staging}"))
+    return new + kept - revised, revised
+
+
+def _with_constants(frame: pl.DataFrame, submission_id: int) -> pl.DataFrame:
+    return frame.select(
+        pl.col("series_id").cast(pl.Int64),
+        "period_start",
+        "period_end",
+        "value",
+        pl.lit(1, dtype=pl.Int32).alias("version"),
+        pl.lit(submission_id, dtype=pl.Int64).alias("submission_id"),
+    )
+
+
+def _copy_rows(session: Session, table: str, frame: pl.DataFrame, received_at: datetime) -> None:
+    if frame.height == 0:
+        return
+    stamp = received_at.isoformat()
+    connection = _driver_connection(session)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({_OBS_COLUMNS}) FROM STDIN (FORMAT csv)") as copy,
+    ):
+        for part in _slices(frame):
+            buffer = io.BytesIO()
+            part.with_columns(pl.lit(stamp).alias("received_at")).write_csv(
+                buffer, include_header=False, null_value="", date_format="%Y-%m-%d"
+            )
+            copy.write(buffer.getvalue())
+
+
+def _insert_rows(session: Session, table: str, frame: pl.DataFrame, received_at: datetime) -> None:
+    if frame.height == 0:
+        return
+    stamp = _sqlite_timestamp(session, received_at)
+    connection = _driver_connection(session)
+    cursor = connection.cursor()
+    sql = f"INSERT INTO {table} ({_OBS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    try:
+        for part in _slices(frame):
+            rows = part.with_columns(
+                pl.col("period_start").dt.strftime("%Y-%m-%d"),
+                pl.col("period_end").dt.strftime("%Y-%m-%d"),
+                pl.lit(stamp).alias("received_at"),
+            ).iter_rows()
+            cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
