@@ -17,6 +17,7 @@ from epibridge.api.limits import BodySizeLimit
 from epibridge.db import create_db_engine, make_sessionmaker, read_session
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
+from epibridge.notifications.outbox import api as outbox_api
 from epibridge.settings import Settings, secret_key
 from epibridge.web import pages
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(members_api.users_router)
     app.include_router(audit_routes.router)
     app.include_router(notifications_api.router)
+    app.include_router(outbox_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app)
     return app

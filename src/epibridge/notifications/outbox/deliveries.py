@@ -300,13 +300,15 @@ def record(
         delivery.last_attempt_at = outcome.at
         delivery.last_status_code = outcome.status_code
         delivery.claimed_until = None
-        delivery.claimed_by = None
         if outcome.ok:
+            # claimed_by stays: it names the worker that delivered.
+            delivery.claimed_by = worker_id
             delivery.status = DELIVERED
             delivery.delivered_at = outcome.at
             delivery.last_error = None
             counts[DELIVERED] += 1
             continue
+        delivery.claimed_by = None
         delivery.last_error = (outcome.error or "failed")[:1000]
         deadline = delivery.window_start + window
         if outcome.permanent or outcome.at >= deadline:

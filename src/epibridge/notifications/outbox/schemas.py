@@ -93,3 +93,7 @@ class DeliveryRead(BaseModel):
     last_status_code: int | None
     delivered_at: datetime | None
     dead_at: datetime | None
+
+
+class ReplayResult(BaseModel):
+    replayed: int = Field(description="How many dead deliveries were put back in the queue.")

@@ -1,0 +1,312 @@
+"""Commands for subscriptions, dead letters (`epibridge subscriptions`) and `epibridge worker`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from epibridge.cli_support import (
+    console,
+    echo_json,
+    is_terminal,
+    reading,
+    report_errors,
+    sessions_for,
+    settings_of,
+    writing,
+)
+from epibridge.notifications.outbox import deliveries, service
+from epibridge.notifications.outbox.schemas import SubscriptionCreate, SubscriptionUpdate
+from epibridge.notifications.outbox.worker import Worker, WorkerOptions
+
+subscriptions_app = typer.Typer(
+    help="Webhook and e-mail subscriptions, their deliveries and dead letters."
+)
+ACTOR = "cli"
+
+
+class KindChoice(StrEnum):
+    webhook = "webhook"
+    email = "email"
+
+
+class LanguageChoice(StrEnum):
+    en = "en"
+    ru = "ru"
+    zh = "zh"
+
+
+class StatusChoice(StrEnum):
+    pending = "pending"
+    retrying = "retrying"
+    delivered = "delivered"
+    dead = "dead"
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@subscriptions_app.command("create")
+@report_errors
+def create(
+    ctx: typer.Context,
+    owner: Annotated[str, typer.Argument(help="Account that receives the messages.")],
+    webhook: Annotated[str | None, typer.Option(help="Webhook URL (http/https).")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
+    language: Annotated[
+        LanguageChoice, typer.Option(help="Language of e-mails.")
+    ] = LanguageChoice.en,
+    topic: Annotated[
+        list[str] | None, typer.Option(help="Topic prefix to receive (repeatable).")
+    ] = None,
+    state: Annotated[
+        list[str] | None, typer.Option(help="Only messages concerning this state (repeatable).")
+    ] = None,
+    exercises: Annotated[
+        bool, typer.Option("--exercises/--no-exercises", help="Also receive exercise messages.")
+    ] = True,
+) -> None:
+    """Create a subscription; a webhook's signing secret is the last line (shown only now)."""
+    if (webhook is None) == (email is None):
+        raise typer.BadParameter("give exactly one of --webhook or --email")
+    data = SubscriptionCreate(
+        kind="webhook" if webhook else "email",
+        url=webhook,
+        email=email,
+        language=language.value,
+        topics=topic or [],
+        states=state or [],
+        include_exercises=exercises,
+        owner=owner,
+    )
+    with writing(ctx) as session:
+        subscription, secret = service.create_subscription(session, actor=ACTOR, data=data)
+        read = service.to_read(subscription)
+    typer.echo(f"subscription {read.id} created for {read.owner} ({read.kind})")
+    if secret:
+        typer.echo("signing secret (shown only now):")
+        typer.echo(secret)
+
+
+@subscriptions_app.command("list")
+@report_errors
+def list_(
+    ctx: typer.Context,
+    owner: Annotated[str | None, typer.Option(help="Only this account's.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List subscriptions."""
+    items: list[Any] = []
+    cursor = None
+    with reading(ctx) as session:
+        while True:
+            rows, cursor = service.list_subscriptions(
+                session, actor=ACTOR, owner=owner, cursor=cursor, limit=500
+            )
+            items += [service.to_read(s) for s in rows]
+            if cursor is None:
+                break
+    if as_json:
+        echo_json([i.model_dump(mode="json") for i in items])
+        return
+    table = Table(title=f"{len(items)} subscriptions")
+    for column in ("#", "Owner", "Kind", "Address", "Lang", "Topics", "States", "Ex.", "Active"):
+        table.add_column(column, overflow="fold")
+    for i in items:
+        table.add_row(
+            str(i.id),
+            i.owner,
+            i.kind,
+            i.url or i.email or "",
+            i.language,
+            ",".join(i.topics) or "all",
+            ",".join(i.states) or "all",
+            "yes" if i.include_exercises else "no",
+            "yes" if i.active else "no",
+        )
+    console.print(table)
+
+
+@subscriptions_app.command("update")
+@report_errors
+def update(
+    ctx: typer.Context,
+    subscription_id: int,
+    webhook: Annotated[str | None, typer.Option(help="New webhook URL.")] = None,
+    email: Annotated[str | None, typer.Option(help="New e-mail address.")] = None,
+    language: Annotated[LanguageChoice | None, typer.Option(help="Language of e-mails.")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--paused", help="Resume or pause deliveries.")
+    ] = None,
+) -> None:
+    """Change a subscription's address or language, or pause/resume it."""
+    data = SubscriptionUpdate(
+        url=webhook, email=email, language=language.value if language else None, active=active
+    )
+    with writing(ctx) as session:
+        read = service.to_read(
+            service.update_subscription(
+                session, actor=ACTOR, subscription_id=subscription_id, data=data
+            )
+        )
+    typer.echo(f"subscription {read.id} updated ({'active' if read.active else 'paused'})")
+
+
+@subscriptions_app.command("delete")
+@report_errors
+def delete(ctx: typer.Context, subscription_id: int) -> None:
+    """Delete a subscription; nothing more is delivered to it."""
+    with writing(ctx) as session:
+        service.delete_subscription(session, actor=ACTOR, subscription_id=subscription_id)
+    typer.echo(f"subscription {subscription_id} deleted")
+
+
+def _print_deliveries(ctx: typer.Context, status: str | None, sub: int | None, js: bool) -> None:
+    items: list[Any] = []
+    cursor = None
+    with reading(ctx) as session:
+        while True:
+            rows, cursor = deliveries.list_deliveries(
+                session,
+                actor=ACTOR,
+                status=status,
+                subscription_id=sub,
+                cursor=cursor,
+                limit=500,
+            )
+            items += rows
+            if cursor is None:
+                break
+    if js:
+        echo_json([i.model_dump(mode="json") for i in items])
+        return
+    table = Table(title=f"{len(items)} deliveries" + (f" ({status})" if status else ""))
+    for column in ("#", "Sub.", "Message", "Topic", "Status", "Tries", "Last error"):
+        table.add_column(column, overflow="fold")
+    for i in items:
+        table.add_row(
+            str(i.id),
+            str(i.subscription_id),
+            i.message_id,
+            ("[EXERCISE] " if i.exercise else "") + i.topic,
+            i.status,
+            str(i.attempts),
+            i.last_error or "",
+        )
+    console.print(table)
+
+
+@subscriptions_app.command("deliveries")
+@report_errors
+def list_deliveries(
+    ctx: typer.Context,
+    status: Annotated[StatusChoice | None, typer.Option(help="Only this status.")] = None,
+    subscription: Annotated[int | None, typer.Option(help="Only this subscription.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List deliveries, newest first."""
+    _print_deliveries(ctx, status.value if status else None, subscription, as_json)
+
+
+@subscriptions_app.command("dead")
+@report_errors
+def dead(
+    ctx: typer.Context,
+    subscription: Annotated[int | None, typer.Option(help="Only this subscription.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the dead letters: deliveries that failed for 24 hours or were refused."""
+    _print_deliveries(ctx, "dead", subscription, as_json)
+
+
+@subscriptions_app.command("replay")
+@report_errors
+def replay(
+    ctx: typer.Context,
+    delivery: Annotated[int | None, typer.Option(help="Replay this dead delivery.")] = None,
+    subscription: Annotated[
+        int | None, typer.Option(help="Replay every dead delivery of this subscription.")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Replay every dead delivery.")] = False,
+) -> None:
+    """Put dead deliveries back in the queue, with a new 24-hour retry window."""
+    if delivery is None and subscription is None and not all_:
+        raise typer.BadParameter("give --delivery, --subscription or --all")
+    with writing(ctx) as session:
+        count = deliveries.replay(
+            session, actor=ACTOR, delivery_id=delivery, subscription_id=subscription
+        )
+    typer.echo(f"{count} dead deliveries re-queued")
+
+
+@report_errors
+def worker(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option(help="Deliver what is due, then exit.")] = False,
+    batch: Annotated[int, typer.Option(min=1, help="Messages fanned out per transaction.")] = 100,
+    concurrency: Annotated[int, typer.Option(min=1, help="Deliveries sent at once.")] = 8,
+    lease: Annotated[
+        float, typer.Option(min=1, help="Seconds a claim lasts before another worker may retry.")
+    ] = 60.0,
+    connect_timeout: Annotated[float, typer.Option(help="Seconds to connect.")] = 5.0,
+    read_timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer.")] = 10.0,
+    poll: Annotated[float, typer.Option(help="Seconds between polls when idle.")] = 0.2,
+) -> None:
+    """Fan out outbox messages and send deliveries (webhooks, e-mail) until stopped."""
+    settings = settings_of(ctx)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if lease <= connect_timeout + read_timeout:
+        raise typer.BadParameter("--lease must be longer than the connect + read timeouts")
+    runner = Worker(
+        sessions_for(settings),
+        settings,
+        WorkerOptions(
+            batch=batch,
+            concurrency=concurrency,
+            lease=timedelta(seconds=lease),
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            poll=poll,
+        ),
+    )
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: runner.stop())
+    logging.getLogger("epibridge.worker").info(
+        "worker %s started (%s)", runner.worker_id, "once" if once else "loop"
+    )
+    if is_terminal():
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), transient=True
+        ) as progress:
+            task = progress.add_task("delivering")
+            done = threading.Event()
+
+            def show() -> None:
+                while not done.wait(0.5):
+                    s = runner.stats
+                    progress.update(
+                        task,
+                        description=f"fanned out {s.fanned_out}, delivered {s.delivered}, "
+                        f"retrying {s.retrying}, dead {s.dead}",
+                    )
+
+            monitor = threading.Thread(target=show, daemon=True)
+            monitor.start()
+            try:
+                stats = runner.run(once=once)
+            finally:
+                done.set()
+    else:
+        stats = runner.run(once=once)
+    typer.echo(
+        f"worker done: {stats.fanned_out} messages fanned out into {stats.created} deliveries; "
+        f"{stats.delivered} delivered, {stats.retrying} to retry, {stats.dead} dead"
+    )

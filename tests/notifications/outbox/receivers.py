@@ -1,0 +1,145 @@
+"""Real local receivers for delivery tests: a threaded HTTP server and an SMTP server.
+
+The HTTP receiver behaves by path: ``/ok/...`` answers 200, ``/flaky/...`` answers 503 to the
+first request of each message and 200 afterwards, ``/reject/...`` answers 400, ``/slow/...``
+answers 200 after a short pause and ``/hang/...`` keeps the request open for ``hang`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from epibridge.notifications.outbox.sending import verify
+from tests.support.postgres import free_port
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+    finished_at: float = 0.0
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def signature_valid(self, secret: str) -> bool:
+        return verify(
+            secret,
+            self.headers["x-epibridge-timestamp"],
+            self.body,
+            self.headers["x-epibridge-signature"],
+        )
+
+
+@dataclass
+class Receiver:
+    base: str = ""
+    hang: float = 3.0
+    slow: float = 0.03
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _seen_flaky: set[str] = field(default_factory=set)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def on(self, path: str) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if r.path == path]
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.received)
+
+
+def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            item = Received(
+                self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time()
+            )
+            with receiver.lock:
+                receiver.received.append(item)
+            code = 200
+            if self.path.startswith("/flaky/"):
+                key = self.path + item.headers.get("x-epibridge-id", "")
+                with receiver.lock:
+                    first = key not in receiver._seen_flaky
+                    receiver._seen_flaky.add(key)
+                code = 503 if first else 200
+            elif self.path.startswith("/reject/"):
+                code = 400
+            elif self.path.startswith("/slow/"):
+                time.sleep(receiver.slow)
+            elif self.path.startswith("/hang/"):
+                time.sleep(receiver.hang)
+            item.finished_at = time.time()
+            try:
+                self.send_response(code)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+            except OSError:
+                pass  # the client gave up waiting (the point of /hang/)
+
+    return Handler
+
+
+@contextmanager
+def http_receiver(**options: Any) -> Iterator[Receiver]:
+    receiver = Receiver(**options)
+    port = free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    receiver.base = f"http://127.0.0.1:{port}"
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Mailbox:
+    port: int = 0
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[Any] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[Mailbox]:
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox(port=free_port())
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()

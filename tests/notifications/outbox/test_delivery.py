@@ -1,0 +1,223 @@
+"""The worker and real local receivers: signatures, retries, hangs, e-mail, dead letters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge.db import read_session, utcnow, write_session
+from epibridge.notifications.outbox import deliveries
+from epibridge.notifications.outbox.models import Delivery
+from epibridge.notifications.outbox.schemas import SubscriptionCreate
+from epibridge.notifications.outbox.service import create_subscription, publish
+from epibridge.notifications.outbox.worker import Worker, WorkerOptions
+from epibridge.security import Visibility
+from epibridge.settings import Settings
+from tests.helpers import make_user
+from tests.notifications.outbox.receivers import http_receiver, smtp_server
+
+FAST = WorkerOptions(batch=50, concurrency=4, connect_timeout=1, read_timeout=1, poll=0.05)
+
+
+def subscribe(sessions: sessionmaker[Session], owner: str, **fields: object) -> tuple[int, str]:
+    with write_session(sessions) as session:
+        sub, secret = create_subscription(
+            session,
+            actor="test",
+            data=SubscriptionCreate(owner=owner, **fields),  # type: ignore[arg-type]
+        )
+    return sub.id, secret or ""
+
+
+def notify(
+    sessions: sessionmaker[Session],
+    title: str,
+    *,
+    visibility: Visibility = Visibility.MEMBERS,
+    exercise: bool = False,
+    state: str = "KAZ",
+) -> str:
+    with write_session(sessions) as session:
+        message = publish(
+            session,
+            actor="user:fp-kaz",
+            topic="notification.notified",
+            entity="notification",
+            entity_id=title,
+            payload={
+                "title": title,
+                "state": state,
+                "disease": "A00",
+                "suspected_cases": 12,
+                "confirmed_cases": 3,
+                "deaths": 1,
+                "synthetic": True,
+            },
+            visibility=visibility,
+            exercise=exercise,
+        )
+    return message.id
+
+
+def statuses(sessions: sessionmaker[Session]) -> dict[tuple[int, str], Delivery]:
+    with read_session(sessions) as session:
+        rows = session.execute(select(Delivery)).scalars().all()
+    return {(d.subscription_id, d.message_id): d for d in rows}
+
+
+def test_webhooks_are_signed_and_reach_every_subscriber(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ")
+    make_user(sessions, "obs-mng", "observer", "MNG")
+    with http_receiver() as receiver:
+        fp_sub, fp_secret = subscribe(
+            sessions, "fp-kaz", kind="webhook", url=receiver.url("/ok/fp")
+        )
+        obs_sub, obs_secret = subscribe(
+            sessions, "obs-mng", kind="webhook", url=receiver.url("/ok/obs")
+        )
+        members_only = notify(sessions, "Members-only cholera cluster (synthetic)")
+        shared = notify(
+            sessions, "Shared drill (synthetic)", visibility=Visibility.PARTNERS, exercise=True
+        )
+        stats = Worker(sessions, settings, FAST).run(once=True)
+        assert stats.delivered == 3 and stats.dead == 0
+        fp = receiver.on("/ok/fp")
+        obs = receiver.on("/ok/obs")
+    assert {r.headers["x-epibridge-id"] for r in fp} == {members_only, shared}
+    # An observer's subscription never receives what only members may see.
+    assert [r.headers["x-epibridge-id"] for r in obs] == [shared]
+    assert all(r.signature_valid(fp_secret) for r in fp)
+    assert obs[0].signature_valid(obs_secret) and not obs[0].signature_valid(fp_secret)
+    for item in fp + obs:
+        body = item.json
+        assert body["id"] == item.headers["x-epibridge-id"]
+        exercise = body["id"] == shared
+        assert body["exercise"] is exercise
+        assert item.headers["x-epibridge-exercise"] == ("true" if exercise else "false")
+    delivered = statuses(sessions)
+    assert {d.status for d in delivered.values()} == {"delivered"}
+    assert (obs_sub, members_only) not in delivered and (fp_sub, members_only) in delivered
+
+
+def test_retry_then_success_and_permanent_refusal(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ")
+    with http_receiver() as receiver:
+        flaky, _ = subscribe(sessions, "fp-kaz", kind="webhook", url=receiver.url("/flaky/a"))
+        refusing, _ = subscribe(sessions, "fp-kaz", kind="webhook", url=receiver.url("/reject/b"))
+        message = notify(sessions, "Measles (synthetic)")
+        Worker(sessions, settings, FAST).run(once=True)
+        first = statuses(sessions)
+        assert first[(flaky, message)].status == "retrying"
+        assert first[(flaky, message)].last_status_code == 503
+        assert first[(flaky, message)].next_attempt_at > first[(flaky, message)].last_attempt_at  # type: ignore[operator]
+        # 4xx other than 408/429 is not retried: straight to the dead letters.
+        assert first[(refusing, message)].status == "dead"
+        assert first[(refusing, message)].attempts == 1
+        # Time moves on: the retry is due now.
+        with write_session(sessions) as session:
+            session.execute(update(Delivery).values(next_attempt_at=utcnow()))
+        Worker(sessions, settings, FAST).run(once=True)
+        second = statuses(sessions)
+        assert len(receiver.on("/flaky/a")) == 2 and len(receiver.on("/reject/b")) == 1
+    assert second[(flaky, message)].status == "delivered"
+    assert second[(flaky, message)].attempts == 2
+
+
+def test_backoff_grows_with_jitter_and_stays_capped() -> None:
+    import random
+
+    rng = random.Random(7)
+    delays = [deliveries.backoff(n, rng).total_seconds() for n in range(1, 20)]
+    assert 1 <= delays[0] <= 2 and 2 <= delays[1] <= 4 and 4 <= delays[2] <= 8
+    assert max(delays) <= 3600 and delays[-1] >= 1800
+
+
+def test_hanging_endpoint_does_not_hold_up_the_others(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ")
+    with http_receiver(hang=4.0) as receiver:
+        hang, _ = subscribe(sessions, "fp-kaz", kind="webhook", url=receiver.url("/hang/x"))
+        oks = [
+            subscribe(sessions, "fp-kaz", kind="webhook", url=receiver.url(f"/ok/{i}"))[0]
+            for i in range(3)
+        ]
+        messages = [notify(sessions, f"Event {i} (synthetic)") for i in range(3)]
+        Worker(sessions, settings, FAST).run(once=True)
+        hung = receiver.on("/hang/x")
+        ok_receipts = [r for r in receiver.received if r.path.startswith("/ok/")]
+    rows = statuses(sessions)
+    assert len(ok_receipts) == 9 and len(hung) >= 1
+    # Every other subscriber had its messages while the hanging requests were still open.
+    assert max(r.at for r in ok_receipts) < min(r.at for r in hung) + receiver.hang
+    for sub in oks:
+        for message in messages:
+            assert rows[(sub, message)].status == "delivered"
+    for message in messages:
+        stuck = rows[(hang, message)]
+        assert stuck.status == "retrying" and "timeout" in (stuck.last_error or "")
+        assert rows[(oks[0], message)].delivered_at < stuck.last_attempt_at  # type: ignore[operator]
+
+
+def test_dead_after_24_hours_of_failures_then_replay(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ")
+    with http_receiver() as receiver:
+        sub, _ = subscribe(sessions, "fp-kaz", kind="webhook", url=receiver.url("/flaky/z"))
+        message = notify(sessions, "Plague (synthetic)")
+        with write_session(sessions) as session:
+            deliveries.fan_out(session)
+            # The delivery has been failing since 25 hours ago (time driven through the DB).
+            session.execute(update(Delivery).values(window_start=utcnow() - timedelta(hours=25)))
+        Worker(sessions, settings, FAST).run(once=True)
+        dead = statuses(sessions)[(sub, message)]
+        assert dead.status == "dead" and dead.dead_at is not None and dead.attempts == 1
+        with read_session(sessions) as session:
+            listed, _ = deliveries.list_deliveries(session, actor="test", status="dead")
+        assert [d.id for d in listed] == [dead.id]
+        with write_session(sessions) as session:
+            assert deliveries.replay(session, actor="test", delivery_id=dead.id) == 1
+        Worker(sessions, settings, FAST).run(once=True)
+        assert len(receiver.on("/flaky/z")) == 2
+    replayed = statuses(sessions)[(sub, message)]
+    assert replayed.status == "delivered" and replayed.dead_at is None
+
+
+def test_email_in_three_languages_with_exercise_marking(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ")
+    with smtp_server() as mailbox:
+        for language in ("en", "ru", "zh"):
+            subscribe(
+                sessions, "fp-kaz", kind="email", email=f"{language}@example.org", language=language
+            )
+        notify(sessions, "Холера в Алматы / 阿拉木图霍乱 (synthetic)", exercise=True)
+        smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": mailbox.port})
+        stats = Worker(sessions, smtp, FAST).run(once=True)
+        assert stats.delivered == 3
+        by_to = {str(m["To"]): m for m in mailbox.messages}
+    assert set(by_to) == {"en@example.org", "ru@example.org", "zh@example.org"}
+    expected = {
+        "en": ("[EXERCISE] Event notified — KAZ: Холера", "Confirmed cases: 3"),
+        "ru": ("[EXERCISE] Уведомление о событии — KAZ: Холера", "Подтверждённые случаи: 3"),
+        "zh": ("[EXERCISE] 事件通报 — KAZ: Холера", "确诊病例：3"),
+    }
+    for language, (subject_start, count_line) in expected.items():
+        email = by_to[f"{language}@example.org"]
+        assert str(email["Subject"]).startswith(subject_start)
+        assert "阿拉木图霍乱" in str(email["Subject"])
+        assert email["X-Epibridge-Exercise"] == "true"
+        body = email.get_content()
+        assert count_line in body and "A00" in body
+        assert "/api/v1/notifications/" in body
+    assert "EXERCISE" in by_to["en@example.org"].get_content()
+    assert "УЧЕНИЯ" in by_to["ru@example.org"].get_content()
+    assert "演练" in by_to["zh@example.org"].get_content()
