@@ -29,6 +29,7 @@ from epibridge.api.pagination import decode_cursor, encode_cursor
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
 from epibridge.members import accounts
+from epibridge.notifications.outbox.content import describe
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
 from epibridge.notifications.outbox.schemas import DeliveryRead
 from epibridge.notifications.outbox.service import get_subscription
@@ -116,8 +117,9 @@ def _matches(subscription: Subscription, principal: Principal, message: OutboxMe
         return False
     if subscription.states:
         concerned = set(message.states)
-        if isinstance(message.payload, dict) and isinstance(message.payload.get("state"), str):
-            concerned.add(message.payload["state"])
+        state = describe(message.payload).get("state")
+        if isinstance(state, str):
+            concerned.add(state)
         if not concerned & set(subscription.states):
             return False
     return True

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, Forbidden, Unauthenticated
+from epibridge.notifications.outbox.content import describe
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.security import Principal, Visibility, can_see
 
@@ -55,7 +56,7 @@ def list_feed_messages(
 
 
 def _entry_title(message: OutboxMessage) -> str:
-    payload = message.payload if isinstance(message.payload, dict) else {}
+    payload = describe(message.payload)
     title = str(payload.get("title") or message.topic)
     state = payload.get("state")
     label = message.topic.removeprefix(FEED_TOPIC_PREFIX)
@@ -83,7 +84,7 @@ def build_feed(
     feed.updated(messages[0].created_at if messages else utcnow())
     feed.language("en")
     for message in messages:
-        payload = message.payload if isinstance(message.payload, dict) else {}
+        payload = describe(message.payload, base_url=base_url)
         entry = feed.add_entry(order="append")
         entry.id(f"urn:uuid:{message.id}")
         entry.title(_entry_title(message))

@@ -22,6 +22,7 @@ import httpx
 import jinja2
 
 from epibridge.db import utcnow
+from epibridge.notifications.outbox.content import COUNT_FIELDS, describe
 from epibridge.notifications.outbox.deliveries import Job, MessageView, Outcome
 from epibridge.settings import Settings
 
@@ -34,7 +35,6 @@ EXERCISE_PREFIX = "[EXERCISE]"
 USER_AGENT = "epibridge-webhook/1"
 #: Status codes worth retrying besides 5xx: the receiver asked us to come back later.
 RETRYABLE_4XX = frozenset({408, 429})
-COUNT_FIELDS = ("suspected_cases", "probable_cases", "confirmed_cases", "deaths")
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -104,9 +104,9 @@ def render_email(job: Job, *, base_url: str) -> tuple[str, str]:
     """Return the subject and text of the e-mail for ``job`` in its subscription's language."""
     texts = catalog(job.language if job.language in ("en", "ru", "zh") else "en")
     message = job.message
-    payload = message.payload
+    payload = describe(message.payload, base_url=base_url)
     link = payload.get("link")
-    if not link and message.entity in ("notification", "event"):
+    if not link and message.entity == "notification":
         link = f"{base_url}/api/v1/notifications/{message.entity_id}"
     context = {
         "exercise": message.exercise,
