@@ -11,6 +11,7 @@ from epibridge import __version__, audit
 from epibridge.cli_support import console, err_console, reading, report_errors, settings_of, writing
 from epibridge.detection.cli import app as detect_app
 from epibridge.members.cli import org_app, users_app
+from epibridge.notifications.cli import notify_app
 from epibridge.notifications.outbox import cli as outbox_cli
 from epibridge.settings import Settings, settings_documentation
 
@@ -179,6 +180,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(detect_app, name="detect")
 app.add_typer(outbox_cli.subscriptions_app, name="subscriptions")
 app.command("worker")(outbox_cli.worker)
+app.add_typer(notify_app, name="notify")
 # Domain command groups: one add_typer line per domain, above this comment.
 
 
