@@ -13,7 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import stdtr
 
-from epibridge.detection.farrington.glm import GlmFit, fit_quasipoisson, hat_values
+from epibridge.detection.farrington.glm import (
+    GlmFit,
+    StartValues,
+    fit_quasipoisson,
+    hat_values,
+    mu_power,
+)
+from epibridge.detection.farrington.layout import Layout
 
 
 @dataclass(frozen=True)
@@ -30,28 +37,35 @@ class Prediction:
 
 @dataclass(frozen=True)
 class Problems:
-    """Stacked GLM problems: one row per (series, monitored point)."""
+    """Stacked GLM problems: one row per (series, monitored point), columns per ``layout``."""
 
-    y: np.ndarray  # (n, width), 0 on absent rows
+    y: np.ndarray  # (n, width), finite (any value) on absent cells
     present: np.ndarray  # (n, width) bool: baseline row with a count
-    level: np.ndarray  # (n, width)
-    t: np.ndarray  # (n, width) wtime centred on the prediction time
-    n_levels: int
+    layout: Layout
+    start: StartValues
+    y23: np.ndarray  # (n, width) y ** (2/3), for the Anscombe residuals
 
     def subset(self, sel: np.ndarray) -> Problems:
-        return Problems(self.y[sel], self.present[sel], self.level[sel], self.t[sel], self.n_levels)
+        return Problems(
+            self.y[sel],
+            self.present[sel],
+            self.layout.subset(sel),
+            self.start.take(sel),
+            self.y23[sel],
+        )
 
 
 def anscombe_weights(
-    y: np.ndarray, fit: GlmFit, phi: np.ndarray, h: np.ndarray, present: np.ndarray, thr: float
+    pb: Problems, fit: GlmFit, phi: np.ndarray, h: np.ndarray, thr: float
 ) -> np.ndarray:
     """``algo.farrington.assign.weights(anscombe.residuals(m, phi), weightsThreshold)``."""
     mu = fit.mu
     with np.errstate(divide="ignore", invalid="ignore"):
-        s = 1.5 * (y ** (2.0 / 3.0) * mu ** (-1.0 / 6.0) - np.sqrt(mu))
+        s = 1.5 * (pb.y23 * mu_power(fit, pb.layout, -1.0 / 6.0) - np.sqrt(mu))
         s = s / np.sqrt(phi[:, None] * (1.0 - h))
         big = s > thr
         term = np.where(big, s**-2.0, 1.0)
+        present = pb.present
         gamma = present.sum(axis=1) / np.sum(np.where(present, term, 0.0), axis=1)
         omega = gamma[:, None] * term
     return np.where(present, omega, 0.0)
@@ -77,15 +91,14 @@ class _Fitted:
 
 def _fit_glm(pb: Problems, trend: bool, reweight: bool, thr: float) -> _Fitted:
     """``algo.farrington.fitGLM.flexible`` for one formula (no fallback here)."""
-    t = pb.t if trend else None
     prior = pb.present.astype(np.float64)
-    first = fit_quasipoisson(pb.y, prior, pb.level, pb.n_levels, t)
+    first = fit_quasipoisson(pb.y, prior, pb.layout, pb.start, trend)
     phi = np.maximum(first.dispersion, 1.0)
     if not reweight:
         return _Fitted(first, phi, first.converged, first.dispersion)
-    h = hat_values(first, pb.level, t)
-    omega = anscombe_weights(pb.y, first, phi, h, pb.present, thr)
-    second = fit_quasipoisson(pb.y, omega, pb.level, pb.n_levels, t)
+    h = hat_values(first, pb.layout)
+    omega = anscombe_weights(pb, first, phi, h, thr)
+    second = fit_quasipoisson(pb.y, omega, pb.layout, pb.start, trend)
     resid = (pb.y - second.mu) / second.mu
     df = second.df_residual
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -96,11 +109,12 @@ def _fit_glm(pb: Problems, trend: bool, reweight: bool, thr: float) -> _Fitted:
 
 def _predict(f: _Fitted, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
     """Link prediction at the monitored point: ``wtime`` is 0 there after centring."""
-    j = n_levels if f.fit.with_trend else n_levels - 1
+    j = n_levels - 1
     eta = f.fit.beta[:, j]
+    var = f.fit.var_level[:, j]
     with np.errstate(invalid="ignore"):
-        se = np.sqrt(f.summary_dispersion * f.fit.cov_unscaled[:, j, j])
-    empty = f.fit.cov_unscaled[:, j, j] == 0.0
+        se = np.sqrt(f.summary_dispersion * var)
+    empty = var == 0.0
     return np.where(empty, np.nan, eta), np.where(empty, np.nan, se)
 
 
@@ -108,8 +122,8 @@ def _trend_pvalue(f: _Fitted) -> np.ndarray:
     """Two-sided t-test p-value of ``wtime`` as printed by ``summary.glm``."""
     fit = f.fit
     with np.errstate(invalid="ignore", divide="ignore"):
-        se = np.sqrt(f.summary_dispersion * fit.cov_unscaled[:, 0, 0])
-        tval = np.abs(fit.beta[:, 0] / se)
+        se = np.sqrt(f.summary_dispersion * fit.var_trend)
+        tval = np.abs(fit.trend / se)
         df = np.where(fit.df_residual > 0, fit.df_residual, np.nan)
         return 2.0 * stdtr(df, -tval)
 
@@ -132,20 +146,20 @@ def fit_and_predict(
     need_plain = np.ones(n, dtype=bool)
     if trend:
         ft = _fit_glm(pb, True, reweight, weightsThreshold)
-        e_t, s_t = _predict(ft, pb.n_levels)
+        e_t, s_t = _predict(ft, pb.layout.n_levels)
         with np.errstate(over="ignore", invalid="ignore"):
             mu_t = np.maximum(np.exp(e_t), np.finfo(np.float64).eps)
             ymax = np.max(np.where(pb.present, pb.y, -np.inf), axis=1)
             keep = ft.converged & (b >= 3) & (_trend_pvalue(ft) < pThresholdTrend) & (mu_t <= ymax)
         eta[keep], se[keep], phi[keep] = e_t[keep], s_t[keep], ft.phi[keep]
-        coef[keep] = ft.fit.beta[keep, 0]
+        coef[keep] = ft.fit.trend[keep]
         used = keep
         need_plain = ~keep
     ok = used.copy()
     if need_plain.any():
         sel = np.flatnonzero(need_plain)
         fp = _fit_glm(pb.subset(sel), False, reweight, weightsThreshold)
-        e_p, s_p = _predict(fp, pb.n_levels)
+        e_p, s_p = _predict(fp, pb.layout.n_levels)
         conv = fp.converged
         eta[sel] = np.where(conv, e_p, np.nan)
         se[sel] = np.where(conv, s_p, np.nan)

@@ -13,6 +13,15 @@ so is the state it reports at the end: working weights and the QR (here the
 inverse cross-product) from the *last* iteration, fitted values from the
 update after it. Matching that state is what makes dispersion, hat values and
 standard errors agree with R to ~1e-12 rather than ~1e-5.
+
+Speed comes from the model's structure. After the first iteration every fitted
+value is ``exp(a_level + b * t)``, so the normal equations and the deviance
+need only per-level sums of ``prior * exp(b t) * {1, t, t^2}`` plus constants
+of the data; without a trend they need no cell-level work at all. The matrix
+is an "arrow" (a diagonal block for the levels plus the trend row), solved in
+closed form. Problems whose linear predictor comes near R's clamp
+``pmax(exp(eta), .Machine$double.eps)`` (or overflow) are refitted cell by
+cell with the direct transcription of ``glm.fit`` in :func:`_fit_reference`.
 """
 
 from __future__ import annotations
@@ -21,24 +30,68 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from epibridge.detection.farrington.layout import Layout
+
 EPS = np.finfo(np.float64).eps
+#: Linear predictors outside this range leave the fast path: below it R's clamp
+#: ``mu >= eps`` (eta < -36.04) may bite, above it ``exp`` may overflow.
+_ETA_SAFE = (-30.0, 600.0)
+
+
+@dataclass(frozen=True)
+class StartValues:
+    """Per-cell quantities of ``y`` that the first iteration and the deviance need.
+
+    From R's start ``eta = log(y + 0.1)``, ``mu = exp(eta)``: ``g = mu * eta + y - mu``
+    (so that ``prior * g`` is ``w * z``), ``d0`` the unit deviance at the start,
+    ``ylogy = y log(y) - y`` (0 log 0 = 0) the constant part of the deviance.
+    Computed once per time point and gathered, not once per cell.
+    """
+
+    mu0: np.ndarray
+    g: np.ndarray
+    d0: np.ndarray
+    ylogy: np.ndarray
+
+    @staticmethod
+    def of(y: np.ndarray) -> StartValues:
+        """For counts without NaN (absent cells carry weight 0 and any finite count)."""
+        eta = np.log(y + 0.1)
+        mu = _linkinv(eta)
+        ylog = np.where(y > 0, y, 1.0)
+        logy = np.log(ylog)
+        return StartValues(
+            mu0=mu,
+            g=mu * eta + y - mu,
+            d0=y * (logy - np.log(mu)) - (y - mu),
+            ylogy=y * logy - y,
+        )
+
+    def take(self, rows: np.ndarray) -> StartValues:
+        return StartValues(self.mu0[rows], self.g[rows], self.d0[rows], self.ylogy[rows])
 
 
 @dataclass(frozen=True)
 class GlmFit:
-    """State of ``n`` fitted problems; ``p = n_levels (+1 with trend)`` coefficients.
+    """State of ``n`` fitted problems as R reports it.
 
-    With a trend, coefficient 0 is ``wtime`` and ``1 + l`` is level ``l``;
-    without, coefficient ``l`` is level ``l``.
+    Coefficients are per level (``beta``) and for ``wtime`` (``trend``, NaN
+    without). The unscaled covariance ``(X'WX)^-1`` is kept as the pieces the
+    package uses: level variances, trend-level covariances and the trend
+    variance; all are 0 for a level without data (R's aliased coefficient).
     """
 
-    beta: np.ndarray  # (n, p)
+    beta: np.ndarray  # (n, L)
+    trend: np.ndarray  # (n,)
+    var_level: np.ndarray  # (n, L)
+    cov_trend_level: np.ndarray  # (n, L)
+    var_trend: np.ndarray  # (n,)
     mu: np.ndarray  # (n, width) fitted means
     w_work: np.ndarray  # (n, width) working weights of the last iteration
-    cov_unscaled: np.ndarray  # (n, p, p) (X'WX)^-1, zero rows/cols for empty levels
     dispersion: np.ndarray  # (n,) Pearson estimate, NaN when no residual df
     df_residual: np.ndarray  # (n,)
     converged: np.ndarray  # (n,) bool
+    exact: np.ndarray  # (n,) bool: fitted cell by cell (mu may be clamped)
     with_trend: bool
 
 
@@ -48,90 +101,290 @@ def _linkinv(eta: np.ndarray) -> np.ndarray:
         return np.maximum(np.exp(eta), EPS)
 
 
-def _deviance(y: np.ndarray, ylog: np.ndarray, mu: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """Quasi-Poisson deviance ``2 * wt * (y * log(y / mu) - (y - mu))``, ``0 * log`` = 0.
+def _solve(
+    d: np.ndarray,
+    c: np.ndarray | None,
+    s: np.ndarray | None,
+    r: np.ndarray,
+    r0: np.ndarray | None,
+    empty: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Solve ``[[s, c'], [c, diag(d)]] [b; a] = [r0; r]`` per problem, with its inverse.
 
-    ``ylog`` is ``y`` where ``y > 0`` and 1 elsewhere, so ``y * log(ylog / mu)``
-    is R's ``y * log(ifelse(y == 0, 1, y / mu))``.
+    Empty levels get coefficient 0 and zero rows in the inverse, as the
+    pivoted QR of R leaves an aliased column out.
     """
-    return np.sum(2.0 * prior * (y * np.log(ylog / mu) - (y - mu)), axis=1)
+    d = np.where(empty, 1.0, d)
+    r = np.where(empty, 0.0, r)
+    if c is None or s is None or r0 is None:
+        zero = np.zeros(d.shape[0])
+        return r / d, np.full(d.shape[0], np.nan), np.where(empty, 0.0, 1.0 / d), 0.0 * d, zero
+    c = np.where(empty, 0.0, c)
+    u = c / d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var_t = 1.0 / (s - np.sum(c * u, axis=1))
+    b = (r0 - np.sum(u * r, axis=1)) * var_t
+    a = (r - c * b[:, None]) / d
+    vt = var_t[:, None]
+    cov_tl = np.where(empty, 0.0, -u * vt)
+    var_l = np.where(empty, 0.0, 1.0 / d + u * u * vt)
+    return a, b, var_l, cov_tl, var_t
 
 
-def _group_sums(values: np.ndarray, flat_level: np.ndarray, n: int, n_levels: int) -> np.ndarray:
-    return np.bincount(flat_level, weights=values.ravel(), minlength=n * n_levels).reshape(
-        n, n_levels
+def _unsafe(
+    a: np.ndarray, b: np.ndarray | None, lo: np.ndarray, hi: np.ndarray, empty: np.ndarray
+) -> np.ndarray:
+    """Problems whose ``eta`` leaves the range where ``exp`` needs no clamp or overflow guard."""
+    if b is None:
+        e_lo = e_hi = a
+    else:
+        bl, bh = b[:, None] * lo, b[:, None] * hi
+        e_lo, e_hi = a + np.minimum(bl, bh), a + np.maximum(bl, bh)
+    used = np.isfinite(lo) & ~empty
+    bad = (e_lo < _ETA_SAFE[0]) | (e_hi > _ETA_SAFE[1]) | ~np.isfinite(e_lo) | ~np.isfinite(e_hi)
+    return np.any(used & bad, axis=1)
+
+
+def _fit_fast(
+    y: np.ndarray,
+    prior: np.ndarray,
+    lay: Layout,
+    start: StartValues,
+    trend: bool,
+    maxit: int,
+    epsilon: float,
+) -> tuple[GlmFit, np.ndarray]:
+    """IRLS on per-level sufficient statistics; returns the fit and the unsafe problems."""
+    n = y.shape[0]
+    n_lev = lay.n_levels
+    sums = lay.level_sums
+    t = lay.t
+    empty = sums(prior) == 0.0
+    py = prior * y
+    py_l = sums(py)
+    const = np.sum(prior * start.ylogy, axis=1)
+    w1 = prior * start.mu0
+    wz1 = prior * start.g
+    devold = np.sum(prior * start.d0, axis=1)
+    if trend:
+        w1t = w1 * t
+        sol = _solve(
+            sums(w1),
+            sums(w1t),
+            np.sum(w1t * t, axis=1),
+            sums(wz1),
+            np.sum(wz1 * t, axis=1),
+            empty,
+        )
+        py_t = np.sum(py * t, axis=1)
+        lo, hi = lay.level_t_range()
+    else:
+        sol = _solve(sums(w1), None, None, sums(wz1), None, empty)
+        py_t = np.zeros(n)
+        lo = np.zeros((1, n_lev))
+        hi = lo
+    p_l = sums(prior)
+    del w1, wz1, py
+
+    fin_a = np.zeros((n, n_lev))
+    fin_b = np.full(n, np.nan)
+    fin_vl = np.zeros((n, n_lev))
+    fin_ctl = np.zeros((n, n_lev))
+    fin_vt = np.zeros(n)
+    prev_a = np.zeros((n, n_lev))
+    prev_b = np.zeros(n)
+    first = np.zeros(n, dtype=bool)  # stopped after the first iteration: weights from mu0
+    converged = np.zeros(n, dtype=bool)
+    unsafe = np.zeros(n, dtype=bool)
+
+    act = np.arange(n)
+    a, b, var_l, cov_tl, var_t = sol
+    pa: np.ndarray | None = None
+    pb: np.ndarray | None = None
+    for it in range(1, maxit + 1):
+        if trend:
+            lo_a, hi_a = (lo, hi) if lo.shape[0] == 1 else (lo[act], hi[act])
+            bad = _unsafe(a, b, lo_a, hi_a, empty[act])
+        else:
+            bad = _unsafe(a, None, lo, hi, empty[act])
+        m = np.exp(np.where(bad[:, None], 0.0, a))
+        if trend:
+            bb = np.where(bad, 0.0, b)
+            pe = prior[act] * lay.exp_bt(bb, act)
+            ta = lay.t_for(act)
+            pet = pe * ta
+            s0, s1, s2 = sums(pe), sums(pet), sums(pet * ta)
+            del pe, pet
+            dev = 2.0 * (const[act] - np.sum(a * py_l[act], axis=1) - b * py_t[act])
+            dev += 2.0 * np.sum(m * s0, axis=1)
+        else:
+            s0 = p_l[act]
+            dev = 2.0 * (const[act] - np.sum(a * py_l[act], axis=1) + np.sum(m * s0, axis=1))
+        bad |= ~np.isfinite(dev)
+        with np.errstate(invalid="ignore"):
+            done = np.abs(dev - devold[act]) / (np.abs(dev) + 0.1) < epsilon
+        stop = done | bad | (it == maxit)
+        rows = act[stop]
+        fin_a[rows], fin_b[rows], fin_vl[rows] = a[stop], b[stop], var_l[stop]
+        fin_ctl[rows], fin_vt[rows] = cov_tl[stop], var_t[stop]
+        if pa is None:
+            first[rows] = True
+        else:
+            prev_a[rows] = pa[stop]
+            prev_b[rows] = pb[stop] if pb is not None else 0.0
+        converged[act[done & ~bad]] = True
+        unsafe[act[bad]] = True
+        keep = ~stop
+        if not keep.any():
+            break
+        act = act[keep]
+        devold[act] = dev[keep]
+        a, m, s0 = a[keep], m[keep], s0[keep]
+        d = m * s0
+        r = d * (a - 1.0) + py_l[act]
+        pa = a
+        if trend:
+            b, s1, s2 = b[keep], s1[keep], s2[keep]
+            c = m * s1
+            r += c * b[:, None]
+            s = np.sum(m * s2, axis=1)
+            r0 = np.sum(c * (a - 1.0) + m * s2 * b[:, None], axis=1) + py_t[act]
+            pb = b
+            a, b, var_l, cov_tl, var_t = _solve(d, c, s, r, r0, empty[act])
+        else:
+            a, b, var_l, cov_tl, var_t = _solve(d, None, None, r, None, empty[act])
+
+    safe_b = np.where(unsafe, 0.0, fin_b) if trend else None
+    safe_a = np.where(unsafe[:, None], 0.0, fin_a)
+    mu = lay.spread(np.exp(safe_a))
+    if safe_b is not None:
+        mu = mu * lay.exp_bt(safe_b)
+    mu_prev = lay.spread(np.exp(np.where(unsafe[:, None], 0.0, prev_a)))
+    if trend:
+        mu_prev = mu_prev * lay.exp_bt(np.where(unsafe, 0.0, prev_b))
+    w_work = prior * np.where(first[:, None], start.mu0, mu_prev)
+    fit = _finish(
+        y,
+        prior,
+        fin_a,
+        fin_b,
+        fin_vl,
+        fin_ctl,
+        fin_vt,
+        mu,
+        w_work,
+        empty,
+        converged,
+        np.zeros(n, dtype=bool),
+        trend,
+    )
+    return fit, unsafe
+
+
+def _finish(
+    y: np.ndarray,
+    prior: np.ndarray,
+    beta: np.ndarray,
+    trend_coef: np.ndarray,
+    var_l: np.ndarray,
+    cov_tl: np.ndarray,
+    var_t: np.ndarray,
+    mu: np.ndarray,
+    w_work: np.ndarray,
+    empty: np.ndarray,
+    converged: np.ndarray,
+    exact: np.ndarray,
+    trend: bool,
+) -> GlmFit:
+    """Residual df and the Pearson dispersion of the final state."""
+    rank = empty.shape[1] - empty.sum(axis=1) + (1 if trend else 0)
+    df = (prior > 0).sum(axis=1) - rank
+    resid = (y - mu) / mu
+    pearson = np.sum(np.where(w_work > 0, w_work * resid**2, 0.0), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dispersion = np.where(df > 0, pearson / np.maximum(df, 1), np.nan)
+    return GlmFit(
+        beta,
+        trend_coef,
+        var_l,
+        cov_tl,
+        var_t,
+        mu,
+        w_work,
+        dispersion,
+        df,
+        converged,
+        exact,
+        trend,
     )
 
 
-def _cross_products(
-    w: np.ndarray, z: np.ndarray, t: np.ndarray | None, flat_level: np.ndarray, n_levels: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``X'WX`` and ``X'Wz`` from group sums (the indicator columns are disjoint)."""
-    n = w.shape[0]
-    d = _group_sums(w, flat_level, n, n_levels)
-    rz = _group_sums(w * z, flat_level, n, n_levels)
-    empty = d == 0.0
-    if t is None:
-        a = np.zeros((n, n_levels, n_levels))
-        diag = np.where(empty, 1.0, d)
-        a[:, np.arange(n_levels), np.arange(n_levels)] = diag
-        return a, rz, empty
-    p = n_levels + 1
-    a = np.zeros((n, p, p))
-    wt = w * t
-    c = _group_sums(wt, flat_level, n, n_levels)
-    a[:, 0, 0] = np.sum(wt * t, axis=1)
-    a[:, 0, 1:] = c
-    a[:, 1:, 0] = c
-    idx = np.arange(1, p)
-    a[:, idx, idx] = np.where(empty, 1.0, d)
-    rhs = np.concatenate([np.sum(wt * z, axis=1)[:, None], rz], axis=1)
-    return a, rhs, empty
-
-
-def fit_quasipoisson(
+def _fit_reference(
     y: np.ndarray,
     prior: np.ndarray,
-    level: np.ndarray,
-    n_levels: int,
-    t: np.ndarray | None,
-    maxit: int = 25,
-    epsilon: float = 1e-8,
+    lay: Layout,
+    trend: bool,
+    maxit: int,
+    epsilon: float,
 ) -> GlmFit:
-    """Fit all problems at once; rows with ``prior == 0`` are absent (R drops them).
-
-    ``y`` must be 0 (not NaN) on absent rows. ``t`` is the centred ``wtime`` or
-    ``None`` for the model without trend.
-    """
-    n, _width = y.shape
-    off = 0 if t is None else 1
+    """``glm.fit`` transcribed cell by cell (clamp included), for what the fast path cannot take."""
+    n, width = y.shape
+    n_levels = lay.n_levels
+    level = np.broadcast_to(lay.level, (n, width))
+    t = np.broadcast_to(lay.t, (n, width)) if trend else None
+    off = 1 if trend else 0
     p = n_levels + off
     ylog = np.where(y > 0, y, 1.0)
+
+    def deviance(mu: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        yy = y[rows]
+        return np.sum(2.0 * prior[rows] * (yy * np.log(ylog[rows] / mu) - (yy - mu)), axis=1)
+
     eta = np.log(y + 0.1)
     mu = _linkinv(eta)
-    devold = _deviance(y, ylog, mu, prior)
+    devold = deviance(mu, np.arange(n))
     converged = np.zeros(n, dtype=bool)
     beta = np.zeros((n, p))
     cov = np.zeros((n, p, p))
     w_work = np.zeros_like(y)
     empty = np.zeros((n, n_levels), dtype=bool)
-    act = np.arange(n)  # problems still iterating; converged ones are frozen as R leaves them
+    act = np.arange(n)
     for _ in range(maxit):
-        ya, pa, la, ea, ma = y[act], prior[act], level[act], eta[act], mu[act]
-        ta = None if t is None else t[act]
-        z = ea + (ya - ma) / ma  # mu.eta(eta) == linkinv(eta) for the log link
-        w = pa * ma  # prior * mu.eta^2 / variance(mu)
-        flat_level = (np.arange(act.size)[:, None] * n_levels + la).ravel()
-        a, rhs, emp = _cross_products(w, z, ta, flat_level, n_levels)
+        la, ea, ma = level[act], eta[act], mu[act]
+        z = ea + (y[act] - ma) / ma
+        w = prior[act] * ma
+        flat = (np.arange(act.size)[:, None] * n_levels + la).ravel()
+
+        def gsum(v: np.ndarray, size: int = act.size, flat: np.ndarray = flat) -> np.ndarray:
+            return np.bincount(flat, weights=v.ravel(), minlength=size * n_levels).reshape(
+                size, n_levels
+            )
+
+        d = gsum(w)
+        rz = gsum(w * z)
+        emp = d == 0.0
+        a = np.zeros((act.size, p, p))
+        idx = np.arange(off, p)
+        a[:, idx, idx] = np.where(emp, 1.0, d)
+        if t is not None:
+            ta = t[act]
+            wt = w * ta
+            c = gsum(wt)
+            a[:, 0, 0] = np.sum(wt * ta, axis=1)
+            a[:, 0, 1:] = c
+            a[:, 1:, 0] = c
+            rhs = np.concatenate([np.sum(wt * z, axis=1)[:, None], rz], axis=1)
+        else:
+            rhs = rz
         inv = np.linalg.inv(a)
         inv[:, off:, :][emp] = 0.0
         inv.transpose(0, 2, 1)[:, off:, :][emp] = 0.0
         new_beta = np.einsum("nij,nj->ni", inv, rhs)
         new_eta = np.take_along_axis(new_beta[:, off:], la, axis=1)
-        if ta is not None:
-            new_eta += new_beta[:, :1] * ta
+        if t is not None:
+            new_eta += new_beta[:, :1] * t[act]
         new_mu = _linkinv(new_eta)
-        dev = _deviance(ya, ylog[act], new_mu, pa)
+        dev = deviance(new_mu, act)
         beta[act], cov[act], w_work[act], empty[act] = new_beta, inv, w, emp
         eta[act], mu[act] = new_eta, new_mu
         with np.errstate(invalid="ignore"):
@@ -141,22 +394,69 @@ def fit_quasipoisson(
         act = act[~done]
         if act.size == 0:
             break
-    rank = p - empty.sum(axis=1)
-    df = (prior > 0).sum(axis=1) - rank
-    resid = (y - mu) / mu
-    pearson = np.sum(np.where(w_work > 0, w_work * resid**2, 0.0), axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dispersion = np.where(df > 0, pearson / np.maximum(df, 1), np.nan)
-    return GlmFit(beta, mu, w_work, cov, dispersion, df, converged, t is not None)
+    diag = np.diagonal(cov, axis1=1, axis2=2)
+    return _finish(
+        y,
+        prior,
+        beta[:, off:],
+        beta[:, 0] if trend else np.full(n, np.nan),
+        diag[:, off:].copy(),
+        cov[:, 0, 1:].copy() if trend else np.zeros((n, n_levels)),
+        cov[:, 0, 0].copy() if trend else np.zeros(n),
+        mu,
+        w_work,
+        empty,
+        converged,
+        np.ones(n, dtype=bool),
+        trend,
+    )
 
 
-def hat_values(fit: GlmFit, level: np.ndarray, t: np.ndarray | None) -> np.ndarray:
+def fit_quasipoisson(
+    y: np.ndarray,
+    prior: np.ndarray,
+    lay: Layout,
+    start: StartValues,
+    trend: bool,
+    maxit: int = 25,
+    epsilon: float = 1e-8,
+) -> GlmFit:
+    """Fit all problems; cells with ``prior == 0`` are absent (R drops them).
+
+    ``y`` must be finite on absent cells (any value: their weight is 0).
+    """
+    fit, unsafe = _fit_fast(y, prior, lay, start, trend, maxit, epsilon)
+    if not unsafe.any():
+        return fit
+    sel = np.flatnonzero(unsafe)
+    ref = _fit_reference(y[sel], prior[sel], lay.subset(sel), trend, maxit, epsilon)
+    merged = {}
+    for name in GlmFit.__dataclass_fields__:
+        if name == "with_trend":
+            continue
+        arr = np.array(getattr(fit, name), copy=True)
+        arr[sel] = getattr(ref, name)
+        merged[name] = arr
+    return GlmFit(with_trend=trend, **merged)
+
+
+def hat_values(fit: GlmFit, lay: Layout) -> np.ndarray:
     """Diagonal of the hat matrix of the final weighted fit (``hatvalues(glm)``)."""
-    off = 1 if fit.with_trend else 0
-    diag = np.diagonal(fit.cov_unscaled, axis1=1, axis2=2)[:, off:]
-    q = np.take_along_axis(diag, level, axis=1)
-    if t is not None and fit.with_trend:
-        cross = np.take_along_axis(fit.cov_unscaled[:, 0, 1:], level, axis=1)
-        q = q + 2.0 * cross * t + fit.cov_unscaled[:, :1, 0] * t * t
+    q = lay.spread(fit.var_level)
+    if fit.with_trend:
+        t = lay.t
+        q = q + (2.0 * lay.spread(fit.cov_trend_level) + fit.var_trend[:, None] * t) * t
     h = fit.w_work * q
     return np.where(h > 1.0 - 10.0 * EPS, 1.0, h)
+
+
+def mu_power(fit: GlmFit, lay: Layout, power: float) -> np.ndarray:
+    """``mu ** power`` from the coefficients (``exp(power * eta)``) where the fit was fast."""
+    a = np.where(fit.exact[:, None], 0.0, fit.beta)
+    out = lay.spread(np.exp(power * a))
+    if fit.with_trend:
+        out = out * lay.exp_bt(power * np.where(fit.exact, 0.0, fit.trend))
+    if fit.exact.any():
+        rows = np.flatnonzero(fit.exact)
+        out[rows] = fit.mu[rows] ** power
+    return out
