@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from epibridge.web import auth, dashboard
+from epibridge.web import auth, dashboard, data_pages, notification_pages
 from epibridge.web.context import CsrfFailed, LoginRequired, get_web
 
 _HERE = Path(__file__).parent
@@ -19,6 +19,8 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     app.include_router(auth.router)
     app.include_router(dashboard.router)
+    app.include_router(notification_pages.router)
+    app.include_router(data_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -1,0 +1,286 @@
+"""Epidemic data pages: the epidemic curve (chart, table, CSV) and the file import.
+
+The import checks the uploaded file with ``epidata.service.check_file`` (nothing written) and
+shows either every refused row or a summary to confirm; the upload waits under
+``VAR_DIR/web-uploads`` named by a random token bound to the account, and the confirmation
+checks it again and stores it in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from epibridge.db import read_session, utcnow, write_session
+from epibridge.epidata import queries
+from epibridge.epidata import service as epidata
+from epibridge.epidata.codes import METRICS
+from epibridge.errors import DomainError, FieldError, InvalidInput
+from epibridge.members import service as members
+from epibridge.security import Principal
+from epibridge.web import charts
+from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form, text
+from epibridge.web.i18n import N_, fmt_date, fmt_number
+
+router = APIRouter(prefix="/data", include_in_schema=False)
+WebDep = Annotated[Web, Depends(get_web)]
+FormDep = Annotated[FormData, Depends(posted_form)]
+RATE_PER = 100_000
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+METRIC_NAMES = {
+    "cases": N_("Cases"),
+    "deaths": N_("Deaths"),
+    "hospitalisations": N_("Hospitalisations"),
+    "tests": N_("Tests"),
+    "positive_tests": N_("Positive tests"),
+    "vaccinations": N_("Vaccinations"),
+}
+GRANULARITY_NAMES = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
+
+
+def _curve_query(
+    web: Web,
+    principal: Principal,
+    states: list[str],
+    disease: str,
+    metric: str,
+    granularity: str,
+    start: str,
+    end: str,
+    rate: str,
+    as_of: str,
+) -> Any:
+    as_of_day = parse_date(as_of)
+    with read_session(web.sessions) as session:
+        return queries.series(
+            session,
+            principal=principal,
+            states=states,
+            selection=queries.Selection(disease=disease, metric=metric),
+            granularity=granularity if granularity in GRANULARITY_NAMES else "week",  # type: ignore[arg-type]
+            start=parse_date(start),
+            end=parse_date(end),
+            as_of=datetime.combine(as_of_day, time.max, tzinfo=UTC) if as_of_day else None,
+            per=RATE_PER if rate == "yes" else None,
+        )
+
+
+@router.get("/curve", response_class=HTMLResponse)
+@page_errors
+def curve_page(
+    web: WebDep,
+    state: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads the default
+    disease: str = "",
+    metric: str = "cases",
+    granularity: str = "week",
+    start: str = "",
+    end: str = "",
+    rate: str = "",
+    as_of: str = "",
+) -> Response:
+    principal = web.require()
+    with read_session(web.sessions) as session:
+        listed = members.list_states(session, on=utcnow().date(), status="member")
+        names = {item.state.iso3: item.state.name(web.lang) for item in listed}
+    chosen = [s for s in state if s] or ([principal.state] if principal.state else [])
+    form = {
+        "states": chosen,
+        "disease": disease,
+        "metric": metric,
+        "granularity": granularity,
+        "start": start,
+        "end": end,
+        "rate": rate,
+        "as_of": as_of,
+    }
+    result, chart, error = None, None, None
+    if disease and chosen:
+        try:
+            result = _curve_query(
+                web, principal, chosen, disease, metric, granularity, start, end, rate, as_of
+            )
+        except (DomainError, ValueError) as exc:
+            error = exc.detail if isinstance(exc, DomainError) else str(exc)
+    rows: list[dict[str, Any]] = []
+    if result is not None:
+        curves = []
+        for item in result.series:
+            points = [(p.period_start, p.rate if rate == "yes" else p.value) for p in item.points]
+            curves.append(charts.Curve(label=names.get(item.state, item.state), points=points))
+            for p in item.points:
+                rows.append({"state": item.state, "point": p, "synthetic": item.synthetic})
+        rows.sort(key=lambda r: (r["point"].period_start, r["state"]))
+        title = (
+            web.gettext("Epidemic curve")
+            + f": {disease}, "
+            + web.gettext(METRIC_NAMES.get(metric, metric))
+        )
+        chart = charts.svg(
+            curves,
+            title=title,
+            fmt_number=lambda v: fmt_number(v, web.lang),
+            fmt_date=lambda d: fmt_date(d, web.lang, "short"),
+        )
+    query = web.request.url.query
+    return web.render(
+        "data/curve.html",
+        {
+            "form": form,
+            "state_names": names,
+            "metric_names": {k: web.gettext(METRIC_NAMES.get(k, k)) for k in METRICS},
+            "granularity_names": {k: web.gettext(v) for k, v in GRANULARITY_NAMES.items()},
+            "chart": chart,
+            "rows": rows,
+            "synthetic": any(r["synthetic"] for r in rows),
+            "error": error,
+            "csv_url": f"/data/curve.csv?{query}" if result is not None else None,
+            "rate_per": RATE_PER,
+        },
+    )
+
+
+@router.get("/curve.csv")
+@page_errors
+def curve_csv(
+    web: WebDep,
+    state: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads the default
+    disease: str = "",
+    metric: str = "cases",
+    granularity: str = "week",
+    start: str = "",
+    end: str = "",
+    rate: str = "",
+    as_of: str = "",
+) -> Response:
+    principal = web.require()
+    result = _curve_query(
+        web,
+        principal,
+        [s for s in state if s],
+        disease,
+        metric,
+        granularity,
+        start,
+        end,
+        rate,
+        as_of,
+    )
+    return web.finish(
+        Response(
+            queries.export(result, "csv"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="curve-{disease}.csv"'},
+        )
+    )
+
+
+def _upload_dir(web: Web, principal: Principal) -> Path:
+    path = Path(web.app.state.settings.var_dir) / "web-uploads" / principal.name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _import_states(web: Web, principal: Principal) -> dict[str, str]:
+    with read_session(web.sessions) as session:
+        listed = members.list_states(session, on=utcnow().date(), status="member")
+        names = {item.state.iso3: item.state.name(web.lang) for item in listed}
+    if principal.state:
+        return {principal.state: names.get(principal.state, principal.state)}
+    return names
+
+
+@router.get("/import", response_class=HTMLResponse)
+@page_errors
+def import_page(web: WebDep) -> Response:
+    principal = web.require()
+    return web.render(
+        "data/import.html",
+        {"states": _import_states(web, principal), "report": None, "checked": None},
+    )
+
+
+@router.post("/import", response_class=HTMLResponse)
+@page_errors
+def import_check(web: WebDep, form: FormDep) -> Response:
+    """Check an uploaded file (dry run) and show the report row by row."""
+    principal = web.require()
+    state = text(form, "state") or principal.state or ""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise InvalidInput(
+            web.gettext("Choose a file to import."), [FieldError("file", "required")]
+        )
+    token = secrets.token_urlsafe(24)
+    suffix = Path(upload.filename).suffix.lower()[:10]
+    stored = _upload_dir(web, principal) / f"{token}{suffix}"
+    with stored.open("wb") as handle:
+        while chunk := upload.file.read(1 << 20):
+            handle.write(chunk)
+    context: dict[str, Any] = {"states": _import_states(web, principal), "state": state}
+    try:
+        with read_session(web.sessions) as session, stored.open("rb") as stream:
+            checked = epidata.check_file(
+                session,
+                actor=principal,
+                state=state,
+                stream=stream,
+                filename=upload.filename,
+                max_bytes=web.app.state.settings.max_upload_bytes,
+            )
+    except DomainError as exc:
+        stored.unlink(missing_ok=True)
+        rows = [e.as_dict() for e in exc.errors]
+        return web.render(
+            "data/import.html",
+            {**context, "report": {"detail": exc.detail, "rows": rows}, "checked": None},
+            status=422,
+        )
+    summary = epidata.dry_run(checked)
+    return web.render(
+        "data/import.html",
+        {**context, "report": None, "checked": summary, "token": token + suffix},
+    )
+
+
+@router.post("/import/confirm", response_class=HTMLResponse)
+@page_errors
+def import_confirm(web: WebDep, form: FormDep) -> Response:
+    """Store a file that was checked: checked again, then written in one transaction."""
+    principal = web.require()
+    token = text(form, "token")
+    stem, _, suffix = token.partition(".")
+    if not _TOKEN.match(stem) or not re.fullmatch(r"[a-z0-9]{0,9}", suffix):
+        raise InvalidInput(web.gettext("The upload has expired; choose the file again."))
+    stored = _upload_dir(web, principal) / token
+    if not stored.is_file():
+        raise InvalidInput(web.gettext("The upload has expired; choose the file again."))
+    filename = text(form, "filename") or stored.name
+    try:
+        with write_session(web.sessions) as session, stored.open("rb") as stream:
+            checked = epidata.check_file(
+                session,
+                actor=principal,
+                state=text(form, "state"),
+                stream=stream,
+                filename=filename,
+            )
+            result = epidata.store(session, checked=checked)
+    finally:
+        stored.unlink(missing_ok=True)
+    return web.render(
+        "data/import.html",
+        {
+            "states": _import_states(web, principal),
+            "report": None,
+            "checked": None,
+            "stored": result,
+        },
+    )
