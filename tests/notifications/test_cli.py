@@ -1,0 +1,84 @@
+"""`epibridge notify`, run as the installed console script (a real process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from lxml import etree
+
+from epibridge.notifications import cap as caplib
+from epibridge.settings import Settings
+from tests.notifications.factory import event_body
+
+EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
+CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
+
+
+def run(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "EPIBRIDGE_DATABASE_URL": settings.database_url,
+        "EPIBRIDGE_VAR_DIR": str(settings.var_dir),
+        "COLUMNS": "200",
+    }
+    result = subprocess.run(
+        [EPIBRIDGE, *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    if check:
+        assert result.returncode == 0, result.stderr + result.stdout
+    return result
+
+
+def test_notify_commands(settings: Settings, live_url: str, tmp_path: Path) -> None:
+    token = (
+        run(settings, "users", "create", "fp-kaz", "--role", "focal_point", "--state", "KAZ")
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    run(settings, "users", "create", "sec", "--role", "secretariat")
+    created = httpx.post(
+        f"{live_url}/api/v1/notifications",
+        json=event_body(area_code="KZ-75"),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert created.status_code == 201
+    first = created.json()["id"]
+
+    body = tmp_path / "event.json"
+    body.write_text(json.dumps(event_body(title="Synthetic test: from a file", mode="test")))
+    assert run(settings, "notify", "create", str(body), "--as", "fp-kaz").stdout.startswith(
+        f"notification {first + 1} notified"
+    )
+    listed = json.loads(run(settings, "notify", "list", "--format", "json").stdout)
+    assert [(e["id"], e["exercise"]) for e in listed] == [(first + 1, True), (first, False)]
+    assert [
+        e["id"]
+        for e in json.loads(run(settings, "notify", "list", "--real", "--format", "json").stdout)
+    ] == [first]
+    assert "Synthetic test" in run(settings, "notify", "list").stdout
+
+    shown = json.loads(run(settings, "notify", "show", str(first), "--format", "json").stdout)
+    assert shown["area_code"] == "KZ-75" and shown["timeline"][0]["kind"] == "notified"
+    assert "pending:" in run(settings, "notify", "show", str(first)).stdout
+
+    xml = run(settings, "notify", "export-cap", str(first)).stdout.encode()
+    caplib.validate(xml)
+    out = tmp_path / "alert.xml"
+    run(settings, "notify", "export-cap", str(first + 1), "-o", str(out))
+    assert etree.fromstring(out.read_bytes()).findtext(f"{CAP}status") == "Test"
+
+    reminded = run(settings, "notify", "remind", str(first), "--as", "sec").stdout
+    assert reminded.startswith("reminded 9 state(s)") and "KAZ" not in reminded
+
+    body.write_text(json.dumps(event_body(onset_date="2999-01-01")))
+    bad = run(settings, "notify", "create", str(body), "--as", "fp-kaz", check=False)
+    assert bad.returncode == 2 and "onset_date" in bad.stderr
+    denied = run(settings, "notify", "remind", str(first), "--as", "nobody", check=False)
+    assert denied.returncode == 1 and "no user named" in denied.stderr
+    missing = run(settings, "notify", "show", "999", check=False)
+    assert missing.returncode == 1 and "no notification 999" in missing.stderr
