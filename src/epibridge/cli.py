@@ -10,6 +10,7 @@ from rich.table import Table
 from epibridge import __version__, audit
 from epibridge.cli_support import console, err_console, reading, report_errors, settings_of, writing
 from epibridge.detection.cli import app as detect_app
+from epibridge.epidata.cli import data_app
 from epibridge.members.cli import org_app, users_app
 from epibridge.notifications.cli import notify_app
 from epibridge.notifications.outbox import cli as outbox_cli
@@ -140,6 +141,14 @@ def demo_load(ctx: typer.Context) -> None:
     )
     path.chmod(0o600)
     typer.echo(f"credentials also written to {path}")
+    from epibridge.cli_support import sessions_for
+    from epibridge.epidata.demo import load_demo
+
+    data = load_demo(sessions_for(settings))
+    typer.echo(
+        f"epidemic data: {data['synthetic_rows']} SYNTHETIC demo rows loaded (0: kept), "
+        f"{data['reference_datasets']} reference datasets"
+    )
 
 
 @app.command("serve")
@@ -181,6 +190,7 @@ app.add_typer(detect_app, name="detect")
 app.add_typer(outbox_cli.subscriptions_app, name="subscriptions")
 app.command("worker")(outbox_cli.worker)
 app.add_typer(notify_app, name="notify")
+app.add_typer(data_app, name="data")
 # Domain command groups: one add_typer line per domain, above this comment.
 
 

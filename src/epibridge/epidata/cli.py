@@ -1,0 +1,353 @@
+"""`epibridge data`: import files, query series, see revisions, load the demo data."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from epibridge.cli_support import (
+    console,
+    echo_json,
+    err_console,
+    is_terminal,
+    reading,
+    report_errors,
+    sessions_for,
+    settings_of,
+    writing,
+)
+from epibridge.epidata import queries, reference, service
+from epibridge.epidata.schemas import BadRow
+from epibridge.errors import FieldError, InvalidInput
+
+data_app = typer.Typer(help="The epidemic database: import, query, revisions, demo data.")
+
+CLI_ACTOR = "cli"
+
+
+class ImportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    json = "json"
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+class GranularityChoice(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{option} must be a date YYYY-MM-DD", [FieldError(option, "malformed date", value)]
+        ) from None
+
+
+def _moment(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            "--as-of must be an ISO timestamp", [FieldError("--as-of", "malformed", value)]
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@data_app.command("import")
+@report_errors
+def import_file(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON file of observations.")],
+    state: Annotated[str, typer.Option(help="ISO3 code of the state whose data this is.")],
+    dry_run: Annotated[bool, typer.Option(help="Check every row; write nothing.")] = False,
+    file_format: Annotated[
+        ImportFormat | None, typer.Option("--format", help="Format (default: from the name).")
+    ] = None,
+) -> None:
+    """Import a file atomically; on any bad row print each one and exit 2, writing nothing."""
+    if not path.is_file():
+        raise InvalidInput(f"no file {path}", [FieldError("FILE", "not found", str(path))])
+    settings = settings_of(ctx)
+    size = path.stat().st_size
+    bar = (
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+        )
+        if is_terminal()
+        else None
+    )
+    with bar if bar else nullcontext(), path.open("rb") as stream:
+        task = bar.add_task(f"checking {path.name}", total=size) if bar else None
+
+        def advance(count: int) -> None:
+            if bar is not None and task is not None:
+                bar.update(task, advance=count)
+
+        try:
+            with reading(ctx) as session:
+                checked = service.check_file(
+                    session,
+                    actor=CLI_ACTOR,
+                    state=state,
+                    stream=stream,
+                    filename=path.name,
+                    file_format=file_format.value if file_format else None,
+                    max_bytes=settings.max_upload_bytes,
+                    progress=advance,
+                )
+        except InvalidInput as exc:
+            if bar is not None:
+                bar.stop()
+            _print_rejection(exc)
+            raise typer.Exit(code=2) from None
+        if dry_run:
+            result = service.dry_run(checked)
+        else:
+            if bar is not None and task is not None:
+                bar.update(task, description=f"storing {checked.row_count} rows")
+            with writing(ctx) as session:
+                result = service.store(session, checked=checked)
+    if result.dry_run:
+        typer.echo(f"valid: {result.row_count} rows for {result.state}; nothing written (dry run)")
+        return
+    typer.echo(
+        f"submission {result.id} accepted: {result.row_count} rows for {result.state} "
+        f"({result.new_count} new, {result.revised_count} revised, "
+        f"{result.unchanged_count} unchanged); sha256 {result.digest}"
+    )
+
+
+def _print_rejection(exc: InvalidInput) -> None:
+    err_console.print(f"[bold red]rejected:[/] {exc.detail}", highlight=False)
+    for error in exc.errors:
+        row = error.row if isinstance(error, BadRow) else None
+        where = f"line {row}" if row else "file"
+        value = f" (got {error.value!r})" if error.value is not None else ""
+        err_console.print(f"  {where}: {error.field}: {error.message}{value}", highlight=False)
+
+
+@data_app.command("query")
+@report_errors
+def query(
+    ctx: typer.Context,
+    state: Annotated[list[str], typer.Option(help="ISO3 code; repeat for several states.")],
+    disease: Annotated[str, typer.Option(help="ICD-10 code.")],
+    metric: Annotated[str, typer.Option(help="cases, deaths, hospitalisations, ...")] = "cases",
+    classification: Annotated[str, typer.Option(help="suspected/probable/confirmed/all.")] = "all",
+    area: Annotated[str, typer.Option(help="ISO 3166-2 code (default: whole state).")] = "",
+    granularity: Annotated[GranularityChoice, typer.Option(help="day, week or month.")] = (
+        GranularityChoice.week
+    ),
+    start: Annotated[str | None, typer.Option(help="First day YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day YYYY-MM-DD.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="What was known then.")] = None,
+    per: Annotated[int | None, typer.Option(help="Add rates per this many people.")] = None,
+    total: Annotated[bool, typer.Option(help="Add the total over the states.")] = False,
+    fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        QueryFormat.table
+    ),
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file (.csv or .parquet).")
+    ] = None,
+) -> None:
+    """Print a series per state (table, CSV or JSON) or write it to a CSV/Parquet file."""
+    with reading(ctx) as session:
+        result = queries.series(
+            session,
+            principal=None,
+            states=[c for s in state for c in s.split(",") if c],
+            selection=queries.Selection(disease, metric, classification, area),
+            granularity=granularity.value,
+            start=_day(start, "--start"),
+            end=_day(end, "--end"),
+            as_of=_moment(as_of),
+            per=per,
+            total=total,
+        )
+    if output is not None:
+        kind = "parquet" if output.suffix == ".parquet" or fmt is QueryFormat.parquet else "csv"
+        output.write_bytes(queries.export(result, kind))
+        typer.echo(f"wrote {sum(len(s.points) for s in result.series)} points to {output}")
+        return
+    if fmt is QueryFormat.csv:
+        sys.stdout.write(queries.export(result, "csv").decode())
+        return
+    if fmt is QueryFormat.parquet:
+        raise InvalidInput("Parquet needs --output FILE", [FieldError("--output", "required")])
+    if fmt is QueryFormat.json:
+        echo_json(result.model_dump(mode="json"))
+        return
+    for item in [*result.series, *([result.total] if result.total else [])]:
+        label = " [SYNTHETIC demo data]" if item.synthetic else ""
+        table = Table(
+            title=f"{item.state} {item.disease} {item.metric} ({item.classification}), "
+            f"by {item.granularity}{label}"
+        )
+        for column in ("Period start", "Period end", "Value", *(["Rate"] if per else [])):
+            table.add_column(column, justify="right" if column in ("Value", "Rate") else "left")
+        for p in item.points:
+            value = "not reported" if p.value is None else str(p.value)
+            extra = [] if not per else ["" if p.rate is None else f"{p.rate:g}"]
+            table.add_row(str(p.period_start), str(p.period_end), value, *extra)
+        console.print(table)
+
+
+@data_app.command("history")
+@report_errors
+def history(
+    ctx: typer.Context,
+    state: Annotated[str, typer.Option(help="ISO3 code.")],
+    disease: Annotated[str, typer.Option(help="ICD-10 code.")],
+    metric: Annotated[str, typer.Option(help="Metric.")] = "cases",
+    classification: Annotated[str, typer.Option(help="Classification.")] = "all",
+    start: Annotated[str | None, typer.Option(help="First day YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day YYYY-MM-DD.")] = None,
+) -> None:
+    """Show every version ever received of one state's series."""
+    with reading(ctx) as session:
+        result = queries.history(
+            session,
+            principal=None,
+            state=state,
+            selection=queries.Selection(disease, metric, classification),
+            start=_day(start, "--start"),
+            end=_day(end, "--end"),
+        )
+    label = " [SYNTHETIC demo data]" if result.synthetic else ""
+    table = Table(title=f"Revisions of {result.state} {result.disease} {result.metric}{label}")
+    for column in ("Period", "Version", "Value", "Received (UTC)", "Superseded", "Submission"):
+        table.add_column(column)
+    for v in result.versions:
+        table.add_row(
+            f"{v.period_start}..{v.period_end}",
+            str(v.version),
+            "not reported" if v.value is None else str(v.value),
+            f"{v.received_at:%Y-%m-%d %H:%M:%S}",
+            f"{v.superseded_at:%Y-%m-%d %H:%M:%S}" if v.superseded_at else "current",
+            str(v.submission_id),
+        )
+    console.print(table)
+
+
+@data_app.command("increases")
+@report_errors
+def increases(
+    ctx: typer.Context,
+    disease: Annotated[str, typer.Option(help="ICD-10 code.")],
+    metric: Annotated[str, typer.Option(help="Metric.")] = "cases",
+    classification: Annotated[str, typer.Option(help="Classification.")] = "all",
+    weeks: Annotated[int, typer.Option(help="Length of each compared window.")] = 4,
+) -> None:
+    """List the states with the largest rise over the recent weeks."""
+    with reading(ctx) as session:
+        ranked = queries.increases(
+            session,
+            principal=None,
+            selection=queries.Selection(disease, metric, classification),
+            weeks=weeks,
+        )
+    table = Table(title=f"Largest increases of {disease} {metric}, last {weeks} weeks")
+    for column in ("State", "Recent", "Previous", "Change", "Ratio", "Window", "Data"):
+        table.add_column(column)
+    for r in ranked:
+        table.add_row(
+            r.state,
+            str(r.recent),
+            str(r.previous),
+            f"+{r.change}",
+            "" if r.ratio is None else f"{r.ratio:g}",
+            f"{r.recent_start}..{r.recent_end}",
+            "SYNTHETIC" if r.synthetic else "reported",
+        )
+    console.print(table)
+
+
+@data_app.command("submissions")
+@report_errors
+def submissions(
+    ctx: typer.Context,
+    state: Annotated[str | None, typer.Option(help="Only this state.")] = None,
+    last: Annotated[int, typer.Option(help="How many of the newest.")] = 20,
+) -> None:
+    """List the newest accepted submissions."""
+    with reading(ctx) as session:
+        items = [
+            service.to_read(s)
+            for s in service.list_submissions(session, principal=None, state=state, limit=last)
+        ]
+    table = Table(title="Submissions (newest first)")
+    for column in ("#", "State", "Received (UTC)", "By", "Rows", "New", "Revised", "File", "Data"):
+        table.add_column(column)
+    for s in items:
+        table.add_row(
+            str(s.id),
+            s.state,
+            f"{s.received_at:%Y-%m-%d %H:%M:%S}" if s.received_at else "",
+            s.submitted_by + (" (on behalf)" if s.on_behalf else ""),
+            str(s.row_count),
+            str(s.new_count),
+            str(s.revised_count),
+            s.filename,
+            "SYNTHETIC" if s.synthetic else "reported",
+        )
+    console.print(table)
+
+
+@data_app.command("reference")
+@report_errors
+def reference_datasets(ctx: typer.Context) -> None:
+    """List the reference datasets (published data from outside the organization)."""
+    with reading(ctx) as session:
+        items = reference.list_datasets(session, principal=None)
+    table = Table(title="Reference datasets (not data of the organization)")
+    for column in ("Dataset", "Country", "Title", "Every", "Source"):
+        table.add_column(column, overflow="fold")
+    for d in items:
+        table.add_row(
+            d.dataset + (" [synthetic]" if d.synthetic else ""),
+            d.country_iso3,
+            d.title,
+            d.frequency,
+            d.source,
+        )
+    console.print(table)
+
+
+@data_app.command("demo")
+@report_errors
+def demo(ctx: typer.Context) -> None:
+    """Load SYNTHETIC weekly series for every member state and the reference datasets."""
+    from epibridge.epidata.demo import load_demo
+
+    summary = load_demo(sessions_for(settings_of(ctx)))
+    typer.echo(
+        f"SYNTHETIC demo series: {summary['synthetic_rows']} rows for "
+        f"{summary['synthetic_states']} states (0: already loaded); "
+        f"{summary['reference_datasets']} reference datasets loaded"
+    )

@@ -1,0 +1,487 @@
+"""Reading the epidemic database: series by granularity, totals, increases, revision history.
+
+The latest values are read through the partial index of current rows; ``as_of`` adds the
+superseded rows that were current at that moment, so a query shows exactly what was known
+then. Aggregation to weeks and months happens on the few thousand rows a series has, in
+Polars, after the database has narrowed to the series' ids.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import polars as pl
+from sqlalchemy import Select, and_, func, select, union_all
+from sqlalchemy.orm import Session
+
+from epibridge.epidata.codes import CLASSIFICATIONS, METRICS, Granularity
+from epibridge.epidata.models import Observation, Series
+from epibridge.epidata.population import SOURCE as POPULATION_SOURCE
+from epibridge.epidata.population import population
+from epibridge.epidata.schemas import (
+    HistoryRead,
+    IncreaseRead,
+    PointRead,
+    SeriesRead,
+    SeriesSet,
+    VersionRead,
+)
+from epibridge.errors import FieldError, InvalidInput
+from epibridge.members import service as members
+from epibridge.notifications.diseases import validate_disease_code
+from epibridge.security import Action, Principal, authorize
+
+TOTAL = "ALL"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which series a query is about (all but the state)."""
+
+    disease: str
+    metric: str
+    classification: str = "all"
+    area: str = ""
+    age_group: str = ""
+    sex: str = ""
+
+
+def _selection(selection: Selection) -> Selection:
+    try:
+        disease = validate_disease_code(selection.disease)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), [FieldError("disease", str(exc), selection.disease)]) from None
+    if selection.metric not in METRICS:
+        raise InvalidInput(
+            "unknown metric",
+            [FieldError("metric", "one of " + ", ".join(METRICS), selection.metric)],
+        )
+    if selection.classification not in CLASSIFICATIONS:
+        raise InvalidInput(
+            "unknown classification",
+            [
+                FieldError(
+                    "classification",
+                    "one of " + ", ".join(CLASSIFICATIONS),
+                    selection.classification,
+                )
+            ],
+        )
+    return Selection(
+        disease,
+        selection.metric,
+        selection.classification,
+        selection.area.upper(),
+        selection.age_group,
+        selection.sex.lower(),
+    )
+
+
+def _series_rows(
+    session: Session, selection: Selection, states: list[str] | None
+) -> dict[int, tuple[str, bool]]:
+    query = select(Series.id, Series.state_iso3, Series.synthetic).where(
+        Series.disease == selection.disease,
+        Series.metric == selection.metric,
+        Series.classification == selection.classification,
+        Series.area == selection.area,
+        Series.age_group == selection.age_group,
+        Series.sex == selection.sex,
+    )
+    if states is not None:
+        query = query.where(Series.state_iso3.in_(states))
+    return {row.id: (row.state_iso3, row.synthetic) for row in session.execute(query)}
+
+
+def _observations(
+    ids: list[int], start: date | None, end: date | None, as_of: datetime | None
+) -> Select:  # type: ignore[type-arg]
+    columns = (
+        Observation.series_id,
+        Observation.period_start,
+        Observation.period_end,
+        Observation.value,
+    )
+    bounds = [Observation.series_id.in_(ids)]
+    if start is not None:
+        bounds.append(Observation.period_start >= start)
+    if end is not None:
+        bounds.append(Observation.period_end <= end)
+    current = select(*columns).where(*bounds, Observation.superseded_at.is_(None))
+    if as_of is None:
+        return current
+    then_current = select(*columns).where(
+        *bounds,
+        Observation.superseded_at.is_not(None),
+        Observation.received_at <= as_of,
+        Observation.superseded_at > as_of,
+    )
+    return union_all(current.where(Observation.received_at <= as_of), then_current)  # type: ignore[return-value]
+
+
+def _bucketed(frame: pl.DataFrame, granularity: Granularity) -> tuple[pl.DataFrame, int]:
+    start = pl.col("period_start")
+    if granularity == "day":
+        bucket, bucket_end = start, start
+    elif granularity == "week":
+        bucket = start - pl.duration(days=start.dt.weekday() - 1)
+        bucket_end = bucket + pl.duration(days=6)
+    else:
+        bucket = start.dt.truncate("1mo")
+        bucket_end = start.dt.month_end()
+    framed = frame.with_columns(bucket.alias("bucket"), bucket_end.alias("bucket_end"))
+    fits = pl.col("period_end") <= pl.col("bucket_end")
+    skipped = framed.filter(~fits).height
+    grouped = (
+        framed.filter(fits)
+        .group_by("state", "bucket", "bucket_end")
+        .agg(
+            pl.col("value").sum().alias("sum"),
+            pl.col("value").count().alias("known"),
+            pl.len().alias("reported"),
+        )
+        .with_columns(
+            pl.when(pl.col("known") > 0).then(pl.col("sum")).otherwise(None).alias("value")
+        )
+        .sort("state", "bucket")
+    )
+    return grouped, skipped
+
+
+def _points(grouped: pl.DataFrame, states: list[str], per: int | None) -> list[PointRead]:
+    points = []
+    for bucket, bucket_end, value, reported in grouped.select(
+        "bucket", "bucket_end", "value", "reported"
+    ).iter_rows():
+        pop_total: int | None = None
+        pop_year: int | None = None
+        rate: float | None = None
+        if per:
+            found = [population(s, bucket.year) for s in states]
+            if found and all(found):
+                pop_total = sum(f[0] for f in found if f)
+                pop_year = max(f[1] for f in found if f)
+                rate = None if value is None else round(value * per / pop_total, 4)
+        points.append(
+            PointRead(
+                period_start=bucket,
+                period_end=bucket_end,
+                value=value,
+                reported=reported,
+                rate=rate,
+                population=pop_total,
+                population_year=pop_year,
+            )
+        )
+    return points
+
+
+def _frame(session: Session, query: Select, meta: dict[int, tuple[str, bool]]) -> pl.DataFrame:  # type: ignore[type-arg]
+    rows = session.execute(query).all()
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "series_id": pl.Int64,
+            "period_start": pl.Date,
+            "period_end": pl.Date,
+            "value": pl.Int64,
+        },
+        orient="row",
+    )
+    states = {sid: state for sid, (state, _) in meta.items()}
+    return frame.with_columns(
+        pl.col("series_id").replace_strict(states, return_dtype=pl.String).alias("state")
+    )
+
+
+def series(
+    session: Session,
+    *,
+    principal: Principal | None,
+    states: list[str],
+    selection: Selection,
+    granularity: Granularity = "week",
+    start: date | None = None,
+    end: date | None = None,
+    as_of: datetime | None = None,
+    per: int | None = None,
+    total: bool = False,
+) -> SeriesSet:
+    """Return one series per state (and their total), aggregated to ``granularity``."""
+    if principal is not None:
+        authorize(principal, Action.READ_MEMBERS)
+    if not states:
+        raise InvalidInput("name at least one state", [FieldError("state", "required")])
+    codes = [members.require_state(session, s) for s in states]
+    return _series_set(
+        session, codes, _selection(selection), granularity, start, end, as_of, per, total
+    )
+
+
+def _series_set(
+    session: Session,
+    codes: list[str] | None,
+    selection: Selection,
+    granularity: Granularity,
+    start: date | None,
+    end: date | None,
+    as_of: datetime | None,
+    per: int | None,
+    total: bool,
+) -> SeriesSet:
+    if per is not None and per < 1:
+        raise InvalidInput("per must be a positive number", [FieldError("per", "positive", per)])
+    if start and end and end < start:
+        raise InvalidInput("end is before start", [FieldError("end", "before start", str(end))])
+    meta = _series_rows(session, selection, codes)
+    frame = _frame(session, _observations(list(meta), start, end, as_of), meta)
+    grouped, skipped = _bucketed(frame, granularity)
+    shown = codes if codes is not None else sorted({state for state, _ in meta.values()})
+
+    def read(state: str, part: pl.DataFrame, states: list[str], synthetic: bool) -> SeriesRead:
+        return SeriesRead(
+            state=state,
+            disease=selection.disease,
+            metric=selection.metric,
+            classification=selection.classification,
+            area=selection.area,
+            age_group=selection.age_group,
+            sex=selection.sex,
+            granularity=granularity,
+            synthetic=synthetic,
+            as_of=as_of,
+            per=per,
+            skipped_coarser=skipped,
+            points=_points(part, states, per),
+        )
+
+    synthetic_of = {state: False for state in shown}
+    for state, synthetic in meta.values():
+        synthetic_of[state] = synthetic_of.get(state, False) or synthetic
+    result = [
+        read(state, grouped.filter(pl.col("state") == state), [state], synthetic_of[state])
+        for state in shown
+    ]
+    total_read = None
+    if total:
+        summed = (
+            grouped.group_by("bucket", "bucket_end")
+            .agg(
+                pl.col("value").sum().alias("sum"),
+                pl.col("value").count().alias("known"),
+                pl.col("reported").sum(),
+            )
+            .with_columns(
+                pl.when(pl.col("known") > 0).then(pl.col("sum")).otherwise(None).alias("value")
+            )
+            .sort("bucket")
+        )
+        total_read = read(TOTAL, summed, shown, any(synthetic_of.values()))
+    return SeriesSet(
+        series=result, total=total_read, population_source=POPULATION_SOURCE if per else None
+    )
+
+
+def totals(
+    session: Session,
+    *,
+    principal: Principal | None,
+    selection: Selection,
+    granularity: Granularity = "week",
+    start: date | None = None,
+    end: date | None = None,
+    as_of: datetime | None = None,
+    per: int | None = None,
+) -> SeriesRead:
+    """Return the organization-wide total over every state that reported the series."""
+    if principal is not None:
+        authorize(principal, Action.READ_PARTNERS)
+    result = _series_set(
+        session, None, _selection(selection), granularity, start, end, as_of, per, True
+    )
+    assert result.total is not None
+    return result.total
+
+
+def increases(
+    session: Session,
+    *,
+    principal: Principal | None,
+    selection: Selection,
+    weeks: int = 4,
+    until: date | None = None,
+    as_of: datetime | None = None,
+    limit: int = 10,
+) -> list[IncreaseRead]:
+    """Rank states by the rise of their last ``weeks`` weeks over the ``weeks`` before."""
+    if principal is not None:
+        authorize(principal, Action.READ_MEMBERS)
+    if not 1 <= weeks <= 52:
+        raise InvalidInput("weeks must be 1 to 52", [FieldError("weeks", "out of range", weeks)])
+    selection = _selection(selection)
+    meta = _series_rows(session, selection, None)
+    if not meta:
+        return []
+    if until is None:
+        last = session.execute(
+            select(func.max(Observation.period_end)).where(
+                Observation.series_id.in_(list(meta)), Observation.superseded_at.is_(None)
+            )
+        ).scalar_one()
+        if last is None:
+            return []
+        until = last
+    recent_end = until - timedelta(days=(until.isoweekday() % 7))  # the Sunday ending a week
+    recent_start = recent_end - timedelta(days=7 * weeks - 1)
+    previous_start = recent_start - timedelta(days=7 * weeks)
+    result = _series_set(
+        session, None, selection, "week", previous_start, recent_end, as_of, None, False
+    )
+    ranked = []
+    for item in result.series:
+        recent = sum(p.value or 0 for p in item.points if p.period_start >= recent_start)
+        previous = sum(p.value or 0 for p in item.points if p.period_start < recent_start)
+        if recent <= previous:
+            continue
+        ranked.append(
+            IncreaseRead(
+                state=item.state,
+                recent=recent,
+                previous=previous,
+                change=recent - previous,
+                ratio=round(recent / previous, 3) if previous else None,
+                recent_start=recent_start,
+                recent_end=recent_end,
+                synthetic=item.synthetic,
+            )
+        )
+    ranked.sort(key=lambda r: (-r.change, r.state))
+    return ranked[:limit]
+
+
+def history(
+    session: Session,
+    *,
+    principal: Principal | None,
+    state: str,
+    selection: Selection,
+    start: date | None = None,
+    end: date | None = None,
+) -> HistoryRead:
+    """Return every version ever stored of one state's series, oldest first."""
+    if principal is not None:
+        authorize(principal, Action.READ_MEMBERS)
+    code = members.require_state(session, state)
+    selection = _selection(selection)
+    meta = _series_rows(session, selection, [code])
+    versions: list[VersionRead] = []
+    if meta:
+        bounds = [Observation.series_id.in_(list(meta))]
+        if start:
+            bounds.append(Observation.period_start >= start)
+        if end:
+            bounds.append(Observation.period_end <= end)
+        rows = session.execute(
+            select(Observation)
+            .where(and_(*bounds))
+            .order_by(Observation.period_start, Observation.period_end, Observation.version)
+        ).scalars()
+        versions = [
+            VersionRead(
+                period_start=o.period_start,
+                period_end=o.period_end,
+                version=o.version,
+                value=o.value,
+                received_at=o.received_at,
+                superseded_at=o.superseded_at,
+                submission_id=o.submission_id,
+            )
+            for o in rows
+        ]
+    return HistoryRead(
+        state=code,
+        disease=selection.disease,
+        metric=selection.metric,
+        classification=selection.classification,
+        area=selection.area,
+        age_group=selection.age_group,
+        sex=selection.sex,
+        synthetic=any(s for _, s in meta.values()),
+        versions=versions,
+    )
+
+
+EXPORT_COLUMNS = (
+    "state",
+    "period_start",
+    "period_end",
+    "value",
+    "rate",
+    "population",
+    "reported",
+    "disease",
+    "metric",
+    "classification",
+    "area",
+    "age_group",
+    "sex",
+    "granularity",
+    "synthetic",
+)
+
+
+def to_frame(result: SeriesSet) -> pl.DataFrame:
+    """Flatten a series set into one row per state and period (the export layout)."""
+    rows = []
+    for item in [*result.series, *([result.total] if result.total else [])]:
+        for p in item.points:
+            rows.append(
+                (
+                    item.state,
+                    p.period_start,
+                    p.period_end,
+                    p.value,
+                    p.rate,
+                    p.population,
+                    p.reported,
+                    item.disease,
+                    item.metric,
+                    item.classification,
+                    item.area,
+                    item.age_group,
+                    item.sex,
+                    item.granularity,
+                    item.synthetic,
+                )
+            )
+    schema = {
+        "state": pl.String,
+        "period_start": pl.Date,
+        "period_end": pl.Date,
+        "value": pl.Int64,
+        "rate": pl.Float64,
+        "population": pl.Int64,
+        "reported": pl.Int64,
+        "disease": pl.String,
+        "metric": pl.String,
+        "classification": pl.String,
+        "area": pl.String,
+        "age_group": pl.String,
+        "sex": pl.String,
+        "granularity": pl.String,
+        "synthetic": pl.Boolean,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def export(result: SeriesSet, fmt: str) -> bytes:
+    """The series set as CSV or Parquet bytes."""
+    frame = to_frame(result)
+    buffer = io.BytesIO()
+    if fmt == "parquet":
+        frame.write_parquet(buffer)
+    else:
+        frame.write_csv(buffer, null_value="", quote_style="never")
+    return buffer.getvalue()
