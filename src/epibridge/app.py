@@ -15,6 +15,7 @@ from epibridge.api import audit_routes, problems
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
 from epibridge.db import create_db_engine, make_sessionmaker, read_session
+from epibridge.epidata import api as epidata_api
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
 from epibridge.notifications.outbox import api as outbox_api
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_routes.router)
     app.include_router(notifications_api.router)
     app.include_router(outbox_api.router)
+    app.include_router(epidata_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app)
     return app
