@@ -344,10 +344,15 @@ def close_decision(
 
 
 def close_due_decisions(
-    session: Session, *, now: datetime | None = None, actor: str = SCHEDULER_ACTOR
+    session: Session, *, now: datetime | None = None, actor: Principal | str = SCHEDULER_ACTOR
 ) -> list[Decision]:
     """Close every open decision whose deadline has passed (the scheduler calls this)."""
     moment = clock(now)
+    if isinstance(actor, Principal):
+        authorize(
+            actor, Action.COORDINATE, field="actor", why="the Secretariat closes due decisions"
+        )
+        actor = actor.actor
     _lock_numbering(session)
     due = list(
         session.execute(
