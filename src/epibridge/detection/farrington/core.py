@@ -34,8 +34,8 @@ class _Group:
     """Monitored points whose baselines have the same shape (all of them in index mode)."""
 
     pos: np.ndarray  # positions in the monitored index
-    rows: np.ndarray  # (k, width) time index of each cell
-    level: np.ndarray  # (width,) 0-based seasgroups, shared
+    rows: np.ndarray  # (k, width) time index of each cell, cells sorted by level
+    level: np.ndarray  # (width,) 0-based seasgroups, shared, sorted
     wtime: np.ndarray  # (k, width)
 
 
@@ -69,12 +69,13 @@ def _plan(
     for pos_list in members.values():
         pos = np.asarray(pos_list, dtype=np.int64)
         width = int(design.valid[pos[0]].sum())
+        order = np.argsort(design.level[pos[0], :width], kind="stable")
         groups.append(
             _Group(
                 pos,
-                design.rows[pos, :width],
-                design.level[pos[0], :width],
-                design.wtime[pos, :width],
+                design.rows[pos, :width][:, order],
+                design.level[pos[0], :width][order],
+                design.wtime[pos, :width][:, order],
             )
         )
     return _Plan(design, tuple(groups))
@@ -97,30 +98,36 @@ class _Grid:
 
 
 def _problems(grid: _Grid, idx: np.ndarray, group: _Group, design: Design) -> Problems:
-    """Stack (series x monitored point) GLM problems of one group for a chunk of series."""
-    s = grid.y.shape[0]
+    """Stack the GLM problems of one group for a chunk of series.
+
+    Cells are rows and problems columns, ordered monitored point first
+    (problem ``j = i_k * n_series + i_s``).
+    """
+    s = grid.y.shape[1]
     k, width = group.rows.shape
-    rows = group.rows
+    rows_t = group.rows.T
 
     def cells(a: np.ndarray) -> np.ndarray:
-        return a[:, rows].reshape(s * k, width)
+        return a[rows_t].reshape(width, k * s)
 
     present = cells(grid.present)
     k_idx = idx[group.pos]
     if design.dates_days is None:
-        t = group.wtime - (k_idx + 1.0)[:, None]
+        t = (group.wtime - (k_idx + 1.0)[:, None]).T  # (width, k)
     else:
         # R predicts at (date_k - first non-missing baseline date) / period while the
         # fit used wtime relative to the first baseline date: keep that quirk.
         days = design.dates_days
-        first_pos = np.argmax(present.reshape(s, k, width), axis=2)
-        first = np.take_along_axis(rows[None], first_pos[..., None], 2)[..., 0]
-        pred = (days[k_idx][None, :] - days[first]) / design.period_days
-        t = (group.wtime[None] - pred[..., None]).reshape(s * k, width)
-    if np.all(t == t[:1]):
-        t = np.ascontiguousarray(t[:1])
-    elif t.shape[0] != s * k:
-        t = np.tile(t, (s, 1))
+        big = np.iinfo(np.int64).max
+        when = np.where(present.reshape(width, k, s), rows_t[:, :, None], big)
+        first = when.min(axis=0)  # (k, s) earliest baseline row with a count
+        first = np.where(first == big, rows_t.min(axis=0)[:, None], first)
+        pred = (days[k_idx][:, None] - days[first]) / design.period_days  # (k, s)
+        t = (group.wtime.T[:, :, None] - pred[None]).reshape(width, k * s)
+    if np.all(t == t[:, :1]):
+        t = np.ascontiguousarray(t[:, :1])
+    elif t.shape[1] != k * s:
+        t = np.repeat(t, s, axis=1)
     st = grid.start
     return Problems(
         y=cells(grid.y),
@@ -131,27 +138,24 @@ def _problems(grid: _Grid, idx: np.ndarray, group: _Group, design: Design) -> Pr
     )
 
 
-def _predict_all(y: np.ndarray, idx: np.ndarray, plan: _Plan, opt: FarringtonOptions) -> Prediction:
-    """Fit every (series, monitored point) of the chunk, group by group."""
-    grid = _Grid.of(y)
+def _predict_all(
+    y: np.ndarray, idx: np.ndarray, plan: _Plan, opt: FarringtonOptions
+) -> dict[str, np.ndarray]:
+    """Fit every (series, monitored point) of the chunk; arrays ``(n_series, n_monitored)``."""
+    grid = _Grid.of(np.ascontiguousarray(y.T))
     s, k = y.shape[0], idx.size
-    preds: list[tuple[_Group, Prediction]] = []
+    merged: dict[str, np.ndarray] = {}
     for group in plan.groups:
         pb = _problems(grid, idx, group, plan.design)
         pred = fit_and_predict(
             pb, opt.trend, opt.reweight, opt.weightsThreshold, opt.pThresholdTrend, opt.b
         )
-        preds.append((group, pred))
-    if len(preds) == 1:
-        return preds[0][1]
-    merged = {}
-    for name in Prediction.__dataclass_fields__:
-        first = getattr(preds[0][1], name)
-        out = np.empty((s, k), dtype=first.dtype)
-        for group, pred in preds:
-            out[:, group.pos] = getattr(pred, name).reshape(s, group.pos.size)
-        merged[name] = out.ravel()
-    return Prediction(**merged)
+        for name in Prediction.__dataclass_fields__:
+            value = getattr(pred, name).reshape(group.pos.size, s).T
+            if name not in merged:
+                merged[name] = np.empty((s, k), dtype=value.dtype)
+            merged[name][:, group.pos] = value
+    return merged
 
 
 def _outputs(pred: Prediction, obs: np.ndarray, opt: FarringtonOptions) -> dict[str, np.ndarray]:
@@ -222,7 +226,8 @@ def _run_chunk(
     y: np.ndarray, idx: np.ndarray, plan: _Plan, opt: FarringtonOptions
 ) -> DetectionResult:
     s, k = y.shape[0], idx.size
-    pred = _predict_all(y, idx, plan, opt)
+    fitted = _predict_all(y, idx, plan, opt)
+    pred = Prediction(**{name: a.ravel() for name, a in fitted.items()})
     obs = y[:, idx]
     out = {name: a.reshape(s, k) for name, a in _outputs(pred, obs.ravel(), opt).items()}
     ok = pred.ok.reshape(s, k)

@@ -39,19 +39,23 @@ class Prediction:
 class Problems:
     """Stacked GLM problems: one row per (series, monitored point), columns per ``layout``."""
 
-    y: np.ndarray  # (n, width), finite (any value) on absent cells
-    present: np.ndarray  # (n, width) bool: baseline row with a count
+    y: np.ndarray  # (width, n), finite (any value) on absent cells
+    present: np.ndarray  # (width, n) bool: baseline cell with a count
     layout: Layout
     start: StartValues
-    y23: np.ndarray  # (n, width) y ** (2/3), for the Anscombe residuals
+    y23: np.ndarray  # (width, n) y ** (2/3), for the Anscombe residuals
 
-    def subset(self, sel: np.ndarray) -> Problems:
+    @property
+    def n(self) -> int:
+        return int(self.y.shape[1])
+
+    def subset(self, cols: np.ndarray) -> Problems:
         return Problems(
-            self.y[sel],
-            self.present[sel],
-            self.layout.subset(sel),
-            self.start.take(sel),
-            self.y23[sel],
+            self.y[:, cols],
+            self.present[:, cols],
+            self.layout.subset(cols),
+            self.start.take(cols),
+            self.y23[:, cols],
         )
 
 
@@ -62,12 +66,12 @@ def anscombe_weights(
     mu = fit.mu
     with np.errstate(divide="ignore", invalid="ignore"):
         s = 1.5 * (pb.y23 * mu_power(fit, pb.layout, -1.0 / 6.0) - np.sqrt(mu))
-        s = s / np.sqrt(phi[:, None] * (1.0 - h))
+        s = s / np.sqrt(phi * (1.0 - h))
         big = s > thr
         term = np.where(big, s**-2.0, 1.0)
         present = pb.present
-        gamma = present.sum(axis=1) / np.sum(np.where(present, term, 0.0), axis=1)
-        omega = gamma[:, None] * term
+        gamma = present.sum(axis=0) / np.sum(np.where(present, term, 0.0), axis=0)
+        omega = gamma * term
     return np.where(present, omega, 0.0)
 
 
@@ -102,7 +106,7 @@ def _fit_glm(pb: Problems, trend: bool, reweight: bool, thr: float) -> _Fitted:
     resid = (pb.y - second.mu) / second.mu
     df = second.df_residual
     with np.errstate(invalid="ignore", divide="ignore"):
-        total = np.sum(np.where(omega > 0, omega * resid**2, 0.0), axis=1)
+        total = np.sum(np.where(omega > 0, omega * resid**2, 0.0), axis=0)
         disp = np.where(df > 0, total / np.maximum(df, 1), np.nan)
     return _Fitted(second, np.maximum(second.dispersion, 1.0), first.converged, disp)
 
@@ -110,8 +114,8 @@ def _fit_glm(pb: Problems, trend: bool, reweight: bool, thr: float) -> _Fitted:
 def _predict(f: _Fitted, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
     """Link prediction at the monitored point: ``wtime`` is 0 there after centring."""
     j = n_levels - 1
-    eta = f.fit.beta[:, j]
-    var = f.fit.var_level[:, j]
+    eta = f.fit.beta[j]
+    var = f.fit.var_level[j]
     with np.errstate(invalid="ignore"):
         se = np.sqrt(f.summary_dispersion * var)
     empty = var == 0.0
@@ -137,7 +141,7 @@ def fit_and_predict(
     b: int,
 ) -> Prediction:
     """Final model and prediction for every problem (``algo.farrington.glm``)."""
-    n = pb.y.shape[0]
+    n = pb.n
     eta = np.full(n, np.nan)
     se = np.full(n, np.nan)
     phi = np.full(n, np.nan)
@@ -149,7 +153,7 @@ def fit_and_predict(
         e_t, s_t = _predict(ft, pb.layout.n_levels)
         with np.errstate(over="ignore", invalid="ignore"):
             mu_t = np.maximum(np.exp(e_t), np.finfo(np.float64).eps)
-            ymax = np.max(np.where(pb.present, pb.y, -np.inf), axis=1)
+            ymax = np.max(np.where(pb.present, pb.y, -np.inf), axis=0)
             keep = ft.converged & (b >= 3) & (_trend_pvalue(ft) < pThresholdTrend) & (mu_t <= ymax)
         eta[keep], se[keep], phi[keep] = e_t[keep], s_t[keep], ft.phi[keep]
         coef[keep] = ft.fit.trend[keep]

@@ -67,27 +67,30 @@ class StartValues:
             ylogy=y * logy - y,
         )
 
-    def take(self, rows: np.ndarray) -> StartValues:
-        return StartValues(self.mu0[rows], self.g[rows], self.d0[rows], self.ylogy[rows])
+    def take(self, cols: np.ndarray) -> StartValues:
+        return StartValues(
+            self.mu0[:, cols], self.g[:, cols], self.d0[:, cols], self.ylogy[:, cols]
+        )
 
 
 @dataclass(frozen=True)
 class GlmFit:
-    """State of ``n`` fitted problems as R reports it.
+    """State of ``n`` fitted problems as R reports it; cell arrays are ``(width, n)``.
 
-    Coefficients are per level (``beta``) and for ``wtime`` (``trend``, NaN
-    without). The unscaled covariance ``(X'WX)^-1`` is kept as the pieces the
-    package uses: level variances, trend-level covariances and the trend
-    variance; all are 0 for a level without data (R's aliased coefficient).
+    Coefficients are per level (``beta``, ``(L, n)``) and for ``wtime``
+    (``trend``, NaN without). The unscaled covariance ``(X'WX)^-1`` is kept as
+    the pieces the package uses: level variances, trend-level covariances and
+    the trend variance; all are 0 for a level without data (R's aliased
+    coefficient).
     """
 
-    beta: np.ndarray  # (n, L)
+    beta: np.ndarray  # (L, n)
     trend: np.ndarray  # (n,)
-    var_level: np.ndarray  # (n, L)
-    cov_trend_level: np.ndarray  # (n, L)
+    var_level: np.ndarray  # (L, n)
+    cov_trend_level: np.ndarray  # (L, n)
     var_trend: np.ndarray  # (n,)
-    mu: np.ndarray  # (n, width) fitted means
-    w_work: np.ndarray  # (n, width) working weights of the last iteration
+    mu: np.ndarray  # (width, n) fitted means
+    w_work: np.ndarray  # (width, n) working weights of the last iteration
     dispersion: np.ndarray  # (n,) Pearson estimate, NaN when no residual df
     df_residual: np.ndarray  # (n,)
     converged: np.ndarray  # (n,) bool
@@ -111,23 +114,21 @@ def _solve(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Solve ``[[s, c'], [c, diag(d)]] [b; a] = [r0; r]`` per problem, with its inverse.
 
-    Empty levels get coefficient 0 and zero rows in the inverse, as the
-    pivoted QR of R leaves an aliased column out.
+    Level arrays are ``(L, n)``. Empty levels get coefficient 0 and zero rows in
+    the inverse, as the pivoted QR of R leaves an aliased column out.
     """
     d = np.where(empty, 1.0, d)
     r = np.where(empty, 0.0, r)
+    n = d.shape[1]
     if c is None or s is None or r0 is None:
-        zero = np.zeros(d.shape[0])
-        return r / d, np.full(d.shape[0], np.nan), np.where(empty, 0.0, 1.0 / d), 0.0 * d, zero
+        return r / d, np.full(n, np.nan), np.where(empty, 0.0, 1.0 / d), 0.0 * d, np.zeros(n)
     c = np.where(empty, 0.0, c)
     u = c / d
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var_t = 1.0 / (s - np.sum(c * u, axis=1))
-    b = (r0 - np.sum(u * r, axis=1)) * var_t
-    a = (r - c * b[:, None]) / d
-    vt = var_t[:, None]
-    cov_tl = np.where(empty, 0.0, -u * vt)
-    var_l = np.where(empty, 0.0, 1.0 / d + u * u * vt)
+    var_t = 1.0 / (s - np.sum(c * u, axis=0))
+    b = (r0 - np.sum(u * r, axis=0)) * var_t
+    a = (r - c * b) / d
+    cov_tl = np.where(empty, 0.0, -u * var_t)
+    var_l = np.where(empty, 0.0, 1.0 / d + u * u * var_t)
     return a, b, var_l, cov_tl, var_t
 
 
@@ -138,11 +139,11 @@ def _unsafe(
     if b is None:
         e_lo = e_hi = a
     else:
-        bl, bh = b[:, None] * lo, b[:, None] * hi
+        bl, bh = b * lo, b * hi
         e_lo, e_hi = a + np.minimum(bl, bh), a + np.maximum(bl, bh)
     used = np.isfinite(lo) & ~empty
     bad = (e_lo < _ETA_SAFE[0]) | (e_hi > _ETA_SAFE[1]) | ~np.isfinite(e_lo) | ~np.isfinite(e_hi)
-    return np.any(used & bad, axis=1)
+    return np.any(used & bad, axis=0)
 
 
 def _fit_fast(
@@ -155,122 +156,127 @@ def _fit_fast(
     epsilon: float,
 ) -> tuple[GlmFit, np.ndarray]:
     """IRLS on per-level sufficient statistics; returns the fit and the unsafe problems."""
-    n = y.shape[0]
+    n = y.shape[1]
     n_lev = lay.n_levels
     sums = lay.level_sums
     t = lay.t
-    empty = sums(prior) == 0.0
+    p_l = sums(prior)
+    empty = p_l == 0.0
     py = prior * y
     py_l = sums(py)
-    const = np.sum(prior * start.ylogy, axis=1)
+    const = np.sum(prior * start.ylogy, axis=0)
     w1 = prior * start.mu0
     wz1 = prior * start.g
-    devold = np.sum(prior * start.d0, axis=1)
+    devold = np.sum(prior * start.d0, axis=0)
     if trend:
         w1t = w1 * t
         sol = _solve(
-            sums(w1),
-            sums(w1t),
-            np.sum(w1t * t, axis=1),
-            sums(wz1),
-            np.sum(wz1 * t, axis=1),
-            empty,
+            sums(w1), sums(w1t), np.sum(w1t * t, axis=0), sums(wz1), np.sum(wz1 * t, axis=0), empty
         )
-        py_t = np.sum(py * t, axis=1)
+        py_t = np.sum(py * t, axis=0)
         lo, hi = lay.level_t_range()
+        del w1t
     else:
         sol = _solve(sums(w1), None, None, sums(wz1), None, empty)
         py_t = np.zeros(n)
-        lo = np.zeros((1, n_lev))
-        hi = lo
-    p_l = sums(prior)
+        lo = hi = np.zeros((n_lev, 1))
     del w1, wz1, py
 
-    fin_a = np.zeros((n, n_lev))
+    fin_a = np.zeros((n_lev, n))
     fin_b = np.full(n, np.nan)
-    fin_vl = np.zeros((n, n_lev))
-    fin_ctl = np.zeros((n, n_lev))
+    fin_vl = np.zeros((n_lev, n))
+    fin_ctl = np.zeros((n_lev, n))
     fin_vt = np.zeros(n)
-    prev_a = np.zeros((n, n_lev))
+    prev_a = np.zeros((n_lev, n))
     prev_b = np.zeros(n)
     first = np.zeros(n, dtype=bool)  # stopped after the first iteration: weights from mu0
     converged = np.zeros(n, dtype=bool)
     unsafe = np.zeros(n, dtype=bool)
 
-    act = np.arange(n)
+    # Working set: problems computed each iteration. Finished ones stay in it (their
+    # values are ignored) until compacting pays for the column gathers it costs.
+    ws = np.arange(n)
+    live = np.ones(n, dtype=bool)
+    pw = prior
+    per_problem_t = t.shape[1] > 1
     a, b, var_l, cov_tl, var_t = sol
     pa: np.ndarray | None = None
     pb: np.ndarray | None = None
-    for it in range(1, maxit + 1):
-        if trend:
-            lo_a, hi_a = (lo, hi) if lo.shape[0] == 1 else (lo[act], hi[act])
-            bad = _unsafe(a, b, lo_a, hi_a, empty[act])
-        else:
-            bad = _unsafe(a, None, lo, hi, empty[act])
-        m = np.exp(np.where(bad[:, None], 0.0, a))
-        if trend:
-            bb = np.where(bad, 0.0, b)
-            pe = prior[act] * lay.exp_bt(bb, act)
-            ta = lay.t_for(act)
-            pet = pe * ta
-            s0, s1, s2 = sums(pe), sums(pet), sums(pet * ta)
-            del pe, pet
-            dev = 2.0 * (const[act] - np.sum(a * py_l[act], axis=1) - b * py_t[act])
-            dev += 2.0 * np.sum(m * s0, axis=1)
-        else:
-            s0 = p_l[act]
-            dev = 2.0 * (const[act] - np.sum(a * py_l[act], axis=1) + np.sum(m * s0, axis=1))
-        bad |= ~np.isfinite(dev)
-        with np.errstate(invalid="ignore"):
-            done = np.abs(dev - devold[act]) / (np.abs(dev) + 0.1) < epsilon
-        stop = done | bad | (it == maxit)
-        rows = act[stop]
-        fin_a[rows], fin_b[rows], fin_vl[rows] = a[stop], b[stop], var_l[stop]
-        fin_ctl[rows], fin_vt[rows] = cov_tl[stop], var_t[stop]
-        if pa is None:
-            first[rows] = True
-        else:
-            prev_a[rows] = pa[stop]
-            prev_b[rows] = pb[stop] if pb is not None else 0.0
-        converged[act[done & ~bad]] = True
-        unsafe[act[bad]] = True
-        keep = ~stop
-        if not keep.any():
-            break
-        act = act[keep]
-        devold[act] = dev[keep]
-        a, m, s0 = a[keep], m[keep], s0[keep]
-        d = m * s0
-        r = d * (a - 1.0) + py_l[act]
-        pa = a
-        if trend:
-            b, s1, s2 = b[keep], s1[keep], s2[keep]
-            c = m * s1
-            r += c * b[:, None]
-            s = np.sum(m * s2, axis=1)
-            r0 = np.sum(c * (a - 1.0) + m * s2 * b[:, None], axis=1) + py_t[act]
-            pb = b
-            a, b, var_l, cov_tl, var_t = _solve(d, c, s, r, r0, empty[act])
-        else:
-            a, b, var_l, cov_tl, var_t = _solve(d, None, None, r, None, empty[act])
+    with np.errstate(all="ignore"):
+        for it in range(1, maxit + 1):
+            tw = t[:, ws] if per_problem_t else t
+            if trend:
+                lo_w, hi_w = (lo[:, ws], hi[:, ws]) if per_problem_t else (lo, hi)
+                bad = _unsafe(a, b, lo_w, hi_w, empty[:, ws])
+            else:
+                bad = _unsafe(a, None, lo, hi, empty[:, ws])
+            m = np.exp(np.where(bad, 0.0, a))
+            if trend:
+                pe = pw * lay.exp_bt(np.where(bad, 0.0, b), ws if per_problem_t else None)
+                pet = pe * tw
+                s0, s1, s2 = sums(pe), sums(pet), sums(pet * tw)
+                del pe, pet
+                dev = const[ws] - np.sum(a * py_l[:, ws], axis=0) - b * py_t[ws]
+                dev = 2.0 * (dev + np.sum(m * s0, axis=0))
+            else:
+                s0 = p_l[:, ws]
+                dev = const[ws] - np.sum(a * py_l[:, ws], axis=0) + np.sum(m * s0, axis=0)
+                dev = 2.0 * dev
+            bad |= ~np.isfinite(dev)
+            done = np.abs(dev - devold[ws]) / (np.abs(dev) + 0.1) < epsilon
+            stop = live & (done | bad | (it == maxit))
+            if stop.any():
+                rows = ws[stop]
+                fin_a[:, rows], fin_b[rows], fin_vl[:, rows] = a[:, stop], b[stop], var_l[:, stop]
+                fin_ctl[:, rows], fin_vt[rows] = cov_tl[:, stop], var_t[stop]
+                if pa is None:
+                    first[rows] = True
+                else:
+                    prev_a[:, rows] = pa[:, stop]
+                    prev_b[rows] = 0.0 if pb is None else pb[stop]
+                converged[ws[stop & done & ~bad]] = True
+                unsafe[ws[stop & bad]] = True
+                live &= ~stop
+            if not live.any():
+                break
+            devold[ws] = dev
+            d = m * s0
+            r = d * (a - 1.0) + py_l[:, ws]
+            pa = a
+            if trend:
+                c = m * s1
+                ms2 = m * s2
+                r += c * b
+                r0 = np.sum(c * (a - 1.0) + ms2 * b, axis=0) + py_t[ws]
+                pb = b
+                a, b, var_l, cov_tl, var_t = _solve(d, c, np.sum(ms2, axis=0), r, r0, empty[:, ws])
+            else:
+                a, b, var_l, cov_tl, var_t = _solve(d, None, None, r, None, empty[:, ws])
+            if live.sum() < 0.75 * ws.size:
+                keep = np.flatnonzero(live)
+                ws, pw = ws[keep], pw[:, keep]
+                a, b, var_l, cov_tl, var_t = (
+                    a[:, keep],
+                    b[keep],
+                    var_l[:, keep],
+                    cov_tl[:, keep],
+                    var_t[keep],
+                )
+                pa = pa[:, keep]
+                pb = None if pb is None else pb[keep]
+                live = np.ones(keep.size, dtype=bool)
 
-    safe_b = np.where(unsafe, 0.0, fin_b) if trend else None
-    safe_a = np.where(unsafe[:, None], 0.0, fin_a)
+    safe_a = np.where(unsafe, 0.0, fin_a)
     mu = lay.spread(np.exp(safe_a))
-    if safe_b is not None:
-        mu = mu * lay.exp_bt(safe_b)
-    mu_prev = lay.spread(np.exp(np.where(unsafe[:, None], 0.0, prev_a)))
+    mu_prev = lay.spread(np.exp(np.where(unsafe, 0.0, prev_a)))
     if trend:
+        mu = mu * lay.exp_bt(np.where(unsafe, 0.0, fin_b))
         mu_prev = mu_prev * lay.exp_bt(np.where(unsafe, 0.0, prev_b))
-    w_work = prior * np.where(first[:, None], start.mu0, mu_prev)
+    w_work = prior * np.where(first, start.mu0, mu_prev)
     fit = _finish(
         y,
         prior,
-        fin_a,
-        fin_b,
-        fin_vl,
-        fin_ctl,
-        fin_vt,
+        (fin_a, fin_b, fin_vl, fin_ctl, fin_vt),
         mu,
         w_work,
         empty,
@@ -284,11 +290,7 @@ def _fit_fast(
 def _finish(
     y: np.ndarray,
     prior: np.ndarray,
-    beta: np.ndarray,
-    trend_coef: np.ndarray,
-    var_l: np.ndarray,
-    cov_tl: np.ndarray,
-    var_t: np.ndarray,
+    coef: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     mu: np.ndarray,
     w_work: np.ndarray,
     empty: np.ndarray,
@@ -297,12 +299,13 @@ def _finish(
     trend: bool,
 ) -> GlmFit:
     """Residual df and the Pearson dispersion of the final state."""
-    rank = empty.shape[1] - empty.sum(axis=1) + (1 if trend else 0)
-    df = (prior > 0).sum(axis=1) - rank
-    resid = (y - mu) / mu
-    pearson = np.sum(np.where(w_work > 0, w_work * resid**2, 0.0), axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    rank = empty.shape[0] - empty.sum(axis=0) + (1 if trend else 0)
+    df = (prior > 0).sum(axis=0) - rank
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        resid = (y - mu) / mu
+        pearson = np.sum(np.where(w_work > 0, w_work * resid**2, 0.0), axis=0)
         dispersion = np.where(df > 0, pearson / np.maximum(df, 1), np.nan)
+    beta, trend_coef, var_l, cov_tl, var_t = coef
     return GlmFit(
         beta,
         trend_coef,
@@ -320,18 +323,19 @@ def _finish(
 
 
 def _fit_reference(
-    y: np.ndarray,
-    prior: np.ndarray,
+    y_cells: np.ndarray,
+    prior_cells: np.ndarray,
     lay: Layout,
     trend: bool,
     maxit: int,
     epsilon: float,
 ) -> GlmFit:
     """``glm.fit`` transcribed cell by cell (clamp included), for what the fast path cannot take."""
+    y, prior = y_cells.T, prior_cells.T
     n, width = y.shape
     n_levels = lay.n_levels
     level = np.broadcast_to(lay.level, (n, width))
-    t = np.broadcast_to(lay.t, (n, width)) if trend else None
+    t = np.broadcast_to(lay.t.T, (n, width)) if trend else None
     off = 1 if trend else 0
     p = n_levels + off
     ylog = np.where(y > 0, y, 1.0)
@@ -395,17 +399,20 @@ def _fit_reference(
         if act.size == 0:
             break
     diag = np.diagonal(cov, axis1=1, axis2=2)
-    return _finish(
-        y,
-        prior,
-        beta[:, off:],
-        beta[:, 0] if trend else np.full(n, np.nan),
-        diag[:, off:].copy(),
-        cov[:, 0, 1:].copy() if trend else np.zeros((n, n_levels)),
+    coef = (
+        beta[:, off:].T.copy(),
+        beta[:, 0].copy() if trend else np.full(n, np.nan),
+        diag[:, off:].T.copy(),
+        cov[:, 0, 1:].T.copy() if trend else np.zeros((n_levels, n)),
         cov[:, 0, 0].copy() if trend else np.zeros(n),
-        mu,
-        w_work,
-        empty,
+    )
+    return _finish(
+        y_cells,
+        prior_cells,
+        coef,
+        np.ascontiguousarray(mu.T),
+        np.ascontiguousarray(w_work.T),
+        empty.T,
         converged,
         np.ones(n, dtype=bool),
         trend,
@@ -421,7 +428,7 @@ def fit_quasipoisson(
     maxit: int = 25,
     epsilon: float = 1e-8,
 ) -> GlmFit:
-    """Fit all problems; cells with ``prior == 0`` are absent (R drops them).
+    """Fit all problems (columns); cells with ``prior == 0`` are absent (R drops them).
 
     ``y`` must be finite on absent cells (any value: their weight is 0).
     """
@@ -429,13 +436,13 @@ def fit_quasipoisson(
     if not unsafe.any():
         return fit
     sel = np.flatnonzero(unsafe)
-    ref = _fit_reference(y[sel], prior[sel], lay.subset(sel), trend, maxit, epsilon)
+    ref = _fit_reference(y[:, sel], prior[:, sel], lay.subset(sel), trend, maxit, epsilon)
     merged = {}
     for name in GlmFit.__dataclass_fields__:
         if name == "with_trend":
             continue
         arr = np.array(getattr(fit, name), copy=True)
-        arr[sel] = getattr(ref, name)
+        arr[..., sel] = getattr(ref, name)
         merged[name] = arr
     return GlmFit(with_trend=trend, **merged)
 
@@ -445,18 +452,18 @@ def hat_values(fit: GlmFit, lay: Layout) -> np.ndarray:
     q = lay.spread(fit.var_level)
     if fit.with_trend:
         t = lay.t
-        q = q + (2.0 * lay.spread(fit.cov_trend_level) + fit.var_trend[:, None] * t) * t
+        q = q + (2.0 * lay.spread(fit.cov_trend_level) + fit.var_trend * t) * t
     h = fit.w_work * q
     return np.where(h > 1.0 - 10.0 * EPS, 1.0, h)
 
 
 def mu_power(fit: GlmFit, lay: Layout, power: float) -> np.ndarray:
     """``mu ** power`` from the coefficients (``exp(power * eta)``) where the fit was fast."""
-    a = np.where(fit.exact[:, None], 0.0, fit.beta)
-    out = lay.spread(np.exp(power * a))
-    if fit.with_trend:
-        out = out * lay.exp_bt(power * np.where(fit.exact, 0.0, fit.trend))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = lay.spread(np.exp(power * np.where(fit.exact, 0.0, fit.beta)))
+        if fit.with_trend:
+            out = out * lay.exp_bt(power * np.where(fit.exact, 0.0, fit.trend))
     if fit.exact.any():
-        rows = np.flatnonzero(fit.exact)
-        out[rows] = fit.mu[rows] ** power
+        cols = np.flatnonzero(fit.exact)
+        out[:, cols] = fit.mu[:, cols] ** power
     return out

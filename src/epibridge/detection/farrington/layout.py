@@ -1,10 +1,13 @@
 """Cells of many GLM problems laid out on one grid, with fast per-level sums.
 
-All problems handed to the fitter together share which column belongs to
-which ``seasgroups`` level (the design depends only on the time axis), so a
-sum per level is ``np.add.reduceat`` over runs of equal level: no per-row
-index arrays and no BLAS call, whose blocking would make a problem's result
-depend on how many other problems share the batch.
+Arrays are ``(width, n)``: one row per baseline cell, one column per problem
+(series x monitored point), so every elementwise step and every reduction runs
+along long contiguous rows. All problems fitted together share which row
+belongs to which ``seasgroups`` level (the design depends only on the time
+axis), and rows are sorted by level, so a sum per level is a sum over a slice
+of rows: no index arrays, no ``reduceat`` (slow on short segments) and no BLAS
+call, whose blocking would make a problem's result depend on how many other
+problems share the batch.
 """
 
 from __future__ import annotations
@@ -19,99 +22,88 @@ _BLOCK = 16
 
 @dataclass(frozen=True)
 class Layout:
-    """Column structure shared by a batch of problems.
+    """Row structure shared by a batch of problems.
 
-    ``level`` is ``(width,)`` (0-based ``seasgroups``); ``t`` is the centred
-    time covariate, ``(1, width)`` when every problem has the same one (index
-    mode) or ``(n, width)``.
+    ``level`` is ``(width,)``, 0-based ``seasgroups``, sorted; ``t`` is the
+    centred time covariate, ``(width, 1)`` when every problem has the same one
+    (index mode) or ``(width, n)``.
     """
 
     level: np.ndarray
     n_levels: int
     t: np.ndarray
-    _starts: np.ndarray = field(init=False, repr=False)
-    _order: np.ndarray = field(init=False, repr=False)
     _bounds: np.ndarray = field(init=False, repr=False)
-    _used: np.ndarray = field(init=False, repr=False)
-    _simple: bool = field(init=False, repr=False)
-    _t0: float | None = field(init=False, repr=False)
+    _hi_t: np.ndarray | None = field(init=False, repr=False)
+    _q: np.ndarray | None = field(init=False, repr=False)
+    _s: np.ndarray | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        level = self.level
-        starts = np.flatnonzero(np.concatenate([[True], level[1:] != level[:-1]]))
-        run_level = level[starts]
-        order = np.argsort(run_level, kind="stable")
-        counts = np.bincount(run_level, minlength=self.n_levels)
-        used = np.flatnonzero(counts)
-        bounds = np.concatenate([[0], np.cumsum(counts[used])[:-1]])
-        object.__setattr__(self, "_starts", starts)
-        object.__setattr__(self, "_order", order)
+        if np.any(np.diff(self.level) < 0):
+            raise ValueError("layout rows must be sorted by level")
+        bounds = np.searchsorted(self.level, np.arange(self.n_levels + 1))
         object.__setattr__(self, "_bounds", bounds)
-        object.__setattr__(self, "_used", used)
-        simple = starts.size == self.n_levels and np.array_equal(run_level, np.arange(starts.size))
-        object.__setattr__(self, "_simple", bool(simple))
+        hi_t = q = s = None
         t = self.t
-        t0: float | None = None
-        if t.shape[0] == 1 and t.shape[1] > _BLOCK:
-            row = t[0]
-            if np.array_equal(row, row[0] + np.arange(row.size)):
-                t0 = float(row[0])
-        object.__setattr__(self, "_t0", t0)
+        if t.shape[1] == 1 and t.shape[0] > _BLOCK:
+            col = t[:, 0]
+            if np.all(col == np.round(col)):
+                base = col.min()
+                u = (col - base).astype(np.int64)
+                q, s = u // _BLOCK, u % _BLOCK
+                hi_t = base + _BLOCK * np.arange(q.max() + 1, dtype=np.float64)
+        object.__setattr__(self, "_hi_t", hi_t)
+        object.__setattr__(self, "_q", q)
+        object.__setattr__(self, "_s", s)
 
     @property
     def width(self) -> int:
         return int(self.level.size)
 
-    def subset(self, sel: np.ndarray) -> Layout:
-        """The same columns for a subset of problems."""
-        return self if self.t.shape[0] == 1 else Layout(self.level, self.n_levels, self.t[sel])
+    def t_of(self, cols: np.ndarray | None) -> np.ndarray:
+        """``t`` for a subset of problems (columns)."""
+        return self.t if cols is None or self.t.shape[1] == 1 else self.t[:, cols]
+
+    def subset(self, cols: np.ndarray) -> Layout:
+        """The same rows for a subset of problems."""
+        return self if self.t.shape[1] == 1 else Layout(self.level, self.n_levels, self.t[:, cols])
 
     def level_sums(self, x: np.ndarray) -> np.ndarray:
-        """``(n, width)`` -> ``(n, n_levels)`` sums per level (0 for levels without columns)."""
-        runs = np.add.reduceat(x, self._starts, axis=1)
-        if self._simple:
-            return runs
-        per = np.add.reduceat(runs[:, self._order], self._bounds, axis=1)
-        if self._used.size == self.n_levels:
-            return per
-        out = np.zeros((x.shape[0], self.n_levels))
-        out[:, self._used] = per
+        """``(width, n)`` -> ``(n_levels, n)`` sums per level (0 for levels without rows)."""
+        out = np.zeros((self.n_levels, x.shape[1]))
+        b = self._bounds
+        for lvl in range(self.n_levels):
+            if b[lvl + 1] > b[lvl]:
+                np.add.reduce(x[b[lvl] : b[lvl + 1]], axis=0, out=out[lvl])
         return out
 
     def spread(self, per_level: np.ndarray) -> np.ndarray:
-        """``(n, n_levels)`` -> ``(n, width)``: each column gets its level's value."""
-        return per_level[:, self.level]
+        """``(n_levels, n)`` -> ``(width, n)``: each row gets its level's value."""
+        return per_level[self.level]
 
-    def exp_bt(self, b: np.ndarray, sel: np.ndarray | None = None) -> np.ndarray:
-        """``exp(b * t)`` per problem and column.
+    def exp_bt(self, b: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """``exp(b * t)`` per row and problem.
 
-        On a common integer time axis (index mode) this is the outer product
-        of two small tables, ``exp(b (t0 + 16 q)) * exp(b s)``: one multiply per
-        cell instead of an ``exp`` (which NumPy does not vectorise for float64
-        without AVX-512). The two agree to a few units in the last place.
+        On a common integer time axis (index mode) this is the product of two
+        small tables, ``exp(b (t0 + 16 q)) * exp(b s)`` for ``t = t0 + 16 q + s``: a
+        gather and a multiply per cell instead of an ``exp`` (which NumPy does not
+        vectorise for float64 without AVX-512). Both agree to a few units in the
+        last place.
         """
-        t = self.t if sel is None or self.t.shape[0] == 1 else self.t[sel]
-        if self._t0 is None:
-            with np.errstate(over="ignore"):
-                return np.exp(b[:, None] * t)
-        width = self.width
-        q = -(-width // _BLOCK)
         with np.errstate(over="ignore"):
-            hi = np.exp(b[:, None] * (self._t0 + _BLOCK * np.arange(q)))
-            lo = np.exp(b[:, None] * np.arange(_BLOCK, dtype=np.float64))
-        full = (hi[:, :, None] * lo[:, None, :]).reshape(b.size, q * _BLOCK)
-        return full[:, :width]
-
-    def t_for(self, sel: np.ndarray | None) -> np.ndarray:
-        return self.t if sel is None or self.t.shape[0] == 1 else self.t[sel]
+            if self._hi_t is None or self._q is None or self._s is None:
+                return np.exp(self.t_of(cols) * b[None, :])
+            hi = np.exp(self._hi_t[:, None] * b[None, :])
+            lo = np.exp(np.arange(_BLOCK, dtype=np.float64)[:, None] * b[None, :])
+        return hi[self._q] * lo[self._s]
 
     def level_t_range(self) -> tuple[np.ndarray, np.ndarray]:
-        """Smallest and largest ``t`` of each level (per problem when ``t`` is)."""
-        n = self.t.shape[0]
-        lo = np.full((n, self.n_levels), np.inf)
-        hi = np.full((n, self.n_levels), -np.inf)
-        for lvl in self._used.tolist():
-            cols = self.level == lvl
-            lo[:, lvl] = self.t[:, cols].min(axis=1)
-            hi[:, lvl] = self.t[:, cols].max(axis=1)
+        """Smallest and largest ``t`` of each level, ``(n_levels, 1 or n)``; +-inf if no rows."""
+        m = self.t.shape[1]
+        lo = np.full((self.n_levels, m), np.inf)
+        hi = np.full((self.n_levels, m), -np.inf)
+        b = self._bounds
+        for lvl in range(self.n_levels):
+            if b[lvl + 1] > b[lvl]:
+                lo[lvl] = self.t[b[lvl] : b[lvl + 1]].min(axis=0)
+                hi[lvl] = self.t[b[lvl] : b[lvl + 1]].max(axis=0)
         return lo, hi
