@@ -14,6 +14,8 @@ from epibridge import __version__
 from epibridge.api import audit_routes, problems
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
+from epibridge.assistance import api as assistance_api
+from epibridge.borders import api as borders_api
 from epibridge.consultations import api as consultations_api
 from epibridge.db import create_db_engine, make_sessionmaker, read_session
 from epibridge.epidata import api as epidata_api
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(outbox_api.router)
     app.include_router(consultations_api.router)
     app.include_router(epidata_api.router)
+    app.include_router(borders_api.router)
+    app.include_router(assistance_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app)
     return app

@@ -8,7 +8,10 @@ import typer
 from rich.table import Table
 
 from epibridge import __version__, audit
+from epibridge.assistance.cli import assistance_app
+from epibridge.borders.cli import borders_app
 from epibridge.cli_support import console, err_console, reading, report_errors, settings_of, writing
+from epibridge.consultations.cli import app as consult_app
 from epibridge.detection.cli import app as detect_app
 from epibridge.epidata.cli import data_app
 from epibridge.members.cli import org_app, users_app
@@ -191,6 +194,9 @@ app.add_typer(outbox_cli.subscriptions_app, name="subscriptions")
 app.command("worker")(outbox_cli.worker)
 app.add_typer(notify_app, name="notify")
 app.add_typer(data_app, name="data")
+app.add_typer(borders_app, name="borders")
+app.add_typer(assistance_app, name="assistance")
+app.add_typer(consult_app, name="consult")
 # Domain command groups: one add_typer line per domain, above this comment.
 
 

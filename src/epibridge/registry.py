@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from epibridge import audit
 from epibridge.api import models as api_models
+from epibridge.assistance import models as assistance_models  # noqa: F401
+from epibridge.borders import models as borders_models  # noqa: F401
 from epibridge.consultations import models as consultations_models  # noqa: F401
 from epibridge.db import Base
 from epibridge.epidata import models as epidata_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Emergency assistance among member states: requests, offers, matching and delivery (EDXL-RM)."""

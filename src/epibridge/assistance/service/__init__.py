@@ -1,0 +1,40 @@
+"""The rules of emergency assistance, split by subject; import them from here."""
+
+from epibridge.assistance.catalogue import catalogue
+from epibridge.assistance.service.board import board
+from epibridge.assistance.service.commitments import (
+    change_status,
+    commit,
+    get_commitment,
+    list_commitments,
+    read,
+    suggest_matches,
+)
+from epibridge.assistance.service.offers import create_offer, get_offer, list_offers, withdraw_offer
+from epibridge.assistance.service.requests import (
+    cancel_request,
+    create_request,
+    get_request,
+    list_requests,
+    update_request,
+)
+
+__all__ = [
+    "board",
+    "cancel_request",
+    "catalogue",
+    "change_status",
+    "commit",
+    "create_offer",
+    "create_request",
+    "get_commitment",
+    "get_offer",
+    "get_request",
+    "list_commitments",
+    "list_offers",
+    "list_requests",
+    "read",
+    "suggest_matches",
+    "update_request",
+    "withdraw_offer",
+]

@@ -1,0 +1,321 @@
+"""Commitments (EDXL-RM CommitResource) and their tracking until the requester confirms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epibridge.assistance import views
+from epibridge.assistance.models import (
+    AssistanceOffer,
+    AssistanceRequest,
+    Commitment,
+    OfferLine,
+    RequestLine,
+)
+from epibridge.assistance.schemas import (
+    STATUS_MESSAGE,
+    CommitmentCreate,
+    CommitmentRead,
+    CommitmentStatusUpdate,
+)
+from epibridge.assistance.service import common
+from epibridge.db import utcnow
+from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
+from epibridge.security import Principal
+
+#: The status each status may move to, and the date column it stamps.
+_NEXT = {"pledged": "dispatched", "dispatched": "delivered", "delivered": "confirmed"}
+_DATE_COLUMN = {
+    "dispatched": "dispatched_on",
+    "delivered": "delivered_on",
+    "confirmed": "confirmed_on",
+    "released": "released_on",
+}
+_PREVIOUS_DATE = {
+    "pledged": "pledged_on",
+    "dispatched": "dispatched_on",
+    "delivered": "delivered_on",
+}
+
+
+def read(session: Session, commitment: Commitment, today: date) -> CommitmentRead:
+    request = session.get(AssistanceRequest, commitment.request_id)
+    offer = session.get(AssistanceOffer, commitment.offer_id)
+    line = session.get(RequestLine, commitment.request_line_id)
+    assert request is not None and offer is not None and line is not None
+    return views.commitment_read(commitment, request, offer, line, today)
+
+
+def commit(
+    session: Session, *, actor: Principal | str, data: CommitmentCreate, today: date | None = None
+) -> Commitment:
+    """Pledge part of an offer line to a request line (the offerer, or the Secretariat)."""
+    day = today or utcnow().date()
+    request_line = session.get(RequestLine, data.request_line_id)
+    offer_line = session.get(OfferLine, data.offer_line_id)
+    errors = []
+    if request_line is None:
+        errors.append(FieldError("request_line_id", "unknown request line", data.request_line_id))
+    if offer_line is None:
+        errors.append(FieldError("offer_line_id", "unknown offer line", data.offer_line_id))
+    if errors:
+        raise NotFound("the lines to match do not exist", errors)
+    assert request_line is not None and offer_line is not None
+    request = common.load_request(session, request_line.request_id, actor)
+    offer = common.load_offer(session, offer_line.offer_id, actor)
+    on_behalf = common.authorize_offerer(actor, offer.state)
+    if request.status != "open":
+        errors.append(FieldError("request_line_id", f"the request is {request.status}", request.id))
+    if offer.status != "open":
+        errors.append(FieldError("offer_line_id", f"the offer is {offer.status}", offer.id))
+    if offer.state is not None and offer.state == request.state:
+        errors.append(
+            FieldError("offer_line_id", "a state cannot pledge to its own request", offer.state)
+        )
+    if request_line.item != offer_line.item:
+        errors.append(
+            FieldError(
+                "offer_line_id",
+                f"the offer line is {offer_line.item}, the request line {request_line.item}",
+                offer_line.item,
+            )
+        )
+    existing = common.commitments_of(session, request_ids=[request.id]) + [
+        c
+        for c in common.commitments_of(session, offer_ids=[offer.id])
+        if c.request_id != request.id
+    ]
+    needed = views.line_progress(request_line, existing)["remaining"]
+    available = offer_line.quantity - views.offer_line_committed(offer_line, existing)
+    if data.quantity <= 0:
+        errors.append(FieldError("quantity", "must be more than zero", data.quantity))
+    else:
+        if data.quantity > needed:
+            errors.append(
+                FieldError(
+                    "quantity",
+                    f"only {needed} {request_line.unit} of {request_line.item} remain needed",
+                    data.quantity,
+                )
+            )
+        if data.quantity > available:
+            errors.append(
+                FieldError(
+                    "quantity",
+                    f"only {available} {offer_line.unit} of {offer_line.item} remain offered",
+                    data.quantity,
+                )
+            )
+    expected = data.expected_delivery or offer.expected_delivery
+    if expected is not None and expected < day:
+        errors.append(FieldError("expected_delivery", "is in the past", expected.isoformat()))
+    if errors:
+        raise InvalidInput("the commitment is not valid", errors)
+    now = utcnow()
+    commitment = Commitment(
+        request_id=request.id,
+        request_line_id=request_line.id,
+        offer_id=offer.id,
+        offer_line_id=offer_line.id,
+        quantity=data.quantity,
+        status="pledged",
+        expected_delivery=expected,
+        pledged_on=day,
+        note=data.note,
+        created_at=now,
+        created_by=common.actor_name(actor),
+        updated_at=now,
+    )
+    session.add(commitment)
+    session.flush()
+    state = views.commitment_read(commitment, request, offer, request_line, day).model_dump(
+        mode="json"
+    )
+    common.record(
+        session,
+        actor=actor,
+        action="commit",
+        entity="assistance_commitment",
+        entity_id=commitment.id,
+        state={**state, "on_behalf": on_behalf},
+        topic="assistance.committed",
+        states=[request.state, offer.state],
+        visibility=request.visibility,
+    )
+    return commitment
+
+
+def get_commitment(session: Session, *, actor: Principal | str, commitment_id: int) -> Commitment:
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise NotFound(
+            f"no commitment {commitment_id}",
+            [FieldError("commitment_id", "unknown commitment", commitment_id)],
+        )
+    common.load_request(session, commitment.request_id, actor)
+    return commitment
+
+
+def change_status(
+    session: Session,
+    *,
+    actor: Principal | str,
+    commitment_id: int,
+    data: CommitmentStatusUpdate,
+    today: date | None = None,
+) -> Commitment:
+    """Move a commitment on: dispatched, delivered (offerer), confirmed (requester), released."""
+    day = today or utcnow().date()
+    commitment = get_commitment(session, actor=actor, commitment_id=commitment_id)
+    request = session.get(AssistanceRequest, commitment.request_id)
+    offer = session.get(AssistanceOffer, commitment.offer_id)
+    assert request is not None and offer is not None
+    target = data.status
+    if target == "confirmed":
+        # Only the state that asked (or the Secretariat on its behalf) confirms receipt.
+        on_behalf = common.authorize_state(actor, request.state)
+    else:
+        on_behalf = common.authorize_offerer(actor, offer.state)
+    current = commitment.status
+    if target == "released":
+        if current not in ("pledged", "dispatched"):
+            raise Conflict(
+                f"commitment {commitment.id} is {current}; only a pledged or dispatched one "
+                "can be released",
+                [FieldError("status", f"cannot go from {current} to released", target)],
+            )
+    elif _NEXT.get(current) != target:
+        expected = _NEXT.get(current)
+        raise Conflict(
+            f"commitment {commitment.id} is {current}; "
+            + (f"its next step is {expected}" if expected else "it cannot change any more"),
+            [FieldError("status", f"cannot go from {current} to {target}", target)],
+        )
+    on = data.on or day
+    if on > day:
+        raise InvalidInput(
+            "a step cannot be dated in the future",
+            [FieldError("on", "in the future", on.isoformat())],
+        )
+    previous = getattr(commitment, _PREVIOUS_DATE.get(current, "pledged_on"))
+    if previous is not None and on < previous:
+        raise InvalidInput(
+            f"the date is before the {current} date {previous}",
+            [FieldError("on", f"before {previous}", on.isoformat())],
+        )
+    commitment.status = target
+    setattr(commitment, _DATE_COLUMN[target], on)
+    if data.expected_delivery is not None:
+        commitment.expected_delivery = data.expected_delivery
+    if data.note:
+        commitment.note = f"{commitment.note}\n{data.note}" if commitment.note else data.note
+    commitment.updated_at = utcnow()
+    session.flush()
+    state = read(session, commitment, day).model_dump(mode="json")
+    common.record(
+        session,
+        actor=actor,
+        action=target,
+        entity="assistance_commitment",
+        entity_id=commitment.id,
+        state={**state, "previous_status": current, "on_behalf": on_behalf},
+        topic="assistance.released" if target == "released" else "assistance.status_changed",
+        states=[request.state, offer.state],
+        visibility=request.visibility,
+    )
+    return commitment
+
+
+def list_commitments(
+    session: Session,
+    *,
+    actor: Principal | str,
+    request_id: int | None = None,
+    offer_id: int | None = None,
+    status: str | None = None,
+    overdue_only: bool = False,
+    after: int = 0,
+    limit: int = 50,
+    today: date | None = None,
+) -> tuple[list[CommitmentRead], int | None]:
+    """List the commitments on requests the caller may see, oldest first."""
+    day = today or utcnow().date()
+    query = (
+        select(Commitment)
+        .join(AssistanceRequest, AssistanceRequest.id == Commitment.request_id)
+        .where(AssistanceRequest.visibility.in_(common.visible_levels(actor)))
+        .order_by(Commitment.id)
+    )
+    if request_id is not None:
+        query = query.where(Commitment.request_id == request_id)
+    if offer_id is not None:
+        query = query.where(Commitment.offer_id == offer_id)
+    if status:
+        query = query.where(Commitment.status == status)
+    page: list[CommitmentRead] = []
+    position = after
+    while len(page) <= limit:
+        rows = list(session.execute(query.where(Commitment.id > position).limit(200)).scalars())
+        if not rows:
+            break
+        for commitment in rows:
+            position = commitment.id
+            item = read(session, commitment, day)
+            if overdue_only and not item.overdue:
+                continue
+            page.append(item)
+            if len(page) > limit:
+                break
+        if len(rows) < 200:
+            break
+    next_after = page[limit - 1].id if len(page) > limit else None
+    return page[:limit], next_after
+
+
+def suggest_matches(
+    session: Session, *, actor: Principal | str, request_id: int
+) -> list[dict[str, object]]:
+    """List open offer lines that could meet what a request still needs, largest first."""
+    request = common.load_request(session, request_id, actor)
+    commitments = common.commitments_of(session, request_ids=[request.id])
+    suggestions: list[dict[str, object]] = []
+    for line in request.lines:
+        remaining = views.line_progress(line, commitments)["remaining"]
+        if remaining == 0 or request.status != "open":
+            continue
+        candidates = session.execute(
+            select(OfferLine, AssistanceOffer)
+            .join(AssistanceOffer, AssistanceOffer.id == OfferLine.offer_id)
+            .where(
+                OfferLine.item == line.item,
+                AssistanceOffer.status == "open",
+                AssistanceOffer.visibility.in_(common.visible_levels(actor)),
+                (AssistanceOffer.state.is_(None)) | (AssistanceOffer.state != request.state),
+                (AssistanceOffer.request_id.is_(None)) | (AssistanceOffer.request_id == request.id),
+            )
+            .order_by(OfferLine.id)
+        ).all()
+        offered = common.commitments_of(session, offer_ids=sorted({o.id for _, o in candidates}))
+        for offer_line, offer in candidates:
+            available = offer_line.quantity - views.offer_line_committed(offer_line, offered)
+            if available <= 0:
+                continue
+            suggestions.append(
+                {
+                    "request_line_id": line.id,
+                    "offer_id": offer.id,
+                    "offer_line_id": offer_line.id,
+                    "offered_by": views.offered_by(offer),
+                    "item": line.item,
+                    "unit": line.unit,
+                    "needed": remaining,
+                    "available": available,
+                    "quantity": min(remaining, available),
+                    "message_kind": STATUS_MESSAGE["pledged"],
+                }
+            )
+    suggestions.sort(key=lambda s: (s["request_line_id"], -int(s["quantity"])))  # type: ignore[call-overload]
+    return suggestions

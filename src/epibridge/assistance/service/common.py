@@ -1,0 +1,158 @@
+"""What the assistance rules share: the catalogue, line checks, permissions, loading, publishing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epibridge import audit
+from epibridge.assistance.catalogue import catalogue
+from epibridge.assistance.models import AssistanceOffer, AssistanceRequest, Commitment
+from epibridge.assistance.schemas import LineIn
+from epibridge.errors import DomainError, FieldError, NotFound
+from epibridge.notifications.outbox.service import publish
+from epibridge.security import Action, Principal, Role, Visibility, authorize, can_see
+
+#: A local operator (CLI) reads as the Secretariat does.
+_OPERATOR = Principal(user_id=0, name="cli", role=Role.SECRETARIAT)
+
+
+def check_lines(lines: list[LineIn], errors: list[FieldError]) -> None:
+    """Name every line whose item, unit or quantity is wrong; refuse an item listed twice."""
+    items = catalogue()
+    seen: set[str] = set()
+    for index, line in enumerate(lines):
+        where = f"lines.{index}"
+        item = items.get(line.item)
+        if item is None:
+            errors.append(FieldError(f"{where}.item", "not an item of the catalogue", line.item))
+            continue
+        if line.unit != item.unit:
+            errors.append(
+                FieldError(
+                    f"{where}.unit",
+                    f"line {index + 1}: {item.code} is counted in {item.unit}, not {line.unit}",
+                    line.unit,
+                )
+            )
+        if line.quantity <= 0:
+            errors.append(
+                FieldError(
+                    f"{where}.quantity",
+                    f"line {index + 1}: the quantity must be more than zero",
+                    line.quantity,
+                )
+            )
+        if line.item in seen:
+            errors.append(
+                FieldError(f"{where}.item", f"line {index + 1}: item listed twice", line.item)
+            )
+        seen.add(line.item)
+
+
+def actor_name(actor: Principal | str) -> str:
+    return actor.actor if isinstance(actor, Principal) else actor
+
+
+def viewer(actor: Principal | str) -> Principal:
+    return actor if isinstance(actor, Principal) else _OPERATOR
+
+
+def authorize_state(actor: Principal | str, state: str) -> bool:
+    """Check that ``actor`` may act for ``state``; return whether it is on the state's behalf."""
+    if not isinstance(actor, Principal):
+        return False
+    return authorize(actor, Action.WRITE_STATE, state).on_behalf
+
+
+def authorize_offerer(actor: Principal | str, state: str | None) -> bool:
+    """A state's offer is that state's; an offer without a state is the Secretariat's own."""
+    if state is not None:
+        return authorize_state(actor, state)
+    if isinstance(actor, Principal):
+        authorize(actor, Action.COORDINATE)
+    return False
+
+
+def may_see(actor: Principal | str, visibility: str) -> bool:
+    return can_see(viewer(actor), Visibility(visibility))
+
+
+def visible_levels(actor: Principal | str) -> list[str]:
+    return [v.value for v in (Visibility.MEMBERS, Visibility.PARTNERS) if may_see(actor, v.value)]
+
+
+def load_request(session: Session, request_id: int, actor: Principal | str) -> AssistanceRequest:
+    request = session.get(AssistanceRequest, request_id)
+    if request is None or not may_see(actor, request.visibility):
+        raise NotFound(
+            f"no assistance request {request_id} visible to you",
+            [FieldError("request_id", "unknown request", request_id)],
+        )
+    return request
+
+
+def load_offer(session: Session, offer_id: int, actor: Principal | str) -> AssistanceOffer:
+    offer = session.get(AssistanceOffer, offer_id)
+    if offer is None or not may_see(actor, offer.visibility):
+        raise NotFound(
+            f"no assistance offer {offer_id} visible to you",
+            [FieldError("offer_id", "unknown offer", offer_id)],
+        )
+    return offer
+
+
+def commitments_of(
+    session: Session, *, request_ids: list[int] | None = None, offer_ids: list[int] | None = None
+) -> list[Commitment]:
+    query = select(Commitment).order_by(Commitment.id)
+    if request_ids is not None:
+        query = query.where(Commitment.request_id.in_(request_ids))
+    if offer_ids is not None:
+        query = query.where(Commitment.offer_id.in_(offer_ids))
+    return list(session.execute(query).scalars())
+
+
+def check_event(
+    session: Session, actor: Principal | str, event_id: int, errors: list[FieldError]
+) -> None:
+    """The linked event must be one the notifications service shows this actor."""
+    from epibridge.notifications import service as notifications
+
+    try:
+        notifications.get(session, actor=viewer(actor), event_id=event_id)
+    except DomainError:
+        errors.append(
+            FieldError("event_id", "no notification event with this id is visible to you", event_id)
+        )
+
+
+def record(
+    session: Session,
+    *,
+    actor: Principal | str,
+    action: str,
+    entity: str,
+    entity_id: int,
+    state: dict[str, Any],
+    topic: str,
+    states: list[str | None],
+    visibility: str,
+) -> None:
+    """Audit a change and tell the states concerned, in the change's own transaction."""
+    name = actor_name(actor)
+    audit.record(
+        session, actor=name, action=action, entity=entity, entity_id=entity_id, state=state
+    )
+    publish(
+        session,
+        actor=name,
+        topic=topic,
+        entity=entity,
+        entity_id=entity_id,
+        payload=state,
+        visibility=Visibility(visibility),
+        states=[s for s in states if s],
+    )

@@ -1,0 +1,243 @@
+"""Offers of assistance: in answer to a request or unsolicited; withdrawal; reads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from epibridge.assistance import views
+from epibridge.assistance.catalogue import SECRETARIAT
+from epibridge.assistance.models import AssistanceOffer, OfferLine
+from epibridge.assistance.schemas import CommitmentCreate, OfferCreate, OfferRead
+from epibridge.assistance.service import common
+from epibridge.db import utcnow
+from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.members import service as members
+from epibridge.security import Action, Principal, authorize
+
+
+def create_offer(
+    session: Session, *, actor: Principal | str, data: OfferCreate, today: date | None = None
+) -> AssistanceOffer:
+    """Record an offer (a state's, or the Secretariat's own); optionally pledge it at once."""
+    from epibridge.assistance.service.commitments import commit
+
+    day = today or utcnow().date()
+    state = members.require_state(session, data.state, field="state") if data.state else None
+    on_behalf = common.authorize_offerer(actor, state)
+    errors: list[FieldError] = []
+    common.check_lines(data.lines, errors)
+    request = None
+    if data.request_id is not None:
+        request = common.load_request(session, data.request_id, actor)
+        if request.status != "open":
+            errors.append(
+                FieldError("request_id", f"the request is {request.status}", data.request_id)
+            )
+        if state is not None and state == request.state:
+            errors.append(FieldError("state", "a state does not answer its own request", state))
+        asked = {line.item for line in request.lines}
+        for index, line in enumerate(data.lines):
+            if line.item in common.catalogue() and line.item not in asked:
+                errors.append(
+                    FieldError(
+                        f"lines.{index}.item",
+                        f"line {index + 1}: request {request.id} does not ask for {line.item}",
+                        line.item,
+                    )
+                )
+    elif data.commit:
+        errors.append(FieldError("commit", "only an answer to a request can be pledged at once"))
+    if (
+        data.available_from
+        and data.expected_delivery
+        and data.expected_delivery < data.available_from
+    ):
+        errors.append(
+            FieldError(
+                "expected_delivery", "before available_from", data.expected_delivery.isoformat()
+            )
+        )
+    if errors:
+        raise InvalidInput("the offer is not valid", errors)
+    now = utcnow()
+    offer = AssistanceOffer(
+        message_kind="ResponseToRequestResource" if request else "OfferUnsolicitedResource",
+        state=state,
+        request_id=request.id if request else None,
+        available_from=data.available_from,
+        expected_delivery=data.expected_delivery,
+        visibility=data.visibility,
+        status="open",
+        note=data.note,
+        created_at=now,
+        created_by=common.actor_name(actor),
+        on_behalf=on_behalf,
+        updated_at=now,
+        lines=[
+            OfferLine(
+                line_no=index + 1,
+                item=line.item,
+                unit=line.unit,
+                quantity=line.quantity,
+                note=line.note,
+            )
+            for index, line in enumerate(data.lines)
+        ],
+    )
+    session.add(offer)
+    session.flush()
+    common.record(
+        session,
+        actor=actor,
+        action="offer",
+        entity="assistance_offer",
+        entity_id=offer.id,
+        state=views.offer_read(offer, []).model_dump(mode="json"),
+        topic="assistance.offered",
+        states=[state, request.state if request else None],
+        visibility=offer.visibility,
+    )
+    if data.commit and request is not None:
+        by_item = {line.item: line for line in request.lines}
+        commitments = common.commitments_of(session, request_ids=[request.id])
+        for line in offer.lines:
+            need = by_item[line.item]
+            remaining = views.line_progress(need, commitments)["remaining"]
+            quantity = min(remaining, line.quantity)
+            if quantity > 0:
+                commit(
+                    session,
+                    actor=actor,
+                    data=CommitmentCreate(
+                        request_line_id=need.id,
+                        offer_line_id=line.id,
+                        quantity=quantity,
+                        expected_delivery=data.expected_delivery,
+                    ),
+                    today=day,
+                )
+    return offer
+
+
+def withdraw_offer(
+    session: Session,
+    *,
+    actor: Principal | str,
+    offer_id: int,
+    reason: str | None = None,
+    today: date | None = None,
+) -> AssistanceOffer:
+    """Withdraw an offer; its pledges not yet dispatched are released."""
+    day = today or utcnow().date()
+    offer = common.load_offer(session, offer_id, actor)
+    common.authorize_offerer(actor, offer.state)
+    if offer.status != "open":
+        raise Conflict(f"offer {offer.id} is already {offer.status}")
+    offer.status = "withdrawn"
+    if reason:
+        offer.note = f"{offer.note}\n\nWithdrawn: {reason}" if offer.note else reason
+    offer.updated_at = utcnow()
+    commitments = common.commitments_of(session, offer_ids=[offer.id])
+    released = []
+    for commitment in commitments:
+        if commitment.status == "pledged":
+            commitment.status = "released"
+            commitment.released_on = day
+            commitment.updated_at = offer.updated_at
+            released.append(commitment.id)
+    session.flush()
+    requesters = sorted({c.request_id for c in commitments})
+    common.record(
+        session,
+        actor=actor,
+        action="withdraw",
+        entity="assistance_offer",
+        entity_id=offer.id,
+        state={
+            **views.offer_read(offer, commitments).model_dump(mode="json"),
+            "released_commitments": released,
+        },
+        topic="assistance.offer_withdrawn",
+        states=[offer.state, *_request_states(session, requesters)],
+        visibility=offer.visibility,
+    )
+    return offer
+
+
+def _request_states(session: Session, request_ids: list[int]) -> list[str]:
+    from epibridge.assistance.models import AssistanceRequest
+
+    if not request_ids:
+        return []
+    return list(
+        session.execute(
+            select(AssistanceRequest.state).where(AssistanceRequest.id.in_(request_ids))
+        ).scalars()
+    )
+
+
+def get_offer(session: Session, *, actor: Principal | str, offer_id: int) -> OfferRead:
+    """Show one offer with what is committed and what is still available."""
+    offer = common.load_offer(session, offer_id, actor)
+    return views.offer_read(offer, common.commitments_of(session, offer_ids=[offer.id]))
+
+
+def list_offers(
+    session: Session,
+    *,
+    actor: Principal | str,
+    state: str | None = None,
+    request_id: int | None = None,
+    item: str | None = None,
+    status: str | None = None,
+    available_only: bool = False,
+    after: int = 0,
+    limit: int = 50,
+) -> tuple[list[OfferRead], int | None]:
+    """List the offers the caller may see, oldest first, with what remains available."""
+    if isinstance(actor, Principal):
+        authorize(actor, Action.READ_PARTNERS)
+    query = (
+        select(AssistanceOffer)
+        .options(selectinload(AssistanceOffer.lines))
+        .where(AssistanceOffer.visibility.in_(common.visible_levels(actor)))
+        .order_by(AssistanceOffer.id)
+    )
+    if state:
+        if state.strip().upper() == SECRETARIAT:
+            query = query.where(AssistanceOffer.state.is_(None))
+        else:
+            code = members.require_state(session, state, field="state")
+            query = query.where(AssistanceOffer.state == code)
+    if request_id is not None:
+        query = query.where(AssistanceOffer.request_id == request_id)
+    if item:
+        query = query.where(AssistanceOffer.lines.any(OfferLine.item == item))
+    if status:
+        query = query.where(AssistanceOffer.status == status)
+    if available_only:
+        query = query.where(AssistanceOffer.status == "open")
+    page: list[OfferRead] = []
+    position = after
+    while len(page) <= limit:
+        rows = list(
+            session.execute(query.where(AssistanceOffer.id > position).limit(200)).scalars()
+        )
+        if not rows:
+            break
+        commitments = common.commitments_of(session, offer_ids=[o.id for o in rows])
+        for offer in rows:
+            position = offer.id
+            read = views.offer_read(offer, commitments)
+            if available_only and read.remaining_total == 0:
+                continue
+            page.append(read)
+            if len(page) > limit:
+                break
+        if len(rows) < 200:
+            break
+    next_after = page[limit - 1].id if len(page) > limit else None
+    return page[:limit], next_after

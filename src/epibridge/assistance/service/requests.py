@@ -1,0 +1,236 @@
+"""Requests for assistance (EDXL-RM RequestResource): create, change, cancel, read, list."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from epibridge.assistance import views
+from epibridge.assistance.models import AssistanceRequest, RequestLine
+from epibridge.assistance.schemas import RequestCreate, RequestRead, RequestUpdate
+from epibridge.assistance.service import common
+from epibridge.db import utcnow
+from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.members import service as members
+from epibridge.security import Action, Principal, authorize
+
+
+def _state_of(read: RequestRead) -> dict[str, object]:
+    return read.model_dump(mode="json")
+
+
+def create_request(
+    session: Session, *, actor: Principal | str, data: RequestCreate, today: date | None = None
+) -> AssistanceRequest:
+    """Record a state's request for assistance and tell every member."""
+    day = today or utcnow().date()
+    state = members.require_state(session, data.state, field="state")
+    on_behalf = common.authorize_state(actor, state)
+    errors: list[FieldError] = []
+    common.check_lines(data.lines, errors)
+    if data.needed_by < day:
+        errors.append(FieldError("needed_by", "is in the past", data.needed_by.isoformat()))
+    if (data.delivery_latitude is None) != (data.delivery_longitude is None):
+        errors.append(FieldError("delivery_longitude", "give both coordinates or neither"))
+    if data.event_id is not None:
+        common.check_event(session, actor, data.event_id, errors)
+    if errors:
+        raise InvalidInput("the request is not valid", errors)
+    now = utcnow()
+    request = AssistanceRequest(
+        state=state,
+        urgency=data.urgency,
+        delivery_point=data.delivery_point,
+        delivery_latitude=data.delivery_latitude,
+        delivery_longitude=data.delivery_longitude,
+        needed_by=data.needed_by,
+        event_id=data.event_id,
+        visibility=data.visibility,
+        status="open",
+        note=data.note,
+        created_at=now,
+        created_by=common.actor_name(actor),
+        on_behalf=on_behalf,
+        updated_at=now,
+        lines=[
+            RequestLine(
+                line_no=index + 1,
+                item=line.item,
+                unit=line.unit,
+                quantity=line.quantity,
+                note=line.note,
+            )
+            for index, line in enumerate(data.lines)
+        ],
+    )
+    session.add(request)
+    session.flush()
+    common.record(
+        session,
+        actor=actor,
+        action="request",
+        entity="assistance_request",
+        entity_id=request.id,
+        state=_state_of(views.request_read(request, [], day)),
+        topic="assistance.requested",
+        states=[state],
+        visibility=request.visibility,
+    )
+    return request
+
+
+def update_request(
+    session: Session,
+    *,
+    actor: Principal | str,
+    request_id: int,
+    data: RequestUpdate,
+    today: date | None = None,
+) -> AssistanceRequest:
+    """Change the urgency, delivery point, date or note of a state's own open request."""
+    day = today or utcnow().date()
+    request = common.load_request(session, request_id, actor)
+    common.authorize_state(actor, request.state)
+    if request.status != "open":
+        raise Conflict(f"request {request.id} is {request.status}; it cannot change")
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("urgency", "delivery_point", "needed_by"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput(f"{key} cannot be emptied", [FieldError(key, "required")])
+    if "needed_by" in changes and changes["needed_by"] < day:
+        raise InvalidInput(
+            "the new date is in the past",
+            [FieldError("needed_by", "is in the past", changes["needed_by"].isoformat())],
+        )
+    for key, value in changes.items():
+        setattr(request, key, value)
+    request.updated_at = utcnow()
+    session.flush()
+    read = views.request_read(
+        request, common.commitments_of(session, request_ids=[request.id]), day
+    )
+    common.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="assistance_request",
+        entity_id=request.id,
+        state=_state_of(read),
+        topic="assistance.request_updated",
+        states=[request.state],
+        visibility=request.visibility,
+    )
+    return request
+
+
+def cancel_request(
+    session: Session,
+    *,
+    actor: Principal | str,
+    request_id: int,
+    reason: str | None = None,
+    today: date | None = None,
+) -> AssistanceRequest:
+    """Cancel a state's own request; pledges not yet dispatched are released."""
+    day = today or utcnow().date()
+    request = common.load_request(session, request_id, actor)
+    common.authorize_state(actor, request.state)
+    if request.status != "open":
+        raise Conflict(f"request {request.id} is already {request.status}")
+    request.status = "cancelled"
+    if reason:
+        request.note = f"{request.note}\n\nCancelled: {reason}" if request.note else reason
+    request.updated_at = utcnow()
+    commitments = common.commitments_of(session, request_ids=[request.id])
+    released = []
+    for commitment in commitments:
+        if commitment.status == "pledged":
+            commitment.status = "released"
+            commitment.released_on = day
+            commitment.updated_at = request.updated_at
+            released.append(commitment.id)
+    session.flush()
+    state = _state_of(views.request_read(request, commitments, day))
+    common.record(
+        session,
+        actor=actor,
+        action="cancel",
+        entity="assistance_request",
+        entity_id=request.id,
+        state={**state, "released_commitments": released},
+        topic="assistance.request_cancelled",
+        states=[request.state],
+        visibility=request.visibility,
+    )
+    return request
+
+
+def get_request(
+    session: Session, *, actor: Principal | str, request_id: int, today: date | None = None
+) -> RequestRead:
+    """Show one request with what has been pledged, delivered and what remains."""
+    request = common.load_request(session, request_id, actor)
+    return views.request_read(
+        request,
+        common.commitments_of(session, request_ids=[request.id]),
+        today or utcnow().date(),
+    )
+
+
+def list_requests(
+    session: Session,
+    *,
+    actor: Principal | str,
+    state: str | None = None,
+    status: str | None = None,
+    item: str | None = None,
+    event_id: int | None = None,
+    after: int = 0,
+    limit: int = 50,
+    today: date | None = None,
+) -> tuple[list[RequestRead], int | None]:
+    """List the requests the caller may see, oldest first, with remaining quantities."""
+    if isinstance(actor, Principal):
+        authorize(actor, Action.READ_PARTNERS)
+    day = today or utcnow().date()
+    query = (
+        select(AssistanceRequest)
+        .options(selectinload(AssistanceRequest.lines))
+        .where(AssistanceRequest.visibility.in_(common.visible_levels(actor)))
+        .order_by(AssistanceRequest.id)
+    )
+    if state:
+        query = query.where(
+            AssistanceRequest.state == members.require_state(session, state, field="state")
+        )
+    if status == "cancelled":
+        query = query.where(AssistanceRequest.status == "cancelled")
+    elif status in ("open", "fulfilled"):
+        query = query.where(AssistanceRequest.status == "open")
+    if item:
+        query = query.where(AssistanceRequest.lines.any(RequestLine.item == item))
+    if event_id is not None:
+        query = query.where(AssistanceRequest.event_id == event_id)
+    page: list[RequestRead] = []
+    position = after
+    while len(page) <= limit:
+        rows = list(
+            session.execute(query.where(AssistanceRequest.id > position).limit(200)).scalars()
+        )
+        if not rows:
+            break
+        commitments = common.commitments_of(session, request_ids=[r.id for r in rows])
+        for request in rows:
+            position = request.id
+            read = views.request_read(request, commitments, day)
+            if status in ("open", "fulfilled") and read.status != status:
+                continue
+            page.append(read)
+            if len(page) > limit:
+                break
+        if len(rows) < 200:
+            break
+    next_after = page[limit - 1].id if len(page) > limit else None
+    return page[:limit], next_after

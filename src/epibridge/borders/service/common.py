@@ -1,0 +1,54 @@
+"""What the borders rules share: naming the actor and the one permission check."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from epibridge.borders.models import Crossing
+from epibridge.errors import FieldError, NotFound
+from epibridge.security import Action, Principal, authorize, decide
+
+
+def actor_name(actor: Principal | str) -> str:
+    return actor.actor if isinstance(actor, Principal) else actor
+
+
+def authorize_state(actor: Principal | str, state: str) -> bool:
+    """Check that ``actor`` may write ``state``'s data; return whether it acts on its behalf.
+
+    A plain string actor is a local operator (CLI, loader) with full rights, as elsewhere.
+    """
+    if not isinstance(actor, Principal):
+        return False
+    return authorize(actor, Action.WRITE_STATE, state).on_behalf
+
+
+def authorize_any_state(actor: Principal | str, states: list[str]) -> bool:
+    """Check that ``actor`` may write for at least one of ``states`` (parties to an agreement)."""
+    if not isinstance(actor, Principal):
+        return False
+    for state in states:
+        decision = decide(actor, Action.WRITE_STATE, state)
+        if decision.allowed:
+            return decision.on_behalf
+    # Raises with the reason for the first state.
+    return authorize(actor, Action.WRITE_STATE, states[0]).on_behalf
+
+
+def authorize_registry(actor: Principal | str) -> None:
+    """The registry of crossings is kept by administrators and the Secretariat."""
+    if not isinstance(actor, Principal):
+        return
+    if decide(actor, Action.ADMINISTER).allowed:
+        return
+    authorize(actor, Action.COORDINATE)
+
+
+def get_crossing(session: Session, *, crossing_id: int) -> Crossing:
+    crossing = session.get(Crossing, crossing_id)
+    if crossing is None:
+        raise NotFound(
+            f"no border crossing with id {crossing_id}",
+            [FieldError("crossing_id", "unknown crossing", crossing_id)],
+        )
+    return crossing

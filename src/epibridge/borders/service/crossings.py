@@ -1,0 +1,195 @@
+"""The registry of crossings: loading the shipped file, creating, reading, listing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from epibridge import audit
+from epibridge.borders.models import Crossing
+from epibridge.borders.schemas import (
+    LAND_KINDS,
+    CrossingCreate,
+    CrossingRead,
+    RegistryDocument,
+    RegistryResult,
+)
+from epibridge.borders.service.common import actor_name, authorize_registry
+from epibridge.borders.service.lanes import lanes_for
+from epibridge.borders.service.neighbours import share_land_border
+from epibridge.borders.service.status import current_reports
+from epibridge.borders.views import crossing_read
+from epibridge.db import utcnow
+from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.members import service as members
+from epibridge.security import Principal
+
+REGISTRY_ACTOR = "system:borders-registry"
+
+
+def read_registry() -> list[CrossingCreate]:
+    """Read and validate the shipped registry of crossings."""
+    text = (resources.files("epibridge.borders") / "data" / "crossings.yaml").read_text(
+        encoding="utf-8"
+    )
+    document = RegistryDocument.model_validate(yaml.safe_load(text))
+    items = []
+    for index, raw in enumerate(document.crossings):
+        merged: dict[str, Any] = {
+            "approximate": document.defaults.approximate,
+            "capacity": document.defaults.capacity.model_dump(),
+            **raw,
+        }
+        try:
+            items.append(CrossingCreate.model_validate(merged))
+        except ValidationError as exc:
+            raise InvalidInput(
+                f"crossing {index} ({raw.get('code')}) of the registry is not valid",
+                [FieldError(f"crossings.{index}.{e['loc'][0]}", e["msg"]) for e in exc.errors()],
+            ) from exc
+    return items
+
+
+def _validated(session: Session, data: CrossingCreate) -> dict[str, Any]:
+    state_a = members.require_state(session, data.state_a, field="state_a")
+    state_b = members.require_state(session, data.state_b, field="state_b")
+    if state_a == state_b:
+        raise InvalidInput(
+            "a crossing joins two different states",
+            [FieldError("state_b", "same as state_a", data.state_b)],
+        )
+    if data.kind in LAND_KINDS and not share_land_border(state_a, state_b):
+        raise InvalidInput(
+            f"{state_a} and {state_b} share no land border, so there is no {data.kind} "
+            "crossing between them (only air and sea crossings may join them)",
+            [FieldError("state_b", f"no land border with {state_a}", data.state_b)],
+        )
+    return {
+        "code": data.code,
+        "name": data.name,
+        "kind": data.kind,
+        "state_a": state_a,
+        "name_a": data.name_a,
+        "state_b": state_b,
+        "name_b": data.name_b,
+        "latitude": data.latitude,
+        "longitude": data.longitude,
+        "approximate": data.approximate,
+        "trucks_per_day": data.capacity.trucks_per_day,
+        "trains_per_day": data.capacity.trains_per_day,
+        "travellers_per_day": data.capacity.travellers_per_day,
+        "capacity_note": data.capacity.note,
+        "opening_hours": data.opening_hours,
+        "source": data.source,
+        "note": data.note,
+    }
+
+
+def _audit(session: Session, actor: str, action: str, crossing: Crossing) -> None:
+    state = {c.name: getattr(crossing, c.name) for c in Crossing.__table__.columns}
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="border_crossing",
+        entity_id=crossing.id,
+        state=state,
+    )
+
+
+def create_crossing(session: Session, *, actor: Principal | str, data: CrossingCreate) -> Crossing:
+    """Add a crossing to the registry (administrators and the Secretariat)."""
+    authorize_registry(actor)
+    values = _validated(session, data)
+    if session.execute(select(Crossing.id).where(Crossing.code == data.code)).first():
+        raise Conflict(
+            f"a crossing with code {data.code!r} already exists",
+            [FieldError("code", "already taken", data.code)],
+        )
+    now = utcnow()
+    crossing = Crossing(**values, created_at=now, updated_at=now)
+    session.add(crossing)
+    session.flush()
+    _audit(session, actor_name(actor), "create", crossing)
+    return crossing
+
+
+def load_registry(session: Session, *, actor: Principal | str = REGISTRY_ACTOR) -> RegistryResult:
+    """Create or update every crossing of the shipped registry (by code)."""
+    authorize_registry(actor)
+    items = read_registry()
+    prepared = [_validated(session, item) for item in items]
+    existing = {c.code: c for c in session.execute(select(Crossing)).scalars()}
+    created = updated = unchanged = 0
+    now = utcnow()
+    for values in prepared:
+        crossing = existing.get(values["code"])
+        if crossing is None:
+            crossing = Crossing(**values, created_at=now, updated_at=now)
+            session.add(crossing)
+            session.flush()
+            _audit(session, actor_name(actor), "create", crossing)
+            created += 1
+            continue
+        changed = {k: v for k, v in values.items() if getattr(crossing, k) != v}
+        if not changed:
+            unchanged += 1
+            continue
+        for key, value in changed.items():
+            setattr(crossing, key, value)
+        crossing.updated_at = now
+        session.flush()
+        _audit(session, actor_name(actor), "update", crossing)
+        updated += 1
+    return RegistryResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def list_crossings(
+    session: Session,
+    *,
+    state: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    conflict_only: bool = False,
+    at: datetime | None = None,
+    after: int = 0,
+    limit: int = 50,
+) -> tuple[list[CrossingRead], int | None]:
+    """List crossings with their status now, filtered; return the page and the next position."""
+    moment = at or utcnow()
+    query = select(Crossing).order_by(Crossing.id)
+    if state:
+        code = members.require_state(session, state, field="state")
+        query = query.where(or_(Crossing.state_a == code, Crossing.state_b == code))
+    if kind:
+        query = query.where(Crossing.kind == kind)
+    page: list[CrossingRead] = []
+    position = after
+    batch = max(limit * 2, 100)
+    while len(page) <= limit:
+        rows = list(session.execute(query.where(Crossing.id > position).limit(batch)).scalars())
+        if not rows:
+            break
+        ids = [c.id for c in rows]
+        reports = current_reports(session, crossing_ids=ids, at=moment)
+        lanes = lanes_for(session, crossing_ids=ids, on=moment.date())
+        for crossing in rows:
+            read = crossing_read(crossing, reports.get(crossing.id, []), lanes.get(crossing.id, []))
+            position = crossing.id
+            if status and read.status != status:
+                continue
+            if conflict_only and not read.conflict:
+                continue
+            page.append(read)
+            if len(page) > limit:
+                break
+        if len(rows) < batch:
+            break
+    next_after = page[limit - 1].id if len(page) > limit else None
+    return page[:limit], next_after

@@ -1,0 +1,196 @@
+"""Status reports of each side: validation, non-overlapping periods, history, notification."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from epibridge import audit
+from epibridge.borders.models import Crossing, StatusReport
+from epibridge.borders.schemas import StatusReportCreate
+from epibridge.borders.service.common import actor_name, authorize_state, get_crossing
+from epibridge.borders.views import report_read
+from epibridge.db import utcnow
+from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.notifications.outbox.service import publish
+from epibridge.security import Principal, Visibility
+
+TOPIC = "border.status_changed"
+
+
+def _contradictions(data: StatusReportCreate) -> list[FieldError]:
+    errors = []
+    if data.effective_until is not None and data.effective_until <= data.effective_from:
+        errors.append(
+            FieldError(
+                "effective_until", "must be after effective_from", data.effective_until.isoformat()
+            )
+        )
+    if data.status == "closed" and data.capacity_share:
+        errors.append(
+            FieldError("capacity_share", "a closed crossing has no capacity", data.capacity_share)
+        )
+    if data.status == "open" and data.capacity_share == 0:
+        errors.append(FieldError("capacity_share", "an open crossing cannot have zero capacity", 0))
+    if data.status == "open" and data.measures_c8 == 4:
+        errors.append(FieldError("measures_c8", "4 (border closure) contradicts status open", 4))
+    if data.status == "closed" and data.wait_minutes:
+        errors.append(
+            FieldError("wait_minutes", "no waiting time at a closed crossing", data.wait_minutes)
+        )
+    return errors
+
+
+def report_status(
+    session: Session, *, actor: Principal | str, crossing_id: int, data: StatusReportCreate
+) -> StatusReport:
+    """Record one side's status for one direction and traffic; notify both states."""
+    crossing = get_crossing(session, crossing_id=crossing_id)
+    side = data.side.strip().upper()
+    if side not in (crossing.state_a, crossing.state_b):
+        raise InvalidInput(
+            f"{side} is not a side of crossing {crossing.name}",
+            [FieldError("side", f"must be {crossing.state_a} or {crossing.state_b}", data.side)],
+        )
+    on_behalf = authorize_state(actor, side)
+    errors = _contradictions(data)
+    if errors:
+        raise InvalidInput("the status report contradicts itself", errors)
+
+    same_key = (
+        StatusReport.crossing_id == crossing.id,
+        StatusReport.side == side,
+        StatusReport.direction == data.direction,
+        StatusReport.traffic == data.traffic,
+    )
+    overlapping = select(StatusReport).where(
+        *same_key,
+        or_(
+            StatusReport.effective_until.is_(None),
+            StatusReport.effective_until > data.effective_from,
+        ),
+    )
+    if data.effective_until is not None:
+        overlapping = overlapping.where(StatusReport.effective_from < data.effective_until)
+    clashes = list(session.execute(overlapping.order_by(StatusReport.id)).scalars())
+    # The one overlap that is a normal change: the open-ended current report, begun earlier,
+    # ends where the new one begins.
+    superseded = [
+        r for r in clashes if r.effective_until is None and r.effective_from < data.effective_from
+    ]
+    others = [r for r in clashes if r not in superseded]
+    if others:
+        first = others[0]
+        until = first.effective_until.isoformat() if first.effective_until else "open-ended"
+        raise Conflict(
+            f"{side} already reported {data.direction} {data.traffic} traffic at "
+            f"{crossing.name} for an overlapping period (report {first.id}: {first.status}, "
+            f"{first.effective_from.isoformat()} – {until})",
+            [
+                FieldError(
+                    "effective_from",
+                    f"overlaps report {first.id} of the same side, direction and traffic",
+                    data.effective_from.isoformat(),
+                )
+            ],
+        )
+    now = utcnow()
+    report = StatusReport(
+        crossing_id=crossing.id,
+        side=side,
+        direction=data.direction,
+        traffic=data.traffic,
+        status=data.status,
+        capacity_share=data.capacity_share,
+        wait_minutes=data.wait_minutes,
+        measures_c8=data.measures_c8,
+        measures_text=data.measures_text,
+        effective_from=data.effective_from,
+        effective_until=data.effective_until,
+        reported_at=now,
+        reported_by=actor_name(actor),
+        on_behalf=on_behalf,
+    )
+    session.add(report)
+    session.flush()
+    previous = None
+    for old in superseded:
+        old.effective_until = data.effective_from
+        old.superseded_by = report.id
+        previous = old
+    session.flush()
+    state = report_read(report).model_dump(mode="json")
+    audit.record(
+        session,
+        actor=actor_name(actor),
+        action="report_status",
+        entity="border_status_report",
+        entity_id=report.id,
+        state={**state, "supersedes": previous.id if previous else None},
+    )
+    publish(
+        session,
+        actor=actor_name(actor),
+        topic=TOPIC,
+        entity="border_crossing",
+        entity_id=crossing.id,
+        payload={
+            "crossing": {
+                "id": crossing.id,
+                "code": crossing.code,
+                "name": crossing.name,
+                "kind": crossing.kind,
+                "states": [crossing.state_a, crossing.state_b],
+            },
+            "report": state,
+            "previous_status": previous.status if previous else None,
+        },
+        visibility=Visibility.PUBLIC,
+        states=[crossing.state_a, crossing.state_b],
+    )
+    return report
+
+
+def current_reports(
+    session: Session, *, crossing_ids: list[int], at: datetime | None = None
+) -> dict[int, list[StatusReport]]:
+    """The reports in force at ``at`` (default now), by crossing."""
+    moment = at or utcnow()
+    found: dict[int, list[StatusReport]] = defaultdict(list)
+    if not crossing_ids:
+        return found
+    rows = session.execute(
+        select(StatusReport)
+        .where(
+            StatusReport.crossing_id.in_(crossing_ids),
+            StatusReport.effective_from <= moment,
+            or_(StatusReport.effective_until.is_(None), StatusReport.effective_until > moment),
+        )
+        .order_by(StatusReport.id)
+    ).scalars()
+    for row in rows:
+        found[row.crossing_id].append(row)
+    return found
+
+
+def history(
+    session: Session,
+    *,
+    crossing_id: int,
+    before: int | None = None,
+    limit: int = 50,
+    side: str | None = None,
+) -> tuple[Crossing, list[StatusReport], int | None]:
+    """Return every report of a crossing, newest first, and the position of the next page."""
+    crossing = get_crossing(session, crossing_id=crossing_id)
+    query = select(StatusReport).where(StatusReport.crossing_id == crossing.id)
+    if side:
+        query = query.where(StatusReport.side == side.upper())
+    if before is not None:
+        query = query.where(StatusReport.id < before)
+    rows = list(session.execute(query.order_by(StatusReport.id.desc()).limit(limit + 1)).scalars())
+    next_before = rows[limit - 1].id if len(rows) > limit else None
+    return crossing, rows[:limit], next_before
