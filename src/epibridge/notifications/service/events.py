@@ -130,8 +130,11 @@ def add_version(
     cap_xml: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> NotificationVersion:
-    """Record one notification/update/closure with its counts and its CAP identity."""
-    event.version += 1
+    """Record one notification/update/closure with its counts and its CAP identity.
+
+    The caller has already counted the event's ``version`` up (before its flush, so that a
+    new event is inserted once rather than inserted and then updated).
+    """
     version = NotificationVersion(
         event_id=event.id,
         version=event.version,
@@ -166,6 +169,7 @@ def _finish(
     extra: dict[str, Any] | None = None,
 ) -> None:
     """Version, audit and publish one change of a notified event, in the caller's transaction."""
+    event.version += 1
     session.flush()
     add_version(
         session,
