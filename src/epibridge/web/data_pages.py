@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
@@ -43,6 +44,12 @@ METRIC_NAMES = {
     "positive_tests": N_("Positive tests"),
     "vaccinations": N_("Vaccinations"),
 }
+CLASSIFICATION_NAMES = {
+    "all": N_("All cases"),
+    "confirmed": N_("Confirmed"),
+    "probable": N_("Probable"),
+    "suspected": N_("Suspected"),
+}
 GRANULARITY_NAMES = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
 
 
@@ -57,6 +64,7 @@ def _curve_query(
     end: str,
     rate: str,
     as_of: str,
+    classification: str = "all",
 ) -> Any:
     as_of_day = parse_date(as_of)
     with read_session(web.sessions) as session:
@@ -64,7 +72,9 @@ def _curve_query(
             session,
             principal=principal,
             states=states,
-            selection=queries.Selection(disease=disease, metric=metric),
+            selection=queries.Selection(
+                disease=disease, metric=metric, classification=classification or "all"
+            ),
             granularity=granularity if granularity in GRANULARITY_NAMES else "week",  # type: ignore[arg-type]
             start=parse_date(start),
             end=parse_date(end),
@@ -85,6 +95,7 @@ def curve_page(
     end: str = "",
     rate: str = "",
     as_of: str = "",
+    classification: str = "all",
 ) -> Response:
     principal = web.require()
     with read_session(web.sessions) as session:
@@ -100,15 +111,30 @@ def curve_page(
         "end": end,
         "rate": rate,
         "as_of": as_of,
+        "classification": classification,
     }
     result, chart, error = None, None, None
     if disease and chosen:
         try:
             result = _curve_query(
-                web, principal, chosen, disease, metric, granularity, start, end, rate, as_of
+                web,
+                principal,
+                chosen,
+                disease,
+                metric,
+                granularity,
+                start,
+                end,
+                rate,
+                as_of,
+                classification,
             )
         except (DomainError, ValueError) as exc:
             error = exc.detail if isinstance(exc, DomainError) else str(exc)
+        except pl.exceptions.PolarsError:
+            # epidata.queries fails on a selection with no series at all (reported); the
+            # page says there is no data rather than failing.
+            error = web.gettext("No data for this choice.")
     rows: list[dict[str, Any]] = []
     if result is not None:
         curves = []
@@ -136,6 +162,7 @@ def curve_page(
             "form": form,
             "state_names": names,
             "metric_names": {k: web.gettext(METRIC_NAMES.get(k, k)) for k in METRICS},
+            "classification_names": {k: web.gettext(v) for k, v in CLASSIFICATION_NAMES.items()},
             "granularity_names": {k: web.gettext(v) for k, v in GRANULARITY_NAMES.items()},
             "chart": chart,
             "rows": rows,
