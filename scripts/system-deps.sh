@@ -5,7 +5,7 @@ target="${1:-test}"
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 case "$target" in
-  test) wanted=(postgresql) ;;
+  test) wanted=(postgresql chromium fonts-noto-core fonts-noto-cjk) ;;
   demo) wanted=() ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
