@@ -13,17 +13,20 @@ from epibridge.api.pagination import Page, clamp_limit, decode_cursor, encode_cu
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.notifications import annex2, service
 from epibridge.notifications.schemas import (
+    AcknowledgementRead,
     Annex2Answers,
     Annex2Read,
     AssessmentCreate,
     AssessmentRead,
     CommentCreate,
+    CommentRead,
     Created,
     NotificationClose,
     NotificationCreate,
     NotificationRead,
     NotificationSummary,
     NotificationUpdate,
+    ReminderRead,
     Status,
     TimelineEntry,
     VerificationAnswer,
@@ -263,13 +266,17 @@ def answer_verification(
     )
 
 
-@router.post("/{event_id}/acknowledgements", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{event_id}/acknowledgements",
+    response_model=AcknowledgementRead,
+    status_code=status.HTTP_201_CREATED,
+)
 def acknowledge(
     session: WriteSession, principal: CurrentPrincipal, event_id: int
-) -> dict[str, object]:
+) -> AcknowledgementRead:
     """Acknowledge receipt of the event for your member state."""
     ack = service.acknowledge(session, actor=principal, event_id=event_id)
-    return {"event_id": event_id, "state": ack.state, "at": ack.at, "actor": ack.actor}
+    return AcknowledgementRead(event_id=event_id, state=ack.state, at=ack.at, actor=ack.actor)
 
 
 @router.post(
@@ -284,17 +291,19 @@ def assess(
     )
 
 
-@router.post("/{event_id}/comments", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{event_id}/comments", response_model=CommentRead, status_code=status.HTTP_201_CREATED
+)
 def comment(
     session: WriteSession, principal: CurrentPrincipal, event_id: int, data: CommentCreate
-) -> dict[str, object]:
+) -> CommentRead:
     """Comment on the event."""
     row = service.comment(session, actor=principal, event_id=event_id, data=data)
-    return {"id": row.id, "at": row.at, "actor": row.actor, "state": row.state, "body": row.body}
+    return CommentRead(id=row.id, at=row.at, actor=row.actor, state=row.state, body=row.body)
 
 
-@router.post("/{event_id}/remind")
-def remind(session: WriteSession, principal: CurrentPrincipal, event_id: int) -> dict[str, object]:
+@router.post("/{event_id}/remind", response_model=ReminderRead)
+def remind(session: WriteSession, principal: CurrentPrincipal, event_id: int) -> ReminderRead:
     """Remind the member states that have not acknowledged the event."""
     states = service.remind(session, actor=principal, event_id=event_id)
-    return {"event_id": event_id, "reminded": states}
+    return ReminderRead(event_id=event_id, reminded=states)

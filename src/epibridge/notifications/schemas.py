@@ -142,6 +142,7 @@ class Annex2Read(BaseModel):
     always_notifiable: bool
     always_assess: bool
     assessed_at: datetime | None = None
+    assessed_by: str | None = None
     deadline: datetime | None = None
 
 
@@ -227,6 +228,26 @@ class NotificationRead(NotificationSummary):
     risk: RiskRead
     acknowledgements: AcknowledgementsRead
     verifications: list[VerificationRead]
+
+
+class AcknowledgementRead(BaseModel):
+    event_id: int
+    state: str
+    at: datetime
+    actor: str
+
+
+class CommentRead(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    state: str | None
+    body: str
+
+
+class ReminderRead(BaseModel):
+    event_id: int
+    reminded: list[str]
 
 
 class TimelineEntry(BaseModel):

@@ -40,7 +40,7 @@ def cap_identifier(state: str, event_id: int, version: int) -> str:
 
 
 def _annex2(
-    disease: str, answers: Annex2Answers, errors: list[FieldError], now: datetime
+    disease: str, answers: Annex2Answers, errors: list[FieldError], now: datetime, actor: str
 ) -> dict[str, Any] | None:
     try:
         result = annex2_rules.decide(
@@ -68,6 +68,7 @@ def _annex2(
         "always_notifiable": result.always_notifiable,
         "always_assess": result.always_assess,
         "assessed_at": assessed_at.isoformat(),
+        "assessed_by": actor,
         "deadline": annex2_rules.deadline(assessed_at).isoformat()
         if result.outcome == "notify"
         else None,
@@ -238,7 +239,7 @@ def create(
         )
     affected = _affected(session, data.affected_states, errors) or []
     translations = _translations(data.translations, data.language, errors) or {}
-    annex = _annex2(disease, data.annex2, errors, now) if data.annex2 else None
+    annex = _annex2(disease, data.annex2, errors, now, actor.actor) if data.annex2 else None
     common.raise_if(errors, "the notification is not valid")
 
     notify = data.status == "notified"
@@ -369,7 +370,7 @@ def update(
         )
     affected = _affected(session, data.affected_states, errors)
     translations = _translations(data.translations, event.language, errors)
-    annex = _annex2(disease, data.annex2, errors, now) if data.annex2 else None
+    annex = _annex2(disease, data.annex2, errors, now, actor.actor) if data.annex2 else None
     decreased = [
         name
         for name in common.COUNT_FIELDS
@@ -485,7 +486,7 @@ def assess_annex2(
     event = common.load_event(session, event_id, actor, lock=True)
     decision = authorize(actor, Action.WRITE_STATE, event.state)
     errors: list[FieldError] = []
-    annex = _annex2(event.disease, data, errors, now)
+    annex = _annex2(event.disease, data, errors, now, actor.actor)
     common.raise_if(errors, "the Annex 2 answers are not valid")
     _apply_annex2(event, annex)
     event.updated_at = now

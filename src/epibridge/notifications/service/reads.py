@@ -171,7 +171,7 @@ def timeline(session: Session, *, actor: Principal, event_id: int) -> list[Timel
             TimelineEntry(
                 at=datetime.fromisoformat(event.annex2["assessed_at"]),
                 kind="annex2_assessed",
-                actor=event.created_by,
+                actor=event.annex2.get("assessed_by", event.created_by),
                 state=event.state,
                 detail={"outcome": event.annex2["outcome"], "deadline": event.annex2["deadline"]},
             )
