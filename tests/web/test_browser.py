@@ -160,9 +160,7 @@ def test_notify_acknowledge_languages_and_import(
     expect(kaz.get_by_role("status")).to_contain_text("Stored: 3 rows")
 
     # The curve of what was stored, with its table and CSV link.
-    kaz.goto(
-        f"{base}/data/curve?state=KAZ&disease=A00&metric=cases&classification=confirmed&granularity=week"
-    )
+    kaz.goto(base + CURVE)
     expect(kaz.locator("figure.chart svg rect.bar")).to_have_count(3)
     expect(kaz.get_by_role("link", name="Download CSV")).to_be_visible()
 
