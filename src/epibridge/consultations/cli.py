@@ -1,0 +1,321 @@
+"""Commands of the consultation mechanism (`epibridge consult`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from epibridge.cli_support import console, echo_json, reading, report_errors, writing
+from epibridge.consultations import service, views
+from epibridge.consultations.schemas import (
+    AgendaItemIn,
+    ConsultationCreate,
+    DecisionCreate,
+    PositionCreate,
+    SignatureCreate,
+)
+from epibridge.errors import FieldError, InvalidInput
+from epibridge.members import accounts
+from epibridge.security import Principal
+
+app = typer.Typer(
+    help="Biosecurity consultations: convene, drafts, positions, adoption, signatures."
+)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class PositionChoice(StrEnum):
+    support = "support"
+    abstain = "abstain"
+    object = "object"
+
+
+class ProcedureChoice(StrEnum):
+    consensus = "consensus"
+    silence = "silence"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+AsOption = Annotated[
+    str, typer.Option("--as", help="Account acting (its role and state decide what it may do).")
+]
+
+
+def _principal(session: Session, name: str) -> Principal:
+    user = accounts.get_user(session, name=name)
+    if not user.is_active:
+        raise InvalidInput(f"account {name} is deactivated", [FieldError("--as", "inactive", name)])
+    return accounts.principal_of(user)
+
+
+def _moment(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidInput(
+            f"{option} must be an ISO time with its offset, e.g. 2024-05-01T12:00:00+00:00",
+            [FieldError(option, "not an ISO time with timezone", value)],
+        )
+    return moment
+
+
+@app.command("list")
+@report_errors
+def list_(
+    ctx: typer.Context,
+    as_: AsOption,
+    status: Annotated[str | None, typer.Option(help="requested, declined or open.")] = None,
+    state: Annotated[str | None, typer.Option(help="Only those this state takes part in.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List consultations, newest first."""
+    with reading(ctx) as session:
+        rows, _ = service.list_(
+            session, actor=_principal(session, as_), status=status, state=state, limit=limit
+        )
+        items = views.summaries(session, rows)
+    if fmt is OutputFormat.json:
+        echo_json([i.model_dump(mode="json") for i in items])
+        return
+    table = Table(title=f"{len(items)} consultations")
+    for column in ("#", "Topic", "Status", "Convened", "By", "States", "Docs", "Open decisions"):
+        table.add_column(column)
+    for i in items:
+        table.add_row(
+            str(i.id),
+            i.topic,
+            i.status,
+            str(i.convened_on),
+            i.convening_state or i.convenor_kind or "",
+            str(i.participant_count),
+            str(i.document_count),
+            str(i.open_decisions),
+        )
+    console.print(table)
+
+
+@app.command("show")
+@report_errors
+def show(
+    ctx: typer.Context, consultation_id: int, as_: AsOption, fmt: FormatOption = OutputFormat.table
+) -> None:
+    """Show one consultation: delegations, agenda, deadlines, documents."""
+    with reading(ctx) as session:
+        actor = _principal(session, as_)
+        read = views.consultation_read(
+            session, service.get(session, actor=actor, consultation_id=consultation_id)
+        )
+    if fmt is OutputFormat.json:
+        echo_json(read.model_dump(mode="json"))
+        return
+    typer.echo(f"#{read.id} {read.topic} [{read.status}] convened {read.convened_on}")
+    members = [p.state for p in read.participants if p.has_say]
+    observers = [p.state for p in read.participants if not p.has_say]
+    typer.echo(f"member states: {', '.join(members)}")
+    if observers:
+        typer.echo(f"observers (no say): {', '.join(observers)}")
+    for item in read.agenda:
+        typer.echo(f"  {item.position}. {item.title}")
+    for document in read.documents:
+        typer.echo(
+            f"document {document.id}: {document.kind} '{document.title}' "
+            f"v{document.current_version} [{document.status}] {document.number or ''}".rstrip()
+        )
+
+
+@app.command("convene")
+@report_errors
+def convene(
+    ctx: typer.Context,
+    as_: AsOption,
+    topic: Annotated[str, typer.Option(help="What the consultation is about.")],
+    participant: Annotated[
+        list[str] | None, typer.Option(help="A member state taking part (default: all members).")
+    ] = None,
+    observer: Annotated[list[str] | None, typer.Option(help="An observer/partner invited.")] = None,
+    agenda: Annotated[list[str] | None, typer.Option(help="An agenda item, in order.")] = None,
+    event: Annotated[list[int] | None, typer.Option(help="A linked notification event id.")] = None,
+) -> None:
+    """Convene a consultation as the chairing state's focal point or the Secretariat."""
+    data = ConsultationCreate(
+        topic=topic,
+        participants=participant or None,
+        observers=observer or [],
+        agenda=[AgendaItemIn(title=t) for t in agenda or []],
+        event_ids=event or [],
+    )
+    with writing(ctx) as session:
+        consultation = service.convene(session, actor=_principal(session, as_), data=data)
+        states = [p.state_iso3 for p in consultation.participants]
+    typer.echo(f"convened consultation {consultation.id} with {', '.join(states)}")
+
+
+@app.command("versions")
+@report_errors
+def versions(
+    ctx: typer.Context, document_id: int, as_: AsOption, fmt: FormatOption = OutputFormat.table
+) -> None:
+    """List a document's versions with what changed in each."""
+    with reading(ctx) as session:
+        document = service.get_document(
+            session, actor=_principal(session, as_), document_id=document_id
+        )
+        rows = views.versions(session, document)
+    if fmt is OutputFormat.json:
+        echo_json([r.model_dump(mode="json") for r in rows])
+        return
+    table = Table(title=f"document {document_id}: {len(rows)} versions")
+    for column in ("Version", "Languages", "Created", "By", "Changes", "Amendments"):
+        table.add_column(column)
+    for r in rows:
+        changed = ", ".join(
+            f"{c.language} {c.change} (+{c.inserted_words}/-{c.deleted_words})"
+            for c in r.changes
+            if c.change != "unchanged"
+        )
+        table.add_row(
+            f"{r.number}{' (superseded)' if r.superseded else ''}",
+            " ".join(r.languages),
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            r.created_by,
+            changed or "none",
+            ", ".join(map(str, r.incorporated_amendments)),
+        )
+    console.print(table)
+
+
+@app.command("diff")
+@report_errors
+def diff(
+    ctx: typer.Context,
+    document_id: int,
+    as_: AsOption,
+    from_: Annotated[int, typer.Option("--from", help="The older version.")],
+    to: Annotated[int, typer.Option("--to", help="The newer version.")],
+    lang: Annotated[str | None, typer.Option(help="Only this language (en, ru, zh).")] = None,
+) -> None:
+    """Print the unified diff between two versions of a document, per language."""
+    with reading(ctx) as session:
+        service.get_document(session, actor=_principal(session, as_), document_id=document_id)
+        changes = service.compare_versions(
+            session, document_id=document_id, from_version=from_, to_version=to
+        )
+    for change in changes:
+        if lang and change["language"] != lang:
+            continue
+        typer.echo(f"# {change['language']}: {change['change']}")
+        if change["unified_diff"]:
+            typer.echo(change["unified_diff"])
+
+
+@app.command("decide")
+@report_errors
+def decide(
+    ctx: typer.Context,
+    document_id: int,
+    as_: AsOption,
+    version: Annotated[int, typer.Option(help="The current version, put to decision.")],
+    deadline: Annotated[str, typer.Option(help="ISO time with offset when positions close.")],
+    procedure: Annotated[
+        ProcedureChoice, typer.Option(help="Consensus or silence.")
+    ] = ProcedureChoice.consensus,
+) -> None:
+    """Put the current version of a document to decision until a deadline."""
+    data = DecisionCreate(
+        version=version, procedure=procedure.value, deadline=_moment(deadline, "--deadline")
+    )  # type: ignore[arg-type]
+    with writing(ctx) as session:
+        decision = service.put_to_decision(
+            session, actor=_principal(session, as_), document_id=document_id, data=data
+        )
+    typer.echo(
+        f"version {decision.version_number} of document {document_id} is under decision "
+        f"({decision.procedure}) until {decision.deadline.isoformat()}"
+    )
+
+
+@app.command("position")
+@report_errors
+def position(
+    ctx: typer.Context,
+    document_id: int,
+    as_: AsOption,
+    state: Annotated[str, typer.Option(help="The member state (ISO3) whose position this is.")],
+    version: Annotated[int, typer.Option(help="The version under decision.")],
+    position: Annotated[PositionChoice, typer.Option("--position", help="The position.")],
+    reasons: Annotated[str | None, typer.Option(help="Why (required to object).")] = None,
+) -> None:
+    """Record or change a member state's position on the version under decision."""
+    data = PositionCreate(state=state, version=version, position=position.value, reasons=reasons)  # type: ignore[arg-type]
+    with writing(ctx) as session:
+        recorded = service.record_position(
+            session, actor=_principal(session, as_), document_id=document_id, data=data
+        )
+    behalf = " (on its behalf)" if recorded.on_behalf else ""
+    typer.echo(f"{recorded.state_iso3}: {recorded.position} on version {version}{behalf}")
+
+
+@app.command("adopt")
+@report_errors
+def adopt(ctx: typer.Context, document_id: int, as_: AsOption) -> None:
+    """Close the open decision now: adopted on consensus, otherwise rejected."""
+    with writing(ctx) as session:
+        actor = _principal(session, as_)
+        decision = service.close_decision(session, actor=actor, document_id=document_id)
+        number = service.get_document(session, actor=actor, document_id=document_id).number
+    typer.echo(f"{decision.status}{' as ' + number if number else ''}: {decision.outcome}")
+
+
+@app.command("close-due")
+@report_errors
+def close_due(
+    ctx: typer.Context,
+    now: Annotated[
+        str | None, typer.Option(help="Close as of this ISO time with offset (default: now).")
+    ] = None,
+) -> None:
+    """Close every decision whose deadline has passed (for the scheduler)."""
+    with writing(ctx) as session:
+        closed = service.close_due_decisions(session, now=_moment(now, "--now"))
+        lines = [
+            f"document {d.document_id} v{d.version_number}: {d.status} ({d.outcome})"
+            for d in closed
+        ]
+    for line in lines:
+        typer.echo(line)
+    typer.echo(f"{len(lines)} decision(s) closed")
+
+
+@app.command("sign")
+@report_errors
+def sign(
+    ctx: typer.Context,
+    document_id: int,
+    as_: AsOption,
+    state: Annotated[str, typer.Option(help="The member state (ISO3) signing.")],
+) -> None:
+    """Sign an adopted document for a member state (its own focal point)."""
+    with writing(ctx) as session:
+        signature = service.sign(
+            session,
+            actor=_principal(session, as_),
+            document_id=document_id,
+            data=SignatureCreate(state=state),
+        )
+    typer.echo(
+        f"{signature.state_iso3} signed document {document_id} at {signature.signed_at.isoformat()}"
+    )
