@@ -1,24 +1,22 @@
-"""The rules of event notifications, split by concern; import the functions from here."""
+"""The rules of event notifications, split by concern; import the functions from here.
 
-from epibridge.notifications.service.cap import alert_state, export, import_alert, message_for
-from epibridge.notifications.service.events import (
-    assess_annex2,
-    close,
-    create,
-    list_events,
-    notify,
-    update,
-    versions,
-)
+``events`` the lifecycle, ``versioning`` the versions with their CAP identity and messages,
+``queries`` finding events, ``verification`` verification requests, ``interactions``
+acknowledgements, risk assessments, comments and reminders, ``reads`` read models and the
+timeline, ``cap_export``/``cap_import`` CAP 1.2, ``common`` what they all share.
+"""
+
+from epibridge.notifications.service.cap_export import export, message_for
+from epibridge.notifications.service.cap_import import alert_state, import_alert
+from epibridge.notifications.service.events import assess_annex2, close, create, notify, update
 from epibridge.notifications.service.interactions import (
     acknowledge,
-    answer_verification,
     assess,
     comment,
     pending_states,
     remind,
-    request_verification,
 )
+from epibridge.notifications.service.queries import list_events, versions
 from epibridge.notifications.service.reads import (
     assessment_read,
     get,
@@ -27,6 +25,7 @@ from epibridge.notifications.service.reads import (
     to_summary,
     verification_read,
 )
+from epibridge.notifications.service.verification import answer_verification, request_verification
 
 __all__ = [
     "acknowledge",

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.notifications import annex2 as annex2_rules
-from epibridge.notifications.models import NotificationEvent, NotificationVersion
+from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.schemas import (
     Annex2Answers,
     NotificationClose,
@@ -19,24 +18,10 @@ from epibridge.notifications.schemas import (
     NotificationUpdate,
     Translation,
 )
-from epibridge.notifications.service import common
+from epibridge.notifications.service import common, versioning
 from epibridge.security import Action, Principal, authorize
 
 DEFAULT_EVENT_TYPE = "outbreak"
-_TOPIC_BY_KIND = {
-    "notified": "notification.notified",
-    "updated": "notification.updated",
-    "closed": "notification.closed",
-}
-
-
-def cap_sender(state: str) -> str:
-    """The CAP sender of everything epibridge exports for ``state``."""
-    return f"urn:epibridge:{state}"
-
-
-def cap_identifier(state: str, event_id: int, version: int) -> str:
-    return f"urn:epibridge:{state}:notification:{event_id}:{version}"
 
 
 def _annex2(
@@ -115,98 +100,6 @@ def _affected(
     return sorted({c for c in found if c})
 
 
-def add_version(
-    session: Session,
-    *,
-    event: NotificationEvent,
-    kind: str,
-    actor: str,
-    on_behalf: bool,
-    reason: str | None,
-    now: datetime,
-    msg_type: str,
-    sender: str | None = None,
-    identifier: str | None = None,
-    sent: datetime | None = None,
-    cap_xml: str | None = None,
-    extra: dict[str, Any] | None = None,
-) -> NotificationVersion:
-    """Record one notification/update/closure with its counts and its CAP identity.
-
-    The caller has already counted the event's ``version`` up (before its flush, so that a
-    new event is inserted once rather than inserted and then updated).
-    """
-    version = NotificationVersion(
-        event_id=event.id,
-        version=event.version,
-        kind=kind,
-        at=now,
-        actor=actor,
-        on_behalf=on_behalf,
-        reason=reason,
-        snapshot=common.snapshot(event, **(extra or {})),
-        cap_sender=sender or cap_sender(event.state),
-        cap_identifier=identifier or cap_identifier(event.state, event.id, event.version),
-        cap_sent=(sent or now).replace(microsecond=0),
-        cap_msg_type=msg_type,
-        cap_xml=cap_xml,
-    )
-    session.add(version)
-    return version
-
-
-def _finish(
-    session: Session,
-    *,
-    principal_actor: str,
-    event: NotificationEvent,
-    kind: str,
-    action: str,
-    on_behalf: bool,
-    now: datetime,
-    reason: str | None = None,
-    msg_type: str = "Alert",
-    cap: dict[str, Any] | None = None,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """Version, audit and publish one change of a notified event, in the caller's transaction."""
-    event.version += 1
-    session.flush()
-    add_version(
-        session,
-        event=event,
-        kind=kind,
-        actor=principal_actor,
-        on_behalf=on_behalf,
-        reason=reason,
-        now=now,
-        msg_type=msg_type,
-        extra=extra,
-        **(cap or {}),
-    )
-    common.record(
-        session,
-        actor=principal_actor,
-        action=action,
-        event=event,
-        state={
-            **common.snapshot(event),
-            "version": event.version,
-            "on_behalf": on_behalf,
-            "reason": reason,
-        },
-    )
-    common.publish(
-        session,
-        actor=principal_actor,
-        topic=_TOPIC_BY_KIND[kind],
-        event=event,
-        states=list(event.affected_states or []),
-        extra={"reason": reason} if reason else None,
-        now=now,
-    )
-
-
 def create(
     session: Session,
     *,
@@ -275,7 +168,7 @@ def create(
     _apply_annex2(event, annex)
     session.add(event)
     if notify:
-        _finish(
+        versioning.finish(
             session,
             principal_actor=actor.actor,
             event=event,
@@ -315,7 +208,7 @@ def notify(
     event.status = "notified"
     event.notified_at = now
     event.updated_at = now
-    _finish(
+    versioning.finish(
         session,
         principal_actor=actor.actor,
         event=event,
@@ -419,7 +312,7 @@ def update(
         )
         return event
     event.status = "updated"
-    _finish(
+    versioning.finish(
         session,
         principal_actor=actor.actor,
         event=event,
@@ -457,7 +350,7 @@ def close(
     event.closed_at = now
     event.updated_at = now
     event.close_reason = data.reason.strip()
-    _finish(
+    versioning.finish(
         session,
         principal_actor=actor.actor,
         event=event,
@@ -499,90 +392,3 @@ def assess_annex2(
         state={"annex2": annex, "on_behalf": decision.on_behalf},
     )
     return event
-
-
-def get(session: Session, *, actor: Principal | None, event_id: int) -> NotificationEvent:
-    """Return one event the caller may see."""
-    return common.load_event(session, event_id, actor)
-
-
-def list_events(
-    session: Session,
-    *,
-    actor: Principal,
-    limit: int,
-    after: int | None = None,
-    state: str | None = None,
-    disease: str | None = None,
-    status: str | None = None,
-    onset_from: date | None = None,
-    onset_to: date | None = None,
-    notified_from: date | None = None,
-    notified_to: date | None = None,
-    q: str | None = None,
-    exercise: bool | None = None,
-    overdue: bool | None = None,
-    now: datetime | None = None,
-) -> tuple[list[NotificationEvent], int | None]:
-    """List the events the caller may see, newest first; return the page and the next position."""
-    now = now or utcnow()
-    query = select(NotificationEvent).where(common.visible_clause(actor))
-    if after is not None:
-        query = query.where(NotificationEvent.id < after)
-    if state:
-        query = query.where(NotificationEvent.state == state.strip().upper())
-    if disease:
-        code = disease.strip().upper() if disease.strip().lower() != "unknown" else "unknown"
-        query = query.where(
-            or_(NotificationEvent.disease == code, NotificationEvent.disease.like(code + ".%"))
-        )
-    if status:
-        query = query.where(NotificationEvent.status == status)
-    if onset_from:
-        query = query.where(NotificationEvent.onset_date >= onset_from)
-    if onset_to:
-        query = query.where(NotificationEvent.onset_date <= onset_to)
-    if notified_from:
-        query = query.where(NotificationEvent.notified_at >= _start_of(notified_from))
-    if notified_to:
-        query = query.where(NotificationEvent.notified_at < _start_of(notified_to, days=1))
-    if q and q.strip():
-        pattern = (
-            "%"
-            + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
-        query = query.where(
-            or_(
-                func.lower(NotificationEvent.title).like(pattern, escape="\\"),
-                func.lower(func.coalesce(NotificationEvent.description, "")).like(
-                    pattern, escape="\\"
-                ),
-            )
-        )
-    if exercise is not None:
-        query = query.where(
-            NotificationEvent.mode != "actual" if exercise else NotificationEvent.mode == "actual"
-        )
-    if overdue is not None:
-        clause = common.overdue_clause(now)
-        query = query.where(clause if overdue else ~clause)
-    rows = list(
-        session.execute(query.order_by(NotificationEvent.id.desc()).limit(limit + 1)).scalars()
-    )
-    next_after = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_after
-
-
-def _start_of(day: date, days: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=days)
-
-
-def versions(session: Session, *, event_id: int) -> list[NotificationVersion]:
-    return list(
-        session.execute(
-            select(NotificationVersion)
-            .where(NotificationVersion.event_id == event_id)
-            .order_by(NotificationVersion.version)
-        ).scalars()
-    )

@@ -3,14 +3,14 @@ acknowledgements of receipt, rapid risk assessments, comments and reminders."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
-from epibridge.errors import Conflict, FieldError, Forbidden, NotFound
+from epibridge.errors import Conflict, FieldError, Forbidden
 from epibridge.members import service as members
 from epibridge.notifications import risk
 from epibridge.notifications.models import (
@@ -18,150 +18,13 @@ from epibridge.notifications.models import (
     Comment,
     NotificationEvent,
     RiskAssessment,
-    VerificationRequest,
 )
 from epibridge.notifications.schemas import (
     AssessmentCreate,
     CommentCreate,
-    VerificationAnswer,
-    VerificationCreate,
 )
-from epibridge.notifications.service import common
+from epibridge.notifications.service import common, verification
 from epibridge.security import Action, Principal, Role, authorize
-
-VERIFICATION_WINDOW = timedelta(hours=24)
-"""IHR Article 10.2: a state answers a WHO verification request within 24 hours."""
-
-
-def _notified(event: NotificationEvent, what: str) -> None:
-    if event.status == "draft":
-        raise Conflict(
-            f"notification {event.id} is a draft; {what} needs a notified event",
-            [FieldError("status", "not notified yet", event.status)],
-        )
-
-
-def request_verification(
-    session: Session,
-    *,
-    actor: Principal,
-    event_id: int,
-    data: VerificationCreate,
-    now: datetime | None = None,
-) -> VerificationRequest:
-    """Ask the notifying state to verify its event (answer due within 24 hours)."""
-    now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    if actor.role is Role.SECRETARIAT:
-        authorize(actor, Action.COORDINATE)
-    else:
-        authorize(actor, Action.CONTRIBUTE)
-        if actor.state == event.state:
-            raise Forbidden(
-                "a state does not ask itself to verify its own event",
-                [FieldError("id", "your own state's event", event_id)],
-            )
-    _notified(event, "a verification request")
-    request = VerificationRequest(
-        event_id=event.id,
-        requested_at=now,
-        requested_by=actor.actor,
-        requester_state=None if actor.role is Role.SECRETARIAT else actor.state,
-        question=data.question.strip(),
-        due_at=now + VERIFICATION_WINDOW,
-    )
-    session.add(request)
-    session.flush()
-    common.record(
-        session,
-        actor=actor.actor,
-        action="request_verification",
-        event=event,
-        state={
-            "verification_id": request.id,
-            "question": request.question,
-            "due_at": request.due_at,
-        },
-    )
-    common.publish(
-        session,
-        actor=actor.actor,
-        topic="notification.verification_requested",
-        event=event,
-        states=[event.state],
-        extra={
-            "verification": {
-                "id": request.id,
-                "question": request.question,
-                "due_at": request.due_at,
-                "requested_by": actor.actor,
-            }
-        },
-        now=now,
-    )
-    return request
-
-
-def answer_verification(
-    session: Session,
-    *,
-    actor: Principal,
-    event_id: int,
-    verification_id: int,
-    data: VerificationAnswer,
-    now: datetime | None = None,
-) -> VerificationRequest:
-    """Answer a verification request as the notifying state."""
-    now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    decision = authorize(actor, Action.WRITE_STATE, event.state)
-    request = session.get(VerificationRequest, verification_id)
-    if request is None or request.event_id != event.id:
-        raise NotFound(
-            f"no verification request {verification_id} on notification {event_id}",
-            [FieldError("verification_id", "unknown", verification_id)],
-        )
-    if request.answered_at is not None:
-        raise Conflict(
-            f"verification request {verification_id} was answered at {request.answered_at}",
-            [FieldError("verification_id", "already answered", verification_id)],
-        )
-    request.answered_at = now
-    request.answered_by = actor.actor
-    request.answer_on_behalf = decision.on_behalf
-    request.verified = data.verified
-    request.answer = data.answer.strip()
-    session.flush()
-    common.record(
-        session,
-        actor=actor.actor,
-        action="answer_verification",
-        event=event,
-        state={
-            "verification_id": request.id,
-            "verified": data.verified,
-            "answer": request.answer,
-            "on_behalf": decision.on_behalf,
-            "late": now > request.due_at,
-        },
-    )
-    common.publish(
-        session,
-        actor=actor.actor,
-        topic="notification.verification_answered",
-        event=event,
-        states=[request.requester_state] if request.requester_state else [],
-        extra={
-            "verification": {
-                "id": request.id,
-                "verified": data.verified,
-                "answer": request.answer,
-                "late": now > request.due_at,
-            }
-        },
-        now=now,
-    )
-    return request
 
 
 def expected_acknowledgers(
@@ -200,7 +63,7 @@ def acknowledge(
             "receipt is acknowledged by a member state's focal point",
             [FieldError("state", "your account is not bound to a state")],
         )
-    _notified(event, "an acknowledgement")
+    verification.require_notified(event, "an acknowledgement")
     if actor.state == event.state:
         raise Conflict(
             "the notifying state does not acknowledge its own event",
@@ -273,7 +136,7 @@ def assess(
             "risk is assessed by a member state or the Secretariat",
             [FieldError("state", "your account is not bound to a state")],
         )
-    _notified(event, "a risk assessment")
+    verification.require_notified(event, "a risk assessment")
     level = risk.assess(data.likelihood, data.consequence)
     row = RiskAssessment(
         event_id=event.id,
@@ -361,16 +224,6 @@ def comments(session: Session, *, event_id: int) -> list[Comment]:
     )
 
 
-def verifications(session: Session, *, event_id: int) -> list[VerificationRequest]:
-    return list(
-        session.execute(
-            select(VerificationRequest)
-            .where(VerificationRequest.event_id == event_id)
-            .order_by(VerificationRequest.requested_at, VerificationRequest.id)
-        ).scalars()
-    )
-
-
 def remind(
     session: Session, *, actor: Principal, event_id: int, now: datetime | None = None
 ) -> list[str]:
@@ -381,7 +234,7 @@ def remind(
         authorize(actor, Action.COORDINATE)
     else:
         authorize(actor, Action.WRITE_STATE, event.state)
-    _notified(event, "a reminder")
+    verification.require_notified(event, "a reminder")
     pending = pending_states(session, event, now=now)
     if not pending:
         raise Conflict(

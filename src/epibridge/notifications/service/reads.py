@@ -20,7 +20,7 @@ from epibridge.notifications.schemas import (
     TimelineEntry,
     VerificationRead,
 )
-from epibridge.notifications.service import common, events, interactions
+from epibridge.notifications.service import common, interactions, queries, verification
 from epibridge.security import Principal
 
 
@@ -122,7 +122,7 @@ def to_read(
         ),
         verifications=[
             verification_read(v, now)
-            for v in interactions.verifications(session, event_id=event.id)
+            for v in verification.verifications(session, event_id=event.id)
         ],
     )
 
@@ -131,12 +131,12 @@ def get(
     session: Session, *, actor: Principal | None, event_id: int, now: datetime | None = None
 ) -> NotificationRead:
     """Show one event with its assessments, acknowledgements and verifications."""
-    return to_read(session, events.get(session, actor=actor, event_id=event_id), now)
+    return to_read(session, queries.get(session, actor=actor, event_id=event_id), now)
 
 
 def timeline(session: Session, *, actor: Principal, event_id: int) -> list[TimelineEntry]:
     """Return everything that happened to one event, oldest first."""
-    event = events.get(session, actor=actor, event_id=event_id)
+    event = queries.get(session, actor=actor, event_id=event_id)
     entries: list[TimelineEntry] = []
     if event.notified_at != event.created_at:
         entries.append(
@@ -148,7 +148,7 @@ def timeline(session: Session, *, actor: Principal, event_id: int) -> list[Timel
                 on_behalf=event.on_behalf,
             )
         )
-    for v in events.versions(session, event_id=event.id):
+    for v in queries.versions(session, event_id=event.id):
         snap = v.snapshot
         entries.append(
             TimelineEntry(
@@ -176,7 +176,7 @@ def timeline(session: Session, *, actor: Principal, event_id: int) -> list[Timel
                 detail={"outcome": event.annex2["outcome"], "deadline": event.annex2["deadline"]},
             )
         )
-    for r in interactions.verifications(session, event_id=event.id):
+    for r in verification.verifications(session, event_id=event.id):
         entries.append(
             TimelineEntry(
                 at=r.requested_at,

@@ -1,0 +1,100 @@
+"""Finding events: one by id, lists with filters, the versions of one."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from epibridge.db import utcnow
+from epibridge.notifications.models import NotificationEvent, NotificationVersion
+from epibridge.notifications.service import common
+from epibridge.security import Principal
+
+
+def get(session: Session, *, actor: Principal | None, event_id: int) -> NotificationEvent:
+    """Return one event the caller may see."""
+    return common.load_event(session, event_id, actor)
+
+
+def list_events(
+    session: Session,
+    *,
+    actor: Principal,
+    limit: int,
+    after: int | None = None,
+    state: str | None = None,
+    disease: str | None = None,
+    status: str | None = None,
+    onset_from: date | None = None,
+    onset_to: date | None = None,
+    notified_from: date | None = None,
+    notified_to: date | None = None,
+    q: str | None = None,
+    exercise: bool | None = None,
+    overdue: bool | None = None,
+    now: datetime | None = None,
+) -> tuple[list[NotificationEvent], int | None]:
+    """List the events the caller may see, newest first; return the page and the next position."""
+    now = now or utcnow()
+    query = select(NotificationEvent).where(common.visible_clause(actor))
+    if after is not None:
+        query = query.where(NotificationEvent.id < after)
+    if state:
+        query = query.where(NotificationEvent.state == state.strip().upper())
+    if disease:
+        code = disease.strip().upper() if disease.strip().lower() != "unknown" else "unknown"
+        query = query.where(
+            or_(NotificationEvent.disease == code, NotificationEvent.disease.like(code + ".%"))
+        )
+    if status:
+        query = query.where(NotificationEvent.status == status)
+    if onset_from:
+        query = query.where(NotificationEvent.onset_date >= onset_from)
+    if onset_to:
+        query = query.where(NotificationEvent.onset_date <= onset_to)
+    if notified_from:
+        query = query.where(NotificationEvent.notified_at >= _start_of(notified_from))
+    if notified_to:
+        query = query.where(NotificationEvent.notified_at < _start_of(notified_to, days=1))
+    if q and q.strip():
+        pattern = (
+            "%"
+            + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        query = query.where(
+            or_(
+                func.lower(NotificationEvent.title).like(pattern, escape="\\"),
+                func.lower(func.coalesce(NotificationEvent.description, "")).like(
+                    pattern, escape="\\"
+                ),
+            )
+        )
+    if exercise is not None:
+        query = query.where(
+            NotificationEvent.mode != "actual" if exercise else NotificationEvent.mode == "actual"
+        )
+    if overdue is not None:
+        clause = common.overdue_clause(now)
+        query = query.where(clause if overdue else ~clause)
+    rows = list(
+        session.execute(query.order_by(NotificationEvent.id.desc()).limit(limit + 1)).scalars()
+    )
+    next_after = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_after
+
+
+def _start_of(day: date, days: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=days)
+
+
+def versions(session: Session, *, event_id: int) -> list[NotificationVersion]:
+    return list(
+        session.execute(
+            select(NotificationVersion)
+            .where(NotificationVersion.event_id == event_id)
+            .order_by(NotificationVersion.version)
+        ).scalars()
+    )
