@@ -129,10 +129,16 @@ def _bucketed(frame: pl.DataFrame, granularity: Granularity) -> tuple[pl.DataFra
         bucket = start - pl.duration(days=start.dt.weekday() - 1)
         bucket_end = bucket + pl.duration(days=6)
     else:
-        bucket = start.dt.truncate("1mo")
-        bucket_end = start.dt.month_end()
+        # An ISO week counts in the month holding its Thursday, as the week belongs to the
+        # ISO year holding its Thursday; any other period must fit inside the month.
+        is_week = (pl.col("period_end") - start).dt.total_days() == 6
+        anchor = pl.when(is_week).then(start + pl.duration(days=3)).otherwise(start)
+        bucket = anchor.dt.truncate("1mo")
+        bucket_end = anchor.dt.month_end()
     framed = frame.with_columns(bucket.alias("bucket"), bucket_end.alias("bucket_end"))
     fits = pl.col("period_end") <= pl.col("bucket_end")
+    if granularity == "month":
+        fits = fits | ((pl.col("period_end") - start).dt.total_days() == 6)
     skipped = framed.filter(~fits).height
     grouped = (
         framed.filter(fits)

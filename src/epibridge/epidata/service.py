@@ -195,11 +195,15 @@ def store(
     session.add(submission)
     session.flush()
     local = checked.rows["series"].to_numpy()
-    rows = checked.rows.with_columns(
-        pl.Series("series_id", ids[local]), pl.Series("_fresh", is_new[local])
-    )
-    fresh = rows.filter(pl.col("_fresh"))
-    revisable = rows.filter(~pl.col("_fresh"))
+    rows = checked.rows.with_columns(pl.Series("series_id", ids[local]))
+    # Split only when needed: a filtered copy of ten million rows costs hundreds of MB.
+    if is_new.all():
+        fresh, revisable = rows, rows.clear()
+    elif not is_new.any():
+        fresh, revisable = rows.clear(), rows
+    else:
+        mask = pl.Series(is_new[local])
+        fresh, revisable = rows.filter(mask), rows.filter(~mask)
     new, revised = storage.write_rows(
         session,
         fresh=fresh,

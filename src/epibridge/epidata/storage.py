@@ -57,7 +57,7 @@ def write_rows(
     postgres = session.get_bind().dialect.name == "postgresql"
     write = _copy_rows if postgres else _insert_rows
     new = fresh.height
-    write(session, "epidata_observations", _with_constants(fresh, submission_id), received_at)
+    write(session, "epidata_observations", fresh, received_at, submission_id)
     if revisable.height == 0:
         return new, 0
     staging = "epidata_staging"
@@ -79,7 +79,7 @@ def write_rows(
                 "received_at datetime, prev_version integer, prev_value integer)"
             )
         )
-    write(session, staging, _with_constants(revisable, submission_id), received_at)
+    write(session, staging, revisable, received_at, submission_id)
     match = (
         "o.series_id = s.series_id AND o.period_start = s.period_start "
         "AND o.period_end = s.period_end AND o.superseded_at IS NULL"
@@ -117,9 +117,10 @@ def write_rows(
     return new + kept - revised, revised
 
 
-def _with_constants(frame: pl.DataFrame, submission_id: int) -> pl.DataFrame:
-    return frame.select(
-        pl.col("series_id").cast(pl.Int64),
+def _slice_columns(part: pl.DataFrame, submission_id: int) -> pl.DataFrame:
+    """One slice in the insert column order; constants are added slice by slice, not upfront."""
+    return part.select(
+        "series_id",
         "period_start",
         "period_end",
         "value",
@@ -128,7 +129,9 @@ def _with_constants(frame: pl.DataFrame, submission_id: int) -> pl.DataFrame:
     )
 
 
-def _copy_rows(session: Session, table: str, frame: pl.DataFrame, received_at: datetime) -> None:
+def _copy_rows(
+    session: Session, table: str, frame: pl.DataFrame, received_at: datetime, submission_id: int
+) -> None:
     if frame.height == 0:
         return
     stamp = received_at.isoformat()
@@ -139,13 +142,15 @@ def _copy_rows(session: Session, table: str, frame: pl.DataFrame, received_at: d
     ):
         for part in _slices(frame):
             buffer = io.BytesIO()
-            part.with_columns(pl.lit(stamp).alias("received_at")).write_csv(
-                buffer, include_header=False, null_value="", date_format="%Y-%m-%d"
-            )
+            _slice_columns(part, submission_id).with_columns(
+                pl.lit(stamp).alias("received_at")
+            ).write_csv(buffer, include_header=False, null_value="", date_format="%Y-%m-%d")
             copy.write(buffer.getvalue())
 
 
-def _insert_rows(session: Session, table: str, frame: pl.DataFrame, received_at: datetime) -> None:
+def _insert_rows(
+    session: Session, table: str, frame: pl.DataFrame, received_at: datetime, submission_id: int
+) -> None:
     if frame.height == 0:
         return
     stamp = _sqlite_timestamp(session, received_at)
@@ -154,11 +159,15 @@ def _insert_rows(session: Session, table: str, frame: pl.DataFrame, received_at:
     sql = f"INSERT INTO {table} ({_OBS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
     try:
         for part in _slices(frame):
-            rows = part.with_columns(
-                pl.col("period_start").dt.strftime("%Y-%m-%d"),
-                pl.col("period_end").dt.strftime("%Y-%m-%d"),
-                pl.lit(stamp).alias("received_at"),
-            ).iter_rows()
+            rows = (
+                _slice_columns(part, submission_id)
+                .with_columns(
+                    pl.col("period_start").dt.strftime("%Y-%m-%d"),
+                    pl.col("period_end").dt.strftime("%Y-%m-%d"),
+                    pl.lit(stamp).alias("received_at"),
+                )
+                .iter_rows()
+            )
             cursor.executemany(sql, rows)
     finally:
         cursor.close()

@@ -60,7 +60,10 @@ class Collected:
                     "_row": pl.UInt32,
                 }
             )
-        return pl.concat(self.frames, rechunk=True)
+        # No rechunk: gluing the blocks into one buffer would double the peak memory.
+        frame = pl.concat(self.frames, rechunk=False)
+        self.frames = [frame]
+        return frame
 
     def disease(self, raw: str) -> tuple[str | None, str]:
         cached = self._diseases.get(raw)
@@ -269,7 +272,14 @@ def _with_original_text(found: list[RowError], frame: pl.DataFrame) -> list[RowE
 def check_duplicates(collected: Collected, frame: pl.DataFrame) -> None:
     """Report every row whose key already appeared earlier in the same file."""
     keys = ["series", "period_start", "period_end"]
-    dup = frame.filter(pl.struct(keys).is_duplicated())
+    # One 64-bit number per key (series, start day, length) is far cheaper to hash than a
+    # struct of three columns on ten million rows.
+    start_days = pl.col("period_start").cast(pl.Int32).cast(pl.Int64) + 100_000
+    length = (pl.col("period_end") - pl.col("period_start")).dt.total_days().cast(pl.Int64)
+    packed = pl.col("series").cast(pl.UInt64) * (1 << 32) + (start_days * 256 + length).cast(
+        pl.UInt64
+    )
+    dup = frame.filter(packed.is_duplicated())
     if dup.height == 0:
         return
     dup = dup.with_columns(pl.col("_row").min().over(keys).alias("_first")).filter(
