@@ -131,10 +131,35 @@ def test_notify_acknowledge_languages_and_import(
     expect(rus.locator("#acknowledged")).to_contain_text("Russia")
     expect(rus.get_by_role("button", name="Acknowledge receipt")).to_have_count(0)
 
-    # KAZ sees the acknowledgement on its event page.
+    # RUS asks for verification and assesses the risk.
+    rus.get_by_label("Question to the notifying state").fill("Is the strain O1 confirmed?")
+    rus.get_by_role("button", name="Request verification").click()
+    expect(rus.get_by_role("status")).to_have_text("Verification requested.")
+    rus.get_by_label("Likelihood").select_option("likely")
+    rus.get_by_label("Consequence").select_option("major")
+    rus.get_by_label("Rationale").fill("Cross-border trade route; water supply affected.")
+    rus.get_by_role("button", name="Record the assessment").click()
+    expect(rus.get_by_role("status")).to_have_text("Risk assessment recorded.")
+
+    # KAZ sees the acknowledgement, answers the verification and notifies an update.
     kaz.goto(event_url)
     expect(kaz.locator("#acknowledged")).to_contain_text("Russia")
     expect(kaz.locator("ol.timeline")).to_contain_text("Acknowledged")
+    expect(kaz.locator("ol.timeline")).to_contain_text("Verification requested")
+    kaz.get_by_label("Answer", exact=True).fill("Yes, Vibrio cholerae O1 by culture.")
+    kaz.get_by_role("button", name="Send the answer").click()
+    expect(kaz.get_by_role("status")).to_have_text("Verification answered.")
+    kaz.get_by_role("link", name="Notify an update").click()
+    kaz.get_by_label("Confirmed cases").fill("20")
+    kaz.get_by_role("button", name="Notify the update").click()
+    expect(kaz.get_by_role("status")).to_have_text("Update notified.")
+    timeline = kaz.locator("ol.timeline")
+    expect(timeline).to_contain_text("Verification answered")
+    expect(timeline).to_contain_text("Risk assessed")
+    expect(timeline.locator("li").first).to_contain_text("Update")
+    expect(timeline.locator("li").first).to_contain_text("Confirmed cases: 20")
+    kaz.goto(f"{base}/")
+    expect(kaz.locator("svg g.event")).to_have_count(1)
 
     # Keyboard: the skip link is the first stop and leads to the content.
     kaz.goto(f"{base}/")

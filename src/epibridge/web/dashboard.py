@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from epibridge.db import read_session, utcnow
 from epibridge.members import service as members
 from epibridge.members import views
+from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import NotificationSummary
-from epibridge.notifications.service import events, interactions, reads
 from epibridge.security import Principal
 from epibridge.web import mapview
 from epibridge.web.context import Web, get_web, page_errors
@@ -47,8 +47,8 @@ def _active_on(item: NotificationSummary, day: date, closed: dict[int, datetime 
 
 def _situation(session: Any, principal: Principal, day: date, now: datetime) -> dict[str, Any]:
     """Events active on ``day``, the latest ones, acknowledgements owed and running deadlines."""
-    rows, _ = events.list_events(session, actor=principal, limit=200)
-    summaries = [reads.to_summary(row, now) for row in rows]
+    rows, _ = notifications.list_events(session, actor=principal, limit=200, now=now)
+    summaries = [notifications.to_summary(row, now) for row in rows]
     closed = {row.id: row.closed_at for row in rows}
     active = [s for s in summaries if s.status in ACTIVE and _active_on(s, day, closed)]
     owed = []
@@ -56,11 +56,11 @@ def _situation(session: Any, principal: Principal, day: date, now: datetime) -> 
     for row, summary in zip(rows, summaries, strict=True):
         if summary.status not in ACTIVE:
             continue
-        if principal.state and principal.state in interactions.pending_states(
+        if principal.state and principal.state in notifications.pending_states(
             session, row, now=now
         ):
             owed.append(summary)
-        for request in interactions.verifications(session, event_id=row.id):
+        for request in notifications.to_read(session, row, now).verifications:
             if request.answered_at is None and (
                 principal.state is None or principal.state in (row.state, request.requester_state)
             ):

@@ -26,6 +26,8 @@ from epibridge.notifications.schemas import (
     AssessmentCreate,
     NotificationCreate,
     NotificationUpdate,
+    VerificationAnswer,
+    VerificationCreate,
 )
 from epibridge.security import Role
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
@@ -214,7 +216,10 @@ def event_page(web: WebDep, event_id: int, done: str = "") -> Response:
         "acknowledged": web.gettext("Receipt acknowledged."),
         "assessed": web.gettext("Risk assessment recorded."),
         "updated": web.gettext("Update notified."),
+        "verification_requested": web.gettext("Verification requested."),
+        "verification_answered": web.gettext("Verification answered."),
     }
+    own = principal.state == event.state or principal.role is Role.SECRETARIAT
     return web.render(
         "notifications/event.html",
         {
@@ -224,7 +229,12 @@ def event_page(web: WebDep, event_id: int, done: str = "") -> Response:
             "can_acknowledge": principal.state is not None
             and principal.state in pending
             and event.status != "draft",
-            "can_update": principal.state == event.state or principal.role is Role.SECRETARIAT,
+            "can_update": own,
+            "can_request_verification": event.status in ("notified", "updated")
+            and (principal.role is Role.SECRETARIAT or principal.state not in (None, event.state)),
+            "open_verifications": [v for v in event.verifications if v.answered_at is None]
+            if own
+            else [],
             "done": messages.get(done),
             **_names(web),
         },
@@ -259,6 +269,44 @@ def assess(web: WebDep, form: FormDep, event_id: int) -> Response:
     return web.redirect(f"/notifications/{event_id}?done=assessed")
 
 
+@router.post("/{event_id}/verifications")
+@page_errors
+def request_verification(web: WebDep, form: FormDep, event_id: int) -> Response:
+    principal = web.require()
+    try:
+        data = VerificationCreate(question=text(form, "question"))
+    except ValidationError as exc:
+        errors = [FieldError(k, v) for k, v in _pydantic_errors(exc).items()]
+        return web.error(DomainError(web.gettext("Write the question."), errors))
+    with write_session(web.sessions) as session:
+        notifications.request_verification(session, actor=principal, event_id=event_id, data=data)
+    return web.redirect(f"/notifications/{event_id}?done=verification_requested")
+
+
+@router.post("/{event_id}/verifications/{verification_id}/answer")
+@page_errors
+def answer_verification(
+    web: WebDep, form: FormDep, event_id: int, verification_id: int
+) -> Response:
+    principal = web.require()
+    try:
+        data = VerificationAnswer(
+            verified=text(form, "verified") == "yes", answer=text(form, "answer")
+        )
+    except ValidationError as exc:
+        errors = [FieldError(k, v) for k, v in _pydantic_errors(exc).items()]
+        return web.error(DomainError(web.gettext("Write the answer."), errors))
+    with write_session(web.sessions) as session:
+        notifications.answer_verification(
+            session,
+            actor=principal,
+            event_id=event_id,
+            verification_id=verification_id,
+            data=data,
+        )
+    return web.redirect(f"/notifications/{event_id}?done=verification_answered")
+
+
 @router.get("/{event_id}/update", response_class=HTMLResponse)
 @page_errors
 def update_page(web: WebDep, event_id: int) -> Response:
@@ -289,8 +337,13 @@ def update(web: WebDep, form: FormDep, event_id: int) -> Response:
     values = _values(form)
     with read_session(web.sessions) as session:
         event = notifications.get(session, actor=principal, event_id=event_id)
+    payload = _payload(values, create=False)
+    if event.annex2 is not None and "annex2" in payload:
+        stored = {k: event.annex2.answers.get(k) for k in annex2.QUESTIONS}
+        if payload["annex2"].model_dump(exclude={"assessed_at"}) == stored:
+            del payload["annex2"]  # unchanged answers are not a new assessment
     try:
-        data = NotificationUpdate(**_payload(values, create=False))
+        data = NotificationUpdate(**payload)
         with write_session(web.sessions) as session:
             notifications.update(session, actor=principal, event_id=event_id, data=data)
     except ValidationError as exc:
