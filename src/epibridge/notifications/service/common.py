@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pycountry
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from epibridge import audit
@@ -80,12 +81,26 @@ def check_disease(code: str, errors: list[FieldError], field: str = "disease") -
         return code
 
 
+# Codes that members.require_state accepted, per engine. The profile's states are never
+# deleted, so a code once known stays valid; remembering it keeps the create path, which must
+# sustain a hundred notifications a second, free of one SELECT per state named.
+_KNOWN_STATES: WeakKeyDictionary[Engine, set[str]] = WeakKeyDictionary()
+
+
 def check_state(session: Session, code: str, errors: list[FieldError], field: str) -> str | None:
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    known = _KNOWN_STATES.setdefault(engine, set())
+    normalized = (code or "").strip().upper()
+    if normalized in known:
+        return normalized
     try:
-        return members.require_state(session, code, field=field)
+        valid = members.require_state(session, code, field=field)
     except DomainError as exc:
         errors.extend(exc.errors)
         return None
+    known.add(valid)
+    return valid
 
 
 def check_area(state: str, area_code: str, errors: list[FieldError], field: str) -> str:
