@@ -192,6 +192,26 @@ def fan_out(session: Session, *, batch: int = 100, now: datetime | None = None) 
     return len(messages), len(rows)
 
 
+def has_work(session: Session, *, now: datetime | None = None) -> bool:
+    """Whether a message awaits fan-out or a delivery is due (a read, taking no write lock)."""
+    now = now or utcnow()
+    unfanned = session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.fanned_out_at.is_(None)).limit(1)
+    ).first()
+    if unfanned is not None:
+        return True
+    due = session.execute(
+        select(Delivery.id)
+        .where(
+            Delivery.status.in_((PENDING, RETRYING)),
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+        )
+        .limit(1)
+    ).first()
+    return due is not None
+
+
 def claim(
     session: Session,
     *,

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge.db import utcnow, write_session
+from epibridge.db import read_session, utcnow, write_session
 from epibridge.notifications.outbox import deliveries
 from epibridge.notifications.outbox.deliveries import Job, Outcome
 from epibridge.notifications.outbox.sending import send
@@ -82,6 +82,11 @@ class Worker:
         self.stop_event.set()
 
     def _tick(self, outcomes: list[Outcome], free: int) -> list[Job]:
+        if not outcomes:
+            # Polling must not take the write lock (SQLite has one for the whole database).
+            with read_session(self.sessions) as session:
+                if not deliveries.has_work(session, now=self.clock()):
+                    return []
         with write_session(self.sessions) as session:
             counts = deliveries.record(
                 session, outcomes=outcomes, worker_id=self.worker_id, rng=self._rng
