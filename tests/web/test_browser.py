@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,12 +35,13 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "correct-horse-1"
-CURVE = "/data/curve?state=KAZ&disease=A00&metric=cases&classification=confirmed"
-CSV_GOOD = (
-    "state,area,disease,metric,classification,period_start,period_end,value\n"
-    "KAZ,,A00,cases,confirmed,2026-10-05,2026-10-11,4\n"
-    "KAZ,,A00,cases,confirmed,2026-10-12,2026-10-18,9\n"
-    "KAZ,,A00,cases,confirmed,2026-10-19,2026-10-25,15\n"
+CURVE = "/data/curve?state=KAZ&disease=A00&metric=cases&classification=confirmed&detect=C1"
+#: Twelve synthetic weeks (labelled so in the file name) with a spike in the last one.
+WEEKLY = (3, 4, 2, 5, 3, 4, 3, 4, 2, 3, 4, 40)
+CSV_GOOD = "state,area,disease,metric,classification,period_start,period_end,value\n" + "".join(
+    f"KAZ,,A00,cases,confirmed,{date(2026, 8, 3) + timedelta(weeks=i)},"
+    f"{date(2026, 8, 9) + timedelta(weeks=i)},{value}\n"
+    for i, value in enumerate(WEEKLY)
 )
 CSV_BAD = (
     "state,area,disease,metric,classification,period_start,period_end,value\n"
@@ -178,15 +180,19 @@ def test_notify_acknowledge_languages_and_import(
     expect(report.first).to_contain_text("value")
     _shoot(kaz, shots, "import-report-en")
     kaz.get_by_label("File").set_input_files(
-        files=[{"name": "good.csv", "mimeType": "text/csv", "buffer": CSV_GOOD.encode()}]
+        files=[{"name": "synthetic-good.csv", "mimeType": "text/csv", "buffer": CSV_GOOD.encode()}]
     )
     kaz.get_by_role("button", name="Check the file").click()
     kaz.get_by_role("button", name="Confirm and store").click()
-    expect(kaz.get_by_role("status")).to_contain_text("Stored: 3 rows")
+    expect(kaz.get_by_role("status")).to_contain_text("Stored: 12 rows")
 
     # The curve of what was stored, with its table and CSV link.
     kaz.goto(base + CURVE)
-    expect(kaz.locator("figure.chart svg rect.bar")).to_have_count(3)
+    expect(kaz.locator("figure.chart svg rect.bar")).to_have_count(12)
+    # EARS C1 over the curve: a threshold from week 8 on, and the spike is an alarm.
+    expect(kaz.locator("figure.chart svg path.threshold")).to_have_count(1)
+    expect(kaz.locator("figure.chart svg circle.alarm")).to_have_count(1)
+    expect(kaz.locator("table tbody tr").last).to_contain_text("Alarm")
     expect(kaz.get_by_role("link", name="Download CSV")).to_be_visible()
 
     # Languages: the switcher, remembered; translated text; screenshots of every main page.

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import polars as pl
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from epibridge.db import read_session, utcnow, write_session
+from epibridge.detection import ears
 from epibridge.epidata import queries
 from epibridge.epidata import service as epidata
 from epibridge.epidata.codes import METRICS
@@ -50,6 +52,7 @@ CLASSIFICATION_NAMES = {
     "probable": N_("Probable"),
     "suspected": N_("Suspected"),
 }
+DETECTION_METHODS = {"C1": "EARS C1", "C2": "EARS C2", "C3": "EARS C3"}
 GRANULARITY_NAMES = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
 
 
@@ -96,6 +99,7 @@ def curve_page(
     rate: str = "",
     as_of: str = "",
     classification: str = "all",
+    detect: str = "",
 ) -> Response:
     principal = web.require()
     with read_session(web.sessions) as session:
@@ -112,6 +116,7 @@ def curve_page(
         "rate": rate,
         "as_of": as_of,
         "classification": classification,
+        "detect": detect if detect in DETECTION_METHODS else "",
     }
     result, chart, error = None, None, None
     if disease and chosen:
@@ -140,9 +145,26 @@ def curve_page(
         curves = []
         for item in result.series:
             points = [(p.period_start, p.rate if rate == "yes" else p.value) for p in item.points]
-            curves.append(charts.Curve(label=names.get(item.state, item.state), points=points))
+            threshold, alarms = _detect(points, form["detect"])
+            curves.append(
+                charts.Curve(
+                    label=names.get(item.state, item.state),
+                    points=points,
+                    threshold=threshold,
+                    alarms=frozenset(alarms),
+                )
+            )
+            limits = dict(threshold or [])
             for p in item.points:
-                rows.append({"state": item.state, "point": p, "synthetic": item.synthetic})
+                rows.append(
+                    {
+                        "state": item.state,
+                        "point": p,
+                        "synthetic": item.synthetic,
+                        "threshold": limits.get(p.period_start),
+                        "alarm": p.period_start in alarms,
+                    }
+                )
         rows.sort(key=lambda r: (r["point"].period_start, r["state"]))
         title = (
             web.gettext("Epidemic curve")
@@ -170,6 +192,8 @@ def curve_page(
             "error": error,
             "csv_url": f"/data/curve.csv?{query}" if result is not None else None,
             "rate_per": RATE_PER,
+            "detection_names": DETECTION_METHODS,
+            "detected": bool(form["detect"]),
         },
     )
 
@@ -207,6 +231,27 @@ def curve_csv(
             headers={"Content-Disposition": f'attachment; filename="curve-{disease}.csv"'},
         )
     )
+
+
+def _detect(
+    points: list[tuple[date, float | None]], method: str
+) -> tuple[list[tuple[date, float | None]] | None, set[date]]:
+    """EARS thresholds and alarms over the plotted values (when the series is long enough)."""
+    if method not in ("C1", "C2", "C3"):
+        return None, set()
+    need = ears.required_history(method)  # type: ignore[arg-type]
+    if len(points) <= need:
+        return None, set()
+    values = np.array([np.nan if v is None else float(v) for _, v in points])[None, :]
+    result = ears.ears_c(values, range(need, len(points)), method=method)  # type: ignore[arg-type]
+    threshold: list[tuple[date, float | None]] = []
+    alarms: set[date] = set()
+    for position, index in enumerate(result.index):
+        upper = float(result.upperbound[0, position])
+        threshold.append((points[index][0], None if np.isnan(upper) else upper))
+        if result.alarm[0, position] == 1.0:
+            alarms.add(points[index][0])
+    return threshold, alarms
 
 
 def _upload_dir(web: Web, principal: Principal) -> Path:
