@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from epibridge import audit
 from epibridge.consultations.models import (
-    AgendaItem,
     Consultation,
     Participant,
     RecordEntry,
@@ -36,120 +33,17 @@ from epibridge.consultations.service.common import (
     participant_states,
     require_open,
 )
-from epibridge.errors import Conflict, DomainError, FieldError, InvalidInput
+from epibridge.consultations.service.parts import (
+    agenda_items,
+    deadline_list,
+    delegations,
+    event_ids,
+    snapshot,
+)
+from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
-from epibridge.security import Action, PermissionDenied, Principal, Visibility
-
-OBSERVER_STATUSES = frozenset({"observer", "dialogue_partner", "partner"})
-
-
-def snapshot(consultation: Consultation) -> dict[str, Any]:
-    """The consultation as the audit log and the outbox carry it."""
-    return {
-        "id": consultation.id,
-        "topic": consultation.topic,
-        "status": consultation.status,
-        "convened_on": consultation.convened_on,
-        "convenor_kind": consultation.convenor_kind,
-        "convening_state": consultation.convening_state,
-        "requested_by_state": consultation.requested_by_state,
-        "participants": [p.state_iso3 for p in consultation.participants if p.role == "member"],
-        "observers": [p.state_iso3 for p in consultation.participants if p.role == "observer"],
-        "agenda": [item.title for item in consultation.agenda],
-        "deadlines": consultation.deadlines,
-        "event_ids": consultation.event_ids,
-    }
-
-
-def _event_ids(session: Session, actor: Principal, ids: list[int]) -> list[int]:
-    """Check linked notification events through the events domain's service, when it is there.
-
-    The events domain is built beside this one; without its ``get`` the ids are stored as
-    given (see docs/consultations.md).
-    """
-    unique = list(dict.fromkeys(ids))
-    try:
-        events = importlib.import_module("epibridge.notifications.service")
-    except ImportError:
-        return unique
-    get = getattr(events, "get", None)
-    if get is None:
-        return unique
-    errors = []
-    for index, event_id in enumerate(unique):
-        try:
-            get(session, actor=actor, event_id=event_id)
-        except DomainError as exc:
-            errors.append(FieldError(f"event_ids[{index}]", exc.detail, event_id))
-        except PermissionDenied as exc:
-            errors.append(FieldError(f"event_ids[{index}]", str(exc), event_id))
-    if errors:
-        raise InvalidInput("linked notification events are not known", errors)
-    return unique
-
-
-def _participants(
-    session: Session,
-    *,
-    day: date,
-    requested: list[str] | None,
-    observers: list[str],
-    always: list[str],
-) -> tuple[list[str], list[str]]:
-    """Resolve the delegations: member states on ``day`` (all by default) and invited observers."""
-    members_then = {s.iso3 for s in members.members_on(session, on=day)}
-    errors: list[FieldError] = []
-    chosen: list[str] = []
-    if requested is None:
-        chosen = sorted(members_then)
-    else:
-        for index, value in enumerate(requested):
-            field = f"participants[{index}]"
-            try:
-                code = members.require_state(session, value, field=field)
-            except InvalidInput as exc:
-                errors.extend(exc.errors)
-                continue
-            if code not in members_then:
-                errors.append(FieldError(field, f"not a member state on {day}", value))
-            elif code not in chosen:
-                chosen.append(code)
-    for code in always:
-        if code in members_then and code not in chosen:
-            chosen.append(code)
-    invited: list[str] = []
-    for index, value in enumerate(observers):
-        field = f"observers[{index}]"
-        try:
-            code = members.require_state(session, value, field=field)
-        except InvalidInput as exc:
-            errors.extend(exc.errors)
-            continue
-        period = members.status_on(members.get_state(session, iso3=code), day)
-        if code in members_then:
-            errors.append(FieldError(field, "a member state takes part as a participant", value))
-        elif period is None or period.status not in OBSERVER_STATUSES:
-            errors.append(FieldError(field, f"not an observer or partner on {day}", value))
-        elif code not in invited:
-            invited.append(code)
-    if not chosen and not errors:
-        errors.append(FieldError("participants", "at least one member state must take part"))
-    if errors:
-        raise InvalidInput("the participating delegations are not valid", errors)
-    return sorted(chosen), sorted(invited)
-
-
-def _agenda(items: list[AgendaItemIn]) -> list[AgendaItem]:
-    return [
-        AgendaItem(position=index, title=item.title, description=item.description)
-        for index, item in enumerate(items, start=1)
-    ]
-
-
-def _deadlines(items: list[DeadlineItem]) -> list[dict[str, Any]]:
-    ordered = sorted(items, key=lambda d: d.due)
-    return [{"label": d.label, "due": d.due.isoformat()} for d in ordered]
+from epibridge.security import Action, Principal, Visibility
 
 
 def _announce(session: Session, consultation: Consultation, *, actor: str, topic: str) -> None:
@@ -183,7 +77,7 @@ def _open(
     else:
         kind, convening = "chair", chair_state(session, day)
     always = [s for s in (convening, consultation.requested_by_state) if s]
-    chosen, invited = _participants(
+    chosen, invited = delegations(
         session, day=day, requested=participants, observers=observers, always=always
     )
     consultation.status = "open"
@@ -192,12 +86,12 @@ def _open(
     consultation.convened_by = actor.actor
     consultation.convened_at = now
     consultation.convened_on = day
-    consultation.deadlines = _deadlines(deadlines)
+    consultation.deadlines = deadline_list(deadlines)
     consultation.updated_at = now
     consultation.participants = [Participant(state_iso3=s, role="member") for s in chosen] + [
         Participant(state_iso3=s, role="observer") for s in invited
     ]
-    consultation.agenda = _agenda(agenda)
+    consultation.agenda = agenda_items(agenda)
 
 
 def _authorize_chair(session: Session, actor: Principal, day: date, what: str) -> bool:
@@ -226,7 +120,7 @@ def convene(
         description=data.description,
         status="open",
         convened_on=day,
-        event_ids=_event_ids(session, actor, data.event_ids),
+        event_ids=event_ids(session, actor, data.event_ids),
         created_at=moment,
         updated_at=moment,
     )
@@ -278,7 +172,7 @@ def request(
         requested_by=actor.actor,
         request_reason=data.reason,
         convening_state=chair,
-        event_ids=_event_ids(session, actor, data.event_ids),
+        event_ids=event_ids(session, actor, data.event_ids),
         created_at=moment,
         updated_at=moment,
     )
@@ -369,7 +263,7 @@ def set_agenda(
     require_open(consultation)
     consultation.agenda.clear()
     session.flush()
-    consultation.agenda.extend(_agenda(items))
+    consultation.agenda.extend(agenda_items(items))
     consultation.updated_at = moment
     session.flush()
     audit.record(

@@ -1,0 +1,114 @@
+"""What is checked when a consultation is convened: delegations, agenda, deadlines, events."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from epibridge.consultations.models import AgendaItem, Consultation
+from epibridge.consultations.schemas import AgendaItemIn, DeadlineItem
+from epibridge.errors import DomainError, FieldError, InvalidInput
+from epibridge.members import service as members
+from epibridge.notifications import service as events
+from epibridge.security import PermissionDenied, Principal
+
+OBSERVER_STATUSES = frozenset({"observer", "dialogue_partner", "partner"})
+
+
+def snapshot(consultation: Consultation) -> dict[str, Any]:
+    """The consultation as the audit log and the outbox carry it."""
+    return {
+        "id": consultation.id,
+        "topic": consultation.topic,
+        "status": consultation.status,
+        "convened_on": consultation.convened_on,
+        "convenor_kind": consultation.convenor_kind,
+        "convening_state": consultation.convening_state,
+        "requested_by_state": consultation.requested_by_state,
+        "participants": [p.state_iso3 for p in consultation.participants if p.role == "member"],
+        "observers": [p.state_iso3 for p in consultation.participants if p.role == "observer"],
+        "agenda": [item.title for item in consultation.agenda],
+        "deadlines": consultation.deadlines,
+        "event_ids": consultation.event_ids,
+    }
+
+
+def event_ids(session: Session, actor: Principal, ids: list[int]) -> list[int]:
+    """Check linked notification events through the events domain's service, as the caller."""
+    unique = list(dict.fromkeys(ids))
+    errors = []
+    for index, event_id in enumerate(unique):
+        try:
+            events.get(session, actor=actor, event_id=event_id)
+        except DomainError as exc:
+            errors.append(FieldError(f"event_ids[{index}]", exc.detail, event_id))
+        except PermissionDenied as exc:
+            errors.append(FieldError(f"event_ids[{index}]", str(exc), event_id))
+    if errors:
+        raise InvalidInput("linked notification events are not known", errors)
+    return unique
+
+
+def delegations(
+    session: Session,
+    *,
+    day: date,
+    requested: list[str] | None,
+    observers: list[str],
+    always: list[str],
+) -> tuple[list[str], list[str]]:
+    """Resolve the delegations: member states on ``day`` (all by default) and invited observers."""
+    members_then = {s.iso3 for s in members.members_on(session, on=day)}
+    errors: list[FieldError] = []
+    chosen: list[str] = []
+    if requested is None:
+        chosen = sorted(members_then)
+    else:
+        for index, value in enumerate(requested):
+            field = f"participants[{index}]"
+            try:
+                code = members.require_state(session, value, field=field)
+            except InvalidInput as exc:
+                errors.extend(exc.errors)
+                continue
+            if code not in members_then:
+                errors.append(FieldError(field, f"not a member state on {day}", value))
+            elif code not in chosen:
+                chosen.append(code)
+    for code in always:
+        if code in members_then and code not in chosen:
+            chosen.append(code)
+    invited: list[str] = []
+    for index, value in enumerate(observers):
+        field = f"observers[{index}]"
+        try:
+            code = members.require_state(session, value, field=field)
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+            continue
+        period = members.status_on(members.get_state(session, iso3=code), day)
+        if code in members_then:
+            errors.append(FieldError(field, "a member state takes part as a participant", value))
+        elif period is None or period.status not in OBSERVER_STATUSES:
+            errors.append(FieldError(field, f"not an observer or partner on {day}", value))
+        elif code not in invited:
+            invited.append(code)
+    if not chosen and not errors:
+        errors.append(FieldError("participants", "at least one member state must take part"))
+    if errors:
+        raise InvalidInput("the participating delegations are not valid", errors)
+    return sorted(chosen), sorted(invited)
+
+
+def agenda_items(items: list[AgendaItemIn]) -> list[AgendaItem]:
+    return [
+        AgendaItem(position=index, title=item.title, description=item.description)
+        for index, item in enumerate(items, start=1)
+    ]
+
+
+def deadline_list(items: list[DeadlineItem]) -> list[dict[str, Any]]:
+    ordered = sorted(items, key=lambda d: d.due)
+    return [{"label": d.label, "due": d.due.isoformat()} for d in ordered]
