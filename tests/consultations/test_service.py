@@ -25,7 +25,9 @@ from epibridge.consultations.schemas import (
 )
 from epibridge.db import read_session, write_session
 from epibridge.errors import Conflict, DomainError, Forbidden, InvalidInput
+from epibridge.notifications import service as events
 from epibridge.notifications.outbox.models import OutboxMessage
+from epibridge.notifications.schemas import NotificationCreate
 from tests.consultations.scenario import (
     DEADLINE,
     NOW,
@@ -102,7 +104,25 @@ def test_convening_is_refused_cleanly(
         assert footprint(session) == before
 
 
-def test_unknown_linked_event_is_refused(sessions: sessionmaker[Session]) -> None:
+def test_linked_events_are_checked_through_the_notifications_service(
+    sessions: sessionmaker[Session],
+) -> None:
+    with write_session(sessions) as session:
+        event = events.create(
+            session,
+            actor=fp("KAZ"),
+            data=NotificationCreate(
+                title="Anthrax in cattle (synthetic)", disease="A22", onset_date=NOW.date()
+            ),
+            now=NOW,
+        )
+        consultation = service.convene(
+            session,
+            actor=fp("KAZ"),
+            data=ConsultationCreate(topic="Anthrax (synthetic)", event_ids=[event.id, event.id]),
+            now=NOW,
+        )
+        assert consultation.event_ids == [event.id]
     with write_session(sessions) as session, pytest.raises(InvalidInput) as caught:
         service.convene(
             session,
