@@ -19,6 +19,7 @@ from epibridge.consultations.schemas import (
     AmendmentRead,
     ConsultationRead,
     ConsultationSummary,
+    DeadlineItem,
     DecisionRead,
     DocumentRead,
     DocumentSummary,
@@ -77,7 +78,7 @@ def consultation_read(session: Session, c: Consultation) -> ConsultationRead:
         responded_by=c.responded_by,
         response_reason=c.response_reason,
         event_ids=list(c.event_ids),
-        deadlines=c.deadlines,  # type: ignore[arg-type]
+        deadlines=[DeadlineItem.model_validate(d) for d in c.deadlines],
         participants=participants(c),
         agenda=agenda(c),
         documents=[document_summary(d) for d in documents],

@@ -7,7 +7,7 @@ always ``security.authorize``'s.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -169,8 +169,8 @@ def participant_states(consultation: Consultation) -> list[str]:
     return [p.state_iso3 for p in consultation.participants]
 
 
-def chair_state(session: Session, day: object) -> str:
-    chair = members.chair_on(session, on=day)  # type: ignore[arg-type]
+def chair_state(session: Session, day: date) -> str:
+    chair = members.chair_on(session, on=day)
     if chair is None:
         raise Conflict(
             f"no chairmanship is recorded for {day}",

@@ -7,11 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from epibridge import audit
-from epibridge.consultations.models import (
-    Consultation,
-    Participant,
-    RecordEntry,
-)
+from epibridge.consultations.models import Consultation, Participant, RecordEntry
 from epibridge.consultations.schemas import (
     AgendaItemIn,
     ConsultationCreate,
