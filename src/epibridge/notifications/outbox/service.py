@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,6 +71,22 @@ def publish(
     session.add(message)
     session.flush()
     return message
+
+
+def read_messages(
+    session: Session, *, topic: str, after: datetime | None = None, limit: int = 1000
+) -> list[OutboxMessage]:
+    """Return the messages of one topic created after a moment, oldest first.
+
+    For in-process consumers (detection reads ``epidata.submission_accepted``). A message's
+    ``created_at`` is set before its transaction commits, so a consumer should read again a
+    little before where it stopped and deduplicate by ``id``.
+    """
+    query = select(OutboxMessage).where(OutboxMessage.topic == topic)
+    if after is not None:
+        query = query.where(OutboxMessage.created_at > after)
+    query = query.order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)
+    return list(session.execute(query).scalars())
 
 
 def _actor_name(actor: Principal | str) -> str:
