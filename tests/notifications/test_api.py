@@ -95,6 +95,8 @@ def test_contract_create_cap_and_403(
         live_url + URL, json=event_body(status="draft"), headers=bearer(tokens["kaz"])
     )
     assert draft.status_code == 201 and draft.json()["status"] == "draft"
+    no_cap = httpx.get(f"{live_url}{URL}/{draft.json()['id']}/cap", headers=bearer(tokens["kaz"]))
+    assert _problem(no_cap, 409) == ["status"]
     assert (
         httpx.get(
             f"{live_url}{URL}/{draft.json()['id']}", headers=bearer(tokens["rus"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from lxml import etree
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import read_session, utcnow, write_session
-from epibridge.errors import Conflict, InvalidInput, NotFound
+from epibridge.errors import Conflict, Forbidden, InvalidInput, NotFound
 from epibridge.notifications import cap as caplib
 from epibridge.notifications import service
 from epibridge.notifications.schemas import (
@@ -30,6 +31,7 @@ from tests.notifications.factory import (
     FP_RUS,
     OBSERVER,
     SECRETARIAT,
+    SYSTEM_KAZ,
     event_body,
     messages,
     now_minus,
@@ -224,6 +226,8 @@ def test_annex2_deadline_and_overdue(sessions: sessionmaker[Session]) -> None:
         service.notify(session, actor=FP_KAZ, event_id=late)
     with read_session(sessions) as session:
         assert service.get(session, actor=FP_RUS, event_id=late).overdue
+        kinds = [e.kind for e in service.timeline(session, actor=FP_RUS, event_id=late)]
+    assert kinds == ["annex2_assessed", "draft_created", "notified"]
     # A reassessment replaces the stored answers and outcome (and the deadline with them).
     with write_session(sessions) as session:
         event = service.assess_annex2(
@@ -360,3 +364,96 @@ def test_lists_apply_visibility_filters_and_cursor(sessions: sessionmaker[Sessio
         first, after = service.list_events(session, actor=SECRETARIAT, limit=3)
         rest, end = service.list_events(session, actor=SECRETARIAT, limit=3, after=after)
         assert [r.id for r in first + rest] == ids[::-1] and end is None
+
+
+def test_verification_deadline_and_answer_on_behalf(sessions: sessionmaker[Session]) -> None:
+    event_id = create(sessions)
+    with write_session(sessions) as session:
+        late = service.request_verification(
+            session,
+            actor=SECRETARIAT,
+            event_id=event_id,
+            data=VerificationCreate(question="Synthetic: confirmed?"),
+            now=now_minus(25),
+        ).id
+    with read_session(sessions) as session:
+        (pending,) = service.get(session, actor=FP_KAZ, event_id=event_id).verifications
+    assert pending.overdue and pending.answered_at is None
+    with write_session(sessions) as session:
+        answered = service.answer_verification(
+            session,
+            actor=SECRETARIAT,
+            event_id=event_id,
+            verification_id=late,
+            data=VerificationAnswer(verified=False, answer="not confirmed (on KAZ's behalf)"),
+        )
+        assert answered.answer_on_behalf
+    with read_session(sessions) as session:
+        entries = service.timeline(session, actor=FP_KAZ, event_id=event_id)
+    answer = next(e for e in entries if e.kind == "verification_answered")
+    assert answer.on_behalf and answer.detail["late"] is True and answer.state == "KAZ"
+    assert [e.kind for e in entries][:2] == ["verification_requested", "notified"]
+
+
+def _alert(**overrides: Any) -> bytes:
+    info = caplib.Info(
+        language="ru",
+        event="Холера",
+        urgency=caplib.Urgency.EXPECTED,
+        severity=caplib.Severity.SEVERE,
+        certainty=caplib.Certainty.OBSERVED,
+        headline="Синтетический тест: холера",
+        event_codes=(caplib.ValuePair("ICD-10", "A00"),),
+        onset=now_minus(48),
+        parameters=(caplib.ValuePair("confirmed_cases", "4"),),
+        areas=(caplib.Area("Almaty", geocodes=(caplib.ValuePair("ISO3166-2", "KZ-75"),)),),
+    )
+    values: dict[str, Any] = {
+        "identifier": "kz-sanepid-1",
+        "sender": "sanepid@example.kz",
+        "sent": now_minus(1),
+        "status": caplib.Status.EXERCISE,
+        "msg_type": caplib.MsgType.ALERT,
+        "scope": caplib.Scope.RESTRICTED,
+        "restriction": "SCO members",
+        "infos": (info, replace(info, language="en", headline="Synthetic test: cholera")),
+    }
+    values.update(overrides)
+    return caplib.build_alert(caplib.CapMessage(**values))
+
+
+def test_cap_import_maps_fields_and_refuses_non_notifications(
+    sessions: sessionmaker[Session],
+) -> None:
+    with write_session(sessions) as session:
+        event, changed = service.import_alert(session, actor=SYSTEM_KAZ, xml=_alert())
+        event_id = event.id
+    assert changed
+    with read_session(sessions) as session:
+        read = service.get(session, actor=FP_RUS, event_id=event_id)
+    assert (read.state, read.disease, read.area_code, read.mode) == (
+        "KAZ",
+        "A00",
+        "KZ-75",
+        "exercise",
+    )
+    assert read.counts.confirmed_cases == 4 and read.language == "ru"
+    assert read.translations["en"]["title"] == "Synthetic test: cholera"
+    assert messages(sessions)[0].exercise
+    for overrides, field in (
+        ({"identifier": "2", "status": caplib.Status.SYSTEM}, "/alert/status"),
+        (
+            {
+                "identifier": "3",
+                "msg_type": caplib.MsgType.ACK,
+                "references": (("sanepid@example.kz", "kz-sanepid-1", now_minus(1)),),
+            },
+            "/alert/msgType",
+        ),
+        ({"identifier": "4", "sender": "sanepid@example.ru"}, "/alert/sender"),
+    ):
+        before = written(sessions)
+        with pytest.raises((InvalidInput, Forbidden)) as caught, write_session(sessions) as session:
+            service.import_alert(session, actor=SYSTEM_KAZ, xml=_alert(**overrides))
+        assert [e.field for e in caught.value.errors] == [field]
+        assert written(sessions) == before
