@@ -182,6 +182,7 @@ def test_notify_acknowledge_languages_and_import(
     kaz.get_by_label("File").set_input_files(
         files=[{"name": "synthetic-good.csv", "mimeType": "text/csv", "buffer": CSV_GOOD.encode()}]
     )
+    kaz.get_by_label("Synthetic data").check()
     kaz.get_by_role("button", name="Check the file").click()
     kaz.get_by_role("button", name="Confirm and store").click()
     expect(kaz.get_by_role("status")).to_contain_text("Stored: 12 rows")
@@ -189,6 +190,7 @@ def test_notify_acknowledge_languages_and_import(
     # The curve of what was stored, with its table and CSV link.
     kaz.goto(base + CURVE)
     expect(kaz.locator("figure.chart svg rect.bar")).to_have_count(12)
+    expect(kaz.get_by_text("Synthetic demo data: not real surveillance figures.")).to_be_visible()
     # EARS C1 over the curve: a threshold from week 8 on, and the spike is an alarm.
     expect(kaz.locator("figure.chart svg path.threshold")).to_have_count(1)
     expect(kaz.locator("figure.chart svg circle.alarm")).to_have_count(1)

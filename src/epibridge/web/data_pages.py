@@ -318,7 +318,13 @@ def import_check(web: WebDep, form: FormDep) -> Response:
     summary = epidata.dry_run(checked)
     return web.render(
         "data/import.html",
-        {**context, "report": None, "checked": summary, "token": token + suffix},
+        {
+            **context,
+            "report": None,
+            "checked": summary,
+            "token": token + suffix,
+            "synthetic": text(form, "synthetic") == "yes",
+        },
     )
 
 
@@ -344,7 +350,9 @@ def import_confirm(web: WebDep, form: FormDep) -> Response:
                 stream=stream,
                 filename=filename,
             )
-            result = epidata.store(session, checked=checked)
+            result = epidata.store(
+                session, checked=checked, synthetic=text(form, "synthetic") == "yes"
+            )
     finally:
         stored.unlink(missing_ok=True)
     return web.render(
