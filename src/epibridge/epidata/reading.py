@@ -190,12 +190,15 @@ def _csv_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch
             first += 1
         if not lines:
             continue
-        yield _csv_block(lines, first, names)
+        padded = any(
+            marker in block for marker in (b'"', b" ,", b", ", b"\n ", b" \n", b" \r")
+        ) or block.startswith(b" ")
+        yield _csv_block(lines, first, names, padded)
     if names is None:
         raise FileRejected([RowError(1, "*", None, "the file has no header line")])
 
 
-def _csv_block(lines: list[str], first: int, names: list[str]) -> Batch:
+def _csv_block(lines: list[str], first: int, names: list[str], padded: bool = True) -> Batch:
     n = len(names)
     raw = pl.DataFrame(
         {
@@ -227,9 +230,12 @@ def _csv_block(lines: list[str], first: int, names: list[str]) -> Batch:
         pl.col("raw").str.split_exact(",", n - 1).struct.rename_fields(names).alias("r"),
         "_row",
     ).unnest("r")
+    # Trimming spaces and quotes costs two passes per column: only when the block has any.
     frame = split.select(
         *[
-            pl.col(name).str.strip_chars(" ").str.strip_chars('"').alias(name)
+            (
+                pl.col(name).str.strip_chars(" ").str.strip_chars('"') if padded else pl.col(name)
+            ).alias(name)
             if name in names
             else pl.lit("", dtype=pl.String).alias(name)
             for name in ALL_COLUMNS

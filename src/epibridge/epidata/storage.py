@@ -11,15 +11,15 @@ and the rest supersede the current version.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
 from sqlalchemy import text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
-
-from epibridge.epidata.models import Observation
 
 BATCH_ROWS = 250_000
 _OBS_COLUMNS = "series_id, period_start, period_end, value, version, submission_id, received_at"
@@ -29,11 +29,11 @@ def _driver_connection(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
-def _sqlite_timestamp(session: Session, moment: datetime) -> Any:
-    dialect = session.get_bind().dialect
-    # The column type's own processor, so raw rows are stored exactly as the ORM stores them.
-    processor = Observation.__table__.c.received_at.type.bind_processor(dialect)
-    return processor(moment) if processor else moment
+def _sqlite_timestamp(moment: datetime) -> str:
+    """The text SQLAlchemy stores for a UTC timestamp on SQLite, so raw and ORM rows compare."""
+    processor = sqlite.DATETIME().bind_processor(sqlite.dialect())
+    assert processor is not None
+    return str(processor(moment.astimezone(UTC).replace(tzinfo=None)))
 
 
 def _slices(frame: pl.DataFrame) -> Iterator[pl.DataFrame]:
@@ -153,20 +153,19 @@ def _insert_rows(
 ) -> None:
     if frame.height == 0:
         return
-    stamp = _sqlite_timestamp(session, received_at)
+    stamp = _sqlite_timestamp(received_at)
     connection = _driver_connection(session)
     cursor = connection.cursor()
     sql = f"INSERT INTO {table} ({_OBS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
     try:
         for part in _slices(frame):
-            rows = (
-                _slice_columns(part, submission_id)
-                .with_columns(
-                    pl.col("period_start").dt.strftime("%Y-%m-%d"),
-                    pl.col("period_end").dt.strftime("%Y-%m-%d"),
-                    pl.lit(stamp).alias("received_at"),
-                )
-                .iter_rows()
+            columns = _slice_columns(part, submission_id).with_columns(
+                pl.col("period_start").dt.strftime("%Y-%m-%d"),
+                pl.col("period_end").dt.strftime("%Y-%m-%d"),
+            )
+            rows = zip(
+                *(columns[name].to_list() for name in columns.columns),
+                itertools.repeat(stamp),
             )
             cursor.executemany(sql, rows)
     finally:

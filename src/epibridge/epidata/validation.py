@@ -8,8 +8,10 @@ until the whole file has been checked; nothing is written before that.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 import polars as pl
 
@@ -40,6 +42,8 @@ class Collected:
     row_count: int = 0
     _series_index: dict[tuple[str, ...], int] = field(default_factory=dict)
     _diseases: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    _codes: dict[str, dict[str, tuple[str | None, str]]] = field(default_factory=dict)
+    _days: dict[str, tuple[date | None, str]] = field(default_factory=dict)
 
     def add_errors(self, errors: Iterable[RowError], count: int | None = None) -> None:
         errors = list(errors)
@@ -76,176 +80,196 @@ class Collected:
         return cached
 
 
-def _reason(condition: pl.Expr, reason: str) -> pl.Expr:
-    return pl.when(condition).then(pl.lit(reason)).otherwise(pl.lit(None, dtype=pl.String))
+_Rule = Callable[[str], tuple[str | None, str]]
+
+
+def _rules(collected: Collected) -> dict[str, _Rule]:
+    """For each code column: raw text -> (normalized value, "") or (None, reason)."""
+    state = collected.state
+    areas = areas_of(state)
+    age = re.compile(AGE_GROUP_PATTERN)
+
+    def state_rule(raw: str) -> tuple[str | None, str]:
+        code = raw.upper()
+        if code == state:
+            return code, ""
+        return None, f"not the submitting state {state}: a file carries one state's data"
+
+    def area_rule(raw: str) -> tuple[str | None, str]:
+        code = raw.upper()
+        if code == "" or code in areas:
+            return code, ""
+        return None, f"not an ISO 3166-2 subdivision of {state} (leave empty for the whole state)"
+
+    def closed(values: tuple[str, ...], what: str, empty: bool = False) -> _Rule:
+        def rule(raw: str) -> tuple[str | None, str]:
+            code = raw.lower()
+            if code in values or (empty and code == ""):
+                return code, ""
+            return None, f"unknown {what}: " + ", ".join(values)
+
+        return rule
+
+    def age_rule(raw: str) -> tuple[str | None, str]:
+        if raw == "" or age.match(raw):
+            return raw, ""
+        return None, "not an age group such as 0-4, 65+ or <1 (empty: all ages)"
+
+    return {
+        "state": state_rule,
+        "area": area_rule,
+        "disease": collected.disease,
+        "metric": closed(METRICS, "metric"),
+        "classification": closed(CLASSIFICATIONS, "classification"),
+        "age_group": age_rule,
+        "sex": closed(SEXES, "sex", empty=True),
+    }
+
+
+def _day(raw: str) -> tuple[date | None, str]:
+    if len(raw) == 10:
+        try:
+            return date.fromisoformat(raw), ""
+        except ValueError:
+            pass
+    return None, "not a date YYYY-MM-DD"
+
+
+def _value_reason(raw: str) -> str:
+    if re.fullmatch(r"-\d+(\.\d*)?", raw):
+        return "negative count: counts are non-negative integers"
+    if re.fullmatch(r"\d+\.\d+", raw):
+        return "not an integer: counts are whole numbers"
+    if re.fullmatch(r"\d+", raw):
+        return "implausibly large count"
+    return "not a number (leave empty for 'not reported')"
+
+
+def _period_reason(start: date, end: date) -> str:
+    days = (end - start).days
+    if days < 0:
+        return "period_end is before period_start"
+    if days == 6:
+        return "not an ISO week: a week runs Monday to Sunday"
+    return "the period is not a day, an ISO week (Monday-Sunday) or a calendar month"
 
 
 def check_batch(collected: Collected, batch: Batch) -> None:
-    """Validate one batch, keeping its good rows and reporting its bad ones in ``collected``."""
+    """Validate one batch, keeping its good rows and reporting its bad ones in ``collected``.
+
+    Codes and dates have few distinct values, so each distinct value is checked once in
+    Python and mapped back; only counts and period shapes are checked row by row (in Polars).
+    """
     collected.add_errors(batch.errors)
     frame = batch.frame
     collected.row_count += frame.height + len({e.row for e in batch.errors})
     if frame.height == 0:
         return
-    state = collected.state
-    areas = sorted(areas_of(state))
-    diseases = {raw: collected.disease(raw) for raw in frame["disease"].unique().to_list()}
-    norm_disease = {k: v[0] for k, v in diseases.items() if v[0] is not None}
-    disease_reason = {k: v[1] for k, v in diseases.items() if v[0] is None}
-
-    start = pl.col("period_start").str.to_date("%Y-%m-%d", strict=False)
-    end = pl.col("period_end").str.to_date("%Y-%m-%d", strict=False)
-    typed = frame.with_columns(
-        pl.col("state").str.to_uppercase().alias("state"),
-        pl.col("area").str.to_uppercase().alias("area"),
-        pl.col("disease").replace_strict(norm_disease, default=None).alias("_disease"),
-        pl.col("metric").str.to_lowercase().alias("metric"),
-        pl.col("classification").str.to_lowercase().alias("classification"),
-        pl.col("sex").str.to_lowercase().alias("sex"),
-        pl.when(pl.col("period_start").str.len_chars() == 10).then(start).alias("_start"),
-        pl.when(pl.col("period_end").str.len_chars() == 10).then(end).alias("_end"),
-    )
+    rules = _rules(collected)
+    columns: list[pl.Expr] = []
+    masks: dict[str, pl.Expr] = {}
+    reasons: dict[str, dict[str, str]] = {}
+    for name, rule in rules.items():
+        cache = collected._codes.setdefault(name, {})
+        uniques = frame[name].unique().to_list()
+        for raw in uniques:
+            if raw not in cache:
+                cache[raw] = rule(raw)
+        mapping = {raw: cache[raw][0] for raw in uniques if cache[raw][0] is not None}
+        bad = {raw: cache[raw][1] for raw in uniques if cache[raw][0] is None}
+        if bad:
+            masks[name] = pl.col(name).is_in(list(bad))
+            reasons[name] = bad
+        if any(raw != norm for raw, norm in mapping.items()):
+            columns.append(
+                pl.col(name).replace_strict(mapping, default=None, return_dtype=pl.String)
+            )
+    for name, target in (("period_start", "_start"), ("period_end", "_end")):
+        cache_days = collected._days
+        uniques = frame[name].unique().to_list()
+        for raw in uniques:
+            if raw not in cache_days:
+                cache_days[raw] = _day(raw)
+        mapping_days = {raw: cache_days[raw][0] for raw in uniques if cache_days[raw][0]}
+        bad_days = {raw: cache_days[raw][1] for raw in uniques if cache_days[raw][0] is None}
+        if bad_days:
+            masks[name] = pl.col(name).is_in(list(bad_days))
+            reasons[name] = bad_days
+        columns.append(
+            pl.col(name)
+            .replace_strict(mapping_days, default=None, return_dtype=pl.Date)
+            .alias(target)
+        )
+    value = pl.col("value")
+    number = value.cast(pl.Int64, strict=False)
+    if frame.select(((value != "") & number.is_null()).any()).item():
+        # "3.0" is a whole number written as a decimal: accept it, refuse "2.5".
+        whole = value.str.replace(r"^(\d+)\.0*$", "${1}").cast(pl.Int64, strict=False)
+        number = pl.when(number.is_null()).then(whole).otherwise(number)
+    columns.append(number.alias("_value"))
+    typed = frame.with_columns(columns)
     days = (pl.col("_end") - pl.col("_start")).dt.total_days()
-    is_day = days == 0
     is_week = (pl.col("_start").dt.weekday() == 1) & (days == 6)
     is_month = (pl.col("_start").dt.day() == 1) & (
         pl.col("_end") == pl.col("_start").dt.month_end()
     )
-    value = pl.col("value")
-    checks: list[tuple[str, str, pl.Expr]] = [
-        (
-            "state",
-            "state",
-            _reason(
-                pl.col("state") != state,
-                f"not the submitting state {state}: a file carries one state's data",
-            ),
-        ),
-        (
-            "area",
-            "area",
-            _reason(
-                (pl.col("area") != "") & ~pl.col("area").is_in(areas),
-                f"not an ISO 3166-2 subdivision of {state} (leave empty for the whole state)",
-            ),
-        ),
-        (
-            "disease",
-            "disease",
-            pl.when(pl.col("_disease").is_null())
-            .then(pl.col("disease").replace_strict(disease_reason, default="unknown code"))
-            .otherwise(pl.lit(None, dtype=pl.String)),
-        ),
-        (
-            "metric",
-            "metric",
-            _reason(~pl.col("metric").is_in(METRICS), "unknown metric: " + ", ".join(METRICS)),
-        ),
-        (
-            "classification",
-            "classification",
-            _reason(
-                ~pl.col("classification").is_in(CLASSIFICATIONS),
-                "unknown classification: " + ", ".join(CLASSIFICATIONS),
-            ),
-        ),
-        (
-            "age_group",
-            "age_group",
-            _reason(
-                (pl.col("age_group") != "") & ~pl.col("age_group").str.contains(AGE_GROUP_PATTERN),
-                "not an age group such as 0-4, 65+ or <1 (empty: all ages)",
-            ),
-        ),
-        (
-            "sex",
-            "sex",
-            _reason(
-                (pl.col("sex") != "") & ~pl.col("sex").is_in(SEXES),
-                "unknown sex: " + ", ".join(SEXES) + " (empty: everyone)",
-            ),
-        ),
-        (
-            "period_start",
-            "period_start",
-            _reason(pl.col("_start").is_null(), "not a date YYYY-MM-DD"),
-        ),
-        (
-            "period_end",
-            "period_end",
-            _reason(pl.col("_end").is_null(), "not a date YYYY-MM-DD"),
-        ),
-        (
-            "period_end",
-            "period_end",
-            pl.when(pl.col("_start").is_null() | pl.col("_end").is_null())
-            .then(pl.lit(None, dtype=pl.String))
-            .when(pl.col("_end") < pl.col("_start"))
-            .then(pl.lit("period_end is before period_start"))
-            .when((days == 6) & ~is_week)
-            .then(pl.lit("not an ISO week: a week runs Monday to Sunday"))
-            .when(~(is_day | is_week | is_month))
-            .then(
-                pl.lit("the period is not a day, an ISO week (Monday-Sunday) or a calendar month")
-            )
-            .otherwise(pl.lit(None, dtype=pl.String)),
-        ),
-        (
-            "value",
-            "value",
-            pl.when(value == "")
-            .then(pl.lit(None, dtype=pl.String))
-            .when(value.str.contains(r"^-\d+(\.\d*)?$"))
-            .then(pl.lit("negative count: counts are non-negative integers"))
-            .when(value.str.contains(r"^\d+\.0*$") & (value.str.len_chars() <= _MAX_DIGITS + 8))
-            .then(pl.lit(None, dtype=pl.String))
-            .when(value.str.contains(r"^\d+\.\d+$"))
-            .then(pl.lit("not an integer: counts are whole numbers"))
-            .when(~value.str.contains(r"^\d+$"))
-            .then(pl.lit("not a number (leave empty for 'not reported')"))
-            .when(value.str.len_chars() > _MAX_DIGITS)
-            .then(pl.lit("implausibly large count"))
-            .otherwise(pl.lit(None, dtype=pl.String)),
-        ),
-    ]
-    reasons = typed.with_columns([expr.alias(f"_e{i}") for i, (_, _, expr) in enumerate(checks)])
-    error_columns = [f"_e{i}" for i in range(len(checks))]
-    any_bad = pl.any_horizontal([pl.col(c).is_not_null() for c in error_columns])
-    bad = reasons.filter(any_bad)
+    masks["period"] = (
+        pl.col("_start").is_not_null()
+        & pl.col("_end").is_not_null()
+        & ~((days == 0) | is_week | is_month)
+    ).fill_null(False)
+    masks["value"] = (
+        (value != "")
+        & (
+            pl.col("_value").is_null()
+            | (pl.col("_value") < 0)
+            | (value.str.len_bytes() > _MAX_DIGITS + 8)
+            | (pl.col("_value") >= 10**_MAX_DIGITS)
+        )
+    ).fill_null(True)
+    flags = typed.with_columns([mask.alias(f"_bad_{name}") for name, mask in masks.items()])
+    flag_columns = [f"_bad_{name}" for name in masks]
+    any_bad = pl.any_horizontal(flag_columns)
+    bad = flags.filter(any_bad)
     if bad.height:
         found: list[RowError] = []
         count = 0
-        for i, (column, source, _) in enumerate(checks):
-            col = f"_e{i}"
-            hits = bad.filter(pl.col(col).is_not_null())
+        for name in masks:
+            hits = bad.filter(pl.col(f"_bad_{name}"))
             count += hits.height
-            room = MAX_REPORTED_ERRORS - len(collected.errors)
-            for row, text, reason in (
-                hits.head(max(room, 0)).select("_row", pl.col(source), col).iter_rows()
-            ):
-                found.append(RowError(int(row), column, text, reason))
-        # Keep the original text for the report (the typed columns hold normalized codes).
+            room = max(MAX_REPORTED_ERRORS - len(collected.errors) - len(found), 0)
+            sample = hits.head(room)
+            if name == "period":
+                for row, raw_end, start, end in sample.select(
+                    "_row", "period_end", "_start", "_end"
+                ).iter_rows():
+                    found.append(
+                        RowError(int(row), "period_end", raw_end, _period_reason(start, end))
+                    )
+            elif name == "value":
+                for row, raw in sample.select("_row", "value").iter_rows():
+                    found.append(RowError(int(row), "value", raw, _value_reason(raw)))
+            else:
+                for row, raw in sample.select("_row", name).iter_rows():
+                    found.append(RowError(int(row), name, raw, reasons[name][raw]))
+        # Report the text as sent (the typed columns hold normalized codes).
         collected.add_errors(_with_original_text(found, frame), count=count)
-    good = reasons.filter(~any_bad)
+    good = flags.filter(~any_bad)
     if good.height == 0:
         return
-    good = good.with_columns(
-        pl.col("_disease").alias("disease"),
-        pl.col("value").str.replace(r"\.0*$", "").cast(pl.Int64, strict=False).alias("_value"),
-    )
     keys = good.select(SERIES_COLUMNS).unique()
     for key in keys.iter_rows():
         if key not in collected._series_index:
             collected._series_index[key] = len(collected.series_keys)
             collected.series_keys.append(key)
-    mapping = pl.DataFrame(
+    mapping_keys = pl.DataFrame(
         {
             **{c: [k[i] for k in collected.series_keys] for i, c in enumerate(SERIES_COLUMNS)},
             "series": pl.Series(range(len(collected.series_keys)), dtype=pl.UInt32),
         },
         schema={**dict.fromkeys(SERIES_COLUMNS, pl.String), "series": pl.UInt32},
     )
-    joined = good.join(mapping, on=list(SERIES_COLUMNS), how="left")
+    joined = good.join(mapping_keys, on=list(SERIES_COLUMNS), how="left")
     collected.frames.append(
         joined.select(
             "series",
