@@ -18,6 +18,7 @@ from epibridge.assistance import api as assistance_api
 from epibridge.borders import api as borders_api
 from epibridge.consultations import api as consultations_api
 from epibridge.db import create_db_engine, make_sessionmaker, read_session
+from epibridge.detection import api as detection_api
 from epibridge.epidata import api as epidata_api
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(epidata_api.router)
     app.include_router(borders_api.router)
     app.include_router(assistance_api.router)
+    app.include_router(detection_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app)
     return app

@@ -220,3 +220,6 @@ def detect_file(
                 raise _fail(f"series {ids}: {exc}") from None
             frames.append(result_frame(batch, res))
     write_results(frames, output)
+
+
+from epibridge.detection import cli_system  # noqa: E402, F401  (adds run, schedule, signals, confirm, dismiss)

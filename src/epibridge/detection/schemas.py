@@ -1,0 +1,144 @@
+"""What detection's routes and commands take and return (the rules live in ``service``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SignalStatus = Literal["open", "confirmed", "dismissed"]
+MethodName = Literal["ears-c1", "ears-c2", "ears-c3", "farrington", "noufaily"]
+
+
+class SignalRead(BaseModel):
+    """One alarm of one method on one period of one series."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    dataset: str = Field(
+        description="'sco' for member states' data; 'reference:<name>' for a published "
+        "dataset from outside the organization (never notified)."
+    )
+    state: str
+    area: str
+    disease: str
+    metric: str
+    classification: str
+    title: str
+    synthetic: bool = Field(description="True when the series holds generated demo data.")
+    granularity: str
+    period_start: date
+    period_end: date
+    method: str
+    observed: float | None
+    expected: float | None
+    upperbound: float | None
+    score: float | None
+    alarm: bool = Field(description="Whether the latest run over this period still alarmed.")
+    as_of: datetime = Field(description="The data as known at this moment were used.")
+    run_id: str
+    created_at: datetime
+    updated_at: datetime
+    status: SignalStatus
+    decided_at: datetime | None
+    decided_by: str | None
+    on_behalf: bool
+    reason: str | None
+    notification_id: int | None = Field(
+        description="The draft notification opened for the owning state (null for reference "
+        "datasets)."
+    )
+
+
+class SignalDismiss(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000, description="Why it is not an outbreak.")
+
+
+class RunOptions(BaseModel):
+    """What one detection run looks at."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    states: list[str] | None = None
+    diseases: list[str] | None = None
+    method: MethodName | None = Field(
+        default=None, description="Only this method (default: chosen per series, see docs)."
+    )
+    since: date | None = Field(
+        default=None, description="Monitor every period starting on or after this date."
+    )
+    last: int = Field(default=4, ge=1, le=520, description="Monitor the last N periods.")
+    metrics: list[str] = Field(default_factory=lambda: ["cases"])
+    changed: bool = Field(
+        default=False, description="Only series touched by submissions since they were last run."
+    )
+    dataset: Literal["sco", "reference", "all"] = "sco"
+    as_of: datetime | None = Field(default=None, description="Data as known then (default: now).")
+
+
+class RunReport(BaseModel):
+    run_id: str
+    as_of: datetime
+    series: int = Field(description="Series examined.")
+    skipped: int = Field(description="Series too short for any method.")
+    evaluated: int = Field(description="(series, period, method) points computed.")
+    alarms: int
+    opened: int = Field(description="New signals.")
+    updated: int = Field(description="Open signals updated by this run.")
+    notifications: int = Field(description="Draft notifications opened.")
+    messages_read: int = Field(description="epidata.submission_accepted messages consumed.")
+
+
+class ThresholdPoint(BaseModel):
+    period_start: date
+    period_end: date
+    observed: float | None
+    expected: float | None
+    upperbound: float | None
+    alarm: bool | None = Field(description="null where the method leaves it undefined.")
+
+
+class SeriesThresholds(BaseModel):
+    """Expected values, upper bounds and alarms of one method over one series."""
+
+    state: str
+    disease: str
+    metric: str
+    classification: str
+    method: str
+    as_of: datetime | None
+    synthetic: bool
+    points: list[ThresholdPoint]
+
+
+class RtPoint(BaseModel):
+    period_start: date = Field(description="First period of the window.")
+    period_end: date = Field(description="Last day of the window's last period.")
+    mean: float | None
+    std: float | None
+    median: float | None
+    quantile_025: float | None
+    quantile_975: float | None
+    quantiles: dict[str, float | None]
+
+
+class RtRead(BaseModel):
+    """Cori et al. (2013) R_t over sliding windows (EpiEstim ``estimate_R``, parametric_si)."""
+
+    state: str
+    disease: str
+    metric: str
+    classification: str
+    granularity: str
+    mean_si: float
+    std_si: float
+    window: int
+    mean_prior: float
+    std_prior: float
+    as_of: datetime | None
+    synthetic: bool
+    estimates: list[RtPoint]

@@ -1,0 +1,131 @@
+"""The reproduction number of a stored series (Cori et al. 2013 through ``detection.rt``).
+
+The serial interval is given in periods of the series' granularity: a weekly series needs a
+serial interval in weeks. Missing periods are refused rather than read as zero, which would
+pull R_t down exactly where reporting failed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from epibridge.detection.rt import QUANTILES, estimate_r
+from epibridge.detection.schemas import RtPoint, RtRead
+from epibridge.detection.service.series import Granularity, load_sco
+from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.security import Principal
+
+#: EpiEstim's Flu2009 example (pandemic influenza, Cori et al. 2013): mean 2.6, sd 1.5.
+DEFAULT_MEAN_SI = 2.6
+DEFAULT_STD_SI = 1.5
+#: EpiEstim's default sliding window: 7 periods (t_start = 2 .. T-6).
+DEFAULT_WINDOW = 7
+
+
+def _number(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def series_rt(
+    session: Session,
+    *,
+    principal: Principal | None,
+    state: str,
+    disease: str,
+    metric: str = "cases",
+    classification: str = "all",
+    area: str = "",
+    granularity: Granularity = "week",
+    start: date | None = None,
+    end: date | None = None,
+    as_of: datetime | None = None,
+    mean_si: float = DEFAULT_MEAN_SI,
+    std_si: float = DEFAULT_STD_SI,
+    window: int = DEFAULT_WINDOW,
+    mean_prior: float = 5.0,
+    std_prior: float = 5.0,
+) -> RtRead:
+    """Estimate R_t over sliding windows of a state's series (parametric serial interval)."""
+    if window < 1:
+        raise InvalidInput("window must be at least 1", [FieldError("window", ">= 1", window)])
+    loaded = load_sco(
+        session,
+        principal=principal,
+        state=state,
+        disease=disease,
+        metric=metric,
+        classification=classification,
+        area=area,
+        granularity=granularity,
+        start=start,
+        end=end,
+        as_of=as_of,
+    )
+    if loaded is None:
+        raise NotFound(
+            f"no {metric} ({classification}) of {disease} reported by {state}",
+            [FieldError("disease", "no series", disease)],
+        )
+    missing = [str(s) for s, c in zip(loaded.starts, loaded.counts, strict=True) if np.isnan(c)]
+    if missing:
+        raise InvalidInput(
+            f"{len(missing)} period(s) of the series are not reported; choose start/end around "
+            "them",
+            [FieldError("start", "period not reported", day) for day in missing[:20]],
+        )
+    n = loaded.counts.size
+    if n < window + 1:
+        raise InvalidInput(
+            f"the series has {n} periods; a window of {window} needs at least {window + 1}",
+            [FieldError("window", f"at most {max(n - 1, 0)} here", window)],
+        )
+    starts = np.arange(2, n - window + 2)
+    ends = starts + window - 1
+    try:
+        estimate = estimate_r(
+            loaded.counts,
+            method="parametric_si",
+            mean_si=mean_si,
+            std_si=std_si,
+            t_start=starts,
+            t_end=ends,
+            mean_prior=mean_prior,
+            std_prior=std_prior,
+        )
+    except ValueError as exc:
+        field = "mean_si" if "mean" in str(exc) else "std_si" if "standard" in str(exc) else "rt"
+        raise InvalidInput(str(exc), [FieldError(field, str(exc))]) from None
+    names = [f"{q:g}" for q in QUANTILES]
+    points = []
+    for row in range(estimate.t_start.size):
+        quantiles = {name: _number(estimate.quantiles[row, i]) for i, name in enumerate(names)}
+        points.append(
+            RtPoint(
+                period_start=loaded.starts[int(estimate.t_start[row]) - 1],
+                period_end=loaded.ends[int(estimate.t_end[row]) - 1],
+                mean=_number(estimate.mean[row]),
+                std=_number(estimate.std[row]),
+                median=quantiles["0.5"],
+                quantile_025=quantiles["0.025"],
+                quantile_975=quantiles["0.975"],
+                quantiles=quantiles,
+            )
+        )
+    return RtRead(
+        state=loaded.key.state,
+        disease=loaded.key.disease,
+        metric=loaded.key.metric,
+        classification=loaded.key.classification,
+        granularity=granularity,
+        mean_si=mean_si,
+        std_si=std_si,
+        window=window,
+        mean_prior=mean_prior,
+        std_prior=std_prior,
+        as_of=as_of,
+        synthetic=loaded.synthetic,
+        estimates=points,
+    )

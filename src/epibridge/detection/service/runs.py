@@ -1,0 +1,278 @@
+"""Detection runs over the epidemic database: which series, as known when, and storing alarms.
+
+A run has three short steps so that no write lock is held while computing: (1) take in the
+``epidata.submission_accepted`` messages published since the last run (which state's disease
+changed), (2) read the series as known at the run's moment and compute, (3) store the signals,
+their draft notifications, audit entries and outbox messages in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge.db import read_session, utcnow, write_session
+from epibridge.detection.models import ConsumedMessage, DetectionCursor, WatchedSeries
+from epibridge.detection.schemas import RunOptions, RunReport
+from epibridge.detection.service import series as series_io
+from epibridge.detection.service import signals
+from epibridge.epidata.codes import CLASSIFICATIONS, METRICS
+from epibridge.errors import FieldError, InvalidInput
+from epibridge.members import service as members
+from epibridge.notifications.diseases import validate_disease_code
+from epibridge.notifications.outbox import service as outbox
+
+TOPIC = "epidata.submission_accepted"
+#: Messages are read again from this long before the cursor (see ConsumedMessage).
+REREAD = timedelta(hours=1)
+_BATCH = 1000
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Finding:
+    """One computed (series, period, method) point of a run."""
+
+    series: series_io.LoadedSeries
+    index: int
+    method: str
+    observed: float | None
+    expected: float | None
+    upperbound: float | None
+    score: float | None
+    alarm: bool
+
+
+def take_in_submissions(session: Session, *, now: datetime) -> tuple[int, set[tuple[str, str]]]:
+    """Record which (state, disease) the accepted submissions since the last run touched."""
+    cursor = session.get(DetectionCursor, TOPIC)
+    after = cursor.read_until - REREAD if cursor else None
+    read = 0
+    touched: set[tuple[str, str]] = set()
+    newest = cursor.read_until if cursor else None
+    while True:
+        batch = outbox.read_messages(session, topic=TOPIC, after=after, limit=_BATCH)
+        if not batch:
+            break
+        ids = [m.id for m in batch]
+        seen = set(
+            session.execute(
+                select(ConsumedMessage.message_id).where(ConsumedMessage.message_id.in_(ids))
+            ).scalars()
+        )
+        for message in batch:
+            after = message.created_at
+            newest = max(newest, message.created_at) if newest else message.created_at
+            if message.id in seen:
+                continue
+            read += 1
+            session.add(ConsumedMessage(message_id=message.id, consumed_at=now))
+            payload = message.payload or {}
+            state = str(payload.get("state") or "")
+            for disease in payload.get("diseases") or []:
+                touched.add((state, str(disease)))
+        if len(batch) < _BATCH:
+            break
+    for state, disease in sorted(touched):
+        watched = session.execute(
+            select(WatchedSeries).where(
+                WatchedSeries.state == state, WatchedSeries.disease == disease
+            )
+        ).scalar_one_or_none()
+        if watched is None:
+            session.add(WatchedSeries(state=state, disease=disease, changed_at=now))
+        else:
+            watched.changed_at = now
+    if newest is not None:
+        if cursor is None:
+            session.add(DetectionCursor(name=TOPIC, read_until=newest, updated_at=now))
+        else:
+            cursor.read_until = newest
+            cursor.updated_at = now
+    session.execute(delete(ConsumedMessage).where(ConsumedMessage.consumed_at < now - 2 * REREAD))
+    session.flush()
+    return read, touched
+
+
+def _check(session: Session, options: RunOptions) -> tuple[set[str] | None, set[str] | None]:
+    errors: list[FieldError] = []
+    states = None
+    if options.states:
+        states = set()
+        for i, code in enumerate(options.states):
+            try:
+                states.add(members.require_state(session, code, field=f"state[{i}]"))
+            except InvalidInput as exc:
+                errors += exc.errors
+    diseases = None
+    if options.diseases:
+        diseases = set()
+        for i, code in enumerate(options.diseases):
+            try:
+                diseases.add(validate_disease_code(code))
+            except ValueError as exc:
+                errors.append(FieldError(f"disease[{i}]", str(exc), code))
+    for i, metric in enumerate(options.metrics):
+        if metric not in METRICS:
+            errors.append(FieldError(f"metric[{i}]", "one of " + ", ".join(METRICS), metric))
+    if errors:
+        raise InvalidInput("the run's options are not valid", errors)
+    return states, diseases
+
+
+def _pairs(
+    session: Session,
+    options: RunOptions,
+    states: set[str] | None,
+    diseases: set[str] | None,
+) -> list[WatchedSeries]:
+    query = select(WatchedSeries).order_by(WatchedSeries.state, WatchedSeries.disease)
+    if states is not None:
+        query = query.where(WatchedSeries.state.in_(sorted(states)))
+    if diseases is not None:
+        query = query.where(WatchedSeries.disease.in_(sorted(diseases)))
+    pairs = list(session.execute(query).scalars())
+    if options.changed:
+        pairs = [p for p in pairs if p.detected_at is None or p.changed_at > p.detected_at]
+    return pairs
+
+
+def _monitored(loaded: series_io.LoadedSeries, options: RunOptions, as_of: datetime) -> np.ndarray:
+    starts = np.array(loaded.starts, dtype="datetime64[D]")
+    allowed = starts <= np.datetime64(as_of.date(), "D")  # never a period not begun yet
+    if options.since is not None:
+        chosen = allowed & (starts >= np.datetime64(options.since, "D"))
+        return np.flatnonzero(chosen)
+    indices = np.flatnonzero(allowed)
+    return indices[-options.last :]
+
+
+def _value(array: np.ndarray | None, position: int) -> float | None:
+    if array is None:
+        return None
+    value = float(array[0, position])
+    return None if np.isnan(value) else value
+
+
+def compute(
+    loaded: series_io.LoadedSeries, options: RunOptions, as_of: datetime
+) -> tuple[list[Finding], bool]:
+    """Every monitored point of every method the series takes; False when it took none."""
+    monitored = _monitored(loaded, options, as_of)
+    if monitored.size == 0:
+        return [], False
+    chosen = (options.method,) if options.method else series_io.methods_for(loaded, monitored[0])
+    findings: list[Finding] = []
+    ran = False
+    for method in chosen:
+        try:
+            outcome = series_io.evaluate(loaded, method, monitored)
+        except ValueError:
+            # A series the method refuses (e.g. no usable reference values): none from it.
+            continue
+        if outcome is None:
+            continue
+        ran = True
+        usable, result = outcome
+        for position, index in enumerate(usable):
+            alarm = result.alarm[0, position]
+            findings.append(
+                Finding(
+                    series=loaded,
+                    index=int(index),
+                    method=method,
+                    observed=_value(result.observed, position),
+                    expected=_value(result.expected, position),
+                    upperbound=_value(result.upperbound, position),
+                    score=_value(result.score, position),
+                    alarm=bool(alarm == 1.0),
+                )
+            )
+    return findings, ran
+
+
+def _load_all(
+    session: Session,
+    pairs: list[WatchedSeries],
+    options: RunOptions,
+    as_of: datetime,
+) -> list[series_io.LoadedSeries]:
+    found: list[series_io.LoadedSeries] = []
+    for pair in pairs:
+        for metric in options.metrics:
+            for classification in CLASSIFICATIONS:
+                loaded = series_io.load_sco(
+                    session,
+                    principal=None,
+                    state=pair.state,
+                    disease=pair.disease,
+                    metric=metric,
+                    classification=classification,
+                    as_of=as_of,
+                )
+                if loaded is not None:
+                    found.append(loaded)
+    return found
+
+
+def run(
+    sessions: sessionmaker[Session],
+    *,
+    options: RunOptions,
+    actor: str = signals.DETECTION_ACTOR,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Run detection over the stored series and store the alarms as signals."""
+    started = utcnow()
+    as_of = options.as_of or started
+    if as_of.tzinfo is None:
+        raise InvalidInput("as_of needs a UTC offset", [FieldError("as_of", "naive", str(as_of))])
+    run_id = str(uuid.uuid4())
+    with write_session(sessions) as session:
+        states, diseases = _check(session, options)
+        read, _ = take_in_submissions(session, now=started)
+    with read_session(sessions) as session:
+        loaded: list[series_io.LoadedSeries] = []
+        pair_ids: list[int] = []
+        if options.dataset in ("sco", "all"):
+            pairs = _pairs(session, options, states, diseases)
+            pair_ids = [p.id for p in pairs]
+            loaded += _load_all(session, pairs, options, as_of)
+        if options.dataset in ("reference", "all") and states is None and diseases is None:
+            loaded += series_io.load_references(session, granularity="week")
+    findings: list[Finding] = []
+    skipped = 0
+    for done, item in enumerate(loaded, start=1):
+        found, ran = compute(item, options, as_of)
+        findings += found
+        skipped += 0 if ran else 1
+        if progress:
+            progress(done, len(loaded))
+    with write_session(sessions) as session:
+        stored = signals.store_findings(
+            session, findings=findings, run_id=run_id, as_of=as_of, actor=actor
+        )
+        for watched in session.execute(
+            select(WatchedSeries).where(WatchedSeries.id.in_(pair_ids))
+        ).scalars():
+            watched.detected_at = started
+        session.flush()
+    return RunReport(
+        run_id=run_id,
+        as_of=as_of,
+        series=len(loaded),
+        skipped=skipped,
+        evaluated=len(findings),
+        alarms=sum(1 for f in findings if f.alarm),
+        opened=stored.opened,
+        updated=stored.updated,
+        notifications=stored.notifications,
+        messages_read=read,
+    )

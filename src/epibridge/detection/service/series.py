@@ -1,0 +1,262 @@
+"""Series as detection reads them: from the epidemic database as known at a moment, on a
+regular grid (missing periods are NaN, never zero), and which methods each can take.
+
+Member states' series are read only through ``epidata.queries``; reference datasets through
+``epidata.reference``. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+import numpy as np
+import polars as pl
+from sqlalchemy.orm import Session
+
+from epibridge.detection.methods import METHODS, history_needed, run_method
+from epibridge.detection.result import DetectionResult
+from epibridge.detection.schemas import SeriesThresholds, ThresholdPoint
+from epibridge.epidata import queries, reference
+from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.security import Principal
+
+Granularity = Literal["week", "month"]
+FREQUENCY: dict[str, int] = {"week": 52, "month": 12}
+SCO = "sco"
+REFERENCE_PREFIX = "reference:"
+#: Methods run on a series with enough history for them (weekly and monthly alike), and the
+#: one a short series falls back to. Noufaily needs b years plus w periods of history.
+LONG_METHODS: tuple[str, ...] = ("noufaily", "ears-c1")
+SHORT_METHODS: tuple[str, ...] = ("ears-c1",)
+
+
+@dataclass(frozen=True)
+class SeriesKey:
+    dataset: str
+    state: str
+    area: str
+    disease: str
+    metric: str
+    classification: str
+
+
+@dataclass(frozen=True)
+class LoadedSeries:
+    """One series on a regular grid of periods; ``counts`` holds NaN where nothing is known."""
+
+    key: SeriesKey
+    title: str
+    synthetic: bool
+    granularity: Granularity
+    starts: list[date]
+    ends: list[date]
+    counts: np.ndarray
+
+    @property
+    def dates(self) -> np.ndarray:
+        return np.array(self.starts, dtype="datetime64[D]")
+
+
+def _next_start(day: date, granularity: Granularity) -> date:
+    if granularity == "week":
+        return day + timedelta(days=7)
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _end_of(day: date, granularity: Granularity) -> date:
+    if granularity == "week":
+        return day + timedelta(days=6)
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def on_grid(
+    key: SeriesKey,
+    title: str,
+    synthetic: bool,
+    granularity: Granularity,
+    points: list[tuple[date, int | None]],
+) -> LoadedSeries | None:
+    """Lay known values on consecutive periods from the first to the last known one."""
+    known = {start: value for start, value in points if value is not None}
+    if not known:
+        return None
+    first, last = min(known), max(known)
+    starts: list[date] = []
+    day = first
+    while day <= last:
+        starts.append(day)
+        day = _next_start(day, granularity)
+    counts = np.array([known.get(s, np.nan) for s in starts], dtype=float)
+    ends = [_end_of(s, granularity) for s in starts]
+    return LoadedSeries(key, title, synthetic, granularity, starts, ends, counts)
+
+
+def sco_title(state: str, disease: str, metric: str, classification: str, area: str = "") -> str:
+    where = f"{state} {area}".strip()
+    return f"{disease} {metric} ({classification}), {where}"
+
+
+def load_sco(
+    session: Session,
+    *,
+    principal: Principal | None,
+    state: str,
+    disease: str,
+    metric: str = "cases",
+    classification: str = "all",
+    area: str = "",
+    granularity: Granularity = "week",
+    start: date | None = None,
+    end: date | None = None,
+    as_of: datetime | None = None,
+) -> LoadedSeries | None:
+    """Read one member state's series as known at ``as_of``; None when it has no value."""
+    try:
+        result = queries.series(
+            session,
+            principal=principal,
+            states=[state],
+            selection=queries.Selection(disease, metric, classification, area),
+            granularity=granularity,
+            start=start,
+            end=end,
+            as_of=as_of,
+        )
+    except pl.exceptions.PolarsError:
+        # epidata.queries fails on a selection that matches no series at all: nothing to read.
+        return None
+    item = result.series[0]
+    key = SeriesKey(SCO, item.state, item.area, item.disease, item.metric, item.classification)
+    title = sco_title(item.state, item.disease, item.metric, item.classification, item.area)
+    return on_grid(
+        key,
+        title,
+        item.synthetic,
+        granularity,
+        [(p.period_start, p.value) for p in item.points],
+    )
+
+
+def load_references(session: Session, *, granularity: Granularity) -> list[LoadedSeries]:
+    """Every shipped reference dataset of this granularity (labelled with its dataset)."""
+    found = []
+    for item in reference.list_datasets(session, principal=None):
+        if item.frequency != granularity:
+            continue
+        dataset = reference.get_dataset(session, principal=None, name=item.name)
+        key = SeriesKey(REFERENCE_PREFIX + item.name, item.country_iso3, "", "", item.metric, "all")
+        label = "SYNTHETIC " if item.synthetic else ""
+        title = f"{label}reference dataset {item.name}: {item.title}"[:300]
+        loaded = on_grid(
+            key,
+            title,
+            item.synthetic,
+            granularity,
+            [(v.period_start, v.value) for v in dataset.values],
+        )
+        if loaded is not None:
+            found.append(loaded)
+    return found
+
+
+def methods_for(series: LoadedSeries, first_monitored: int) -> tuple[str, ...]:
+    """The methods a series gets: Noufaily with EARS C1 when it is long enough, else EARS C1."""
+    freq = FREQUENCY[series.granularity]
+    if first_monitored >= history_needed("noufaily", freq):
+        return LONG_METHODS
+    return SHORT_METHODS
+
+
+def evaluate(
+    series: LoadedSeries, method: str, monitored: np.ndarray
+) -> tuple[np.ndarray, DetectionResult] | None:
+    """Run ``method`` on the monitored indices that have enough history before them."""
+    if method not in METHODS:
+        raise InvalidInput(
+            f"unknown method {method!r}", [FieldError("method", "one of " + ", ".join(METHODS))]
+        )
+    freq = FREQUENCY[series.granularity]
+    usable = monitored[monitored >= history_needed(method, freq)]
+    if usable.size == 0:
+        return None
+    result = run_method(method, series.counts[None, :], usable, freq, series.dates)
+    return usable, result
+
+
+def _number(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def series_thresholds(
+    session: Session,
+    *,
+    principal: Principal | None,
+    state: str,
+    disease: str,
+    metric: str = "cases",
+    classification: str = "all",
+    area: str = "",
+    method: str = "ears-c1",
+    granularity: Granularity = "week",
+    start: date | None = None,
+    end: date | None = None,
+    as_of: datetime | None = None,
+) -> SeriesThresholds:
+    """Return expected value, upper bound and alarm per period of a series for one method."""
+    if granularity not in FREQUENCY:
+        raise InvalidInput(
+            "detection runs on weekly or monthly series",
+            [FieldError("granularity", "week or month", granularity)],
+        )
+    loaded = load_sco(
+        session,
+        principal=principal,
+        state=state,
+        disease=disease,
+        metric=metric,
+        classification=classification,
+        area=area,
+        granularity=granularity,
+        start=start,
+        end=end,
+        as_of=as_of,
+    )
+    if loaded is None:
+        raise NotFound(
+            f"no {metric} ({classification}) of {disease} reported by {state}",
+            [FieldError("disease", "no series", disease)],
+        )
+    outcome = evaluate(loaded, method, np.arange(loaded.counts.size))
+    rows: dict[int, tuple[float | None, float | None, bool | None]] = {}
+    if outcome is not None:
+        usable, result = outcome
+        for position, index in enumerate(usable):
+            alarm = result.alarm[0, position]
+            rows[int(index)] = (
+                _number(result.expected[0, position]),
+                _number(result.upperbound[0, position]),
+                None if np.isnan(alarm) else bool(alarm == 1.0),
+            )
+    return SeriesThresholds(
+        state=loaded.key.state,
+        disease=loaded.key.disease,
+        metric=loaded.key.metric,
+        classification=loaded.key.classification,
+        method=method,
+        as_of=as_of,
+        synthetic=loaded.synthetic,
+        points=[
+            ThresholdPoint(
+                period_start=loaded.starts[i],
+                period_end=loaded.ends[i],
+                observed=_number(loaded.counts[i]),
+                expected=rows.get(i, (None, None, None))[0],
+                upperbound=rows.get(i, (None, None, None))[1],
+                alarm=rows.get(i, (None, None, None))[2],
+            )
+            for i in range(loaded.counts.size)
+        ],
+    )
