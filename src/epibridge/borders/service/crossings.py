@@ -171,7 +171,8 @@ def list_crossings(
         query = query.where(Crossing.kind == kind)
     page: list[CrossingRead] = []
     position = after
-    batch = max(limit * 2, 100)
+    # Without computed filters one batch fills the page; with them, read ahead.
+    batch = limit + 1 if not (status or conflict_only) else max(limit * 2, 100)
     while len(page) <= limit:
         rows = list(session.execute(query.where(Crossing.id > position).limit(batch)).scalars())
         if not rows:
