@@ -282,6 +282,14 @@ def import_alert(
                 if k not in ("state", "mode", "language") and v is not None
             }
             values["reason"] = msg.note
+            # The event keeps its first language; a block in it is the event's own text.
+            language = queries.get(session, actor=actor, event_id=earlier.event_id).language
+            if "translations" in values:
+                values["translations"] = {
+                    lang: texts
+                    for lang, texts in values["translations"].items()
+                    if lang != language
+                }
             event = events.update(
                 session,
                 actor=actor,
