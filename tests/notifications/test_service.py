@@ -153,6 +153,7 @@ def test_exercise_flows_through_as_such(sessions: sessionmaker[Session]) -> None
     assert alert.findtext(f"{CAP}info/{CAP}headline").startswith("[EXERCISE]")
     (message,) = messages(sessions)
     assert message.exercise and message.payload["event"]["exercise"] is True
+    assert message.visibility == "public" and message.topic == "notification.notified"
     with read_session(sessions) as session:
         real, _ = service.list_events(session, actor=FP_RUS, limit=10, exercise=False)
         drills, _ = service.list_events(session, actor=FP_RUS, limit=10, exercise=True)
