@@ -20,7 +20,9 @@ from epibridge.assistance.schemas import (
 from epibridge.audit import AuditEntry
 from epibridge.db import read_session, write_session
 from epibridge.errors import Conflict, InvalidInput, NotFound
+from epibridge.notifications import service as notifications
 from epibridge.notifications.outbox.models import OutboxMessage
+from epibridge.notifications.schemas import NotificationCreate
 from epibridge.security import PermissionDenied, Principal, Role
 
 FP_KGZ = Principal(user_id=1, name="fp-kgz", role=Role.FOCAL_POINT, state="KGZ")
@@ -105,7 +107,16 @@ def test_request_rules_and_rights(sessions: sessionmaker[Session]) -> None:
         )
     assert {e.field for e in caught.value.errors} == {"needed_by", "event_id"}
     with write_session(sessions) as session:
-        mine = service.create_request(session, actor=FP_KGZ, data=_request(), today=TODAY)
+        event = notifications.create(
+            session,
+            actor=FP_KGZ,
+            data=NotificationCreate(
+                title="Cholera cluster (synthetic test event)", disease="A00", onset_date=TODAY
+            ),
+        )
+        mine = service.create_request(
+            session, actor=FP_KGZ, data=_request(event_id=event.id), today=TODAY
+        )
         behalf = service.create_request(
             session,
             actor=SECRETARIAT,
@@ -133,6 +144,9 @@ def test_request_rules_and_rights(sessions: sessionmaker[Session]) -> None:
             service.get_request(session, actor=OBSERVER, request_id=mine.id)
         read = service.get_request(session, actor=FP_RUS, request_id=mine.id)
         assert read.urgency == "expected" and read.message_kind == "RequestResource"
+        assert read.event_id == event.id
+        linked = service.list_requests(session, actor=FP_RUS, event_id=event.id)[0]
+        assert [r.id for r in linked] == [mine.id]
         assert [line.remaining for line in read.lines] == [10000, 50]
 
 
