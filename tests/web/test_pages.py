@@ -175,6 +175,17 @@ def test_every_page_labels_its_controls_and_stays_light(
     assert "Members-only cholera cluster" not in observer.get("/notifications").text
     assert observer.get(f"/notifications/{event_id}").status_code in (403, 404)
     assert "Members-only cholera cluster" not in observer.get("/").text
+    # The map shades each state by its status on the chosen date.
+    today = client.get("/", params={"lang": "en"}).text
+    assert '<path d="' in today and re.search(r'class="c member"><title>India', today)
+    before = client.get("/", params={"on": "2016-01-01"}).text
+    assert re.search(r'class="c observer"><title>India', before)
+    assert re.search(r'class="c member"><title>Kazakhstan', before)
+    assert re.search(r'class="c observer"><title>Belarus', before)
+    assert re.search(r'class="c member"><title>Belarus', today)
+    assert re.search(
+        r'class="c dialogue_partner"><title>Belarus', client.get("/?on=2010-01-01").text
+    )
     # Visitors see the map and the states, nothing else.
     anonymous = httpx.get(f"{live_url}/", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
     assert 'lang="ru"' in anonymous.text and "Казахстан" in anonymous.text
