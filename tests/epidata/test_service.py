@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import audit
 from epibridge.db import read_session, utcnow
-from epibridge.epidata import queries, reference, service
+from epibridge.epidata import queries, reference, revisions, service
 from epibridge.epidata.demo import load_demo
 from epibridge.epidata.models import Observation, Submission
 from epibridge.epidata.schemas import BadRow
@@ -66,7 +66,7 @@ def test_revisions_keep_old_versions_and_as_of_shows_what_was_known(
     assert _points(sessions) == [("2024-01-01", 5), ("2024-01-08", 9), ("2024-01-15", 4)]
     assert _points(sessions, as_of=between) == [("2024-01-01", 5), ("2024-01-08", 7)]
     with read_session(sessions) as session:
-        history = queries.history(session, principal=None, state="KAZ", selection=J11)
+        history = revisions.history(session, principal=None, state="KAZ", selection=J11)
     week2 = [(v.version, v.value, v.superseded_at is None) for v in history.versions][1:3]
     assert week2 == [(1, 7, False), (2, 9, True)]
     assert _count(sessions, Observation) == 4

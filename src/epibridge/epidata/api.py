@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, get_sessions
 from epibridge.api.pagination import Page, clamp_limit, decode_cursor, encode_cursor
 from epibridge.db import read_session, write_session
-from epibridge.epidata import queries, reference, service
+from epibridge.epidata import export, queries, reference, revisions, service
 from epibridge.epidata.codes import Granularity
 from epibridge.epidata.schemas import (
     HistoryRead,
@@ -170,7 +170,7 @@ def get_series(
         return result
     media = "text/csv" if format == "csv" else "application/vnd.apache.parquet"
     return Response(
-        queries.export(result, format),
+        export.export(result, format),
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="series.{format}"'},
     )
@@ -191,7 +191,7 @@ def get_history(
     end: End = None,
 ) -> HistoryRead:
     """Return every version of one state's series: the revision history."""
-    return queries.history(
+    return revisions.history(
         session,
         principal=principal,
         state=state,

@@ -24,7 +24,7 @@ from epibridge.cli_support import (
     settings_of,
     writing,
 )
-from epibridge.epidata import queries, reference, service
+from epibridge.epidata import export, queries, reference, revisions, service
 from epibridge.epidata.schemas import BadRow
 from epibridge.errors import FieldError, InvalidInput
 
@@ -192,11 +192,11 @@ def query(
         )
     if output is not None:
         kind = "parquet" if output.suffix == ".parquet" or fmt is QueryFormat.parquet else "csv"
-        output.write_bytes(queries.export(result, kind))
+        output.write_bytes(export.export(result, kind))
         typer.echo(f"wrote {sum(len(s.points) for s in result.series)} points to {output}")
         return
     if fmt is QueryFormat.csv:
-        sys.stdout.write(queries.export(result, "csv").decode())
+        sys.stdout.write(export.export(result, "csv").decode())
         return
     if fmt is QueryFormat.parquet:
         raise InvalidInput("Parquet needs --output FILE", [FieldError("--output", "required")])
@@ -231,7 +231,7 @@ def history(
 ) -> None:
     """Show every version ever received of one state's series."""
     with reading(ctx) as session:
-        result = queries.history(
+        result = revisions.history(
             session,
             principal=None,
             state=state,

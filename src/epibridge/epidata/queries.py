@@ -8,12 +8,11 @@ Polars, after the database has narrowed to the series' ids.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import polars as pl
-from sqlalchemy import Select, and_, func, select, union_all
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import Session
 
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS, Granularity
@@ -21,12 +20,10 @@ from epibridge.epidata.models import Observation, Series
 from epibridge.epidata.population import SOURCE as POPULATION_SOURCE
 from epibridge.epidata.population import population
 from epibridge.epidata.schemas import (
-    HistoryRead,
     IncreaseRead,
     PointRead,
     SeriesRead,
     SeriesSet,
-    VersionRead,
 )
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import service as members
@@ -48,7 +45,7 @@ class Selection:
     sex: str = ""
 
 
-def _selection(selection: Selection) -> Selection:
+def checked_selection(selection: Selection) -> Selection:
     try:
         disease = validate_disease_code(selection.disease)
     except ValueError as exc:
@@ -79,7 +76,7 @@ def _selection(selection: Selection) -> Selection:
     )
 
 
-def _series_rows(
+def series_meta(
     session: Session, selection: Selection, states: list[str] | None
 ) -> dict[int, tuple[str, bool]]:
     query = select(Series.id, Series.state_iso3, Series.synthetic).where(
@@ -222,7 +219,7 @@ def series(
         raise InvalidInput("name at least one state", [FieldError("state", "required")])
     codes = [members.require_state(session, s) for s in states]
     return _series_set(
-        session, codes, _selection(selection), granularity, start, end, as_of, per, total
+        session, codes, checked_selection(selection), granularity, start, end, as_of, per, total
     )
 
 
@@ -241,7 +238,7 @@ def _series_set(
         raise InvalidInput("per must be a positive number", [FieldError("per", "positive", per)])
     if start and end and end < start:
         raise InvalidInput("end is before start", [FieldError("end", "before start", str(end))])
-    meta = _series_rows(session, selection, codes)
+    meta = series_meta(session, selection, codes)
     frame = _frame(session, _observations(list(meta), start, end, as_of), meta)
     grouped, skipped = _bucketed(frame, granularity)
     shown = codes if codes is not None else sorted({state for state, _ in meta.values()})
@@ -305,7 +302,7 @@ def totals(
     if principal is not None:
         authorize(principal, Action.READ_PARTNERS)
     result = _series_set(
-        session, None, _selection(selection), granularity, start, end, as_of, per, True
+        session, None, checked_selection(selection), granularity, start, end, as_of, per, True
     )
     assert result.total is not None
     return result.total
@@ -326,8 +323,8 @@ def increases(
         authorize(principal, Action.READ_MEMBERS)
     if not 1 <= weeks <= 52:
         raise InvalidInput("weeks must be 1 to 52", [FieldError("weeks", "out of range", weeks)])
-    selection = _selection(selection)
-    meta = _series_rows(session, selection, None)
+    selection = checked_selection(selection)
+    meta = series_meta(session, selection, None)
     if not meta:
         return []
     if until is None:
@@ -365,129 +362,3 @@ def increases(
         )
     ranked.sort(key=lambda r: (-r.change, r.state))
     return ranked[:limit]
-
-
-def history(
-    session: Session,
-    *,
-    principal: Principal | None,
-    state: str,
-    selection: Selection,
-    start: date | None = None,
-    end: date | None = None,
-) -> HistoryRead:
-    """Return every version ever stored of one state's series, oldest first."""
-    if principal is not None:
-        authorize(principal, Action.READ_MEMBERS)
-    code = members.require_state(session, state)
-    selection = _selection(selection)
-    meta = _series_rows(session, selection, [code])
-    versions: list[VersionRead] = []
-    if meta:
-        bounds = [Observation.series_id.in_(list(meta))]
-        if start:
-            bounds.append(Observation.period_start >= start)
-        if end:
-            bounds.append(Observation.period_end <= end)
-        rows = session.execute(
-            select(Observation)
-            .where(and_(*bounds))
-            .order_by(Observation.period_start, Observation.period_end, Observation.version)
-        ).scalars()
-        versions = [
-            VersionRead(
-                period_start=o.period_start,
-                period_end=o.period_end,
-                version=o.version,
-                value=o.value,
-                received_at=o.received_at,
-                superseded_at=o.superseded_at,
-                submission_id=o.submission_id,
-            )
-            for o in rows
-        ]
-    return HistoryRead(
-        state=code,
-        disease=selection.disease,
-        metric=selection.metric,
-        classification=selection.classification,
-        area=selection.area,
-        age_group=selection.age_group,
-        sex=selection.sex,
-        synthetic=any(s for _, s in meta.values()),
-        versions=versions,
-    )
-
-
-EXPORT_COLUMNS = (
-    "state",
-    "period_start",
-    "period_end",
-    "value",
-    "rate",
-    "population",
-    "reported",
-    "disease",
-    "metric",
-    "classification",
-    "area",
-    "age_group",
-    "sex",
-    "granularity",
-    "synthetic",
-)
-
-
-def to_frame(result: SeriesSet) -> pl.DataFrame:
-    """Flatten a series set into one row per state and period (the export layout)."""
-    rows = []
-    for item in [*result.series, *([result.total] if result.total else [])]:
-        for p in item.points:
-            rows.append(
-                (
-                    item.state,
-                    p.period_start,
-                    p.period_end,
-                    p.value,
-                    p.rate,
-                    p.population,
-                    p.reported,
-                    item.disease,
-                    item.metric,
-                    item.classification,
-                    item.area,
-                    item.age_group,
-                    item.sex,
-                    item.granularity,
-                    item.synthetic,
-                )
-            )
-    schema = {
-        "state": pl.String,
-        "period_start": pl.Date,
-        "period_end": pl.Date,
-        "value": pl.Int64,
-        "rate": pl.Float64,
-        "population": pl.Int64,
-        "reported": pl.Int64,
-        "disease": pl.String,
-        "metric": pl.String,
-        "classification": pl.String,
-        "area": pl.String,
-        "age_group": pl.String,
-        "sex": pl.String,
-        "granularity": pl.String,
-        "synthetic": pl.Boolean,
-    }
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def export(result: SeriesSet, fmt: str) -> bytes:
-    """The series set as CSV or Parquet bytes."""
-    frame = to_frame(result)
-    buffer = io.BytesIO()
-    if fmt == "parquet":
-        frame.write_parquet(buffer)
-    else:
-        frame.write_csv(buffer, null_value="", quote_style="never")
-    return buffer.getvalue()

@@ -1,0 +1,66 @@
+"""The revision history of a series: every version ever received, with when it was replaced."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from epibridge.epidata.models import Observation
+from epibridge.epidata.queries import Selection, checked_selection, series_meta
+from epibridge.epidata.schemas import HistoryRead, VersionRead
+from epibridge.members import service as members
+from epibridge.security import Action, Principal, authorize
+
+
+def history(
+    session: Session,
+    *,
+    principal: Principal | None,
+    state: str,
+    selection: Selection,
+    start: date | None = None,
+    end: date | None = None,
+) -> HistoryRead:
+    """Return every version ever stored of one state's series, oldest first."""
+    if principal is not None:
+        authorize(principal, Action.READ_MEMBERS)
+    code = members.require_state(session, state)
+    selection = checked_selection(selection)
+    meta = series_meta(session, selection, [code])
+    versions: list[VersionRead] = []
+    if meta:
+        bounds = [Observation.series_id.in_(list(meta))]
+        if start:
+            bounds.append(Observation.period_start >= start)
+        if end:
+            bounds.append(Observation.period_end <= end)
+        rows = session.execute(
+            select(Observation)
+            .where(and_(*bounds))
+            .order_by(Observation.period_start, Observation.period_end, Observation.version)
+        ).scalars()
+        versions = [
+            VersionRead(
+                period_start=o.period_start,
+                period_end=o.period_end,
+                version=o.version,
+                value=o.value,
+                received_at=o.received_at,
+                superseded_at=o.superseded_at,
+                submission_id=o.submission_id,
+            )
+            for o in rows
+        ]
+    return HistoryRead(
+        state=code,
+        disease=selection.disease,
+        metric=selection.metric,
+        classification=selection.classification,
+        area=selection.area,
+        age_group=selection.age_group,
+        sex=selection.sex,
+        synthetic=any(s for _, s in meta.values()),
+        versions=versions,
+    )
