@@ -14,6 +14,7 @@ import queue
 import random
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -139,29 +140,38 @@ class Worker:
             httpx.Client(timeout=timeout, limits=limits) as client,
             ThreadPoolExecutor(options.concurrency, thread_name_prefix="send") as pool,
         ):
+            # Up to twice the sending slots are claimed, so a slot never waits for a tick, and
+            # ticks come when a good share of them is free, not after every single send.
+            capacity = options.concurrency * 2
+            finished: list[Outcome] = []
+            last_tick = 0.0
             while True:
-                outcomes: list[Outcome] = []
                 while True:
                     try:
-                        outcomes.append(results.get_nowait())
+                        finished.append(results.get_nowait())
                     except queue.Empty:
                         break
                 inflight = {f for f in inflight if not f.done()}
                 stopping = self.stop_event.is_set()
-                if stopping and not inflight and not outcomes:
+                if stopping and not inflight and not finished:
                     break
-                free = 0 if stopping else options.concurrency - len(inflight)
+                free = 0 if stopping else capacity - len(inflight)
+                since = time.monotonic() - last_tick
+                if inflight and free < capacity // 2 and since < options.poll:
+                    wait(inflight, timeout=options.poll - since, return_when=FIRST_COMPLETED)
+                    continue
+                outcomes, finished = finished, []
                 try:
                     jobs = self._tick(outcomes, free) if outcomes or free > 0 else []
                 except Exception:
                     # The database went away or a transaction failed: nothing was recorded, so
-                    # the outcomes are put back and the claims expire if it does not recover.
+                    # the outcomes are kept and the claims expire if it does not recover.
                     log.exception("delivery tick failed; retrying")
                     self.stats.errors += 1
-                    for outcome in outcomes:
-                        results.put(outcome)
+                    finished = outcomes + finished
                     self.stop_event.wait(options.poll)
                     continue
+                last_tick = time.monotonic()
                 self.stats.sent += len(outcomes)
                 for job in jobs:
                     inflight.add(pool.submit(work, job, client))
