@@ -5,8 +5,8 @@ target="${1:-test}"
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 case "$target" in
-  test) wanted=(postgresql chromium fonts-noto-core fonts-noto-cjk) ;;
-  demo) wanted=() ;;
+  test) wanted=(postgresql chromium fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils) ;;
+  demo) wanted=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk) ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 for pkg in "${wanted[@]}"; do have "$pkg" || need+=("$pkg"); done
