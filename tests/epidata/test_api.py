@@ -8,6 +8,7 @@ import httpx
 import polars as pl
 from sqlalchemy.orm import Session, sessionmaker
 
+from epibridge.settings import Settings
 from tests.epidata.helpers import csv_of, weekly
 from tests.helpers import bearer, make_user
 
@@ -133,3 +134,20 @@ def test_history_increases_and_reference(live_url: str, sessions: sessionmaker[S
         httpx.get(f"{live_url}/api/v1/data/reference/nothing", headers=bearer(fp)).status_code
         == 404
     )
+
+
+def test_enormous_upload_is_refused_before_reading(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    from tests.support.server import live_server
+
+    fp = make_user(sessions, "fp-kaz", "focal_point", "KAZ")
+    small = settings.model_copy(update={"max_upload_bytes": 4096})
+    content = weekly("KAZ", "J11", "2015-01-05", list(range(200)))
+    assert len(content) > 4096
+    with live_server(small) as base:
+        response = _upload(base, fp, content, "KAZ")
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        listed = httpx.get(f"{base}/api/v1/data/submissions", headers=bearer(fp)).json()
+    assert listed["items"] == []
