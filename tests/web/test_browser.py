@@ -35,7 +35,7 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "correct-horse-1"
-CURVE = "/data/curve?state=KAZ&disease=A00&metric=cases&classification=confirmed&detect=C1"
+CURVE = "/data/curve?state=KAZ&disease=A00&metric=cases&classification=confirmed&detect=ears-c1"
 #: Twelve synthetic weeks (labelled so in the file name) with a spike in the last one.
 WEEKLY = (3, 4, 2, 5, 3, 4, 3, 4, 2, 3, 4, 40)
 CSV_GOOD = "state,area,disease,metric,classification,period_start,period_end,value\n" + "".join(

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
 from epibridge.db import read_session, utcnow
+from epibridge.detection import service as detection
 from epibridge.members import service as members
 from epibridge.members import views
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import NotificationSummary
-from epibridge.security import Principal
+from epibridge.security import Action, Principal, decide
 from epibridge.web import mapview
 from epibridge.web.context import Web, get_web, page_errors
 from epibridge.web.i18n import N_
@@ -70,7 +71,14 @@ def _situation(session: Any, principal: Principal, day: date, now: datetime) -> 
         for s in summaries
         if s.notification_deadline is not None and s.notified_at is None and s.status == "draft"
     ]
+    signals = None
+    if decide(principal, Action.READ_MEMBERS).allowed:
+        rows_, _ = detection.list_signals(
+            session, principal=principal, state=principal.state, status="open", limit=10
+        )
+        signals = [detection.to_read(row) for row in rows_]
     return {
+        "signals": signals,
         "active": active,
         "latest": summaries[:10],
         "owed": owed,

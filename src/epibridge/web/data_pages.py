@@ -14,14 +14,13 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import polars as pl
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from epibridge.db import read_session, utcnow, write_session
-from epibridge.detection import ears
+from epibridge.detection import service as detection
 from epibridge.epidata import queries
 from epibridge.epidata import service as epidata
 from epibridge.epidata.codes import METRICS
@@ -33,6 +32,7 @@ from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_
 from epibridge.web.i18n import N_, fmt_date, fmt_number
 
 router = APIRouter(prefix="/data", include_in_schema=False)
+upload_router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
 FormDep = Annotated[FormData, Depends(posted_form)]
 RATE_PER = 100_000
@@ -52,7 +52,13 @@ CLASSIFICATION_NAMES = {
     "probable": N_("Probable"),
     "suspected": N_("Suspected"),
 }
-DETECTION_METHODS = {"C1": "EARS C1", "C2": "EARS C2", "C3": "EARS C3"}
+DETECTION_METHODS = {
+    "ears-c1": "EARS C1",
+    "ears-c2": "EARS C2",
+    "ears-c3": "EARS C3",
+    "farrington": "Farrington",
+    "noufaily": "Noufaily",
+}
 GRANULARITY_NAMES = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
 
 
@@ -143,9 +149,12 @@ def curve_page(
     rows: list[dict[str, Any]] = []
     if result is not None:
         curves = []
+        detected = _thresholds(web, principal, result, form, as_of) if form["detect"] else {}
+        if form["detect"] and rate == "yes":
+            error = web.gettext("Detection runs on counts: choose counts to see thresholds.")
         for item in result.series:
             points = [(p.period_start, p.rate if rate == "yes" else p.value) for p in item.points]
-            threshold, alarms = _detect(points, form["detect"])
+            threshold, alarms = detected.get(item.state, (None, set()))
             curves.append(
                 charts.Curve(
                     label=names.get(item.state, item.state),
@@ -233,25 +242,37 @@ def curve_csv(
     )
 
 
-def _detect(
-    points: list[tuple[date, float | None]], method: str
-) -> tuple[list[tuple[date, float | None]] | None, set[date]]:
-    """EARS thresholds and alarms over the plotted values (when the series is long enough)."""
-    if method not in ("C1", "C2", "C3"):
-        return None, set()
-    need = ears.required_history(method)  # type: ignore[arg-type]
-    if len(points) <= need:
-        return None, set()
-    values = np.array([np.nan if v is None else float(v) for _, v in points])[None, :]
-    result = ears.ears_c(values, range(need, len(points)), method=method)  # type: ignore[arg-type]
-    threshold: list[tuple[date, float | None]] = []
-    alarms: set[date] = set()
-    for position, index in enumerate(result.index):
-        upper = float(result.upperbound[0, position])
-        threshold.append((points[index][0], None if np.isnan(upper) else upper))
-        if result.alarm[0, position] == 1.0:
-            alarms.add(points[index][0])
-    return threshold, alarms
+def _thresholds(
+    web: Web, principal: Principal, result: Any, form: dict[str, Any], as_of: str
+) -> dict[str, tuple[list[tuple[date, float | None]], set[date]]]:
+    """Thresholds and alarms of the chosen method per state, from the detection service."""
+    if form["rate"] == "yes":
+        return {}
+    as_of_day = parse_date(as_of)
+    out: dict[str, tuple[list[tuple[date, float | None]], set[date]]] = {}
+    with read_session(web.sessions) as session:
+        for item in result.series:
+            try:
+                found = detection.series_thresholds(
+                    session,
+                    principal=principal,
+                    state=item.state,
+                    disease=form["disease"],
+                    metric=form["metric"],
+                    classification=form["classification"] or "all",
+                    method=form["detect"],
+                    granularity=form["granularity"],
+                    start=parse_date(form["start"]),
+                    end=parse_date(form["end"]),
+                    as_of=datetime.combine(as_of_day, time.max, tzinfo=UTC) if as_of_day else None,
+                )
+            except DomainError:
+                continue  # no series, or a granularity detection does not run on
+            out[item.state] = (
+                [(p.period_start, p.upperbound) for p in found.points if p.upperbound is not None],
+                {p.period_start for p in found.points if p.alarm},
+            )
+    return out
 
 
 def _upload_dir(web: Web, principal: Principal) -> Path:
@@ -279,7 +300,11 @@ def import_page(web: WebDep) -> Response:
     )
 
 
-@router.post("/import", response_class=HTMLResponse)
+#: The upload's own path: ``app.UPLOAD_PATHS`` gives it the larger upload size limit.
+UPLOAD_PATH = "/web/data/import"
+
+
+@upload_router.post(UPLOAD_PATH, response_class=HTMLResponse)
 @page_errors
 def import_check(web: WebDep, form: FormDep) -> Response:
     """Check an uploaded file (dry run) and show the report row by row."""

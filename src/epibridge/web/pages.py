@@ -21,6 +21,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(dashboard.router)
     app.include_router(notification_pages.router)
     app.include_router(data_pages.router)
+    app.include_router(data_pages.upload_router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
