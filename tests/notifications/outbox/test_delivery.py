@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import read_session, utcnow, write_session
-from epibridge.notifications.outbox import deliveries
+from epibridge.notifications.outbox import dead_letters, deliveries
 from epibridge.notifications.outbox.models import Delivery
 from epibridge.notifications.outbox.schemas import SubscriptionCreate
 from epibridge.notifications.outbox.service import create_subscription, publish
@@ -180,10 +180,10 @@ def test_dead_after_24_hours_of_failures_then_replay(
         dead = statuses(sessions)[(sub, message)]
         assert dead.status == "dead" and dead.dead_at is not None and dead.attempts == 1
         with read_session(sessions) as session:
-            listed, _ = deliveries.list_deliveries(session, actor="test", status="dead")
+            listed, _ = dead_letters.list_deliveries(session, actor="test", status="dead")
         assert [d.id for d in listed] == [dead.id]
         with write_session(sessions) as session:
-            assert deliveries.replay(session, actor="test", delivery_id=dead.id) == 1
+            assert dead_letters.replay(session, actor="test", delivery_id=dead.id) == 1
         Worker(sessions, settings, FAST).run(once=True)
         assert len(receiver.on("/flaky/z")) == 2
     replayed = statuses(sessions)[(sub, message)]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge.db import read_session, write_session
+from epibridge.db import read_session, utcnow, write_session
 from epibridge.members import accounts
 from epibridge.notifications.outbox import deliveries
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage
@@ -147,3 +148,37 @@ def test_only_the_owner_or_an_admin_manages_a_subscription(
             session, actor=admin, subscription_id=sub.id, data=SubscriptionUpdate(active=False)
         )
     assert updated.active is False
+
+
+def test_resuming_a_paused_subscription_gives_held_deliveries_a_new_window(
+    sessions: sessionmaker[Session],
+) -> None:
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ")
+    with write_session(sessions) as session:
+        sub, _ = create_subscription(
+            session,
+            actor="test",
+            data=SubscriptionCreate(owner="fp-kaz", kind="email", email="duty@example.org"),
+        )
+        publish(
+            session,
+            actor="t",
+            topic="notification.notified",
+            entity="e",
+            entity_id=1,
+            payload={"title": "synthetic"},
+        )
+        deliveries.fan_out(session)
+        update_subscription(
+            session, actor="test", subscription_id=sub.id, data=SubscriptionUpdate(active=False)
+        )
+        session.execute(sa_update(Delivery).values(window_start=utcnow() - timedelta(hours=30)))
+    with read_session(sessions) as session:
+        assert deliveries.claim(session, worker_id="w", limit=5, lease=timedelta(minutes=1)) == []
+    with write_session(sessions) as session:
+        update_subscription(
+            session, actor="test", subscription_id=sub.id, data=SubscriptionUpdate(active=True)
+        )
+    with read_session(sessions) as session:
+        held = session.execute(select(Delivery)).scalar_one()
+    assert held.status == "pending" and utcnow() - held.window_start < timedelta(minutes=5)

@@ -14,7 +14,7 @@ from epibridge.api.deps import (
     WriteSession,
 )
 from epibridge.api.pagination import Page, clamp_limit
-from epibridge.notifications.outbox import deliveries, feeds, service
+from epibridge.notifications.outbox import dead_letters, feeds, service
 from epibridge.notifications.outbox.schemas import (
     DeliveryRead,
     DeliveryStatus,
@@ -121,7 +121,7 @@ def list_deliveries(
     limit: Limit = None,
 ) -> Page[DeliveryRead]:
     """List deliveries of your subscriptions, newest first (status=dead: the dead letters)."""
-    items, next_cursor = deliveries.list_deliveries(
+    items, next_cursor = dead_letters.list_deliveries(
         session,
         actor=principal,
         status=status_,
@@ -161,7 +161,7 @@ def replay_delivery(
 ) -> ReplayResult:
     """Put one dead delivery back in the queue (a new 24-hour retry window)."""
     return ReplayResult(
-        replayed=deliveries.replay(session, actor=principal, delivery_id=delivery_id)
+        replayed=dead_letters.replay(session, actor=principal, delivery_id=delivery_id)
     )
 
 
@@ -173,7 +173,7 @@ def replay_subscription(
 ) -> ReplayResult:
     """Put every dead delivery of a subscription back in the queue."""
     return ReplayResult(
-        replayed=deliveries.replay(session, actor=principal, subscription_id=subscription_id)
+        replayed=dead_letters.replay(session, actor=principal, subscription_id=subscription_id)
     )
 
 

@@ -23,7 +23,7 @@ from epibridge.cli_support import (
     settings_of,
     writing,
 )
-from epibridge.notifications.outbox import deliveries, service
+from epibridge.notifications.outbox import dead_letters, service
 from epibridge.notifications.outbox.schemas import SubscriptionCreate, SubscriptionUpdate
 from epibridge.notifications.outbox.worker import Worker, WorkerOptions
 
@@ -174,7 +174,7 @@ def _print_deliveries(ctx: typer.Context, status: str | None, sub: int | None, j
     cursor = None
     with reading(ctx) as session:
         while True:
-            rows, cursor = deliveries.list_deliveries(
+            rows, cursor = dead_letters.list_deliveries(
                 session,
                 actor=ACTOR,
                 status=status,
@@ -241,7 +241,7 @@ def replay(
     if delivery is None and subscription is None and not all_:
         raise typer.BadParameter("give --delivery, --subscription or --all")
     with writing(ctx) as session:
-        count = deliveries.replay(
+        count = dead_letters.replay(
             session, actor=ACTOR, delivery_id=delivery, subscription_id=subscription
         )
     typer.echo(f"{count} dead deliveries re-queued")

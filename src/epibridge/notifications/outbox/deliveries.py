@@ -25,15 +25,12 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from epibridge import audit
-from epibridge.api.pagination import decode_cursor, encode_cursor
 from epibridge.db import utcnow
-from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
+from epibridge.errors import NotFound
 from epibridge.members import accounts
 from epibridge.notifications.outbox.content import describe
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
-from epibridge.notifications.outbox.schemas import DeliveryRead
-from epibridge.notifications.outbox.service import get_subscription
-from epibridge.security import Action, Principal, Visibility, can_see, decide
+from epibridge.security import Principal, Visibility, can_see
 
 PENDING, RETRYING, DELIVERED, DEAD = "pending", "retrying", "delivered", "dead"
 STATUSES = (PENDING, RETRYING, DELIVERED, DEAD)
@@ -354,115 +351,3 @@ def record(
             state={"deliveries": died},
         )
     return counts
-
-
-def _visible_deliveries(actor: Principal | str) -> Any:
-    query = (
-        select(Delivery, OutboxMessage.topic, OutboxMessage.exercise)
-        .join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
-        .join(Subscription, Subscription.id == Delivery.subscription_id)
-    )
-    if isinstance(actor, Principal) and not decide(actor, Action.ADMINISTER).allowed:
-        query = query.where(Subscription.owner_user_id == actor.user_id)
-    return query
-
-
-def _to_read(delivery: Delivery, topic: str, exercise: bool) -> DeliveryRead:
-    return DeliveryRead(
-        id=delivery.id,
-        message_id=delivery.message_id,
-        subscription_id=delivery.subscription_id,
-        topic=topic,
-        exercise=exercise,
-        status=delivery.status,  # type: ignore[arg-type]
-        attempts=delivery.attempts,
-        created_at=delivery.created_at,
-        next_attempt_at=delivery.next_attempt_at,
-        last_attempt_at=delivery.last_attempt_at,
-        last_error=delivery.last_error,
-        last_status_code=delivery.last_status_code,
-        delivered_at=delivery.delivered_at,
-        dead_at=delivery.dead_at,
-    )
-
-
-def list_deliveries(
-    session: Session,
-    *,
-    actor: Principal | str,
-    status: str | None = None,
-    subscription_id: int | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-) -> tuple[list[DeliveryRead], str | None]:
-    """List deliveries of the caller's subscriptions (administrators: all), newest first."""
-    if status is not None and status not in STATUSES:
-        raise InvalidInput(
-            f"status must be one of {', '.join(STATUSES)}",
-            [FieldError("status", "unknown status", status)],
-        )
-    if subscription_id is not None:
-        get_subscription(session, actor=actor, subscription_id=subscription_id)
-    query = _visible_deliveries(actor)
-    if status is not None:
-        query = query.where(Delivery.status == status)
-    if subscription_id is not None:
-        query = query.where(Delivery.subscription_id == subscription_id)
-    position = decode_cursor(cursor)
-    if position is not None:
-        query = query.where(Delivery.id < int(position.get("id", 0)))
-    rows = session.execute(query.order_by(Delivery.id.desc()).limit(limit + 1)).all()
-    next_cursor = encode_cursor({"id": rows[limit - 1][0].id}) if len(rows) > limit else None
-    return [_to_read(d, t, e) for d, t, e in rows[:limit]], next_cursor
-
-
-def _requeue(delivery: Delivery, now: datetime) -> None:
-    delivery.status = PENDING
-    delivery.next_attempt_at = now
-    delivery.window_start = now
-    delivery.dead_at = None
-    delivery.claimed_until = None
-    delivery.claimed_by = None
-
-
-def replay(
-    session: Session,
-    *,
-    actor: Principal | str,
-    delivery_id: int | None = None,
-    subscription_id: int | None = None,
-    now: datetime | None = None,
-) -> int:
-    """Put dead deliveries back in the queue (one, or all of a subscription, or all visible)."""
-    now = now or utcnow()
-    query = _visible_deliveries(actor).where(Delivery.status == DEAD)
-    if delivery_id is not None:
-        row = session.execute(_visible_deliveries(actor).where(Delivery.id == delivery_id)).first()
-        if row is None:
-            raise NotFound(
-                f"no delivery {delivery_id}",
-                [FieldError("delivery_id", "unknown delivery", delivery_id)],
-            )
-        if row[0].status != DEAD:
-            raise Conflict(
-                f"delivery {delivery_id} is {row[0].status}, not dead",
-                [FieldError("delivery_id", "only dead deliveries can be replayed", delivery_id)],
-            )
-        query = query.where(Delivery.id == delivery_id)
-    if subscription_id is not None:
-        get_subscription(session, actor=actor, subscription_id=subscription_id)
-        query = query.where(Delivery.subscription_id == subscription_id)
-    deliveries = [row[0] for row in session.execute(query.with_for_update(of=Delivery)).all()]
-    for delivery in deliveries:
-        _requeue(delivery, now)
-    session.flush()
-    if deliveries:
-        audit.record(
-            session,
-            actor=actor.actor if isinstance(actor, Principal) else actor,
-            action="replay",
-            entity="delivery",
-            entity_id=deliveries[0].id,
-            state={"deliveries": [d.id for d in deliveries]},
-        )
-    return len(deliveries)

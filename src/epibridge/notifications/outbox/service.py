@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from epibridge import audit
@@ -22,7 +22,7 @@ from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.members import accounts
 from epibridge.members import service as org
-from epibridge.notifications.outbox.models import OutboxMessage, Subscription
+from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
 from epibridge.notifications.outbox.schemas import (
     SubscriptionCreate,
     SubscriptionRead,
@@ -268,6 +268,18 @@ def update_subscription(
     errors += filter_errors
     if errors:
         raise InvalidInput("the change is not valid", errors)
+    if data.active and not subscription.active:
+        # Deliveries held while paused get a fresh 24-hour window, so they are not dead-lettered
+        # on their first failure after the pause.
+        now = utcnow()
+        session.execute(
+            update(Delivery)
+            .where(
+                Delivery.subscription_id == subscription.id,
+                Delivery.status.in_(("pending", "retrying")),
+            )
+            .values(window_start=now, next_attempt_at=now)
+        )
     for name, value in (
         ("url", data.url),
         ("email", data.email),
