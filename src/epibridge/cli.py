@@ -2,27 +2,95 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import importlib
+from collections.abc import Callable, MutableMapping
+from typing import Annotated, Any, ParamSpec, TypeVar
 
+import click
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
-from epibridge import __version__, audit
-from epibridge.assistance.cli import assistance_app
-from epibridge.borders.cli import borders_app
-from epibridge.cli_support import console, err_console, reading, report_errors, settings_of, writing
-from epibridge.consultations.cli import app as consult_app
-from epibridge.detection.cli import app as detect_app
-from epibridge.epidata.cli import data_app
-from epibridge.members.cli import org_app, users_app
-from epibridge.notifications.cli import notify_app
-from epibridge.notifications.outbox import cli as outbox_cli
-from epibridge.settings import Settings, settings_documentation
+from epibridge import __version__
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Domain command groups (name -> module, attribute), imported only when used:
+#: importing every domain (SQLAlchemy, FastAPI, pydantic models) takes seconds that
+#: `epibridge detect file` does not need. `epibridge --help` still lists them all.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "org": ("epibridge.members.cli", "org_app"),
+    "users": ("epibridge.members.cli", "users_app"),
+    "detect": ("epibridge.detection.cli", "app"),
+    "subscriptions": ("epibridge.notifications.outbox.cli", "subscriptions_app"),
+    "worker": ("epibridge.notifications.outbox.cli", "worker"),
+    "notify": ("epibridge.notifications.cli", "notify_app"),
+    "data": ("epibridge.epidata.cli", "data_app"),
+    "borders": ("epibridge.borders.cli", "borders_app"),
+    "assistance": ("epibridge.assistance.cli", "assistance_app"),
+    "consult": ("epibridge.consultations.cli", "app"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: a command of ``LAZY_COMMANDS`` is imported when looked up."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._loaded: dict[str, click.Command] = {}
+        super().__init__(**kwargs)
+
+    @property  # type: ignore[override]
+    def commands(self) -> MutableMapping[str, click.Command]:
+        """Every command, lazy ones imported (for introspection such as the doc tests)."""
+        for name in LAZY_COMMANDS:
+            self._lazy(name)
+        return self._loaded
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, click.Command]) -> None:
+        self._loaded = dict(value)
+
+    def _lazy(self, name: str) -> click.Command | None:
+        if name not in self._loaded and name in LAZY_COMMANDS:
+            module, attribute = LAZY_COMMANDS[name]
+            target = getattr(importlib.import_module(module), attribute)
+            if not isinstance(target, typer.Typer):
+                target, command = typer.Typer(), target
+                target.command(name)(command)
+            cmd = typer.main.get_command(target)
+            cmd.name = name
+            self._loaded[name] = cmd
+        return self._loaded.get(name)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        self._loaded[name or cmd.name or ""] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._lazy(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self._loaded, *(n for n in LAZY_COMMANDS if n not in self._loaded)]
+
+
+def report_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """``cli_support.report_errors``, imported when the command runs (it pulls in SQLAlchemy)."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from epibridge.cli_support import report_errors as wrap
+
+        return wrap(fn)(*args, **kwargs)
+
+    return run
+
 
 app = typer.Typer(
     help="epibridge: notification, epidemic data and coordinated response among member states.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
 db_app = typer.Typer(help="The database: migrations and status.")
 audit_app = typer.Typer(help="The hash-chained audit log.")
@@ -32,7 +100,10 @@ demo_app = typer.Typer(help="The demo organization's accounts and data.")
 @app.callback()
 def root(ctx: typer.Context) -> None:
     """Settings come from EPIBRIDGE_* environment variables (see `epibridge config`)."""
-    ctx.obj = Settings()
+    if ctx.invoked_subcommand != "detect":  # detection reads files only: keep it quick to start
+        from epibridge.settings import Settings
+
+        ctx.obj = Settings()
 
 
 @app.command("version")
@@ -44,6 +115,9 @@ def version() -> None:
 @app.command("config")
 def config(ctx: typer.Context) -> None:
     """List every setting, its environment variable, current value and meaning."""
+    from epibridge.cli_support import console, settings_of
+    from epibridge.settings import settings_documentation
+
     settings = settings_of(ctx)
     table = Table(title="Settings (environment variables)")
     for column in ("Variable", "Value", "Meaning"):
@@ -66,6 +140,7 @@ def db_upgrade(
 ) -> None:
     """Apply all migrations; on a new database also load the organization profile."""
     from epibridge import migrate
+    from epibridge.cli_support import settings_of
 
     result = migrate.upgrade(settings_of(ctx), load_profile=profile)
     typer.echo(
@@ -78,6 +153,9 @@ def db_upgrade(
 @report_errors
 def audit_verify(ctx: typer.Context) -> None:
     """Walk the audit chain; exit 1 naming the first entry that does not match."""
+    from epibridge import audit
+    from epibridge.cli_support import err_console, reading
+
     with reading(ctx) as session:
         checked, broken = audit.verify_chain(session)
     if broken is not None:
@@ -99,6 +177,9 @@ def audit_list(
 ) -> None:
     """Show the newest audit entries."""
     from sqlalchemy import select
+
+    from epibridge import audit
+    from epibridge.cli_support import console, reading
 
     query = select(audit.AuditEntry).order_by(audit.AuditEntry.id.desc()).limit(last)
     if entity:
@@ -124,6 +205,7 @@ def audit_list(
 @report_errors
 def demo_load(ctx: typer.Context) -> None:
     """Load the demo organization: accounts (printing passwords and tokens) and data."""
+    from epibridge.cli_support import settings_of, writing
     from epibridge.demo import load_demo_accounts
 
     settings = settings_of(ctx)
@@ -166,6 +248,8 @@ def serve(
     """Serve the web UI and the API on the configured database."""
     import uvicorn
 
+    from epibridge.cli_support import settings_of
+
     settings = settings_of(ctx)
     bind_host = host or settings.host
     bind_port = port or settings.port
@@ -185,19 +269,9 @@ def serve(
 
 
 app.add_typer(db_app, name="db")
-app.add_typer(org_app, name="org")
-app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
-app.add_typer(detect_app, name="detect")
-app.add_typer(outbox_cli.subscriptions_app, name="subscriptions")
-app.command("worker")(outbox_cli.worker)
-app.add_typer(notify_app, name="notify")
-app.add_typer(data_app, name="data")
-app.add_typer(borders_app, name="borders")
-app.add_typer(assistance_app, name="assistance")
-app.add_typer(consult_app, name="consult")
-# Domain command groups: one add_typer line per domain, above this comment.
+# Domain command groups: one LAZY_COMMANDS entry (or add_typer line) per domain, above this.
 
 
 def main() -> None:

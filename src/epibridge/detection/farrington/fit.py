@@ -68,7 +68,7 @@ def anscombe_weights(
         s = 1.5 * (pb.y23 * mu_power(fit, pb.layout, -1.0 / 6.0) - np.sqrt(mu))
         s = s / np.sqrt(phi * (1.0 - h))
         big = s > thr
-        term = np.where(big, s**-2.0, 1.0)
+        term = np.where(big, 1.0 / (s * s), 1.0)
         present = pb.present
         gamma = present.sum(axis=0) / np.sum(np.where(present, term, 0.0), axis=0)
         omega = gamma * term

@@ -158,29 +158,29 @@ def _fit_fast(
     """IRLS on per-level sufficient statistics; returns the fit and the unsafe problems."""
     n = y.shape[1]
     n_lev = lay.n_levels
-    sums = lay.level_sums
-    t = lay.t
-    p_l = sums(prior)
+    # weights of exactly 1 (a first fit without missing counts) need no multiplication
+    wt: tuple[np.ndarray, ...] = () if np.all(prior == 1.0) else (prior,)
+    p_l = lay.level_dot(*wt) if wt else np.repeat(lay.level_sizes[:, None], n, axis=1)
     empty = p_l == 0.0
-    py = prior * y
-    py_l = sums(py)
-    const = np.sum(prior * start.ylogy, axis=0)
-    w1 = prior * start.mu0
-    wz1 = prior * start.g
-    devold = np.sum(prior * start.d0, axis=0)
+    py_l = lay.level_dot(*wt, y)
+    const = lay.total_dot(*wt, start.ylogy)
+    devold = lay.total_dot(*wt, start.d0)
+    d1, r1 = lay.level_dot(*wt, start.mu0), lay.level_dot(*wt, start.g)
     if trend:
-        w1t = w1 * t
         sol = _solve(
-            sums(w1), sums(w1t), np.sum(w1t * t, axis=0), sums(wz1), np.sum(wz1 * t, axis=0), empty
+            d1,
+            lay.level_dot(*wt, start.mu0, t_power=1),
+            lay.total_dot(*wt, start.mu0, t_power=2),
+            r1,
+            lay.total_dot(*wt, start.g, t_power=1),
+            empty,
         )
-        py_t = np.sum(py * t, axis=0)
+        py_t = lay.total_dot(*wt, y, t_power=1)
         lo, hi = lay.level_t_range()
-        del w1t
     else:
-        sol = _solve(sums(w1), None, None, sums(wz1), None, empty)
+        sol = _solve(d1, None, None, r1, None, empty)
         py_t = np.zeros(n)
         lo = hi = np.zeros((n_lev, 1))
-    del w1, wz1, py
 
     fin_a = np.zeros((n_lev, n))
     fin_b = np.full(n, np.nan)
@@ -197,14 +197,13 @@ def _fit_fast(
     # values are ignored) until compacting pays for the column gathers it costs.
     ws = np.arange(n)
     live = np.ones(n, dtype=bool)
-    pw = prior
-    per_problem_t = t.shape[1] > 1
+    per_problem_t = lay.t.shape[1] > 1
+    lw, wtw = lay, wt
     a, b, var_l, cov_tl, var_t = sol
     pa: np.ndarray | None = None
     pb: np.ndarray | None = None
     with np.errstate(all="ignore"):
         for it in range(1, maxit + 1):
-            tw = t[:, ws] if per_problem_t else t
             if trend:
                 lo_w, hi_w = (lo[:, ws], hi[:, ws]) if per_problem_t else (lo, hi)
                 bad = _unsafe(a, b, lo_w, hi_w, empty[:, ws])
@@ -212,10 +211,11 @@ def _fit_fast(
                 bad = _unsafe(a, None, lo, hi, empty[:, ws])
             m = np.exp(np.where(bad, 0.0, a))
             if trend:
-                pe = pw * lay.exp_bt(np.where(bad, 0.0, b), ws if per_problem_t else None)
-                pet = pe * tw
-                s0, s1, s2 = sums(pe), sums(pet), sums(pet * tw)
-                del pe, pet
+                e = lw.exp_bt(np.where(bad, 0.0, b))
+                if wtw:
+                    e *= wtw[0]
+                s0, s1, s2 = lw.moments(e)
+                del e
                 dev = const[ws] - np.sum(a * py_l[:, ws], axis=0) - b * py_t[ws]
                 dev = 2.0 * (dev + np.sum(m * s0, axis=0))
             else:
@@ -254,14 +254,11 @@ def _fit_fast(
                 a, b, var_l, cov_tl, var_t = _solve(d, None, None, r, None, empty[:, ws])
             if live.sum() < 0.75 * ws.size:
                 keep = np.flatnonzero(live)
-                ws, pw = ws[keep], pw[:, keep]
-                a, b, var_l, cov_tl, var_t = (
-                    a[:, keep],
-                    b[keep],
-                    var_l[:, keep],
-                    cov_tl[:, keep],
-                    var_t[keep],
-                )
+                ws = ws[keep]
+                wtw = tuple(w[:, keep] for w in wtw)
+                lw = lay.subset(ws)
+                a, b, var_l = a[:, keep], b[keep], var_l[:, keep]
+                cov_tl, var_t = cov_tl[:, keep], var_t[keep]
                 pa = pa[:, keep]
                 pb = None if pb is None else pb[keep]
                 live = np.ones(keep.size, dtype=bool)
@@ -270,9 +267,11 @@ def _fit_fast(
     mu = lay.spread(np.exp(safe_a))
     mu_prev = lay.spread(np.exp(np.where(unsafe, 0.0, prev_a)))
     if trend:
-        mu = mu * lay.exp_bt(np.where(unsafe, 0.0, fin_b))
-        mu_prev = mu_prev * lay.exp_bt(np.where(unsafe, 0.0, prev_b))
-    w_work = prior * np.where(first, start.mu0, mu_prev)
+        mu *= lay.exp_bt(np.where(unsafe, 0.0, fin_b))
+        mu_prev *= lay.exp_bt(np.where(unsafe, 0.0, prev_b))
+    w_work = np.where(first, start.mu0, mu_prev)
+    if wt:
+        w_work *= prior
     fit = _finish(
         y,
         prior,
@@ -302,8 +301,12 @@ def _finish(
     rank = empty.shape[0] - empty.sum(axis=0) + (1 if trend else 0)
     df = (prior > 0).sum(axis=0) - rank
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        resid = (y - mu) / mu
-        pearson = np.sum(np.where(w_work > 0, w_work * resid**2, 0.0), axis=0)
+        resid = y - mu
+        resid /= mu
+        # absent cells have w_work == 0 and a finite residual, so they add 0
+        resid *= resid
+        resid *= w_work
+        pearson = np.add.reduce(resid, axis=0)
         dispersion = np.where(df > 0, pearson / np.maximum(df, 1), np.nan)
     beta, trend_coef, var_l, cov_tl, var_t = coef
     return GlmFit(

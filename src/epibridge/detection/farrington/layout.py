@@ -36,6 +36,7 @@ class Layout:
     _hi_t: np.ndarray | None = field(init=False, repr=False)
     _q: np.ndarray | None = field(init=False, repr=False)
     _s: np.ndarray | None = field(init=False, repr=False)
+    _powers: dict[int, np.ndarray] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if np.any(np.diff(self.level) < 0):
@@ -56,6 +57,11 @@ class Layout:
         object.__setattr__(self, "_s", s)
 
     @property
+    def level_sizes(self) -> np.ndarray:
+        """Rows per level, ``(n_levels,)``."""
+        return np.diff(self._bounds).astype(np.float64)
+
+    @property
     def width(self) -> int:
         return int(self.level.size)
 
@@ -69,12 +75,53 @@ class Layout:
 
     def level_sums(self, x: np.ndarray) -> np.ndarray:
         """``(width, n)`` -> ``(n_levels, n)`` sums per level (0 for levels without rows)."""
+        return self.level_dot(x)
+
+    def _t_power(self, power: int) -> np.ndarray:
+        cached = self._powers.get(power)
+        if cached is None:
+            cached = self.t[:, 0] ** power if self.t.shape[1] == 1 else self.t**power
+            self._powers[power] = cached
+        return cached
+
+    def _reduce(self, x: np.ndarray) -> np.ndarray:
+        """Per-level sums of rows. ``np.add.reduce`` over the leading axis adds row after
+        row for every column, so a problem's sum never depends on the batch around it
+        (``einsum``, pairwise or BLAS reductions would)."""
         out = np.zeros((self.n_levels, x.shape[1]))
-        b = self._bounds
+        bounds = self._bounds
         for lvl in range(self.n_levels):
-            if b[lvl + 1] > b[lvl]:
-                np.add.reduce(x[b[lvl] : b[lvl + 1]], axis=0, out=out[lvl])
+            if bounds[lvl + 1] > bounds[lvl]:
+                np.add.reduce(x[bounds[lvl] : bounds[lvl + 1]], axis=0, out=out[lvl])
         return out
+
+    def _times_t(self, x: np.ndarray, power: int, out: np.ndarray | None) -> np.ndarray:
+        tp = self._t_power(power)
+        return np.multiply(x, tp[:, None] if tp.ndim == 1 else tp, out=out)
+
+    def _product(self, arrays: tuple[np.ndarray, ...], t_power: int) -> np.ndarray:
+        prod = arrays[0]
+        for k, x in enumerate(arrays[1:]):
+            prod = np.multiply(prod, x) if k == 0 else np.multiply(prod, x, out=prod)
+        if t_power:
+            prod = self._times_t(prod, t_power, None if prod is arrays[0] else prod)
+        return prod
+
+    def level_dot(self, *arrays: np.ndarray, t_power: int = 0) -> np.ndarray:
+        """``sum over the rows of each level of prod(arrays) * t**t_power``, ``(n_levels, n)``."""
+        return self._reduce(self._product(arrays, t_power))
+
+    def total_dot(self, *arrays: np.ndarray, t_power: int = 0) -> np.ndarray:
+        """``sum over all rows of prod(arrays) * t**t_power``, ``(n,)``."""
+        return np.add.reduce(self._product(arrays, t_power), axis=0)
+
+    def moments(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-level sums of ``x``, ``x t`` and ``x t^2`` with one scratch array."""
+        s0 = self._reduce(x)
+        buf = self._times_t(x, 1, None)
+        s1 = self._reduce(buf)
+        s2 = self._reduce(self._times_t(buf, 1, buf))
+        return s0, s1, s2
 
     def spread(self, per_level: np.ndarray) -> np.ndarray:
         """``(n_levels, n)`` -> ``(width, n)``: each row gets its level's value."""
