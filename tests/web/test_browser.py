@@ -18,6 +18,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import create_db_engine, make_sessionmaker
+from epibridge.detection import service as detection
+from epibridge.detection.schemas import RunOptions
 from epibridge.settings import Settings
 from tests.helpers import make_user
 from tests.support.server import live_server
@@ -196,6 +198,19 @@ def test_notify_acknowledge_languages_and_import(
     expect(kaz.locator("figure.chart svg circle.alarm")).to_have_count(1)
     expect(kaz.locator("table tbody tr").last).to_contain_text("Alarm")
     expect(kaz.get_by_role("link", name="Download CSV")).to_be_visible()
+
+    # A detection run over the stored series opens a signal: the dashboard lists it for review.
+    report = detection.run(
+        sessions,
+        options=RunOptions(
+            states=["KAZ"], diseases=["A00"], method="ears-c1", since=date(2026, 10, 1)
+        ),
+    )
+    assert report.opened >= 1
+    kaz.goto(f"{base}/")
+    signals = kaz.locator("section[aria-labelledby=h-signals]")
+    expect(signals).to_contain_text("Kazakhstan")
+    expect(signals).to_contain_text("synthetic")
 
     # Languages: the switcher, remembered; translated text; screenshots of every main page.
     pages = {
