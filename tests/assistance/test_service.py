@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -438,3 +439,54 @@ def test_lists_page(sessions: sessionmaker[Session]) -> None:
         assert len(seen) == 5 == len(set(seen))
         assert len(service.list_offers(session, actor=FP_KGZ, item="vaccine")[0]) == 1
         assert service.list_offers(session, actor=FP_KGZ, state="SECRETARIAT")[0] == []
+
+
+def test_concurrent_pledges_never_exceed_the_need(sessions: sessionmaker[Session]) -> None:
+    with write_session(sessions) as session:
+        request = service.create_request(
+            session,
+            actor=FP_KGZ,
+            data=_request(lines=[{"item": "vaccine", "quantity": 100, "unit": "dose"}]),
+            today=TODAY,
+        )
+        offers = [
+            service.create_offer(
+                session,
+                actor=actor,
+                data=_offer(
+                    state=actor.state, lines=[{"item": "vaccine", "quantity": 80, "unit": "dose"}]
+                ),
+                today=TODAY,
+            )
+            for actor in (FP_CHN, FP_RUS)
+        ]
+        need = request.lines[0].id
+        lines = [(actor, o.lines[0].id) for actor, o in zip((FP_CHN, FP_RUS), offers, strict=True)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def pledge(actor: Principal, offer_line: int) -> None:
+        barrier.wait()
+        try:
+            with write_session(sessions) as session:
+                service.commit(
+                    session,
+                    actor=actor,
+                    data=CommitmentCreate(
+                        request_line_id=need, offer_line_id=offer_line, quantity=80
+                    ),
+                    today=TODAY,
+                )
+            outcomes.append("pledged")
+        except InvalidInput as exc:
+            outcomes.append(exc.errors[0].field)
+
+    threads = [threading.Thread(target=pledge, args=line) for line in lines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["pledged", "quantity"]
+    with read_session(sessions) as session:
+        read = service.get_request(session, actor=FP_KGZ, request_id=request.id)
+    assert read.lines[0].pledged == 80 and read.lines[0].remaining == 20

@@ -64,8 +64,9 @@ def commit(
     if errors:
         raise NotFound("the lines to match do not exist", errors)
     assert request_line is not None and offer_line is not None
-    request = common.load_request(session, request_line.request_id, actor)
-    offer = common.load_offer(session, offer_line.offer_id, actor)
+    # Lock order everywhere: request, then offer, then commitment.
+    request = common.load_request(session, request_line.request_id, actor, lock=True)
+    offer = common.load_offer(session, offer_line.offer_id, actor, lock=True)
     on_behalf = common.authorize_offerer(actor, offer.state)
     if request.status != "open":
         errors.append(FieldError("request_line_id", f"the request is {request.status}", request.id))
@@ -148,8 +149,10 @@ def commit(
     return commitment
 
 
-def get_commitment(session: Session, *, actor: Principal | str, commitment_id: int) -> Commitment:
-    commitment = session.get(Commitment, commitment_id)
+def get_commitment(
+    session: Session, *, actor: Principal | str, commitment_id: int, lock: bool = False
+) -> Commitment:
+    commitment = common.locked(session, Commitment, commitment_id, lock)
     if commitment is None:
         raise NotFound(
             f"no commitment {commitment_id}",
@@ -169,7 +172,7 @@ def change_status(
 ) -> Commitment:
     """Move a commitment on: dispatched, delivered (offerer), confirmed (requester), released."""
     day = today or utcnow().date()
-    commitment = get_commitment(session, actor=actor, commitment_id=commitment_id)
+    commitment = get_commitment(session, actor=actor, commitment_id=commitment_id, lock=True)
     request = session.get(AssistanceRequest, commitment.request_id)
     offer = session.get(AssistanceOffer, commitment.offer_id)
     assert request is not None and offer is not None

@@ -84,8 +84,23 @@ def visible_levels(actor: Principal | str) -> list[str]:
     return [v.value for v in (Visibility.MEMBERS, Visibility.PARTNERS) if may_see(actor, v.value)]
 
 
-def load_request(session: Session, request_id: int, actor: Principal | str) -> AssistanceRequest:
-    request = session.get(AssistanceRequest, request_id)
+def locked(session: Session, model: type[Any], key: int, lock: bool) -> Any:
+    """Read a row; with ``lock`` on PostgreSQL, hold it until the transaction ends.
+
+    Checks of remaining quantities and of open status read, then write: concurrent writers on
+    the same request or offer must queue (SQLite's write lock already makes them).
+    """
+    if lock and session.get_bind().dialect.name == "postgresql":
+        return session.execute(
+            select(model).where(model.id == key).with_for_update()
+        ).scalar_one_or_none()
+    return session.get(model, key)
+
+
+def load_request(
+    session: Session, request_id: int, actor: Principal | str, *, lock: bool = False
+) -> AssistanceRequest:
+    request = locked(session, AssistanceRequest, request_id, lock)
     if request is None or not may_see(actor, request.visibility):
         raise NotFound(
             f"no assistance request {request_id} visible to you",
@@ -94,8 +109,10 @@ def load_request(session: Session, request_id: int, actor: Principal | str) -> A
     return request
 
 
-def load_offer(session: Session, offer_id: int, actor: Principal | str) -> AssistanceOffer:
-    offer = session.get(AssistanceOffer, offer_id)
+def load_offer(
+    session: Session, offer_id: int, actor: Principal | str, *, lock: bool = False
+) -> AssistanceOffer:
+    offer = locked(session, AssistanceOffer, offer_id, lock)
     if offer is None or not may_see(actor, offer.visibility):
         raise NotFound(
             f"no assistance offer {offer_id} visible to you",

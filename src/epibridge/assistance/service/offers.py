@@ -31,7 +31,7 @@ def create_offer(
     common.check_lines(data.lines, errors)
     request = None
     if data.request_id is not None:
-        request = common.load_request(session, data.request_id, actor)
+        request = common.load_request(session, data.request_id, actor, lock=data.commit)
         if request.status != "open":
             errors.append(
                 FieldError("request_id", f"the request is {request.status}", data.request_id)
@@ -132,7 +132,7 @@ def withdraw_offer(
 ) -> AssistanceOffer:
     """Withdraw an offer; its pledges not yet dispatched are released."""
     day = today or utcnow().date()
-    offer = common.load_offer(session, offer_id, actor)
+    offer = common.load_offer(session, offer_id, actor, lock=True)
     common.authorize_offerer(actor, offer.state)
     if offer.status != "open":
         raise Conflict(f"offer {offer.id} is already {offer.status}")

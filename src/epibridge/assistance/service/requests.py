@@ -91,7 +91,7 @@ def update_request(
 ) -> AssistanceRequest:
     """Change the urgency, delivery point, date or note of a state's own open request."""
     day = today or utcnow().date()
-    request = common.load_request(session, request_id, actor)
+    request = common.load_request(session, request_id, actor, lock=True)
     common.authorize_state(actor, request.state)
     if request.status != "open":
         raise Conflict(f"request {request.id} is {request.status}; it cannot change")
@@ -135,7 +135,7 @@ def cancel_request(
 ) -> AssistanceRequest:
     """Cancel a state's own request; pledges not yet dispatched are released."""
     day = today or utcnow().date()
-    request = common.load_request(session, request_id, actor)
+    request = common.load_request(session, request_id, actor, lock=True)
     common.authorize_state(actor, request.state)
     if request.status != "open":
         raise Conflict(f"request {request.id} is already {request.status}")

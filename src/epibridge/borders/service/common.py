@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epibridge.borders.models import Crossing
@@ -44,8 +45,14 @@ def authorize_registry(actor: Principal | str) -> None:
     authorize(actor, Action.COORDINATE)
 
 
-def get_crossing(session: Session, *, crossing_id: int) -> Crossing:
-    crossing = session.get(Crossing, crossing_id)
+def get_crossing(session: Session, *, crossing_id: int, lock: bool = False) -> Crossing:
+    if lock and session.get_bind().dialect.name == "postgresql":
+        # Overlap checks read then write: two reports for one crossing must queue.
+        crossing = session.execute(
+            select(Crossing).where(Crossing.id == crossing_id).with_for_update()
+        ).scalar_one_or_none()
+    else:
+        crossing = session.get(Crossing, crossing_id)
     if crossing is None:
         raise NotFound(
             f"no border crossing with id {crossing_id}",

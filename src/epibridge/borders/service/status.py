@@ -48,7 +48,7 @@ def report_status(
     session: Session, *, actor: Principal | str, crossing_id: int, data: StatusReportCreate
 ) -> StatusReport:
     """Record one side's status for one direction and traffic; notify both states."""
-    crossing = get_crossing(session, crossing_id=crossing_id)
+    crossing = get_crossing(session, crossing_id=crossing_id, lock=True)
     side = data.side.strip().upper()
     if side not in (crossing.state_a, crossing.state_b):
         raise InvalidInput(
