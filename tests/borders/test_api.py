@@ -137,6 +137,13 @@ def test_registry_writes_and_lanes(live_url: str, sessions: sessionmaker[Session
     assert created.status_code == 201
     crossing_id = created.json()["id"]
     assert created.json()["capacity"]["trucks_per_day"] is None
+    capacity = {"capacity": {"trucks_per_day": 300, "note": "synthetic figure"}}
+    url = f"{base}/crossings/{crossing_id}"
+    assert httpx.patch(url, json=capacity, headers=bearer(kaz)).status_code == 403
+    patched = httpx.patch(url, json=capacity, headers=bearer(admin))
+    assert patched.status_code == 200 and patched.json()["capacity"]["trucks_per_day"] == 300
+    emptied = httpx.patch(url, json={"name": None}, headers=bearer(admin))
+    assert emptied.status_code == 422 and emptied.json()["errors"][0]["field"] == "name"
 
     lane = {
         "kind": "green",

@@ -13,6 +13,7 @@ from epibridge.borders import service, views
 from epibridge.borders.schemas import (
     CrossingCreate,
     CrossingRead,
+    CrossingUpdate,
     Kind,
     LaneCreate,
     LaneKind,
@@ -154,6 +155,17 @@ def get_crossing(
     reports = service.current_reports(session, crossing_ids=[crossing.id], at=moment)
     day = (moment or utcnow()).date()
     lanes = service.lanes_for(session, crossing_ids=[crossing.id], on=day)
+    return views.crossing_read(crossing, reports.get(crossing.id, []), lanes.get(crossing.id, []))
+
+
+@router.patch("/crossings/{crossing_id}", response_model=CrossingRead)
+def update_crossing(
+    session: WriteSession, principal: CurrentPrincipal, crossing_id: int, data: CrossingUpdate
+) -> CrossingRead:
+    """Correct a crossing's names, position, capacity, hours or source."""
+    crossing = service.update_crossing(session, actor=principal, crossing_id=crossing_id, data=data)
+    reports = service.current_reports(session, crossing_ids=[crossing.id])
+    lanes = service.lanes_for(session, crossing_ids=[crossing.id], on=utcnow().date())
     return views.crossing_read(crossing, reports.get(crossing.id, []), lanes.get(crossing.id, []))
 
 

@@ -61,6 +61,23 @@ class CrossingCreate(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class CrossingUpdate(BaseModel):
+    """What may change about a crossing; its code, kind and states may not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name_a: str | None = Field(default=None, min_length=1, max_length=200)
+    name_b: str | None = Field(default=None, min_length=1, max_length=200)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    approximate: bool | None = None
+    capacity: Capacity | None = None
+    opening_hours: str | None = Field(default=None, max_length=200)
+    source: str | None = Field(default=None, min_length=3, max_length=2000)
+    note: str | None = Field(default=None, max_length=2000)
+
+
 class RegistryDefaults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

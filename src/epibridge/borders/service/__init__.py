@@ -6,6 +6,7 @@ from epibridge.borders.service.crossings import (
     list_crossings,
     load_registry,
     read_registry,
+    update_crossing,
 )
 from epibridge.borders.service.lanes import (
     create_lane,
@@ -38,5 +39,6 @@ __all__ = [
     "read_registry",
     "report_status",
     "share_land_border",
+    "update_crossing",
     "update_lane",
 ]

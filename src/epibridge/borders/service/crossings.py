@@ -17,10 +17,11 @@ from epibridge.borders.schemas import (
     LAND_KINDS,
     CrossingCreate,
     CrossingRead,
+    CrossingUpdate,
     RegistryDocument,
     RegistryResult,
 )
-from epibridge.borders.service.common import actor_name, authorize_registry
+from epibridge.borders.service.common import actor_name, authorize_registry, get_crossing
 from epibridge.borders.service.lanes import lanes_for
 from epibridge.borders.service.neighbours import share_land_border
 from epibridge.borders.service.status import current_reports
@@ -117,6 +118,32 @@ def create_crossing(session: Session, *, actor: Principal | str, data: CrossingC
     session.add(crossing)
     session.flush()
     _audit(session, actor_name(actor), "create", crossing)
+    return crossing
+
+
+def update_crossing(
+    session: Session, *, actor: Principal | str, crossing_id: int, data: CrossingUpdate
+) -> Crossing:
+    """Correct a crossing's names, position, capacity, hours or source (registry keepers)."""
+    authorize_registry(actor)
+    crossing = get_crossing(session, crossing_id=crossing_id)
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("name", "name_a", "name_b", "latitude", "longitude", "approximate", "source"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput(f"{key} cannot be emptied", [FieldError(key, "required")])
+    capacity = changes.pop("capacity", None)
+    if capacity is not None:
+        changes.update(
+            trucks_per_day=capacity.get("trucks_per_day"),
+            trains_per_day=capacity.get("trains_per_day"),
+            travellers_per_day=capacity.get("travellers_per_day"),
+            capacity_note=capacity.get("note"),
+        )
+    for key, value in changes.items():
+        setattr(crossing, key, value)
+    crossing.updated_at = utcnow()
+    session.flush()
+    _audit(session, actor_name(actor), "update", crossing)
     return crossing
 
 
