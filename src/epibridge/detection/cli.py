@@ -2,18 +2,65 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import MutableMapping
 from datetime import datetime
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 
 from epibridge.detection.csvio import InputError, read_series, result_frame, write_results
 from epibridge.detection.engine import SCHEDULER_ENV, run_batch
+
+
+class _DetectGroup(TyperGroup):
+    """``detect file`` needs no database; the stored-data commands (run, schedule, signals,
+    confirm, dismiss in ``cli_system``) import SQLAlchemy and the domain models, so they
+    are imported only when one of them is looked up, keeping ``detect file`` quick to start.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._own: dict[str, click.Command] = {}
+        self._system_loaded = False
+        super().__init__(**kwargs)
+
+    @property  # type: ignore[override]
+    def commands(self) -> MutableMapping[str, click.Command]:
+        self._load_system()
+        return self._own
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, click.Command]) -> None:
+        self._own = dict(value)
+
+    def _load_system(self) -> None:
+        if not self._system_loaded:
+            self._system_loaded = True
+            importlib.import_module("epibridge.detection.cli_system")  # registers on ``app``
+            full = typer.main.get_command(app)
+            assert isinstance(full, _DetectGroup)
+            for name, cmd in full._own.items():
+                self._own.setdefault(name, cmd)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        self._own[name or cmd.name or ""] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self._own:
+            self._load_system()
+        return self._own.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_system()
+        return list(self._own)
+
 
 app = typer.Typer(
     help=(
@@ -21,6 +68,7 @@ app = typer.Typer(
         "Farrington/Noufaily (farringtonFlexible), reproducing R surveillance 1.20.3."
     ),
     no_args_is_help=True,
+    cls=_DetectGroup,
 )
 
 
@@ -220,6 +268,3 @@ def detect_file(
                 raise _fail(f"series {ids}: {exc}") from None
             frames.append(result_frame(batch, res))
     write_results(frames, output)
-
-
-from epibridge.detection import cli_system  # noqa: E402, F401  (adds run, schedule, signals, confirm, dismiss)
