@@ -23,6 +23,7 @@ from epibridge.epidata import api as epidata_api
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
 from epibridge.notifications.outbox import api as outbox_api
+from epibridge.reports import api as reports_api
 from epibridge.settings import Settings, secret_key
 from epibridge.web import pages
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(borders_api.router)
     app.include_router(assistance_api.router)
     app.include_router(detection_api.router)
+    app.include_router(reports_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app)
     return app

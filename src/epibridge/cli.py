@@ -31,6 +31,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "borders": ("epibridge.borders.cli", "borders_app"),
     "assistance": ("epibridge.assistance.cli", "assistance_app"),
     "consult": ("epibridge.consultations.cli", "app"),
+    "report": ("epibridge.reports.cli", "report_app"),
 }
 
 

@@ -1,0 +1,72 @@
+"""Routes of situation reports: generate, list, download."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import Response
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, get_sessions
+from epibridge.api.pagination import Page, clamp_limit
+from epibridge.db import read_session, write_session
+from epibridge.reports import service
+from epibridge.reports.schemas import ReportCreate, ReportRead
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
+
+
+@router.post("", response_model=ReportRead, status_code=status.HTTP_201_CREATED)
+def generate(sessions: Sessions, principal: CurrentPrincipal, data: ReportCreate) -> ReportRead:
+    """Generate and store the situation report of one ISO week (members and the Secretariat)."""
+    # Rendering takes seconds: it reads in a read session, and only storing the file takes
+    # the write lock, in one short transaction with its audit entry.
+    with read_session(sessions) as session:
+        rendered = service.build(session, actor=principal, data=data)
+    with write_session(sessions) as session:
+        return service.to_read(service.store(session, actor=principal, rendered=rendered))
+
+
+@router.get("", response_model=Page[ReportRead])
+def list_reports(
+    session: ReadSession,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    week: Annotated[str | None, Query(description="Only this ISO week (2024-W21).")] = None,
+    state: Annotated[str | None, Query(description="Only reports focused on this state.")] = None,
+    lang: Annotated[Literal["en", "ru", "zh"] | None, Query(description="Language.")] = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[ReportRead]:
+    """List stored situation reports, newest first."""
+    size = clamp_limit(limit, default=settings.page_size_default, maximum=settings.page_size_max)
+    rows, next_cursor = service.list_(
+        session, actor=principal, week=week, state=state, lang=lang, limit=size, cursor=cursor
+    )
+    return Page(items=[service.to_read(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{report_id}", response_model=ReportRead)
+def get_report(session: ReadSession, principal: CurrentPrincipal, report_id: int) -> ReportRead:
+    """Show what one stored report covers."""
+    return service.to_read(service.get(session, actor=principal, report_id=report_id))
+
+
+@router.get(
+    "/{report_id}/download",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "text/html": {}}}},
+)
+def download(session: ReadSession, principal: CurrentPrincipal, report_id: int) -> Response:
+    """Download the file of one stored report."""
+    report = service.get(session, actor=principal, report_id=report_id)
+    return Response(
+        content=report.content,
+        media_type=service.FORMATS[report.format],
+        headers={
+            "Content-Disposition": f'attachment; filename="{report.filename}"',
+            "ETag": f'"{report.digest}"',
+        },
+    )

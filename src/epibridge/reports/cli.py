@@ -1,0 +1,158 @@
+"""`epibridge report`: situation reports of an ISO week, on demand or weekly from cron."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from epibridge.cli_support import console, err_console, is_terminal, reading, report_errors, writing
+from epibridge.errors import FieldError, InvalidInput
+from epibridge.reports import service
+from epibridge.reports.schemas import ReportCreate
+from epibridge.reports.weeks import previous_week
+from epibridge.security import Principal, Role
+
+report_app = typer.Typer(help="Situation reports (HTML/PDF) of an ISO week, in en, ru or zh.")
+
+#: Who generates from the command line: the Secretariat, which sees what all members see.
+OPERATOR = Principal(user_id=0, name="reports", role=Role.SECRETARIAT)
+LANGS = ("en", "ru", "zh")
+
+
+def _format_of(output: Path) -> str:
+    suffix = output.suffix.lower().lstrip(".")
+    if suffix not in service.FORMATS:
+        raise InvalidInput(
+            "name the output file .pdf or .html: the format follows the extension",
+            [FieldError("--output", "must end in .pdf or .html", str(output))],
+        )
+    return suffix
+
+
+def _generate(ctx: typer.Context, data: ReportCreate) -> tuple[service.Rendered, int]:
+    """Render with no write lock held, then store the file in one short transaction."""
+    label = f"rendering {data.week} ({data.lang}, {data.format})"
+    status = console.status(label) if is_terminal() else None
+    if status is not None:
+        status.start()
+    try:
+        with reading(ctx) as session:
+            rendered = service.build(session, actor=OPERATOR, data=data)
+    finally:
+        if status is not None:
+            status.stop()
+    with writing(ctx) as session:
+        report = service.store(session, actor=OPERATOR, rendered=rendered)
+        return rendered, report.id
+
+
+@report_app.command("sitrep")
+@report_errors
+def sitrep(
+    ctx: typer.Context,
+    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2024-W21.")],
+    output: Annotated[
+        Path, typer.Option("--output", help="File to write: .pdf or .html (the format follows).")
+    ],
+    lang: Annotated[str, typer.Option("--lang", help="Language: en, ru or zh.")] = "en",
+    state: Annotated[str | None, typer.Option("--state", help="Focus on one state (ISO3).")] = None,
+) -> None:
+    """Generate the situation report of one ISO week, write it to a file and store it."""
+    data = ReportCreate.model_validate(
+        {"week": week.strip().upper(), "lang": lang, "state": state, "format": _format_of(output)}
+    )
+    rendered, report_id = _generate(ctx, data)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(rendered.content)
+    typer.echo(
+        f"report {report_id}: {rendered.filename} written to {output} "
+        f"({len(rendered.content)} bytes)"
+    )
+
+
+@report_app.command("weekly")
+@report_errors
+def weekly(
+    ctx: typer.Context,
+    lang: Annotated[
+        list[str] | None, typer.Option("--lang", help="Language (repeatable; default all three).")
+    ] = None,
+    state: Annotated[
+        list[str] | None, typer.Option("--state", help="Also a report focused on this state.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="pdf or html.")] = "pdf",
+    week: Annotated[
+        str | None, typer.Option("--week", help="Catch up an ISO week (default: the last one).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Generate again even when stored.")] = False,
+) -> None:
+    """Generate and store the reports of the previous ISO week (run it from cron on Mondays)."""
+    label = week.strip().upper() if week else previous_week(datetime.now(UTC).date()).label
+    focuses: list[str | None] = [None, *(state or [])]
+    for language in lang or list(LANGS):
+        for focus in focuses:
+            data = ReportCreate.model_validate(
+                {"week": label, "lang": language, "state": focus, "format": fmt}
+            )
+            with reading(ctx) as session:
+                existing = service.find(
+                    session,
+                    week=label,
+                    state=data.state and data.state.upper(),
+                    lang=language,
+                    format=fmt,
+                )
+            if existing is not None and not force:
+                typer.echo(f"report {existing.id}: {existing.filename} already stored")
+                continue
+            rendered, report_id = _generate(ctx, data)
+            typer.echo(
+                f"report {report_id}: {rendered.filename} stored ({len(rendered.content)} bytes)"
+            )
+
+
+@report_app.command("list")
+@report_errors
+def list_reports(
+    ctx: typer.Context,
+    week: Annotated[str | None, typer.Option(help="Only this ISO week.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+) -> None:
+    """List stored reports, newest first."""
+    with reading(ctx) as session:
+        rows, _ = service.list_(session, actor=OPERATOR, week=week, limit=limit)
+        items = [service.to_read(r) for r in rows]
+    table = Table(title="Situation reports (newest first)")
+    for column in ("#", "Week", "State", "Lang", "Format", "Bytes", "Created (UTC)", "By"):
+        table.add_column(column)
+    for r in items:
+        table.add_row(
+            str(r.id),
+            r.week,
+            r.state or "all",
+            r.lang,
+            r.format,
+            str(r.size_bytes),
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            r.created_by,
+        )
+    console.print(table)
+
+
+@report_app.command("download")
+@report_errors
+def download(
+    ctx: typer.Context,
+    report_id: Annotated[int, typer.Argument(help="Report id (see `epibridge report list`).")],
+    output: Annotated[Path, typer.Option("--output", help="File to write.")],
+) -> None:
+    """Write a stored report to a file."""
+    with reading(ctx) as session:
+        report = service.get(session, actor=OPERATOR, report_id=report_id)
+        content, name = report.content, report.filename
+    output.write_bytes(content)
+    err_console.print(f"{name} written to {output} ({len(content)} bytes)", highlight=False)

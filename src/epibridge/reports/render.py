@@ -1,0 +1,134 @@
+"""Turning a report's content into HTML (Jinja2, translated) and PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from epibridge.reports import charts, i18n
+
+if TYPE_CHECKING:
+    from epibridge.reports.service.content import Content
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+HAPPENED = {
+    "notified": i18n.N_("notified"),
+    "updated": i18n.N_("updated"),
+    "closed": i18n.N_("closed"),
+}
+RISKS = {
+    "low": i18n.N_("Low"),
+    "moderate": i18n.N_("Moderate"),
+    "high": i18n.N_("High"),
+    "very_high": i18n.N_("Very high"),
+}
+STATUSES = {
+    "member": i18n.N_("Member state"),
+    "observer": i18n.N_("Observer"),
+    "dialogue_partner": i18n.N_("Dialogue partner"),
+    "partner": i18n.N_("Partner"),
+}
+CROSSING_STATUSES = {
+    "open": i18n.N_("open"),
+    "restricted": i18n.N_("restricted"),
+    "closed": i18n.N_("closed"),
+    "unknown": i18n.N_("unknown"),
+}
+URGENCIES = {
+    "immediate": i18n.N_("immediate"),
+    "expected": i18n.N_("expected"),
+    "future": i18n.N_("future"),
+}
+DIRECTIONS = {"outbound": i18n.N_("outbound"), "inbound": i18n.N_("inbound")}
+TRAFFIC = {"freight": i18n.N_("freight"), "people": i18n.N_("people")}
+MODES = {"exercise": i18n.N_("EXERCISE"), "test": i18n.N_("TEST")}
+
+
+@cache
+def _environment(lang: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["date"] = lambda value, form="medium": i18n.fmt_date(value, lang, form)
+    env.filters["num"] = lambda value: i18n.fmt_number(value, lang)
+    return env
+
+
+def html(content: Content) -> str:
+    """The report as one self-contained HTML document (styles and charts inline)."""
+    lang = content.lang
+    env = _environment(lang)
+    gettext = i18n.translations(lang).gettext
+    curves = [
+        (
+            curve,
+            Markup(
+                charts.curve_svg(
+                    curve.weeks,
+                    alarm_weeks={a.period_start for a in curve.alarms},
+                    title=f"{curve.disease_name} ({curve.disease})",
+                    label=lambda monday: f"W{monday.isocalendar()[1]:02d}",
+                    number=lambda value: i18n.fmt_number(value, lang),
+                )
+            ),
+        )
+        for curve in content.curves
+    ]
+    risks: dict[str, list[str]] = {}
+    for event in content.events:
+        if event.status != "closed":
+            risks.setdefault(event.state, []).append(event.risk or "")
+    map_svg = Markup(
+        charts.map_svg(
+            content.statuses,
+            content.state_names,
+            risks,
+            focus=content.state,
+            title=gettext("Map of the organization’s states"),
+        )
+    )
+    names = content.state_names
+
+    def state_name(code: str) -> str:
+        return names.get(code, code)
+
+    return env.get_template("sitrep.html").render(
+        c=content,
+        lang=lang,
+        curves=curves,
+        map_svg=map_svg,
+        state_name=state_name,
+        happened=_translated(gettext, HAPPENED),
+        risks=_translated(gettext, RISKS),
+        statuses=_translated(gettext, STATUSES),
+        crossing_statuses=_translated(gettext, CROSSING_STATUSES),
+        urgencies=_translated(gettext, URGENCIES),
+        modes=_translated(gettext, MODES),
+        directions=_translated(gettext, DIRECTIONS),
+        traffic=_translated(gettext, TRAFFIC),
+        risk_colours=charts.RISK_COLOURS,
+        status_colours=charts.STATUS_COLOURS,
+        monday=content.week.monday,
+        sunday=content.week.sunday,
+    )
+
+
+def _translated(gettext: Any, names: dict[str, str]) -> dict[str, str]:
+    return {key: gettext(value) for key, value in names.items()}
+
+
+def pdf(document: str) -> bytes:
+    """Lay the HTML out on A4 pages with WeasyPrint (fonts: Noto, which covers ru and zh)."""
+    from weasyprint import HTML  # imported here: it loads Pango, which only reports need
+
+    return HTML(string=document, base_url=str(TEMPLATES)).write_pdf()  # type: ignore[no-any-return]

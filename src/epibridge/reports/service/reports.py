@@ -1,0 +1,197 @@
+"""Generating, storing, listing and reading situation reports."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
+
+from epibridge import audit
+from epibridge.api.pagination import decode_cursor, encode_cursor
+from epibridge.db import utcnow
+from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.members import service as members
+from epibridge.notifications.outbox.service import publish
+from epibridge.reports import render
+from epibridge.reports.i18n import LANGUAGES
+from epibridge.reports.models import Report
+from epibridge.reports.schemas import ReportCreate, ReportRead
+from epibridge.reports.service.content import gather
+from epibridge.reports.weeks import parse_week
+from epibridge.security import Action, Principal, Visibility, authorize
+
+FORMATS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
+TOPIC = "report.generated"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A report made but not stored yet: the file and what it covers."""
+
+    week: str
+    week_start: datetime
+    state: str | None
+    lang: str
+    format: str
+    filename: str
+    content: bytes
+    generated_by: str
+
+
+def _checked(session: Session, data: ReportCreate) -> tuple[str | None, str]:
+    week = parse_week(data.week)
+    errors = []
+    if data.lang not in LANGUAGES:
+        errors.append(FieldError("lang", "one of " + ", ".join(LANGUAGES), data.lang))
+    if data.format not in FORMATS:
+        errors.append(FieldError("format", "pdf or html", data.format))
+    if errors:
+        raise InvalidInput("the report request is not valid", errors)
+    state = members.require_state(session, data.state, field="state") if data.state else None
+    return state, week.label
+
+
+def build(
+    session: Session, *, actor: Principal, data: ReportCreate, now: datetime | None = None
+) -> Rendered:
+    """Render the situation report of one ISO week as the caller may see it (nothing stored)."""
+    authorize(actor, Action.READ_MEMBERS)
+    state, _ = _checked(session, data)
+    week = parse_week(data.week)
+    moment = now or utcnow()
+    content = gather(session, actor=actor, week=week, lang=data.lang, state=state, now=moment)
+    document = render.html(content)
+    body = render.pdf(document) if data.format == "pdf" else document.encode("utf-8")
+    name = f"sitrep-{week.label}-{state or 'all'}-{data.lang}.{data.format}"
+    return Rendered(
+        week=week.label,
+        week_start=week.start,
+        state=state,
+        lang=data.lang,
+        format=data.format,
+        filename=name,
+        content=body,
+        generated_by=actor.actor,
+    )
+
+
+def store(session: Session, *, actor: Principal | str, rendered: Rendered) -> Report:
+    """Keep a rendered report so it can be listed and downloaded; tell the members."""
+    name = actor.actor if isinstance(actor, Principal) else actor
+    if isinstance(actor, Principal):
+        authorize(actor, Action.READ_MEMBERS)
+    report = Report(
+        week=rendered.week,
+        week_start=rendered.week_start.date(),
+        state=rendered.state,
+        lang=rendered.lang,
+        format=rendered.format,
+        filename=rendered.filename,
+        created_at=utcnow(),
+        created_by=name,
+        digest=hashlib.sha256(rendered.content).hexdigest(),
+        size_bytes=len(rendered.content),
+        content=rendered.content,
+    )
+    session.add(report)
+    session.flush()
+    state = to_read(report).model_dump(mode="json")
+    audit.record(
+        session, actor=name, action="generate", entity="report", entity_id=report.id, state=state
+    )
+    publish(
+        session,
+        actor=name,
+        topic=TOPIC,
+        entity="report",
+        entity_id=report.id,
+        payload=state,
+        visibility=Visibility.MEMBERS,
+        states=[rendered.state] if rendered.state else None,
+    )
+    return report
+
+
+def get(session: Session, *, actor: Principal, report_id: int) -> Report:
+    """Return one stored report."""
+    authorize(actor, Action.READ_MEMBERS)
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"no report {report_id}", [FieldError("id", "unknown report", report_id)])
+    return report
+
+
+def find(
+    session: Session, *, week: str, state: str | None, lang: str, format: str
+) -> ReportRead | None:
+    """Return the newest stored report of exactly this week, focus, language and format."""
+    query = (
+        select(Report)
+        .options(defer(Report.content))
+        .where(
+            Report.week == parse_week(week).label,
+            Report.state.is_(None) if state is None else Report.state == state,
+            Report.lang == lang,
+            Report.format == format,
+        )
+        .order_by(Report.id.desc())
+        .limit(1)
+    )
+    report = session.execute(query).scalar_one_or_none()
+    return to_read(report) if report is not None else None
+
+
+def list_(
+    session: Session,
+    *,
+    actor: Principal,
+    week: str | None = None,
+    state: str | None = None,
+    lang: str | None = None,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[Report], str | None]:
+    """List stored reports, newest first, one page at a time."""
+    authorize(actor, Action.READ_MEMBERS)
+    query = select(Report).order_by(Report.id.desc())
+    if week:
+        query = query.where(Report.week == parse_week(week).label)
+    if state:
+        query = query.where(Report.state == members.require_state(session, state))
+    if lang:
+        if lang not in LANGUAGES:
+            raise InvalidInput(
+                "unknown language", [FieldError("lang", "one of " + ", ".join(LANGUAGES), lang)]
+            )
+        query = query.where(Report.lang == lang)
+    position = decode_cursor(cursor)
+    if position is not None:
+        if not isinstance(position.get("id"), int):
+            raise InvalidInput(
+                "the cursor is not one this API issued", [FieldError("cursor", "malformed", cursor)]
+            )
+        query = query.where(Report.id < position["id"])
+    # Only the listing columns: the files stay in the database until one is downloaded.
+    rows = list(session.execute(query.limit(limit + 1).options(defer(Report.content))).scalars())
+    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def to_read(report: Report) -> ReportRead:
+    return ReportRead(
+        id=report.id,
+        week=report.week,
+        week_start=report.week_start,
+        state=report.state,
+        lang=report.lang,  # type: ignore[arg-type]
+        format=report.format,  # type: ignore[arg-type]
+        filename=report.filename,
+        created_at=report.created_at,
+        created_by=report.created_by,
+        digest=report.digest,
+        size_bytes=report.size_bytes,
+        links={"download": f"/api/v1/reports/{report.id}/download"},
+    )
