@@ -26,14 +26,17 @@ WEEKS = 522
 
 
 def series_keys(areas: list[str] | None = None) -> pl.DataFrame:
+    """Every series; with ``areas``, only subnational ones broken down by age and sex."""
+    ages = [a for a in AGES if a] if areas else AGES
+    sexes = [s for s in SEXES if s] if areas else SEXES
     rows = [
         (area, d, m, c, a, s)
         for area in areas or [""]
         for d in DISEASES
         for m in METRICS
         for c in CLASSIFICATIONS
-        for a in AGES
-        for s in SEXES
+        for a in ages
+        for s in sexes
     ]
     return pl.DataFrame(
         rows,
@@ -51,7 +54,7 @@ def write_state_file(
     """
     from epibridge.epidata.codes import areas_of
 
-    keys = series_keys(["", *sorted(areas_of(state))] if with_areas else None)
+    keys = series_keys(sorted(areas_of(state)) if with_areas else None)
     n_series = min(keys.height, -(-rows // WEEKS))
     keys = keys.head(n_series).with_row_index("sid")
     starts = [FIRST + timedelta(weeks=w) for w in range(WEEKS)]

@@ -89,8 +89,8 @@ def check_file(
             check_batch(collected, batch)
     except FileRejected as exc:
         raise _rejection(exc.errors, len(exc.errors)) from None
+    check_duplicates(collected, collected.frame())
     rows = collected.frame()
-    check_duplicates(collected, rows)
     if collected.error_count:
         raise _rejection(collected.errors, collected.error_count)
     if rows.height == 0:
@@ -157,7 +157,7 @@ def _resolve_series(
         }
     else:
         created = existing
-    ids = np.array([created[k] for k in checked.series_keys], dtype=np.int64)
+    ids = np.array([created[k] for k in checked.series_keys], dtype=np.int32)
     is_new = np.array([k not in existing for k in checked.series_keys], dtype=bool)
     if synthetic:
         touched = [int(i) for i, new in zip(ids, is_new, strict=True) if not new]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from epibridge.epidata.codes import (
@@ -293,19 +294,37 @@ def _with_original_text(found: list[RowError], frame: pl.DataFrame) -> list[RowE
     ]
 
 
+def _packed_expr() -> pl.Expr:
+    """One 64-bit number per key: series (32 bits), start day (24), length in days (8)."""
+    start_days = pl.col("period_start").cast(pl.Int32).cast(pl.Int64) + 100_000
+    length = (pl.col("period_end") - pl.col("period_start")).dt.total_days().cast(pl.Int64)
+    return pl.col("series").cast(pl.UInt64) * (1 << 32) + (start_days * 256 + length).cast(
+        pl.UInt64
+    )
+
+
+def _any_duplicate(frame: pl.DataFrame) -> bool:
+    """Whether any key repeats, with 8 bytes a row: packed keys, sorted in place.
+
+    Hashing ten million struct keys would need several times the memory of the rows.
+    """
+    keys = np.empty(frame.height, dtype=np.uint64)
+    offset = 0
+    for part in frame.iter_slices(n_rows=500_000):
+        chunk = part.select(_packed_expr().alias("k")).get_column("k").to_numpy()
+        keys[offset : offset + len(chunk)] = chunk
+        offset += len(chunk)
+    keys.sort()
+    return bool(frame.height > 1 and np.any(keys[1:] == keys[:-1]))
+
+
 def check_duplicates(collected: Collected, frame: pl.DataFrame) -> None:
     """Report every row whose key already appeared earlier in the same file."""
     keys = ["series", "period_start", "period_end"]
-    # One 64-bit number per key (series, start day, length) is far cheaper to hash than a
-    # struct of three columns on ten million rows.
-    start_days = pl.col("period_start").cast(pl.Int32).cast(pl.Int64) + 100_000
-    length = (pl.col("period_end") - pl.col("period_start")).dt.total_days().cast(pl.Int64)
-    packed = pl.col("series").cast(pl.UInt64) * (1 << 32) + (start_days * 256 + length).cast(
-        pl.UInt64
-    )
-    dup = frame.filter(packed.is_duplicated())
-    if dup.height == 0:
+    if not _any_duplicate(frame):
         return
+    packed = _packed_expr()
+    dup = frame.filter(packed.is_duplicated())
     dup = dup.with_columns(pl.col("_row").min().over(keys).alias("_first")).filter(
         pl.col("_row") != pl.col("_first")
     )
