@@ -119,6 +119,34 @@ def test_cookie_is_an_api_credential_with_csrf_header(
     assert client.post(path).status_code == 403  # cookie without the CSRF header
     assert client.post(path, headers={"X-CSRF-Token": "forged"}).status_code == 403
     assert client.post(path, headers={"X-CSRF-Token": csrf}).status_code == 201
+    # The Secretariat notifies through the form on a state's behalf; the timeline says so.
+    make_user(sessions, "secretariat", "secretariat", password=PASSWORD)
+    secretariat = _sign_in(live_url, "secretariat")
+    form = secretariat.get("/notifications/new")
+    assert 'id="state"' in form.text
+    created_page = secretariat.post(
+        "/notifications/new",
+        data={
+            "csrf_token": _csrf(form.text),
+            "state": "KAZ",
+            "title": "Anthrax in livestock workers",
+            "disease": "A22",
+            "onset_date": "2026-11-10",
+            "confirmed_cases": "2",
+            "serious_impact": "yes",
+            "unusual": "",
+        },
+    )
+    assert created_page.status_code == 303, created_page.text
+    event_page = secretariat.get(created_page.headers["location"])
+    assert "Anthrax in livestock workers" in event_page.text
+    assert "on behalf of the state" in event_page.text and "Kazakhstan" in event_page.text
+    # A form with a bad field comes back with the field named, nothing written.
+    bad = secretariat.post(
+        "/notifications/new",
+        data={"csrf_token": _csrf(form.text), "state": "KAZ", "title": "x", "disease": "Z99"},
+    )
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
     # Without a cookie or token the API still refuses.
     assert httpx.get(f"{live_url}/api/v1/notifications").status_code == 401
 

@@ -55,15 +55,20 @@ def _centre(path: str) -> tuple[float, float]:
     return best[1], best[2]
 
 
+@cache
+def _outlines() -> tuple[tuple[str, str, float, float], ...]:
+    """Each country's path with its marker position, computed once per process."""
+    return tuple((iso3, path, *_centre(path)) for iso3, path in _document()["shapes"].items())
+
+
 def shapes(
     statuses: dict[str, str | None], names: dict[str, str], risks: dict[str, list[str]]
 ) -> list[MapShape]:
     """Every country in the frame; states of the profile carry their status and events."""
     out = []
-    for iso3, path in _document()["shapes"].items():
+    for iso3, path, cx, cy in _outlines():
         levels = [r for r in risks.get(iso3, []) if r]
         top = next((r for r in RISK_ORDER if r in levels), None)
-        cx, cy = _centre(path)
         out.append(
             MapShape(
                 iso3=iso3,

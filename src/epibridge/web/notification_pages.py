@@ -369,6 +369,7 @@ def _values(form: FormData) -> dict[str, str]:
         "mode",
         "status",
         "reason",
+        "state",
     )
     return {k: text(form, k) for k in (*keys, *COUNT_FIELDS, *annex2.QUESTIONS)}
 
@@ -388,6 +389,8 @@ def _payload(values: dict[str, str], *, create: bool) -> dict[str, Any]:
     if values.get("visibility"):
         payload["visibility"] = values["visibility"]
     if create:
+        if values.get("state"):
+            payload["state"] = values["state"]
         payload.setdefault("title", "")
         payload.setdefault("disease", "")
         payload.setdefault("onset_date", None)
@@ -418,9 +421,15 @@ def _form(
     status: int = 200,
     detail: str | None = None,
 ) -> Response:
+    member_names: dict[str, str] = {}
+    if event is None and web.principal is not None and web.principal.role is Role.SECRETARIAT:
+        with read_session(web.sessions) as session:
+            listed = members.list_states(session, on=utcnow().date(), status="member")
+            member_names = {item.state.iso3: item.state.name(web.lang) for item in listed}
     return web.render(
         "notifications/form.html",
         {
+            "member_names": member_names,
             "event": event,
             "values": values,
             "errors": errors,
