@@ -9,12 +9,13 @@ their draft notifications, audit entries and outbox messages in one transaction.
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import read_session, utcnow, write_session
@@ -32,6 +33,7 @@ TOPIC = "epidata.submission_accepted"
 #: Messages are read again from this long before the cursor (see ConsumedMessage).
 REREAD = timedelta(hours=1)
 _BATCH = 1000
+_LOCK_KEY = zlib.crc32(b"detection:runs")
 
 Progress = Callable[[int, int], None]
 
@@ -50,8 +52,15 @@ class Finding:
     alarm: bool
 
 
+def lock_runs(session: Session) -> None:
+    """Serialize the writing steps of concurrent runs (SQLite's write lock already does)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+
+
 def take_in_submissions(session: Session, *, now: datetime) -> tuple[int, set[tuple[str, str]]]:
     """Record which (state, disease) the accepted submissions since the last run touched."""
+    lock_runs(session)
     cursor = session.get(DetectionCursor, TOPIC)
     after = cursor.read_until - REREAD if cursor else None
     read = 0
@@ -256,6 +265,7 @@ def run(
         if progress:
             progress(done, len(loaded))
     with write_session(sessions) as session:
+        lock_runs(session)
         stored = signals.store_findings(
             session, findings=findings, run_id=run_id, as_of=as_of, actor=actor
         )
