@@ -24,9 +24,9 @@ from epibridge.detection.farrington.options import (
 from epibridge.detection.result import DetectionResult
 from epibridge.detection.validation import as_counts, as_monitor_index
 
-#: Stacked baseline cells per chunk of series: about 4 MB per cell array, so that the
-#: dozen arrays an IRLS iteration touches stay in the L2/L3 caches.
-_CHUNK_CELLS = 500_000
+#: Stacked baseline cells per chunk of series (about 6 MB per cell array): one chunk for
+#: the engine's 64-series tasks with Noufaily settings (64 x 52 weeks x 237 cells).
+_CHUNK_CELLS = 800_000
 
 
 @dataclass(frozen=True)
