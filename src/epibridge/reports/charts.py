@@ -53,7 +53,7 @@ def curve_svg(
     slot = plot_w / max(len(weeks), 1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" class="curve">',
+        f'role="img" class="curve">',
         f"<title>{escape(title)}</title>",
     ]
     for i in range(5):

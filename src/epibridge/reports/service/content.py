@@ -135,7 +135,7 @@ def gather(
     content.events, content.exercises = real, drills
     content.curves = _curves(session, actor, week, lang, state, content, real)
     content.crossings = _crossings(session, week, state)
-    content.needs = _needs(session, actor, week, state, now)
+    content.needs = _needs(session, actor, state, now)
     content.consultations = _consultations(session, actor, week, state)
     return content
 
@@ -338,9 +338,13 @@ def _crossings(session: Session, week: IsoWeek, state: str | None) -> list[Cross
 
 
 def _needs(
-    session: Session, actor: Principal, week: IsoWeek, state: str | None, now: datetime
+    session: Session, actor: Principal, state: str | None, now: datetime
 ) -> list[RequestRead]:
-    """Assistance requests made by the end of the week that still need something now."""
+    """Assistance requests that still need something when the report is made.
+
+    The assistance service keeps no history of what remained on a past day, so the section is
+    the state of the requests at generation time (the report says so).
+    """
     needs: list[RequestRead] = []
     after = 0
     while True:
@@ -353,7 +357,7 @@ def _needs(
             limit=_PAGE,
             today=now.date(),
         )
-        needs.extend(r for r in page if r.created_at < week.end and r.remaining_total > 0)
+        needs.extend(r for r in page if r.remaining_total > 0)
         if next_after is None:
             break
         after = next_after

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, undefer
 
 from epibridge import audit
 from epibridge.api.pagination import decode_cursor, encode_cursor
@@ -118,7 +118,9 @@ def store(session: Session, *, actor: Principal | str, rendered: Rendered) -> Re
 def get(session: Session, *, actor: Principal, report_id: int) -> Report:
     """Return one stored report."""
     authorize(actor, Action.READ_MEMBERS)
-    report = session.get(Report, report_id)
+    report = session.execute(
+        select(Report).where(Report.id == report_id).options(undefer(Report.content))
+    ).scalar_one_or_none()
     if report is None:
         raise NotFound(f"no report {report_id}", [FieldError("id", "unknown report", report_id)])
     return report
