@@ -26,7 +26,7 @@ DEFAULT_WINDOW = 7
 
 
 def _number(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
+    return float(value) if np.isfinite(value) else None
 
 
 def series_rt(

@@ -167,7 +167,8 @@ def _value(array: np.ndarray | None, position: int) -> float | None:
     if array is None:
         return None
     value = float(array[0, position])
-    return None if np.isnan(value) else value
+    # NaN: undefined; +-inf: a score over a baseline with no variation (JSON has neither).
+    return value if np.isfinite(value) else None
 
 
 def compute(

@@ -187,7 +187,7 @@ def evaluate(
 
 
 def _number(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
+    return float(value) if np.isfinite(value) else None
 
 
 def series_thresholds(
