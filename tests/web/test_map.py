@@ -1,0 +1,71 @@
+"""The map asset covers every state of the shipped profile, and the builder decodes TopoJSON,
+continues shapes across the antimeridian and keeps tiny island states visible."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from epibridge.members.service import read_profile
+from epibridge.web import mapbuild, mapview
+
+
+def test_every_profile_state_has_a_shape() -> None:
+    document = json.loads(mapview.SHAPES.read_text(encoding="utf-8"))
+    codes = {state.iso3 for state in read_profile("sco").states}
+    assert codes <= set(document["shapes"]), codes - set(document["shapes"])
+    assert "Natural Earth" in document["source"]
+    assert mapview.SHAPES.stat().st_size < 100_000
+    for path in document["shapes"].values():
+        assert re.fullmatch(r"(M-?\d+,-?\d+l(-?\d+,-?\d+ ?)+z)+", path), path[:80]
+
+
+def _topology(arcs: list[list[list[int]]], geometries: list[dict]) -> dict:
+    return {
+        "type": "Topology",
+        "transform": {"scale": [1.0, 1.0], "translate": [0.0, 0.0]},
+        "arcs": arcs,
+        "objects": {"countries": {"type": "GeometryCollection", "geometries": geometries}},
+    }
+
+
+def test_builder_projects_simplifies_and_wraps() -> None:
+    # Delta-encoded arcs: a 10x10 degree square in Kazakhstan's area, a ring crossing the
+    # antimeridian (170°E to -175°) for Russia, and a speck for Bahrain.
+    square = [[60, 40], [10, 0], [0, 10], [-10, 0], [0, -10]]
+    across = [[170, 60], [10, 0], [-360, 0], [5, 0], [0, 5], [-5, 0], [360, 0], [-10, 0], [0, -5]]
+    speck = [[50, 26], [0, 0], [0, 0], [0, 0]]
+    document = mapbuild.build(
+        _topology(
+            [square, across, speck],
+            [
+                {"type": "Polygon", "id": "398", "arcs": [[0]]},
+                {"type": "Polygon", "id": "643", "arcs": [[1]]},
+                {"type": "Polygon", "id": "048", "arcs": [[2]]},
+                {"type": "Polygon", "id": "840", "arcs": [[~0]]},
+                {"type": "Polygon", "arcs": [[0]]},
+            ],
+        )
+    )
+    shapes = document["shapes"]
+    assert set(shapes) == {"KAZ", "RUS", "BHR", "USA"}
+    width, height = (float(v) for v in document["viewBox"].split()[2:])
+    assert width == 1000 and 0 < height < width
+
+    def points(path: str) -> list[tuple[int, int]]:
+        head, _, rest = path[1:].rstrip("z").partition("l")
+        x, y = (int(v) for v in head.split(","))
+        out = [(x, y)]
+        for step in rest.split():
+            dx, dy = (int(v) for v in step.split(","))
+            x, y = x + dx, y + dy
+            out.append((x, y))
+        return out
+
+    kaz = points(shapes["KAZ"])
+    assert len(kaz) == 5 and kaz[0] == kaz[-1]  # a square stays a square
+    rus = points(shapes["RUS"])
+    # The ring continues east past 180° instead of jumping back across the whole map.
+    assert max(x for x, _ in rus) - min(x for x, _ in rus) < 150
+    assert min(x for x, _ in rus) > 800
+    assert shapes["BHR"].startswith("M") and len(points(shapes["BHR"])) == 4  # a marker
