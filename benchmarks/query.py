@@ -145,7 +145,7 @@ def run(name: str, url: str, files: list[tuple[str, Path, int]], workdir: Path, 
             "classification": "confirmed",
             "granularity": "week",
             "start": "2015-01-05",
-            "end": "2024-12-29",
+            "end": "2025-01-05",
         }
         for label, extra in (
             ("latest", {}),

@@ -8,10 +8,12 @@ Polars, after the database has narrowed to the series' ids.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-import polars as pl
+from pydantic import TypeAdapter
 from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import Session
 
@@ -118,85 +120,96 @@ def _observations(
     return union_all(current.where(Observation.received_at <= as_of), then_current)  # type: ignore[return-value]
 
 
-def _bucketed(frame: pl.DataFrame, granularity: Granularity) -> tuple[pl.DataFrame, int]:
-    start = pl.col("period_start")
+Bucket = tuple[date, date]
+#: Per bucket: [sum of reported values, how many were reported, how many observations].
+Cells = dict[Bucket, list[int]]
+_MISSING: Bucket = (date.min, date.min)
+_POINTS: TypeAdapter[list[PointRead]] = TypeAdapter(list[PointRead])
+
+
+def _bucket(start: date, end: date, granularity: Granularity) -> Bucket | None:
+    """The day, ISO week or month a period falls in; None when the period is longer."""
     if granularity == "day":
-        bucket, bucket_end = start, start
-    elif granularity == "week":
-        bucket = start - pl.duration(days=start.dt.weekday() - 1)
-        bucket_end = bucket + pl.duration(days=6)
-    else:
-        # An ISO week counts in the month holding its Thursday, as the week belongs to the
-        # ISO year holding its Thursday; any other period must fit inside the month.
-        is_week = (pl.col("period_end") - start).dt.total_days() == 6
-        anchor = pl.when(is_week).then(start + pl.duration(days=3)).otherwise(start)
-        bucket = anchor.dt.truncate("1mo")
-        bucket_end = anchor.dt.month_end()
-    framed = frame.with_columns(bucket.alias("bucket"), bucket_end.alias("bucket_end"))
-    fits = pl.col("period_end") <= pl.col("bucket_end")
-    if granularity == "month":
-        fits = fits | ((pl.col("period_end") - start).dt.total_days() == 6)
-    skipped = framed.filter(~fits).height
-    grouped = (
-        framed.filter(fits)
-        .group_by("state", "bucket", "bucket_end")
-        .agg(
-            pl.col("value").sum().alias("sum"),
-            pl.col("value").count().alias("known"),
-            pl.len().alias("reported"),
-        )
-        .with_columns(
-            pl.when(pl.col("known") > 0).then(pl.col("sum")).otherwise(None).alias("value")
-        )
-        .sort("state", "bucket")
-    )
-    return grouped, skipped
+        return (start, start) if end == start else None
+    if granularity == "week":
+        monday = start - timedelta(days=start.weekday())
+        sunday = monday + timedelta(days=6)
+        return (monday, sunday) if end <= sunday else None
+    # An ISO week counts in the month holding its Thursday, as the week belongs to the ISO
+    # year holding its Thursday; any other period must fit inside the month.
+    is_week = (end - start).days == 6
+    anchor = start + timedelta(days=3) if is_week else start
+    first = anchor.replace(day=1)
+    last = anchor.replace(day=calendar.monthrange(anchor.year, anchor.month)[1])
+    return (first, last) if is_week or end <= last else None
 
 
-def _points(grouped: pl.DataFrame, states: list[str], per: int | None) -> list[PointRead]:
+def _aggregate(
+    rows: list[Any], meta: dict[int, tuple[str, bool]], granularity: Granularity
+) -> tuple[dict[str, Cells], dict[str, int]]:
+    """Sum the observations into buckets per state (plain Python: a series is thousands of rows)."""
+    cells: dict[str, Cells] = {}
+    skipped: dict[str, int] = {}
+    buckets: dict[tuple[date, date], Bucket | None] = {}
+    for series_id, start, end, value in rows:
+        state = meta[series_id][0]
+        bucket = buckets.get((start, end), _MISSING)
+        if bucket == _MISSING:
+            bucket = buckets[(start, end)] = _bucket(start, end, granularity)
+        if bucket is None:
+            skipped[state] = skipped.get(state, 0) + 1
+            continue
+        per_state = cells.setdefault(state, {})
+        cell = per_state.get(bucket)
+        if cell is None:
+            cell = per_state[bucket] = [0, 0, 0]
+        cell[2] += 1
+        if value is not None:
+            cell[0] += value
+            cell[1] += 1
+    return cells, skipped
+
+
+def _merged(cells: list[Cells]) -> Cells:
+    out: Cells = {}
+    for part in cells:
+        for bucket, (total, known, reported) in part.items():
+            cell = out.setdefault(bucket, [0, 0, 0])
+            cell[0] += total
+            cell[1] += known
+            cell[2] += reported
+    return out
+
+
+def _denominator(states: list[str], year: int) -> tuple[int, int] | None:
+    """Population of ``states`` together in ``year`` and the latest year of figures used."""
+    found = [population(s, year) for s in states]
+    if not found or not all(found):
+        return None
+    return sum(f[0] for f in found if f), max(f[1] for f in found if f)
+
+
+def _points(cells: Cells, states: list[str], per: int | None) -> list[PointRead]:
     points = []
-    for bucket, bucket_end, value, reported in grouped.select(
-        "bucket", "bucket_end", "value", "reported"
-    ).iter_rows():
-        pop_total: int | None = None
-        pop_year: int | None = None
-        rate: float | None = None
+    denominators: dict[int, tuple[int, int] | None] = {}
+    for (bucket, bucket_end), (total, known, reported) in sorted(cells.items()):
+        value = total if known else None
+        point: dict[str, Any] = {
+            "period_start": bucket,
+            "period_end": bucket_end,
+            "value": value,
+            "reported": reported,
+        }
         if per:
-            found = [population(s, bucket.year) for s in states]
-            if found and all(found):
-                pop_total = sum(f[0] for f in found if f)
-                pop_year = max(f[1] for f in found if f)
-                rate = None if value is None else round(value * per / pop_total, 4)
-        points.append(
-            PointRead(
-                period_start=bucket,
-                period_end=bucket_end,
-                value=value,
-                reported=reported,
-                rate=rate,
-                population=pop_total,
-                population_year=pop_year,
-            )
-        )
-    return points
-
-
-def _frame(session: Session, query: Select, meta: dict[int, tuple[str, bool]]) -> pl.DataFrame:  # type: ignore[type-arg]
-    rows = session.execute(query).all()
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "series_id": pl.Int64,
-            "period_start": pl.Date,
-            "period_end": pl.Date,
-            "value": pl.Int64,
-        },
-        orient="row",
-    )
-    states = {sid: state for sid, (state, _) in meta.items()}
-    return frame.with_columns(
-        pl.col("series_id").replace_strict(states, return_dtype=pl.String).alias("state")
-    )
+            if bucket.year not in denominators:
+                denominators[bucket.year] = _denominator(states, bucket.year)
+            found = denominators[bucket.year]
+            if found is not None:
+                point["population"], point["population_year"] = found
+                point["rate"] = None if value is None else round(value * per / found[0], 4)
+        points.append(point)
+    # One validation in pydantic-core for the whole list: far cheaper than a model per point.
+    return _POINTS.validate_python(points)
 
 
 def series(
@@ -239,11 +252,12 @@ def _series_set(
     if start and end and end < start:
         raise InvalidInput("end is before start", [FieldError("end", "before start", str(end))])
     meta = series_meta(session, selection, codes)
-    frame = _frame(session, _observations(list(meta), start, end, as_of), meta)
-    grouped, skipped = _bucketed(frame, granularity)
+    # Core execution on the connection: the ORM result machinery costs more than the query.
+    rows = session.connection().execute(_observations(list(meta), start, end, as_of)).all()
+    cells, skipped = _aggregate(rows, meta, granularity)
     shown = codes if codes is not None else sorted({state for state, _ in meta.values()})
 
-    def read(state: str, part: pl.DataFrame, states: list[str], synthetic: bool) -> SeriesRead:
+    def read(state: str, part: Cells, states: list[str], synthetic: bool) -> SeriesRead:
         return SeriesRead(
             state=state,
             disease=selection.disease,
@@ -256,32 +270,19 @@ def _series_set(
             synthetic=synthetic,
             as_of=as_of,
             per=per,
-            skipped_coarser=skipped,
+            skipped_coarser=sum(skipped.get(s, 0) for s in states),
             points=_points(part, states, per),
         )
 
     synthetic_of = {state: False for state in shown}
     for state, synthetic in meta.values():
         synthetic_of[state] = synthetic_of.get(state, False) or synthetic
-    result = [
-        read(state, grouped.filter(pl.col("state") == state), [state], synthetic_of[state])
-        for state in shown
-    ]
+    result = [read(state, cells.get(state, {}), [state], synthetic_of[state]) for state in shown]
     total_read = None
     if total:
-        summed = (
-            grouped.group_by("bucket", "bucket_end")
-            .agg(
-                pl.col("value").sum().alias("sum"),
-                pl.col("value").count().alias("known"),
-                pl.col("reported").sum(),
-            )
-            .with_columns(
-                pl.when(pl.col("known") > 0).then(pl.col("sum")).otherwise(None).alias("value")
-            )
-            .sort("bucket")
+        total_read = read(
+            TOTAL, _merged([cells.get(s, {}) for s in shown]), shown, any(synthetic_of.values())
         )
-        total_read = read(TOTAL, summed, shown, any(synthetic_of.values()))
     return SeriesSet(
         series=result, total=total_read, population_source=POPULATION_SOURCE if per else None
     )
