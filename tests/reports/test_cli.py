@@ -1,0 +1,77 @@
+"""The `epibridge report` commands, run as the installed console script (a real process)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge.db import utcnow
+from epibridge.reports.weeks import previous_week
+from epibridge.settings import Settings
+from tests.reports import scenario
+from tests.reports.helpers import pdf_text, save, squeezed
+
+EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
+
+
+def run(settings: Settings, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "EPIBRIDGE_DATABASE_URL": settings.database_url,
+        "EPIBRIDGE_VAR_DIR": str(settings.var_dir),
+        "COLUMNS": "200",
+    }
+    result = subprocess.run(
+        [EPIBRIDGE, "report", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == code, result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def test_sitrep_writes_the_file_the_extension_names_and_stores_it(
+    settings: Settings, sessions: sessionmaker[Session], tmp_path: Path, artifacts_dir: Path
+) -> None:
+    scenario.seed(sessions, detect=False)
+    pdf = tmp_path / "kaz-zh.pdf"
+    out = run(settings, "sitrep", "--week", "2024-W21", "--lang", "zh", "--state", "KAZ",
+              "--output", str(pdf)).stdout  # fmt: skip
+    assert "report 1: sitrep-2024-W21-KAZ-zh.pdf written to" in out
+    save(
+        artifacts_dir,
+        f"cli-sitrep-2024-W21-KAZ-zh-{settings.database_url[:6]}.pdf",
+        pdf.read_bytes(),
+    )
+    text = squeezed(pdf_text(pdf.read_bytes()))
+    assert "疫情形势报告" in text and "重点国家：哈萨克斯坦(KAZ)" in text
+    assert squeezed(scenario.KAZ_EVENT) in text
+    page = tmp_path / "all.html"
+    run(settings, "sitrep", "--week", "2024-W21", "--output", str(page))
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert scenario.CHN_EVENT in page.read_text(encoding="utf-8")
+
+    bad = run(settings, "sitrep", "--week", "2024-W21", "--output", str(tmp_path / "x.txt"), code=2)
+    assert "--output: must end in .pdf or .html" in bad.stderr
+    bad = run(settings, "sitrep", "--week", "2024-W54", "--output", str(pdf), code=2)
+    assert "no such ISO week" in bad.stderr
+    listed = run(settings, "list").stdout
+    assert "2024-W21" in listed and "KAZ" in listed and "zh" in listed
+
+    copy = tmp_path / "copy.pdf"
+    run(settings, "download", "1", "--output", str(copy))
+    assert copy.read_bytes() == pdf.read_bytes()
+
+
+def test_weekly_stores_the_previous_week_once(settings: Settings) -> None:
+    label = previous_week(utcnow().date()).label
+    first = run(settings, "weekly", "--lang", "en", "--state", "KAZ", "--format", "html").stdout
+    assert f"sitrep-{label}-all-en.html stored" in first
+    assert f"sitrep-{label}-KAZ-en.html stored" in first
+    again = run(settings, "weekly", "--lang", "en", "--state", "KAZ", "--format", "html").stdout
+    assert again.count("already stored") == 2
+    caught_up = run(settings, "weekly", "--week", "2024-W21", "--lang", "ru", "--format", "html")
+    assert "sitrep-2024-W21-all-ru.html stored" in caught_up.stdout
