@@ -198,8 +198,23 @@ def test_every_page_labels_its_controls_and_stays_light(
     assert 'lang="zh"' in client.get("/").text
     assert "Members-only cholera cluster" in client.get("/notifications").text
 
-    # An observer sees neither the members-only event nor its page.
+    # The notifying state closes the event from its page; the reason shows.
+    page = client.get(f"/notifications/{event_id}")
+    closed = client.post(
+        f"/notifications/{event_id}/close",
+        data={"csrf_token": _csrf(page.text), "kind": "ended", "reason": "No new case in 30 days."},
+    )
+    assert closed.status_code == 303
+    page = client.get(f"/notifications/{event_id}").text
+    assert "No new case in 30 days." in page
+    assert f'action="/notifications/{event_id}/close"' not in page  # closed: no second close
+
+    # An observer sees neither the members-only event nor its page, nor the members' data.
     observer = _sign_in(live_url, "observer-mng")
+    home = observer.get("/", params={"lang": "en"}).text
+    assert "Epidemic curves" not in home and "Import data" not in home
+    assert observer.get("/data/curve").status_code == 403
+    assert observer.get("/data/import").status_code == 403
     assert "Members-only cholera cluster" not in observer.get("/notifications").text
     assert observer.get(f"/notifications/{event_id}").status_code in (403, 404)
     assert "Members-only cholera cluster" not in observer.get("/").text

@@ -24,7 +24,7 @@ from starlette.datastructures import FormData
 
 from epibridge.errors import DomainError, FieldError
 from epibridge.notifications.diseases import disease_name
-from epibridge.security import PermissionDenied, Principal, Role
+from epibridge.security import Action, PermissionDenied, Principal, Role, decide
 from epibridge.web import i18n
 from epibridge.web import session as web_session
 from epibridge.web.i18n import N_
@@ -103,6 +103,10 @@ class Web:
                 "csrf_field": web_session.CSRF_FIELD,
                 "lang_url": self.lang_url,
                 "path": self.request.url.path,
+                "reads_members": self.principal is not None
+                and decide(self.principal, Action.READ_MEMBERS).allowed,
+                "writes_data": self.principal is not None
+                and decide(self.principal, Action.WRITE_STATE, self.principal.state or "*").allowed,
                 "is_secretariat": self.principal is not None
                 and self.principal.role in (Role.SECRETARIAT, Role.ADMIN),
                 "today": date.today(),

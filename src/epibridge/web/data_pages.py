@@ -26,7 +26,7 @@ from epibridge.epidata import service as epidata
 from epibridge.epidata.codes import METRICS
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.members import service as members
-from epibridge.security import Principal
+from epibridge.security import Action, Principal, authorize
 from epibridge.web import charts
 from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form, text
 from epibridge.web.i18n import N_, fmt_date, fmt_number
@@ -108,6 +108,7 @@ def curve_page(
     detect: str = "",
 ) -> Response:
     principal = web.require()
+    authorize(principal, Action.READ_MEMBERS)  # the members' data: not for observers
     with read_session(web.sessions) as session:
         listed = members.list_states(session, on=utcnow().date(), status="member")
         names = {item.state.iso3: item.state.name(web.lang) for item in listed}
@@ -281,6 +282,14 @@ def _upload_dir(web: Web, principal: Principal) -> Path:
     return path
 
 
+def _may_import(principal: Principal) -> None:
+    """A state's own accounts import its data; the Secretariat imports on a state's behalf."""
+    if principal.state:
+        authorize(principal, Action.WRITE_STATE, principal.state)
+    else:
+        authorize(principal, Action.COORDINATE)
+
+
 def _import_states(web: Web, principal: Principal) -> dict[str, str]:
     with read_session(web.sessions) as session:
         listed = members.list_states(session, on=utcnow().date(), status="member")
@@ -294,6 +303,7 @@ def _import_states(web: Web, principal: Principal) -> dict[str, str]:
 @page_errors
 def import_page(web: WebDep) -> Response:
     principal = web.require()
+    _may_import(principal)
     return web.render(
         "data/import.html",
         {"states": _import_states(web, principal), "report": None, "checked": None},

@@ -24,6 +24,7 @@ from epibridge.notifications.risk import Consequence, Likelihood
 from epibridge.notifications.schemas import (
     Annex2Answers,
     AssessmentCreate,
+    NotificationClose,
     NotificationCreate,
     NotificationUpdate,
     VerificationAnswer,
@@ -218,6 +219,7 @@ def event_page(web: WebDep, event_id: int, done: str = "") -> Response:
         "updated": web.gettext("Update notified."),
         "verification_requested": web.gettext("Verification requested."),
         "verification_answered": web.gettext("Verification answered."),
+        "closed": web.gettext("The event is closed."),
     }
     own = principal.state == event.state or principal.role is Role.SECRETARIAT
     return web.render(
@@ -267,6 +269,23 @@ def assess(web: WebDep, form: FormDep, event_id: int) -> Response:
     with write_session(web.sessions) as session:
         notifications.assess(session, actor=principal, event_id=event_id, data=data)
     return web.redirect(f"/notifications/{event_id}?done=assessed")
+
+
+@router.post("/{event_id}/close")
+@page_errors
+def close(web: WebDep, form: FormDep, event_id: int) -> Response:
+    principal = web.require()
+    try:
+        data = NotificationClose(
+            reason=text(form, "reason"),
+            kind="withdrawn" if text(form, "kind") == "withdrawn" else "ended",
+        )
+    except ValidationError as exc:
+        errors = [FieldError(k, v) for k, v in _pydantic_errors(exc).items()]
+        return web.error(DomainError(web.gettext("Give the reason for closing."), errors))
+    with write_session(web.sessions) as session:
+        notifications.close(session, actor=principal, event_id=event_id, data=data)
+    return web.redirect(f"/notifications/{event_id}?done=closed")
 
 
 @router.post("/{event_id}/verifications")
