@@ -22,7 +22,8 @@ from epibridge.db import read_session, utcnow, write_session
 from epibridge.detection.models import ConsumedMessage, DetectionCursor, WatchedSeries
 from epibridge.detection.schemas import RunOptions, RunReport
 from epibridge.detection.service import series as series_io
-from epibridge.detection.service import signals
+from epibridge.detection.service import storing
+from epibridge.detection.service.common import DETECTION_ACTOR
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import service as members
@@ -236,7 +237,7 @@ def run(
     sessions: sessionmaker[Session],
     *,
     options: RunOptions,
-    actor: str = signals.DETECTION_ACTOR,
+    actor: str = DETECTION_ACTOR,
     progress: Progress | None = None,
 ) -> RunReport:
     """Run detection over the stored series and store the alarms as signals."""
@@ -267,7 +268,7 @@ def run(
             progress(done, len(loaded))
     with write_session(sessions) as session:
         lock_runs(session)
-        stored = signals.store_findings(
+        stored = storing.store_findings(
             session, findings=findings, run_id=run_id, as_of=as_of, actor=actor
         )
         for watched in session.execute(
