@@ -177,6 +177,8 @@ def test_a_long_weekly_series_gets_noufaily_and_ears(sessions: sessionmaker[Sess
     assert methods == {"noufaily", "ears-c1"}
     only = detect(sessions, method="ears-c3", last=2)
     assert only.evaluated == 2
+    monthly = detect(sessions, granularity="month", last=1)
+    assert monthly.evaluated == 2  # 72 months: farrington (needs 63) and ears-c1
 
 
 def test_reference_datasets_are_labelled_and_never_notified(

@@ -51,6 +51,7 @@ def _options(
     changed: bool,
     dataset: str,
     as_of: datetime | None,
+    granularity: str = "week",
 ) -> RunOptions:
     return RunOptions.model_validate(
         {
@@ -62,6 +63,7 @@ def _options(
             "metrics": metric or ["cases"],
             "changed": changed,
             "dataset": dataset,
+            "granularity": granularity,
             "as_of": as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of,
         }
     )
@@ -134,12 +136,16 @@ def run(
     changed: Changed = False,
     dataset: Dataset = "sco",
     as_of: AsOf = None,
+    granularity: Annotated[
+        str, typer.Option(help="week (ISO weeks, the default) or month.")
+    ] = "week",
     json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run detection over the epidemic database and store alarms as signals."""
-    report = _run(
-        ctx, _options(state, disease, method, since, last, metric, changed, dataset, as_of)
+    options = _options(
+        state, disease, method, since, last, metric, changed, dataset, as_of, granularity
     )
+    report = _run(ctx, options)
     if json:
         echo_json(report.model_dump(mode="json"))
     else:

@@ -77,6 +77,9 @@ class RunOptions(BaseModel):
         default=False, description="Only series touched by submissions since they were last run."
     )
     dataset: Literal["sco", "reference", "all"] = "sco"
+    granularity: Literal["week", "month"] = Field(
+        default="week", description="Periods the series are aggregated to (ISO weeks or months)."
+    )
     as_of: datetime | None = Field(default=None, description="Data as known then (default: now).")
 
 

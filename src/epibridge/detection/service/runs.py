@@ -226,6 +226,7 @@ def _load_all(
                     disease=pair.disease,
                     metric=metric,
                     classification=classification,
+                    granularity=options.granularity,
                     as_of=as_of,
                 )
                 if loaded is not None:
@@ -257,7 +258,7 @@ def run(
             pair_ids = [p.id for p in pairs]
             loaded += _load_all(session, pairs, options, as_of)
         if options.dataset in ("reference", "all") and states is None and diseases is None:
-            loaded += series_io.load_references(session, granularity="week")
+            loaded += series_io.load_references(session, granularity=options.granularity)
     findings: list[Finding] = []
     skipped = 0
     for done, item in enumerate(loaded, start=1):

@@ -27,9 +27,13 @@ Granularity = Literal["week", "month"]
 FREQUENCY: dict[str, int] = {"week": 52, "month": 12}
 SCO = "sco"
 REFERENCE_PREFIX = "reference:"
-#: Methods run on a series with enough history for them (weekly and monthly alike), and the
-#: one a short series falls back to. Noufaily needs b years plus w periods of history.
-LONG_METHODS: tuple[str, ...] = ("noufaily", "ears-c1")
+#: Methods run on a series with b years plus w periods of history, per granularity, and the
+#: one a short series falls back to. Monthly series take Farrington (1996): Noufaily's ten
+#: seasonal blocks do not fit between its reference windows when a year has 12 periods.
+LONG_METHODS: dict[str, tuple[str, ...]] = {
+    "week": ("noufaily", "ears-c1"),
+    "month": ("farrington", "ears-c1"),
+}
 SHORT_METHODS: tuple[str, ...] = ("ears-c1",)
 
 
@@ -163,10 +167,11 @@ def load_references(session: Session, *, granularity: Granularity) -> list[Loade
 
 
 def methods_for(series: LoadedSeries, first_monitored: int) -> tuple[str, ...]:
-    """The methods a series gets: Noufaily with EARS C1 when it is long enough, else EARS C1."""
+    """The methods a series gets: the long-history ones when it has enough, else EARS C1."""
     freq = FREQUENCY[series.granularity]
-    if first_monitored >= history_needed("noufaily", freq):
-        return LONG_METHODS
+    chosen = LONG_METHODS[series.granularity]
+    if first_monitored >= history_needed(chosen[0], freq):
+        return chosen
     return SHORT_METHODS
 
 
