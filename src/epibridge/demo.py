@@ -67,6 +67,14 @@ def demo_accounts(session: Session) -> list[UserCreate]:
     return wanted
 
 
+def load_border_registry(session: Session) -> int:
+    """Load the shipped registry of real border crossings; return how many there are."""
+    from epibridge.borders.service import crossings
+
+    result = crossings.load_registry(session, actor=DEMO_ACTOR)
+    return result.created + result.updated + result.unchanged
+
+
 def load_demo_accounts(session: Session, *, token_ttl_days: int) -> list[DemoCredential]:
     credentials = []
     for data in demo_accounts(session):
