@@ -9,7 +9,9 @@ for all ten member states over ten years (10 x 522 points):
   rates    the same with per=100000 and total=true
   as_of    the same as known at a moment between two submissions (reads superseded rows)
 
-and prints p50 and p99 of each. Goal: p50 under 50 ms.
+and prints p50 and p99 of each, and the API server's own CPU time per request (which,
+unlike latency, does not grow when other processes compete for the CPUs). Goal: p50 under
+50 ms.
 
 Run:
   .venv/bin/python benchmarks/query.py [--rows 10000000] [--backend sqlite|postgresql|both]
@@ -29,6 +31,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -115,22 +118,24 @@ def serve(url: str, var_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def measure(
-    base: str, token: str, params: dict[str, str], requests: int
-) -> tuple[float, float, int]:
+    base: str, token: str, params: dict[str, str], requests: int, server: psutil.Process
+) -> tuple[float, float, int, float]:
     timings = []
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
         for _ in range(5):
             client.get("/api/v1/data/series", params=params).raise_for_status()
         points = 0
+        cpu_before = sum(server.cpu_times()[:2])
         for _ in range(requests):
             started = time.perf_counter()
             response = client.get("/api/v1/data/series", params=params)
             timings.append((time.perf_counter() - started) * 1000)
             response.raise_for_status()
             points = sum(len(s["points"]) for s in response.json()["series"])
+        cpu_ms = (sum(server.cpu_times()[:2]) - cpu_before) * 1000 / requests
     timings.sort()
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
-    return statistics.median(timings), p99, points
+    return statistics.median(timings), p99, points, cpu_ms
 
 
 def run(name: str, url: str, files: list[tuple[str, Path, int]], workdir: Path, n: int) -> None:
@@ -152,10 +157,13 @@ def run(name: str, url: str, files: list[tuple[str, Path, int]], workdir: Path, 
             ("rates", {"per": "100000", "total": "true"}),
             ("as_of", {"as_of": moment.isoformat()}),  # type: ignore[attr-defined]
         ):
-            p50, p99, points = measure(base, token, {**common, **extra}, n)
+            p50, p99, points, cpu_ms = measure(
+                base, token, {**common, **extra}, n, psutil.Process(process.pid)
+            )
             print(
-                f"  {label:<7} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   ({points} points, "
-                f"{n} requests)",
+                f"  {label:<7} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   server CPU "
+                f"{cpu_ms:5.1f} ms/request   ({points} points, {n} requests; load average "
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)",
                 flush=True,
             )
     finally:
