@@ -37,7 +37,7 @@ RISK_NAMES = {
 ACTIVE = ("notified", "updated")
 
 
-def _translated(web: Web, names: dict[str, str]) -> dict[str, str]:
+def translated(web: Web, names: dict[str, str]) -> dict[str, str]:
     return {key: web.gettext(value) for key, value in names.items()}
 
 
@@ -116,8 +116,8 @@ def dashboard(web: WebDep, on: str | None = None) -> Response:
             "view_box": mapview.view_box(),
             "shapes": mapview.shapes(statuses, names, risks),
             "legend": [(status, rows) for status, rows in legend if rows],
-            "status_names": _translated(web, STATUS_NAMES),
-            "risk_names": _translated(web, RISK_NAMES),
+            "status_names": translated(web, STATUS_NAMES),
+            "risk_names": translated(web, RISK_NAMES),
             "situation": situation,
             "state_names": names,
         },
@@ -143,7 +143,7 @@ def states_page(web: WebDep, on: str | None = None) -> Response:
             "members": [s for s in listed if s.status == "member"],
             "others": [s for s in listed if s.status != "member"],
             "chair_name": chair_name,
-            "status_names": _translated(web, STATUS_NAMES),
+            "status_names": translated(web, STATUS_NAMES),
         },
     )
 

@@ -1,42 +1,31 @@
-"""Epidemic data pages: the epidemic curve (chart, table, CSV) and the file import.
-
-The import checks the uploaded file with ``epidata.service.check_file`` (nothing written) and
-shows either every refused row or a summary to confirm; the upload waits under
-``VAR_DIR/web-uploads`` named by a random token bound to the account, and the confirmation
-checks it again and stores it in one transaction.
-"""
+"""The epidemic curve page: chart (server-side SVG), table and CSV of the epidemic database,
+with the detection service's thresholds and alarms drawn over it."""
 
 from __future__ import annotations
 
-import re
-import secrets
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
-from epibridge.db import read_session, utcnow, write_session
+from epibridge.db import read_session, utcnow
 from epibridge.detection import service as detection
 from epibridge.epidata import queries
-from epibridge.epidata import service as epidata
 from epibridge.epidata.codes import METRICS
-from epibridge.errors import DomainError, FieldError, InvalidInput
+from epibridge.errors import DomainError
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
 from epibridge.web import charts
-from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form, text
+from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form
 from epibridge.web.i18n import N_, fmt_date, fmt_number
 
 router = APIRouter(prefix="/data", include_in_schema=False)
-upload_router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
 FormDep = Annotated[FormData, Depends(posted_form)]
 RATE_PER = 100_000
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 METRIC_NAMES = {
     "cases": N_("Cases"),
@@ -274,128 +263,3 @@ def _thresholds(
                 {p.period_start for p in found.points if p.alarm},
             )
     return out
-
-
-def _upload_dir(web: Web, principal: Principal) -> Path:
-    path = Path(web.app.state.settings.var_dir) / "web-uploads" / principal.name
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _may_import(principal: Principal) -> None:
-    """A state's own accounts import its data; the Secretariat imports on a state's behalf."""
-    if principal.state:
-        authorize(principal, Action.WRITE_STATE, principal.state)
-    else:
-        authorize(principal, Action.COORDINATE)
-
-
-def _import_states(web: Web, principal: Principal) -> dict[str, str]:
-    with read_session(web.sessions) as session:
-        listed = members.list_states(session, on=utcnow().date(), status="member")
-        names = {item.state.iso3: item.state.name(web.lang) for item in listed}
-    if principal.state:
-        return {principal.state: names.get(principal.state, principal.state)}
-    return names
-
-
-@router.get("/import", response_class=HTMLResponse)
-@page_errors
-def import_page(web: WebDep) -> Response:
-    principal = web.require()
-    _may_import(principal)
-    return web.render(
-        "data/import.html",
-        {"states": _import_states(web, principal), "report": None, "checked": None},
-    )
-
-
-#: The upload's own path: ``app.UPLOAD_PATHS`` gives it the larger upload size limit.
-UPLOAD_PATH = "/web/data/import"
-
-
-@upload_router.post(UPLOAD_PATH, response_class=HTMLResponse)
-@page_errors
-def import_check(web: WebDep, form: FormDep) -> Response:
-    """Check an uploaded file (dry run) and show the report row by row."""
-    principal = web.require()
-    state = text(form, "state") or principal.state or ""
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        raise InvalidInput(
-            web.gettext("Choose a file to import."), [FieldError("file", "required")]
-        )
-    token = secrets.token_urlsafe(24)
-    suffix = Path(upload.filename).suffix.lower()[:10]
-    stored = _upload_dir(web, principal) / f"{token}{suffix}"
-    with stored.open("wb") as handle:
-        while chunk := upload.file.read(1 << 20):
-            handle.write(chunk)
-    context: dict[str, Any] = {"states": _import_states(web, principal), "state": state}
-    try:
-        with read_session(web.sessions) as session, stored.open("rb") as stream:
-            checked = epidata.check_file(
-                session,
-                actor=principal,
-                state=state,
-                stream=stream,
-                filename=upload.filename,
-                max_bytes=web.app.state.settings.max_upload_bytes,
-            )
-    except DomainError as exc:
-        stored.unlink(missing_ok=True)
-        rows = [e.as_dict() for e in exc.errors]
-        return web.render(
-            "data/import.html",
-            {**context, "report": {"detail": exc.detail, "rows": rows}, "checked": None},
-            status=422,
-        )
-    summary = epidata.dry_run(checked)
-    return web.render(
-        "data/import.html",
-        {
-            **context,
-            "report": None,
-            "checked": summary,
-            "token": token + suffix,
-            "synthetic": text(form, "synthetic") == "yes",
-        },
-    )
-
-
-@router.post("/import/confirm", response_class=HTMLResponse)
-@page_errors
-def import_confirm(web: WebDep, form: FormDep) -> Response:
-    """Store a file that was checked: checked again, then written in one transaction."""
-    principal = web.require()
-    token = text(form, "token")
-    stem, _, suffix = token.partition(".")
-    if not _TOKEN.match(stem) or not re.fullmatch(r"[a-z0-9]{0,9}", suffix):
-        raise InvalidInput(web.gettext("The upload has expired; choose the file again."))
-    stored = _upload_dir(web, principal) / token
-    if not stored.is_file():
-        raise InvalidInput(web.gettext("The upload has expired; choose the file again."))
-    filename = text(form, "filename") or stored.name
-    try:
-        with write_session(web.sessions) as session, stored.open("rb") as stream:
-            checked = epidata.check_file(
-                session,
-                actor=principal,
-                state=text(form, "state"),
-                stream=stream,
-                filename=filename,
-            )
-            result = epidata.store(
-                session, checked=checked, synthetic=text(form, "synthetic") == "yes"
-            )
-    finally:
-        stored.unlink(missing_ok=True)
-    return web.render(
-        "data/import.html",
-        {
-            "states": _import_states(web, principal),
-            "report": None,
-            "checked": None,
-            "stored": result,
-        },
-    )

@@ -7,8 +7,7 @@ notifications API's ``GET /api/v1/notifications/annex2`` from ``static/annex2.js
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
@@ -17,12 +16,9 @@ from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import DomainError, FieldError
-from epibridge.members import service as members
 from epibridge.notifications import annex2
 from epibridge.notifications import service as notifications
-from epibridge.notifications.risk import Consequence, Likelihood
 from epibridge.notifications.schemas import (
-    Annex2Answers,
     AssessmentCreate,
     NotificationClose,
     NotificationCreate,
@@ -32,93 +28,22 @@ from epibridge.notifications.schemas import (
 )
 from epibridge.security import Role
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
-from epibridge.web.dashboard import RISK_NAMES, _translated
-from epibridge.web.i18n import N_
+from epibridge.web.notification_forms import (
+    COUNT_FIELDS,
+    STATUS_NAMES,
+    day,
+    page_names,
+    payload_of,
+    pydantic_errors,
+    render_form,
+    state_names,
+    values_of,
+)
 
 router = APIRouter(prefix="/notifications", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
 FormDep = Annotated[FormData, Depends(posted_form)]
 PAGE = 25
-
-STATUS_NAMES = {
-    "draft": N_("Draft"),
-    "notified": N_("Notified"),
-    "updated": N_("Updated"),
-    "closed": N_("Closed"),
-}
-TIMELINE_NAMES = {
-    "draft_created": N_("Draft created"),
-    "notified": N_("Notified"),
-    "updated": N_("Update"),
-    "closed": N_("Closed"),
-    "annex2_assessed": N_("IHR Annex 2 assessment"),
-    "verification_requested": N_("Verification requested"),
-    "verification_answered": N_("Verification answered"),
-    "assessed": N_("Risk assessed"),
-    "acknowledged": N_("Acknowledged"),
-    "comment": N_("Comment"),
-}
-QUESTION_LABELS = {
-    "serious_impact": N_("Is the public health impact of the event serious?"),
-    "unusual": N_("Is the event unusual or unexpected?"),
-    "international_spread": N_("Is there a significant risk of international spread?"),
-    "travel_trade_restrictions": N_(
-        "Is there a significant risk of international travel or trade restrictions?"
-    ),
-}
-OUTCOME_NAMES = {
-    "notify": N_("Notify: the event must be notified within 24 hours of this assessment."),
-    "not_notifiable": N_("Not notifiable at this stage; reassess when more is known."),
-    "insufficient_information": N_("Not decided yet: the unanswered questions decide."),
-}
-LIKELIHOOD_NAMES = {
-    "almost_certain": N_("Almost certain"),
-    "highly_likely": N_("Highly likely"),
-    "likely": N_("Likely"),
-    "unlikely": N_("Unlikely"),
-    "very_unlikely": N_("Very unlikely"),
-}
-CONSEQUENCE_NAMES = {
-    "minimal": N_("Minimal"),
-    "minor": N_("Minor"),
-    "moderate": N_("Moderate"),
-    "major": N_("Major"),
-    "severe": N_("Severe"),
-}
-COUNT_FIELDS = ("suspected_cases", "probable_cases", "confirmed_cases", "deaths")
-COUNT_NAMES = {
-    "suspected_cases": N_("Suspected cases"),
-    "probable_cases": N_("Probable cases"),
-    "confirmed_cases": N_("Confirmed cases"),
-    "deaths": N_("Deaths"),
-}
-
-
-def _names(web: Web) -> dict[str, Any]:
-    return {
-        "status_names": _translated(web, STATUS_NAMES),
-        "risk_names": _translated(web, RISK_NAMES),
-        "timeline_names": _translated(web, TIMELINE_NAMES),
-        "question_labels": _translated(web, QUESTION_LABELS),
-        "outcome_names": _translated(web, OUTCOME_NAMES),
-        "likelihood_names": {k: web.gettext(LIKELIHOOD_NAMES.get(k, k)) for k in Likelihood},
-        "consequence_names": {k: web.gettext(CONSEQUENCE_NAMES.get(k, k)) for k in Consequence},
-        "count_names": _translated(web, COUNT_NAMES),
-    }
-
-
-def _state_names(session: Any, lang: str) -> dict[str, str]:
-    return {
-        item.state.iso3: item.state.name(lang)
-        for item in members.list_states(session, on=utcnow().date())
-    }
-
-
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @router.get("", response_class=HTMLResponse)
@@ -157,14 +82,14 @@ def list_page(
             disease=disease or None,
             status=filters["status"] or None,
             q=q or None,
-            onset_from=_date(onset_from),
-            onset_to=_date(onset_to),
+            onset_from=day(onset_from),
+            onset_to=day(onset_to),
             exercise={"yes": True, "no": False}.get(exercise),
             overdue=True if overdue == "yes" else None,
             now=now,
         )
         items = [notifications.to_summary(row, now) for row in rows]
-        names = _state_names(session, web.lang)
+        names = state_names(session, web.lang)
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return web.render(
         "notifications/list.html",
@@ -173,7 +98,7 @@ def list_page(
             "filters": filters,
             "next_url": f"/notifications?{query}&after={next_after}" if next_after else None,
             "state_names": names,
-            **_names(web),
+            **page_names(web),
         },
     )
 
@@ -182,25 +107,27 @@ def list_page(
 @page_errors
 def new_page(web: WebDep) -> Response:
     web.require()
-    return _form(web, None, {}, {})
+    return render_form(web, None, {}, {})
 
 
 @router.post("/new", response_class=HTMLResponse)
 @page_errors
 def create(web: WebDep, form: FormDep) -> Response:
     principal = web.require()
-    values = _values(form)
+    values = values_of(form)
     try:
-        data = NotificationCreate(**_payload(values, create=True))
+        data = NotificationCreate(**payload_of(values, create=True))
         with write_session(web.sessions) as session:
             event = notifications.create(session, actor=principal, data=data)
             event_id = event.id
     except ValidationError as exc:
-        return _form(web, None, values, _pydantic_errors(exc), status=422)
+        return render_form(web, None, values, pydantic_errors(exc), status=422)
     except DomainError as exc:
         if exc.status not in (409, 422, 400):
             raise
-        return _form(web, None, values, {e.field: e.message for e in exc.errors}, 422, exc.detail)
+        return render_form(
+            web, None, values, {e.field: e.message for e in exc.errors}, 422, exc.detail
+        )
     return web.redirect(f"/notifications/{event_id}")
 
 
@@ -211,7 +138,7 @@ def event_page(web: WebDep, event_id: int, done: str = "") -> Response:
     with read_session(web.sessions) as session:
         event = notifications.get(session, actor=principal, event_id=event_id)
         timeline = notifications.timeline(session, actor=principal, event_id=event_id)
-        names = _state_names(session, web.lang)
+        names = state_names(session, web.lang)
     pending = event.acknowledgements.pending
     messages = {
         "acknowledged": web.gettext("Receipt acknowledged."),
@@ -238,7 +165,7 @@ def event_page(web: WebDep, event_id: int, done: str = "") -> Response:
             if own
             else [],
             "done": messages.get(done),
-            **_names(web),
+            **page_names(web),
         },
     )
 
@@ -264,7 +191,7 @@ def assess(web: WebDep, form: FormDep, event_id: int) -> Response:
             rationale=text(form, "rationale"),
         )
     except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in _pydantic_errors(exc).items()]
+        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
         return web.error(DomainError(web.gettext("The assessment is incomplete."), errors))
     with write_session(web.sessions) as session:
         notifications.assess(session, actor=principal, event_id=event_id, data=data)
@@ -281,7 +208,7 @@ def close(web: WebDep, form: FormDep, event_id: int) -> Response:
             kind="withdrawn" if text(form, "kind") == "withdrawn" else "ended",
         )
     except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in _pydantic_errors(exc).items()]
+        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
         return web.error(DomainError(web.gettext("Give the reason for closing."), errors))
     with write_session(web.sessions) as session:
         notifications.close(session, actor=principal, event_id=event_id, data=data)
@@ -295,7 +222,7 @@ def request_verification(web: WebDep, form: FormDep, event_id: int) -> Response:
     try:
         data = VerificationCreate(question=text(form, "question"))
     except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in _pydantic_errors(exc).items()]
+        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
         return web.error(DomainError(web.gettext("Write the question."), errors))
     with write_session(web.sessions) as session:
         notifications.request_verification(session, actor=principal, event_id=event_id, data=data)
@@ -313,7 +240,7 @@ def answer_verification(
             verified=text(form, "verified") == "yes", answer=text(form, "answer")
         )
     except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in _pydantic_errors(exc).items()]
+        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
         return web.error(DomainError(web.gettext("Write the answer."), errors))
     with write_session(web.sessions) as session:
         notifications.answer_verification(
@@ -346,17 +273,17 @@ def update_page(web: WebDep, event_id: int) -> Response:
     if event.annex2 is not None:
         for key, answer in event.annex2.answers.items():
             values[key] = {True: "yes", False: "no"}.get(answer, "")  # type: ignore[arg-type]
-    return _form(web, event, values, {})
+    return render_form(web, event, values, {})
 
 
 @router.post("/{event_id}/update", response_class=HTMLResponse)
 @page_errors
 def update(web: WebDep, form: FormDep, event_id: int) -> Response:
     principal = web.require()
-    values = _values(form)
+    values = values_of(form)
     with read_session(web.sessions) as session:
         event = notifications.get(session, actor=principal, event_id=event_id)
-    payload = _payload(values, create=False)
+    payload = payload_of(values, create=False)
     if event.annex2 is not None and "annex2" in payload:
         stored = {k: event.annex2.answers.get(k) for k in annex2.QUESTIONS}
         if payload["annex2"].model_dump(exclude={"assessed_at"}) == stored:
@@ -366,96 +293,11 @@ def update(web: WebDep, form: FormDep, event_id: int) -> Response:
         with write_session(web.sessions) as session:
             notifications.update(session, actor=principal, event_id=event_id, data=data)
     except ValidationError as exc:
-        return _form(web, event, values, _pydantic_errors(exc), status=422)
+        return render_form(web, event, values, pydantic_errors(exc), status=422)
     except DomainError as exc:
         if exc.status not in (409, 422, 400):
             raise
-        return _form(web, event, values, {e.field: e.message for e in exc.errors}, 422, exc.detail)
+        return render_form(
+            web, event, values, {e.field: e.message for e in exc.errors}, 422, exc.detail
+        )
     return web.redirect(f"/notifications/{event_id}?done=updated")
-
-
-def _values(form: FormData) -> dict[str, str]:
-    keys = (
-        "title",
-        "disease",
-        "onset_date",
-        "event_type",
-        "area_code",
-        "detection_date",
-        "description",
-        "measures",
-        "visibility",
-        "mode",
-        "status",
-        "reason",
-        "state",
-    )
-    return {k: text(form, k) for k in (*keys, *COUNT_FIELDS, *annex2.QUESTIONS)}
-
-
-def _payload(values: dict[str, str], *, create: bool) -> dict[str, Any]:
-    """Turn the form's strings into the service's input model (empty means not given)."""
-    payload: dict[str, Any] = {}
-    for key in ("title", "disease", "event_type", "area_code", "description", "measures"):
-        if values.get(key):
-            payload[key] = values[key]
-    for key in ("onset_date", "detection_date"):
-        if values.get(key):
-            payload[key] = values[key]
-    for key in COUNT_FIELDS:
-        if values.get(key):
-            payload[key] = values[key]
-    if values.get("visibility"):
-        payload["visibility"] = values["visibility"]
-    if create:
-        if values.get("state"):
-            payload["state"] = values["state"]
-        payload.setdefault("title", "")
-        payload.setdefault("disease", "")
-        payload.setdefault("onset_date", None)
-        payload["status"] = "draft" if values.get("status") == "draft" else "notified"
-        if values.get("mode") in ("exercise", "test"):
-            payload["mode"] = values["mode"]
-    elif values.get("reason"):
-        payload["reason"] = values["reason"]
-    answers = {k: {"yes": True, "no": False}.get(values.get(k, "")) for k in annex2.QUESTIONS}
-    if any(values.get(k) for k in annex2.QUESTIONS):
-        payload["annex2"] = Annex2Answers(**answers)
-    return payload
-
-
-def _pydantic_errors(exc: ValidationError) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "form"
-        out.setdefault(field, error["msg"])
-    return out
-
-
-def _form(
-    web: Web,
-    event: Any,
-    values: dict[str, str],
-    errors: dict[str, str],
-    status: int = 200,
-    detail: str | None = None,
-) -> Response:
-    member_names: dict[str, str] = {}
-    if event is None and web.principal is not None and web.principal.role is Role.SECRETARIAT:
-        with read_session(web.sessions) as session:
-            listed = members.list_states(session, on=utcnow().date(), status="member")
-            member_names = {item.state.iso3: item.state.name(web.lang) for item in listed}
-    return web.render(
-        "notifications/form.html",
-        {
-            "member_names": member_names,
-            "event": event,
-            "values": values,
-            "errors": errors,
-            "detail": detail,
-            "questions": list(annex2.QUESTIONS),
-            "window_hours": int(annex2.NOTIFICATION_WINDOW / timedelta(hours=1)),
-            **_names(web),
-        },
-        status,
-    )

@@ -1,0 +1,188 @@
+"""The notification form and the names pages show: parsing the form into the service's input,
+and the translated labels of statuses, risks, timeline entries and the Annex 2 questions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from epibridge.db import read_session, utcnow
+from epibridge.members import service as members
+from epibridge.notifications import annex2
+from epibridge.notifications.risk import Consequence, Likelihood
+from epibridge.notifications.schemas import Annex2Answers
+from epibridge.security import Role
+from epibridge.web.context import Web, text
+from epibridge.web.dashboard import RISK_NAMES, translated
+from epibridge.web.i18n import N_
+
+STATUS_NAMES = {
+    "draft": N_("Draft"),
+    "notified": N_("Notified"),
+    "updated": N_("Updated"),
+    "closed": N_("Closed"),
+}
+TIMELINE_NAMES = {
+    "draft_created": N_("Draft created"),
+    "notified": N_("Notified"),
+    "updated": N_("Update"),
+    "closed": N_("Closed"),
+    "annex2_assessed": N_("IHR Annex 2 assessment"),
+    "verification_requested": N_("Verification requested"),
+    "verification_answered": N_("Verification answered"),
+    "assessed": N_("Risk assessed"),
+    "acknowledged": N_("Acknowledged"),
+    "comment": N_("Comment"),
+}
+QUESTION_LABELS = {
+    "serious_impact": N_("Is the public health impact of the event serious?"),
+    "unusual": N_("Is the event unusual or unexpected?"),
+    "international_spread": N_("Is there a significant risk of international spread?"),
+    "travel_trade_restrictions": N_(
+        "Is there a significant risk of international travel or trade restrictions?"
+    ),
+}
+OUTCOME_NAMES = {
+    "notify": N_("Notify: the event must be notified within 24 hours of this assessment."),
+    "not_notifiable": N_("Not notifiable at this stage; reassess when more is known."),
+    "insufficient_information": N_("Not decided yet: the unanswered questions decide."),
+}
+LIKELIHOOD_NAMES = {
+    "almost_certain": N_("Almost certain"),
+    "highly_likely": N_("Highly likely"),
+    "likely": N_("Likely"),
+    "unlikely": N_("Unlikely"),
+    "very_unlikely": N_("Very unlikely"),
+}
+CONSEQUENCE_NAMES = {
+    "minimal": N_("Minimal"),
+    "minor": N_("Minor"),
+    "moderate": N_("Moderate"),
+    "major": N_("Major"),
+    "severe": N_("Severe"),
+}
+COUNT_FIELDS = ("suspected_cases", "probable_cases", "confirmed_cases", "deaths")
+COUNT_NAMES = {
+    "suspected_cases": N_("Suspected cases"),
+    "probable_cases": N_("Probable cases"),
+    "confirmed_cases": N_("Confirmed cases"),
+    "deaths": N_("Deaths"),
+}
+
+
+def page_names(web: Web) -> dict[str, Any]:
+    return {
+        "status_names": translated(web, STATUS_NAMES),
+        "risk_names": translated(web, RISK_NAMES),
+        "timeline_names": translated(web, TIMELINE_NAMES),
+        "question_labels": translated(web, QUESTION_LABELS),
+        "outcome_names": translated(web, OUTCOME_NAMES),
+        "likelihood_names": {k: web.gettext(LIKELIHOOD_NAMES.get(k, k)) for k in Likelihood},
+        "consequence_names": {k: web.gettext(CONSEQUENCE_NAMES.get(k, k)) for k in Consequence},
+        "count_names": translated(web, COUNT_NAMES),
+    }
+
+
+def state_names(session: Any, lang: str) -> dict[str, str]:
+    return {
+        item.state.iso3: item.state.name(lang)
+        for item in members.list_states(session, on=utcnow().date())
+    }
+
+
+def day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def values_of(form: FormData) -> dict[str, str]:
+    keys = (
+        "title",
+        "disease",
+        "onset_date",
+        "event_type",
+        "area_code",
+        "detection_date",
+        "description",
+        "measures",
+        "visibility",
+        "mode",
+        "status",
+        "reason",
+        "state",
+    )
+    return {k: text(form, k) for k in (*keys, *COUNT_FIELDS, *annex2.QUESTIONS)}
+
+
+def payload_of(values: dict[str, str], *, create: bool) -> dict[str, Any]:
+    """Turn the form's strings into the service's input model (empty means not given)."""
+    payload: dict[str, Any] = {}
+    for key in ("title", "disease", "event_type", "area_code", "description", "measures"):
+        if values.get(key):
+            payload[key] = values[key]
+    for key in ("onset_date", "detection_date"):
+        if values.get(key):
+            payload[key] = values[key]
+    for key in COUNT_FIELDS:
+        if values.get(key):
+            payload[key] = values[key]
+    if values.get("visibility"):
+        payload["visibility"] = values["visibility"]
+    if create:
+        if values.get("state"):
+            payload["state"] = values["state"]
+        payload.setdefault("title", "")
+        payload.setdefault("disease", "")
+        payload.setdefault("onset_date", None)
+        payload["status"] = "draft" if values.get("status") == "draft" else "notified"
+        if values.get("mode") in ("exercise", "test"):
+            payload["mode"] = values["mode"]
+    elif values.get("reason"):
+        payload["reason"] = values["reason"]
+    answers = {k: {"yes": True, "no": False}.get(values.get(k, "")) for k in annex2.QUESTIONS}
+    if any(values.get(k) for k in annex2.QUESTIONS):
+        payload["annex2"] = Annex2Answers(**answers)
+    return payload
+
+
+def pydantic_errors(exc: ValidationError) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "form"
+        out.setdefault(field, error["msg"])
+    return out
+
+
+def render_form(
+    web: Web,
+    event: Any,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    detail: str | None = None,
+) -> Response:
+    member_names: dict[str, str] = {}
+    if event is None and web.principal is not None and web.principal.role is Role.SECRETARIAT:
+        with read_session(web.sessions) as session:
+            listed = members.list_states(session, on=utcnow().date(), status="member")
+            member_names = {item.state.iso3: item.state.name(web.lang) for item in listed}
+    return web.render(
+        "notifications/form.html",
+        {
+            "member_names": member_names,
+            "event": event,
+            "values": values,
+            "errors": errors,
+            "detail": detail,
+            "questions": list(annex2.QUESTIONS),
+            "window_hours": int(annex2.NOTIFICATION_WINDOW / timedelta(hours=1)),
+            **page_names(web),
+        },
+        status,
+    )
