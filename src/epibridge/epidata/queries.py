@@ -18,6 +18,10 @@ from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import Session
 
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS, Granularity
+
+# Re-exported: the web pages and reports call queries.export.
+from epibridge.epidata.export import export as export
+from epibridge.epidata.export import to_frame as to_frame
 from epibridge.epidata.models import Observation, Series
 from epibridge.epidata.population import SOURCE as POPULATION_SOURCE
 from epibridge.epidata.population import population
