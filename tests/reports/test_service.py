@@ -50,7 +50,8 @@ HEADINGS = {
 #: Localized words each report must show: the report's title, state names, labels.
 LOCALIZED = {
     "en": ["Situation report", "Kazakhstan", "China", "Russia", "Kyrgyzstan", "EXERCISE",
-           "SYNTHETIC demo data", "Measles (B05)", "open → restricted", "Very high"],
+           "SYNTHETIC demo data", "Measles (B05)", "open → restricted", "Very high",
+           "generated demo data, not real surveillance data"],
     "ru": ["Оперативная сводка", "Казахстан", "Китай", "Россия", "УЧЕНИЯ",
            "СИНТЕТИЧЕСКИЕ демонстрационные данные", "Корь (B05)", "открыт → ограничен",
            "Очень высокий", "20 мая 2024 г."],
@@ -173,6 +174,7 @@ def test_a_week_without_activity_is_a_complete_report_saying_so(
     ):
         assert sentence in text
     assert "ISO week 2024-W03: Jan 15, 2024 – Jan 21, 2024" in text
+    assert "SYNTHETIC" not in text
     ru = pdf_text(render(sessions, scenario.SECRETARIAT, scenario.EMPTY_WEEK, lang="ru"))
     assert "На этой неделе не было уведомлений, обновлений или закрытий событий." in ru
 

@@ -118,6 +118,9 @@ def html(content: Content) -> str:
         traffic=_translated(gettext, TRAFFIC),
         risk_colours=charts.RISK_COLOURS,
         status_colours=charts.STATUS_COLOURS,
+        has_synthetic=any(
+            curve.synthetic or any(a.synthetic for a in curve.alarms) for curve in content.curves
+        ),
         monday=content.week.monday,
         sunday=content.week.sunday,
     )

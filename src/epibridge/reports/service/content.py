@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,9 @@ from epibridge.notifications.diseases import disease_name
 from epibridge.notifications.models import NotificationEvent
 from epibridge.reports.weeks import IsoWeek
 from epibridge.security import Principal
+
+if TYPE_CHECKING:
+    from epibridge.consultations.models import Consultation
 
 #: Weeks shown on each epidemic curve: the report's week and the eleven before it.
 CURVE_WEEKS = 12
@@ -368,7 +372,7 @@ def _consultations(
     session: Session, actor: Principal, week: IsoWeek, state: str | None
 ) -> list[ConsultationSummary]:
     """Consultations open now that were convened by the end of the week."""
-    rows: list = []  # type: ignore[type-arg]
+    rows: list[Consultation] = []
     cursor: str | None = None
     while True:
         page, cursor = consultations.list_(
