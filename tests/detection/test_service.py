@@ -74,6 +74,17 @@ def test_outbreak_opens_a_draft_for_the_state_and_confirming_notifies_it(
         with pytest.raises(NotFound):  # another state does not even see the draft
             notifications.get(session, actor=FP_RUS, event_id=signal.notification_id)
     assert _topics(sessions) == ["detection.signal_opened"] * 2
+    with read_session(sessions) as session:
+        opened = (
+            session.execute(
+                select(OutboxMessage).where(OutboxMessage.topic == "detection.signal_opened")
+            )
+            .scalars()
+            .first()
+        )
+    assert opened is not None and opened.states == ["KAZ"] and opened.exercise
+    assert opened.payload["title"].startswith("[SYNTHETIC DATA] Detection signal (ears-c1)")
+    assert opened.payload["signal"]["notification_id"] == signal.notification_id
 
     with write_session(sessions) as session, pytest.raises(PermissionDenied):
         service.confirm(session, actor=FP_RUS, signal_id=signal.id)

@@ -38,6 +38,14 @@ def publish(session: Session, *, actor: str, topic: str, signal: Signal) -> None
         entity_id=signal.id,
         payload={
             "topic": topic,
+            # flat fields, as the outbox's e-mails and feeds read them
+            "title": (
+                f"{'[SYNTHETIC DATA] ' if signal.synthetic else ''}Detection signal "
+                f"({signal.method}): {signal.title}, {signal.period_start} to {signal.period_end}"
+            ),
+            "state": signal.state,
+            "disease": signal.disease,
+            "status": signal.status,
             "signal": audit_state(signal),
             "links": {"self": f"{API_PATH}/{signal.id}"},
         },
