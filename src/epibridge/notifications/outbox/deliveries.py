@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from epibridge import audit
@@ -221,58 +221,86 @@ def claim(
     now = now or utcnow()
     if limit <= 0:
         return []
-    ids = list(
-        session.execute(
-            select(Delivery.id)
-            .join(Subscription, Subscription.id == Delivery.subscription_id)
-            .where(
-                Delivery.status.in_((PENDING, RETRYING)),
-                Delivery.next_attempt_at <= now,
-                or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-                Subscription.active.is_(True),
-            )
-            .order_by(Delivery.next_attempt_at, Delivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=Delivery)
-        ).scalars()
-    )
-    if not ids:
+    rows = session.execute(
+        select(
+            Delivery.id,
+            Delivery.attempts,
+            Subscription.id,
+            Subscription.kind,
+            Subscription.url,
+            Subscription.email,
+            Subscription.language,
+            Subscription.secret,
+            OutboxMessage.id,
+            OutboxMessage.topic,
+            OutboxMessage.created_at,
+            OutboxMessage.visibility,
+            OutboxMessage.exercise,
+            OutboxMessage.states,
+            OutboxMessage.entity,
+            OutboxMessage.entity_id,
+            OutboxMessage.payload,
+        )
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
+        .where(
+            Delivery.status.in_((PENDING, RETRYING)),
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            Subscription.active.is_(True),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Delivery)
+    ).all()
+    if not rows:
         return []
     session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(ids))
+        .where(Delivery.id.in_([row[0] for row in rows]))
         .values(claimed_until=now + lease, claimed_by=worker_id)
     )
-    rows = session.execute(
-        select(Delivery, Subscription, OutboxMessage)
-        .join(Subscription, Subscription.id == Delivery.subscription_id)
-        .join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
-        .where(Delivery.id.in_(ids))
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-    ).all()
     return [
         Job(
-            delivery_id=d.id,
-            subscription_id=s.id,
-            kind=s.kind,
-            url=s.url,
-            email=s.email,
-            language=s.language,
-            secret=s.secret,
-            attempt=d.attempts + 1,
+            delivery_id=d_id,
+            subscription_id=s_id,
+            kind=kind,
+            url=url,
+            email=email,
+            language=language,
+            secret=secret,
+            attempt=attempts + 1,
             message=MessageView(
-                id=m.id,
-                topic=m.topic,
-                created_at=m.created_at,
-                visibility=m.visibility,
-                exercise=m.exercise,
-                states=list(m.states),
-                entity=m.entity,
-                entity_id=m.entity_id,
-                payload=dict(m.payload) if isinstance(m.payload, dict) else {"value": m.payload},
+                id=m_id,
+                topic=topic,
+                created_at=created_at,
+                visibility=visibility,
+                exercise=exercise,
+                states=list(states),
+                entity=entity,
+                entity_id=entity_id,
+                payload=dict(payload) if isinstance(payload, dict) else {"value": payload},
             ),
         )
-        for d, s, m in rows
+        for (
+            d_id,
+            attempts,
+            s_id,
+            kind,
+            url,
+            email,
+            language,
+            secret,
+            m_id,
+            topic,
+            created_at,
+            visibility,
+            exercise,
+            states,
+            entity,
+            entity_id,
+            payload,
+        ) in rows
     ]
 
 
@@ -294,22 +322,48 @@ def record(
 ) -> dict[str, int]:
     """Store the outcomes of attempts: delivered, retrying with backoff, or dead."""
     counts = {DELIVERED: 0, RETRYING: 0, DEAD: 0}
-    if not outcomes:
+    successes = [o for o in outcomes if o.ok]
+    failures = [o for o in outcomes if not o.ok]
+    if successes:
+        # The common case in one statement per batch, without loading the rows.
+        table = Delivery.__table__
+        result = session.connection().execute(
+            update(table)
+            .where(
+                table.c.id == bindparam("delivery_id"),
+                or_(table.c.status == PENDING, table.c.status == RETRYING),
+            )
+            .values(
+                status=DELIVERED,
+                attempts=table.c.attempts + 1,
+                last_attempt_at=bindparam("at"),
+                delivered_at=bindparam("at"),
+                last_status_code=bindparam("status_code"),
+                last_error=None,
+                claimed_until=None,
+                claimed_by=worker_id,
+            ),
+            [
+                {"delivery_id": o.delivery_id, "at": o.at, "status_code": o.status_code}
+                for o in successes
+            ],
+        )
+        counts[DELIVERED] += max(result.rowcount, 0)  # type: ignore[attr-defined]
+    if not failures:
         return counts
     by_id = {
         d.id: d
         for d in session.execute(
-            select(Delivery).where(Delivery.id.in_([o.delivery_id for o in outcomes]))
+            select(Delivery).where(Delivery.id.in_([o.delivery_id for o in failures]))
         ).scalars()
     }
     died: list[dict[str, Any]] = []
-    for outcome in outcomes:
+    for outcome in failures:
         delivery = by_id.get(outcome.delivery_id)
         if delivery is None or delivery.status in (DELIVERED, DEAD):
             continue
         if (
-            not outcome.ok
-            and delivery.claimed_by != worker_id
+            delivery.claimed_by != worker_id
             and delivery.claimed_until is not None
             and delivery.claimed_until > outcome.at
         ):
@@ -319,14 +373,6 @@ def record(
         delivery.last_attempt_at = outcome.at
         delivery.last_status_code = outcome.status_code
         delivery.claimed_until = None
-        if outcome.ok:
-            # claimed_by stays: it names the worker that delivered.
-            delivery.claimed_by = worker_id
-            delivery.status = DELIVERED
-            delivery.delivered_at = outcome.at
-            delivery.last_error = None
-            counts[DELIVERED] += 1
-            continue
         delivery.claimed_by = None
         delivery.last_error = (outcome.error or "failed")[:1000]
         deadline = delivery.window_start + window
