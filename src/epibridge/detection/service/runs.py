@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.detection.models import ConsumedMessage, DetectionCursor, WatchedSeries
+from epibridge.detection.result import DetectionResult
 from epibridge.detection.schemas import RunOptions, RunReport
 from epibridge.detection.service import series as series_io
 from epibridge.detection.service import storing
@@ -164,49 +165,94 @@ def _monitored(loaded: series_io.LoadedSeries, options: RunOptions, as_of: datet
     return indices[-options.last :]
 
 
-def _value(array: np.ndarray | None, position: int) -> float | None:
+def _value(array: np.ndarray | None, row: int, position: int) -> float | None:
     if array is None:
         return None
-    value = float(array[0, position])
+    value = float(array[row, position])
     # NaN: undefined; +-inf: a score over a baseline with no variation (JSON has neither).
     return value if np.isfinite(value) else None
 
 
-def compute(
-    loaded: series_io.LoadedSeries, options: RunOptions, as_of: datetime
-) -> tuple[list[Finding], bool]:
-    """Every monitored point of every method the series takes; False when it took none."""
-    monitored = _monitored(loaded, options, as_of)
-    if monitored.size == 0:
-        return [], False
-    chosen = (options.method,) if options.method else series_io.methods_for(loaded, monitored[0])
-    findings: list[Finding] = []
-    ran = False
-    for method in chosen:
-        try:
-            outcome = series_io.evaluate(loaded, method, monitored)
-        except ValueError:
-            # A series the method refuses (e.g. no usable reference values): none from it.
-            continue
-        if outcome is None:
-            continue
-        ran = True
-        usable, result = outcome
+def _findings(
+    batch: list[series_io.LoadedSeries], method: str, usable: np.ndarray, result: DetectionResult
+) -> list[Finding]:
+    found = []
+    for row, item in enumerate(batch):
         for position, index in enumerate(usable):
-            alarm = result.alarm[0, position]
-            findings.append(
+            found.append(
                 Finding(
-                    series=loaded,
+                    series=item,
                     index=int(index),
                     method=method,
-                    observed=_value(result.observed, position),
-                    expected=_value(result.expected, position),
-                    upperbound=_value(result.upperbound, position),
-                    score=_value(result.score, position),
-                    alarm=bool(alarm == 1.0),
+                    observed=_value(result.observed, row, position),
+                    expected=_value(result.expected, row, position),
+                    upperbound=_value(result.upperbound, row, position),
+                    score=_value(result.score, row, position),
+                    alarm=bool(result.alarm[row, position] == 1.0),
                 )
             )
-    return findings, ran
+    return found
+
+
+def _run_method(
+    batch: list[series_io.LoadedSeries], method: str, monitored: np.ndarray
+) -> tuple[list[Finding], set[int]]:
+    """One method over series sharing one grid; the rows that got a result."""
+    try:
+        counts = np.vstack([item.counts for item in batch])
+        outcome = series_io.evaluate(batch[0], method, monitored, counts)
+    except ValueError:
+        if len(batch) == 1:
+            # A series the method refuses (e.g. no usable reference values): none from it.
+            return [], set()
+        found: list[Finding] = []
+        rows: set[int] = set()
+        for row, item in enumerate(batch):  # find the one(s) refused; keep the others
+            one, ran = _run_method([item], method, monitored)
+            found += one
+            rows |= {row} if ran else set()
+        return found, rows
+    if outcome is None:
+        return [], set()
+    usable, result = outcome
+    return _findings(batch, method, usable, result), set(range(len(batch)))
+
+
+def compute(
+    loaded: list[series_io.LoadedSeries],
+    options: RunOptions,
+    as_of: datetime,
+    progress: Progress | None = None,
+) -> tuple[list[Finding], int]:
+    """Every monitored point of every method each series takes, and how many took none.
+
+    Series on the same grid with the same monitored periods and methods run as one batch.
+    """
+    groups: dict[tuple[object, ...], list[series_io.LoadedSeries]] = {}
+    monitored_of: dict[tuple[object, ...], np.ndarray] = {}
+    skipped = 0
+    for item in loaded:
+        monitored = _monitored(item, options, as_of)
+        if monitored.size == 0:
+            skipped += 1
+            continue
+        chosen = (options.method,) if options.method else series_io.methods_for(item, monitored[0])
+        key = (item.granularity, item.starts[0], len(item.starts), tuple(monitored), chosen)
+        groups.setdefault(key, []).append(item)
+        monitored_of[key] = monitored
+    findings: list[Finding] = []
+    done = skipped
+    for key, batch in groups.items():
+        ran: set[int] = set()
+        for method in key[-1]:  # type: ignore[union-attr]
+            found, rows = _run_method(batch, str(method), monitored_of[key])
+            findings += found
+            ran |= rows
+        skipped += len(batch) - len(ran)
+        done += len(batch)
+        if progress:
+            progress(done, len(loaded))
+    return findings, skipped
 
 
 def _load_all(
@@ -259,14 +305,7 @@ def run(
             loaded += _load_all(session, pairs, options, as_of)
         if options.dataset in ("reference", "all") and states is None and diseases is None:
             loaded += series_io.load_references(session, granularity=options.granularity)
-    findings: list[Finding] = []
-    skipped = 0
-    for done, item in enumerate(loaded, start=1):
-        found, ran = compute(item, options, as_of)
-        findings += found
-        skipped += 0 if ran else 1
-        if progress:
-            progress(done, len(loaded))
+    findings, skipped = compute(loaded, options, as_of, progress)
     with write_session(sessions) as session:
         lock_runs(session)
         stored = storing.store_findings(

@@ -176,9 +176,15 @@ def methods_for(series: LoadedSeries, first_monitored: int) -> tuple[str, ...]:
 
 
 def evaluate(
-    series: LoadedSeries, method: str, monitored: np.ndarray
+    series: LoadedSeries,
+    method: str,
+    monitored: np.ndarray,
+    counts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, DetectionResult] | None:
-    """Run ``method`` on the monitored indices that have enough history before them."""
+    """Run ``method`` on the monitored indices that have enough history before them.
+
+    ``counts`` (series x periods) runs a whole batch of series laid on ``series``' grid at once.
+    """
     if method not in METHODS:
         raise InvalidInput(
             f"unknown method {method!r}", [FieldError("method", "one of " + ", ".join(METHODS))]
@@ -187,7 +193,8 @@ def evaluate(
     usable = monitored[monitored >= history_needed(method, freq)]
     if usable.size == 0:
         return None
-    result = run_method(method, series.counts[None, :], usable, freq, series.dates)
+    batch = series.counts[None, :] if counts is None else counts
+    result = run_method(method, batch, usable, freq, series.dates)
     return usable, result
 
 

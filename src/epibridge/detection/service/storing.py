@@ -39,36 +39,30 @@ class Stored:
     notifications: int = 0
 
 
-def _key(f: Finding) -> tuple[Any, ...]:
-    k = f.series.key
-    return (
-        k.dataset,
-        k.state,
-        k.area,
-        k.disease,
-        k.metric,
-        k.classification,
-        f.series.starts[f.index],
-        f.series.ends[f.index],
-        f.method,
-    )
+class _Known:
+    """The stored signals of each series a run touches, read once per series."""
 
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.by_series: dict[tuple[str, ...], dict[tuple[Any, ...], Signal]] = {}
 
-def _existing(session: Session, f: Finding) -> Signal | None:
-    k = _key(f)
-    return session.execute(
-        select(Signal).where(
-            Signal.dataset == k[0],
-            Signal.state == k[1],
-            Signal.area == k[2],
-            Signal.disease == k[3],
-            Signal.metric == k[4],
-            Signal.classification == k[5],
-            Signal.period_start == k[6],
-            Signal.period_end == k[7],
-            Signal.method == k[8],
-        )
-    ).scalar_one_or_none()
+    def of(self, f: Finding) -> tuple[dict[tuple[Any, ...], Signal], tuple[Any, ...]]:
+        k = f.series.key
+        series = (k.dataset, k.state, k.area, k.disease, k.metric, k.classification)
+        if series not in self.by_series:
+            rows = self.session.execute(
+                select(Signal).where(
+                    Signal.dataset == k.dataset,
+                    Signal.state == k.state,
+                    Signal.area == k.area,
+                    Signal.disease == k.disease,
+                    Signal.metric == k.metric,
+                    Signal.classification == k.classification,
+                )
+            ).scalars()
+            self.by_series[series] = {(r.period_start, r.period_end, r.method): r for r in rows}
+        point = (f.series.starts[f.index], f.series.ends[f.index], f.method)
+        return self.by_series[series], point
 
 
 def _episode_draft(session: Session, signal: Signal) -> int | None:
@@ -102,8 +96,10 @@ def store_findings(
     """Open a signal per new alarm, update open ones, and open drafts for member states."""
     stored = Stored()
     now = utcnow()
+    known = _Known(session)
     for f in findings:
-        existing = _existing(session, f)
+        signals_of_series, point = known.of(f)
+        existing = signals_of_series.get(point)
         values = {
             "observed": f.observed,
             "expected": f.expected,
@@ -158,6 +154,7 @@ def store_findings(
         )
         session.add(signal)
         session.flush()
+        signals_of_series[point] = signal
         if signal.dataset == SCO:
             draft = _episode_draft(session, signal)
             if draft is None:
