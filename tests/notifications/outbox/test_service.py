@@ -174,6 +174,7 @@ def test_resuming_a_paused_subscription_gives_held_deliveries_a_new_window(
         )
         session.execute(sa_update(Delivery).values(window_start=utcnow() - timedelta(hours=30)))
     with read_session(sessions) as session:
+        assert not deliveries.has_work(session)  # a paused subscription costs no write lock
         assert deliveries.claim(session, worker_id="w", limit=5, lease=timedelta(minutes=1)) == []
     with write_session(sessions) as session:
         update_subscription(

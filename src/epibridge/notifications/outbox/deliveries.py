@@ -199,10 +199,12 @@ def has_work(session: Session, *, now: datetime | None = None) -> bool:
         return True
     due = session.execute(
         select(Delivery.id)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
         .where(
             Delivery.status.in_((PENDING, RETRYING)),
             Delivery.next_attempt_at <= now,
             or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            Subscription.active.is_(True),
         )
         .limit(1)
     ).first()
