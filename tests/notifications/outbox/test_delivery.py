@@ -204,6 +204,9 @@ def test_email_in_three_languages_with_exercise_marking(
         stats = Worker(sessions, smtp, FAST).run(once=True)
         assert stats.delivered == 3
         by_to = {str(m["To"]): m for m in mailbox.messages}
+        raw = [bytes(e.content) for e in mailbox.envelopes]
+    # Non-ASCII subjects travel as RFC 2047 encoded UTF-8 words.
+    assert all(b"Subject: [EXERCISE] " in r and b"=?utf-8?" in r for r in raw)
     assert set(by_to) == {"en@example.org", "ru@example.org", "zh@example.org"}
     expected = {
         "en": ("[EXERCISE] Event notified — KAZ: Холера", "Confirmed cases: 3"),
