@@ -269,3 +269,25 @@ def test_series_thresholds_and_rt_of_a_stored_series(sessions: sessionmaker[Sess
     assert rt.estimates[-1].period_end == result.points[-1].period_end
     assert rt.estimates[-1].mean > 1.0
     assert rt.estimates[0].period_start - result.points[0].period_start == timedelta(weeks=1)
+
+
+def test_a_submission_committed_late_is_still_taken_in_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    submit_series(sessions, "KAZ", BASELINE + OUTBREAK)
+    detect(sessions)
+    submit_series(sessions, "RUS", BASELINE + OUTBREAK)
+    # its message bears a time before what the last run read (set before a slow commit)
+    with write_session(sessions) as session:
+        message = session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.topic == "epidata.submission_accepted")
+            .order_by(OutboxMessage.created_at.desc())
+            .limit(1)
+        ).scalar_one()
+        message.created_at = message.created_at - timedelta(minutes=30)
+    late = detect(sessions, changed=True)
+    assert (late.messages_read, late.series) == (1, 1)
+    assert {s.state for s in _signals(sessions)} == {"KAZ", "RUS"}
+    again = detect(sessions, changed=True)
+    assert (again.messages_read, again.series) == (0, 0)
