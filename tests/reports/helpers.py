@@ -27,6 +27,28 @@ def squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def has_phrase(text: str, phrase: str, slack: int = 120) -> bool:
+    """Whether the words of ``phrase`` appear in order, close together, in ``text``.
+
+    pdftotext reads a table row line by line, so a title wrapped in its cell comes out with the
+    neighbouring cells' text between its lines.
+    """
+    words = phrase.split()
+    start = text.find(words[0])
+    while start != -1:
+        position, ok = start + len(words[0]), True
+        for word in words[1:]:
+            found = text.find(word, position)
+            if found == -1 or found - position > slack:
+                ok = False
+                break
+            position = found + len(word)
+        if ok:
+            return True
+        start = text.find(words[0], start + 1)
+    return False
+
+
 def render(
     sessions: sessionmaker[Session],
     actor: Principal,

@@ -13,7 +13,7 @@ from epibridge.db import utcnow
 from epibridge.reports.weeks import previous_week
 from epibridge.settings import Settings
 from tests.reports import scenario
-from tests.reports.helpers import pdf_text, save, squeezed
+from tests.reports.helpers import has_phrase, pdf_text, save, squeezed
 
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 
@@ -48,7 +48,7 @@ def test_sitrep_writes_the_file_the_extension_names_and_stores_it(
     )
     text = squeezed(pdf_text(pdf.read_bytes()))
     assert "疫情形势报告" in text and "重点国家：哈萨克斯坦(KAZ)" in text
-    assert squeezed(scenario.KAZ_EVENT) in text
+    assert has_phrase(pdf_text(pdf.read_bytes()), scenario.KAZ_EVENT)
     page = tmp_path / "all.html"
     run(settings, "sitrep", "--week", "2024-W21", "--output", str(page))
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
