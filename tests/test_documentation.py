@@ -56,3 +56,17 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert len(first) > 40 and secret_key(settings) == first
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
     assert secret_key(settings.model_copy(update={"secret_key": "given"})) == "given"
+
+
+def test_config_never_prints_secrets() -> None:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(
+        app,
+        ["config"],
+        env={"EPIBRIDGE_SECRET_KEY": "s3cret-key-value", "EPIBRIDGE_SMTP_PASSWORD": "pw-value-9"},
+        terminal_width=300,
+    )
+    assert result.exit_code == 0, result.output
+    assert "EPIBRIDGE_SMTP_PASSWORD" in result.output
+    assert "s3cret-key-value" not in result.output and "pw-value-9" not in result.output

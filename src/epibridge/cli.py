@@ -126,7 +126,8 @@ def config(ctx: typer.Context) -> None:
     for variable, description in settings_documentation().items():
         field = variable.removeprefix("EPIBRIDGE_").lower()
         value = getattr(settings, field)
-        shown = "(set)" if field == "secret_key" and value else str(value)
+        secret = field in {"secret_key", "smtp_password"} or "password" in field
+        shown = "(set)" if secret and value else str(value)
         table.add_row(variable, shown, description)
     console.print(table)
 
