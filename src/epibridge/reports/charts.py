@@ -109,11 +109,16 @@ def map_svg(
     ]
     for s in shapes:
         fill = STATUS_COLOURS.get(s.status or "", "#e4e4e4")
-        stroke, width = ("#000000", 1.6) if focus and s.iso3 == focus else ("#ffffff", 0.6)
         parts.append(
-            f'<path d="{s.path}" fill="{fill}" stroke="{stroke}" stroke-width="{width}">'
+            f'<path d="{s.path}" fill="{fill}" stroke="#ffffff" stroke-width="0.6">'
             f"<title>{escape(s.name)}</title></path>"
         )
+    # The focused state's outline goes over every neighbour's, so its whole border shows.
+    parts.extend(
+        f'<path d="{s.path}" fill="none" stroke="#000000" stroke-width="1.8"/>'
+        for s in shapes
+        if focus and s.iso3 == focus
+    )
     for s in shapes:
         if not s.events:
             continue
