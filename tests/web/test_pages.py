@@ -194,6 +194,13 @@ def test_every_page_labels_its_controls_and_stays_light(
                 assert fetched.status_code == 200
                 weight += len(fetched.content)
             assert weight < 500_000, f"{path} weighs {weight} bytes"
+    # A curve with no data says so; its CSV has the export's header.
+    empty = client.get("/data/curve", params={"state": "KAZ", "disease": "A00", "lang": "en"})
+    assert empty.status_code == 200 and "No data for this choice." in empty.text
+    csv = client.get("/data/curve.csv", params={"state": "KAZ", "disease": "A00"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.startswith("state,period_start,period_end,value")
+    client.get("/", params={"lang": "zh"})
     # The remembered choice: a later request without ?lang stays in Chinese.
     assert 'lang="zh"' in client.get("/").text
     assert "Members-only cholera cluster" in client.get("/notifications").text

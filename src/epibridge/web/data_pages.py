@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
@@ -132,10 +131,6 @@ def curve_page(
             )
         except (DomainError, ValueError) as exc:
             error = exc.detail if isinstance(exc, DomainError) else str(exc)
-        except pl.exceptions.PolarsError:
-            # epidata.queries fails on a selection with no series at all (reported); the
-            # page says there is no data rather than failing.
-            error = web.gettext("No data for this choice.")
     rows: list[dict[str, Any]] = []
     if result is not None:
         curves = []
