@@ -154,22 +154,20 @@ def get_series(
     ] = "json",
 ) -> SeriesSet | Response:
     """Return one series per state, aggregated to the granularity, latest or as of a moment."""
-    result = queries.series(
-        session,
-        principal=principal,
-        states=_states(state),
-        selection=queries.Selection(disease, metric, classification, area, age_group, sex),
-        granularity=granularity,
-        start=start,
-        end=end,
-        as_of=_utc(as_of),
-        per=per,
-        total=total,
-    )
+    arguments = {
+        "principal": principal,
+        "states": _states(state),
+        "selection": queries.Selection(disease, metric, classification, area, age_group, sex),
+        "granularity": granularity,
+        "start": start,
+        "end": end,
+        "as_of": _utc(as_of),
+        "per": per,
+        "total": total,
+    }
     if format == "json":
-        # Serialized directly (pydantic-core): re-validating thousands of points against the
-        # response model would double the latency of the common query.
-        return Response(result.model_dump_json(), media_type="application/json")
+        return Response(queries.series_json(session, **arguments), media_type="application/json")
+    result = queries.series(session, **arguments)
     media = "text/csv" if format == "csv" else "application/vnd.apache.parquet"
     return Response(
         export.export(result, format),

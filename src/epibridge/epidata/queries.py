@@ -193,7 +193,9 @@ def _denominator(states: list[str], year: int) -> tuple[int, int] | None:
     return sum(f[0] for f in found if f), max(f[1] for f in found if f)
 
 
-def _points(cells: Cells, states: list[str], per: int | None) -> list[PointRead]:
+def _points(
+    cells: Cells, states: list[str], per: int | None, raw: bool = False
+) -> list[PointRead] | list[dict[str, Any]]:
     points = []
     denominators: dict[int, tuple[int, int] | None] = {}
     for (bucket, bucket_end), (total, known, reported) in sorted(cells.items()):
@@ -203,6 +205,9 @@ def _points(cells: Cells, states: list[str], per: int | None) -> list[PointRead]
             "period_end": bucket_end,
             "value": value,
             "reported": reported,
+            "rate": None,
+            "population": None,
+            "population_year": None,
         }
         if per:
             if bucket.year not in denominators:
@@ -212,6 +217,8 @@ def _points(cells: Cells, states: list[str], per: int | None) -> list[PointRead]
                 point["population"], point["population_year"] = found
                 point["rate"] = None if value is None else round(value * per / found[0], 4)
         points.append(point)
+    if raw:
+        return points
     # One validation in pydantic-core for the whole list: far cheaper than a model per point.
     return _POINTS.validate_python(points)
 
@@ -240,6 +247,42 @@ def series(
     )
 
 
+def series_json(
+    session: Session,
+    *,
+    principal: Principal | None,
+    states: list[str],
+    selection: Selection,
+    granularity: Granularity = "week",
+    start: date | None = None,
+    end: date | None = None,
+    as_of: datetime | None = None,
+    per: int | None = None,
+    total: bool = False,
+) -> bytes:
+    """Return what ``series`` returns, serialized as JSON."""
+    # The points are built from typed database values and serialized as they are: validating
+    # thousands of them into models only to serialize them again would double the CPU time.
+    if principal is not None:
+        authorize(principal, Action.READ_MEMBERS)
+    if not states:
+        raise InvalidInput("name at least one state", [FieldError("state", "required")])
+    codes = [members.require_state(session, s) for s in states]
+    result = _series_set(
+        session,
+        codes,
+        checked_selection(selection),
+        granularity,
+        start,
+        end,
+        as_of,
+        per,
+        total,
+        raw=True,
+    )
+    return result.model_dump_json(warnings=False).encode()
+
+
 def _series_set(
     session: Session,
     codes: list[str] | None,
@@ -250,6 +293,7 @@ def _series_set(
     as_of: datetime | None,
     per: int | None,
     total: bool,
+    raw: bool = False,
 ) -> SeriesSet:
     if per is not None and per < 1:
         raise InvalidInput("per must be a positive number", [FieldError("per", "positive", per)])
@@ -262,7 +306,8 @@ def _series_set(
     shown = codes if codes is not None else sorted({state for state, _ in meta.values()})
 
     def read(state: str, part: Cells, states: list[str], synthetic: bool) -> SeriesRead:
-        return SeriesRead(
+        build = SeriesRead.model_construct if raw else SeriesRead
+        return build(
             state=state,
             disease=selection.disease,
             metric=selection.metric,
@@ -275,7 +320,7 @@ def _series_set(
             as_of=as_of,
             per=per,
             skipped_coarser=sum(skipped.get(s, 0) for s in states),
-            points=_points(part, states, per),
+            points=_points(part, states, per, raw),
         )
 
     synthetic_of = {state: False for state in shown}
@@ -287,7 +332,8 @@ def _series_set(
         total_read = read(
             TOTAL, _merged([cells.get(s, {}) for s in shown]), shown, any(synthetic_of.values())
         )
-    return SeriesSet(
+    build_set = SeriesSet.model_construct if raw else SeriesSet
+    return build_set(
         series=result, total=total_read, population_source=POPULATION_SOURCE if per else None
     )
 
