@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         IdempotencyMiddleware,
         sessions=sessions,
         ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        max_buffer=settings.max_body_bytes,
     )
     app.add_middleware(
         BodySizeLimit,

@@ -192,3 +192,39 @@ def test_audit_is_closed_to_focal_points(live_url: str, sessions: sessionmaker[S
     fp = make_user(sessions, "fp-kaz", "focal_point", "KAZ")
     assert httpx.get(f"{live_url}/api/v1/audit", headers=bearer(fp)).status_code == 403
     assert httpx.get(f"{live_url}/api/v1/audit").status_code == 401
+
+
+def test_large_uploads_are_not_buffered_for_idempotency(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    """Past the body limit an upload streams through; the key is ignored, not held in memory."""
+    from epibridge.api.models import IdempotencyRecord
+
+    fp = make_user(sessions, "fp-kaz", "focal_point", "KAZ")
+    rows = ["state,area,disease,metric,classification,period_start,period_end,value"]
+    for week in range(1, 53):
+        rows.append(f"KAZ,,J11,cases,confirmed,{_iso_week_bounds(2024, week)},{week * 3}")
+    body = ("\n".join(rows) + "\n").encode()
+    small = settings.model_copy(update={"max_body_bytes": 1024})
+    assert len(body) > 1024
+    with live_server(small) as base:
+        headers = {**bearer(fp), "Idempotency-Key": "upload-1"}
+        files = {"file": ("kaz.csv", body, "text/csv")}
+        first = httpx.post(
+            f"{base}/api/v1/data/submissions", files=files, data={"state": "KAZ"}, headers=headers
+        )
+        assert first.status_code == 201, first.text
+        again = httpx.post(
+            f"{base}/api/v1/data/submissions", files=files, data={"state": "KAZ"}, headers=headers
+        )
+        assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+    with read_session(sessions) as session:
+        stored = session.execute(select(func.count()).select_from(IdempotencyRecord)).scalar_one()
+    assert stored == 0
+
+
+def _iso_week_bounds(year: int, week: int) -> str:
+    from datetime import date, timedelta
+
+    start = date.fromisocalendar(year, week, 1)
+    return f"{start},{start + timedelta(days=6)}"

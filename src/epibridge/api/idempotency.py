@@ -46,11 +46,13 @@ class IdempotencyMiddleware:
         *,
         sessions: sessionmaker[Session],
         ttl: timedelta,
+        max_buffer: int,
         prefix: str = "/api/",
     ) -> None:
         self.app = app
         self.sessions = sessions
         self.ttl = ttl
+        self.max_buffer = max_buffer
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,6 +73,12 @@ class IdempotencyMiddleware:
             await _send(send, *_problem(400, "Bad request", "must be 1 to 255 characters"))
             return
 
+        declared = headers.get(b"content-length")
+        if declared is None or not declared.isdigit() or int(declared) > self.max_buffer:
+            # A large (or unsized) upload is not buffered in memory to fingerprint it; it is
+            # passed through as if no key had been sent (see README, API conventions).
+            await self.app(scope, receive, send)
+            return
         body = await _read_body(receive)
         owner = hashlib.sha256(
             headers.get(b"authorization", b"") + b"\0" + headers.get(b"cookie", b"")
