@@ -201,7 +201,7 @@ def throughput(method: str, n_series: int) -> None:
         f"({wall:.1f} s wall, {cpu:.1f} s CPU)"
     )
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         wall, _ = in_process(
             method, counts, dates, monitor_from, engine="dask",
