@@ -8,7 +8,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from epibridge.web import auth, dashboard, data_pages, import_pages, notification_pages
+from epibridge.web import (
+    auth,
+    border_pages,
+    dashboard,
+    data_pages,
+    import_pages,
+    notification_pages,
+)
 from epibridge.web.context import CsrfFailed, LoginRequired, get_web
 
 _HERE = Path(__file__).parent
@@ -22,6 +29,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(notification_pages.router)
     app.include_router(data_pages.router)
     app.include_router(import_pages.router)
+    app.include_router(border_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
