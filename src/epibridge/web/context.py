@@ -105,6 +105,8 @@ class Web:
                 "path": self.request.url.path,
                 "reads_members": self.principal is not None
                 and decide(self.principal, Action.READ_MEMBERS).allowed,
+                "reads_partners": self.principal is not None
+                and decide(self.principal, Action.READ_PARTNERS).allowed,
                 "writes_data": self.principal is not None
                 and decide(self.principal, Action.WRITE_STATE, self.principal.state or "*").allowed,
                 "is_secretariat": self.principal is not None

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from epibridge.web import (
+    assistance_pages,
     auth,
     border_pages,
     dashboard,
@@ -30,6 +31,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(data_pages.router)
     app.include_router(import_pages.router)
     app.include_router(border_pages.router)
+    app.include_router(assistance_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
