@@ -12,6 +12,7 @@ from epibridge.web import (
     assistance_pages,
     auth,
     border_pages,
+    consultation_pages,
     dashboard,
     data_pages,
     import_pages,
@@ -32,6 +33,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(import_pages.router)
     app.include_router(border_pages.router)
     app.include_router(assistance_pages.router)
+    app.include_router(consultation_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

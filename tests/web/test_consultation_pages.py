@@ -1,0 +1,150 @@
+"""Consultation pages over real HTTP on both backends: the list, one consultation, a document's
+versions with their word differences, the positions and the position form, in every language."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge.consultations import service as consultations
+from epibridge.consultations.schemas import (
+    AgendaItemIn,
+    ConsultationCreate,
+    DecisionCreate,
+    DocumentCreate,
+    PositionCreate,
+    RecordEntryCreate,
+    VersionCreate,
+)
+from epibridge.db import utcnow, write_session
+from epibridge.security import Principal, Role
+from tests.helpers import make_user
+from tests.web.test_pages import PASSWORD, _csrf, _parse, _sign_in
+
+SECRETARIAT = Principal(user_id=0, name="sec", role=Role.SECRETARIAT)
+FP_CHN = Principal(user_id=0, name="fp-chn", role=Role.FOCAL_POINT, state="CHN")
+
+
+def _seed(sessions: sessionmaker[Session]) -> tuple[int, int, int]:
+    with write_session(sessions) as session:
+        consultation = consultations.convene(
+            session,
+            actor=SECRETARIAT,
+            data=ConsultationCreate(
+                topic="Laboratory data sharing (synthetic)",
+                participants=["CHN", "KAZ", "RUS"],
+                observers=["MNG"],
+                agenda=[AgendaItemIn(title="Opening"), AgendaItemIn(title="Draft statement")],
+            ),
+        )
+        closed = consultations.convene(
+            session,
+            actor=SECRETARIAT,
+            data=ConsultationCreate(
+                topic="Members-only stockpiles (synthetic)", participants=["KAZ", "RUS"]
+            ),
+        )
+        consultations.add_record_entry(
+            session,
+            actor=SECRETARIAT,
+            consultation_id=consultation.id,
+            data=RecordEntryCreate(kind="minutes", text="The chair opened the session."),
+        )
+        document = consultations.create_document(
+            session,
+            actor=SECRETARIAT,
+            consultation_id=consultation.id,
+            data=DocumentCreate(
+                kind="joint_statement",
+                title="Joint statement on laboratory data (synthetic)",
+                texts={"en": "States share laboratory data within 48 hours.", "ru": "Текст."},
+            ),
+        )
+        consultations.create_version(
+            session,
+            actor=SECRETARIAT,
+            document_id=document.id,
+            data=VersionCreate(
+                based_on=1,
+                texts={"en": "States share laboratory data within 24 hours.", "ru": "Текст."},
+            ),
+        )
+        consultations.put_to_decision(
+            session,
+            actor=SECRETARIAT,
+            document_id=document.id,
+            data=DecisionCreate(version=2, deadline=utcnow() + timedelta(days=7)),
+        )
+        consultations.record_position(
+            session,
+            actor=FP_CHN,
+            document_id=document.id,
+            data=PositionCreate(state="CHN", version=2, position="support"),
+        )
+        return consultation.id, document.id, closed.id
+
+
+def test_consultation_pages(live_url: str, sessions: sessionmaker[Session]) -> None:
+    cid, did, members_only = _seed(sessions)
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ", password=PASSWORD)
+    make_user(sessions, "observer-mng", "observer", "MNG", password=PASSWORD)
+    client = _sign_in(live_url, "fp-kaz")
+    pages = ["/consultations", f"/consultations/{cid}", f"/consultations/{cid}/documents/{did}"]
+    headings = {"en": "Consultations", "ru": "Консультации", "zh": "磋商"}
+    for lang, heading in headings.items():
+        for path in pages:
+            response = client.get(path, params={"lang": lang})
+            assert response.status_code == 200, (path, response.text[:500])
+            parsed = _parse(response.text)
+            assert parsed.html_lang == lang
+            for control in parsed.controls:
+                assert control.get("id") in parsed.labels, f"{path}: {control} has no label"
+            weight = len(response.content) + sum(len(client.get(a).content) for a in parsed.assets)
+            assert all(a.startswith("/") for a in parsed.assets) and weight < 500_000
+        assert f"<h1>{heading}</h1>" in client.get("/consultations").text
+
+    listing = client.get("/consultations", params={"lang": "en"}).text
+    assert "Laboratory data sharing (synthetic)" in listing and "Members-only stockpiles" in listing
+    one = client.get(f"/consultations/{cid}").text
+    assert "Draft statement" in one and "The chair opened the session." in one
+    assert "Mongolia" in one and "Joint statement on laboratory data" in one
+    # The versions with their word differences: 48 struck out, 24 added.
+    doc = client.get(f"/consultations/{cid}/documents/{did}").text
+    assert re.search(r"<del>48</del><ins>24</ins>", doc), doc[doc.find('class="diff"') :][:400]
+    assert "Version 2" in doc and "Version 1" in doc
+    # Positions: China supports, Kazakhstan and Russia are not heard yet.
+    assert re.search(r"China</td>\s*<td><span class=\"st open\">Support", doc)
+    assert doc.count("Not yet heard") == 2
+    # Kazakhstan records its own position through the form, and only its own.
+    assert '<option value="KAZ"' in doc and '<option value="RUS"' not in doc
+    posted = client.post(
+        f"/consultations/{cid}/documents/{did}/position",
+        data={
+            "csrf_token": _csrf(doc),
+            "state": "KAZ",
+            "version": "2",
+            "position": "object",
+            "reasons": "The 24-hour limit is too short for our laboratories.",
+        },
+    )
+    assert posted.status_code == 303, posted.text
+    doc = client.get(f"/consultations/{cid}/documents/{did}").text
+    assert "The 24-hour limit is too short" in doc and doc.count("Not yet heard") == 1
+    refused = client.post(
+        f"/consultations/{cid}/documents/{did}/position",
+        data={"csrf_token": _csrf(doc), "state": "KAZ", "version": "2", "position": "maybe"},
+    )
+    assert refused.status_code == 422 and "position" in refused.text
+
+    # The observer sees the consultation it is invited to, reads but records no position,
+    # and is refused the members-only one, which its list leaves out.
+    observer = _sign_in(live_url, "observer-mng")
+    seen = observer.get("/consultations").text
+    assert "Laboratory data sharing" in seen and "Members-only stockpiles" not in seen
+    page = observer.get(f"/consultations/{cid}/documents/{did}").text
+    assert "<del>48</del>" in page and "/position" not in page
+    assert observer.get(f"/consultations/{members_only}").status_code == 403
+    assert httpx.get(f"{live_url}/consultations").status_code == 303
