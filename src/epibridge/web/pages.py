@@ -17,6 +17,7 @@ from epibridge.web import (
     data_pages,
     import_pages,
     notification_pages,
+    report_pages,
 )
 from epibridge.web.context import CsrfFailed, LoginRequired, get_web
 
@@ -34,6 +35,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(border_pages.router)
     app.include_router(assistance_pages.router)
     app.include_router(consultation_pages.router)
+    app.include_router(report_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
