@@ -221,6 +221,11 @@ def test_notify_acknowledge_languages_and_import(
         "curve": CURVE,
         "import": "/data/import",
         "states": "/states",
+        "borders": "/borders",
+        "lanes": "/borders/lanes",
+        "assistance": "/assistance",
+        "consultations": "/consultations",
+        "reports": "/reports",
     }
     expected = {
         "en": ("Situation", "Notifications"),
