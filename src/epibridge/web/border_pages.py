@@ -114,7 +114,11 @@ def crossings_page(
             session, state=chosen_state, status=chosen_status, conflict_only=bool(conflict)
         )
     points = [
-        {"read": item, "mark": _mark(item), "xy": _point(*item.geometry["coordinates"])}  # type: ignore[misc]
+        {
+            "read": item,
+            "mark": _mark(item),
+            "xy": _point(item.coordinates.longitude, item.coordinates.latitude),
+        }
         for item in items
     ]
     return web.render(
