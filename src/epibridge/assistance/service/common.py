@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -130,6 +131,18 @@ def commitments_of(
     if offer_ids is not None:
         query = query.where(Commitment.offer_id.in_(offer_ids))
     return list(session.execute(query).scalars())
+
+
+def release_pledged(commitments: list[Commitment], *, day: date, at: datetime) -> list[int]:
+    """Release the pledges not yet dispatched (their request or offer is gone); return their ids."""
+    released = []
+    for commitment in commitments:
+        if commitment.status == "pledged":
+            commitment.status = "released"
+            commitment.released_on = day
+            commitment.updated_at = at
+            released.append(commitment.id)
+    return released
 
 
 def check_event(

@@ -141,13 +141,7 @@ def withdraw_offer(
         offer.note = f"{offer.note}\n\nWithdrawn: {reason}" if offer.note else reason
     offer.updated_at = utcnow()
     commitments = common.commitments_of(session, offer_ids=[offer.id])
-    released = []
-    for commitment in commitments:
-        if commitment.status == "pledged":
-            commitment.status = "released"
-            commitment.released_on = day
-            commitment.updated_at = offer.updated_at
-            released.append(commitment.id)
+    released = common.release_pledged(commitments, day=day, at=offer.updated_at)
     session.flush()
     requesters = sorted({c.request_id for c in commitments})
     common.record(

@@ -144,13 +144,7 @@ def cancel_request(
         request.note = f"{request.note}\n\nCancelled: {reason}" if request.note else reason
     request.updated_at = utcnow()
     commitments = common.commitments_of(session, request_ids=[request.id])
-    released = []
-    for commitment in commitments:
-        if commitment.status == "pledged":
-            commitment.status = "released"
-            commitment.released_on = day
-            commitment.updated_at = request.updated_at
-            released.append(commitment.id)
+    released = common.release_pledged(commitments, day=day, at=request.updated_at)
     session.flush()
     state = _state_of(views.request_read(request, commitments, day))
     common.record(
