@@ -337,8 +337,13 @@ def test_consensus_adoption_numbering_and_signatures(sessions: sessionmaker[Sess
         )
         kaz = next(p for p in one.decision.positions if p.state == "KAZ")  # type: ignore[union-attr]
         assert kaz.on_behalf and kaz.recorded_by == "user:sec"
-        assert topics(session).count("consultation.adopted") == 2
-        assert "consultation.signed" in topics(session)
+        published = topics(session)
+        # Everything goes through the outbox: convened, new version, decision due, adopted.
+        for topic in ("consultation.convened", "consultation.version_created"):
+            assert topic in published
+        assert published.count("consultation.decision_due") == 2
+        assert published.count("consultation.adopted") == 2
+        assert "consultation.signed" in published
         assert verify_chain(session)[1] is None
     assert (one.number, two.number) == ("SCO/BIO/2024/001", "SCO/BIO/2024/002")
     assert one.status == "adopted" and one.languages == ["en", "ru"]

@@ -50,20 +50,18 @@ def create_user(
                 [FieldError("state", "required for this role")],
             )
         state = org.require_state(session, data.state)
-        if role is Role.OBSERVER:
-            status = org.status_on(org.get_state(session, iso3=state), utcnow().date())
-            if status is None or status.status == "member":
-                raise InvalidInput(
-                    "an observer account must belong to an observer or partner state",
-                    [FieldError("state", "not an observer or partner state today", data.state)],
-                )
-        elif role in (Role.FOCAL_POINT, Role.SYSTEM):
-            status = org.status_on(org.get_state(session, iso3=state), utcnow().date())
-            if status is None or status.status != "member":
-                raise InvalidInput(
-                    f"a {role.value} account must belong to a member state",
-                    [FieldError("state", "not a member state today", data.state)],
-                )
+        status = org.status_on(org.get_state(session, iso3=state), utcnow().date())
+        is_member = status is not None and status.status == "member"
+        if role is Role.OBSERVER and (status is None or is_member):
+            raise InvalidInput(
+                "an observer account must belong to an observer or partner state",
+                [FieldError("state", "not an observer or partner state today", data.state)],
+            )
+        if role in (Role.FOCAL_POINT, Role.SYSTEM) and not is_member:
+            raise InvalidInput(
+                f"a {role.value} account must belong to a member state",
+                [FieldError("state", "not a member state today", data.state)],
+            )
     elif data.state:
         raise InvalidInput(
             f"role {role.value} is not bound to a state",

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from epibridge import audit
-from epibridge.consultations.models import Consultation, Decision, Document, Position
+from epibridge.consultations.models import Decision, Document, Position
 from epibridge.consultations.schemas import DecisionCreate, PositionCreate
 from epibridge.consultations.service.common import (
     DOCUMENT_ENTITY,
@@ -21,16 +21,18 @@ from epibridge.consultations.service.common import (
     load,
     load_document,
     open_decision,
-    participant_states,
     require_member_participant,
     require_not_adopted,
     require_open,
 )
-from epibridge.consultations.service.documents import document_snapshot, get_version
+from epibridge.consultations.service.documents import (
+    document_snapshot,
+    get_version,
+    publish_about,
+)
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
-from epibridge.notifications.outbox.service import publish
-from epibridge.security import Action, Principal, Visibility
+from epibridge.security import Action, Principal
 
 SCHEDULER_ACTOR = "system:scheduler"
 #: Document numbers read ORG/BIO/YEAR/NNN, numbered per year of adoption.
@@ -52,27 +54,6 @@ def decision_snapshot(decision: Decision) -> dict[str, Any]:
         "status": decision.status,
         "outcome": decision.outcome,
     }
-
-
-def publish_about(
-    session: Session,
-    consultation: Consultation,
-    *,
-    actor: str,
-    topic: str,
-    entity_id: int,
-    payload: dict[str, Any],
-) -> None:
-    publish(
-        session,
-        actor=actor,
-        topic=topic,
-        entity=DOCUMENT_ENTITY,
-        entity_id=entity_id,
-        payload=payload,
-        visibility=Visibility.MEMBERS,
-        states=participant_states(consultation),
-    )
 
 
 def put_to_decision(

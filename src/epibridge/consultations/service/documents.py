@@ -55,6 +55,28 @@ def document_snapshot(document: Document) -> dict[str, Any]:
     }
 
 
+def publish_about(
+    session: Session,
+    consultation: Consultation,
+    *,
+    actor: str,
+    topic: str,
+    entity_id: int,
+    payload: dict[str, Any],
+) -> None:
+    """Tell a consultation's participants about one of its documents (members-only)."""
+    publish(
+        session,
+        actor=actor,
+        topic=topic,
+        entity=DOCUMENT_ENTITY,
+        entity_id=entity_id,
+        payload=payload,
+        visibility=Visibility.MEMBERS,
+        states=participant_states(consultation),
+    )
+
+
 def _announce_version(
     session: Session,
     consultation: Consultation,
@@ -63,11 +85,11 @@ def _announce_version(
     *,
     actor: str,
 ) -> None:
-    publish(
+    publish_about(
         session,
+        consultation,
         actor=actor,
         topic="consultation.version_created",
-        entity=DOCUMENT_ENTITY,
         entity_id=document.id,
         payload={
             **document_snapshot(document),
@@ -75,8 +97,6 @@ def _announce_version(
             "languages": sorted(version.texts),
             "note": version.note,
         },
-        visibility=Visibility.MEMBERS,
-        states=participant_states(consultation),
     )
 
 

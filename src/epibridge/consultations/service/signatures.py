@@ -18,8 +18,7 @@ from epibridge.consultations.service.common import (
     load_document,
     require_member_participant,
 )
-from epibridge.consultations.service.decisions import publish_about
-from epibridge.consultations.service.documents import document_snapshot
+from epibridge.consultations.service.documents import document_snapshot, publish_about
 from epibridge.errors import Conflict, FieldError, Forbidden
 from epibridge.members import service as members
 from epibridge.security import Principal
