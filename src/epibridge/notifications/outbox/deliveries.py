@@ -8,7 +8,9 @@ either all of them or none (the message is then fanned out again). The unique pa
 
 Claims set ``claimed_until`` (a lease) in their own committed transaction; on PostgreSQL the
 rows are picked with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take disjoint sets, on
-SQLite the write transaction starts with ``BEGIN IMMEDIATE`` and so claims one at a time. A
+SQLite the write transaction starts with ``BEGIN IMMEDIATE`` and so claims one at a time. The
+worker that fans a message out may claim the first of its new rows in the same insert (no
+separate claim round trip for fresh messages); the others stay pending for any worker. A
 worker that dies leaves claims that expire and are picked up again: at least once, and exactly
 once in the normal case.
 """
@@ -16,7 +18,7 @@ once in the normal case.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,7 +72,7 @@ class MessageView:
 
 @dataclass(frozen=True)
 class Job:
-    """One claimed delivery, ready to be sent by a sending thread."""
+    """One claimed delivery, ready to be sent."""
 
     delivery_id: int
     subscription_id: int
@@ -95,14 +97,32 @@ class Outcome:
     status_code: int | None = None
 
 
+@dataclass(frozen=True)
+class ClaimSpec:
+    """Who claims, for how long, and how many: ``limit`` in all, at most ``per_endpoint`` jobs
+    per subscription counting the ``busy`` ones this worker already holds."""
+
+    worker_id: str
+    limit: int
+    lease: timedelta
+    per_endpoint: int | None = None
+    busy: Mapping[int, int] = field(default_factory=dict)
+
+    def take(self, subscription_id: int, taken: dict[int, int]) -> bool:
+        """Count one more job for ``subscription_id`` if the endpoint has room; say so."""
+        if self.per_endpoint is not None:
+            held = self.busy.get(subscription_id, 0) + taken.get(subscription_id, 0)
+            if held >= self.per_endpoint:
+                return False
+        taken[subscription_id] = taken.get(subscription_id, 0) + 1
+        return True
+
+
 @dataclass
-class TickResult:
-    fanned_out: int = 0
+class FanOut:
+    messages: int = 0
     created: int = 0
     jobs: list[Job] = field(default_factory=list)
-    delivered: int = 0
-    retrying: int = 0
-    dead: int = 0
 
 
 def _matches(subscription: Subscription, principal: Principal, message: OutboxMessage) -> bool:
@@ -134,8 +154,54 @@ def _owners(session: Session, subscriptions: Sequence[Subscription]) -> dict[str
     return found
 
 
+def _view(message: OutboxMessage) -> MessageView:
+    payload = message.payload
+    return MessageView(
+        id=message.id,
+        topic=message.topic,
+        created_at=message.created_at,
+        visibility=message.visibility,
+        exercise=message.exercise,
+        states=list(message.states),
+        entity=message.entity,
+        entity_id=message.entity_id,
+        payload=dict(payload) if isinstance(payload, dict) else {"value": payload},
+    )
+
+
+def _job(delivery_id: int, attempts: int, subscription: Subscription, view: MessageView) -> Job:
+    return Job(
+        delivery_id=delivery_id,
+        subscription_id=subscription.id,
+        kind=subscription.kind,
+        url=subscription.url,
+        email=subscription.email,
+        language=subscription.language,
+        secret=subscription.secret,
+        attempt=attempts + 1,
+        message=view,
+    )
+
+
 def fan_out(session: Session, *, batch: int = 100, now: datetime | None = None) -> tuple[int, int]:
     """Create the delivery rows of up to ``batch`` new messages; return (messages, deliveries)."""
+    done = fan_out_and_claim(session, batch=batch, now=now)
+    return done.messages, done.created
+
+
+def fan_out_and_claim(
+    session: Session,
+    *,
+    batch: int = 100,
+    now: datetime | None = None,
+    claim: ClaimSpec | None = None,
+    views: MutableMapping[str, MessageView] | None = None,
+) -> FanOut:
+    """Create the delivery rows of up to ``batch`` new messages, all in one insert.
+
+    With ``claim``, the first rows (oldest message first) are inserted already claimed by that
+    worker and returned as jobs, which spares a claim query per fresh message.
+    """
     now = now or utcnow()
     messages = list(
         session.execute(
@@ -147,7 +213,7 @@ def fan_out(session: Session, *, batch: int = 100, now: datetime | None = None) 
         ).scalars()
     )
     if not messages:
-        return 0, 0
+        return FanOut()
     subscriptions = list(
         session.execute(
             select(Subscription).where(
@@ -156,8 +222,18 @@ def fan_out(session: Session, *, batch: int = 100, now: datetime | None = None) 
         ).scalars()
     )
     owners = _owners(session, subscriptions)
-    rows = [
-        {
+    pairs = [
+        (message, subscription)
+        for message in messages
+        for subscription in subscriptions
+        if subscription.owner_name in owners
+        and _matches(subscription, owners[subscription.owner_name], message)
+    ]
+    rows: list[dict[str, Any]] = []
+    claimed: list[int] = []
+    taken: dict[int, int] = {}
+    for message, subscription in pairs:
+        row: dict[str, Any] = {
             "message_id": message.id,
             "subscription_id": subscription.id,
             "status": PENDING,
@@ -165,14 +241,33 @@ def fan_out(session: Session, *, batch: int = 100, now: datetime | None = None) 
             "created_at": now,
             "window_start": now,
             "next_attempt_at": now,
+            "claimed_until": None,
+            "claimed_by": None,
         }
-        for message in messages
-        for subscription in subscriptions
-        if subscription.owner_name in owners
-        and _matches(subscription, owners[subscription.owner_name], message)
-    ]
+        if claim is not None and len(claimed) < claim.limit and claim.take(subscription.id, taken):
+            row["claimed_until"] = now + claim.lease
+            row["claimed_by"] = claim.worker_id
+            claimed.append(len(rows))
+        rows.append(row)
+    jobs: list[Job] = []
     if rows:
-        session.execute(insert(Delivery), rows)
+        if claimed:
+            ids = (
+                session.execute(
+                    insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True), rows
+                )
+                .scalars()
+                .all()
+            )
+            cache = views if views is not None else {}
+            for index in claimed:
+                message, subscription = pairs[index]
+                view = cache.get(message.id)
+                if view is None:
+                    view = cache[message.id] = _view(message)
+                jobs.append(_job(ids[index], 0, subscription, view))
+        else:
+            session.execute(insert(Delivery), rows)
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_([m.id for m in messages]))
@@ -186,7 +281,7 @@ def fan_out(session: Session, *, batch: int = 100, now: datetime | None = None) 
         entity_id=messages[0].id,
         state={"messages": [m.id for m in messages], "deliveries": len(rows)},
     )
-    return len(messages), len(rows)
+    return FanOut(len(messages), len(rows), jobs)
 
 
 def has_work(session: Session, *, now: datetime | None = None) -> bool:
@@ -218,33 +313,23 @@ def claim(
     limit: int,
     lease: timedelta,
     now: datetime | None = None,
+    per_endpoint: int | None = None,
+    busy: Mapping[int, int] | None = None,
+    views: MutableMapping[str, MessageView] | None = None,
 ) -> list[Job]:
-    """Claim up to ``limit`` due deliveries for ``lease``; other workers skip them meanwhile."""
+    """Claim up to ``limit`` due deliveries for ``lease``; other workers skip them meanwhile.
+
+    With ``per_endpoint``, no subscription gets more than that many jobs in this worker
+    (counting the ``busy`` ones it holds), so one slow endpoint cannot fill every slot.
+    ``views`` caches messages by id across calls (a message never changes once written).
+    """
     now = now or utcnow()
+    spec = ClaimSpec(worker_id, limit, lease, per_endpoint, busy or {})
     if limit <= 0:
         return []
-    rows = session.execute(
-        select(
-            Delivery.id,
-            Delivery.attempts,
-            Subscription.id,
-            Subscription.kind,
-            Subscription.url,
-            Subscription.email,
-            Subscription.language,
-            Subscription.secret,
-            OutboxMessage.id,
-            OutboxMessage.topic,
-            OutboxMessage.created_at,
-            OutboxMessage.visibility,
-            OutboxMessage.exercise,
-            OutboxMessage.states,
-            OutboxMessage.entity,
-            OutboxMessage.entity_id,
-            OutboxMessage.payload,
-        )
+    query = (
+        select(Delivery.id, Delivery.attempts, Delivery.message_id, Subscription)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
-        .join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
         .where(
             Delivery.status.in_((PENDING, RETRYING)),
             Delivery.next_attempt_at <= now,
@@ -252,9 +337,19 @@ def claim(
             Subscription.active.is_(True),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
+        # Room for the rows a full endpoint turns down, without reading the whole queue.
+        .limit(limit * 2 if per_endpoint is not None else limit)
         .with_for_update(skip_locked=True, of=Delivery)
-    ).all()
+    )
+    if per_endpoint is not None:
+        full = [sid for sid, held in spec.busy.items() if held >= per_endpoint]
+        if full:
+            query = query.where(Delivery.subscription_id.not_in(full))
+    taken: dict[int, int] = {}
+    rows = []
+    for row in session.execute(query).all():
+        if len(rows) < limit and spec.take(row[3].id, taken):
+            rows.append(row)
     if not rows:
         return []
     session.execute(
@@ -262,48 +357,29 @@ def claim(
         .where(Delivery.id.in_([row[0] for row in rows]))
         .values(claimed_until=now + lease, claimed_by=worker_id)
     )
+    cache = views if views is not None else {}
+    missing = {row[2] for row in rows} - set(cache)
+    if missing:
+        for message in session.execute(
+            select(OutboxMessage).where(OutboxMessage.id.in_(missing))
+        ).scalars():
+            cache[message.id] = _view(message)
     return [
-        Job(
-            delivery_id=d_id,
-            subscription_id=s_id,
-            kind=kind,
-            url=url,
-            email=email,
-            language=language,
-            secret=secret,
-            attempt=attempts + 1,
-            message=MessageView(
-                id=m_id,
-                topic=topic,
-                created_at=created_at,
-                visibility=visibility,
-                exercise=exercise,
-                states=list(states),
-                entity=entity,
-                entity_id=entity_id,
-                payload=dict(payload) if isinstance(payload, dict) else {"value": payload},
-            ),
-        )
-        for (
-            d_id,
-            attempts,
-            s_id,
-            kind,
-            url,
-            email,
-            language,
-            secret,
-            m_id,
-            topic,
-            created_at,
-            visibility,
-            exercise,
-            states,
-            entity,
-            entity_id,
-            payload,
-        ) in rows
+        _job(delivery_id, attempts, subscription, cache[message_id])
+        for delivery_id, attempts, message_id, subscription in rows
     ]
+
+
+def release(session: Session, *, delivery_ids: Sequence[int], worker_id: str) -> int:
+    """Give back claims that were never attempted (a stopping worker), so others take them now."""
+    if not delivery_ids:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(list(delivery_ids)), Delivery.claimed_by == worker_id)
+        .values(claimed_until=None, claimed_by=None)
+    )
+    return max(result.rowcount, 0)  # type: ignore[attr-defined]
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:

@@ -1,29 +1,36 @@
 """Sending one claimed delivery: a signed webhook POST or an e-mail through SMTP.
 
-Nothing here touches the database: a sending thread turns a ``Job`` into an ``Outcome`` and the
-worker records it. Every wait is bounded (connect and read timeouts), so an endpoint that hangs
-costs one sending slot for at most the timeout, never the whole worker.
+Nothing here touches the database: the worker's event loop turns a ``Job`` into an ``Outcome``
+and the worker records it. Every wait is bounded (connect and read timeouts), so an endpoint
+that hangs costs one sending slot for at most the timeout, never the whole worker. Webhooks go
+out on the event loop; SMTP is blocking, so e-mail is sent on a small thread pool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import smtplib
 import time
+from concurrent.futures import Executor
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from functools import cache
 from importlib import resources
 from typing import Any
 
-import httpx
 import jinja2
 
 from epibridge.db import utcnow
 from epibridge.notifications.outbox.content import COUNT_FIELDS, describe
 from epibridge.notifications.outbox.deliveries import Job, MessageView, Outcome
+from epibridge.notifications.outbox.transport import (
+    TransportError,
+    TransportTimeout,
+    WebhookClient,
+)
 from epibridge.settings import Settings
 
 SIGNATURE_HEADER = "X-Epibridge-Signature"
@@ -52,9 +59,13 @@ def webhook_body(message: MessageView) -> bytes:
     return json.dumps(message.as_json(), ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def send_webhook(client: httpx.Client, job: Job) -> Outcome:
-    """POST the message to the subscription's URL, signed; classify the answer."""
-    body = webhook_body(job.message)
+async def send_webhook(client: WebhookClient, job: Job, body: bytes | None = None) -> Outcome:
+    """POST the message to the subscription's URL, signed; classify the answer.
+
+    ``body`` is the message's serialized JSON when the caller already has it (it is the same
+    for every subscriber; only the signature differs).
+    """
+    body = webhook_body(job.message) if body is None else body
     timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",
@@ -67,12 +78,13 @@ def send_webhook(client: httpx.Client, job: Job) -> Outcome:
         "X-Epibridge-Attempt": str(job.attempt),
     }
     try:
-        response = client.post(job.url or "", content=body, headers=headers)
-    except httpx.TimeoutException as exc:
-        return Outcome(job.delivery_id, False, utcnow(), error=f"timeout: {type(exc).__name__}")
-    except httpx.HTTPError as exc:
+        answer = await client.post(job.url or "", body, headers)
+    except TransportTimeout as exc:
+        kind = "ConnectTimeout" if exc.phase == "connect" else "ReadTimeout"
+        return Outcome(job.delivery_id, False, utcnow(), error=f"timeout: {kind}")
+    except TransportError as exc:
         return Outcome(job.delivery_id, False, utcnow(), error=f"connection: {exc}"[:500])
-    code = response.status_code
+    code = answer.status_code
     if 200 <= code < 300:
         return Outcome(job.delivery_id, True, utcnow(), status_code=code)
     retry = code >= 500 or code in RETRYABLE_4XX
@@ -81,7 +93,7 @@ def send_webhook(client: httpx.Client, job: Job) -> Outcome:
         False,
         utcnow(),
         permanent=not retry,
-        error=f"HTTP {code}: {response.text[:200]}",
+        error=f"HTTP {code}: {answer.text[:200]}",
         status_code=code,
     )
 
@@ -179,11 +191,22 @@ def send_email(job: Job, settings: Settings, *, timeout: float) -> Outcome:
     return Outcome(job.delivery_id, True, utcnow())
 
 
-def send(job: Job, *, client: httpx.Client, settings: Settings, timeout: float) -> Outcome:
+async def send(
+    job: Job,
+    *,
+    client: WebhookClient,
+    settings: Settings,
+    timeout: float,
+    email_pool: Executor,
+    body: bytes | None = None,
+) -> Outcome:
     """Send one job by its kind; never raises (an unexpected error is a retryable outcome)."""
     try:
         if job.kind == "webhook":
-            return send_webhook(client, job)
-        return send_email(job, settings, timeout=timeout)
-    except Exception as exc:  # a bug or odd input must not kill the sending thread
+            return await send_webhook(client, job, body)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            email_pool, lambda: send_email(job, settings, timeout=timeout)
+        )
+    except Exception as exc:  # a bug or odd input must not kill the worker
         return Outcome(job.delivery_id, False, utcnow(), error=f"unexpected: {exc!r}"[:500])

@@ -1,36 +1,43 @@
 """The delivery worker: fans messages out and sends deliveries, with bounded concurrency.
 
-One loop thread owns the database; a pool of sending threads does the network work. Each tick
-is one write transaction that records the outcomes finished since the last tick, fans out new
-messages and claims as many due deliveries as there are free sending slots. A slow or hanging
-endpoint therefore holds one slot for at most its timeout while the others keep flowing.
+An asyncio event loop sends the webhooks (one keep-alive pool, ``concurrency`` requests in
+flight at most, ``per_endpoint`` per subscription); e-mail goes through a small thread pool,
+since SMTP is blocking. One database thread runs the ticks: each tick is one write transaction
+that records the outcomes finished since the last one (one statement for all successes), fans
+out new messages (their first delivery rows inserted already claimed) and claims due
+deliveries for the free slots. Sending goes on while a tick runs. A slow or hanging endpoint
+holds at most ``per_endpoint`` slots, each for at most its timeouts, while the others flow.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
-import queue
 import random
 import socket
 import threading
 import time
 import uuid
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.notifications.outbox import deliveries
-from epibridge.notifications.outbox.deliveries import Job, Outcome
-from epibridge.notifications.outbox.sending import send
+from epibridge.notifications.outbox.deliveries import ClaimSpec, Job, MessageView, Outcome
+from epibridge.notifications.outbox.sending import send, webhook_body
+from epibridge.notifications.outbox.transport import WebhookClient
 from epibridge.settings import Settings
 
 log = logging.getLogger("epibridge.worker")
+#: Messages whose view and body are kept between ticks (they never change once written).
+_CACHED_MESSAGES = 2000
 
 
 @dataclass
@@ -41,6 +48,8 @@ class WorkerOptions:
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     poll: float = 0.2
+    #: Requests in flight to one subscription at most (None: only ``concurrency`` bounds it).
+    per_endpoint: int | None = 4
 
 
 @dataclass
@@ -53,6 +62,25 @@ class WorkerStats:
     dead: int = 0
     errors: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
+
+
+class _Messages:
+    """Message views and their serialized bodies by id, oldest dropped first."""
+
+    def __init__(self) -> None:
+        self.views: dict[str, MessageView] = {}
+        self.bodies: dict[str, bytes] = {}
+
+    def body(self, view: MessageView) -> bytes:
+        body = self.bodies.get(view.id)
+        if body is None:
+            body = self.bodies[view.id] = webhook_body(view)
+        return body
+
+    def trim(self) -> None:
+        for cache in (self.views, self.bodies):
+            while len(cache) > _CACHED_MESSAGES:
+                del cache[next(iter(cache))]
 
 
 class Worker:
@@ -77,34 +105,53 @@ class Worker:
         self.stop_event = threading.Event()
         self.stats = WorkerStats()
         self._rng = random.Random()
+        self._messages = _Messages()
 
     def stop(self) -> None:
         """Ask the loop to finish: in-flight sends complete and are recorded, nothing new starts."""
         self.stop_event.set()
 
-    def _tick(self, outcomes: list[Outcome], free: int) -> list[Job]:
-        if not outcomes:
+    def _tick(
+        self, outcomes: list[Outcome], free: int, busy: dict[int, int], release: list[int]
+    ) -> list[Job]:
+        """One write transaction: record, give back, fan out, claim. Runs on the DB thread."""
+        if not outcomes and not release:
             # Polling must not take the write lock (SQLite has one for the whole database).
             with read_session(self.sessions) as session:
                 if not deliveries.has_work(session, now=self.clock()):
                     return []
+        views = self._messages.views
         with write_session(self.sessions) as session:
             counts = deliveries.record(
                 session, outcomes=outcomes, worker_id=self.worker_id, rng=self._rng
             )
+            deliveries.release(session, delivery_ids=release, worker_id=self.worker_id)
             jobs: list[Job] = []
             if free > 0 and not self.stop_event.is_set():
                 now = self.clock()
-                messages, created = deliveries.fan_out(session, batch=self.options.batch, now=now)
-                self.stats.fanned_out += messages
-                self.stats.created += created
-                jobs = deliveries.claim(
-                    session,
-                    worker_id=self.worker_id,
-                    limit=min(free, self.options.batch),
-                    lease=self.options.lease,
-                    now=now,
+                spec = ClaimSpec(
+                    self.worker_id, free, self.options.lease, self.options.per_endpoint, busy
                 )
+                fanned = deliveries.fan_out_and_claim(
+                    session, batch=self.options.batch, now=now, claim=spec, views=views
+                )
+                self.stats.fanned_out += fanned.messages
+                self.stats.created += fanned.created
+                jobs = fanned.jobs
+                if len(jobs) < free:
+                    held = Counter(busy)
+                    held.update(job.subscription_id for job in jobs)
+                    jobs += deliveries.claim(
+                        session,
+                        worker_id=self.worker_id,
+                        limit=free - len(jobs),
+                        lease=self.options.lease,
+                        now=now,
+                        per_endpoint=self.options.per_endpoint,
+                        busy=held,
+                        views=views,
+                    )
+        self._messages.trim()
         self.stats.delivered += counts["delivered"]
         self.stats.retrying += counts["retrying"]
         self.stats.dead += counts["dead"]
@@ -112,76 +159,114 @@ class Worker:
 
     def run(self, *, once: bool = False) -> WorkerStats:
         """Deliver until stopped; with ``once``, return when nothing is due any more."""
-        options = self.options
-        timeout = httpx.Timeout(
-            connect=options.connect_timeout,
-            read=options.read_timeout,
-            write=options.read_timeout,
-            pool=options.connect_timeout,
-        )
-        limits = httpx.Limits(
-            max_connections=options.concurrency * 2,
-            max_keepalive_connections=options.concurrency * 2,
-        )
-        results: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
-        inflight: set[Future[None]] = set()
+        try:
+            import uvloop
+        except ImportError:  # pragma: no cover - uvicorn[standard] brings it
+            asyncio.run(self._main(once))
+        else:
+            uvloop.run(self._main(once))
+        return self.stats
 
-        def work(job: Job, client: httpx.Client) -> None:
-            results.put(
-                send(
-                    job,
-                    client=client,
-                    settings=self.settings,
-                    timeout=options.connect_timeout + options.read_timeout,
-                )
+    async def _main(self, once: bool) -> None:
+        options = self.options
+        loop = asyncio.get_running_loop()
+        client = WebhookClient(
+            connect_timeout=options.connect_timeout,
+            read_timeout=options.read_timeout,
+            per_origin=options.concurrency,
+        )
+        # Claims run ahead of the sends by as many again, so a slot never waits for a tick.
+        capacity = options.concurrency * 2
+        half = max(options.concurrency // 2, 1)
+        ready: deque[Job] = deque()
+        inflight: dict[int, int] = {}  # subscription id -> requests in flight
+        running: set[asyncio.Task[None]] = set()
+        finished: list[Outcome] = []
+        wake = asyncio.Event()
+        timeout = options.connect_timeout + options.read_timeout
+
+        async def deliver(job: Job, email_pool: ThreadPoolExecutor) -> None:
+            body = self._messages.body(job.message) if job.kind == "webhook" else None
+            outcome = await send(
+                job,
+                client=client,
+                settings=self.settings,
+                timeout=timeout,
+                email_pool=email_pool,
+                body=body,
             )
+            finished.append(outcome)
+            inflight[job.subscription_id] -= 1
+            wake.set()
+
+        def pump(email_pool: ThreadPoolExecutor) -> None:
+            """Start ready jobs while there are free slots and their endpoint has room."""
+            waiting = len(ready)
+            while ready and waiting and len(running) < options.concurrency:
+                waiting -= 1
+                job = ready.popleft()
+                held = inflight.get(job.subscription_id, 0)
+                if options.per_endpoint is not None and held >= options.per_endpoint:
+                    ready.append(job)
+                    continue
+                inflight[job.subscription_id] = held + 1
+                task = loop.create_task(deliver(job, email_pool))
+                running.add(task)
+                task.add_done_callback(running.discard)
 
         with (
-            httpx.Client(timeout=timeout, limits=limits) as client,
-            ThreadPoolExecutor(options.concurrency, thread_name_prefix="send") as pool,
+            ThreadPoolExecutor(1, thread_name_prefix="db") as db,
+            ThreadPoolExecutor(min(options.concurrency, 4), thread_name_prefix="smtp") as email,
         ):
-            # Up to twice the sending slots are claimed, so a slot never waits for a tick, and
-            # ticks come when a good share of them is free, not after every single send.
-            capacity = options.concurrency * 2
-            finished: list[Outcome] = []
             last_tick = 0.0
-            while True:
+            full = False  # the last claim filled every free slot: more is probably due
+            try:
                 while True:
+                    pump(email)
+                    wake.clear()
+                    stopping = self.stop_event.is_set()
+                    if stopping and not running and not finished and not ready:
+                        break
+                    free = 0 if stopping else capacity - len(running) - len(ready)
+                    since = time.monotonic() - last_tick
+                    due = since >= options.poll
+                    tick = (finished and (len(finished) >= half or due or stopping)) or (
+                        free >= half and (full or due)
+                    )
+                    if stopping and ready:
+                        tick = True
+                    if not tick:
+                        wait = max(options.poll - since, 0.001)
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(wake.wait(), wait)
+                        continue
+                    outcomes, finished[:] = list(finished), []
+                    # A stopping worker gives back what it claimed but never started.
+                    released = list(ready) if stopping else []
+                    if released:
+                        ready.clear()
+                    busy = {sid: n for sid, n in inflight.items() if n}
+                    for job in ready:
+                        busy[job.subscription_id] = busy.get(job.subscription_id, 0) + 1
                     try:
-                        finished.append(results.get_nowait())
-                    except queue.Empty:
+                        jobs = await loop.run_in_executor(
+                            db, self._tick, outcomes, free, busy, [j.delivery_id for j in released]
+                        )
+                    except Exception:
+                        # The database went away or a transaction failed: nothing was
+                        # recorded, so the outcomes are kept and the claims expire if it does
+                        # not recover.
+                        log.exception("delivery tick failed; retrying")
+                        self.stats.errors += 1
+                        finished[:0] = outcomes
+                        ready.extend(released)
+                        await asyncio.sleep(options.poll)
+                        continue
+                    last_tick = time.monotonic()
+                    self.stats.sent += len(outcomes)
+                    full = free > 0 and len(jobs) >= free
+                    ready.extend(jobs)
+                    if once and not jobs and not running and not ready and not outcomes:
                         break
-                inflight = {f for f in inflight if not f.done()}
-                stopping = self.stop_event.is_set()
-                if stopping and not inflight and not finished:
-                    break
-                free = 0 if stopping else capacity - len(inflight)
-                since = time.monotonic() - last_tick
-                if inflight and free < capacity // 2 and since < options.poll:
-                    wait(inflight, timeout=options.poll - since, return_when=FIRST_COMPLETED)
-                    continue
-                outcomes, finished = finished, []
-                try:
-                    jobs = self._tick(outcomes, free) if outcomes or free > 0 else []
-                except Exception:
-                    # The database went away or a transaction failed: nothing was recorded, so
-                    # the outcomes are kept and the claims expire if it does not recover.
-                    log.exception("delivery tick failed; retrying")
-                    self.stats.errors += 1
-                    finished = outcomes + finished
-                    self.stop_event.wait(options.poll)
-                    continue
-                last_tick = time.monotonic()
-                self.stats.sent += len(outcomes)
-                for job in jobs:
-                    inflight.add(pool.submit(work, job, client))
-                if jobs:
-                    continue
-                if not inflight:
-                    if once and not outcomes:
-                        break
-                    if not outcomes:
-                        self.stop_event.wait(options.poll)
-                    continue
-                wait(inflight, timeout=options.poll, return_when=FIRST_COMPLETED)
-        return self.stats
+            finally:
+                await client.aclose()
