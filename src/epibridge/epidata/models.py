@@ -4,8 +4,10 @@ A series (state, area, disease, metric, classification, age group, sex) is store
 observations point at it, so the large table holds only the series id, the period, the value
 and its version. Observations are append-only: a new value for a key supersedes the previous
 one (``superseded_at`` is set) instead of replacing it, so "what was known at time T" stays
-answerable. The latest values live in a partial unique index (``superseded_at IS NULL``) and
-the superseded ones in a second partial index, which keeps bulk inserts to one index.
+answerable. The table has exactly one index, its primary key (series, period, version): every
+query narrows by series first, and each index maintained during a bulk load costs more than
+parsing the rows (migration ``0012``). On SQLite the table is ``WITHOUT ROWID``, so the rows
+live in that one B-tree.
 Reference datasets (published series from other countries) have tables of their own so that
 they can never be mixed into member states' series.
 """
@@ -13,6 +15,7 @@ they can never be mixed into member states' series.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -24,7 +27,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -84,37 +86,24 @@ class Series(Base):
 
 
 class Observation(Base):
-    """One version of one value; ``value`` NULL means "not reported", which is not zero."""
+    """One version of one value; ``value`` NULL means "not reported", which is not zero.
+
+    At most one version of a key is current (``superseded_at IS NULL``): the import supersedes
+    the current version in the same transaction as it inserts the next one, under the state's
+    lock, and the primary key refuses a version number computed twice.
+    """
 
     __tablename__ = "epidata_observations"
-    __table_args__ = (
-        Index(
-            "ux_epidata_observations_latest",
-            "series_id",
-            "period_start",
-            "period_end",
-            unique=True,
-            postgresql_where=text("superseded_at IS NULL"),
-            sqlite_where=text("superseded_at IS NULL"),
-        ),
-        Index(
-            "ix_epidata_observations_superseded",
-            "series_id",
-            "period_start",
-            postgresql_where=text("superseded_at IS NOT NULL"),
-            sqlite_where=text("superseded_at IS NOT NULL"),
-        ),
-    )
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
 
-    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
     # No foreign keys on this table: checking them row by row made bulk loads ten times
     # slower, and the import creates the series and the submission referenced here in the
     # same transaction as the rows (which are never deleted).
-    series_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    period_start: Mapped[date] = mapped_column(Date, nullable=False)
-    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    series_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    period_end: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     value: Mapped[int | None] = mapped_column(_BIGINT, nullable=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     submission_id: Mapped[int] = mapped_column(Integer, nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,17 +1,16 @@
 """Writing a validated file's rows at bulk speed, inside the caller's own transaction.
 
-PostgreSQL gets ``COPY`` (psycopg 3) and SQLite ``executemany`` in large batches, both on the
-session's own connection so the rows commit or roll back with the submission and its audit
-entry. Rows of series that are new in this submission cannot revise anything and go straight
-into the observations table; rows of existing series pass through a temporary staging table,
-where the current version of each key is looked up in one join, unchanged values are dropped,
-and the rest supersede the current version.
+PostgreSQL gets binary ``COPY`` (psycopg 3, records built by ``pgcopy``) and SQLite
+``executemany`` in large key-sorted batches with the per-file constants written into the
+statement, both on the session's own connection so the rows commit or roll back with the
+submission and its audit entry. Rows of series that are new in this submission cannot revise
+anything and go straight into the observations table; rows of existing series pass through a
+temporary staging table, where the current version of each key is looked up in one join,
+unchanged values are dropped, and the rest supersede the current version.
 """
 
 from __future__ import annotations
 
-import io
-import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +19,8 @@ import polars as pl
 from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
+
+from epibridge.epidata import pgcopy
 
 BATCH_ROWS = 250_000
 _OBS_COLUMNS = "series_id, period_start, period_end, value, version, submission_id, received_at"
@@ -117,56 +118,45 @@ def write_rows(
     return new + kept - revised, revised
 
 
-def _slice_columns(part: pl.DataFrame, submission_id: int) -> pl.DataFrame:
-    """One slice in the insert column order; constants are added slice by slice, not upfront."""
-    return part.select(
-        "series_id",
-        "period_start",
-        "period_end",
-        "value",
-        pl.lit(1, dtype=pl.Int32).alias("version"),
-        pl.lit(submission_id, dtype=pl.Int64).alias("submission_id"),
-    )
-
-
 def _copy_rows(
     session: Session, table: str, frame: pl.DataFrame, received_at: datetime, submission_id: int
 ) -> None:
     if frame.height == 0:
         return
-    stamp = received_at.isoformat()
     connection = _driver_connection(session)
     with (
         connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({_OBS_COLUMNS}) FROM STDIN (FORMAT csv)") as copy,
+        cursor.copy(f"COPY {table} ({_OBS_COLUMNS}) FROM STDIN (FORMAT binary)") as copy,
     ):
+        copy.write(pgcopy.HEADER)
         for part in _slices(frame):
-            buffer = io.BytesIO()
-            _slice_columns(part, submission_id).with_columns(
-                pl.lit(stamp).alias("received_at")
-            ).write_csv(buffer, include_header=False, null_value="", date_format="%Y-%m-%d")
-            copy.write(buffer.getvalue())
+            copy.write(
+                pgcopy.encode(part, version=1, submission_id=submission_id, received_at=received_at)
+            )
+        copy.write(pgcopy.TRAILER)
 
 
 def _insert_rows(
     session: Session, table: str, frame: pl.DataFrame, received_at: datetime, submission_id: int
 ) -> None:
+    """Insert in primary-key order: the table is its key's B-tree, appended to, not split."""
     if frame.height == 0:
         return
-    stamp = _sqlite_timestamp(received_at)
-    connection = _driver_connection(session)
-    cursor = connection.cursor()
-    sql = f"INSERT INTO {table} ({_OBS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    # The constants are literals we produce (an integer, a formatted timestamp), so every
+    # row binds four parameters instead of seven.
+    sql = (
+        f"INSERT INTO {table} ({_OBS_COLUMNS}) VALUES "
+        f"(?, ?, ?, ?, 1, {int(submission_id)}, '{_sqlite_timestamp(received_at)}')"
+    )
+    cursor = _driver_connection(session).cursor()
     try:
         for part in _slices(frame):
-            columns = _slice_columns(part, submission_id).with_columns(
+            columns = part.sort("series_id", "period_start", "period_end").select(
+                "series_id",
                 pl.col("period_start").dt.strftime("%Y-%m-%d"),
                 pl.col("period_end").dt.strftime("%Y-%m-%d"),
+                "value",
             )
-            rows = zip(
-                *(columns[name].to_list() for name in columns.columns),
-                itertools.repeat(stamp),
-            )
-            cursor.executemany(sql, rows)
+            cursor.executemany(sql, zip(*(column.to_list() for column in columns), strict=True))
     finally:
         cursor.close()
