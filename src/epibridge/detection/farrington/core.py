@@ -11,9 +11,15 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
-from epibridge.detection.farrington import threshold
+from epibridge.detection.farrington import native, threshold
 from epibridge.detection.farrington.design import Design, build_design
-from epibridge.detection.farrington.fit import Prediction, Problems, fit_and_predict
+from epibridge.detection.farrington.fit import (
+    FormulaFitter,
+    Prediction,
+    Problems,
+    fit_and_predict,
+    numpy_fitter,
+)
 from epibridge.detection.farrington.glm import StartValues
 from epibridge.detection.farrington.layout import Layout
 from epibridge.detection.farrington.options import (
@@ -83,7 +89,7 @@ def _plan(
 
 @dataclass(frozen=True)
 class _Grid:
-    """Per (series, time point) quantities, computed once and gathered into cells."""
+    """Per (time point, series) quantities, computed once and gathered into cells."""
 
     y: np.ndarray  # NaN -> 0
     present: np.ndarray
@@ -96,9 +102,40 @@ class _Grid:
         y0 = np.where(present, y, 0.0)
         return _Grid(y0, present, StartValues.of(y0), y0 ** (2.0 / 3.0))
 
+    def packed(self) -> np.ndarray:
+        """``(7, n_series, n_time)`` as ``kernel.fit_problems`` reads it: each series contiguous."""
+        st = self.start
+        fields = (self.y, st.mu0, st.g, st.d0, st.ylogy, self.y23, self.present)
+        return np.ascontiguousarray(np.stack(fields).transpose(0, 2, 1), dtype=np.float64)
 
-def _problems(grid: _Grid, idx: np.ndarray, group: _Group, design: Design) -> Problems:
-    """Stack the GLM problems of one group for a chunk of series.
+
+def _time_axis(grid: _Grid, idx: np.ndarray, group: _Group, design: Design) -> np.ndarray:
+    """Centred ``wtime`` of each cell: ``(width, 1)`` if shared, else ``(width, k * s)``."""
+    s = grid.y.shape[1]
+    k, width = group.rows.shape
+    rows_t = group.rows.T
+    k_idx = idx[group.pos]
+    if design.dates_days is None:
+        t = (group.wtime - (k_idx + 1.0)[:, None]).T  # (width, k)
+    else:
+        # R predicts at (date_k - first non-missing baseline date) / period while the
+        # fit used wtime relative to the first baseline date: keep that quirk.
+        days = design.dates_days
+        big = np.iinfo(np.int64).max
+        when = np.where(grid.present[rows_t], rows_t[:, :, None], big)
+        first = when.min(axis=0)  # (k, s) earliest baseline row with a count
+        first = np.where(first == big, rows_t.min(axis=0)[:, None], first)
+        pred = (days[k_idx][:, None] - days[first]) / design.period_days  # (k, s)
+        t = (group.wtime.T[:, :, None] - pred[None]).reshape(width, k * s)
+    if np.all(t == t[:, :1]):
+        return np.ascontiguousarray(t[:, :1])
+    if t.shape[1] != k * s:
+        return np.repeat(t, s, axis=1)
+    return t
+
+
+def _problems(grid: _Grid, group: _Group, layout: Layout) -> Problems:
+    """Stack the GLM problems of one group for the NumPy path.
 
     Cells are rows and problems columns, ordered monitored point first
     (problem ``j = i_k * n_series + i_s``).
@@ -110,29 +147,11 @@ def _problems(grid: _Grid, idx: np.ndarray, group: _Group, design: Design) -> Pr
     def cells(a: np.ndarray) -> np.ndarray:
         return a[rows_t].reshape(width, k * s)
 
-    present = cells(grid.present)
-    k_idx = idx[group.pos]
-    if design.dates_days is None:
-        t = (group.wtime - (k_idx + 1.0)[:, None]).T  # (width, k)
-    else:
-        # R predicts at (date_k - first non-missing baseline date) / period while the
-        # fit used wtime relative to the first baseline date: keep that quirk.
-        days = design.dates_days
-        big = np.iinfo(np.int64).max
-        when = np.where(present.reshape(width, k, s), rows_t[:, :, None], big)
-        first = when.min(axis=0)  # (k, s) earliest baseline row with a count
-        first = np.where(first == big, rows_t.min(axis=0)[:, None], first)
-        pred = (days[k_idx][:, None] - days[first]) / design.period_days  # (k, s)
-        t = (group.wtime.T[:, :, None] - pred[None]).reshape(width, k * s)
-    if np.all(t == t[:, :1]):
-        t = np.ascontiguousarray(t[:, :1])
-    elif t.shape[1] != k * s:
-        t = np.repeat(t, s, axis=1)
     st = grid.start
     return Problems(
         y=cells(grid.y),
-        present=present,
-        layout=Layout(group.level, design.n_levels, t),
+        present=cells(grid.present),
+        layout=layout,
         start=StartValues(cells(st.mu0), cells(st.g), cells(st.d0), cells(st.ylogy)),
         y23=cells(grid.y23),
     )
@@ -141,15 +160,31 @@ def _problems(grid: _Grid, idx: np.ndarray, group: _Group, design: Design) -> Pr
 def _predict_all(
     y: np.ndarray, idx: np.ndarray, plan: _Plan, opt: FarringtonOptions
 ) -> dict[str, np.ndarray]:
-    """Fit every (series, monitored point) of the chunk; arrays ``(n_series, n_monitored)``."""
+    """Fit every (series, monitored point) of the chunk; arrays ``(n_series, n_monitored)``.
+
+    The C kernel fits the problems when it could be built (see :mod:`native`);
+    otherwise, and for the problems it hands back, the NumPy path does.
+    """
     grid = _Grid.of(np.ascontiguousarray(y.T))
+    lib = native.load()
+    packed = None if lib is None else grid.packed()
     s, k = y.shape[0], idx.size
     merged: dict[str, np.ndarray] = {}
     for group in plan.groups:
-        pb = _problems(grid, idx, group, plan.design)
-        pred = fit_and_predict(
-            pb, opt.trend, opt.reweight, opt.weightsThreshold, opt.pThresholdTrend, opt.b
+        t = _time_axis(grid, idx, group, plan.design)
+        layout = Layout(group.level, plan.design.n_levels, t)
+
+        def numpy_fit(g: _Group = group, lay: Layout = layout) -> FormulaFitter:
+            return numpy_fitter(_problems(grid, g, lay), opt.reweight, opt.weightsThreshold)
+
+        fit = (
+            numpy_fit()
+            if lib is None or packed is None
+            else native.kernel_fitter(
+                lib, packed, group.rows, layout, opt.reweight, opt.weightsThreshold, numpy_fit
+            )
         )
+        pred = fit_and_predict(fit, group.pos.size * s, opt.trend, opt.pThresholdTrend, opt.b)
         for name in Prediction.__dataclass_fields__:
             value = getattr(pred, name).reshape(group.pos.size, s).T
             if name not in merged:

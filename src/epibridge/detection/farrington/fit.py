@@ -8,6 +8,7 @@ largest baseline count, otherwise redo the whole fit without trend.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,37 +112,82 @@ def _fit_glm(pb: Problems, trend: bool, reweight: bool, thr: float) -> _Fitted:
     return _Fitted(second, np.maximum(second.dispersion, 1.0), first.converged, disp)
 
 
-def _predict(f: _Fitted, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class FormulaFit:
+    """What the model selection needs of one fitted formula, one entry per problem.
+
+    ``eta``/``var`` are the coefficient of the current window's level and its
+    unscaled variance: with ``wtime`` centred on the monitored point, that is the
+    link-scale prediction there. Both the NumPy path (:func:`numpy_fitter`) and
+    the compiled kernel produce it.
+    """
+
+    eta: np.ndarray
+    var: np.ndarray
+    trend: np.ndarray  # NaN without trend
+    var_trend: np.ndarray
+    df_residual: np.ndarray
+    summary_dispersion: np.ndarray
+    phi: np.ndarray
+    converged: np.ndarray  # bool
+    ymax: np.ndarray  # largest baseline count (-inf if none), for the extrapolation check
+
+    @staticmethod
+    def of(f: _Fitted, pb: Problems) -> FormulaFit:
+        fit = f.fit
+        j = pb.layout.n_levels - 1
+        return FormulaFit(
+            fit.beta[j],
+            fit.var_level[j],
+            fit.trend,
+            fit.var_trend,
+            fit.df_residual.astype(np.float64),
+            f.summary_dispersion,
+            f.phi,
+            f.converged,
+            np.max(np.where(pb.present, pb.y, -np.inf), axis=0),
+        )
+
+
+#: Fits one formula (``trend`` or not) for the given problems (all when ``None``).
+FormulaFitter = Callable[[np.ndarray | None, bool], FormulaFit]
+
+
+def numpy_fitter(pb: Problems, reweight: bool, weightsThreshold: float) -> FormulaFitter:
+    """The batched NumPy path as a :data:`FormulaFitter`."""
+
+    def fit(cols: np.ndarray | None, trend: bool) -> FormulaFit:
+        sub = pb if cols is None else pb.subset(cols)
+        return FormulaFit.of(_fit_glm(sub, trend, reweight, weightsThreshold), sub)
+
+    return fit
+
+
+def _predict(f: FormulaFit) -> tuple[np.ndarray, np.ndarray]:
     """Link prediction at the monitored point: ``wtime`` is 0 there after centring."""
-    j = n_levels - 1
-    eta = f.fit.beta[j]
-    var = f.fit.var_level[j]
     with np.errstate(invalid="ignore"):
-        se = np.sqrt(f.summary_dispersion * var)
-    empty = var == 0.0
-    return np.where(empty, np.nan, eta), np.where(empty, np.nan, se)
+        se = np.sqrt(f.summary_dispersion * f.var)
+    empty = f.var == 0.0
+    return np.where(empty, np.nan, f.eta), np.where(empty, np.nan, se)
 
 
-def _trend_pvalue(f: _Fitted) -> np.ndarray:
+def _trend_pvalue(f: FormulaFit) -> np.ndarray:
     """Two-sided t-test p-value of ``wtime`` as printed by ``summary.glm``."""
-    fit = f.fit
     with np.errstate(invalid="ignore", divide="ignore"):
-        se = np.sqrt(f.summary_dispersion * fit.var_trend)
-        tval = np.abs(fit.trend / se)
-        df = np.where(fit.df_residual > 0, fit.df_residual, np.nan)
+        se = np.sqrt(f.summary_dispersion * f.var_trend)
+        tval = np.abs(f.trend / se)
+        df = np.where(f.df_residual > 0, f.df_residual, np.nan)
         return 2.0 * stdtr(df, -tval)
 
 
 def fit_and_predict(
-    pb: Problems,
+    fit: FormulaFitter,
+    n: int,
     trend: bool,
-    reweight: bool,
-    weightsThreshold: float,
     pThresholdTrend: float,
     b: int,
 ) -> Prediction:
-    """Final model and prediction for every problem (``algo.farrington.glm``)."""
-    n = pb.n
+    """Final model and prediction for each of the ``n`` problems (``algo.farrington.glm``)."""
     eta = np.full(n, np.nan)
     se = np.full(n, np.nan)
     phi = np.full(n, np.nan)
@@ -149,21 +195,21 @@ def fit_and_predict(
     used = np.zeros(n, dtype=bool)
     need_plain = np.ones(n, dtype=bool)
     if trend:
-        ft = _fit_glm(pb, True, reweight, weightsThreshold)
-        e_t, s_t = _predict(ft, pb.layout.n_levels)
+        ft = fit(None, True)
+        e_t, s_t = _predict(ft)
         with np.errstate(over="ignore", invalid="ignore"):
             mu_t = np.maximum(np.exp(e_t), np.finfo(np.float64).eps)
-            ymax = np.max(np.where(pb.present, pb.y, -np.inf), axis=0)
-            keep = ft.converged & (b >= 3) & (_trend_pvalue(ft) < pThresholdTrend) & (mu_t <= ymax)
+            significant = _trend_pvalue(ft) < pThresholdTrend
+            keep = ft.converged & (b >= 3) & significant & (mu_t <= ft.ymax)
         eta[keep], se[keep], phi[keep] = e_t[keep], s_t[keep], ft.phi[keep]
-        coef[keep] = ft.fit.trend[keep]
+        coef[keep] = ft.trend[keep]
         used = keep
         need_plain = ~keep
     ok = used.copy()
     if need_plain.any():
         sel = np.flatnonzero(need_plain)
-        fp = _fit_glm(pb.subset(sel), False, reweight, weightsThreshold)
-        e_p, s_p = _predict(fp, pb.layout.n_levels)
+        fp = fit(None if sel.size == n else sel, False)
+        e_p, s_p = _predict(fp)
         conv = fp.converged
         eta[sel] = np.where(conv, e_p, np.nan)
         se[sel] = np.where(conv, s_p, np.nan)

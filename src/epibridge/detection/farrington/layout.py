@@ -65,6 +65,18 @@ class Layout:
     def width(self) -> int:
         return int(self.level.size)
 
+    @property
+    def bounds(self) -> np.ndarray:
+        """Row slice of each level: level ``l`` is rows ``bounds[l]:bounds[l + 1]``."""
+        return self._bounds
+
+    def exp_table(self) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray]:
+        """``(used, q, s, hi_t)`` of :meth:`exp_bt`'s two-table scheme, for the kernel."""
+        if self._hi_t is None or self._q is None or self._s is None:
+            none = np.zeros(0, dtype=np.int64)
+            return False, none, none, np.zeros(0)
+        return True, self._q, self._s, self._hi_t
+
     def t_of(self, cols: np.ndarray | None) -> np.ndarray:
         """``t`` for a subset of problems (columns)."""
         return self.t if cols is None or self.t.shape[1] == 1 else self.t[:, cols]
