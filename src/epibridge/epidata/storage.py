@@ -27,6 +27,7 @@ _OBS_COLUMNS = "series_id, period_start, period_end, value, version, submission_
 
 
 def _driver_connection(session: Session) -> Any:
+    """The DB-API connection under the session's transaction (psycopg or sqlite3)."""
     return session.connection().connection.driver_connection
 
 
@@ -56,9 +57,10 @@ def write_rows(
     revised keys); a revisable row whose value equals the current one is not stored again.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
+    connection = _driver_connection(session)
     write = _copy_rows if postgres else _insert_rows
     new = fresh.height
-    write(session, "epidata_observations", fresh, received_at, submission_id)
+    write(connection, "epidata_observations", fresh, received_at, submission_id)
     if revisable.height == 0:
         return new, 0
     staging = "epidata_staging"
@@ -80,7 +82,7 @@ def write_rows(
                 "received_at datetime, prev_version integer, prev_value integer)"
             )
         )
-    write(session, staging, revisable, received_at, submission_id)
+    write(connection, staging, revisable, received_at, submission_id)
     match = (
         "o.series_id = s.series_id AND o.period_start = s.period_start "
         "AND o.period_end = s.period_end AND o.superseded_at IS NULL"
@@ -119,11 +121,10 @@ def write_rows(
 
 
 def _copy_rows(
-    session: Session, table: str, frame: pl.DataFrame, received_at: datetime, submission_id: int
+    connection: Any, table: str, frame: pl.DataFrame, received_at: datetime, submission_id: int
 ) -> None:
     if frame.height == 0:
         return
-    connection = _driver_connection(session)
     with (
         connection.cursor() as cursor,
         cursor.copy(f"COPY {table} ({_OBS_COLUMNS}) FROM STDIN (FORMAT binary)") as copy,
@@ -137,7 +138,7 @@ def _copy_rows(
 
 
 def _insert_rows(
-    session: Session, table: str, frame: pl.DataFrame, received_at: datetime, submission_id: int
+    connection: Any, table: str, frame: pl.DataFrame, received_at: datetime, submission_id: int
 ) -> None:
     """Insert in primary-key order: the table is its key's B-tree, appended to, not split."""
     if frame.height == 0:
@@ -148,7 +149,7 @@ def _insert_rows(
         f"INSERT INTO {table} ({_OBS_COLUMNS}) VALUES "
         f"(?, ?, ?, ?, 1, {int(submission_id)}, '{_sqlite_timestamp(received_at)}')"
     )
-    cursor = _driver_connection(session).cursor()
+    cursor = connection.cursor()
     try:
         for part in _slices(frame):
             columns = part.sort("series_id", "period_start", "period_end").select(
