@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Select, func, select, union_all
+from sqlalchemy import Select, String, func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS, Granularity
@@ -101,10 +101,13 @@ def series_meta(
 def _observations(
     ids: list[int], start: date | None, end: date | None, as_of: datetime | None
 ) -> Select:  # type: ignore[type-arg]
+    # The periods come as the driver gives them (a date from psycopg, ISO text from SQLite):
+    # a series has few distinct periods, and _aggregate converts each once, instead of the
+    # type layer converting two values on every row.
     columns = (
         Observation.series_id,
-        Observation.period_start,
-        Observation.period_end,
+        type_coerce(Observation.period_start, String).label("period_start"),
+        type_coerce(Observation.period_end, String).label("period_end"),
         Observation.value,
     )
     bounds = [Observation.series_id.in_(ids)]
@@ -131,6 +134,10 @@ _MISSING: Bucket = (date.min, date.min)
 _POINTS: TypeAdapter[list[PointRead]] = TypeAdapter(list[PointRead])
 
 
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def _bucket(start: date, end: date, granularity: Granularity) -> Bucket | None:
     """The day, ISO week or month a period falls in; None when the period is longer."""
     if granularity == "day":
@@ -154,24 +161,29 @@ def _aggregate(
     """Sum the observations into buckets per state (plain Python: a series is thousands of rows)."""
     cells: dict[str, Cells] = {}
     skipped: dict[str, int] = {}
-    buckets: dict[tuple[date, date], Bucket | None] = {}
+    buckets: dict[tuple[date | str, date | str], Bucket | None] = {}
+    # One cell table per series, looked up once per row; series of one state share it.
+    tables: dict[int, Cells] = {
+        series_id: cells.setdefault(state, {}) for series_id, (state, _) in meta.items()
+    }
     for series_id, start, end, value in rows:
-        state = meta[series_id][0]
-        bucket = buckets.get((start, end), _MISSING)
-        if bucket == _MISSING:
-            bucket = buckets[(start, end)] = _bucket(start, end, granularity)
+        key = (start, end)
+        bucket = buckets.get(key, _MISSING)
+        if bucket is _MISSING:
+            bucket = buckets[key] = _bucket(_day(start), _day(end), granularity)
         if bucket is None:
+            state = meta[series_id][0]
             skipped[state] = skipped.get(state, 0) + 1
             continue
-        per_state = cells.setdefault(state, {})
-        cell = per_state.get(bucket)
+        table = tables[series_id]
+        cell = table.get(bucket)
         if cell is None:
-            cell = per_state[bucket] = [0, 0, 0]
+            cell = table[bucket] = [0, 0, 0]
         cell[2] += 1
         if value is not None:
             cell[0] += value
             cell[1] += 1
-    return cells, skipped
+    return {state: part for state, part in cells.items() if part}, skipped
 
 
 def _merged(cells: list[Cells]) -> Cells:
