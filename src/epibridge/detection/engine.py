@@ -90,14 +90,22 @@ def run_batch(
     f = infer_frequency(d) if freq is None else freq
     mon = monitor_index(d, monitor_from)
     n = y.shape[0]
-    bounds = [(i, min(i + chunk_size, n)) for i in range(0, n, max(1, chunk_size))]
     if engine == "local":
-        parts = _local(method, y, mon, f, d, opts, bounds, max_workers, progress)
+        workers = max_workers or os.cpu_count() or 1
+        # at most chunk_size series, and at least two equal chunks per thread when the
+        # batch is small, so that no thread is left with the last, larger share
+        size = min(chunk_size, -(-n // (2 * workers)))
+        parts = _local(method, y, mon, f, d, opts, _split(n, size), workers, progress)
     elif engine == "dask":
-        parts = _dask(method, y, mon, f, d, opts, bounds, scheduler, progress)
+        parts = _dask(method, y, mon, f, d, opts, _split(n, chunk_size), scheduler, progress)
     else:
         raise ValueError(f"unknown engine {engine!r}; expected 'local' or 'dask'")
     return DetectionResult.concat(parts)
+
+
+def _split(n: int, size: int) -> list[tuple[int, int]]:
+    size = max(1, size)
+    return [(i, min(i + size, n)) for i in range(0, n, size)]
 
 
 def _local(
@@ -108,11 +116,11 @@ def _local(
     dates: np.ndarray,
     opts: dict[str, Any],
     bounds: list[tuple[int, int]],
-    max_workers: int | None,
+    max_workers: int,
     progress: Callable[[int], None] | None,
 ) -> list[DetectionResult]:
-    workers = max_workers or min(len(bounds), os.cpu_count() or 1)
-    if workers <= 1 or len(bounds) == 1:
+    workers = min(len(bounds), max_workers)
+    if workers <= 1:
         parts = []
         for a, b in bounds:
             parts.append(_run_chunk(method, y[a:b], mon, freq, dates, opts))

@@ -103,10 +103,10 @@ class _Grid:
         return _Grid(y0, present, StartValues.of(y0), y0 ** (2.0 / 3.0))
 
     def packed(self) -> np.ndarray:
-        """``(7, n_series, n_time)`` as ``kernel.fit_problems`` reads it: each series contiguous."""
+        """``(n_series, n_time, 8)`` as the C kernel reads it: a cell's fields in one cache line."""
         st = self.start
-        fields = (self.y, st.mu0, st.g, st.d0, st.ylogy, self.y23, self.present)
-        return np.ascontiguousarray(np.stack(fields).transpose(0, 2, 1), dtype=np.float64)
+        fields = (self.y, st.mu0, st.g, st.d0, st.ylogy, self.y23, self.present, self.present)
+        return np.stack(fields, axis=-1, dtype=np.float64).transpose(1, 0, 2).copy()
 
 
 def _time_axis(grid: _Grid, idx: np.ndarray, group: _Group, design: Design) -> np.ndarray:

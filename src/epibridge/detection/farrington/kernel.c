@@ -26,8 +26,8 @@
 /* columns of `out`, as native.py names them */
 enum { OUT_ETA, OUT_VAR, OUT_TREND, OUT_VAR_TREND, OUT_DF, OUT_SD, OUT_PHI, OUT_CONV,
        OUT_YMAX, OUT_FALLBACK, N_OUT };
-/* rows of `grid` and of the per-problem cell buffer */
-enum { F_Y, F_MU0, F_G, F_D0, F_YLOGY, F_Y23, F_PRESENT, N_GRID };
+/* fields of a `grid` cell (one cache line) and rows of the per-problem cell buffer */
+enum { F_Y, F_MU0, F_G, F_D0, F_YLOGY, F_Y23, F_PRESENT, N_GRID, N_FIELDS = 8 };
 
 typedef struct {   /* the shared time axis and exp(b t) tables (Layout.exp_bt) */
     int table;
@@ -38,7 +38,7 @@ typedef struct {   /* the shared time axis and exp(b t) tables (Layout.exp_bt) *
 } Axis;
 
 typedef struct {   /* per-level vectors of one fit */
-    double *a, *vl, *ctl, *pa, *p_l, *py_l, *d, *r, *c, *m, *s0, *s1, *s2, *lo, *hi;
+    double *a, *vl, *ctl, *m_prev, *p_l, *py_l, *d, *r, *c, *m, *s0, *s1, *s2, *lo, *hi;
     char *empty;
     int64_t n;
 } Levels;
@@ -48,7 +48,8 @@ typedef struct {   /* scalar results of one fit (glm.GlmFit for one problem) */
     int converged, unsafe;
 } Fit;
 
-static void exp_bt(double b, const double *t, int64_t width, Axis *ax, double *out) {
+static void exp_bt(double b, const double *restrict t, int64_t width, Axis *restrict ax,
+                   double *restrict out) {
     if (ax->table) {
         for (int64_t i = 0; i < ax->n_hi; i++) ax->hi_buf[i] = exp(ax->hi_t[i] * b);
         for (int i = 0; i < BLOCK; i++) ax->lo_buf[i] = exp((double)i * b);
@@ -115,42 +116,77 @@ static int unsafe(const Levels *v, double b, int trend) {
     return 0;
 }
 
+/* Per-level sums of e, e t and e t t with e = ebuf * w (Layout.moments). Each sum runs
+ * row after row as in NumPy; two levels at a time so that their additions overlap. */
+static void moments(const double *restrict ebuf, const double *restrict w,
+                    const double *restrict t, const int64_t *bounds, int64_t n_lev,
+                    double *restrict tmp, Levels *v) {
+    int64_t width = bounds[n_lev];
+    double *restrict e = tmp, *restrict et = tmp + width, *restrict ett = tmp + 2 * width;
+    for (int64_t k = 0; k < width; k++) {
+        e[k] = ebuf[k] * w[k];
+        et[k] = e[k] * t[k];
+        ett[k] = et[k] * t[k];
+    }
+    for (int64_t l = 0; l < n_lev; l += 2) {
+        int64_t i = bounds[l], i_end = bounds[l + 1];
+        int64_t j = l + 1 < n_lev ? bounds[l + 1] : 0, j_end = l + 1 < n_lev ? bounds[l + 2] : 0;
+        double a0 = 0.0, a1 = 0.0, a2 = 0.0, b0 = 0.0, b1 = 0.0, b2 = 0.0;
+        for (; i < i_end && j < j_end; i++, j++) {
+            a0 += e[i]; a1 += et[i]; a2 += ett[i];
+            b0 += e[j]; b1 += et[j]; b2 += ett[j];
+        }
+        for (; i < i_end; i++) { a0 += e[i]; a1 += et[i]; a2 += ett[i]; }
+        for (; j < j_end; j++) { b0 += e[j]; b1 += et[j]; b2 += ett[j]; }
+        v->s0[l] = a0; v->s1[l] = a1; v->s2[l] = a2;
+        if (l + 1 < n_lev) { v->s0[l + 1] = b0; v->s1[l + 1] = b1; v->s2[l + 1] = b2; }
+    }
+}
+
 /* glm._fit_fast + glm._finish for one problem with prior weights w.
  * Fills v, mu (fitted values) and ww (the working weights R reports). */
-static Fit irls(double *const *cell, const double *t, const double *w, int64_t width,
-                const int64_t *bounds, int trend, int maxit, double epsilon, Axis *ax,
-                Levels *v, double *mu, double *ww, double *ebuf) {
-    const double *y = cell[F_Y], *mu0 = cell[F_MU0], *g = cell[F_G], *d0 = cell[F_D0],
-                 *ylogy = cell[F_YLOGY];
+static Fit irls(double *const *cell, const double *restrict t, const double *restrict w,
+                int64_t width, const int64_t *bounds, int trend, int maxit, double epsilon,
+                Axis *ax, Levels *v, double *restrict mu, double *restrict ww,
+                double *restrict ebuf, double *restrict ebuf2, double *restrict tmp) {
+    const double *restrict y = cell[F_Y], *restrict mu0 = cell[F_MU0], *restrict g = cell[F_G],
+                 *restrict d0 = cell[F_D0], *restrict ylogy = cell[F_YLOGY];
     int64_t n_lev = v->n, n_pos = 0, n_empty = 0;
-    double cnst = 0.0, devold = 0.0, s = 0.0, r0 = 0.0, py_t = 0.0, b, var_t, pb = 0.0;
+    double cnst = 0.0, devold = 0.0, s = 0.0, r0 = 0.0, py_t = 0.0, b, var_t;
+    double *e_cur = ebuf, *e_prev = ebuf2;
     Fit f = {0.0, 0.0, 0.0, NAN, 0, 0};
+    /* sums for the first iteration (from R's start mu = y + 0.1) and the deviance's
+     * constants, in two passes so that every running sum stays in a register */
     for (int64_t l = 0; l < n_lev; l++) {
-        double sp = 0.0, spy = 0.0, sd1 = 0.0, sr1 = 0.0, sc1 = 0.0;
-        double lo_l = INFINITY, hi_l = -INFINITY;
+        double sp = 0.0, spy = 0.0, sd1 = 0.0, sr1 = 0.0;
         for (int64_t k = bounds[l]; k < bounds[l + 1]; k++) {
-            double wk = w[k], wmu = wk * mu0[k], wg = wk * g[k], wy = wk * y[k];
-            if (wk > 0.0) n_pos++;
+            double wk = w[k];
+            n_pos += wk > 0.0;
             sp += wk;
-            spy += wy;
-            sd1 += wmu;
-            sr1 += wg;
+            spy += wk * y[k];
+            sd1 += wk * mu0[k];
+            sr1 += wk * g[k];
             cnst += wk * ylogy[k];
             devold += wk * d0[k];
-            if (trend) {
-                double tk = t[k];
+        }
+        v->p_l[l] = sp; v->py_l[l] = spy; v->d[l] = sd1; v->r[l] = sr1; v->c[l] = 0.0;
+        v->empty[l] = sp == 0.0;
+        n_empty += v->empty[l];
+    }
+    if (trend) {
+        for (int64_t l = 0; l < n_lev; l++) {
+            double sc1 = 0.0, lo_l = INFINITY, hi_l = -INFINITY;
+            for (int64_t k = bounds[l]; k < bounds[l + 1]; k++) {
+                double wk = w[k], tk = t[k], wmu = wk * mu0[k];
                 sc1 += wmu * tk;
                 s += wmu * (tk * tk);
-                r0 += wg * tk;
-                py_t += wy * tk;
+                r0 += (wk * g[k]) * tk;
+                py_t += (wk * y[k]) * tk;
                 lo_l = lo_l < tk ? lo_l : tk;
                 hi_l = hi_l > tk ? hi_l : tk;
             }
+            v->c[l] = sc1; v->lo[l] = lo_l; v->hi[l] = hi_l;
         }
-        v->p_l[l] = sp; v->py_l[l] = spy; v->d[l] = sd1; v->r[l] = sr1; v->c[l] = sc1;
-        v->lo[l] = lo_l; v->hi[l] = hi_l;
-        v->empty[l] = sp == 0.0;
-        n_empty += v->empty[l];
     }
     solve(v, trend, s, r0, &b, &var_t);
     int first = 1;
@@ -158,19 +194,12 @@ static Fit irls(double *const *cell, const double *t, const double *w, int64_t w
         double sa = 0.0, sm = 0.0, dev;
         if (unsafe(v, b, trend)) { f.unsafe = 1; return f; }
         if (trend) {
-            exp_bt(b, t, width, ax, ebuf);
+            exp_bt(b, t, width, ax, e_cur);
+            moments(e_cur, w, t, bounds, n_lev, tmp, v);
             for (int64_t l = 0; l < n_lev; l++) {
-                double x0 = 0.0, x1 = 0.0, x2 = 0.0;
                 v->m[l] = exp(v->a[l]);
-                for (int64_t k = bounds[l]; k < bounds[l + 1]; k++) {
-                    double e = ebuf[k] * w[k], et = e * t[k];
-                    x0 += e;
-                    x1 += et;
-                    x2 += et * t[k];
-                }
-                v->s0[l] = x0; v->s1[l] = x1; v->s2[l] = x2;
                 sa = l == 0 ? v->a[l] * v->py_l[l] : sa + v->a[l] * v->py_l[l];
-                sm = l == 0 ? v->m[l] * x0 : sm + v->m[l] * x0;
+                sm = l == 0 ? v->m[l] * v->s0[l] : sm + v->m[l] * v->s0[l];
             }
             dev = 2.0 * ((cnst - sa) - b * py_t + sm);
         } else {
@@ -191,7 +220,7 @@ static Fit irls(double *const *cell, const double *t, const double *w, int64_t w
         for (int64_t l = 0; l < n_lev; l++) {
             v->d[l] = v->m[l] * v->s0[l];
             v->r[l] = v->d[l] * (v->a[l] - 1.0) + v->py_l[l];
-            v->pa[l] = v->a[l];
+            v->m_prev[l] = v->m[l];
             if (trend) {
                 double ms2 = v->m[l] * v->s2[l], term;
                 v->c[l] = v->m[l] * v->s1[l];
@@ -201,27 +230,35 @@ static Fit irls(double *const *cell, const double *t, const double *w, int64_t w
                 sms2 = l == 0 ? ms2 : sms2 + ms2;
             }
         }
-        pb = b;
+        double *swap = e_prev;
+        e_prev = e_cur;  /* exp(b t) of this iteration's b, which becomes pb */
+        e_cur = swap;
         solve(v, trend, sms2, sr0 + py_t, &b, &var_t);
     }
-    /* fitted values of the final update; working weights of the last iteration */
-    if (trend) {
-        exp_bt(b, t, width, ax, mu);
-        if (!first) exp_bt(pb, t, width, ax, ww);
-    }
+    /* fitted values of the final update, exp(a + b t), and working weights of the last
+     * iteration, exp(pa + pb t): both exps were taken in the last two iterations */
     for (int64_t l = 0; l < n_lev; l++) {
-        double ea = exp(v->a[l]), ep = exp(v->pa[l]);
-        for (int64_t k = bounds[l]; k < bounds[l + 1]; k++) {
-            mu[k] = trend ? ea * mu[k] : ea;
-            ww[k] = first ? mu0[k] : (trend ? ep * ww[k] : ep);
-            ww[k] *= w[k];
+        double ea = v->m[l], ep = v->m_prev[l];
+        int64_t lo = bounds[l], hi = bounds[l + 1];
+        if (trend) {
+            for (int64_t k = lo; k < hi; k++) mu[k] = ea * e_cur[k];
+        } else {
+            for (int64_t k = lo; k < hi; k++) mu[k] = ea;
+        }
+        if (first) {
+            for (int64_t k = lo; k < hi; k++) ww[k] = mu0[k] * w[k];
+        } else if (trend) {
+            for (int64_t k = lo; k < hi; k++) ww[k] = ep * e_prev[k] * w[k];
+        } else {
+            for (int64_t k = lo; k < hi; k++) ww[k] = ep * w[k];
         }
     }
-    double pearson = 0.0;
     for (int64_t k = 0; k < width; k++) {
         double res = (y[k] - mu[k]) / mu[k];
-        pearson += res * res * ww[k];
+        tmp[k] = res * res * ww[k];
     }
+    double pearson = 0.0;
+    for (int64_t k = 0; k < width; k++) pearson += tmp[k];
     f.b = b;
     f.var_t = var_t;
     f.df = (double)(n_pos - (n_lev - n_empty + (trend ? 1 : 0)));
@@ -243,7 +280,7 @@ static void put(double *o, const Levels *v, Fit f, double sd, double disp, int c
 }
 
 /* fit._fit_glm (first fit, Anscombe reweighting, second fit) for each problem of
- * `probs`. grid is (N_GRID, n_series, n_time); problem j is monitored point
+ * `probs`. grid is (n_series, n_time, N_FIELDS); problem j is monitored point
  * j / n_series (row of `rows`: time index of each cell, cells sorted by level,
  * level l = cells bounds[l]..bounds[l+1]-1) of series j % n_series; t is
  * (width, t_cols) with t_cols 1 (shared) or one column per problem. out is
@@ -253,14 +290,15 @@ int fit_problems(const double *grid, int64_t n_series, int64_t n_time, const int
                  int64_t t_cols, int table, const int64_t *q, const int64_t *sidx,
                  const double *hi_t, int64_t n_hi, const int64_t *probs, int64_t n_probs,
                  int trend, int reweight, double thr, int maxit, double epsilon, double *out) {
-    int64_t n_buf = (N_GRID + 5) * width + 15 * n_lev + n_hi + 1;
+    int64_t n_buf = (N_GRID + 9) * width + 15 * n_lev + n_hi + 1;
     double *buf = malloc(sizeof(double) * n_buf);
     char *empty = malloc(n_lev + 1);
     if (!buf || !empty) { free(buf); free(empty); return -1; }
     double *cell[N_GRID], *p = buf;
     for (int f = 0; f < N_GRID; f++, p += width) cell[f] = p;
-    double *tt = p, *w = p + width, *mu = p + 2 * width, *ww = p + 3 * width,
-           *ebuf = p + 4 * width, *lv = p + 5 * width;
+    double *restrict tt = p, *restrict w = p + width, *restrict mu = p + 2 * width,
+           *restrict ww = p + 3 * width, *restrict ebuf = p + 4 * width,
+           *restrict ebuf2 = p + 5 * width, *restrict tmp = p + 6 * width, *lv = p + 9 * width;
     Levels v = {lv, lv + n_lev, lv + 2 * n_lev, lv + 3 * n_lev, lv + 4 * n_lev, lv + 5 * n_lev,
                 lv + 6 * n_lev, lv + 7 * n_lev, lv + 8 * n_lev, lv + 9 * n_lev, lv + 10 * n_lev,
                 lv + 11 * n_lev, lv + 12 * n_lev, lv + 13 * n_lev, lv + 14 * n_lev, empty, n_lev};
@@ -270,50 +308,63 @@ int fit_problems(const double *grid, int64_t n_series, int64_t n_time, const int
         const int64_t *row = rows + ik * width;
         double *o = out + ii * N_OUT, ymax = -INFINITY;
         for (int c = 0; c < N_OUT; c++) o[c] = NAN;
+        const double *tk = t;
         for (int64_t k = 0; k < width; k++) {
-            int64_t at = js * n_time + row[k];
-            for (int f = 0; f < N_GRID; f++) cell[f][k] = grid[f * n_series * n_time + at];
-            tt[k] = t[k * t_cols + (t_cols == 1 ? 0 : j)];
-            w[k] = cell[F_PRESENT][k];
-            if (w[k] > 0.0 && cell[F_Y][k] > ymax) ymax = cell[F_Y][k];
+            const double *src = grid + (js * n_time + row[k]) * N_FIELDS;
+            for (int f = 0; f < N_GRID; f++) cell[f][k] = src[f];
+            w[k] = src[F_PRESENT];
+            if (w[k] > 0.0 && src[F_Y] > ymax) ymax = src[F_Y];
+        }
+        if (t_cols > 1) {
+            for (int64_t k = 0; k < width; k++) tt[k] = t[k * t_cols + j];
+            tk = tt;
         }
         o[OUT_YMAX] = ymax;
         o[OUT_FALLBACK] = 0.0;
-        Fit f1 = irls(cell, tt, w, width, bounds, trend, maxit, epsilon, &ax, &v, mu, ww, ebuf);
+        Fit f1 = irls(cell, tk, w, width, bounds, trend, maxit, epsilon, &ax, &v, mu, ww, ebuf, ebuf2, tmp);
         if (f1.unsafe) { o[OUT_FALLBACK] = 1.0; continue; }
         if (!reweight) { put(o, &v, f1, f1.disp, f1.disp, f1.converged); continue; }
         /* hat values and Anscombe residuals -> weights omega (fit.anscombe_weights) */
-        double phi = at_least_one(f1.disp), total = 0.0;
-        int64_t n_pres = 0;
-        const double *y23 = cell[F_Y23];
-        if (trend) exp_bt(POWER * f1.b, tt, width, &ax, ebuf);
+        double phi = at_least_one(f1.disp), total = 0.0, *term = tmp;
+        if (trend) exp_bt(POWER * f1.b, tk, width, &ax, ebuf);
         for (int64_t l = 0; l < n_lev; l++) {
-            double ea = exp(POWER * v.a[l]);
-            for (int64_t k = bounds[l]; k < bounds[l + 1]; k++) {
-                double qk = v.vl[l], h, mp, s, term;
-                if (trend) qk = qk + (2.0 * v.ctl[l] + f1.var_t * tt[k]) * tt[k];
-                h = ww[k] * qk;
-                if (h > 1.0 - 10.0 * EPS) h = 1.0;
-                mp = trend ? ea * ebuf[k] : ea;
-                s = 1.5 * (y23[k] * mp - sqrt(mu[k]));
-                s = s / sqrt(phi * (1.0 - h));
-                term = s > thr ? 1.0 / (s * s) : 1.0;
-                ebuf[k] = term; /* this cell's exp(b t) is no longer needed */
-                if (w[k] > 0.0) { n_pres++; total += term; }
+            double ea = exp(POWER * v.a[l]), vl = v.vl[l], c2 = 2.0 * v.ctl[l], vt = f1.var_t;
+            const double *y23 = cell[F_Y23];
+            int64_t lo = bounds[l], hi = bounds[l + 1];
+            if (trend) {
+                for (int64_t k = lo; k < hi; k++) {
+                    double h = ww[k] * (vl + (c2 + vt * tk[k]) * tk[k]);
+                    h = h > 1.0 - 10.0 * EPS ? 1.0 : h;
+                    double s = 1.5 * (y23[k] * (ea * ebuf[k]) - sqrt(mu[k]));
+                    s = s / sqrt(phi * (1.0 - h));
+                    term[k] = s > thr ? 1.0 / (s * s) : 1.0;
+                }
+            } else {
+                for (int64_t k = lo; k < hi; k++) {
+                    double h = ww[k] * vl;
+                    h = h > 1.0 - 10.0 * EPS ? 1.0 : h;
+                    double s = 1.5 * (y23[k] * ea - sqrt(mu[k]));
+                    s = s / sqrt(phi * (1.0 - h));
+                    term[k] = s > thr ? 1.0 / (s * s) : 1.0;
+                }
             }
+        }
+        int64_t n_pres = 0;
+        for (int64_t k = 0; k < width; k++) {
+            n_pres += w[k] > 0.0;
+            total += w[k] > 0.0 ? term[k] : 0.0;
         }
         double gamma = (double)n_pres / total;
-        for (int64_t k = 0; k < width; k++) w[k] = w[k] > 0.0 ? gamma * ebuf[k] : 0.0;
-        Fit f2 = irls(cell, tt, w, width, bounds, trend, maxit, epsilon, &ax, &v, mu, ww, ebuf);
+        for (int64_t k = 0; k < width; k++) w[k] = w[k] > 0.0 ? gamma * term[k] : 0.0;
+        Fit f2 = irls(cell, tk, w, width, bounds, trend, maxit, epsilon, &ax, &v, mu, ww, ebuf, ebuf2, tmp);
         if (f2.unsafe) { o[OUT_FALLBACK] = 1.0; continue; }
         /* summary.glm's dispersion with the prior weights as working weights */
-        total = 0.0;
         for (int64_t k = 0; k < width; k++) {
-            if (w[k] > 0.0) {
-                double res = (cell[F_Y][k] - mu[k]) / mu[k];
-                total += w[k] * (res * res);
-            }
+            double res = (cell[F_Y][k] - mu[k]) / mu[k];
+            tmp[k] = w[k] > 0.0 ? w[k] * (res * res) : 0.0;
         }
+        total = 0.0;
+        for (int64_t k = 0; k < width; k++) total += tmp[k];
         double sd = f2.df > 0 ? total / (f2.df > 1.0 ? f2.df : 1.0) : NAN;
         put(o, &v, f2, sd, f2.disp, f1.converged);
     }

@@ -39,8 +39,10 @@ from epibridge.detection.farrington.layout import Layout
 log = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("kernel.c")
-#: No fused multiply-add (NumPy rounds every product), no -ffast-math.
-CFLAGS = ("-O2", "-fPIC", "-shared", "-ffp-contract=off", "-fno-math-errno")
+#: No fused multiply-add (NumPy rounds every product) and no -ffast-math: IEEE results,
+#: every operation rounded as NumPy rounds it. -fno-trapping-math only lets the compiler
+#: vectorise loops with branches (FP exception flags are not used).
+CFLAGS = ("-O3", "-fPIC", "-shared", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math")
 DIR_ENV = "EPIBRIDGE_KERNEL_DIR"
 #: R's ``glm.control()``: at most 25 IRLS iterations, relative deviance change 1e-8.
 MAXIT, EPSILON = 25, 1e-8
@@ -158,7 +160,7 @@ def kernel_fitter(
 ) -> FormulaFitter:
     """Fit formulas with the kernel; problems it flags go to ``fallback()`` (NumPy path).
 
-    ``packed`` is ``(7, n_series, n_time)`` float64 (see ``fit_problems`` in
+    ``packed`` is ``(n_series, n_time, 8)`` float64 (see ``fit_problems`` in
     kernel.c), ``rows`` the ``(n_monitored, width)`` time index of each cell,
     sorted by level as in ``layout``. ``fallback`` builds the NumPy fitter of the
     same problems; it is called only when some problem needs it.
@@ -174,7 +176,7 @@ def kernel_fitter(
         np.ascontiguousarray(hi_t, dtype=np.float64),
     ]
     grid, rows_, bounds, t, q_, s_, hi = keep
-    n_series, n_time = grid.shape[1:]
+    n_series, n_time = grid.shape[:2]
     n = rows_.shape[0] * n_series
     numpy_fit: list[FormulaFitter] = []
 
