@@ -51,7 +51,7 @@ def _fitters(
     plan = core._plan(
         MONITOR.tobytes(), N_TIME, 52, 5, 3, 10, 26, None if dates is None else dates.tobytes()
     )
-    grid = core._Grid.of(np.ascontiguousarray(y.T))
+    grid = core._Grid.of(y)
     for group in plan.groups:
         layout = Layout(
             group.level, plan.design.n_levels, core._time_axis(grid, MONITOR, group, plan.design)
@@ -63,7 +63,7 @@ def _fitters(
                 asked.append(r)
             return r
 
-        kernel = native.kernel_fitter(lib, grid.packed(), group.rows, layout, True, 2.58, fallback)
+        kernel = native.kernel_fitter(lib, grid.packed, group.rows, layout, True, 2.58, fallback)
         yield kernel, reference
 
 

@@ -89,8 +89,14 @@ def _plan(
 
 @dataclass(frozen=True)
 class _Grid:
-    """Per (time point, series) quantities, computed once and gathered into cells."""
+    """Per (time point, series) quantities, computed once and gathered into cells.
 
+    ``packed`` is ``(n_series, n_time, 8)``, as the C kernel reads it (a cell's
+    fields in one cache line); the other arrays are ``(n_time, n_series)`` views of
+    it for the NumPy path.
+    """
+
+    packed: np.ndarray
     y: np.ndarray  # NaN -> 0
     present: np.ndarray
     start: StartValues
@@ -98,15 +104,14 @@ class _Grid:
 
     @staticmethod
     def of(y: np.ndarray) -> _Grid:
+        """From ``(n_series, n_time)`` counts with NaN for missing ones."""
         present = ~np.isnan(y)
         y0 = np.where(present, y, 0.0)
-        return _Grid(y0, present, StartValues.of(y0), y0 ** (2.0 / 3.0))
-
-    def packed(self) -> np.ndarray:
-        """``(n_series, n_time, 8)`` as the C kernel reads it: a cell's fields in one cache line."""
-        st = self.start
-        fields = (self.y, st.mu0, st.g, st.d0, st.ylogy, self.y23, self.present, self.present)
-        return np.stack(fields, axis=-1, dtype=np.float64).transpose(1, 0, 2).copy()
+        st = StartValues.of(y0)
+        fields = (y0, st.mu0, st.g, st.d0, st.ylogy, y0 ** (2.0 / 3.0), present, present)
+        packed = np.stack(fields, axis=-1, dtype=np.float64)
+        start = StartValues(*(packed[:, :, i].T for i in range(1, 5)))
+        return _Grid(packed, packed[:, :, 0].T, present.T, start, packed[:, :, 5].T)
 
 
 def _time_axis(grid: _Grid, idx: np.ndarray, group: _Group, design: Design) -> np.ndarray:
@@ -165,9 +170,8 @@ def _predict_all(
     The C kernel fits the problems when it could be built (see :mod:`native`);
     otherwise, and for the problems it hands back, the NumPy path does.
     """
-    grid = _Grid.of(np.ascontiguousarray(y.T))
+    grid = _Grid.of(y)
     lib = native.load()
-    packed = None if lib is None else grid.packed()
     s, k = y.shape[0], idx.size
     merged: dict[str, np.ndarray] = {}
     for group in plan.groups:
@@ -179,9 +183,9 @@ def _predict_all(
 
         fit = (
             numpy_fit()
-            if lib is None or packed is None
+            if lib is None
             else native.kernel_fitter(
-                lib, packed, group.rows, layout, opt.reweight, opt.weightsThreshold, numpy_fit
+                lib, grid.packed, group.rows, layout, opt.reweight, opt.weightsThreshold, numpy_fit
             )
         )
         pred = fit_and_predict(fit, group.pos.size * s, opt.trend, opt.pThresholdTrend, opt.b)
