@@ -506,7 +506,11 @@ def main() -> None:
         default=None,
         help="worker processes (default: 1 on SQLite, 2 on PostgreSQL)",
     )
+    parser.add_argument(
+        "--concurrency", type=int, default=64, help="webhooks in flight per worker process"
+    )
     args = parser.parse_args()
+    WORKER_ARGS[2] = str(args.concurrency)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(
         f"notify_fanout: {len(STATES)} states x {SUBSCRIBERS_PER_STATE} webhook subscribers = "

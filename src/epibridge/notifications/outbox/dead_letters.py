@@ -16,7 +16,7 @@ from epibridge import audit
 from epibridge.api.pagination import decode_cursor, encode_cursor
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
-from epibridge.notifications.outbox.deliveries import DEAD, PENDING, STATUSES
+from epibridge.notifications.outbox.jobs import DEAD, PENDING, STATUSES
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
 from epibridge.notifications.outbox.schemas import DeliveryRead
 from epibridge.notifications.outbox.service import get_subscription

@@ -19,110 +19,36 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, String, bindparam, insert, or_, select, text, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from epibridge import audit
-from epibridge.db import UTCDateTime, utcnow
+from epibridge.db import utcnow
 from epibridge.errors import NotFound
 from epibridge.members import accounts
+from epibridge.notifications.outbox import bulk
 from epibridge.notifications.outbox.content import describe
+from epibridge.notifications.outbox.jobs import (
+    DEAD,
+    DELIVERED,
+    PENDING,
+    RETRYING,
+    ClaimSpec,
+    FanOut,
+    Job,
+    MessageView,
+    Outcome,
+)
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
 from epibridge.security import Principal, Visibility, can_see
 
-PENDING, RETRYING, DELIVERED, DEAD = "pending", "retrying", "delivered", "dead"
-STATUSES = (PENDING, RETRYING, DELIVERED, DEAD)
 RETRY_WINDOW = timedelta(hours=24)
 BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_CAP = timedelta(hours=1)
 WORKER_ACTOR = "system:worker"
-
-
-@dataclass(frozen=True)
-class MessageView:
-    """What is sent of a message (a plain copy, usable outside the session)."""
-
-    id: str
-    topic: str
-    created_at: datetime
-    visibility: str
-    exercise: bool
-    states: list[str]
-    entity: str
-    entity_id: str
-    payload: dict[str, Any]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "topic": self.topic,
-            "created_at": self.created_at.isoformat(),
-            "visibility": self.visibility,
-            "exercise": self.exercise,
-            "states": self.states,
-            "entity": self.entity,
-            "entity_id": self.entity_id,
-            "payload": self.payload,
-        }
-
-
-@dataclass(frozen=True)
-class Job:
-    """One claimed delivery, ready to be sent."""
-
-    delivery_id: int
-    subscription_id: int
-    kind: str
-    url: str | None
-    email: str | None
-    language: str
-    secret: str | None
-    attempt: int
-    message: MessageView
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The result of one attempt."""
-
-    delivery_id: int
-    ok: bool
-    at: datetime
-    permanent: bool = False
-    error: str | None = None
-    status_code: int | None = None
-
-
-@dataclass(frozen=True)
-class ClaimSpec:
-    """Who claims, for how long, and how many: ``limit`` in all, at most ``per_endpoint`` jobs
-    per subscription counting the ``busy`` ones this worker already holds."""
-
-    worker_id: str
-    limit: int
-    lease: timedelta
-    per_endpoint: int | None = None
-    busy: Mapping[int, int] = field(default_factory=dict)
-
-    def take(self, subscription_id: int, taken: dict[int, int]) -> bool:
-        """Count one more job for ``subscription_id`` if the endpoint has room; say so."""
-        if self.per_endpoint is not None:
-            held = self.busy.get(subscription_id, 0) + taken.get(subscription_id, 0)
-            if held >= self.per_endpoint:
-                return False
-        taken[subscription_id] = taken.get(subscription_id, 0) + 1
-        return True
-
-
-@dataclass
-class FanOut:
-    messages: int = 0
-    created: int = 0
-    jobs: list[Job] = field(default_factory=list)
 
 
 def _matches(subscription: Subscription, principal: Principal, message: OutboxMessage) -> bool:
@@ -181,52 +107,6 @@ def _job(delivery_id: int, attempts: int, subscription: Subscription, view: Mess
         attempt=attempts + 1,
         message=view,
     )
-
-
-def _insert_deliveries(
-    session: Session, rows: list[dict[str, Any]], *, returning: bool
-) -> list[int]:
-    """Insert delivery rows in one statement; with ``returning``, their ids in row order.
-
-    On PostgreSQL the rows travel as one array per column (``unnest``): a multi-row VALUES of
-    thousands of parameters costs the driver more CPU to prepare than the insert itself.
-    """
-    if not rows:
-        return []
-    if session.get_bind().dialect.name != "postgresql":
-        if not returning:
-            session.execute(insert(Delivery), rows)
-            return []
-        statement = insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True)
-        return list(session.execute(statement, rows).scalars())
-    columns = {
-        name: [row[name] for row in rows]
-        for name in ("message_id", "subscription_id", "claimed_until", "claimed_by")
-    }
-    found = session.execute(
-        _PG_INSERT, {**columns, "status": PENDING, "now": rows[0]["created_at"]}
-    ).all()
-    if not returning:
-        return []
-    by_pair = {(message_id, subscription_id): id_ for id_, message_id, subscription_id in found}
-    return [by_pair[(row["message_id"], row["subscription_id"])] for row in rows]
-
-
-_PG_INSERT = text(
-    """
-    INSERT INTO outbox_deliveries (message_id, subscription_id, status, attempts, created_at,
-        window_start, next_attempt_at, claimed_until, claimed_by)
-    SELECT m, s, :status, 0, :now, :now, :now, cu, cb
-    FROM unnest(:message_id, :subscription_id, :claimed_until, :claimed_by) AS r(m, s, cu, cb)
-    RETURNING id, message_id, subscription_id
-    """
-).bindparams(
-    bindparam("message_id", type_=ARRAY(String)),
-    bindparam("subscription_id", type_=ARRAY(BigInteger)),
-    bindparam("claimed_until", type_=ARRAY(UTCDateTime())),
-    bindparam("claimed_by", type_=ARRAY(String)),
-    bindparam("now", type_=UTCDateTime()),
-)
 
 
 def fan_out(session: Session, *, batch: int = 100, now: datetime | None = None) -> tuple[int, int]:
@@ -296,7 +176,7 @@ def fan_out_and_claim(
             claimed.append(len(rows))
         rows.append(row)
     jobs: list[Job] = []
-    ids = _insert_deliveries(session, rows, returning=bool(claimed))
+    ids = bulk.insert_deliveries(session, rows, returning=bool(claimed))
     cache = views if views is not None else {}
     for index in claimed:
         message, subscription = pairs[index]
@@ -459,30 +339,7 @@ def record(
     successes = [o for o in outcomes if o.ok]
     failures = [o for o in outcomes if not o.ok]
     if successes:
-        # The common case in one statement per batch, without loading the rows.
-        table = Delivery.__table__
-        result = session.connection().execute(
-            update(table)
-            .where(
-                table.c.id == bindparam("delivery_id"),
-                or_(table.c.status == PENDING, table.c.status == RETRYING),
-            )
-            .values(
-                status=DELIVERED,
-                attempts=table.c.attempts + 1,
-                last_attempt_at=bindparam("at"),
-                delivered_at=bindparam("at"),
-                last_status_code=bindparam("status_code"),
-                last_error=None,
-                claimed_until=None,
-                claimed_by=worker_id,
-            ),
-            [
-                {"delivery_id": o.delivery_id, "at": o.at, "status_code": o.status_code}
-                for o in successes
-            ],
-        )
-        counts[DELIVERED] += max(result.rowcount, 0)  # type: ignore[attr-defined]
+        counts[DELIVERED] += bulk.mark_delivered(session, successes, worker_id)
     if not failures:
         return counts
     by_id = {

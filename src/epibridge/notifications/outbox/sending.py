@@ -25,7 +25,7 @@ import jinja2
 
 from epibridge.db import utcnow
 from epibridge.notifications.outbox.content import COUNT_FIELDS, describe
-from epibridge.notifications.outbox.deliveries import Job, MessageView, Outcome
+from epibridge.notifications.outbox.jobs import Job, MessageView, Outcome
 from epibridge.notifications.outbox.transport import (
     TransportError,
     TransportTimeout,

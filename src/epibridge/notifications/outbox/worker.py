@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.notifications.outbox import deliveries
-from epibridge.notifications.outbox.deliveries import ClaimSpec, Job, MessageView, Outcome
+from epibridge.notifications.outbox.jobs import ClaimSpec, Job, MessageView, Outcome
 from epibridge.notifications.outbox.sending import send, webhook_body
 from epibridge.notifications.outbox.transport import WebhookClient
 from epibridge.settings import Settings
@@ -115,11 +115,9 @@ class Worker:
         self, outcomes: list[Outcome], free: int, busy: dict[int, int], release: list[int]
     ) -> list[Job]:
         """One write transaction: record, give back, fan out, claim. Runs on the DB thread."""
-        if not outcomes and not release:
-            # Polling must not take the write lock (SQLite has one for the whole database).
-            with read_session(self.sessions) as session:
-                if not deliveries.has_work(session, now=self.clock()):
-                    return []
+        # Polling must not take the write lock (SQLite has one for the whole database).
+        if not outcomes and not release and not self._has_work():
+            return []
         views = self._messages.views
         with write_session(self.sessions) as session:
             counts = deliveries.record(
@@ -156,6 +154,10 @@ class Worker:
         self.stats.retrying += counts["retrying"]
         self.stats.dead += counts["dead"]
         return jobs
+
+    def _has_work(self) -> bool:
+        with read_session(self.sessions) as session:
+            return deliveries.has_work(session, now=self.clock())
 
     def run(self, *, once: bool = False) -> WorkerStats:
         """Deliver until stopped; with ``once``, return when nothing is due any more."""
@@ -266,7 +268,10 @@ class Worker:
                     self.stats.sent += len(outcomes)
                     full = free > 0 and len(jobs) >= free
                     ready.extend(jobs)
-                    if once and not jobs and not running and not ready and not outcomes:
+                    idle = once and not jobs and not running and not ready and not outcomes
+                    # Rows another worker's open transaction had locked were skipped, not
+                    # absent: leave only when a fresh read finds nothing due either.
+                    if idle and not await loop.run_in_executor(db, self._has_work):
                         break
             finally:
                 await client.aclose()
