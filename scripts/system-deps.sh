@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs, only those missing. Usage: system-deps.sh test|demo
+# gcc and libc6-dev build the detection kernel (src/epibridge/detection/farrington/kernel.c) on first use.
 set -euo pipefail
 target="${1:-test}"
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 case "$target" in
-  test) wanted=(postgresql chromium fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils) ;;
-  demo) wanted=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk) ;;
+  test) wanted=(gcc libc6-dev postgresql chromium fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils) ;;
+  demo) wanted=(gcc libc6-dev libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk) ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 for pkg in "${wanted[@]}"; do have "$pkg" || need+=("$pkg"); done
