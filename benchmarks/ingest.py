@@ -1,17 +1,20 @@
 """Import speed and peak memory of `epibridge data import`, against the database's own loader.
 
-Generates SYNTHETIC weekly observations (see epidata_files.py): by default 10 million rows
-split into one file per member state (a submission carries one state's data), or with
-``--one-state`` a single file of one state (to show the memory bound on a file over 1 GiB).
-For each backend (SQLite, and PostgreSQL on a throw-away cluster) it prints:
+The workload is the issue's: ONE CSV file of ``--rows`` SYNTHETIC weekly observations (10
+million by default; one state's file, since a submission carries one state's data, with
+subnational series broken down by age and sex to reach that many rows; see epidata_files.py),
+imported by ONE `epibridge data import FILE --state KAZ` process. Unless ``--one-state`` is
+given, the same number of rows is also split into one file per member state (ten imports,
+ten process starts) and measured the same way, so both figures are shown. For each backend
+(SQLite, and PostgreSQL on a throw-away cluster) and each layout it prints:
 
-  import   rows/s of `epibridge data import FILE --state S` run as a real process per file
-           (every row validated, one transaction per file, audit + outbox), wall time
-           including process start-up, and the peak RSS of the import process;
-  ceiling  rows/s of the database's own bulk loader on the same files into a plain table:
-           sqlite3 `.import` (Debian's sqlite3 CLI) and psql `\\copy`.
+  import   rows/s of `epibridge data import` run as a real process per file (every row
+           validated, one transaction per file, audit + outbox), wall time including process
+           start-up, the CPU seconds of the import processes, and their peak RSS;
+  ceiling  rows/s of the database's own bulk loader on the same file(s) into a plain table
+           with no index: sqlite3 `.import` (Debian's sqlite3 CLI) and psql `\\copy`.
 
-Run:
+Each layout imports into a fresh database. Run:
   .venv/bin/python benchmarks/ingest.py [--rows 10000000] [--backend sqlite|postgresql|both]
                                         [--one-state] [--workdir DIR]
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -46,9 +50,15 @@ PLAIN_COLUMNS = (
 )
 
 
-def run_import(url: str, path: Path, state: str, var_dir: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of one `epibridge data import` process."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_import(url: str, path: Path, state: str, var_dir: Path) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak RSS (bytes) of one `epibridge data import` process."""
     env = {**os.environ, "EPIBRIDGE_DATABASE_URL": url, "EPIBRIDGE_VAR_DIR": str(var_dir)}
+    cpu = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(
         [EPIBRIDGE, "data", "import", str(path), "--state", state],
@@ -69,10 +79,11 @@ def run_import(url: str, path: Path, state: str, var_dir: Path) -> tuple[float, 
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"import of {path} failed: {err or out}")
-    return elapsed, peak
+    return elapsed, _children_cpu() - cpu, peak
 
 
 def ceiling_sqlite(files: list[Path], workdir: Path) -> float:
+    """Wall seconds of `sqlite3 .import` of ``files`` into a fresh plain table."""
     sqlite3 = shutil.which("sqlite3")
     if sqlite3 is None:
         raise RuntimeError("Debian's sqlite3 CLI is missing: apt-get install sqlite3")
@@ -90,9 +101,10 @@ def ceiling_sqlite(files: list[Path], workdir: Path) -> float:
     return time.perf_counter() - started
 
 
-def ceiling_postgres(cluster: Cluster, files: list[Path]) -> float:
-    cluster.execute("CREATE DATABASE ceiling")
-    cluster.execute(f"CREATE TABLE plain ({PLAIN_COLUMNS})", database="ceiling")
+def ceiling_postgres(cluster: Cluster, files: list[Path], database: str) -> float:
+    """Wall seconds of `psql \\copy` of ``files`` into a plain table of a fresh database."""
+    cluster.execute(f"CREATE DATABASE {database}")
+    cluster.execute(f"CREATE TABLE plain ({PLAIN_COLUMNS})", database=database)
     psql = str(cluster.bindir / "psql") if (cluster.bindir / "psql").exists() else "psql"
     started = time.perf_counter()
     for path in files:
@@ -106,7 +118,7 @@ def ceiling_postgres(cluster: Cluster, files: list[Path]) -> float:
                 "-U",
                 cluster.user,
                 "-d",
-                "ceiling",
+                database,
                 "-v",
                 "ON_ERROR_STOP=1",
                 "-c",
@@ -118,59 +130,76 @@ def ceiling_postgres(cluster: Cluster, files: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def measure(
-    name: str, url: str, files: list[tuple[str, Path, int]], workdir: Path
-) -> dict[str, float]:
+def measure(url: str, files: list[tuple[str, Path, int]], workdir: Path) -> dict[str, float]:
+    """Import every file with its own `epibridge data import` process into a fresh database."""
     migrate.upgrade(Settings(database_url=url))
     total_rows = sum(n for _, _, n in files)
-    elapsed = 0.0
+    elapsed = cpu = 0.0
     peak = 0
     for state, path, _ in files:
-        seconds, rss = run_import(url, path, state, workdir / "var")
+        seconds, cpu_seconds, rss = run_import(url, path, state, workdir / "var")
         elapsed += seconds
+        cpu += cpu_seconds
         peak = max(peak, rss)
-    return {"rows": total_rows, "seconds": elapsed, "rows_per_s": total_rows / elapsed,
-            "peak_rss_mib": peak / 2**20}  # fmt: skip
+    return {"rows": total_rows, "seconds": elapsed, "cpu": cpu, "files": len(files),
+            "rows_per_s": total_rows / elapsed, "peak_rss_mib": peak / 2**20}  # fmt: skip
+
+
+def describe(label: str, files: list[tuple[str, Path, int]], seconds: float) -> None:
+    size = sum(p.stat().st_size for _, p, _ in files)
+    rows = sum(n for _, _, n in files)
+    print(
+        f"{label}: {rows} SYNTHETIC rows in {len(files)} file(s), {size / 2**20:.0f} MiB "
+        f"(largest {max(p.stat().st_size for _, p, _ in files) / 2**20:.0f} MiB), "
+        f"generated in {seconds:.0f} s",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--one-state", action="store_true", help="One file of one state.")
+    parser.add_argument(
+        "--one-state", action="store_true", help="Only the single file, not the per-state split."
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="epibridge-ingest-"))
     workdir.mkdir(parents=True, exist_ok=True)
     os.chmod(workdir, 0o755)
+    layouts: list[tuple[str, list[tuple[str, Path, int]]]] = []
     started = time.perf_counter()
-    if args.one_state:
-        path = workdir / "obs-one.csv"
-        files = [("KAZ", path, write_state_file(path, "KAZ", args.rows, with_areas=True))]
-    else:
-        files = write_files(workdir / "files", args.rows, STATES)
-    for _, path, _ in files:
-        os.chmod(path, 0o644)
-    size = sum(p.stat().st_size for _, p, _ in files)
-    rows = sum(n for _, _, n in files)
-    print(
-        f"generated {rows} SYNTHETIC rows in {len(files)} file(s), {size / 2**20:.0f} MiB "
-        f"(largest {max(p.stat().st_size for _, p, _ in files) / 2**20:.0f} MiB) "
-        f"in {time.perf_counter() - started:.0f} s",
-        flush=True,
-    )
-    paths = [p for _, p, _ in files]
+    path = workdir / "obs-one.csv"
+    single = [("KAZ", path, write_state_file(path, "KAZ", args.rows, with_areas=True))]
+    describe("single file", single, time.perf_counter() - started)
+    layouts.append(("single file", single))
+    if not args.one_state:
+        started = time.perf_counter()
+        split = write_files(workdir / "files", args.rows, STATES)
+        describe("per state", split, time.perf_counter() - started)
+        layouts.append(("per state", split))
+    for _, files in layouts:
+        for _, file, _ in files:
+            os.chmod(file, 0o644)
     if args.backend in ("sqlite", "both"):
-        result = measure("sqlite", f"sqlite:///{workdir / 'epibridge.db'}", files, workdir)
-        ceiling = ceiling_sqlite(paths, workdir)
-        report("SQLite", result, rows / ceiling, "sqlite3 .import")
+        for n, (label, files) in enumerate(layouts):
+            db = workdir / f"epibridge-{n}.db"
+            result = measure(f"sqlite:///{db}", files, workdir)
+            ceiling = ceiling_sqlite([p for _, p, _ in files], workdir)
+            report(f"SQLite, {label}", result, result["rows"] / ceiling, "sqlite3 .import")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
     if args.backend in ("postgresql", "both"):
         cluster = start_cluster()
         try:
-            cluster.execute("CREATE DATABASE bench")
-            result = measure("postgresql", cluster.url("bench"), files, workdir)
-            ceiling = ceiling_postgres(cluster, paths)
-            report("PostgreSQL", result, rows / ceiling, "psql \\copy")
+            for n, (label, files) in enumerate(layouts):
+                cluster.execute(f"CREATE DATABASE bench{n}")
+                result = measure(cluster.url(f"bench{n}"), files, workdir)
+                ceiling = ceiling_postgres(cluster, [p for _, p, _ in files], f"ceiling{n}")
+                report(f"PostgreSQL, {label}", result, result["rows"] / ceiling, "psql \\copy")
+                cluster.execute(f"DROP DATABASE bench{n}")
+                cluster.execute(f"DROP DATABASE ceiling{n}")
         finally:
             cluster.stop()
     if args.workdir is None:
@@ -180,9 +209,10 @@ def main() -> None:
 def report(name: str, result: dict[str, float], ceiling: float, loader: str) -> None:
     ratio = result["rows_per_s"] / ceiling
     print(
-        f"{name:<10} import {result['rows_per_s']:>10,.0f} rows/s "
-        f"({result['rows']:,.0f} rows in {result['seconds']:.1f} s), "
-        f"peak RSS {result['peak_rss_mib']:.0f} MiB | ceiling ({loader}) {ceiling:>10,.0f} rows/s "
+        f"{name:<24} import {result['rows_per_s']:>9,.0f} rows/s "
+        f"({result['rows']:,.0f} rows, {result['files']:.0f} process(es), "
+        f"{result['seconds']:.1f} s, CPU {result['cpu']:.1f} s), "
+        f"peak RSS {result['peak_rss_mib']:.0f} MiB | ceiling ({loader}) {ceiling:>9,.0f} rows/s "
         f"| import/ceiling {ratio:.2f}",
         flush=True,
     )
