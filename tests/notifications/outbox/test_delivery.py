@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,9 +19,18 @@ from epibridge.notifications.outbox.worker import Worker, WorkerOptions
 from epibridge.security import Visibility
 from epibridge.settings import Settings
 from tests.helpers import make_user
-from tests.notifications.outbox.receivers import http_receiver, smtp_server
+from tests.notifications.outbox.receivers import Receiver, http_receiver, smtp_server
 
 FAST = WorkerOptions(batch=50, concurrency=4, connect_timeout=1, read_timeout=1, poll=0.05)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def subscribe(sessions: sessionmaker[Session], owner: str, **fields: object) -> tuple[int, str]:
@@ -163,6 +175,40 @@ def test_hanging_endpoint_does_not_hold_up_the_others(
         stuck = rows[(hang, message)]
         assert stuck.status == "retrying" and "timeout" in (stuck.last_error or "")
         assert rows[(oks[0], message)].delivered_at < stuck.last_attempt_at  # type: ignore[operator]
+
+
+class _SlowPollWorker(Worker):
+    """A worker whose idle poll (a read on the database thread) lasts until its one in-flight
+    send has been answered and handed back to the event loop: the interleaving that a
+    ``--once`` worker met by chance when a send finished during a tick."""
+
+    def __init__(self, *args: Any, receiver: Receiver, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.receiver = receiver
+        self.waited = False
+
+    def _has_work(self) -> bool:
+        if not self.waited and self.receiver.count() >= 1:
+            self.waited = True
+            assert wait_until(lambda: self.receiver.received[0].finished_at > 0, 10)
+            time.sleep(0.3)  # the event loop reads the answer meanwhile
+        return super()._has_work()
+
+
+def test_once_worker_records_sends_that_finish_during_a_tick(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ")
+    with http_receiver(slow=0.2) as receiver:
+        sub, _ = subscribe(sessions, "fp-kaz", kind="webhook", url=receiver.url("/slow/x"))
+        message = notify(sessions, "Anthrax (synthetic)")
+        worker = _SlowPollWorker(sessions, settings, FAST, receiver=receiver)
+        stats = worker.run(once=True)
+        assert worker.waited and len(receiver.on("/slow/x")) == 1
+    # Before the fix the worker left with the answer unrecorded: the delivery stayed claimed
+    # and pending, to be sent a second time when the lease ran out.
+    assert stats.delivered == 1
+    assert statuses(sessions)[(sub, message)].status == "delivered"
 
 
 def test_dead_after_24_hours_of_failures_then_replay(

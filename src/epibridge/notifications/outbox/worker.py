@@ -268,7 +268,17 @@ class Worker:
                     self.stats.sent += len(outcomes)
                     full = free > 0 and len(jobs) >= free
                     ready.extend(jobs)
-                    idle = once and not jobs and not running and not ready and not outcomes
+                    # Sends that finished while the tick ran are in ``finished``, not yet
+                    # recorded: leaving now would strand their claims (sent, still pending,
+                    # and sent again once the lease expires).
+                    idle = (
+                        once
+                        and not jobs
+                        and not running
+                        and not ready
+                        and not outcomes
+                        and not finished
+                    )
                     # Rows another worker's open transaction had locked were skipped, not
                     # absent: leave only when a fresh read finds nothing due either.
                     if idle and not await loop.run_in_executor(db, self._has_work):
