@@ -3,11 +3,14 @@
 The HTTP receiver behaves by path: ``/ok/...`` answers 200, ``/flaky/...`` answers 503 to the
 first request of each message and 200 afterwards, ``/reject/...`` answers 400, ``/slow/...``
 answers 200 after a short pause and ``/hang/...`` keeps the request open for ``hang`` seconds.
+With ``tls=(certificate, key)`` it serves HTTPS (``self_signed_certificate`` makes a pair).
 """
 
 from __future__ import annotations
 
 import json
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from epibridge.notifications.outbox.sending import verify
@@ -104,15 +108,38 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def self_signed_certificate(directory: Path, name: str = "receiver") -> tuple[Path, Path]:
+    """Make a self-signed certificate for 127.0.0.1 and localhost with ``openssl``; return
+    the certificate and key files (the certificate is its own CA, so it can be trusted alone).
+    """
+    certificate, key = directory / f"{name}.crt", directory / f"{name}.key"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(certificate), "-subj", f"/CN={name}"),
+            *("-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return certificate, key
+
+
 @contextmanager
-def http_receiver(**options: Any) -> Iterator[Receiver]:
+def http_receiver(*, tls: tuple[Path, Path] | None = None, **options: Any) -> Iterator[Receiver]:
     receiver = Receiver(**options)
     port = free_port()
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
     server.daemon_threads = True
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        # The handshake happens on accept; a client refusing the certificate only fails it.
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    receiver.base = f"http://127.0.0.1:{port}"
+    receiver.base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
         yield receiver
     finally:

@@ -6,11 +6,13 @@ in flight, against 16-37 us here (llhttp through ``httptools``, which uvicorn al
 At 10,000 webhooks per burst that difference is the whole CPU budget of the machine.
 
 What it does, and only that: ``POST`` of a bytes body to an ``http``/``https`` URL, TLS with the
-system's default verification, a keep-alive pool per origin with a cap on its connections,
-responses by Content-Length, chunked or until close (through llhttp), and two deadlines: one to
-connect and one for the whole exchange after it, so an endpoint that trickles bytes cannot hold
-a slot longer than a hanging one. Redirects are not followed and no proxy is used (webhook
-receivers are addressed directly, as with the former client's defaults minus proxy variables).
+system's default verification (``ssl.create_default_context``: the system's CA store, or the
+bundle named by ``SSL_CERT_FILE``/``SSL_CERT_DIR``), a keep-alive pool per origin with a cap on
+its connections, responses by Content-Length, chunked or until close (through llhttp), and two
+deadlines: one to connect and one for the whole exchange after it, so an endpoint that trickles
+bytes cannot hold a slot longer than a hanging one. Redirects are not followed and no proxy is
+used (webhook receivers are addressed directly, as with the former client's defaults minus proxy
+variables).
 """
 
 from __future__ import annotations
@@ -169,6 +171,11 @@ class WebhookClient:
                 )
         except TimeoutError:
             raise TransportTimeout("connect") from None
+        except ssl.SSLCertVerificationError as exc:
+            # Say plainly why: the operator must fix the receiver's certificate or trust its CA.
+            raise TransportError(
+                f"TLS certificate of {host} not trusted: {exc.verify_message}"
+            ) from None
         except (OSError, ssl.SSLError) as exc:
             raise TransportError(f"{type(exc).__name__}: {exc}") from None
         return _Connection(reader, writer)
