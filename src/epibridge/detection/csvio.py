@@ -97,20 +97,34 @@ def read_series(path: Path, freq: int) -> list[Batch]:
 
 
 def _group(frame: pl.DataFrame, freq: int) -> list[Batch]:
-    order = frame.select("series_id").unique(maintain_order=True).to_series().to_list()
+    """Series in order of first appearance, each on its date grid; one batch per grid.
+
+    One sort in Polars and NumPy slices per series (a Polars call per series cost
+    about 0.5 ms each, a tenth of a second for a few hundred series).
+    """
+    frame = frame.with_columns(pl.col("_line").min().over("series_id").alias("_first")).sort(
+        "_first", "_date"
+    )
+    first = frame["_first"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, first[1:] != first[:-1]])
+    ends = np.r_[starts[1:], first.size]
+    order = frame["series_id"].gather(starts).to_list()
+    all_dates = frame["_date"].to_numpy().astype("datetime64[D]")
+    all_counts = frame["_count"].to_numpy()  # null -> NaN
+    lines = frame["_line"].to_numpy()
     per_series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for sid, part in frame.sort("_date").partition_by("series_id", as_dict=True).items():
-        dates = part["_date"].to_numpy().astype("datetime64[D]")
+    for sid, a, b in zip(order, starts, ends, strict=True):
+        dates = all_dates[a:b]
         pos, grid = _grid_positions(dates, freq)
         if (pos < 0).any():
-            line = part["_line"][int(np.argmax(pos < 0))]
+            line = lines[a + int(np.argmax(pos < 0))]
             raise InputError(
                 f"line {line}, column 'date': date is not on the {_GRID_NAME[freq]} grid of "
-                f"series {sid[0]!r} (which starts {dates[0]})"
+                f"series {sid!r} (which starts {dates[0]})"
             )
         counts = np.full(grid.size, np.nan)
-        counts[pos] = part["_count"].to_numpy()
-        per_series[sid[0]] = (grid, counts)
+        counts[pos] = all_counts[a:b]
+        per_series[sid] = (grid, counts)
     groups: dict[tuple[np.datetime64, int], list[str]] = {}
     for sid in order:
         grid, _ = per_series[sid]
