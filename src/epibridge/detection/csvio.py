@@ -88,11 +88,6 @@ def read_series(path: Path, freq: int) -> list[Batch]:
     frame = frame.with_columns(
         pl.when(is_missing).then(None).otherwise(count.cast(pl.Float64)).alias("_count")
     )
-    dup = (
-        pl.struct("series_id", "_date").is_duplicated()
-        & ~pl.struct("series_id", "_date").is_first_distinct()
-    )
-    _fail(frame, dup, "date", "duplicated date within the series")
     return _group(frame, freq)
 
 
@@ -103,15 +98,23 @@ def _group(frame: pl.DataFrame, freq: int) -> list[Batch]:
     about 0.5 ms each, a tenth of a second for a few hundred series).
     """
     frame = frame.with_columns(pl.col("_line").min().over("series_id").alias("_first")).sort(
-        "_first", "_date"
+        "_first", "_date", "_line"
     )
     first = frame["_first"].to_numpy()
+    all_dates = frame["_date"].to_numpy().astype("datetime64[D]")
+    lines = frame["_line"].to_numpy()
+    # a repeated date follows its first occurrence: report the earliest such line
+    again = 1 + np.flatnonzero((first[1:] == first[:-1]) & (all_dates[1:] == all_dates[:-1]))
+    if again.size:
+        k = int(again[np.argmin(lines[again])])
+        raise InputError(
+            f"line {lines[k]}, column 'date': duplicated date within the series "
+            f"({frame['date'][k]!r})"
+        )
     starts = np.flatnonzero(np.r_[True, first[1:] != first[:-1]])
     ends = np.r_[starts[1:], first.size]
     order = frame["series_id"].gather(starts).to_list()
-    all_dates = frame["_date"].to_numpy().astype("datetime64[D]")
     all_counts = frame["_count"].to_numpy()  # null -> NaN
-    lines = frame["_line"].to_numpy()
     per_series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for sid, a, b in zip(order, starts, ends, strict=True):
         dates = all_dates[a:b]
