@@ -51,31 +51,16 @@ MAXIT, EPSILON = 25, 1e-8
 N_OUT = 10
 
 _P, _I, _INT, _D = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_double
-#: grid, n_series, n_time, rows, width, bounds, n_lev, t, t_cols, table, q, sidx, hi_t,
-#: n_hi, probs, n_probs, trend, reweight, thr, maxit, epsilon, out
+#: ``fit_problems`` in kernel.c, argument by argument
 _ARGTYPES = (
-    _P,
-    _I,
-    _I,
-    _P,
-    _I,
-    _P,
-    _I,
-    _P,
-    _I,
-    _INT,
-    _P,
-    _P,
-    _P,
-    _I,
-    _P,
-    _I,
-    _INT,
-    _INT,
-    _D,
-    _INT,
-    _D,
-    _P,
+    *(_P, _I, _I),  # grid, n_series, n_time
+    *(_P, _I),  # rows, width
+    *(_P, _I),  # bounds, n_lev
+    *(_P, _I),  # t, t_cols
+    *(_INT, _P, _P, _P, _I),  # table, q, sidx, hi_t, n_hi
+    *(_P, _I),  # probs, n_probs
+    *(_INT, _INT, _D, _INT, _D),  # trend, reweight, thr, maxit, epsilon
+    _P,  # out
 )
 
 _lock = threading.Lock()
