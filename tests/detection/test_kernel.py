@@ -18,6 +18,7 @@ import pytest
 from epibridge.detection.farrington import core, native, noufaily
 from epibridge.detection.farrington.fit import FormulaFit, FormulaFitter, numpy_fitter
 from epibridge.detection.farrington.layout import Layout
+from tests.detection.test_parity import RESULT_FILES, _read_reference, _run
 
 N_TIME = 6 * 52
 DATES = np.datetime64("2010-01-04") + 7 * np.arange(N_TIME)
@@ -109,6 +110,26 @@ def test_detection_without_a_compiler_gives_the_same_results(
     assert native.load() is None
     assert list(tmp_path.iterdir()) == []
     plain = noufaily(y, MONITOR, 52, reweight=reweight)
+    for name, values in compiled.columns().items():
+        np.testing.assert_allclose(
+            values, plain.columns()[name], rtol=1e-12, equal_nan=True, err_msg=name
+        )
+
+
+FARRINGTON_FILES = [p for p in RESULT_FILES if not p.stem.startswith("ears")]
+
+
+@pytest.mark.parametrize(
+    "path", FARRINGTON_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FARRINGTON_FILES]
+)
+def test_numpy_path_gives_the_kernel_results_on_the_r_fixtures(
+    monkeypatch: pytest.MonkeyPatch, path: Path
+) -> None:
+    """So the parity with R that test_parity.py shows holds without a compiler too."""
+    ref = _read_reference(path)
+    compiled = _run(path.parent.name, path.stem, ref)
+    monkeypatch.setattr(native, "_loaded", [None])  # as if no compiler: the NumPy path
+    plain = _run(path.parent.name, path.stem, ref)
     for name, values in compiled.columns().items():
         np.testing.assert_allclose(
             values, plain.columns()[name], rtol=1e-12, equal_nan=True, err_msg=name
