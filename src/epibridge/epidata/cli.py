@@ -7,7 +7,7 @@ from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -24,6 +24,7 @@ from epibridge.cli_support import (
     settings_of,
     writing,
 )
+from epibridge.db import is_sqlite
 from epibridge.epidata import export, queries, reference, revisions, service
 from epibridge.epidata.schemas import BadRow
 from epibridge.errors import FieldError, InvalidInput
@@ -109,30 +110,35 @@ def import_file(
             if bar is not None and task is not None:
                 bar.update(task, advance=count)
 
+        kwargs: dict[str, Any] = {
+            "actor": CLI_ACTOR,
+            "state": state,
+            "stream": stream,
+            "filename": path.name,
+            "file_format": file_format.value if file_format else None,
+            "max_bytes": settings.max_upload_bytes,
+            "progress": advance,
+        }
         try:
-            with reading(ctx) as session:
-                checked = service.check_file(
-                    session,
-                    actor=CLI_ACTOR,
-                    state=state,
-                    stream=stream,
-                    filename=path.name,
-                    file_format=file_format.value if file_format else None,
-                    max_bytes=settings.max_upload_bytes,
-                    progress=advance,
-                )
+            if not dry_run and not is_sqlite(settings.database_url):
+                # One pass: rows are copied to the server while later ones are checked.
+                with writing(ctx) as session:
+                    result = service.submit(session, **kwargs)
+            else:
+                with reading(ctx) as session:
+                    checked = service.check_file(session, **kwargs)
+                if dry_run:
+                    result = service.dry_run(checked)
+                else:
+                    if bar is not None and task is not None:
+                        bar.update(task, description=f"storing {checked.row_count} rows")
+                    with writing(ctx) as session:
+                        result = service.store(session, checked=checked)
         except InvalidInput as exc:
             if bar is not None:
                 bar.stop()
             _print_rejection(exc)
             raise typer.Exit(code=2) from None
-        if dry_run:
-            result = service.dry_run(checked)
-        else:
-            if bar is not None and task is not None:
-                bar.update(task, description=f"storing {checked.row_count} rows")
-            with writing(ctx) as session:
-                result = service.store(session, checked=checked)
     if result.dry_run:
         typer.echo(f"valid: {result.row_count} rows for {result.state}; nothing written (dry run)")
         return

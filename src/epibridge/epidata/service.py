@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO
 
 import numpy as np
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from epibridge import audit
 from epibridge.db import utcnow
-from epibridge.epidata import storage
+from epibridge.epidata import storage, streaming
 from epibridge.epidata.codes import FILE_FORMATS, MAX_REPORTED_ERRORS, SERIES_COLUMNS, guess_format
 from epibridge.epidata.models import Series, Submission
 from epibridge.epidata.reading import FileRejected, Progress, digest_and_size, read_batches
@@ -69,6 +70,35 @@ def check_file(
     progress: Progress | None = None,
 ) -> CheckedFile:
     """Read and validate a whole submission; raise InvalidInput listing every bad row."""
+    opened = _open(
+        session,
+        actor=actor,
+        state=state,
+        stream=stream,
+        filename=filename,
+        file_format=file_format,
+        max_bytes=max_bytes,
+    )
+    collected = Collected(state=opened.state)
+    try:
+        for batch in read_batches(stream, opened.file_format, progress):
+            check_batch(collected, batch)
+    except FileRejected as exc:
+        raise _rejection(exc.errors, len(exc.errors)) from None
+    return _checked(opened, collected)
+
+
+def _open(
+    session: Session,
+    *,
+    actor: Principal | str,
+    state: str,
+    stream: IO[bytes],
+    filename: str,
+    file_format: str | None,
+    max_bytes: int | None,
+) -> CheckedFile:
+    """Who submits, the format, digest and size: everything checked before reading rows."""
     code = members.require_state(session, state)
     actor_name, on_behalf = _actor(actor, code)
     fmt = (file_format or guess_format(filename) or "").lower()
@@ -83,18 +113,6 @@ def check_file(
             f"the file is {size} bytes, over the limit of {max_bytes}: split it",
             [FieldError("file", "too large", size)],
         )
-    collected = Collected(state=code)
-    try:
-        for batch in read_batches(stream, fmt, progress):
-            check_batch(collected, batch)
-    except FileRejected as exc:
-        raise _rejection(exc.errors, len(exc.errors)) from None
-    check_duplicates(collected, collected.frame())
-    rows = collected.frame()
-    if collected.error_count:
-        raise _rejection(collected.errors, collected.error_count)
-    if rows.height == 0:
-        raise InvalidInput("the file has no rows", [FieldError("file", "no data rows", filename)])
     return CheckedFile(
         state=code,
         actor=actor_name,
@@ -103,10 +121,26 @@ def check_file(
         filename=filename[-255:],
         digest=digest,
         size_bytes=size,
-        row_count=rows.height,
-        series_keys=collected.series_keys,
-        rows=rows.drop("_row"),
+        row_count=0,
+        series_keys=[],
+        rows=pl.DataFrame(),
     )
+
+
+def _checked(opened: CheckedFile, collected: Collected) -> CheckedFile:
+    """The file's rows once every batch was checked; InvalidInput if any row is bad."""
+    check_duplicates(collected, collected.frame())
+    rows = collected.frame()
+    if collected.error_count:
+        raise _rejection(collected.errors, collected.error_count)
+    if rows.height == 0:
+        raise InvalidInput(
+            "the file has no rows", [FieldError("file", "no data rows", opened.filename)]
+        )
+    opened.row_count = rows.height
+    opened.series_keys = collected.series_keys
+    opened.rows = rows.drop("_row")
+    return opened
 
 
 def _rejection(errors: list, count: int) -> InvalidInput:  # type: ignore[type-arg]
@@ -126,38 +160,43 @@ def _lock_state(session: Session, state: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
+def _existing_series(session: Session, state: str) -> dict[tuple[str, ...], int]:
+    query = select(Series.id, *(getattr(Series, c) for c in SERIES_COLUMNS)).where(
+        Series.state_iso3 == state
+    )
+    return {tuple(row[1:]): row[0] for row in session.execute(query)}
+
+
+def _create_series(
+    session: Session, state: str, keys: list[tuple[str, ...]], synthetic: bool
+) -> list[int]:
+    """Insert new series and return their ids, in the order of ``keys``."""
+    if not keys:
+        return []
+    created = session.execute(
+        insert(Series).returning(Series.id, sort_by_parameter_order=True),
+        [
+            {
+                "state_iso3": state,
+                "synthetic": synthetic,
+                **dict(zip(SERIES_COLUMNS, k, strict=True)),
+            }
+            for k in keys
+        ],
+    )
+    return list(created.scalars())
+
+
 def _resolve_series(
     session: Session, checked: CheckedFile, synthetic: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Database ids of the file's series (created when new) and which ones are new."""
-    existing = {
-        tuple(getattr(s, c) for c in SERIES_COLUMNS): s.id
-        for s in session.execute(select(Series).where(Series.state_iso3 == checked.state))
-        .scalars()
-        .all()
-    }
+    existing = _existing_series(session, checked.state)
     missing = [k for k in checked.series_keys if k not in existing]
-    if missing:
-        session.execute(
-            insert(Series),
-            [
-                {
-                    "state_iso3": checked.state,
-                    "synthetic": synthetic,
-                    **dict(zip(SERIES_COLUMNS, k, strict=True)),
-                }
-                for k in missing
-            ],
-        )
-        created = {
-            tuple(getattr(s, c) for c in SERIES_COLUMNS): s.id
-            for s in session.execute(select(Series).where(Series.state_iso3 == checked.state))
-            .scalars()
-            .all()
-        }
-    else:
-        created = existing
-    ids = np.array([created[k] for k in checked.series_keys], dtype=np.int32)
+    created = dict(
+        zip(missing, _create_series(session, checked.state, missing, synthetic), strict=True)
+    )
+    ids = np.array([existing.get(k) or created[k] for k in checked.series_keys], dtype=np.int32)
     is_new = np.array([k not in existing for k in checked.series_keys], dtype=bool)
     if synthetic:
         touched = [int(i) for i, new in zip(ids, is_new, strict=True) if not new]
@@ -170,13 +209,9 @@ def _resolve_series(
     return ids, is_new
 
 
-def store(
-    session: Session, *, checked: CheckedFile, synthetic: bool = False, source: str = ""
-) -> SubmissionRead:
-    """Land a checked file atomically: every row, the audit entry and the outbox message."""
-    _lock_state(session, checked.state)
-    received_at = utcnow()
-    ids, is_new = _resolve_series(session, checked, synthetic)
+def _new_submission(
+    session: Session, checked: CheckedFile, *, received_at: datetime, synthetic: bool, source: str
+) -> Submission:
     submission = Submission(
         state_iso3=checked.state,
         received_at=received_at,
@@ -194,6 +229,19 @@ def store(
     )
     session.add(submission)
     session.flush()
+    return submission
+
+
+def store(
+    session: Session, *, checked: CheckedFile, synthetic: bool = False, source: str = ""
+) -> SubmissionRead:
+    """Land a checked file atomically: every row, the audit entry and the outbox message."""
+    _lock_state(session, checked.state)
+    received_at = utcnow()
+    ids, is_new = _resolve_series(session, checked, synthetic)
+    submission = _new_submission(
+        session, checked, received_at=received_at, synthetic=synthetic, source=source
+    )
     local = checked.rows["series"].to_numpy()
     rows = checked.rows.with_columns(pl.Series("series_id", ids[local]))
     # Split only when needed: a filtered copy of ten million rows costs hundreds of MB.
@@ -211,6 +259,105 @@ def store(
         submission_id=submission.id,
         received_at=received_at,
     )
+    return _record(session, submission, checked, new=new, revised=revised)
+
+
+def submit(
+    session: Session,
+    *,
+    actor: Principal | str,
+    state: str,
+    stream: IO[bytes],
+    filename: str,
+    file_format: str | None = None,
+    max_bytes: int | None = None,
+    progress: Progress | None = None,
+) -> SubmissionRead:
+    """Check and land a file in one transaction, writing checked rows while later ones are read.
+
+    On PostgreSQL the rows of new series are copied to the server batch by batch as they pass,
+    so the server indexes them while the next batch is being checked (two processes, two
+    cores). Nothing is visible before the commit, and every batch is still checked: one bad row
+    anywhere rolls the whole transaction back and the report lists every bad row. SQLite has
+    one writer in the same process, so there the file is checked whole, then stored.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        checked = check_file(
+            session,
+            actor=actor,
+            state=state,
+            stream=stream,
+            filename=filename,
+            file_format=file_format,
+            max_bytes=max_bytes,
+            progress=progress,
+        )
+        return store(session, checked=checked)
+    opened = _open(
+        session,
+        actor=actor,
+        state=state,
+        stream=stream,
+        filename=filename,
+        file_format=file_format,
+        max_bytes=max_bytes,
+    )
+    _lock_state(session, opened.state)
+    received_at = utcnow()
+    submission = _new_submission(
+        session, opened, received_at=received_at, synthetic=False, source=""
+    )
+    existing = _existing_series(session, opened.state)
+    collected = Collected(state=opened.state)
+    created: set[tuple[str, ...]] = set()
+    ids: list[int] = []
+    is_new: list[bool] = []
+    with streaming.FreshRows(session, submission.id, received_at) as fresh:
+        try:
+            for batch in read_batches(stream, opened.file_format, progress):
+                before = len(collected.frames)
+                check_batch(collected, batch)
+                if collected.error_count or len(collected.frames) == before:
+                    continue  # rejected anyway: stop writing, keep checking for the report
+                keys = collected.series_keys[len(ids) :]
+                missing = [k for k in keys if k not in existing]
+                if missing:
+                    fresh.pause()
+                    if fresh.failed is not None:
+                        continue  # the transaction is aborted: only check from here on
+                    made = _create_series(session, opened.state, missing, False)
+                    existing.update(zip(missing, made, strict=True))
+                    created.update(missing)
+                ids.extend(existing[k] for k in keys)
+                is_new.extend(k in created for k in keys)
+                fresh.write(collected.frames[-1], np.array(ids, dtype=np.int32), np.array(is_new))
+        except FileRejected as exc:
+            raise _rejection(exc.errors, len(exc.errors)) from None
+        checked = _checked(opened, collected)
+    new, revised = fresh.written, 0
+    old_series = ~np.array(is_new, dtype=bool)
+    if old_series.any():
+        # Rows of series stored before may revise them: the staging path compares each key.
+        local = checked.rows["series"].to_numpy()
+        revisable = checked.rows.filter(pl.Series(old_series[local])).with_columns(
+            pl.Series("series_id", np.array(ids, dtype=np.int32)[local[old_series[local]]])
+        )
+        kept, revised = storage.write_rows(
+            session,
+            fresh=revisable.clear(),
+            revisable=revisable,
+            submission_id=submission.id,
+            received_at=received_at,
+        )
+        new += kept
+    return _record(session, submission, checked, new=new, revised=revised)
+
+
+def _record(
+    session: Session, submission: Submission, checked: CheckedFile, *, new: int, revised: int
+) -> SubmissionRead:
+    """Complete the submission's counts and append its audit entry and outbox message."""
+    submission.row_count = checked.row_count
     submission.new_count = new
     submission.revised_count = revised
     session.flush()
@@ -224,9 +371,9 @@ def store(
         "filename": checked.filename,
         "format": checked.file_format,
         "on_behalf": checked.on_behalf,
-        "synthetic": synthetic,
-        "period_start": str(rows["period_start"].min()),
-        "period_end": str(rows["period_end"].max()),
+        "synthetic": submission.synthetic,
+        "period_start": str(checked.rows["period_start"].min()),
+        "period_end": str(checked.rows["period_end"].max()),
         "diseases": sorted({k[1] for k in checked.series_keys}),
     }
     audit.record(

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from epibridge.epidata import pgcopy
 
 BATCH_ROWS = 250_000
-_OBS_COLUMNS = "series_id, period_start, period_end, value, version, submission_id, received_at"
+OBS_COLUMNS = "series_id, period_start, period_end, value, version, submission_id, received_at"
 
 
-def _driver_connection(session: Session) -> Any:
+def driver_connection(session: Session) -> Any:
     """The DB-API connection under the session's transaction (psycopg or sqlite3)."""
     return session.connection().connection.driver_connection
 
@@ -57,7 +57,7 @@ def write_rows(
     revised keys); a revisable row whose value equals the current one is not stored again.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
-    connection = _driver_connection(session)
+    connection = driver_connection(session)
     write = _copy_rows if postgres else _insert_rows
     new = fresh.height
     write(connection, "epidata_observations", fresh, received_at, submission_id)
@@ -109,7 +109,7 @@ def write_rows(
         )
     session.execute(
         text(
-            f"INSERT INTO epidata_observations ({_OBS_COLUMNS}) "
+            f"INSERT INTO epidata_observations ({OBS_COLUMNS}) "
             "SELECT series_id, period_start, period_end, value, "
             "COALESCE(prev_version, 0) + 1, submission_id, received_at "
             f"FROM {staging}"
@@ -127,12 +127,15 @@ def _copy_rows(
         return
     with (
         connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({_OBS_COLUMNS}) FROM STDIN (FORMAT binary)") as copy,
+        cursor.copy(f"COPY {table} ({OBS_COLUMNS}) FROM STDIN (FORMAT binary)") as copy,
     ):
         copy.write(pgcopy.HEADER)
         for part in _slices(frame):
+            # In key order: the server appends to the primary key's B-tree instead of
+            # inserting all over it.
+            rows = part.sort("series_id", "period_start", "period_end")
             copy.write(
-                pgcopy.encode(part, version=1, submission_id=submission_id, received_at=received_at)
+                pgcopy.encode(rows, version=1, submission_id=submission_id, received_at=received_at)
             )
         copy.write(pgcopy.TRAILER)
 
@@ -146,7 +149,7 @@ def _insert_rows(
     # The constants are literals we produce (an integer, a formatted timestamp), so every
     # row binds four parameters instead of seven.
     sql = (
-        f"INSERT INTO {table} ({_OBS_COLUMNS}) VALUES "
+        f"INSERT INTO {table} ({OBS_COLUMNS}) VALUES "
         f"(?, ?, ?, ?, 1, {int(submission_id)}, '{_sqlite_timestamp(received_at)}')"
     )
     cursor = connection.cursor()

@@ -258,7 +258,7 @@ def check_batch(collected: Collected, batch: Batch) -> None:
     good = flags.filter(~any_bad)
     if good.height == 0:
         return
-    keys = good.select(SERIES_COLUMNS).unique()
+    keys = good.select(SERIES_COLUMNS).unique(maintain_order=True)
     for key in keys.iter_rows():
         if key not in collected._series_index:
             collected._series_index[key] = len(collected.series_keys)

@@ -1,0 +1,125 @@
+"""Copying checked rows to PostgreSQL while the rest of the file is still being checked.
+
+A PostgreSQL import spends most of its time in the server (the heap and the primary key's
+B-tree), the client most of its own reading and checking. They are separate processes, so on
+two cores they can work at the same time: each batch that passes is encoded and queued to a
+binary ``COPY`` that a psycopg worker thread feeds to the server, and the next batch is read
+and checked meanwhile. All of it happens inside the caller's transaction, so nothing is
+visible until the commit, and a bad row found later aborts the ``COPY`` and the transaction.
+
+Rows are sorted by primary key within each batch: appending to the right edge of the B-tree
+is much cheaper for the server than inserting all over it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sqlalchemy.orm import Session
+
+from epibridge.epidata import pgcopy
+from epibridge.epidata.storage import OBS_COLUMNS, driver_connection
+
+
+class FreshRows:
+    """Binary ``COPY`` into the observations table of version-1 rows, fed batch by batch.
+
+    A connection in ``COPY`` runs no other statement, so ``pause`` ends the current one (the
+    server finishes what was queued, usually while the client was checking the last batch)
+    before the caller creates series; the next ``write`` starts another.
+    """
+
+    def __init__(self, session: Session, submission_id: int, received_at: datetime) -> None:
+        self._session = session
+        self._submission_id = submission_id
+        self._received_at = received_at
+        self._cursor: Any = None
+        self._block: Any = None
+        self._copy: Any = None
+        #: A server error raised while copying (such as a key twice in the file): kept so the
+        #: check can go on and report every bad row; raised at the end if none is found. Once
+        #: set, the transaction is aborted and the caller must send no other statement.
+        self.failed: Exception | None = None
+        self.written = 0
+
+    def __enter__(self) -> FreshRows:
+        return self
+
+    def write(self, frame: pl.DataFrame, ids: np.ndarray, is_new: np.ndarray) -> None:
+        """Queue the rows of ``frame`` whose series are new (``series`` indexes ``ids``)."""
+        if self.failed is not None:
+            return
+        local = frame["series"].to_numpy()
+        rows = frame.with_columns(pl.Series("series_id", ids[local]))
+        keep = is_new[local]
+        if not keep.all():
+            rows = rows.filter(pl.Series(keep))
+        if rows.height == 0:
+            return
+        rows = rows.sort("series_id", "period_start", "period_end")
+        data = pgcopy.encode(
+            rows, version=1, submission_id=self._submission_id, received_at=self._received_at
+        )
+        if self._copy is None:
+            self._start()
+        self._send(data)
+        self.written += rows.height
+
+    def pause(self) -> None:
+        """End the current ``COPY``, so the connection can run another statement."""
+        if self._copy is not None:
+            self._end(None, None, None)
+
+    def _start(self) -> None:
+        from psycopg.copy import QueuedLibpqWriter
+
+        self._cursor = driver_connection(self._session).cursor()
+        self._block = self._cursor.copy(
+            f"COPY epidata_observations ({OBS_COLUMNS}) FROM STDIN (FORMAT binary)",
+            writer=QueuedLibpqWriter(self._cursor),
+        )
+        self._copy = self._block.__enter__()
+        self._send(pgcopy.HEADER)
+
+    def _send(self, data: bytes) -> None:
+        import psycopg
+
+        try:
+            self._copy.write(data)
+        except psycopg.Error as exc:
+            self.failed = exc
+
+    def _end(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        import psycopg
+
+        if exc is None and self.failed is None:
+            self._send(pgcopy.TRAILER)
+        try:
+            # With an exception under way this aborts the COPY (the transaction then rolls back).
+            self._block.__exit__(exc_type, exc, tb)
+        except psycopg.Error as error:
+            if self.failed is None:
+                self.failed = error
+        finally:
+            self._cursor.close()
+            self._cursor = self._block = self._copy = None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._copy is not None:
+            self._end(exc_type, exc, tb)
+        if exc is None and self.failed is not None:
+            raise self.failed
