@@ -106,7 +106,7 @@ def test_detection_without_a_compiler_gives_the_same_results(
     compiled = noufaily(y, MONITOR, 52, reweight=reweight)
     monkeypatch.setattr(native, "_loaded", [])
     monkeypatch.setenv(native.DIR_ENV, str(tmp_path))
-    monkeypatch.setenv("CC", "no-such-compiler-here")
+    monkeypatch.setattr(native.shutil, "which", lambda _name: None)  # no compiler on PATH
     assert native.load() is None
     assert list(tmp_path.iterdir()) == []
     plain = noufaily(y, MONITOR, 52, reweight=reweight)
@@ -134,6 +134,12 @@ def test_numpy_path_gives_the_kernel_results_on_the_r_fixtures(
         np.testing.assert_allclose(
             values, plain.columns()[name], rtol=1e-12, equal_nan=True, err_msg=name
         )
+
+
+def test_a_missing_cc_falls_back_to_another_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CC", "no-such-compiler-here")
+    cc = native._compiler()
+    assert cc is not None and cc[0] != "no-such-compiler-here"
 
 
 def test_kernel_is_built_once_per_source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -68,9 +68,12 @@ _loaded: list[ctypes.CDLL | None] = []
 
 
 def _compiler() -> list[str] | None:
-    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
-    cmd = shlex.split(cc)
-    return cmd if cmd and shutil.which(cmd[0]) else None
+    """``$CC``, else the compiler Python was built with, else ``cc``: the first on the PATH."""
+    for cc in (os.environ.get("CC"), sysconfig.get_config_var("CC"), "cc"):
+        cmd = shlex.split(cc or "")
+        if cmd and shutil.which(cmd[0]):
+            return cmd
+    return None
 
 
 def _cache_dir() -> Path:
