@@ -116,31 +116,41 @@ static int unsafe(const Levels *v, double b, int trend) {
     return 0;
 }
 
-/* Per-level sums of e, e t and e t t with e = ebuf * w (Layout.moments). Each sum runs
- * row after row as in NumPy; two levels at a time so that their additions overlap. */
-static void moments(const double *restrict ebuf, const double *restrict w,
-                    const double *restrict t, const int64_t *bounds, int64_t n_lev,
-                    double *restrict tmp, Levels *v) {
-    int64_t width = bounds[n_lev];
-    double *restrict e = tmp, *restrict et = tmp + width, *restrict ett = tmp + 2 * width;
-    for (int64_t k = 0; k < width; k++) {
-        e[k] = ebuf[k] * w[k];
-        et[k] = e[k] * t[k];
-        ett[k] = et[k] * t[k];
+/* exp(b t) into `e_bt` and, per level, the sums of e, e t and e t t with e = exp(b t) * w
+ * (Layout.exp_bt and Layout.moments in one pass). Each sum runs row after row as in NumPy;
+ * two levels at a time so that their additions overlap. */
+static inline void cell_moments(double eb, double wk, double tk, double *s) {
+    double e = eb * wk, et = e * tk;
+    s[0] += e;
+    s[1] += et;
+    s[2] += et * tk;
+}
+
+static void moments(double b, const double *restrict w, const double *restrict t,
+                    const int64_t *bounds, int64_t n_lev, Axis *restrict ax,
+                    double *restrict e_bt, Levels *v) {
+    if (ax->table) {
+        for (int64_t i = 0; i < ax->n_hi; i++) ax->hi_buf[i] = exp(ax->hi_t[i] * b);
+        for (int i = 0; i < BLOCK; i++) ax->lo_buf[i] = exp((double)i * b);
     }
+    const double *hi = ax->hi_buf, *lo = ax->lo_buf;
+    const int64_t *q = ax->q, *sidx = ax->sidx;
+    int table = ax->table;
+#define EBT(k) (e_bt[k] = table ? hi[q[k]] * lo[sidx[k]] : exp(t[k] * b))
     for (int64_t l = 0; l < n_lev; l += 2) {
         int64_t i = bounds[l], i_end = bounds[l + 1];
         int64_t j = l + 1 < n_lev ? bounds[l + 1] : 0, j_end = l + 1 < n_lev ? bounds[l + 2] : 0;
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, b0 = 0.0, b1 = 0.0, b2 = 0.0;
+        double sa[3] = {0.0, 0.0, 0.0}, sb[3] = {0.0, 0.0, 0.0};
         for (; i < i_end && j < j_end; i++, j++) {
-            a0 += e[i]; a1 += et[i]; a2 += ett[i];
-            b0 += e[j]; b1 += et[j]; b2 += ett[j];
+            cell_moments(EBT(i), w[i], t[i], sa);
+            cell_moments(EBT(j), w[j], t[j], sb);
         }
-        for (; i < i_end; i++) { a0 += e[i]; a1 += et[i]; a2 += ett[i]; }
-        for (; j < j_end; j++) { b0 += e[j]; b1 += et[j]; b2 += ett[j]; }
-        v->s0[l] = a0; v->s1[l] = a1; v->s2[l] = a2;
-        if (l + 1 < n_lev) { v->s0[l + 1] = b0; v->s1[l + 1] = b1; v->s2[l + 1] = b2; }
+        for (; i < i_end; i++) cell_moments(EBT(i), w[i], t[i], sa);
+        for (; j < j_end; j++) cell_moments(EBT(j), w[j], t[j], sb);
+        v->s0[l] = sa[0]; v->s1[l] = sa[1]; v->s2[l] = sa[2];
+        if (l + 1 < n_lev) { v->s0[l + 1] = sb[0]; v->s1[l + 1] = sb[1]; v->s2[l + 1] = sb[2]; }
     }
+#undef EBT
 }
 
 /* glm._fit_fast + glm._finish for one problem with prior weights w.
@@ -194,8 +204,7 @@ static Fit irls(double *const *cell, const double *restrict t, const double *res
         double sa = 0.0, sm = 0.0, dev;
         if (unsafe(v, b, trend)) { f.unsafe = 1; return f; }
         if (trend) {
-            exp_bt(b, t, width, ax, e_cur);
-            moments(e_cur, w, t, bounds, n_lev, tmp, v);
+            moments(b, w, t, bounds, n_lev, ax, e_cur, v);
             for (int64_t l = 0; l < n_lev; l++) {
                 v->m[l] = exp(v->a[l]);
                 sa = l == 0 ? v->a[l] * v->py_l[l] : sa + v->a[l] * v->py_l[l];
@@ -290,7 +299,7 @@ int fit_problems(const double *grid, int64_t n_series, int64_t n_time, const int
                  int64_t t_cols, int table, const int64_t *q, const int64_t *sidx,
                  const double *hi_t, int64_t n_hi, const int64_t *probs, int64_t n_probs,
                  int trend, int reweight, double thr, int maxit, double epsilon, double *out) {
-    int64_t n_buf = (N_GRID + 9) * width + 15 * n_lev + n_hi + 1;
+    int64_t n_buf = (N_GRID + 7) * width + 15 * n_lev + n_hi + 1;
     double *buf = malloc(sizeof(double) * n_buf);
     char *empty = malloc(n_lev + 1);
     if (!buf || !empty) { free(buf); free(empty); return -1; }
@@ -298,7 +307,7 @@ int fit_problems(const double *grid, int64_t n_series, int64_t n_time, const int
     for (int f = 0; f < N_GRID; f++, p += width) cell[f] = p;
     double *restrict tt = p, *restrict w = p + width, *restrict mu = p + 2 * width,
            *restrict ww = p + 3 * width, *restrict ebuf = p + 4 * width,
-           *restrict ebuf2 = p + 5 * width, *restrict tmp = p + 6 * width, *lv = p + 9 * width;
+           *restrict ebuf2 = p + 5 * width, *restrict tmp = p + 6 * width, *lv = p + 7 * width;
     Levels v = {lv, lv + n_lev, lv + 2 * n_lev, lv + 3 * n_lev, lv + 4 * n_lev, lv + 5 * n_lev,
                 lv + 6 * n_lev, lv + 7 * n_lev, lv + 8 * n_lev, lv + 9 * n_lev, lv + 10 * n_lev,
                 lv + 11 * n_lev, lv + 12 * n_lev, lv + 13 * n_lev, lv + 14 * n_lev, empty, n_lev};
