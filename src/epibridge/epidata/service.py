@@ -9,6 +9,7 @@ together with its audit entry and its outbox message.
 from __future__ import annotations
 
 import zlib
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -168,21 +169,26 @@ def _existing_series(session: Session, state: str) -> dict[tuple[str, ...], int]
 
 
 def _create_series(
-    session: Session, state: str, keys: list[tuple[str, ...]], synthetic: bool
+    session: Session,
+    state: str,
+    keys: list[tuple[str, ...]],
+    synthetic: bool,
+    ids: list[int] | None = None,
 ) -> list[int]:
-    """Insert new series and return their ids, in the order of ``keys``."""
+    """Insert new series (with ``ids`` when given) and return their ids, in ``keys`` order."""
     if not keys:
         return []
+    rows = [
+        {"state_iso3": state, "synthetic": synthetic, **dict(zip(SERIES_COLUMNS, k, strict=True))}
+        for k in keys
+    ]
+    if ids is not None:
+        for row, given in zip(rows, ids, strict=True):
+            row["id"] = given
+        session.execute(insert(Series), rows)
+        return ids
     created = session.execute(
-        insert(Series).returning(Series.id, sort_by_parameter_order=True),
-        [
-            {
-                "state_iso3": state,
-                "synthetic": synthetic,
-                **dict(zip(SERIES_COLUMNS, k, strict=True)),
-            }
-            for k in keys
-        ],
+        insert(Series).returning(Series.id, sort_by_parameter_order=True), rows
     )
     return list(created.scalars())
 
@@ -309,7 +315,11 @@ def submit(
     )
     existing = _existing_series(session, opened.state)
     collected = Collected(state=opened.state)
-    created: set[tuple[str, ...]] = set()
+    # New series get ids taken from the sequence ahead of need and are inserted after the
+    # COPY: a connection in COPY runs no other statement, and ending the COPY for each batch
+    # with new series would make the client wait for the server every time.
+    spare: deque[int] = deque()
+    created: dict[tuple[str, ...], int] = {}
     ids: list[int] = []
     is_new: list[bool] = []
     with streaming.FreshRows(session, submission.id, received_at) as fresh:
@@ -320,20 +330,22 @@ def submit(
                 if collected.error_count or len(collected.frames) == before:
                     continue  # rejected anyway: stop writing, keep checking for the report
                 keys = collected.series_keys[len(ids) :]
-                missing = [k for k in keys if k not in existing]
-                if missing:
+                missing = [k for k in keys if k not in existing and k not in created]
+                if len(missing) > len(spare):
                     fresh.pause()
                     if fresh.failed is not None:
                         continue  # the transaction is aborted: only check from here on
-                    made = _create_series(session, opened.state, missing, False)
-                    existing.update(zip(missing, made, strict=True))
-                    created.update(missing)
-                ids.extend(existing[k] for k in keys)
+                    wanted = max(len(missing) - len(spare), len(created), 4096)
+                    spare.extend(streaming.reserve_series_ids(session, wanted))
+                for key in missing:
+                    created[key] = spare.popleft()
+                ids.extend(existing.get(k) or created[k] for k in keys)
                 is_new.extend(k in created for k in keys)
                 fresh.write(collected.frames[-1], np.array(ids, dtype=np.int32), np.array(is_new))
         except FileRejected as exc:
             raise _rejection(exc.errors, len(exc.errors)) from None
         checked = _checked(opened, collected)
+    _create_series(session, opened.state, list(created), False, ids=list(created.values()))
     new, revised = fresh.written, 0
     old_series = ~np.array(is_new, dtype=bool)
     if old_series.any():

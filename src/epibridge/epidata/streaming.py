@@ -19,10 +19,23 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from epibridge.epidata import pgcopy
 from epibridge.epidata.storage import OBS_COLUMNS, driver_connection
+
+
+def reserve_series_ids(session: Session, count: int) -> list[int]:
+    """Take ``count`` ids from the series' sequence, ascending (unused ones are mere gaps)."""
+    taken = session.execute(
+        text(
+            "SELECT nextval(pg_get_serial_sequence('epidata_series', 'id')) "
+            "FROM generate_series(1, :n)"
+        ),
+        {"n": count},
+    )
+    return sorted(int(i) for i in taken.scalars())
 
 
 class FreshRows:
