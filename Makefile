@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DB ?= sqlite:///./var/epibridge.db
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint format serve clean lock
+.PHONY: demo test install kernel lint format serve clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# Build the detection kernel now (gcc comes from system-deps.sh), so no first run pays for it.
+kernel: $(STAMP)
+	$(BIN)/python -c "from epibridge.detection.farrington import native; native.load()"
+
 demo: $(STAMP)
 	./scripts/system-deps.sh demo
+	$(MAKE) --no-print-directory kernel
 	mkdir -p var
 	EPIBRIDGE_DATABASE_URL=$(DEMO_DB) $(BIN)/epibridge db upgrade
 	EPIBRIDGE_DATABASE_URL=$(DEMO_DB) $(BIN)/epibridge demo load
@@ -25,6 +30,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	./scripts/system-deps.sh test
+	$(MAKE) --no-print-directory kernel
 	$(BIN)/ruff check src tests benchmarks migrations
 	$(BIN)/ruff format --check src tests benchmarks migrations
 	$(BIN)/pytest $(PYTEST_ARGS)
