@@ -3,7 +3,9 @@
 Checking and storing are two steps on purpose: a file is read and validated completely with
 no write lock held (a ten-million-row file takes a while, and the database keeps serving
 others meanwhile); only a file with no bad row is then stored, in one short transaction
-together with its audit entry and its outbox message.
+together with its audit entry and its outbox message. ``submit`` is the one-pass variant for
+the command line on PostgreSQL: it holds the state's lock while checking, and in exchange the
+server writes each checked block while the next one is being checked.
 """
 
 from __future__ import annotations
