@@ -243,44 +243,31 @@ def claim(
     spec = ClaimSpec(worker_id, limit, lease, per_endpoint, busy or {})
     if limit <= 0:
         return []
-    query = (
-        select(
-            Delivery.id,
-            Delivery.attempts,
-            Delivery.message_id,
-            Subscription.id,
-            Subscription.kind,
-            Subscription.url,
-            Subscription.email,
-            Subscription.language,
-            Subscription.secret,
-        )
-        .join(Subscription, Subscription.id == Delivery.subscription_id)
-        .where(
-            Delivery.status.in_((PENDING, RETRYING)),
-            Delivery.next_attempt_at <= now,
-            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-            Subscription.active.is_(True),
-        )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        # Room for the rows a full endpoint turns down, without reading the whole queue.
-        .limit(limit * 2 if per_endpoint is not None else limit)
-        .with_for_update(skip_locked=True, of=Delivery)
-    )
+    full: list[int] = []
     if per_endpoint is not None:
         full = [sid for sid, held in spec.busy.items() if held >= per_endpoint]
-        if full:
-            query = query.where(Delivery.subscription_id.not_in(full))
+    # Room for the rows a full endpoint turns down, without reading the whole queue.
+    wanted = limit * 2 if per_endpoint is not None else limit
+    # One query per status, each read in the order of the (status, next_attempt_at) index and
+    # stopped at its limit; with ``status IN (...)`` the database sorts the whole due backlog
+    # on every claim instead (milliseconds per tick inside the write lock during a burst).
+    found = [
+        row
+        for status in (PENDING, RETRYING)
+        for row in session.connection().execute(bulk.due(status, now, wanted, full)).all()
+    ]
+    found.sort(key=lambda row: (row[9], row[0]))
     taken: dict[int, int] = {}
     rows = []
-    for row in session.execute(query).all():
+    for row in found:
         if len(rows) < limit and spec.take(row[3], taken):
             rows.append(row)
     if not rows:
         return []
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_([row[0] for row in rows]))
+    table = Delivery.__table__
+    session.connection().execute(
+        update(table)
+        .where(table.c.id.in_([row[0] for row in rows]))
         .values(claimed_until=now + lease, claimed_by=worker_id)
     )
     cache = views if views is not None else {}

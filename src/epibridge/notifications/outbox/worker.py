@@ -3,10 +3,11 @@
 An asyncio event loop sends the webhooks (one keep-alive pool, ``concurrency`` requests in
 flight at most, ``per_endpoint`` per subscription); e-mail goes through a small thread pool,
 since SMTP is blocking. One database thread runs the ticks: each tick is one write transaction
-that records the outcomes finished since the last one (one statement for all successes), fans
-out new messages (their first delivery rows inserted already claimed) and claims due
-deliveries for the free slots. Sending goes on while a tick runs. A slow or hanging endpoint
-holds at most ``per_endpoint`` slots, each for at most its timeouts, while the others flow.
+that records the outcomes finished since the last one (one statement for all successes), claims
+due deliveries for the free slots, oldest first, and fans out new messages (their first delivery
+rows inserted already claimed when slots are left). Sending goes on while a tick runs. A slow or
+hanging endpoint holds at most ``per_endpoint`` slots, each for at most its timeouts, while the
+others flow.
 """
 
 from __future__ import annotations
@@ -127,28 +128,34 @@ class Worker:
             jobs: list[Job] = []
             if free > 0 and not self.stop_event.is_set():
                 now = self.clock()
+                # Oldest first: due deliveries already in the queue take the free slots before
+                # the rows of messages fanned out now, so a burst of new messages cannot keep
+                # pushing the rest of older messages back (their last receipt is the latency).
+                jobs = deliveries.claim(
+                    session,
+                    worker_id=self.worker_id,
+                    limit=free,
+                    lease=self.options.lease,
+                    now=now,
+                    per_endpoint=self.options.per_endpoint,
+                    busy=busy,
+                    views=views,
+                )
+                held = Counter(busy)
+                held.update(job.subscription_id for job in jobs)
                 spec = ClaimSpec(
-                    self.worker_id, free, self.options.lease, self.options.per_endpoint, busy
+                    self.worker_id,
+                    free - len(jobs),
+                    self.options.lease,
+                    self.options.per_endpoint,
+                    held,
                 )
                 fanned = deliveries.fan_out_and_claim(
                     session, batch=self.options.batch, now=now, claim=spec, views=views
                 )
                 self.stats.fanned_out += fanned.messages
                 self.stats.created += fanned.created
-                jobs = fanned.jobs
-                if len(jobs) < free:
-                    held = Counter(busy)
-                    held.update(job.subscription_id for job in jobs)
-                    jobs += deliveries.claim(
-                        session,
-                        worker_id=self.worker_id,
-                        limit=free - len(jobs),
-                        lease=self.options.lease,
-                        now=now,
-                        per_endpoint=self.options.per_endpoint,
-                        busy=held,
-                        views=views,
-                    )
+                jobs += fanned.jobs
         self._messages.trim()
         self.stats.delivered += counts["delivered"]
         self.stats.retrying += counts["retrying"]
