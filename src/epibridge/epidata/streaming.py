@@ -3,7 +3,7 @@
 A PostgreSQL import spends most of its time in the server (the heap and the primary key's
 B-tree), the client most of its own reading and checking. They are separate processes, so on
 two cores they can work at the same time: each batch that passes is encoded and queued to a
-binary ``COPY`` that a psycopg worker thread feeds to the server, and the next batch is read
+binary ``COPY`` that a worker thread feeds to the server, and the next batch is read
 and checked meanwhile. All of it happens inside the caller's transaction, so nothing is
 visible until the commit, and a bad row found later aborts the ``COPY`` and the transaction.
 
@@ -13,6 +13,8 @@ is much cheaper for the server than inserting all over it.
 
 from __future__ import annotations
 
+import queue
+import threading
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -38,6 +40,11 @@ def reserve_series_ids(session: Session, count: int) -> list[int]:
     return sorted(int(i) for i in taken.scalars())
 
 
+#: Encoded blocks waiting for the server (about 12 MB each): enough to keep it busy, few
+#: enough that a slow server does not pile the file up in memory.
+QUEUED_BLOCKS = 2
+
+
 class FreshRows:
     """Binary ``COPY`` into the observations table of version-1 rows, fed batch by batch.
 
@@ -58,6 +65,9 @@ class FreshRows:
         #: set, the transaction is aborted and the caller must send no other statement.
         self.failed: Exception | None = None
         self.written = 0
+        self._error: Exception | None = None
+        self._queue: queue.Queue[bytes | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
 
     def __enter__(self) -> FreshRows:
         return self
@@ -88,23 +98,32 @@ class FreshRows:
             self._end(None, None, None)
 
     def _start(self) -> None:
-        from psycopg.copy import QueuedLibpqWriter
-
         self._cursor = driver_connection(self._session).cursor()
         self._block = self._cursor.copy(
-            f"COPY epidata_observations ({OBS_COLUMNS}) FROM STDIN (FORMAT binary)",
-            writer=QueuedLibpqWriter(self._cursor),
+            f"COPY epidata_observations ({OBS_COLUMNS}) FROM STDIN (FORMAT binary)"
         )
         self._copy = self._block.__enter__()
+        self._error = None
+        self._queue = queue.Queue(maxsize=QUEUED_BLOCKS)
+        self._thread = threading.Thread(target=self._feed, name="epidata-copy", daemon=True)
+        self._thread.start()
         self._send(pgcopy.HEADER)
 
-    def _send(self, data: bytes) -> None:
-        import psycopg
-
+    def _feed(self) -> None:
+        """Worker thread: hand queued blocks to the server (waiting on the socket, not the GIL)."""
         try:
-            self._copy.write(data)
-        except psycopg.Error as exc:
-            self.failed = exc
+            while (data := self._queue.get()) is not None:
+                self._copy.write(data)
+        except Exception as exc:
+            self._error = exc
+            while self._queue.get() is not None:
+                pass  # keep taking blocks so the checking thread never waits forever
+
+    def _send(self, data: bytes) -> None:
+        if self._error is not None:
+            self.failed = self.failed or self._error
+            return
+        self._queue.put(data)
 
     def _end(
         self,
@@ -116,9 +135,14 @@ class FreshRows:
 
         if exc is None and self.failed is None:
             self._send(pgcopy.TRAILER)
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            self.failed = self.failed or self._error
+        abort = exc or self.failed
         try:
-            # With an exception under way this aborts the COPY (the transaction then rolls back).
-            self._block.__exit__(exc_type, exc, tb)
+            # With an error under way this aborts the COPY (the transaction then rolls back).
+            self._block.__exit__(type(abort) if abort else None, abort, tb)
         except psycopg.Error as error:
             if self.failed is None:
                 self.failed = error
