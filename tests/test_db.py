@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import StatementError
 
 from epibridge.db import (
     UTCDateTime,
+    begin_immediate,
     create_db_engine,
     make_sessionmaker,
     read_session,
@@ -44,6 +46,33 @@ def test_sqlite_write_sessions_take_the_write_lock_up_front(tmp_path: Path) -> N
         session.execute(text("SELECT x FROM t")).all()
         other.execute("BEGIN IMMEDIATE")  # readers never block a writer
         other.execute("ROLLBACK")
+    other.close()
+    engine.dispose()
+
+
+def test_sqlite_writer_waits_for_the_lock_then_times_out(tmp_path: Path) -> None:
+    engine = _sqlite(tmp_path)
+    sessions = make_sessionmaker(engine)
+    other = sqlite3.connect(
+        tmp_path / "x.db", timeout=0, isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    # The other writer commits while this one polls for the lock: it gets it and writes.
+    releaser = threading.Timer(0.2, lambda: other.execute("COMMIT"))
+    releaser.start()
+    with write_session(sessions) as session:
+        session.execute(text("INSERT INTO t VALUES (1)"))
+    releaser.join()
+    # A lock that is never released: the wait ends with SQLite's own error, nothing written.
+    other.execute("BEGIN IMMEDIATE")
+    raw = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        begin_immediate(raw, timeout=0.1)
+    assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+    other.execute("ROLLBACK")
+    with read_session(sessions) as session:
+        assert session.execute(text("SELECT x FROM t")).scalars().all() == [1]
+    raw.close()
     other.close()
     engine.dispose()
 
