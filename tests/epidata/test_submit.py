@@ -73,7 +73,8 @@ def test_a_bad_row_in_the_last_block_writes_nothing(sessions: sessionmaker[Sessi
 def test_a_key_repeated_blocks_apart_is_reported_and_nothing_written(
     sessions: sessionmaker[Session],
 ) -> None:
-    """The database refuses the repeated key mid-copy; the report still names every row."""
+    """Both rows of the key are sent to the database before the repeat is known; the report
+    still names each repeat (not the database's error) and the transaction rolls back."""
     rows = _many_series()
     rows[60:60] = [rows[0], rows[1]]  # after the first series, before two new ones
     with pytest.raises(InvalidInput) as caught:
