@@ -9,12 +9,14 @@ while upgrading a read lock.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
@@ -153,6 +155,9 @@ def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     On SQLite the transaction takes the write lock at once, so concurrent writers wait for
     each other (busy timeout) instead of failing halfway.
     """
+    local = _local_writers(factory)
+    if local is not None and not local.acquire(timeout=BUSY_TIMEOUT):
+        raise sqlite3.OperationalError("database is locked")
     session = factory()
     try:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
@@ -163,6 +168,29 @@ def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        if local is not None:
+            local.release()
+
+
+_LOCAL_WRITERS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+
+
+def _local_writers(factory: sessionmaker[Session]) -> threading.Lock | None:
+    """The lock that queues this process's SQLite writers (None on PostgreSQL).
+
+    Only one thread per process then polls SQLite for its write lock (``begin_immediate``);
+    the others wait here without using the CPU, rather than spinning against each other.
+    A plain lock, not an ``RLock``: the API's session dependency may commit on another thread
+    than the one that began (a nested write in one thread waits out the timeout, as it did on
+    SQLite's own lock).
+    """
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return None
+    lock = _LOCAL_WRITERS.get(bind)
+    if lock is None:
+        lock = _LOCAL_WRITERS.setdefault(bind, threading.Lock())
+    return lock
 
 
 @contextmanager
