@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from epibridge.detection.rt import QUANTILES, estimate_r
 from epibridge.detection.schemas import RtPoint, RtRead
-from epibridge.detection.service.series import Granularity, load_sco
+from epibridge.detection.service.series import Granularity, finite_or_none, load_sco
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.security import Principal
 
@@ -23,10 +23,6 @@ DEFAULT_MEAN_SI = 2.6
 DEFAULT_STD_SI = 1.5
 #: EpiEstim's default sliding window: 7 periods (t_start = 2 .. T-6).
 DEFAULT_WINDOW = 7
-
-
-def _number(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
 
 
 def series_rt(
@@ -101,13 +97,15 @@ def series_rt(
     names = [f"{q:g}" for q in QUANTILES]
     points = []
     for row in range(estimate.t_start.size):
-        quantiles = {name: _number(estimate.quantiles[row, i]) for i, name in enumerate(names)}
+        quantiles = {
+            name: finite_or_none(estimate.quantiles[row, i]) for i, name in enumerate(names)
+        }
         points.append(
             RtPoint(
                 period_start=loaded.starts[int(estimate.t_start[row]) - 1],
                 period_end=loaded.ends[int(estimate.t_end[row]) - 1],
-                mean=_number(estimate.mean[row]),
-                std=_number(estimate.std[row]),
+                mean=finite_or_none(estimate.mean[row]),
+                std=finite_or_none(estimate.std[row]),
                 median=quantiles["0.5"],
                 quantile_025=quantiles["0.025"],
                 quantile_975=quantiles["0.975"],

@@ -198,7 +198,8 @@ def evaluate(
     return usable, result
 
 
-def _number(value: float) -> float | None:
+def finite_or_none(value: float) -> float | None:
+    """JSON has no NaN or infinity: a value R gives as NA travels as null."""
     return float(value) if np.isfinite(value) else None
 
 
@@ -248,8 +249,8 @@ def series_thresholds(
         for position, index in enumerate(usable):
             alarm = result.alarm[0, position]
             rows[int(index)] = (
-                _number(result.expected[0, position]),
-                _number(result.upperbound[0, position]),
+                finite_or_none(result.expected[0, position]),
+                finite_or_none(result.upperbound[0, position]),
                 None if np.isnan(alarm) else bool(alarm == 1.0),
             )
     return SeriesThresholds(
@@ -264,7 +265,7 @@ def series_thresholds(
             ThresholdPoint(
                 period_start=loaded.starts[i],
                 period_end=loaded.ends[i],
-                observed=_number(loaded.counts[i]),
+                observed=finite_or_none(loaded.counts[i]),
                 expected=rows.get(i, (None, None, None))[0],
                 upperbound=rows.get(i, (None, None, None))[1],
                 alarm=rows.get(i, (None, None, None))[2],
