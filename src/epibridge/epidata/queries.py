@@ -235,6 +235,15 @@ def _points(
     return _POINTS.validate_python(points)
 
 
+def _readable_states(session: Session, principal: Principal | None, states: list[str]) -> list[str]:
+    """The checked state codes of a series request, once the caller may read members' data."""
+    if principal is not None:
+        authorize(principal, Action.READ_MEMBERS)
+    if not states:
+        raise InvalidInput("name at least one state", [FieldError("state", "required")])
+    return [members.require_state(session, s) for s in states]
+
+
 def series(
     session: Session,
     *,
@@ -249,11 +258,7 @@ def series(
     total: bool = False,
 ) -> SeriesSet:
     """Return one series per state (and their total), aggregated to ``granularity``."""
-    if principal is not None:
-        authorize(principal, Action.READ_MEMBERS)
-    if not states:
-        raise InvalidInput("name at least one state", [FieldError("state", "required")])
-    codes = [members.require_state(session, s) for s in states]
+    codes = _readable_states(session, principal, states)
     return _series_set(
         session, codes, checked_selection(selection), granularity, start, end, as_of, per, total
     )
@@ -275,11 +280,7 @@ def series_json(
     """Return what ``series`` returns, serialized as JSON."""
     # The points are built from typed database values and serialized as they are: validating
     # thousands of them into models only to serialize them again would double the CPU time.
-    if principal is not None:
-        authorize(principal, Action.READ_MEMBERS)
-    if not states:
-        raise InvalidInput("name at least one state", [FieldError("state", "required")])
-    codes = [members.require_state(session, s) for s in states]
+    codes = _readable_states(session, principal, states)
     result = _series_set(
         session,
         codes,
