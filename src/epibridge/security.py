@@ -25,7 +25,16 @@ class Role(StrEnum):
     OBSERVER = "observer"
     ADMIN = "admin"
     SYSTEM = "system"
+    #: Not an account: the person at the console (``epibridge`` commands) and the system's own
+    #: background components (worker, scheduler, demo loader). They may do everything an
+    #: account may, and every audit entry names them.
+    OPERATOR = "operator"
 
+
+#: Roles an account in the users table can have (the operator is never stored).
+ACCOUNT_ROLES = frozenset(
+    {Role.FOCAL_POINT, Role.SECRETARIAT, Role.OBSERVER, Role.ADMIN, Role.SYSTEM}
+)
 
 #: Roles that must be bound to one state.
 STATE_BOUND_ROLES = frozenset({Role.FOCAL_POINT, Role.OBSERVER, Role.SYSTEM})
@@ -51,17 +60,47 @@ class Visibility(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller of one request."""
+    """The authenticated caller of one request, command or background task."""
 
     user_id: int
     name: str
     role: Role
     state: str | None = None
+    #: ``user`` (an account), ``operator`` (a person at the console) or ``system`` (one of
+    #: epibridge's own components); it prefixes the name in the audit log.
+    kind: str = "user"
 
     @property
     def actor(self) -> str:
         """How this principal is named in the audit log."""
-        return f"user:{self.name}"
+        return f"{self.kind}:{self.name}"
+
+
+def operator_principal(name: str | None = None) -> Principal:
+    """The principal every ``epibridge`` command acts as: ``operator:<OS user name>``.
+
+    Whoever can run the command can read the database file or its URL's password anyway, so
+    the console is trusted with every action; the audit log still says who it was.
+    """
+    return Principal(
+        user_id=0, name=name or _os_user(), role=Role.OPERATOR, state=None, kind="operator"
+    )
+
+
+def system_principal(component: str) -> Principal:
+    """The principal of one of epibridge's own components (``system:worker``, ...)."""
+    return Principal(user_id=0, name=component, role=Role.OPERATOR, state=None, kind="system")
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        import os
+
+        return f"uid{os.getuid()}"
 
 
 #: Which actions each role may take at all (the state check comes on top).
@@ -84,6 +123,7 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(
         {Action.READ_MEMBERS, Action.READ_PARTNERS, Action.READ_AUDIT, Action.ADMINISTER}
     ),
+    Role.OPERATOR: frozenset(Action),
 }
 
 
@@ -101,7 +141,7 @@ def decide(principal: Principal, action: Action, state: str | None = None) -> De
     if action is Action.WRITE_STATE:
         if state is None:
             return Decision(False, "a write must name the state whose data it changes")
-        if principal.role is Role.SECRETARIAT:
+        if principal.role in (Role.SECRETARIAT, Role.OPERATOR):
             return Decision(True, on_behalf=True)
         if principal.state != state:
             return Decision(
