@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -17,7 +17,7 @@ from epibridge.api.limits import BodySizeLimit
 from epibridge.assistance import api as assistance_api
 from epibridge.borders import api as borders_api
 from epibridge.consultations import api as consultations_api
-from epibridge.db import create_db_engine, make_sessionmaker, read_session
+from epibridge.db import create_db_engine, make_sessionmaker, read_session, utcnow
 from epibridge.detection import api as detection_api
 from epibridge.epidata import api as epidata_api
 from epibridge.members import api as members_api
@@ -31,8 +31,14 @@ from epibridge.web import pages
 UPLOAD_PATHS: tuple[str, ...] = ("/api/v1/data/submissions", "/web/data/import")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application for ``settings`` (read from the environment when omitted)."""
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
+) -> FastAPI:
+    """Build the application for ``settings`` (read from the environment when omitted).
+
+    ``clock`` gives the moment date-dependent rules apply at (who chairs, deadlines); tests
+    pass a fixed one so that they hold whatever day they run.
+    """
     settings = settings or Settings()
     engine = create_db_engine(settings.database_url, echo=settings.sql_echo)
     sessions = make_sessionmaker(engine)
@@ -54,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = clock
     app.state.secret_key = secret_key(settings)
     app.state.engine = engine
     app.state.sessions = sessions

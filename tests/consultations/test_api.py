@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -11,16 +13,36 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.consultations.models import Decision
-from epibridge.db import utcnow, write_session
+from epibridge.db import write_session
+from epibridge.settings import Settings
 from tests.helpers import bearer, make_user
 
 EN = "Synthetic test text. Member states share sequencing data within 48 hours."
 RU = "Синтетический текст. Государства-члены обмениваются данными за 48 часов."
 
 
+#: The app's clock starts here and runs on: Kyrgyzstan chaired from 11 June 2018 (Qingdao) to
+#: 14 June 2019 (Bishkek), with India a member and Mongolia an observer, whatever day this runs.
+START = datetime(2019, 1, 15, 9, 0, tzinfo=UTC)
+_STARTED = time.monotonic()
+
+
+def utcnow() -> datetime:
+    """The tests' clock, the one the app is built with."""
+    return START + timedelta(seconds=time.monotonic() - _STARTED)
+
+
+@pytest.fixture
+def live_url(settings: Settings) -> Iterator[str]:
+    from tests.support.server import live_server
+
+    with live_server(settings, clock=utcnow) as base:
+        yield base
+
+
 @pytest.fixture
 def tokens(sessions: sessionmaker[Session]) -> dict[str, dict[str, str]]:
-    # Kyrgyzstan chairs from 2 September 2025 (Bishkek 2026 summit), so today it convenes.
+    # Kyrgyzstan chairs on the app's clock (START), so it convenes.
     accounts = {
         "kgz": ("focal_point", "KGZ"),
         "kaz": ("focal_point", "KAZ"),

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.consultations import service
 from epibridge.consultations.schemas import DocumentCreate, VersionCreate
-from epibridge.db import utcnow, write_session
+from epibridge.db import read_session, utcnow, write_session
 from epibridge.members import accounts
+from epibridge.members import service as org
 from epibridge.settings import Settings
 from tests.helpers import make_user
 
@@ -36,28 +37,40 @@ def run(settings: Settings, *args: str, code: int = 0) -> subprocess.CompletedPr
     return result
 
 
+def _chair_and_delegations(sessions: sessionmaker[Session]) -> tuple[str, str, str, str]:
+    """Today's chair and three other members: this test runs real processes on the real
+    clock, so it asks the profile who chairs instead of assuming a state."""
+    with read_session(sessions) as session:
+        chair = org.chair_on(session, on=utcnow().date())
+    assert chair is not None, "the profile names no chair for today: update sco.yaml"
+    others = [s for s in ("KAZ", "KGZ", "RUS", "IND") if s != chair.state_iso3]
+    return chair.state_iso3, others[0], others[1], others[2]
+
+
 def test_consult_commands_from_convening_to_signature(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
-    for name, state in [("fp-kgz", "KGZ"), ("fp-kaz", "KAZ"), ("fp-rus", "RUS"), ("fp-ind", "IND")]:
+    chair, guest, outsider, reader = _chair_and_delegations(sessions)
+    fp = {chair: "fp-chair", guest: "fp-guest", outsider: "fp-outsider", reader: "fp-reader"}
+    for state, name in fp.items():
         make_user(sessions, name, "focal_point", state)
-    # Kyrgyzstan chairs today (from 2 September 2025), so its focal point convenes.
+    delegations = ", ".join(sorted((chair, guest)))
     out = run(
         settings,
         "convene",
-        "--as", "fp-kgz",
+        "--as", "fp-chair",
         "--topic", "Anthrax in cattle near the border (synthetic)",
-        "--participant", "KAZ",
+        "--participant", guest,
         "--agenda", "Situation",
         "--agenda", "Joint measures",
     ).stdout  # fmt: skip
-    assert "with KAZ, KGZ" in out
+    assert f"with {delegations}" in out
     consultation_id = int(out.split()[2])
     with write_session(sessions) as session:
-        kgz = accounts.principal_of(accounts.get_user(session, name="fp-kgz"))
+        convenor = accounts.principal_of(accounts.get_user(session, name="fp-chair"))
         document = service.create_document(
             session,
-            actor=kgz,
+            actor=convenor,
             consultation_id=consultation_id,
             data=DocumentCreate(
                 kind="action_plan",
@@ -67,7 +80,7 @@ def test_consult_commands_from_convening_to_signature(
         )
         service.create_version(
             session,
-            actor=kgz,
+            actor=convenor,
             document_id=document.id,
             data=VersionCreate(
                 based_on=1, texts={"en": "Vaccinate herds within 20 km.", "zh": "合成测试文本。"}
@@ -75,35 +88,35 @@ def test_consult_commands_from_convening_to_signature(
         )
     doc = str(document.id)
 
-    versions = json.loads(run(settings, "versions", doc, "--as", "fp-kaz", "-f", "json").stdout)
+    versions = json.loads(run(settings, "versions", doc, "--as", "fp-guest", "-f", "json").stdout)
     assert [v["number"] for v in versions] == [1, 2]
-    diff = run(settings, "diff", doc, "--as", "fp-kaz", "--from", "1", "--to", "2").stdout
+    diff = run(settings, "diff", doc, "--as", "fp-guest", "--from", "1", "--to", "2").stdout
     assert "-Vaccinate herds within 10 km." in diff and "+Vaccinate herds within 20 km." in diff
     assert "# zh: unchanged" in diff
 
     deadline = (utcnow() + timedelta(days=2)).isoformat()
-    run(settings, "decide", doc, "--as", "fp-kgz", "--version", "2", "--deadline", deadline)
-    # Another state's focal point cannot speak for Kazakhstan (the other refusals are tested
+    run(settings, "decide", doc, "--as", "fp-chair", "--version", "2", "--deadline", deadline)
+    # Another state's focal point cannot speak for the guest (the other refusals are tested
     # through the service and the API; each process start costs seconds).
     refused = run(
-        settings, "position", doc, "--as", "fp-rus", "--state", "KAZ", "--version", "2",
+        settings, "position", doc, "--as", "fp-outsider", "--state", guest, "--version", "2",
         "--position", "support", code=1,
     ).stderr  # fmt: skip
-    assert "may only write data of RUS, not KAZ" in refused
-    for user, state in [("fp-kgz", "KGZ"), ("fp-kaz", "KAZ")]:
+    assert f"may only write data of {outsider}, not {guest}" in refused
+    for user, state in [("fp-chair", chair), ("fp-guest", guest)]:
         out = run(
             settings, "position", doc, "--as", user, "--state", state, "--version", "2",
             "--position", "support",
         ).stdout  # fmt: skip
         assert f"{state}: support on version 2" in out
-    adopted = run(settings, "adopt", doc, "--as", "fp-kgz").stdout
+    adopted = run(settings, "adopt", doc, "--as", "fp-chair").stdout
     assert f"adopted as SCO/BIO/{utcnow().year}/001" in adopted
-    signed = run(settings, "sign", doc, "--as", "fp-kaz", "--state", "KAZ").stdout
-    assert "KAZ signed" in signed
+    signed = run(settings, "sign", doc, "--as", "fp-guest", "--state", guest).stdout
+    assert f"{guest} signed" in signed
 
-    shown = run(settings, "show", str(consultation_id), "--as", "fp-rus").stdout
-    assert "member states: KAZ, KGZ" in shown and "[adopted] SCO/BIO/" in shown
-    listed = json.loads(run(settings, "list", "--as", "fp-ind", "-f", "json").stdout)
+    shown = run(settings, "show", str(consultation_id), "--as", "fp-outsider").stdout
+    assert f"member states: {delegations}" in shown and "[adopted] SCO/BIO/" in shown
+    listed = json.loads(run(settings, "list", "--as", "fp-reader", "-f", "json").stdout)
     assert [c["id"] for c in listed] == [consultation_id]
     # Nothing is due now.
     assert "0 decision(s) closed" in run(settings, "close-due").stdout

@@ -24,6 +24,12 @@ N_TIME = 6 * 52
 DATES = np.datetime64("2010-01-04") + 7 * np.arange(N_TIME)
 MONITOR = np.arange(N_TIME - 30, N_TIME)
 
+#: The C kernel and the NumPy path do the same arithmetic in a different order, and NumPy's
+#: vectorized exp/log differ between processors (SIMD paths) in the last bits: 1e-12 held on
+#: one machine and failed on another at 1.02e-12. 1e-9 leaves a thousandfold margin over that
+#: and is the tolerance the R parity is held to (test_parity.py).
+SAME_RTOL = 1e-9
+
 
 def _counts(n_series: int = 24, seed: int = 11) -> np.ndarray:
     rng = np.random.default_rng(seed)
@@ -74,7 +80,7 @@ def _assert_same(a: FormulaFit, b: FormulaFit) -> None:
         if x.dtype == bool:
             np.testing.assert_array_equal(x, y, err_msg=name)
         else:
-            np.testing.assert_allclose(x, y, rtol=1e-12, atol=0.0, equal_nan=True, err_msg=name)
+            np.testing.assert_allclose(x, y, rtol=SAME_RTOL, atol=0.0, equal_nan=True, err_msg=name)
 
 
 @pytest.mark.parametrize("reference_by", ["index", "date"])
@@ -112,7 +118,7 @@ def test_detection_without_a_compiler_gives_the_same_results(
     plain = noufaily(y, MONITOR, 52, reweight=reweight)
     for name, values in compiled.columns().items():
         np.testing.assert_allclose(
-            values, plain.columns()[name], rtol=1e-12, equal_nan=True, err_msg=name
+            values, plain.columns()[name], rtol=SAME_RTOL, equal_nan=True, err_msg=name
         )
 
 
@@ -132,7 +138,7 @@ def test_numpy_path_gives_the_kernel_results_on_the_r_fixtures(
     plain = _run(path.parent.name, path.stem, ref)
     for name, values in compiled.columns().items():
         np.testing.assert_allclose(
-            values, plain.columns()[name], rtol=1e-12, equal_nan=True, err_msg=name
+            values, plain.columns()[name], rtol=SAME_RTOL, equal_nan=True, err_msg=name
         )
 
 

@@ -6,7 +6,8 @@ thread pool, and each such hop cost a create about as much CPU as one of its SQL
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -21,6 +22,12 @@ from epibridge.settings import Settings
 
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+async def get_now(request: Request) -> datetime:
+    """The moment the request's rules apply at, from the app's clock (tests inject one)."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
 
 
 async def get_sessions(request: Request) -> sessionmaker[Session]:
@@ -79,6 +86,7 @@ async def get_principal(
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+Now = Annotated[datetime, Depends(get_now)]
 ReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
 WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

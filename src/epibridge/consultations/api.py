@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from sqlalchemy.orm import Session
 
-from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, WriteSession
+from epibridge.api.deps import CurrentPrincipal, Now, ReadSession, SettingsDep, WriteSession
 from epibridge.api.pagination import Page, clamp_limit
 from epibridge.consultations import service, views
 from epibridge.consultations.models import Document
@@ -85,26 +85,26 @@ def list_consultations(
 
 @router.post("", response_model=ConsultationRead, status_code=status.HTTP_201_CREATED)
 def convene(
-    session: WriteSession, principal: CurrentPrincipal, data: ConsultationCreate
+    session: WriteSession, principal: CurrentPrincipal, now: Now, data: ConsultationCreate
 ) -> ConsultationRead:
     """Convene a consultation (the chairing state's focal point or the Secretariat)."""
-    consultation = service.convene(session, actor=principal, data=data)
+    consultation = service.convene(session, actor=principal, data=data, now=now)
     return views.consultation_read(session, consultation)
 
 
 @router.post("/requests", response_model=ConsultationRead, status_code=status.HTTP_201_CREATED)
 def request_consultation(
-    session: WriteSession, principal: CurrentPrincipal, data: ConsultationRequest
+    session: WriteSession, principal: CurrentPrincipal, now: Now, data: ConsultationRequest
 ) -> ConsultationRead:
     """Ask the chair, for a member state, to convene a consultation."""
-    consultation = service.request(session, actor=principal, data=data)
+    consultation = service.request(session, actor=principal, data=data, now=now)
     return views.consultation_read(session, consultation)
 
 
 @router.post("/close-due", response_model=CloseDueResult)
-def close_due(session: WriteSession, principal: CurrentPrincipal) -> CloseDueResult:
+def close_due(session: WriteSession, principal: CurrentPrincipal, now: Now) -> CloseDueResult:
     """Close every decision whose deadline has passed (Secretariat)."""
-    closed = service.close_due_decisions(session, actor=principal)
+    closed = service.close_due_decisions(session, actor=principal, now=now)
     return CloseDueResult(closed=[views.decision_read(d) for d in closed])
 
 
@@ -119,11 +119,15 @@ def get_consultation(
 
 @router.post("/{consultation_id}/response", response_model=ConsultationRead)
 def respond(
-    session: WriteSession, principal: CurrentPrincipal, consultation_id: int, data: RequestResponse
+    session: WriteSession,
+    principal: CurrentPrincipal,
+    now: Now,
+    consultation_id: int,
+    data: RequestResponse,
 ) -> ConsultationRead:
     """Accept or decline (with the reason) a member's request for a consultation."""
     consultation = service.respond(
-        session, actor=principal, consultation_id=consultation_id, data=data
+        session, actor=principal, consultation_id=consultation_id, data=data, now=now
     )
     return views.consultation_read(session, consultation)
 
@@ -138,11 +142,15 @@ def get_agenda(
 
 @router.put("/{consultation_id}/agenda", response_model=list[AgendaItemRead])
 def set_agenda(
-    session: WriteSession, principal: CurrentPrincipal, consultation_id: int, data: AgendaUpdate
+    session: WriteSession,
+    principal: CurrentPrincipal,
+    now: Now,
+    consultation_id: int,
+    data: AgendaUpdate,
 ) -> list[AgendaItemRead]:
     """Replace the agenda with these items, in this order (the convenor)."""
     consultation = service.set_agenda(
-        session, actor=principal, consultation_id=consultation_id, items=data.items
+        session, actor=principal, consultation_id=consultation_id, items=data.items, now=now
     )
     return views.agenda(consultation)
 
@@ -164,12 +172,13 @@ def get_record(
 def add_record_entry(
     session: WriteSession,
     principal: CurrentPrincipal,
+    now: Now,
     consultation_id: int,
     data: RecordEntryCreate,
 ) -> RecordEntryRead:
     """Add minutes (the convenor) or a delegation's note to the record."""
     entry = service.add_record_entry(
-        session, actor=principal, consultation_id=consultation_id, data=data
+        session, actor=principal, consultation_id=consultation_id, data=data, now=now
     )
     return views.record_entry(entry)
 
@@ -192,11 +201,15 @@ def list_documents(
     status_code=status.HTTP_201_CREATED,
 )
 def create_document(
-    session: WriteSession, principal: CurrentPrincipal, consultation_id: int, data: DocumentCreate
+    session: WriteSession,
+    principal: CurrentPrincipal,
+    now: Now,
+    consultation_id: int,
+    data: DocumentCreate,
 ) -> DocumentRead:
     """Start a draft document with its first version (the convenor)."""
     document = service.create_document(
-        session, actor=principal, consultation_id=consultation_id, data=data
+        session, actor=principal, consultation_id=consultation_id, data=data, now=now
     )
     return views.document_read(session, document)
 
@@ -240,13 +253,16 @@ def get_version(
 def create_version(
     session: WriteSession,
     principal: CurrentPrincipal,
+    now: Now,
     consultation_id: int,
     document_id: int,
     data: VersionCreate,
 ) -> VersionRead:
     """Make the next version, incorporating the amendments named (the convenor)."""
     _document(session, principal, consultation_id, document_id)
-    version = service.create_version(session, actor=principal, document_id=document_id, data=data)
+    version = service.create_version(
+        session, actor=principal, document_id=document_id, data=data, now=now
+    )
     document = _document(session, principal, consultation_id, document_id)
     return views.versions(session, document)[version.number - 1]
 
@@ -288,6 +304,7 @@ def list_amendments(
 def propose_amendment(
     session: WriteSession,
     principal: CurrentPrincipal,
+    now: Now,
     consultation_id: int,
     document_id: int,
     data: AmendmentCreate,
@@ -295,7 +312,7 @@ def propose_amendment(
     """Propose, for a participating member state, an amendment to the current version."""
     _document(session, principal, consultation_id, document_id)
     amendment = service.propose_amendment(
-        session, actor=principal, document_id=document_id, data=data
+        session, actor=principal, document_id=document_id, data=data, now=now
     )
     return views.amendment_read(amendment)
 
@@ -319,23 +336,30 @@ def get_decision(
 def put_to_decision(
     session: WriteSession,
     principal: CurrentPrincipal,
+    now: Now,
     consultation_id: int,
     document_id: int,
     data: DecisionCreate,
 ) -> DecisionRead:
     """Put the current version to decision until a deadline (the convenor)."""
     _document(session, principal, consultation_id, document_id)
-    decision = service.put_to_decision(session, actor=principal, document_id=document_id, data=data)
+    decision = service.put_to_decision(
+        session, actor=principal, document_id=document_id, data=data, now=now
+    )
     return views.decision_read(decision)
 
 
 @router.post(DOC + "/decision/close", response_model=DecisionRead)
 def close_decision(
-    session: WriteSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: WriteSession,
+    principal: CurrentPrincipal,
+    now: Now,
+    consultation_id: int,
+    document_id: int,
 ) -> DecisionRead:
     """Close the open decision: adopt or reject it (early only once no state is silent)."""
     _document(session, principal, consultation_id, document_id)
-    decision = service.close_decision(session, actor=principal, document_id=document_id)
+    decision = service.close_decision(session, actor=principal, document_id=document_id, now=now)
     return views.decision_read(decision)
 
 
@@ -351,13 +375,14 @@ def list_positions(
 def record_position(
     session: WriteSession,
     principal: CurrentPrincipal,
+    now: Now,
     consultation_id: int,
     document_id: int,
     data: PositionCreate,
 ) -> PositionRead:
     """Record or change a member state's position on the version under decision."""
     _document(session, principal, consultation_id, document_id)
-    service.record_position(session, actor=principal, document_id=document_id, data=data)
+    service.record_position(session, actor=principal, document_id=document_id, data=data, now=now)
     decision = service.list_decisions(session, document_id=document_id)[-1]
     return next(p for p in views.decision_read(decision).positions if p.state == data.state.upper())
 
@@ -376,13 +401,14 @@ def list_signatures(
 def sign(
     session: WriteSession,
     principal: CurrentPrincipal,
+    now: Now,
     consultation_id: int,
     document_id: int,
     data: SignatureCreate,
 ) -> SignatureRead:
     """Sign the adopted document for a member state (its focal point)."""
     _document(session, principal, consultation_id, document_id)
-    signature = service.sign(session, actor=principal, document_id=document_id, data=data)
+    signature = service.sign(session, actor=principal, document_id=document_id, data=data, now=now)
     return SignatureRead(
         state=signature.state_iso3, signed_by=signature.signed_by, signed_at=signature.signed_at
     )
