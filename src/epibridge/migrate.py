@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 import epibridge
+from epibridge import audit
 from epibridge.db import create_db_engine, make_sessionmaker, write_session
 from epibridge.members import service as org
 from epibridge.settings import Settings
@@ -48,7 +49,7 @@ def upgrade(settings: Settings, *, load_profile: bool = True) -> dict[str, objec
             command.upgrade(config, "heads")
         loaded = False
         if load_profile:
-            sessions = make_sessionmaker(engine)
+            sessions = make_sessionmaker(engine, audit=audit.trail_for(settings))
             with write_session(sessions) as session:
                 if not org.profile_loaded(session):
                     org.load_profile(session, document=org.read_profile(settings.profile))
