@@ -13,7 +13,14 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from epibridge.audit import checkpoints
-from epibridge.audit.chain import GENESIS_HASH, digest_of, entry_hash, iter_entries, trail_of
+from epibridge.audit.chain import (
+    GENESIS_HASH,
+    AuditEntry,
+    digest_of,
+    entry_hash,
+    iter_entries,
+    trail_of,
+)
 from epibridge.audit.checkpoints import Checkpoint
 from epibridge.audit.keys import CHAIN_KEY_FILE, ChainKey, load_chain_key, load_verifier
 from epibridge.audit.trail import Trail
@@ -74,13 +81,70 @@ class Verification:
         return self.entries - (latest.head.count if latest else 0)
 
 
+def _break_reason(
+    entry: AuditEntry, *, expected_prev: str, key: ChainKey | None, keyed_before: bool, keys: str
+) -> str | None:
+    """Why ``entry`` does not belong to the chain, or None when it does."""
+    if entry.prev_hash != expected_prev:
+        return "its previous-hash does not match the entry before it (row removed or edited)"
+    if digest_of(entry.detail) != entry.digest:
+        return "its recorded state does not match its digest"
+    if entry.key_id is None and keyed_before:
+        return (
+            "it carries a plain SHA-256 hash after keyed entries: rewritten by someone without "
+            "the chain key"
+        )
+    if entry.key_id is not None and key is None:
+        return f"it is keyed with chain key {entry.key_id}, but {keys} does not exist"
+    if entry.key_id is not None and key is not None and entry.key_id != key.key_id:
+        return (
+            f"it names chain key {entry.key_id}, not this deployment's key {key.key_id} "
+            "(rewritten with another key, or the wrong key file)"
+        )
+    recomputed = entry_hash(
+        key if entry.key_id is not None else None,
+        prev_hash=entry.prev_hash,
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action,
+        entity=entry.entity,
+        entity_id=entry.entity_id,
+        digest=entry.digest,
+    )
+    if recomputed != entry.hash:
+        keyed = " under the chain key (rewritten without it?)" if entry.key_id else ""
+        return f"its hash does not match its contents{keyed}"
+    return None
+
+
+def _head_problems(entry: AuditEntry, count: int, signed: list[Checkpoint]) -> list[Problem]:
+    """Checkpoints whose head is ``entry`` (the ``count``-th) but signed another hash or count."""
+    problems: list[Problem] = []
+    for checkpoint in signed:
+        if checkpoint.head.last_hash != entry.hash:
+            reason = (
+                f"entry {entry.id} now has hash {entry.hash[:16]}…, the checkpoint signed "
+                f"{checkpoint.head.last_hash[:16]}…: entries up to it were rewritten or removed "
+                "and replaced"
+            )
+        elif checkpoint.head.count != count:
+            reason = (
+                f"the chain holds {count} entries up to entry {entry.id}, the checkpoint "
+                f"signed {checkpoint.head.count}"
+            )
+        else:
+            continue
+        problems.append(CheckpointProblem(checkpoint.line, reason, checkpoint))
+    return problems
+
+
 def _walk(
     session: Session, key: ChainKey | None, heads: dict[int, list[Checkpoint]], keys: str
 ) -> tuple[int, int, bool, list[Problem]]:
-    """Check every entry in order; match each signed head on the way.
+    """Check every entry in order, matching each signed head on the way (popped from ``heads``).
 
     Returns (entries read, last id, whether any entry is keyed, problems); stops at the first
-    chain break, since everything after it is unverifiable.
+    chain break, since nothing after it can be trusted.
     """
     expected_prev = GENESIS_HASH
     checked = last_id = 0
@@ -89,59 +153,14 @@ def _walk(
     for entry in iter_entries(session):
         checked += 1
         last_id = entry.id
-
-        def broken(reason: str, entry_id: int = entry.id) -> list[Problem]:
-            return [*problems, ChainBreak(entry_id, reason)]
-
-        if entry.prev_hash != expected_prev:
-            reason = "its previous-hash does not match the entry before it (row removed or edited)"
-            return checked, last_id, keyed, broken(reason)
-        if digest_of(entry.detail) != entry.digest:
-            return checked, last_id, keyed, broken("its recorded state does not match its digest")
-        if entry.key_id is None and keyed:
-            reason = (
-                "it carries a plain SHA-256 hash after keyed entries: rewritten by someone "
-                "without the chain key"
-            )
-            return checked, last_id, keyed, broken(reason)
-        if entry.key_id is not None:
-            keyed = True
-            if key is None:
-                reason = f"it is keyed with chain key {entry.key_id}, but {keys} does not exist"
-                return checked, last_id, keyed, broken(reason)
-            if entry.key_id != key.key_id:
-                reason = (
-                    f"it names chain key {entry.key_id}, not this deployment's key "
-                    f"{key.key_id} (rewritten with another key, or the wrong key file)"
-                )
-                return checked, last_id, keyed, broken(reason)
-        recomputed = entry_hash(
-            key if entry.key_id is not None else None,
-            prev_hash=entry.prev_hash,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            entity=entry.entity,
-            entity_id=entry.entity_id,
-            digest=entry.digest,
+        reason = _break_reason(
+            entry, expected_prev=expected_prev, key=key, keyed_before=keyed, keys=keys
         )
-        if recomputed != entry.hash:
-            suffix = " under the chain key (rewritten without it?)" if entry.key_id else ""
-            return checked, last_id, keyed, broken(f"its hash does not match its contents{suffix}")
-        for checkpoint in heads.pop(entry.id, []):
-            if checkpoint.head.last_hash != entry.hash:
-                reason = (
-                    f"entry {entry.id} now has hash {entry.hash[:16]}…, the checkpoint signed "
-                    f"{checkpoint.head.last_hash[:16]}…: entries up to it were rewritten or "
-                    "removed and replaced"
-                )
-                problems.append(CheckpointProblem(checkpoint.line, reason, checkpoint))
-            elif checkpoint.head.count != checked:
-                reason = (
-                    f"the chain holds {checked} entries up to entry {entry.id}, the checkpoint "
-                    f"signed {checkpoint.head.count}"
-                )
-                problems.append(CheckpointProblem(checkpoint.line, reason, checkpoint))
+        keyed = keyed or entry.key_id is not None
+        if reason is not None:
+            problems.append(ChainBreak(entry.id, reason))
+            break
+        problems.extend(_head_problems(entry, checked, heads.pop(entry.id, [])))
         expected_prev = entry.hash
     return checked, last_id, keyed, problems
 
