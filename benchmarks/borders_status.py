@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from epibridge import migrate
+from epibridge import audit, migrate
 from epibridge.borders import service
 from epibridge.borders.schemas import CrossingCreate, StatusReportCreate
 from epibridge.db import create_db_engine, make_sessionmaker, read_session, write_session
@@ -40,8 +40,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        migrate.upgrade(Settings(database_url=url))
-        sessions = make_sessionmaker(create_db_engine(url))
+        settings = Settings(database_url=url, var_dir=Path(tmp))
+        migrate.upgrade(settings)
+        sessions = make_sessionmaker(create_db_engine(url), audit=audit.trail_for(settings))
         with write_session(sessions) as session:
             service.load_registry(session)
             for i in range(args.crossings):

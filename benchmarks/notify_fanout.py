@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from tests.support.postgres import free_port, start_cluster  # noqa: E402
 
-from epibridge import migrate  # noqa: E402
+from epibridge import audit, migrate  # noqa: E402
 from epibridge.db import create_db_engine, make_sessionmaker, write_session  # noqa: E402
 from epibridge.members import accounts  # noqa: E402
 from epibridge.members.schemas import UserCreate  # noqa: E402
@@ -153,11 +153,12 @@ def database(backend: str, workdir: Path) -> Iterator[tuple[str, int | None]]:
         cluster.stop()
 
 
-def prepare(url: str, receiver_url: str) -> list[str]:
+def prepare(url: str, receiver_url: str, var_dir: Path) -> list[str]:
     """Migrate, create one focal point per state and its 5 subscriptions; return tokens."""
-    migrate.upgrade(Settings(database_url=url))
+    settings = Settings(database_url=url, var_dir=var_dir)  # the served processes' keys too
+    migrate.upgrade(settings)
     engine = create_db_engine(url)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit=audit.trail_for(settings))
     tokens = []
     with write_session(sessions) as session:
         for state in STATES:
@@ -411,7 +412,7 @@ def api_only(backend: str, n: int) -> dict[str, Any]:
         with ExitStack() as stack:
             receiver_url, receiver_pid = stack.enter_context(receiver())
             url, postmaster = stack.enter_context(database(backend, workdir))
-            tokens = prepare(url, receiver_url)
+            tokens = prepare(url, receiver_url, workdir / "var")
             system = stack.enter_context(processes(url, workdir, backend, 0))
             for k in range(CLIENTS):  # warm every server process and connection
                 create_one(system.base, tokens[0], 99_990 + k)
@@ -432,7 +433,7 @@ def run_backend(backend: str, n: int, rate: float, workers: int | None) -> dict[
         with ExitStack() as stack:
             receiver_url, receiver_pid = stack.enter_context(receiver())
             url, postmaster = stack.enter_context(database(backend, workdir))
-            tokens = prepare(url, receiver_url)
+            tokens = prepare(url, receiver_url, workdir / "var")
             system = stack.enter_context(processes(url, workdir, backend, workers))
             # Warm-up: one notification end to end (imports, connections, caches).
             warm_id, warm_at = create_one(system.base, tokens[0], 99_999)

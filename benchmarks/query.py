@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from tests.support.postgres import free_port, start_cluster  # noqa: E402
 
 from benchmarks.epidata_files import STATES, write_files  # noqa: E402
-from epibridge import migrate  # noqa: E402
+from epibridge import audit, migrate  # noqa: E402
 from epibridge.db import (  # noqa: E402
     create_db_engine,
     make_sessionmaker,
@@ -56,11 +56,12 @@ from epibridge.settings import Settings  # noqa: E402
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 
 
-def load(url: str, files: list[tuple[str, Path, int]]) -> tuple[str, object]:
+def load(url: str, files: list[tuple[str, Path, int]], var_dir: Path) -> tuple[str, object]:
     """Load every file, then revise one state's last year; return a token and a moment between."""
-    migrate.upgrade(Settings(database_url=url))
+    settings = Settings(database_url=url, var_dir=var_dir)  # the served app's keys too
+    migrate.upgrade(settings)
     engine = create_db_engine(url)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit=audit.trail_for(settings))
     started = time.perf_counter()
     for state, path, _ in files:
         with read_session(sessions) as session, path.open("rb") as stream:
@@ -140,7 +141,7 @@ def measure(
 
 def run(name: str, url: str, files: list[tuple[str, Path, int]], workdir: Path, n: int) -> None:
     print(f"{name}:", flush=True)
-    token, moment = load(url, files)
+    token, moment = load(url, files, workdir / "var")
     process, base = serve(url, workdir / "var")
     try:
         common = {

@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from epibridge import migrate
+from epibridge import audit, migrate
 from epibridge.db import create_db_engine, make_sessionmaker, read_session, utcnow, write_session
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import NotificationCreate
@@ -57,8 +57,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{folder}/bench.db"
-        migrate.upgrade(Settings(database_url=url))
-        sessions = make_sessionmaker(create_db_engine(url))
+        settings = Settings(database_url=url, var_dir=Path(folder))
+        migrate.upgrade(settings)
+        sessions = make_sessionmaker(create_db_engine(url), audit=audit.trail_for(settings))
         scenario.seed(sessions)
         with write_session(sessions) as session:
             for i in range(args.events):

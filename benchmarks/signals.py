@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from epibridge import migrate  # noqa: E402
+from epibridge import audit, migrate  # noqa: E402
 from epibridge.db import (  # noqa: E402
     create_db_engine,
     make_sessionmaker,
@@ -88,7 +88,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", var_dir=Path(tmp))
         migrate.upgrade(settings)
-        sessions = make_sessionmaker(create_db_engine(settings.database_url))
+        sessions = make_sessionmaker(
+            create_db_engine(settings.database_url), audit=audit.trail_for(settings)
+        )
         rng = np.random.default_rng(2026)
         with read_session(sessions) as session:
             states = [s.iso3 for s in members.members_on(session, on=utcnow().date())]

@@ -4,6 +4,8 @@ Every storage-touching test takes the ``db_url`` fixture and so runs twice: on S
 PostgreSQL (a throw-away cluster started for the run). Each test gets its own database, copied
 from a template that was migrated once and has the SCO profile loaded.
 Set EPIBRIDGE_TEST_BACKENDS=sqlite to run only the SQLite half while developing.
+The template's audit keys and checkpoints (its ``var`` folder) are copied with it, since its
+first audit entry is keyed with them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge import migrate
+from epibridge import audit, migrate
 from epibridge.db import create_db_engine, make_sessionmaker
 from epibridge.settings import Settings
 from tests.support.postgres import Cluster, start_cluster
@@ -36,17 +38,27 @@ def artifacts_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated SQLite file; its var folder (audit keys, checkpoints) is ``var`` beside it."""
     path = tmp_path_factory.mktemp("template") / "template.db"
-    migrate.upgrade(Settings(database_url=f"sqlite:///{path}"))
+    migrate.upgrade(Settings(database_url=f"sqlite:///{path}", var_dir=path.parent / "var"))
     return path
 
 
+def _pg_template_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.getbasetemp() / "pg-template-var"
+
+
 @pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     cluster = start_cluster()
     try:
         cluster.execute("CREATE DATABASE epibridge_template")
-        migrate.upgrade(Settings(database_url=cluster.url("epibridge_template")))
+        migrate.upgrade(
+            Settings(
+                database_url=cluster.url("epibridge_template"),
+                var_dir=_pg_template_var(tmp_path_factory),
+            )
+        )
         yield cluster
     finally:
         cluster.stop()
@@ -59,9 +71,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "test.db"
         shutil.copyfile(template, path)
+        shutil.copytree(template.parent / "var", tmp_path / "var", dirs_exist_ok=True)
         yield f"sqlite:///{path}"
         return
     cluster: Cluster = request.getfixturevalue("pg_cluster")
+    shutil.copytree(
+        _pg_template_var(request.getfixturevalue("tmp_path_factory")),
+        tmp_path / "var",
+        dirs_exist_ok=True,
+    )
     name = "t_" + uuid.uuid4().hex[:12]
     cluster.execute(f"CREATE DATABASE {name} TEMPLATE epibridge_template")
     try:
@@ -79,7 +97,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
     engine = create_db_engine(settings.database_url)
     try:
-        yield make_sessionmaker(engine)
+        yield make_sessionmaker(engine, audit=audit.trail_for(settings))
     finally:
         engine.dispose()
 

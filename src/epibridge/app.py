@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from epibridge import __version__
+from epibridge import __version__, audit
 from epibridge.api import audit_routes, problems
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
@@ -41,7 +41,7 @@ def create_app(
     """
     settings = settings or Settings()
     engine = create_db_engine(settings.database_url, echo=settings.sql_echo)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, audit=audit.trail_for(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -94,7 +94,7 @@ app = typer.Typer(
     cls=LazyGroup,
 )
 db_app = typer.Typer(help="The database: migrations and status.")
-audit_app = typer.Typer(help="The hash-chained audit log.")
+audit_app = typer.Typer(help="The keyed, hash-chained audit log and its signed checkpoints.")
 demo_app = typer.Typer(help="The demo organization's accounts and data.")
 
 
@@ -154,20 +154,53 @@ def db_upgrade(
 @audit_app.command("verify")
 @report_errors
 def audit_verify(ctx: typer.Context) -> None:
-    """Walk the audit chain; exit 1 naming the first entry that does not match."""
+    """Check the keyed chain and its signed checkpoints; exit 1 naming what does not match."""
+    from rich.markup import escape
+
     from epibridge import audit
     from epibridge.cli_support import err_console, reading
 
     with reading(ctx) as session:
-        checked, broken = audit.verify_chain(session)
-    if broken is not None:
+        trail = audit.trail_of(session)
+        result = audit.verify(session, trail)
+    if not result.ok:
+        for problem in result.problems:
+            err_console.print(f"[bold red]{escape(problem.message())}[/]", highlight=False)
         err_console.print(
-            f"[bold red]audit chain broken at entry {broken.entry_id}[/]: {broken.reason} "
-            f"({checked} entries read)",
+            f"({result.entries} entries read, {len(result.checkpoints)} checkpoints valid, "
+            f"checkpoints in {trail.checkpoint_file})",
             highlight=False,
         )
         raise typer.Exit(code=1)
-    typer.echo(f"audit chain intact: {checked} entries verified")
+    latest = result.latest
+    covered = (
+        f"latest checkpoint {latest.at} covers entries up to {latest.head.last_id}; "
+        f"{result.uncovered} written since are not yet covered"
+        if latest is not None
+        else "no checkpoint yet (`epibridge audit checkpoint` writes one)"
+    )
+    typer.echo(
+        f"audit chain intact: {result.entries} entries verified, "
+        f"{len(result.checkpoints)} checkpoints verified; {covered}"
+    )
+
+
+@audit_app.command("checkpoint")
+@report_errors
+def audit_checkpoint(ctx: typer.Context) -> None:
+    """Sign the chain's head now and append it to the checkpoint file."""
+    from epibridge import audit
+    from epibridge.cli_support import reading
+
+    with reading(ctx) as session:
+        trail = audit.trail_of(session)
+        checkpoint = trail.checkpoint(session)
+    assert checkpoint is not None
+    typer.echo(
+        f"checkpoint written to {trail.checkpoint_file}: {checkpoint.head.count} entries up to "
+        f"entry {checkpoint.head.last_id} (hash {checkpoint.head.last_hash[:16]}…), "
+        f"signed with key {checkpoint.key_id}"
+    )
 
 
 @audit_app.command("list")

@@ -32,14 +32,19 @@ def settings_of(ctx: typer.Context) -> Settings:
     return root.obj
 
 
-_FACTORIES: dict[str, sessionmaker[Session]] = {}
+_FACTORIES: dict[tuple[str, str, str], sessionmaker[Session]] = {}
 
 
 def sessions_for(settings: Settings) -> sessionmaker[Session]:
-    factory = _FACTORIES.get(settings.database_url)
+    """The process's sessions for these settings (their database and their audit keys)."""
+    from epibridge import audit
+
+    trail = audit.trail_for(settings)
+    cache_key = (settings.database_url, str(trail.keys_dir), str(trail.checkpoint_file))
+    factory = _FACTORIES.get(cache_key)
     if factory is None:
-        factory = make_sessionmaker(create_db_engine(settings.database_url))
-        _FACTORIES[settings.database_url] = factory
+        factory = make_sessionmaker(create_db_engine(settings.database_url), audit=trail)
+        _FACTORIES[cache_key] = factory
     return factory
 
 

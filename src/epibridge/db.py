@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
@@ -144,8 +144,26 @@ def begin_immediate(dbapi_connection: Any, timeout: float = BUSY_TIMEOUT) -> Non
         cursor.close()
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+#: Key of ``Session.info`` holding the audit trail of a sessionmaker's sessions.
+AUDIT_TRAIL = "epibridge.audit_trail"
+
+
+class CommitObserver(Protocol):
+    """What ``write_session`` tells after each commit (the audit trail, for its checkpoints)."""
+
+    def after_commit(self, factory: sessionmaker[Session]) -> None: ...
+
+
+def make_sessionmaker(
+    engine: Engine, *, audit: CommitObserver | None = None
+) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``audit`` (``audit.trail_for(settings)``) for sessions that write.
+
+    The trail travels in each session's ``info``, so ``audit.record`` finds the chain key
+    without a module-level global and each deployment's settings stay its own.
+    """
+    info: dict[str, Any] = {AUDIT_TRAIL: audit} if audit is not None else {}
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)
 
 
 @contextmanager
@@ -153,7 +171,9 @@ def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Open a session for a write: committed on success, rolled back on any error.
 
     On SQLite the transaction takes the write lock at once, so concurrent writers wait for
-    each other (busy timeout) instead of failing halfway.
+    each other (busy timeout) instead of failing halfway. After a commit, and outside the
+    transaction and the lock, the audit trail may checkpoint the chain's head (at most once a
+    minute; otherwise this costs one clock comparison).
     """
     local = _local_writers(factory)
     if local is not None and not local.acquire(timeout=BUSY_TIMEOUT):
@@ -170,6 +190,9 @@ def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
         if local is not None:
             local.release()
+    observer: CommitObserver | None = session.info.get(AUDIT_TRAIL)
+    if observer is not None:
+        observer.after_commit(factory)
 
 
 _LOCAL_WRITERS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()

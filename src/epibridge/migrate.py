@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 import epibridge
+from epibridge import audit
 from epibridge.db import create_db_engine, make_sessionmaker, write_session
 from epibridge.members import service as org
 from epibridge.settings import Settings
@@ -42,13 +43,17 @@ def upgrade(settings: Settings, *, load_profile: bool = True) -> dict[str, objec
     """Bring the schema to the newest revision; load the profile when the database is new."""
     config = alembic_config(settings.database_url)
     engine = create_db_engine(settings.database_url)
+    trail = audit.trail_for(settings)
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
+            # A data migration that audits its changes keys them with this deployment's trail:
+            # Session(bind=connection, info={db.AUDIT_TRAIL: config.attributes["audit_trail"]}).
+            config.attributes["audit_trail"] = trail
             command.upgrade(config, "heads")
         loaded = False
         if load_profile:
-            sessions = make_sessionmaker(engine)
+            sessions = make_sessionmaker(engine, audit=trail)
             with write_session(sessions) as session:
                 if not org.profile_loaded(session):
                     org.load_profile(session, document=org.read_profile(settings.profile))

@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     var_dir: Path = Field(
         default=Path("./var"), description="Folder for the SQLite file, keys and generated files."
     )
+    audit_checkpoints: str = Field(
+        default="",
+        description="File the signed audit checkpoints are appended to (JSON lines); empty: "
+        "VAR_DIR/audit-checkpoints.jsonl. Ship it off the host: see README, Audit log.",
+    )
+    audit_checkpoint_interval: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="Seconds between automatic audit checkpoints while writes happen; entries "
+        "written since the latest checkpoint can be removed undetected.",
+    )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
     smtp_host: str = Field(
         default="", description="SMTP server for e-mail subscriptions; empty: e-mail is not sent."

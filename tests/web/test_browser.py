@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
+from epibridge import audit
 from epibridge.db import create_db_engine, make_sessionmaker
 from epibridge.detection import service as detection
 from epibridge.detection.schemas import RunOptions
@@ -62,7 +63,7 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, sessionma
     engine = create_db_engine(settings.database_url)
     try:
         with live_server(settings) as base:
-            yield base, make_sessionmaker(engine)
+            yield base, make_sessionmaker(engine, audit=audit.trail_for(settings))
     finally:
         engine.dispose()
 

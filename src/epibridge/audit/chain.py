@@ -1,9 +1,11 @@
-"""The append-only, hash-chained audit log.
+"""The audit log's table, and how an entry is appended and hashed.
 
 Every write appends one entry in the same transaction as the write itself, so an entry exists
 exactly when the change does. Each entry's hash covers the previous entry's hash, so editing or
-deleting any row behind the application's back breaks the chain at that row, and
-``verify_chain`` names it.
+deleting any row behind the application's back breaks the chain at that row. Since revision
+0015 the hash is an HMAC keyed with the chain key (``keys.py``), so the chain cannot be
+recomputed after an edit by someone who holds the database but not the key; entries written
+before keep their plain SHA-256 hash (``key_id`` NULL) and still verify.
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import JSON, BigInteger, Integer, String, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from epibridge.db import Base, UTCDateTime, utcnow
+from epibridge.audit.keys import ChainKey
+from epibridge.db import AUDIT_TRAIL, Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from epibridge.audit.trail import Trail
 
 GENESIS_HASH = "0" * 64
 # Key of the PostgreSQL advisory lock that serializes appends to the chain.
@@ -45,6 +50,8 @@ class AuditEntry(Base):
     digest: Mapped[str] = mapped_column(String(64), nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    #: Id of the chain key whose HMAC ``hash`` is; NULL: plain SHA-256 (entries before 0015).
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 def _json_default(value: Any) -> Any:
@@ -72,10 +79,12 @@ def json_ready(value: Any) -> Any:
 
 
 def digest_of(value: Any) -> str:
+    """SHA-256 of ``value``'s canonical JSON: what an entry's ``digest`` holds."""
     return hashlib.sha256(canonical_json(value).encode()).hexdigest()
 
 
-def _entry_hash(
+def entry_hash(
+    key: ChainKey | None,
     *,
     prev_hash: str,
     at: datetime,
@@ -88,7 +97,20 @@ def _entry_hash(
     material = "|".join(
         [prev_hash, at.isoformat(timespec="microseconds"), actor, action, entity, entity_id, digest]
     )
-    return hashlib.sha256(material.encode()).hexdigest()
+    if key is None:  # entries written before the chain was keyed
+        return hashlib.sha256(material.encode()).hexdigest()
+    return key.mac(material)
+
+
+def trail_of(session: Session) -> Trail:
+    """The audit trail (keys, checkpoints) the session's sessionmaker was made with."""
+    trail = session.info.get(AUDIT_TRAIL)
+    if trail is None:
+        raise RuntimeError(
+            "this session has no audit trail: make its sessionmaker with "
+            "make_sessionmaker(engine, audit=audit.trail_for(settings))"
+        )
+    return trail  # type: ignore[no-any-return]
 
 
 def record(
@@ -100,7 +122,12 @@ def record(
     entity_id: str | int,
     state: Any,
 ) -> AuditEntry:
-    """Append an entry for a write made in ``session``'s transaction."""
+    """Append an entry for a write made in ``session``'s transaction.
+
+    The entry is keyed with the trail's chain key (created on the first write); a session
+    without a trail is refused rather than writing an entry that could be recomputed.
+    """
+    key = trail_of(session).chain_key()
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
@@ -121,7 +148,9 @@ def record(
         detail=stored_state,
         digest=digest,
         prev_hash=prev_hash,
-        hash=_entry_hash(
+        key_id=key.key_id,
+        hash=entry_hash(
+            key,
             prev_hash=prev_hash,
             at=at,
             actor=actor,
@@ -136,15 +165,8 @@ def record(
     return entry
 
 
-@dataclass(frozen=True)
-class ChainBreak:
-    """The first entry whose stored values do not match the chain."""
-
-    entry_id: int
-    reason: str
-
-
 def iter_entries(session: Session, *, batch: int = 5000) -> Iterator[AuditEntry]:
+    """Every entry in chain order, read in batches so a long log never sits in memory."""
     last_id = 0
     while True:
         rows = (
@@ -164,33 +186,6 @@ def iter_entries(session: Session, *, batch: int = 5000) -> Iterator[AuditEntry]
         session.expunge_all()
 
 
-def verify_chain(session: Session) -> tuple[int, ChainBreak | None]:
-    """Walk the whole log; return how many entries were checked and the first break, if any."""
-    expected_prev = GENESIS_HASH
-    checked = 0
-    for entry in iter_entries(session):
-        checked += 1
-        if entry.prev_hash != expected_prev:
-            return checked, ChainBreak(
-                entry.id,
-                "its previous-hash does not match the entry before it (row removed or edited)",
-            )
-        if digest_of(entry.detail) != entry.digest:
-            return checked, ChainBreak(entry.id, "its recorded state does not match its digest")
-        recomputed = _entry_hash(
-            prev_hash=entry.prev_hash,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            entity=entry.entity,
-            entity_id=entry.entity_id,
-            digest=entry.digest,
-        )
-        if recomputed != entry.hash:
-            return checked, ChainBreak(entry.id, "its hash does not match its contents")
-        expected_prev = entry.hash
-    return checked, None
-
-
 def count_entries(session: Session) -> int:
+    """How many entries the log holds."""
     return session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
