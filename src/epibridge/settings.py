@@ -6,9 +6,10 @@ nothing reads the environment at import time.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -59,6 +60,12 @@ class Settings(BaseSettings):
         default=Path("./var"), description="Folder for the SQLite file, keys and generated files."
     )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    webhook_allow_networks: str = Field(
+        default="",
+        description="Comma-separated CIDRs (10.20.0.0/16,fd00:12::/32) webhooks may reach "
+        "although they are not public addresses (closed government networks, local test "
+        "receivers); empty: only public addresses. Loopback is refused unless listed.",
+    )
     smtp_host: str = Field(
         default="", description="SMTP server for e-mail subscriptions; empty: e-mail is not sent."
     )
@@ -71,6 +78,15 @@ class Settings(BaseSettings):
     smtp_from: str = Field(
         default="epibridge@localhost", description="From address of notification e-mails."
     )
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        # A typo must stop the start, not silently leave a network closed (or open).
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
+        return value
 
 
 def secret_key(settings: Settings) -> str:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.notifications.outbox import deliveries
+from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.jobs import ClaimSpec, Job, MessageView, Outcome
 from epibridge.notifications.outbox.sending import send, webhook_body
 from epibridge.notifications.outbox.transport import WebhookClient
@@ -183,6 +184,7 @@ class Worker:
             connect_timeout=options.connect_timeout,
             read_timeout=options.read_timeout,
             per_origin=options.concurrency,
+            allow_networks=parse_networks(self.settings.webhook_allow_networks),
         )
         # Claims run ahead of the sends by as many again, so a slot never waits for a tick.
         capacity = options.concurrency * 2
