@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(
         default=24, ge=1, description="Hours a stored Idempotency-Key response is replayed."
     )
+    idempotency_lease_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="Seconds an Idempotency-Key stays reserved by a request still running; a "
+        "retry waits that long for its outcome, then takes the key over (the request died).",
+    )
     page_size_default: int = Field(
         default=50, ge=1, le=1000, description="Items per page when a request gives no limit."
     )
