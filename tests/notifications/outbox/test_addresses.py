@@ -8,6 +8,7 @@ these tests close it again where the refusal is the point).
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 import httpx
 import pytest
@@ -52,6 +53,17 @@ INWARD = [
 ]
 
 
+def inward_host_name() -> str | None:
+    """This machine's name when /etc/hosts (the resolver) maps it to loopback, as Debian does."""
+    name = socket.gethostname()
+    try:
+        infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return None
+    found = {ipaddress.ip_address(str(info[4][0])) for info in infos}
+    return name if found and all(a.is_loopback for a in found) else None
+
+
 def closed(settings: Settings) -> Settings:
     return settings.model_copy(update={"webhook_allow_networks": ""})
 
@@ -74,7 +86,9 @@ def test_inward_urls_are_refused_with_422_on_url(
     token = bearer(make_user(sessions, "fp-kaz", "focal_point", "KAZ"))
     with live_server(closed(settings)) as base:
         api = f"{base}/api/v1/subscriptions"
-        for url in INWARD:
+        name = inward_host_name()
+        resolved = [f"http://{name}:5432/"] if name else []
+        for url in INWARD + resolved:
             answer = httpx.post(api, headers=token, json={"kind": "webhook", "url": url})
             assert answer.status_code == 422, (url, answer.text)
             assert answer.headers["content-type"].startswith("application/problem+json")
@@ -131,13 +145,23 @@ def test_send_time_check_refuses_what_dns_or_settings_no_longer_allow(
             kind="webhook",
             url=receiver.url("/ok/by-name").replace("127.0.0.1", "localhost"),
         )
+        name = inward_host_name()
+        extra = []
+        if name:  # a name the resolver (not the localhost rule) maps to 127.0.0.1
+            resolved, _ = subscribe(
+                sessions,
+                "fp-kaz",
+                kind="webhook",
+                url=receiver.url("/ok/resolved").replace("127.0.0.1", name),
+            )
+            extra.append(resolved)
         message = notify(sessions, "Cholera (synthetic)")
         # ... and sent by a worker for which it is closed: nothing reaches the receiver.
         stats = Worker(sessions, closed(settings), FAST).run(once=True)
         assert receiver.count() == 0
-    assert stats.dead == 2 and stats.delivered == 0 and stats.retrying == 0
+    assert stats.dead == 2 + len(extra) and stats.delivered == 0 and stats.retrying == 0
     rows = statuses(sessions)
-    for subscription in (sub, by_name):
+    for subscription in (sub, by_name, *extra):
         refused = rows[(subscription, message)]
         assert refused.status == "dead" and refused.attempts == 1
         assert refused.last_error == "refused_address" and refused.last_status_code is None
