@@ -55,7 +55,7 @@ def test_untrusted_certificate_is_a_clear_error_and_retried(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level("WARNING", logger="epibridge.worker")
+    caplog.set_level("INFO", logger="epibridge.worker")
     # Trust another self-signed certificate only: the receiver's is unknown to the client.
     other, _ = self_signed_certificate(tmp_path, "other")
     monkeypatch.setenv("SSL_CERT_FILE", str(other))

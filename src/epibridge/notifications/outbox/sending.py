@@ -89,7 +89,7 @@ async def send_webhook(client: WebhookClient, job: Job, body: bytes | None = Non
     except TransportError as exc:
         # The class is stored; the detail (our side's words, e.g. why a certificate is not
         # trusted) goes to the operator's log only.
-        log.warning("delivery %s failed: %s", job.delivery_id, exc)
+        log.info("delivery %s failed: %s", job.delivery_id, exc)
         return Outcome(job.delivery_id, False, utcnow(), error=exc.kind)
     code = answer.status_code
     if 200 <= code < 300:

@@ -193,7 +193,7 @@ class Worker:
 
     def _tick_succeeded(self) -> None:
         if self._down_since is not None:
-            log.warning(
+            log.info(
                 "database available again after %.1f s, deliveries resumed",
                 time.monotonic() - self._down_since,
             )
