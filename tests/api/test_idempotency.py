@@ -170,6 +170,13 @@ def test_a_reserved_key_whose_lease_expired_is_taken_over(
     again = httpx.post(f"{live_url}{USERS}", content=body, headers=headers)
     assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
     assert _users(sessions) == 2
+    with read_session(sessions) as session:
+        record = session.execute(
+            select(IdempotencyRecord).where(IdempotencyRecord.key == "died")
+        ).scalar_one()
+    # The route's own transaction fenced the write; the outcome followed before the answer.
+    assert record.committed_at is not None and record.status_code == 201
+    assert record.token != "dead" * 8 and record.lease_until is None
 
     # Its write had been committed before the process died: never written twice.
     body = _new_user("fp-chn", "CHN")
