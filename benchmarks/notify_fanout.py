@@ -50,6 +50,7 @@ from epibridge import audit, migrate  # noqa: E402
 from epibridge.db import create_db_engine, make_sessionmaker, write_session  # noqa: E402
 from epibridge.members import accounts  # noqa: E402
 from epibridge.members.schemas import UserCreate  # noqa: E402
+from epibridge.notifications.outbox.addresses import parse_networks  # noqa: E402
 from epibridge.notifications.outbox.schemas import SubscriptionCreate  # noqa: E402
 from epibridge.notifications.outbox.service import create_subscription  # noqa: E402
 from epibridge.notifications.outbox.transport import WebhookClient  # noqa: E402
@@ -60,6 +61,7 @@ STATES = ["BLR", "CHN", "IND", "IRN", "KAZ", "KGZ", "PAK", "RUS", "TJK", "UZB"]
 SUBSCRIBERS_PER_STATE = 5
 FANOUT = len(STATES) * SUBSCRIBERS_PER_STATE
 CLIENTS = 8
+LOOPBACK = parse_networks("127.0.0.0/8")
 WORKER_ARGS = ["worker", "--concurrency", "64", "--batch", "20", "--poll", "0.02"]
 
 
@@ -178,6 +180,7 @@ def prepare(url: str, receiver_url: str, var_dir: Path) -> list[str]:
                         url=f"{receiver_url}/hook/{state}/{k}",
                         owner=f"fp-{state.lower()}",
                     ),
+                    allow_networks=LOOPBACK,
                 )
     engine.dispose()
     return tokens
@@ -203,6 +206,8 @@ def processes(url: str, workdir: Path, backend: str, workers: int) -> Iterator[S
         "EPIBRIDGE_DATABASE_URL": url,
         "EPIBRIDGE_VAR_DIR": str(workdir / "var"),
         "EPIBRIDGE_SECRET_KEY": "benchmark",
+        # The receivers listen on 127.0.0.1, which webhooks may not reach unless opened.
+        "EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8",
     }
     serve_args = ["serve", "--port", str(port), "--workers", str(server_workers(backend))]
     started: list[subprocess.Popen[bytes]] = []
@@ -316,14 +321,20 @@ async def _create(client: WebhookClient, base: str, token: str, i: int) -> tuple
     )
     done = time.time()
     if answer.status_code != 201:
-        raise RuntimeError(f"create failed: {answer.status_code} {answer.text[:300]}")
-    return str(json.loads(answer.text)["id"]), done
+        raise RuntimeError(f"create failed: {answer.status_code} {answer.body[:300]!r}")
+    return str(json.loads(answer.body)["id"]), done
 
 
 def _client() -> WebhookClient:
     # The same light asyncio client the worker uses: the load generator's own CPU per request
     # stays small, so the cores go to the system being measured.
-    return WebhookClient(connect_timeout=10, read_timeout=60, per_origin=CLIENTS)
+    return WebhookClient(
+        connect_timeout=10,
+        read_timeout=60,
+        per_origin=CLIENTS,
+        allow_networks=LOOPBACK,
+        keep_body=True,
+    )
 
 
 def create_one(base: str, token: str, i: int) -> tuple[str, float]:

@@ -387,9 +387,9 @@ def test_processes_starting_at_once_share_one_chain_key(tmp_path: Path) -> None:
 def test_entries_from_before_the_keys_still_verify(
     settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    """A deployment upgraded to 0015: its old entries are plain SHA-256, with no key files yet."""
+    """A deployment upgraded to 0014: its old entries are plain SHA-256, with no key files yet."""
     first = _ids(sessions)[0]
-    _rewrite_from(sessions, first, key=None, key_id=None)  # every entry made a pre-0015 one
+    _rewrite_from(sessions, first, key=None, key_id=None)  # every entry made a pre-0014 one
     upgraded = settings.model_copy(update={"var_dir": tmp_path / "upgraded-var"})
     assert _cli(upgraded, "verify").exit_code == 0
     engine = create_db_engine(upgraded.database_url)

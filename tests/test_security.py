@@ -46,6 +46,9 @@ for target in (OWN, OTHER, None):
     EXPECTED[(Role.SECRETARIAT, Action.READ_AUDIT, target)] = True
     EXPECTED[(Role.ADMIN, Action.READ_AUDIT, target)] = True
     EXPECTED[(Role.ADMIN, Action.ADMINISTER, target)] = True
+    # Webhooks: every role but observers (docs/delivery.md, "Who may hold a webhook").
+    for role in (Role.FOCAL_POINT, Role.SYSTEM, Role.SECRETARIAT, Role.ADMIN):
+        EXPECTED[(role, Action.RECEIVE_WEBHOOKS, target)] = True
 # Writing a state's data: only that state's focal points and systems, and the Secretariat.
 EXPECTED[(Role.FOCAL_POINT, Action.WRITE_STATE, OWN)] = True
 EXPECTED[(Role.SYSTEM, Action.WRITE_STATE, OWN)] = True

@@ -8,16 +8,16 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI
-from sqlalchemy import text
+from fastapi.responses import JSONResponse, Response
 
 from epibridge import __version__, audit
-from epibridge.api import audit_routes, problems
+from epibridge.api import audit_routes, problems, unavailable
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
 from epibridge.assistance import api as assistance_api
 from epibridge.borders import api as borders_api
 from epibridge.consultations import api as consultations_api
-from epibridge.db import create_db_engine, make_sessionmaker, read_session, utcnow
+from epibridge.db import create_db_engine, make_sessionmaker, utcnow
 from epibridge.detection import api as detection_api
 from epibridge.epidata import api as epidata_api
 from epibridge.members import api as members_api
@@ -66,10 +66,12 @@ def create_app(
     app.state.sessions = sessions
 
     problems.install(app)
+    unavailable.install(app)
     app.add_middleware(
         IdempotencyMiddleware,
         sessions=sessions,
         ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        lease=timedelta(seconds=settings.idempotency_lease_seconds),
         max_buffer=settings.max_body_bytes,
     )
     app.add_middleware(
@@ -79,12 +81,31 @@ def create_app(
         upload_paths=UPLOAD_PATHS,
     )
 
-    @app.get("/api/v1/health", tags=["service"])
-    def health() -> dict[str, str]:
+    @app.get(
+        "/api/v1/health",
+        tags=["service"],
+        responses={503: {"description": "The database does not answer (degraded)."}},
+    )
+    def health() -> Response:
         """Report whether the service and its database answer."""
-        with read_session(sessions) as session:
-            session.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__, "database": engine.dialect.name}
+        answers, reason = unavailable.database_state(engine)
+        if answers:
+            return JSONResponse(
+                {"status": "ok", "version": __version__, "database": engine.dialect.name}
+            )
+        return JSONResponse(
+            {
+                "status": "degraded",
+                "version": __version__,
+                "database": {
+                    "backend": engine.dialect.name,
+                    "state": "unavailable",
+                    "error": reason,
+                },
+            },
+            status_code=503,
+            headers={"Retry-After": str(unavailable.RETRY_AFTER)},
+        )
 
     app.include_router(members_api.router)
     app.include_router(members_api.users_router)

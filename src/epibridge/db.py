@@ -20,6 +20,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 #: Seconds a SQLite statement waits for a lock another connection holds before failing.
@@ -226,3 +227,50 @@ def read_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         # close() ends the transaction without expiring what was loaded, so objects read here
         # stay usable after the block.
         session.close()
+
+
+#: SQLite's words for "the file cannot be used now" (not "your SQL is wrong"): busy past the
+#: timeout, the file or its folder gone or unreadable, the disk failing or full.
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "unable to open database file",
+    "disk i/o error",
+    "database or disk is full",
+    "readonly database",
+)
+#: PostgreSQL SQLSTATEs that mean the server cannot serve now: connection exceptions (08xxx),
+#: shutting down / cannot connect now (57P01-57P03), too many connections (53300).
+_PG_UNAVAILABLE_CLASSES = ("08",)
+_PG_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached or used now (not a bug in a query).
+
+    Such errors become 503 with Retry-After in the API and one log line in the worker; every
+    other database error stays a 500 with its traceback, since retrying will not fix it.
+    """
+    if isinstance(exc, sqlite3.OperationalError):  # raised as is by ``write_session``'s queue
+        return any(words in str(exc).lower() for words in _SQLITE_UNAVAILABLE)
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    original = exc.orig
+    if isinstance(original, sqlite3.Error):
+        text = str(original).lower()
+        return any(words in text for words in _SQLITE_UNAVAILABLE)
+    state = getattr(original, "sqlstate", None)
+    if state is None:
+        return True  # psycopg: the connection could not be made at all (no server answered)
+    return state.startswith(_PG_UNAVAILABLE_CLASSES) or state in _PG_UNAVAILABLE_STATES
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line reason for logs and health, without the statement or its parameters."""
+    original = getattr(exc, "orig", None) or exc
+    words = str(original).strip()
+    first = words.splitlines()[0] if words else ""
+    return f"{type(original).__name__}: {first}"[:300]

@@ -50,6 +50,10 @@ class Action(StrEnum):
     COORDINATE = "coordinate"  # Secretariat work across states (verification requests, ...)
     READ_AUDIT = "read_audit"
     ADMINISTER = "administer"  # accounts and the organization profile
+    #: Hold a webhook subscription: the server POSTs to an address the account chose, so it is
+    #: for accounts that run systems (focal points, machines, Secretariat, admins); observers
+    #: read what is shared with them by e-mail, the Atom feeds and the API.
+    RECEIVE_WEBHOOKS = "receive_webhooks"
 
 
 class Visibility(StrEnum):
@@ -106,9 +110,17 @@ def _os_user() -> str:
 #: Which actions each role may take at all (the state check comes on top).
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.FOCAL_POINT: frozenset(
-        {Action.READ_MEMBERS, Action.READ_PARTNERS, Action.WRITE_STATE, Action.CONTRIBUTE}
+        {
+            Action.READ_MEMBERS,
+            Action.READ_PARTNERS,
+            Action.WRITE_STATE,
+            Action.CONTRIBUTE,
+            Action.RECEIVE_WEBHOOKS,
+        }
     ),
-    Role.SYSTEM: frozenset({Action.READ_MEMBERS, Action.READ_PARTNERS, Action.WRITE_STATE}),
+    Role.SYSTEM: frozenset(
+        {Action.READ_MEMBERS, Action.READ_PARTNERS, Action.WRITE_STATE, Action.RECEIVE_WEBHOOKS}
+    ),
     Role.SECRETARIAT: frozenset(
         {
             Action.READ_MEMBERS,
@@ -117,11 +129,18 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CONTRIBUTE,
             Action.COORDINATE,
             Action.READ_AUDIT,
+            Action.RECEIVE_WEBHOOKS,
         }
     ),
     Role.OBSERVER: frozenset({Action.READ_PARTNERS}),
     Role.ADMIN: frozenset(
-        {Action.READ_MEMBERS, Action.READ_PARTNERS, Action.READ_AUDIT, Action.ADMINISTER}
+        {
+            Action.READ_MEMBERS,
+            Action.READ_PARTNERS,
+            Action.READ_AUDIT,
+            Action.ADMINISTER,
+            Action.RECEIVE_WEBHOOKS,
+        }
     ),
     Role.OPERATOR: frozenset(Action),
 }

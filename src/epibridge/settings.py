@@ -6,9 +6,10 @@ nothing reads the environment at import time.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(
         default=24, ge=1, description="Hours a stored Idempotency-Key response is replayed."
     )
+    idempotency_lease_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="Seconds an Idempotency-Key stays reserved by a request still running; a "
+        "retry waits that long for its outcome, then takes the key over (the request died).",
+    )
     page_size_default: int = Field(
         default=50, ge=1, le=1000, description="Items per page when a request gives no limit."
     )
@@ -71,6 +79,12 @@ class Settings(BaseSettings):
         "written since the latest checkpoint can be removed undetected.",
     )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    webhook_allow_networks: str = Field(
+        default="",
+        description="Comma-separated CIDRs (10.20.0.0/16,fd00:12::/32) webhooks may reach "
+        "although they are not public addresses (closed government networks, local test "
+        "receivers); empty: only public addresses. Loopback is refused unless listed.",
+    )
     smtp_host: str = Field(
         default="", description="SMTP server for e-mail subscriptions; empty: e-mail is not sent."
     )
@@ -83,6 +97,15 @@ class Settings(BaseSettings):
     smtp_from: str = Field(
         default="epibridge@localhost", description="From address of notification e-mails."
     )
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        # A typo must stop the start, not silently leave a network closed (or open).
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
+        return value
 
 
 def secret_key(settings: Settings) -> str:

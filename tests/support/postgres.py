@@ -88,6 +88,10 @@ class Cluster:
             check=True,
             capture_output=True,
         )
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server of an initialized cluster (again, after ``pause``)."""
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -103,6 +107,16 @@ class Cluster:
                 str(self.root / "postgres.log"),
                 "-w",
                 "start",
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    def pause(self) -> None:
+        """Stop the server but keep its data, so ``resume`` brings the same databases back."""
+        subprocess.run(
+            self._cmd(
+                str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"
             ),
             check=True,
             capture_output=True,

@@ -18,7 +18,10 @@ from tests.support.postgres import free_port
 
 
 @contextmanager
-def live_server(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Iterator[str]:
+def live_server(
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow, healthy: bool = True
+) -> Iterator[str]:
+    """Serve the app; wait for ``/health`` to answer 200 (any answer when not ``healthy``)."""
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, clock=clock),
@@ -34,10 +37,12 @@ def live_server(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
-            if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+            status = httpx.get(base + "/api/v1/health", timeout=1).status_code
+            if status == 200 or not healthy:
                 break
         except httpx.TransportError:
-            time.sleep(0.05)
+            pass
+        time.sleep(0.05)
     else:
         server.should_exit = True
         raise RuntimeError("the test server did not start")

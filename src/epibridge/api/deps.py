@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from epibridge.api import idempotency
 from epibridge.db import read_session, write_session
 from epibridge.errors import FieldError, Unauthenticated
 from epibridge.members import accounts
@@ -40,9 +41,14 @@ def get_read_session(request: Request) -> Iterator[Session]:
 
 
 def get_write_session(request: Request) -> Iterator[Session]:
-    """A session whose transaction commits only when the route returns normally."""
+    """A session whose transaction commits only when the route returns normally.
+
+    Under an ``Idempotency-Key`` the same transaction marks the key's reservation committed
+    (``idempotency.fence``), so the write and "this key's write happened" are one commit.
+    """
     with write_session(request.app.state.sessions) as session:
         yield session
+        idempotency.fence(session, request.scope.get("state", {}).get(idempotency.STATE_KEY))
 
 
 def _bearer_token(request: Request) -> str | None:

@@ -3,7 +3,7 @@
 Every write appends one entry in the same transaction as the write itself, so an entry exists
 exactly when the change does. Each entry's hash covers the previous entry's hash, so editing or
 deleting any row behind the application's back breaks the chain at that row. Since revision
-0015 the hash is an HMAC keyed with the chain key (``keys.py``), so the chain cannot be
+0014 the hash is an HMAC keyed with the chain key (``keys.py``), so the chain cannot be
 recomputed after an edit by someone who holds the database but not the key; entries written
 before keep their plain SHA-256 hash (``key_id`` NULL) and still verify.
 """
@@ -50,7 +50,7 @@ class AuditEntry(Base):
     digest: Mapped[str] = mapped_column(String(64), nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    #: Id of the chain key whose HMAC ``hash`` is; NULL: plain SHA-256 (entries before 0015).
+    #: Id of the chain key whose HMAC ``hash`` is; NULL: plain SHA-256 (entries before 0014).
     key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 

@@ -2,7 +2,8 @@
 
 The HTTP receiver behaves by path: ``/ok/...`` answers 200, ``/flaky/...`` answers 503 to the
 first request of each message and 200 afterwards, ``/reject/...`` answers 400, ``/slow/...``
-answers 200 after a short pause and ``/hang/...`` keeps the request open for ``hang`` seconds.
+answers 200 after a short pause, ``/hang/...`` keeps the request open for ``hang`` seconds and
+``/leak/...`` answers 500 with a body that must not be stored.
 With ``tls=(certificate, key)`` it serves HTTPS (``self_signed_certificate`` makes a pair).
 """
 
@@ -96,12 +97,16 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 time.sleep(receiver.slow)
             elif self.path.startswith("/hang/"):
                 time.sleep(receiver.hang)
+            answer = b"ok"
+            if self.path.startswith("/leak/"):
+                # What an internal service would say: it must never reach a delivery record.
+                code, answer = 500, b"SECRET-INTERNAL-BANNER postgres 16.4 " * 10
             item.finished_at = time.time()
             try:
                 self.send_response(code)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(answer)
             except OSError:
                 pass  # the client gave up waiting (the point of /hang/)
 

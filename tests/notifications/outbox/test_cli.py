@@ -29,6 +29,7 @@ def env_of(settings: Settings) -> dict[str, str]:
         **os.environ,
         "EPIBRIDGE_DATABASE_URL": settings.database_url,
         "EPIBRIDGE_VAR_DIR": str(settings.var_dir),
+        "EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS": settings.webhook_allow_networks,
         "COLUMNS": "200",
     }
 

@@ -15,6 +15,7 @@ from epibridge.api.deps import (
 )
 from epibridge.api.pagination import Page, clamp_limit
 from epibridge.notifications.outbox import dead_letters, feeds, service
+from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.schemas import (
     DeliveryRead,
     DeliveryStatus,
@@ -39,10 +40,18 @@ Limit = Annotated[int | None, Query(description="Items per page.")]
     tags=["delivery"],
 )
 def create_subscription(
-    session: WriteSession, principal: CurrentPrincipal, data: SubscriptionCreate
+    session: WriteSession,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    data: SubscriptionCreate,
 ) -> SubscriptionCreated:
     """Subscribe to messages by webhook or e-mail; a webhook's secret is shown only here."""
-    subscription, secret = service.create_subscription(session, actor=principal, data=data)
+    subscription, secret = service.create_subscription(
+        session,
+        actor=principal,
+        data=data,
+        allow_networks=parse_networks(settings.webhook_allow_networks),
+    )
     return SubscriptionCreated(**service.to_read(subscription).model_dump(), secret=secret)
 
 
@@ -84,13 +93,18 @@ def get_subscription(
 def update_subscription(
     session: WriteSession,
     principal: CurrentPrincipal,
+    settings: SettingsDep,
     subscription_id: int,
     data: SubscriptionUpdate,
 ) -> SubscriptionRead:
     """Change a subscription's address, language or filters, or pause it."""
     return service.to_read(
         service.update_subscription(
-            session, actor=principal, subscription_id=subscription_id, data=data
+            session,
+            actor=principal,
+            subscription_id=subscription_id,
+            data=data,
+            allow_networks=parse_networks(settings.webhook_allow_networks),
         )
     )
 

@@ -24,6 +24,7 @@ from epibridge.cli_support import (
     writing,
 )
 from epibridge.notifications.outbox import dead_letters, service
+from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.schemas import SubscriptionCreate, SubscriptionUpdate
 from epibridge.notifications.outbox.worker import Worker, WorkerOptions
 
@@ -87,8 +88,11 @@ def create(
         include_exercises=exercises,
         owner=owner,
     )
+    allow = parse_networks(settings_of(ctx).webhook_allow_networks)
     with writing(ctx) as session:
-        subscription, secret = service.create_subscription(session, actor=ACTOR, data=data)
+        subscription, secret = service.create_subscription(
+            session, actor=ACTOR, data=data, allow_networks=allow
+        )
         read = service.to_read(subscription)
     typer.echo(f"subscription {read.id} created for {read.owner} ({read.kind})")
     if secret:
@@ -151,10 +155,15 @@ def update(
     data = SubscriptionUpdate(
         url=webhook, email=email, language=language.value if language else None, active=active
     )
+    allow = parse_networks(settings_of(ctx).webhook_allow_networks)
     with writing(ctx) as session:
         read = service.to_read(
             service.update_subscription(
-                session, actor=ACTOR, subscription_id=subscription_id, data=data
+                session,
+                actor=ACTOR,
+                subscription_id=subscription_id,
+                data=data,
+                allow_networks=allow,
             )
         )
     typer.echo(f"subscription {read.id} updated ({'active' if read.active else 'paused'})")

@@ -43,7 +43,7 @@ from epibridge.notifications.outbox.jobs import (
     Outcome,
 )
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
-from epibridge.security import Principal, Visibility, can_see
+from epibridge.security import Action, Principal, Visibility, can_see, decide
 
 RETRY_WINDOW = timedelta(hours=24)
 BACKOFF_BASE = timedelta(seconds=2)
@@ -54,6 +54,8 @@ WORKER_ACTOR = "system:worker"
 def _matches(subscription: Subscription, principal: Principal, message: OutboxMessage) -> bool:
     if not can_see(principal, Visibility(message.visibility)):
         return False
+    if subscription.kind == "webhook" and not decide(principal, Action.RECEIVE_WEBHOOKS).allowed:
+        return False  # e.g. an observer's webhook made before observers lost the right
     if message.exercise and not subscription.include_exercises:
         return False
     if subscription.topics and not any(message.topic.startswith(t) for t in subscription.topics):

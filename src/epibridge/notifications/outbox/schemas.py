@@ -89,8 +89,13 @@ class DeliveryRead(BaseModel):
     created_at: datetime
     next_attempt_at: datetime
     last_attempt_at: datetime | None
-    last_error: str | None
-    last_status_code: int | None
+    last_error: str | None = Field(
+        description="Class of the last failure (http_5xx, timeout, connection_refused, tls, "
+        "refused_address, ...; docs/delivery.md), never what the receiver answered."
+    )
+    last_status_code: int | None = Field(
+        description="HTTP (or SMTP) status code of the last answer, if one came."
+    )
     delivered_at: datetime | None
     dead_at: datetime | None
 

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import smtplib
 import time
 from concurrent.futures import Executor
@@ -27,12 +28,13 @@ from epibridge.db import utcnow
 from epibridge.notifications.outbox.content import COUNT_FIELDS, describe
 from epibridge.notifications.outbox.jobs import Job, MessageView, Outcome
 from epibridge.notifications.outbox.transport import (
+    AddressRefused,
     TransportError,
-    TransportTimeout,
     WebhookClient,
 )
 from epibridge.settings import Settings
 
+log = logging.getLogger("epibridge.worker")
 SIGNATURE_HEADER = "X-Epibridge-Signature"
 TIMESTAMP_HEADER = "X-Epibridge-Timestamp"
 ID_HEADER = "X-Epibridge-Id"
@@ -79,11 +81,16 @@ async def send_webhook(client: WebhookClient, job: Job, body: bytes | None = Non
     }
     try:
         answer = await client.post(job.url or "", body, headers)
-    except TransportTimeout as exc:
-        kind = "ConnectTimeout" if exc.phase == "connect" else "ReadTimeout"
-        return Outcome(job.delivery_id, False, utcnow(), error=f"timeout: {kind}")
+    except AddressRefused as exc:
+        # Policy, not a passing failure: retrying cannot help until an operator opens the
+        # network (EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS) and replays the dead letter.
+        log.warning("delivery %s refused: %s", job.delivery_id, exc)
+        return Outcome(job.delivery_id, False, utcnow(), permanent=True, error=exc.kind)
     except TransportError as exc:
-        return Outcome(job.delivery_id, False, utcnow(), error=f"connection: {exc}"[:500])
+        # The class is stored; the detail (our side's words, e.g. why a certificate is not
+        # trusted) goes to the operator's log only.
+        log.info("delivery %s failed: %s", job.delivery_id, exc)
+        return Outcome(job.delivery_id, False, utcnow(), error=exc.kind)
     code = answer.status_code
     if 200 <= code < 300:
         return Outcome(job.delivery_id, True, utcnow(), status_code=code)
@@ -93,9 +100,23 @@ async def send_webhook(client: WebhookClient, job: Job, body: bytes | None = Non
         False,
         utcnow(),
         permanent=not retry,
-        error=f"HTTP {code}: {answer.text[:200]}",
+        error=classify_status(code),
         status_code=code,
     )
+
+
+def classify_status(code: int) -> str:
+    """The error class of a non-2xx answer: ``http_4xx``, ``http_5xx`` or ``http_other``.
+
+    Only the class and the status code are stored, never the answer's text: a receiver's
+    reply (or an internal service's, had the address check been passed) is not shown to the
+    subscription's owner.
+    """
+    if 400 <= code < 500:
+        return "http_4xx"
+    if 500 <= code < 600:
+        return "http_5xx"
+    return "http_other"
 
 
 @cache
@@ -162,7 +183,7 @@ def build_email(job: Job, settings: Settings) -> EmailMessage:
 def send_email(job: Job, settings: Settings, *, timeout: float) -> Outcome:
     """Send the e-mail through the configured SMTP server; 5xx answers are not retried."""
     if not settings.smtp_host:
-        return Outcome(job.delivery_id, False, utcnow(), error="EPIBRIDGE_SMTP_HOST is not set")
+        return Outcome(job.delivery_id, False, utcnow(), error="smtp_not_configured")
     email = build_email(job, settings)
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
@@ -175,7 +196,12 @@ def send_email(job: Job, settings: Settings, *, timeout: float) -> Outcome:
         codes = [code for code, _ in exc.recipients.values()]
         permanent = all(code >= 500 for code in codes)
         return Outcome(
-            job.delivery_id, False, utcnow(), permanent=permanent, error=f"refused: {codes}"
+            job.delivery_id,
+            False,
+            utcnow(),
+            permanent=permanent,
+            error="smtp_recipient_refused",
+            status_code=min(codes) if codes else None,
         )
     except smtplib.SMTPResponseException as exc:
         return Outcome(
@@ -183,11 +209,11 @@ def send_email(job: Job, settings: Settings, *, timeout: float) -> Outcome:
             False,
             utcnow(),
             permanent=exc.smtp_code >= 500,
-            error=f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"[:500],
+            error="smtp_5xx" if exc.smtp_code >= 500 else "smtp_4xx",
             status_code=exc.smtp_code,
         )
-    except (smtplib.SMTPException, OSError) as exc:
-        return Outcome(job.delivery_id, False, utcnow(), error=f"SMTP: {exc}"[:500])
+    except (smtplib.SMTPException, OSError):
+        return Outcome(job.delivery_id, False, utcnow(), error="smtp_connection")
     return Outcome(job.delivery_id, True, utcnow())
 
 
@@ -208,5 +234,6 @@ async def send(
         return await loop.run_in_executor(
             email_pool, lambda: send_email(job, settings, timeout=timeout)
         )
-    except Exception as exc:  # a bug or odd input must not kill the worker
-        return Outcome(job.delivery_id, False, utcnow(), error=f"unexpected: {exc!r}"[:500])
+    except Exception:  # a bug or odd input must not kill the worker
+        log.exception("delivery %s: unexpected error", job.delivery_id)
+        return Outcome(job.delivery_id, False, utcnow(), error="unexpected")

@@ -1,7 +1,10 @@
 """Publishing into the outbox, and the rules of subscriptions.
 
 ``publish`` is called by any domain inside its own transaction. Subscriptions say where an
-account wants its messages; only the owner (or an administrator) manages one.
+account wants its messages; only the owner (or an administrator) manages one. A webhook's
+owner must be allowed to receive webhooks (``Action.RECEIVE_WEBHOOKS``: not observers) and its
+URL must point at a public address or a network opened by ``EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS``
+(``addresses``); the worker checks the address again when it connects.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +26,8 @@ from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.members import accounts
 from epibridge.members import service as org
+from epibridge.members.models import User
+from epibridge.notifications.outbox.addresses import IPNetwork, RefusedAddress, check_host
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
 from epibridge.notifications.outbox.schemas import (
     SubscriptionCreate,
@@ -93,7 +99,7 @@ def _actor_name(actor: Principal | str) -> str:
     return actor.actor if isinstance(actor, Principal) else actor
 
 
-def _check_url(url: str | None) -> list[FieldError]:
+def _check_url(url: str | None, networks: Sequence[IPNetwork] = ()) -> list[FieldError]:
     if not url:
         return [FieldError("url", "required for a webhook")]
     if len(url) > MAX_URL:
@@ -108,7 +114,28 @@ def _check_url(url: str | None) -> list[FieldError]:
         return [FieldError("url", "has no host", url)]
     if parts.username or parts.password:
         return [FieldError("url", "must not carry a user name or password", url)]
+    try:
+        parts.port  # noqa: B018 - raises on a port out of range or not a number
+    except ValueError:
+        return [FieldError("url", "has an invalid port", url)]
+    try:
+        check_host(parts.hostname, networks)
+    except RefusedAddress as exc:
+        return [
+            FieldError(
+                "url",
+                f"{exc}: webhooks reach public addresses only (or the networks listed in "
+                "EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS)",
+                url,
+            )
+        ]
     return []
+
+
+def _may_receive_webhooks(owner: User) -> None:
+    """The owner (not only the caller) must hold the right: an admin cannot give an observer
+    a webhook either."""
+    authorize(accounts.principal_of(owner), Action.RECEIVE_WEBHOOKS)
 
 
 def _check_email(email: str | None) -> list[FieldError]:
@@ -149,9 +176,16 @@ def _may_manage(actor: Principal | str, subscription: Subscription) -> None:
 
 
 def create_subscription(
-    session: Session, *, actor: Principal | str, data: SubscriptionCreate
+    session: Session,
+    *,
+    actor: Principal | str,
+    data: SubscriptionCreate,
+    allow_networks: Sequence[IPNetwork] = (),
 ) -> tuple[Subscription, str | None]:
-    """Create a subscription; a webhook's signing secret is returned once and never again."""
+    """Create a subscription; a webhook's signing secret is returned once and never again.
+
+    ``allow_networks`` are the networks opened by ``EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS``.
+    """
     if isinstance(actor, Principal):
         owner_name = data.owner or actor.name
         if owner_name != actor.name:
@@ -168,7 +202,11 @@ def create_subscription(
         raise InvalidInput(
             f"no account named {owner_name!r}", [FieldError("owner", "unknown account", owner_name)]
         ) from None
-    errors = _check_url(data.url) if data.kind == "webhook" else _check_email(data.email)
+    if data.kind == "webhook":
+        _may_receive_webhooks(owner)
+    errors = (
+        _check_url(data.url, allow_networks) if data.kind == "webhook" else _check_email(data.email)
+    )
     if data.kind == "webhook" and data.email:
         errors.append(FieldError("email", "a webhook subscription has no e-mail address"))
     if data.kind == "email" and data.url:
@@ -247,14 +285,21 @@ def list_subscriptions(
 
 
 def update_subscription(
-    session: Session, *, actor: Principal | str, subscription_id: int, data: SubscriptionUpdate
+    session: Session,
+    *,
+    actor: Principal | str,
+    subscription_id: int,
+    data: SubscriptionUpdate,
+    allow_networks: Sequence[IPNetwork] = (),
 ) -> Subscription:
     """Change a subscription's address, language, filters or pause it."""
     subscription = get_subscription(session, actor=actor, subscription_id=subscription_id)
+    if subscription.kind == "webhook" and (data.url is not None or data.active):
+        _may_receive_webhooks(accounts.get_user(session, name=subscription.owner_name))
     errors: list[FieldError] = []
     if data.url is not None:
         errors += (
-            _check_url(data.url)
+            _check_url(data.url, allow_networks)
             if subscription.kind == "webhook"
             else [FieldError("url", "an e-mail subscription has no URL")]
         )

@@ -29,8 +29,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge.db import read_session, utcnow, write_session
+from epibridge.db import describe_error, is_unavailable, read_session, utcnow, write_session
 from epibridge.notifications.outbox import deliveries
+from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.jobs import ClaimSpec, Job, MessageView, Outcome
 from epibridge.notifications.outbox.sending import send, webhook_body
 from epibridge.notifications.outbox.transport import WebhookClient
@@ -107,6 +108,8 @@ class Worker:
         self.stats = WorkerStats()
         self._rng = random.Random()
         self._messages = _Messages()
+        #: When the database was found unreachable (monotonic seconds), None while it answers.
+        self._down_since: float | None = None
 
     def stop(self) -> None:
         """Ask the loop to finish: in-flight sends complete and are recorded, nothing new starts."""
@@ -166,6 +169,40 @@ class Worker:
         with read_session(self.sessions) as session:
             return deliveries.has_work(session, now=self.clock())
 
+    async def _still_due(self, loop: asyncio.AbstractEventLoop, db: ThreadPoolExecutor) -> bool:
+        """``_has_work`` on the DB thread; an unreachable database counts as work left."""
+        try:
+            return await loop.run_in_executor(db, self._has_work)
+        except Exception as exc:
+            self._tick_failed(exc)
+            await asyncio.sleep(self._outage_pause())
+            return True
+
+    def _tick_failed(self, exc: BaseException) -> None:
+        """Log an outage once when it starts (not a traceback per poll); other errors in full."""
+        self.stats.errors += 1
+        if not is_unavailable(exc):
+            log.error("delivery tick failed; retrying", exc_info=exc)
+            return
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            log.warning(
+                "database unavailable, deliveries paused (outcomes kept, retrying): %s",
+                describe_error(exc),
+            )
+
+    def _tick_succeeded(self) -> None:
+        if self._down_since is not None:
+            log.info(
+                "database available again after %.1f s, deliveries resumed",
+                time.monotonic() - self._down_since,
+            )
+            self._down_since = None
+
+    def _outage_pause(self) -> float:
+        """Seconds between tries while the database is away: the poll, at least 0.5 s."""
+        return max(self.options.poll, 0.5) if self._down_since is not None else self.options.poll
+
     def run(self, *, once: bool = False) -> WorkerStats:
         """Deliver until stopped; with ``once``, return when nothing is due any more."""
         try:
@@ -183,6 +220,7 @@ class Worker:
             connect_timeout=options.connect_timeout,
             read_timeout=options.read_timeout,
             per_origin=options.concurrency,
+            allow_networks=parse_networks(self.settings.webhook_allow_networks),
         )
         # Claims run ahead of the sends by as many again, so a slot never waits for a tick.
         capacity = options.concurrency * 2
@@ -261,16 +299,16 @@ class Worker:
                         jobs = await loop.run_in_executor(
                             db, self._tick, outcomes, free, busy, [j.delivery_id for j in released]
                         )
-                    except Exception:
+                    except Exception as exc:
                         # The database went away or a transaction failed: nothing was
                         # recorded, so the outcomes are kept and the claims expire if it does
                         # not recover.
-                        log.exception("delivery tick failed; retrying")
-                        self.stats.errors += 1
+                        self._tick_failed(exc)
                         finished[:0] = outcomes
                         ready.extend(released)
-                        await asyncio.sleep(options.poll)
+                        await asyncio.sleep(self._outage_pause())
                         continue
+                    self._tick_succeeded()
                     last_tick = time.monotonic()
                     self.stats.sent += len(outcomes)
                     full = free > 0 and len(jobs) >= free
@@ -288,7 +326,7 @@ class Worker:
                     )
                     # Rows another worker's open transaction had locked were skipped, not
                     # absent: leave only when a fresh read finds nothing due either.
-                    if idle and not await loop.run_in_executor(db, self._has_work):
+                    if idle and not await self._still_due(loop, db):
                         break
             finally:
                 await client.aclose()

@@ -5,7 +5,7 @@ SHA-256, and ``audit verify`` refuses such an entry after a keyed one (a rewrite
 key). No row is rewritten: the existing chain stays exactly as it was signed. A downgrade
 drops the column, after which keyed entries no longer verify.
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0012
 Create Date: 2026-12-01 21:45:00.000000+00:00
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
+revision: str = "0014"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
