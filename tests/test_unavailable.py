@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge import migrate
+from epibridge import audit, migrate
 from epibridge.db import create_db_engine, is_unavailable, make_sessionmaker
 from epibridge.notifications.outbox.worker import Worker, WorkerOptions
 from epibridge.settings import Settings
@@ -52,7 +52,14 @@ def test_api_web_and_health_answer_503_while_postgresql_is_down(
 ) -> None:
     cluster, settings = own_cluster
     engine = create_db_engine(settings.database_url)
-    token = bearer(make_user(make_sessionmaker(engine), "fp-kaz", "focal_point", "KAZ"))
+    token = bearer(
+        make_user(
+            make_sessionmaker(engine, audit=audit.trail_for(settings)),
+            "fp-kaz",
+            "focal_point",
+            "KAZ",
+        )
+    )
     engine.dispose()
     with live_server(settings) as base:
         health = httpx.get(f"{base}/api/v1/health")
@@ -106,7 +113,7 @@ def test_the_worker_logs_one_line_when_the_database_goes_and_one_when_it_returns
 ) -> None:
     cluster, settings = own_cluster
     engine = create_db_engine(settings.database_url)
-    sessions: sessionmaker[Session] = make_sessionmaker(engine)
+    sessions: sessionmaker[Session] = make_sessionmaker(engine, audit=audit.trail_for(settings))
     caplog.set_level(logging.INFO, logger="epibridge.worker")
     worker = Worker(sessions, settings, WorkerOptions(poll=0.05))
     thread = threading.Thread(target=worker.run, daemon=True)
