@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from epibridge import __version__
-from epibridge.api import audit_routes, problems
+from epibridge.api import audit_routes, openapi, problems
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
 from epibridge.assistance import api as assistance_api
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = sessions
 
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(
         IdempotencyMiddleware,
         sessions=sessions,
