@@ -112,7 +112,7 @@ def test_real_errors_validate_against_the_declared_schema(
     fp = make_user(sessions, "fp-kaz", "focal_point", "KAZ")
     small = settings.model_copy(update={"max_body_bytes": 4096})
     with live_server(small) as base:
-        spec = httpx.get(f"{base}/openapi.json").json()
+        spec = httpx.get(f"{base}/openapi.json", timeout=60).json()
         cases: list[tuple[str, str, dict[str, Any], int]] = [
             ("GET", "/api/v1/audit", {}, 401),
             ("GET", "/api/v1/audit", {"headers": bearer("not-a-token")}, 401),
@@ -153,7 +153,7 @@ def test_a_conflict_validates_against_the_declared_schema(
     live_url: str, sessions: sessionmaker[Session]
 ) -> None:
     admin = make_user(sessions, "admin", "admin")
-    spec = httpx.get(f"{live_url}/openapi.json").json()
+    spec = httpx.get(f"{live_url}/openapi.json", timeout=60).json()
     payload = {"name": "fp-rus", "role": "focal_point", "state": "RUS"}
     first = httpx.post(f"{live_url}/api/v1/users", json=payload, headers=bearer(admin))
     assert first.status_code == 201

@@ -5,11 +5,13 @@ which is not what this API sends (api/problems.py renders every error as RFC 945
 ``application/problem+json``). Writing the 4xx responses by hand on 111 routes would drift, so
 they are derived from what each route depends on:
 
-- 400: every POST, whose ``Idempotency-Key`` header (declared here too) may be malformed;
+- 400: every POST, whose ``Idempotency-Key`` header (declared here too) may be malformed, and
+  every route with a body (one that cannot be decoded at all);
 - 401: the route resolves the caller (``get_principal`` / ``get_optional_principal``): a missing,
   malformed, unknown, revoked or expired token;
 - 403: the route resolves the caller and so runs the permission check;
-- 404: the route has a path parameter (it looks something up);
+- 404: the route has a path parameter, or its query or JSON body names other records
+  (``*_id``, ``*_ids``): it looks something up;
 - 409: every POST (a request with the same ``Idempotency-Key`` still being processed);
 - 413: the route takes a body (api/limits.py counts every body);
 - 422: the route takes parameters or a body.
@@ -41,7 +43,7 @@ SECURITY_SCHEME = "bearer"
 NEVER_FORBIDDEN: frozenset[tuple[str, str]] = frozenset({("GET", "/api/v1/users/me")})
 
 DESCRIPTIONS: dict[int, str] = {
-    400: "Bad request: a malformed Idempotency-Key header",
+    400: "Bad request: a malformed Idempotency-Key header or a body that cannot be decoded",
     401: "Unauthenticated: the bearer token is missing, malformed, unknown, revoked or expired",
     403: "Forbidden: the caller's role or state may not do this",
     404: "Not found: nothing with this id (or not visible to the caller)",
@@ -79,7 +81,9 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _calls(sub)
 
 
-def statuses_for(route: Any, method: str, operation: dict[str, Any]) -> set[int]:
+def statuses_for(
+    route: Any, method: str, operation: dict[str, Any], schemas: dict[str, Any]
+) -> set[int]:
     """The problem statuses ``route`` can answer to ``method``, from its dependencies."""
     calls = set(_calls(route.dependant))
     codes: set[int] = set()
@@ -87,17 +91,26 @@ def statuses_for(route: Any, method: str, operation: dict[str, Any]) -> set[int]
         codes.add(401)
         if (method, route.path_format) not in NEVER_FORBIDDEN:
             codes.add(403)
-    if _flat(route.dependant, "path_params"):
+    if _flat(route.dependant, "path_params") or _names_an_id(operation, schemas):
         codes.add(404)
     # A body read by the route itself (CAP's XML) is declared in openapi_extra, so look there too.
     takes_body = "requestBody" in operation
     if takes_body:
-        codes.add(413)
+        codes |= {400, 413}  # 400: a body that cannot even be decoded
     if method == "POST":
         codes |= {400, 409}
     if takes_body or operation.get("parameters"):
         codes.add(422)
     return codes
+
+
+def _names_an_id(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether the query or JSON body refers to other records (``*_id``, ``*_ids``)."""
+    content = operation.get("requestBody", {}).get("content", {})
+    ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+    names = list(schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}))
+    names += [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
+    return any(name.endswith(("_id", "_ids")) for name in names)
 
 
 def _flat(dependant: Dependant, kind: str) -> list[Any]:
@@ -160,6 +173,7 @@ def _add_components(schema: dict[str, Any]) -> None:
 def annotate(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
     """Declare the problem responses, the bearer scheme and Idempotency-Key on ``schema``."""
     _add_components(schema)
+    schemas = schema["components"]["schemas"]
     paths = schema.get("paths", {})
     for route in iter_route_contexts(routes):  # also the routes of included routers
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
@@ -173,7 +187,7 @@ def annotate(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
                 continue
             if method == "POST":
                 _idempotency_header(operation)
-            _declare(operation, statuses_for(route, method, operation))
+            _declare(operation, statuses_for(route, method, operation, schemas))
             if get_principal in calls:
                 operation["security"] = [{SECURITY_SCHEME: []}]
             elif get_optional_principal in calls:
