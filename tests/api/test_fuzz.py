@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.support.fuzz import fuzz
-from tests.support.fuzz_run import ROLES, make_token
+from tests.support.fuzz_run import ROLES, prepare
 
 #: Requests per operation and generation mode: about 25 s per role and backend on 2 cores.
 EXAMPLES = 2
@@ -45,7 +45,7 @@ KNOWN_INPUT_CLASSES = re.compile(
 def test_fuzzing_finds_no_server_error_and_no_undeclared_response(
     live_url: str, sessions: sessionmaker[Session], role: str
 ) -> None:
-    token = make_token(sessions, role)
+    token = prepare(sessions, role)
     report = fuzz(live_url, token=token, label=role, examples=EXAMPLES, seed=SEED)
     print(report.summary())
     assert report.operations > 100 and report.cases > 3 * report.operations

@@ -154,8 +154,13 @@ def fuzz(
     seed: int = 0,
     modes: Sequence[GenerationMode] = MODES,
     path_regex: str | None = None,
+    pin_id: int | None = 1,
 ) -> Report:
-    """Send ``examples`` generated requests per operation and mode as the holder of ``token``."""
+    """Send ``examples`` generated requests per operation and mode as the holder of ``token``.
+
+    With ``pin_id``, operations with integer path ids get one more pass of valid requests with
+    every such id set to ``pin_id`` (seed the database so that records with that id exist).
+    """
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", timeout=60)
     if path_regex:
         schema = schema.include(path_regex=path_regex)
@@ -167,9 +172,15 @@ def fuzz(
         for index, result in enumerate(schema.get_all_operations()):
             operation = result.ok()
             report.operations += 1
-            for mode in modes:
+            passes: list[tuple[GenerationMode, dict[str, int]]] = [(m, {}) for m in modes]
+            pinned = _integer_path_parameters(operation, pin_id)
+            if pinned:  # random ids are hardly ever found, the seeded ones are
+                passes.append((GenerationMode.POSITIVE, pinned))
+            for number, (mode, path_parameters) in enumerate(passes):
                 # The token is fixed, so every case speaks as the role under test.
-                strategy = operation.as_strategy(generation_mode=mode, headers=headers)
+                strategy = operation.as_strategy(
+                    generation_mode=mode, headers=headers, path_parameters=path_parameters or None
+                )
                 _run(
                     operation.label,
                     strategy,
@@ -179,11 +190,21 @@ def fuzz(
                     report,
                     captured,
                     examples=examples,
-                    seed=seed * 1000 + index * 2 + (mode == MODES[1]),
+                    seed=seed * 100_000 + index * 10 + number,
                     negative=mode == GenerationMode.NEGATIVE,
                 )
     report.seconds = time.monotonic() - started
     return report
+
+
+def _integer_path_parameters(operation: Any, pin_id: int | None) -> dict[str, int]:
+    if pin_id is None:
+        return {}
+    return {
+        p.name: pin_id
+        for p in operation.path_parameters
+        if p.definition.get("schema", {}).get("type") == "integer"
+    }
 
 
 def _run(

@@ -22,6 +22,7 @@ from epibridge import migrate
 from epibridge.db import create_db_engine, make_sessionmaker
 from epibridge.settings import Settings
 from tests.helpers import make_user
+from tests.reports.scenario import seed
 from tests.support.fuzz import Report, fuzz
 from tests.support.server import live_server
 
@@ -32,8 +33,10 @@ ROLES: dict[str, tuple[str, str | None]] = {
 }
 
 
-def make_token(sessions: sessionmaker[Session], role_label: str) -> str:
-    """An account for ``role_label`` (named so that no generated input names it) and its token."""
+def prepare(sessions: sessionmaker[Session], role_label: str) -> str:
+    """Seed records (id 1 of events, submissions, signals, crossings, requests, consultations),
+    then an account for ``role_label`` (named so that no generated input names it): its token."""
+    seed(sessions, detect=True)
     role, state = ROLES[role_label]
     return make_user(sessions, f"fuzz-{role_label}-7f3a", role, state)
 
@@ -68,7 +71,7 @@ def run_backend(backend: str, *, examples: int, seed: int, roles: list[str]) -> 
             migrate.upgrade(settings)
             engine = create_db_engine(url)
             try:
-                token = make_token(make_sessionmaker(engine), role_label)
+                token = prepare(make_sessionmaker(engine), role_label)
                 with live_server(settings) as base:
                     report = fuzz(
                         base,
