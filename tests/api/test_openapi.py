@@ -7,6 +7,7 @@ body really has.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +161,21 @@ def test_a_conflict_validates_against_the_declared_schema(
     again = httpx.post(f"{live_url}/api/v1/users", json=payload, headers=bearer(admin))
     assert again.status_code == 409
     _check_against_spec(spec, "POST", "/api/v1/users", again)
+
+
+def test_declared_security_is_enforced(live_url: str) -> None:
+    """Every operation that declares the bearer scheme as required refuses an anonymous call."""
+    spec = httpx.get(f"{live_url}/openapi.json", timeout=60).json()
+    let_through: list[str] = []
+    with httpx.Client(base_url=live_url, timeout=30) as client:
+        for method, path, operation in _operations(spec):
+            if operation.get("security") != [{"bearer": []}]:
+                continue
+            url = re.sub(r"\{[^}]+\}", "1", path)
+            response = client.request(method, url)
+            if response.status_code != 401:
+                let_through.append(f"{method} {path}: {response.status_code}")
+            else:
+                assert response.headers["www-authenticate"] == "Bearer"
+                _check_against_spec(spec, method, path, response)
+    assert let_through == []
