@@ -3,7 +3,8 @@
 # (operations, cases, server errors, nonconforming responses) per backend and role.
 # Knobs (environment): FUZZ_EXAMPLES requests per operation and generation mode (default 25),
 # FUZZ_BACKENDS (default sqlite,postgresql), FUZZ_ROLES (default secretariat,kaz-focal-point),
-# FUZZ_SEED (default 1; the same seed sends the same requests). Exit status 1 when anything failed.
+# FUZZ_SEED (default 1; the same seed sends the same requests), FUZZ_PATHS (a regular expression:
+# only the operations whose path matches). Exit status 1 when anything failed.
 # Usage: scripts/fuzz.sh            FUZZ_EXAMPLES=100 FUZZ_BACKENDS=postgresql scripts/fuzz.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +15,4 @@ exec "$PYTHON" -m tests.support.fuzz_run \
   --examples "${FUZZ_EXAMPLES:-25}" \
   --backends "${FUZZ_BACKENDS:-sqlite,postgresql}" \
   --roles "${FUZZ_ROLES:-secretariat,kaz-focal-point}" \
-  --seed "${FUZZ_SEED:-1}" "$@"
+  --seed "${FUZZ_SEED:-1}" ${FUZZ_PATHS:+--paths "$FUZZ_PATHS"} "$@"

@@ -27,6 +27,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -170,6 +171,9 @@ def fuzz(
     started = time.monotonic()
     with _capture() as captured:
         for index, result in enumerate(schema.get_all_operations()):
+            if not isinstance(result, Ok):
+                report.generation_errors.append(f"unreadable operation: {result.err()}")
+                continue
             operation = result.ok()
             report.operations += 1
             passes: list[tuple[GenerationMode, dict[str, int]]] = [(m, {}) for m in modes]

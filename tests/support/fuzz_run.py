@@ -61,7 +61,9 @@ def _databases(backend: str, workdir: Path) -> Iterator[Callable[[str], str]]:
         cluster.stop()
 
 
-def run_backend(backend: str, *, examples: int, seed: int, roles: list[str]) -> list[Report]:
+def run_backend(
+    backend: str, *, examples: int, seed: int, roles: list[str], paths: str | None = None
+) -> list[Report]:
     """Fuzz one backend as each role, each on a freshly migrated database."""
     reports = []
     with tempfile.TemporaryDirectory() as tmp, _databases(backend, Path(tmp)) as new_database:
@@ -79,6 +81,7 @@ def run_backend(backend: str, *, examples: int, seed: int, roles: list[str]) -> 
                         label=f"{backend}/{role_label}",
                         examples=examples,
                         seed=seed,
+                        path_regex=paths,
                     )
             finally:
                 engine.dispose()
@@ -93,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--roles", default=",".join(ROLES))
+    parser.add_argument("--paths", default=None, help="only operations whose path matches")
     args = parser.parse_args(argv)
     reports: list[Report] = []
     for backend in [b for b in args.backends.split(",") if b]:
@@ -101,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             examples=args.examples,
             seed=args.seed,
             roles=[r for r in args.roles.split(",") if r],
+            paths=args.paths,
         )
     print("\n== totals ==")
     for report in reports:
