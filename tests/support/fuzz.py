@@ -11,6 +11,7 @@ collected rather than raised, so Hypothesis does not spend the budget shrinking 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import traceback
@@ -42,6 +43,10 @@ CHECKS = [
     response_schema_conformance,
 ]
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+#: JSON no generator writes: numbers JSON forbids (Python's parser takes them) or a float cannot
+#: hold, and nesting past the parser's recursion limit. Each replaces one value of a valid body.
+HOSTILE_JSON = ("NaN", "Infinity", "-Infinity", "1e400", "[" * 5000 + "]" * 5000)
+_SENTINEL = "__fuzz_hostile_7f3a__"
 _LOGGERS = ("epibridge.api", "uvicorn.error")
 
 
@@ -156,11 +161,14 @@ def fuzz(
     modes: Sequence[GenerationMode] = MODES,
     path_regex: str | None = None,
     pin_id: int | None = 1,
+    hostile: int = 1,
 ) -> Report:
     """Send ``examples`` generated requests per operation and mode as the holder of ``token``.
 
     With ``pin_id``, operations with integer path ids get one more pass of valid requests with
     every such id set to ``pin_id`` (seed the database so that records with that id exist).
+    Operations with a JSON body also get ``hostile`` valid bodies with one value replaced by a
+    ``HOSTILE_JSON`` text (taken in turn, so that the operations share out the list).
     """
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json", timeout=60)
     if path_regex:
@@ -197,8 +205,52 @@ def fuzz(
                     seed=seed * 100_000 + index * 10 + number,
                     negative=mode == GenerationMode.NEGATIVE,
                 )
+            for turn in range(min(hostile, len(HOSTILE_JSON)) if _takes_json(operation) else 0):
+                token = HOSTILE_JSON[(index + turn) % len(HOSTILE_JSON)]
+                strategy = operation.as_strategy(
+                    headers=headers, path_parameters=pinned or None, media_type="application/json"
+                )
+                _run(
+                    operation.label,
+                    strategy,
+                    base_url,
+                    headers,
+                    session,
+                    report,
+                    captured,
+                    examples=1,
+                    seed=seed * 100_000 + index * 10 + 5 + turn,
+                    negative=False,
+                    hostile=token,
+                )
     report.seconds = time.monotonic() - started
     return report
+
+
+def _takes_json(operation: Any) -> bool:
+    body = operation.definition.raw.get("requestBody", {})
+    return "application/json" in body.get("content", {})
+
+
+def hostile_body(body: Any, token: str) -> bytes | None:
+    """``body`` as JSON text with its first number (else its first value) replaced by ``token``."""
+    if not isinstance(body, dict) or not body:
+        return None
+    copy = json.loads(json.dumps(body))
+
+    def replace_number(node: Any) -> bool:
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(items):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                node[key] = _SENTINEL
+                return True
+            if isinstance(value, dict | list) and replace_number(value):
+                return True
+        return False
+
+    if not replace_number(copy):
+        copy[next(iter(copy))] = _SENTINEL
+    return json.dumps(copy).replace(f'"{_SENTINEL}"', token).encode()
 
 
 def _integer_path_parameters(operation: Any, pin_id: int | None) -> dict[str, int]:
@@ -223,6 +275,7 @@ def _run(
     examples: int,
     seed: int,
     negative: bool,
+    hostile: str | None = None,
 ) -> None:
     @hypothesis.seed(seed)
     @hypothesis.settings(
@@ -237,25 +290,53 @@ def _run(
     @hypothesis.given(case=strategy)
     def one(case: Any) -> None:
         before = len(captured.lines)
+        raw = hostile_body(case.body, hostile) if hostile else None
+        if hostile and raw is None:
+            return
         report.cases += 1
-        try:
-            response = case.call(base_url=base_url, session=session, headers=headers, timeout=30)
-        except requests.RequestException as exc:
-            report.findings.append(
-                Finding(label, None, "connection", str(exc)[:300], case.as_curl_command(headers))
+
+        def curl() -> str:
+            if raw is None:
+                return case.as_curl_command(headers=headers)
+            query = f"?{requests.compat.urlencode(case.query)}" if case.query else ""
+            body = raw.decode()
+            body = body if len(body) < 300 else body[:150] + " ... " + body[-150:]
+            return (
+                f"curl -X {case.method} '{base_url}{case.formatted_path}{query}' "
+                f"-H 'Content-Type: application/json' -d '{body}'"
             )
+
+        try:
+            if raw is None:
+                response = case.call(
+                    base_url=base_url, session=session, headers=headers, timeout=30
+                )
+            else:
+                response = session.request(
+                    case.method,
+                    base_url + case.formatted_path,
+                    params=case.query,
+                    data=raw,
+                    headers={**(case.headers or {}), "Content-Type": "application/json"},
+                    timeout=30,
+                )
+        except requests.RequestException as exc:  # the server dropped the connection
+            time.sleep(0.2)  # let the server log what killed it
+            logged = captured.lines[before:]
+            cause = f"connection lost: {logged[-1] if logged else type(exc).__name__}"
+            report.findings.append(Finding(label, None, "connection", cause, curl(), cause))
             return
         report.statuses[response.status_code] += 1
         report.by_operation[(label, response.status_code)] += 1
         try:
             case.validate_response(response, checks=CHECKS, headers=headers)
         except FailureGroup as group:
-            curl = case.as_curl_command(headers=headers)
+            command = curl()
             if response.status_code >= 500:  # one finding, whatever else it broke
                 logged = captured.lines[before:]
                 cause = logged[-1] if logged else "no traceback logged"
                 report.findings.append(
-                    Finding(label, response.status_code, "server error", cause, curl, cause)
+                    Finding(label, response.status_code, "server error", cause, command, cause)
                 )
                 return
             for failure in group.exceptions:
@@ -265,7 +346,7 @@ def _run(
                         status=response.status_code,
                         check=failure.title,
                         message=str(failure.message)[:500],
-                        curl=curl,
+                        curl=command,
                     )
                 )
 

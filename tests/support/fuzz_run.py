@@ -23,7 +23,7 @@ from epibridge.db import create_db_engine, make_sessionmaker
 from epibridge.settings import Settings
 from tests.helpers import make_user
 from tests.reports.scenario import seed
-from tests.support.fuzz import Report, fuzz
+from tests.support.fuzz import HOSTILE_JSON, Report, fuzz
 from tests.support.server import live_server
 
 #: The roles fuzzed: the Secretariat (sees everything) and a focal point of one state.
@@ -82,6 +82,7 @@ def run_backend(
                         examples=examples,
                         seed=seed,
                         path_regex=paths,
+                        hostile=len(HOSTILE_JSON),
                     )
             finally:
                 engine.dispose()
