@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from epibridge import __version__, audit
-from epibridge.api import audit_routes, problems, unavailable
+from epibridge.api import audit_routes, openapi, problems, unavailable
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
 from epibridge.assistance import api as assistance_api
@@ -67,6 +67,7 @@ def create_app(
 
     problems.install(app)
     unavailable.install(app)
+    openapi.install(app)
     app.add_middleware(
         IdempotencyMiddleware,
         sessions=sessions,

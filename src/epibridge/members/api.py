@@ -77,7 +77,11 @@ def get_state(session: ReadSession, iso3: str, on: OnDate = None, lang: Lang = "
     return views.state_detail(state, on or utcnow().date(), lang)
 
 
-@router.get("/chair", response_model=ChairRead)
+@router.get(
+    "/chair",
+    response_model=ChairRead,
+    responses={404: {"description": "no chairmanship is recorded for the date"}},
+)
 def get_chair(session: ReadSession, on: OnDate = None, lang: Lang = "en") -> ChairRead:
     """Name the state chairing the organization on a date."""
     day = on or utcnow().date()
