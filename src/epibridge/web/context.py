@@ -168,7 +168,7 @@ def get_web(request: Request) -> Web:
     changed = current is None
     session = current or web_session.WebSession()
     principal = web_session.principal_for(request.app.state.sessions, key, current)
-    if current is not None and current.user is not None and principal is None:
+    if current is not None and current.sid is not None and principal is None:
         session, changed = web_session.WebSession(csrf=current.csrf), True
     return Web(
         request=request,
