@@ -26,6 +26,7 @@ from epibridge.notifications.outbox import api as outbox_api
 from epibridge.reports import api as reports_api
 from epibridge.settings import Settings, secret_key
 from epibridge.web import pages
+from epibridge.web.headers import SecurityHeaders
 
 #: Routes that take file uploads and so get the larger upload limit.
 UPLOAD_PATHS: tuple[str, ...] = ("/api/v1/data/submissions", "/web/data/import")
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_limit=settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
     )
+    # Outermost: every response, the 413 above included, gets the security headers.
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/api/v1/health", tags=["service"])
     def health() -> dict[str, str]:

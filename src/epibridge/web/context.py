@@ -101,6 +101,8 @@ class Web:
                 "principal": self.principal,
                 "csrf_token": self.session.csrf,
                 "csrf_field": web_session.CSRF_FIELD,
+                # An inline <script> or <style> needs this nonce (web/headers.py policy).
+                "csp_nonce": getattr(self.request.state, "csp_nonce", ""),
                 "lang_url": self.lang_url,
                 "path": self.request.url.path,
                 "reads_members": self.principal is not None
