@@ -89,24 +89,21 @@ def authenticate_password(
 ) -> SignIn:
     """Check a sign-in; lock the account for ``LOCKOUT`` after ``MAX_FAILED_LOGINS`` attempts.
 
-    Runs its own two short transactions (reserve, then record the outcome) so the reservation
-    is visible to every parallel attempt while this one's password is being verified. A
-    success opens a server-side browser session in the second one.
+    Runs its own short transactions: the reservation (counted and audited as
+    ``login_attempt`` before the password is verified, so every parallel attempt sees it), and
+    on success a second one that clears the counter and opens a server-side browser session.
+    A failure writes nothing more: it was counted already.
     """
     now = clock()
     with write_session(sessions) as session:
         reserved = _reserve(session, name=name, now=now)
-    if reserved is None:
-        verify_password(_dummy_hash(), password)
-        return SignIn(None, WRONG)
-    user_id, password_hash, attempts = reserved
-    if not verify_password(password_hash, password):
-        with write_session(sessions) as session:
+        if reserved is not None:
+            user_id, _, attempts = reserved
             locked = attempts >= MAX_FAILED_LOGINS
             audit.record(
                 session,
                 actor=f"user:{name}",
-                action="login_failed",
+                action="login_attempt",
                 entity="user",
                 entity_id=user_id,
                 state={
@@ -114,6 +111,11 @@ def authenticate_password(
                     "locked_until": now + LOCKOUT if locked else None,
                 },
             )
+    if reserved is None:
+        verify_password(_dummy_hash(), password)
+        return SignIn(None, WRONG)
+    user_id, password_hash, attempts = reserved
+    if not verify_password(password_hash, password):
         return SignIn(None, WRONG)
     with write_session(sessions) as session:
         session.execute(
