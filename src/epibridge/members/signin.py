@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import audit
 from epibridge.db import utcnow, write_session
-from epibridge.members import browser_sessions
+from epibridge.members import accounts, browser_sessions
 from epibridge.members.models import User
-from epibridge.security import Principal, Role, hash_password, verify_password
+from epibridge.security import Principal, hash_password, verify_password
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -135,10 +135,7 @@ def authenticate_password(
             entity_id=user_id,
             state={"failed_logins_reset": attempts > 1, "session_expires_at": opened.expires_at},
         )
-        principal = Principal(
-            user_id=user.id, name=user.name, role=Role(user.role), state=user.state_iso3
-        )
-        return SignIn(principal, browser=opened)
+        return SignIn(accounts.principal_of(user), browser=opened)
 
 
 def sign_out(
