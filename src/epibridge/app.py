@@ -14,6 +14,7 @@ from epibridge import __version__, audit
 from epibridge.api import audit_routes, openapi, problems, unavailable
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
+from epibridge.api.upload_gate import UploadGate
 from epibridge.assistance import api as assistance_api
 from epibridge.borders import api as borders_api
 from epibridge.consultations import api as consultations_api
@@ -26,9 +27,12 @@ from epibridge.notifications.outbox import api as outbox_api
 from epibridge.reports import api as reports_api
 from epibridge.settings import Settings, secret_key
 from epibridge.web import pages
+from epibridge.web.headers import SecurityHeaders
 
-#: Routes that take file uploads and so get the larger upload limit.
-UPLOAD_PATHS: tuple[str, ...] = ("/api/v1/data/submissions", "/web/data/import")
+SUBMISSIONS_PATH = "/api/v1/data/submissions"
+IMPORT_PATH = "/web/data/import"
+#: Routes that take file uploads: the larger size limit, and the caller checked before the body.
+UPLOAD_PATHS: tuple[str, ...] = (SUBMISSIONS_PATH, IMPORT_PATH)
 
 
 def create_app(
@@ -81,6 +85,10 @@ def create_app(
         upload_limit=settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
     )
+    # Outside every middleware that reads bodies: a refused upload is answered unread.
+    app.add_middleware(UploadGate, api_paths=(SUBMISSIONS_PATH,), web_paths=(IMPORT_PATH,))
+    # Outermost: every response, the 413 above included, gets the security headers.
+    app.add_middleware(SecurityHeaders)
 
     @app.get(
         "/api/v1/health",

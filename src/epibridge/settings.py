@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest file upload accepted by upload routes (bytes).",
     )
+    upload_ttl_hours: int = Field(
+        default=24,
+        ge=1,
+        description="Hours a file checked on the web import page waits for confirmation; "
+        "older ones are deleted (on the next upload, or `epibridge data purge-uploads`).",
+    )
     idempotency_ttl_hours: int = Field(
         default=24, ge=1, description="Hours a stored Idempotency-Key response is replayed."
     )

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import audit
@@ -78,11 +78,38 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
+#: Reports every Content-Security-Policy violation of a page, before any page script runs.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  var where = location.pathname + ": " + e.violatedDirective;
+  window.__reportCsp(where + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+def watch_csp(context: BrowserContext) -> list[str]:
+    """Collect the CSP violations of every page of ``context`` (DOM events and console)."""
+    found: list[str] = []
+    context.csp = found  # type: ignore[attr-defined]
+    context.expose_function("__reportCsp", lambda text: found.append(text))
+    context.add_init_script(CSP_LISTENER)
+
+    def on_page(page: Page) -> None:
+        page.on(
+            "console",
+            lambda m: found.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+
+    context.on("page", on_page)
+    return found
+
+
 def _sign_in(browser: Browser, base: str, name: str) -> Page:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     # Nothing may leave the server: any request elsewhere fails the test.
     outside: list[str] = []
     context.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
+    watch_csp(context)
     page = context.new_page()
     page.outside = outside  # type: ignore[attr-defined]
     page.goto(f"{base}/login?lang=en")
@@ -247,3 +274,5 @@ def test_notify_acknowledge_languages_and_import(
     rus.goto(f"{base}/login?lang=zh")
     _shoot(rus, shots, "login-zh")
     assert kaz.outside == [] and rus.outside == []  # type: ignore[attr-defined]
+    # Every page above ran under the Content-Security-Policy and broke none of it.
+    assert kaz.context.csp == [] and rus.context.csp == []  # type: ignore[attr-defined]

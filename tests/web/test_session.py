@@ -5,25 +5,29 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from epibridge.db import utcnow
 from epibridge.errors import Forbidden
+from epibridge.members import browser_sessions
 from epibridge.web import session as web_session
 
 CSS = Path(web_session.__file__).parent / "static" / "app.css"
 
 
 def test_cookie_round_trip_and_tampering() -> None:
-    signed = web_session.signed_in("x", "fp-kaz", "abc")
+    opened = browser_sessions.Opened("sid-1", "csrf-1", utcnow() + timedelta(hours=1))
+    signed = web_session.signed_in(opened)
     value = web_session.encode("key", signed)
     back = web_session.decode("key", value)
-    assert back is not None and back.user == "fp-kaz" and back.signed_in
+    assert back is not None and back.sid == "sid-1" and back.signed_in
     assert back.csrf == signed.csrf
     assert web_session.decode("other-key", value) is None
     payload, _, signature = value.rpartition(".")
-    forged = web_session.encode("attacker", web_session.WebSession(user="admin", expires=2**40))
+    forged = web_session.encode("attacker", web_session.WebSession(sid="x", expires=2**40))
     assert web_session.decode("key", forged.rpartition(".")[0] + "." + signature) is None
     assert web_session.decode("key", payload + "x." + signature) is None
     assert web_session.decode("key", None) is None
@@ -31,9 +35,9 @@ def test_cookie_round_trip_and_tampering() -> None:
 
 
 def test_expired_session_keeps_only_the_csrf_token() -> None:
-    old = web_session.WebSession(user="fp-kaz", fingerprint="f", expires=int(time.time()) - 1)
+    old = web_session.WebSession(sid="sid-1", expires=int(time.time()) - 1)
     back = web_session.decode("key", web_session.encode("key", old))
-    assert back is not None and back.user is None and back.csrf == old.csrf
+    assert back is not None and back.sid is None and back.csrf == old.csrf
 
 
 def test_csrf_check() -> None:

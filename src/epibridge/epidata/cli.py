@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,8 +24,8 @@ from epibridge.cli_support import (
     settings_of,
     writing,
 )
-from epibridge.db import is_sqlite
-from epibridge.epidata import export, queries, reference, revisions, service
+from epibridge.db import is_sqlite, utcnow
+from epibridge.epidata import export, queries, reference, revisions, service, uploads
 from epibridge.epidata.schemas import BadRow
 from epibridge.errors import FieldError, InvalidInput
 
@@ -357,3 +357,16 @@ def demo(ctx: typer.Context) -> None:
         f"{summary['synthetic_states']} states (0: already loaded); "
         f"{summary['reference_datasets']} reference datasets loaded"
     )
+
+
+@data_app.command("purge-uploads")
+@report_errors
+def purge_uploads(ctx: typer.Context) -> None:
+    """Delete files checked on the web import page but not confirmed within the upload TTL."""
+    settings = settings_of(ctx)
+    deleted = uploads.purge_expired(
+        uploads.upload_root(settings.var_dir),
+        ttl=timedelta(hours=settings.upload_ttl_hours),
+        now=utcnow(),
+    )
+    typer.echo(f"deleted {deleted} expired upload(s)")

@@ -1,9 +1,12 @@
-"""Rules of user accounts: creation, API tokens, password sign-in with lockout."""
+"""Rules of user accounts: creation, API tokens, passwords, ending browser sessions.
+
+Password sign-in with its lockout is ``members.signin``; the browser sessions themselves are
+``members.browser_sessions``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +15,7 @@ from sqlalchemy.orm import Session
 from epibridge import audit
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from epibridge.members import browser_sessions
 from epibridge.members import service as org
 from epibridge.members.models import ApiToken, User
 from epibridge.members.schemas import IssuedToken, UserCreate, UserRead
@@ -24,11 +28,7 @@ from epibridge.security import (
     hash_password,
     hash_token,
     new_token,
-    verify_password,
 )
-
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 
 
 def _actor_name(actor: Principal | str) -> str:
@@ -150,9 +150,11 @@ def revoke(session: Session, *, actor: Principal | str, name: str, deactivate: b
     for token in active:
         token.revoked_at = now
         count += 1
+    ended = 0
     if deactivate:
         user.is_active = False
         user.deactivated_at = now
+        ended = browser_sessions.end_all(session, user_id=user.id, reason="deactivated", now=now)
     session.flush()
     audit.record(
         session,
@@ -160,7 +162,7 @@ def revoke(session: Session, *, actor: Principal | str, name: str, deactivate: b
         action="revoke",
         entity="user",
         entity_id=user.id,
-        state={**user.audit_state(), "tokens_revoked": count},
+        state={**user.audit_state(), "tokens_revoked": count, "sessions_ended": ended},
     )
     return count
 
@@ -228,60 +230,6 @@ def authenticate_token(session: Session, token: str) -> Principal:
     return principal_of(user)
 
 
-@dataclass(frozen=True)
-class SignIn:
-    """Outcome of a password sign-in; failures are still committed (counter, lockout, audit)."""
-
-    principal: Principal | None
-    error: str | None = None
-
-
-def authenticate_password(session: Session, *, name: str, password: str) -> SignIn:
-    """Check a web sign-in; lock the account for a while after repeated failures.
-
-    Returns rather than raises on failure, so the caller commits the failure counter.
-    """
-    user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
-    now = utcnow()
-    wrong = "wrong user name or password"
-    if user is None or not user.is_active or user.password_hash is None:
-        return SignIn(None, wrong)
-    if user.locked_until is not None and user.locked_until > now:
-        return SignIn(
-            None,
-            "too many failed sign-ins; the account is locked until "
-            f"{user.locked_until:%Y-%m-%d %H:%M} UTC",
-        )
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        locked: datetime | None = None
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            locked = now + LOCKOUT
-            user.locked_until = locked
-            user.failed_logins = 0
-        audit.record(
-            session,
-            actor=f"user:{name}",
-            action="login_failed",
-            entity="user",
-            entity_id=user.id,
-            state={"locked_until": locked},
-        )
-        return SignIn(None, wrong)
-    if user.failed_logins or user.locked_until:
-        user.failed_logins = 0
-        user.locked_until = None
-        audit.record(
-            session,
-            actor=f"user:{name}",
-            action="login",
-            entity="user",
-            entity_id=user.id,
-            state={"failed_logins_reset": True},
-        )
-    return SignIn(principal_of(user))
-
-
 def set_password(session: Session, *, actor: Principal | str, name: str, password: str) -> None:
     if isinstance(actor, Principal):
         authorize(actor, Action.ADMINISTER)
@@ -291,11 +239,29 @@ def set_password(session: Session, *, actor: Principal | str, name: str, passwor
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    # Whoever knew the old password may be signed in with it: a new password ends every session.
+    ended = browser_sessions.end_all(session, user_id=user.id, reason="password", now=utcnow())
     audit.record(
         session,
         actor=_actor_name(actor),
         action="set_password",
         entity="user",
         entity_id=user.id,
-        state=user.audit_state(),
+        state={**user.audit_state(), "sessions_ended": ended},
     )
+
+
+def end_sessions(session: Session, *, actor: Principal, name: str) -> int:
+    """End every browser session of an account at once (administrators); return how many."""
+    authorize(actor, Action.ADMINISTER)
+    user = get_user(session, name=name)
+    ended = browser_sessions.end_all(session, user_id=user.id, reason="ended", now=utcnow())
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="end_sessions",
+        entity="user",
+        entity_id=user.id,
+        state={"name": user.name, "sessions_ended": ended},
+    )
+    return ended

@@ -16,6 +16,7 @@ from epibridge.members.schemas import (
     ChairRead,
     IssuedToken,
     OrganizationRead,
+    SessionsEnded,
     StateDetail,
     StateRead,
     StatusName,
@@ -142,3 +143,12 @@ def revoke_user(
     """Revoke every token of an account, and deactivate it when asked."""
     accounts.revoke(session, actor=principal, name=name, deactivate=deactivate)
     return accounts.to_read(session, accounts.get_user(session, name=name))
+
+
+@users_router.post("/{name}/sessions/end", response_model=SessionsEnded)
+def end_user_sessions(
+    session: WriteSession, principal: CurrentPrincipal, name: str
+) -> SessionsEnded:
+    """End every browser session of an account at once (administrators)."""
+    ended = accounts.end_sessions(session, actor=principal, name=name)
+    return SessionsEnded(name=name, sessions_ended=ended)

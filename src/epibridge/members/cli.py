@@ -21,7 +21,7 @@ from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import accounts, service, views
 from epibridge.members.schemas import UserCreate
-from epibridge.security import Role, new_password
+from epibridge.security import Role, new_password, operator_principal
 
 org_app = typer.Typer(help="The organization profile: members on a date, the chair, histories.")
 users_app = typer.Typer(help="Accounts and API tokens.")
@@ -264,3 +264,12 @@ def set_password(
     with writing(ctx) as session:
         accounts.set_password(session, actor="cli", name=name, password=value)
     typer.echo(f"password of {name} set" + ("" if password else f": {value}"))
+
+
+@users_app.command("end-sessions")
+@report_errors
+def end_sessions(ctx: typer.Context, name: str) -> None:
+    """End every browser session of an account at once (its cookies stop working)."""
+    with writing(ctx) as session:
+        ended = accounts.end_sessions(session, actor=operator_principal(), name=name)
+    typer.echo(f"ended {ended} session(s) of {name}")

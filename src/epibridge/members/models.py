@@ -166,3 +166,27 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class BrowserSession(Base):
+    """A signed-in browser session, kept server-side so ending it takes effect at once.
+
+    The cookie carries a random session id; only its SHA-256 hash is stored (like API tokens),
+    so a copy of the table signs no one in.
+    """
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (UniqueConstraint("id_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: logout, password, deactivated, ended (by an administrator) or expired
+    end_reason: Mapped[str | None] = mapped_column(String(32))

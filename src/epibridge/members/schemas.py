@@ -213,3 +213,10 @@ class IssuedToken(BaseModel):
     token: str
     hint: str
     expires_at: datetime
+
+
+class SessionsEnded(BaseModel):
+    """How many browser sessions of the account were ended."""
+
+    name: str
+    sessions_ended: int

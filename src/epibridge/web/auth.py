@@ -1,7 +1,9 @@
 """Sign-in and sign-out pages, and the cookie as a credential for the API.
 
-Failed sign-ins are counted by ``members.accounts.authenticate_password`` inside a write
-session, so the counter and lockout are committed even though the sign-in failed.
+Sign-ins are checked by ``members.signin.authenticate_password``, which counts each attempt
+before verifying it (so parallel guesses cannot outrun the lockout) and opens a server-side
+session on success. Every refusal (unknown name, wrong password, locked or deactivated
+account) gets the same page with the same status, so the answer tells a guesser nothing.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from epibridge.db import write_session
-from epibridge.members import accounts
+from epibridge.members import signin
 from epibridge.security import Principal
 from epibridge.web import session as web_session
 from epibridge.web.context import Web, get_web, posted_form, text
@@ -40,27 +41,15 @@ def login(web: WebDep, form: FormDep) -> Response:
     name = text(form, "name")
     password = form.get("password")
     next_url = _safe_next(text(form, "next"))
-    with write_session(web.sessions) as db:
-        outcome = accounts.authenticate_password(
-            db, name=name, password=password if isinstance(password, str) else ""
-        )
-        fingerprint = None
-        if outcome.principal is not None:
-            user = accounts.get_user(db, name=name)
-            fingerprint = web_session.password_fingerprint(
-                web.app.state.secret_key, user.password_hash
-            )
-    if outcome.principal is None or fingerprint is None:
-        message = outcome.error or ""
-        error = (
-            web.gettext("Too many failed sign-ins: the account is locked for a while.")
-            if "locked" in message
-            else web.gettext("Wrong user name or password.")
-        )
+    outcome = signin.authenticate_password(
+        web.sessions, name=name, password=password if isinstance(password, str) else ""
+    )
+    if outcome.principal is None or outcome.browser is None:
+        error = web.gettext("Wrong user name or password.")
         return web.render(
             "login.html", {"next": next_url, "error": error, "name": name}, status=401
         )
-    web.session = web_session.signed_in(web.session.csrf, name, fingerprint)
+    web.session = web_session.signed_in(outcome.browser)
     web.principal = outcome.principal
     web.cookie_changed = True
     return web.redirect(next_url)
@@ -68,7 +57,10 @@ def login(web: WebDep, form: FormDep) -> Response:
 
 @router.post("/logout")
 def logout(web: WebDep, form: FormDep) -> Response:
+    """End the server-side session, so a copy of the cookie is worthless too."""
     del form
+    if web.session.sid is not None:
+        signin.sign_out(web.sessions, session_id=web.session.sid)
     web.session = web_session.WebSession()
     web.principal = None
     web.cookie_changed = True

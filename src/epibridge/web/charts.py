@@ -87,13 +87,15 @@ def svg(curves: list[Curve], *, title: str, fmt_number, fmt_date) -> str:  # typ
             )
     else:
         for i, curve in enumerate(curves):
-            colour = PALETTE[i % len(PALETTE)]
+            # A class per palette entry (static/app.css), not a style attribute: the page's
+            # Content-Security-Policy allows no inline styles.
+            colour = i % len(PALETTE)
             path = " ".join(
                 f"{'M' if j == 0 else 'L'}{x(d):.1f},{y(v):.1f}"
                 for j, (d, v) in enumerate((d, v) for d, v in curve.points if v is not None)
             )
             if path:
-                out.append(f'<path class="line" style="stroke:{colour}" d="{path}"/>')
+                out.append(f'<path class="line c{colour}" d="{path}"/>')
     for curve in curves:
         if curve.threshold:
             path = " ".join(

@@ -101,6 +101,8 @@ class Web:
                 "principal": self.principal,
                 "csrf_token": self.session.csrf,
                 "csrf_field": web_session.CSRF_FIELD,
+                # An inline <script> or <style> needs this nonce (web/headers.py policy).
+                "csp_nonce": getattr(self.request.state, "csp_nonce", ""),
                 "lang_url": self.lang_url,
                 "path": self.request.url.path,
                 "reads_members": self.principal is not None
@@ -168,7 +170,7 @@ def get_web(request: Request) -> Web:
     changed = current is None
     session = current or web_session.WebSession()
     principal = web_session.principal_for(request.app.state.sessions, key, current)
-    if current is not None and current.user is not None and principal is None:
+    if current is not None and current.sid is not None and principal is None:
         session, changed = web_session.WebSession(csrf=current.csrf), True
     return Web(
         request=request,

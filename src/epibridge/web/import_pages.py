@@ -2,14 +2,16 @@
 
 The file is checked with ``epidata.service.check_file`` (nothing written) and the page shows
 either every refused row or a summary to confirm; the upload waits under
-``VAR_DIR/web-uploads/<account>`` named by a random token, and the confirmation checks it
-again and stores it in one transaction.
+``VAR_DIR/web-uploads/<account>`` named by a random token (``epidata.uploads``), and the
+confirmation checks it again and stores it in one transaction. Who may upload at all is
+decided from the session cookie before the body is read (``api.upload_gate``); a refused or
+failed check leaves no file behind, and one never confirmed expires after
+``EPIBRIDGE_UPLOAD_TTL_HOURS``.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.epidata import service as epidata
+from epibridge.epidata import uploads
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
@@ -27,13 +30,14 @@ from epibridge.web.context import Web, get_web, page_errors, posted_form, text
 router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
 FormDep = Annotated[FormData, Depends(posted_form)]
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
-def _upload_dir(web: Web, principal: Principal) -> Path:
-    path = Path(web.app.state.settings.var_dir) / "web-uploads" / principal.name
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _upload_root(web: Web) -> Path:
+    return uploads.upload_root(web.app.state.settings.var_dir)
+
+
+def _upload_ttl(web: Web) -> timedelta:
+    return timedelta(hours=web.app.state.settings.upload_ttl_hours)
 
 
 def _may_import(principal: Principal) -> None:
@@ -73,18 +77,18 @@ UPLOAD_PATH = "/web/data/import"
 def import_check(web: WebDep, form: FormDep) -> Response:
     """Check an uploaded file (dry run) and show the report row by row."""
     principal = web.require()
+    _may_import(principal)
     state = text(form, "state") or principal.state or ""
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise InvalidInput(
             web.gettext("Choose a file to import."), [FieldError("file", "required")]
         )
-    token = secrets.token_urlsafe(24)
-    suffix = Path(upload.filename).suffix.lower()[:10]
-    stored = _upload_dir(web, principal) / f"{token}{suffix}"
-    with stored.open("wb") as handle:
-        while chunk := upload.file.read(1 << 20):
-            handle.write(chunk)
+    root = _upload_root(web)
+    uploads.purge_expired(root, ttl=_upload_ttl(web), now=utcnow())
+    token, stored = uploads.stage(
+        root, account=principal.name, filename=upload.filename, stream=upload.file
+    )
     context: dict[str, Any] = {"states": _import_states(web, principal), "state": state}
     try:
         with read_session(web.sessions) as session, stored.open("rb") as stream:
@@ -104,6 +108,9 @@ def import_check(web: WebDep, form: FormDep) -> Response:
             {**context, "report": {"detail": exc.detail, "rows": rows}, "checked": None},
             status=422,
         )
+    except BaseException:  # refused (another state's data) or failed: nothing is kept
+        stored.unlink(missing_ok=True)
+        raise
     summary = epidata.dry_run(checked)
     return web.render(
         "data/import.html",
@@ -111,7 +118,7 @@ def import_check(web: WebDep, form: FormDep) -> Response:
             **context,
             "report": None,
             "checked": summary,
-            "token": token + suffix,
+            "token": token,
             "synthetic": text(form, "synthetic") == "yes",
         },
     )
@@ -122,12 +129,14 @@ def import_check(web: WebDep, form: FormDep) -> Response:
 def import_confirm(web: WebDep, form: FormDep) -> Response:
     """Store a file that was checked: checked again, then written in one transaction."""
     principal = web.require()
-    token = text(form, "token")
-    stem, _, suffix = token.partition(".")
-    if not _TOKEN.match(stem) or not re.fullmatch(r"[a-z0-9]{0,9}", suffix):
-        raise InvalidInput(web.gettext("The upload has expired; choose the file again."))
-    stored = _upload_dir(web, principal) / token
-    if not stored.is_file():
+    stored = uploads.staged(
+        _upload_root(web),
+        account=principal.name,
+        token=text(form, "token"),
+        ttl=_upload_ttl(web),
+        now=utcnow(),
+    )
+    if stored is None:
         raise InvalidInput(web.gettext("The upload has expired; choose the file again."))
     filename = text(form, "filename") or stored.name
     try:

@@ -1,9 +1,10 @@
-"""The browser session: a stateless cookie signed with the app's secret key, and CSRF tokens.
+"""The browser session: a signed cookie naming a server-side session, and CSRF tokens.
 
-No table is needed: the cookie carries the account name, an expiry, a CSRF token and a
-fingerprint of the password hash, signed with HMAC-SHA256. Changing the password (or
-deactivating the account, checked on every request) ends every session of that account;
-signing out replaces the cookie with an anonymous one.
+A visitor's cookie carries only a CSRF token (for the sign-in form). At sign-in the cookie
+also gets the random id of a row in ``web_sessions`` (``members.browser_sessions``), checked on
+every request: signing out, a password change, deactivation and an administrator's "end all
+sessions" end the row, and every copy of the cookie stops working at once. The cookie is
+signed with HMAC-SHA256 so a visitor's CSRF token cannot be planted by another site.
 """
 
 from __future__ import annotations
@@ -16,44 +17,38 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from epibridge.db import read_session
-from epibridge.errors import Forbidden, NotFound
-from epibridge.members import accounts
+from epibridge.db import read_session, utcnow, write_session
+from epibridge.errors import Forbidden
+from epibridge.members import accounts, browser_sessions
 from epibridge.security import Principal
 
 COOKIE = "eb_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-SESSION_SECONDS = 8 * 3600
+SESSION_SECONDS = int(browser_sessions.SESSION_LIFETIME.total_seconds())
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass
 class WebSession:
-    """What the cookie says: the signed-in account (if any) and the CSRF token."""
+    """What the cookie says: the server-side session's id (if signed in) and the CSRF token."""
 
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    user: str | None = None
-    fingerprint: str | None = None
+    sid: str | None = None
     expires: int = 0
 
     @property
     def signed_in(self) -> bool:
-        return self.user is not None and self.expires > time.time()
+        return self.sid is not None and self.expires > time.time()
 
 
 def _sign(key: str, payload: bytes) -> str:
     return hmac.new(key.encode(), payload, hashlib.sha256).hexdigest()
 
 
-def password_fingerprint(key: str, password_hash: str | None) -> str:
-    return _sign(key, (password_hash or "").encode())[:24]
-
-
 def encode(key: str, session: WebSession) -> str:
     body = json.dumps(
-        {"c": session.csrf, "u": session.user, "f": session.fingerprint, "e": session.expires},
-        separators=(",", ":"),
+        {"c": session.csrf, "s": session.sid, "e": session.expires}, separators=(",", ":")
     ).encode()
     payload = base64.urlsafe_b64encode(body).decode().rstrip("=")
     return f"{payload}.{_sign(key, payload.encode())}"
@@ -68,24 +63,21 @@ def decode(key: str, value: str | None) -> WebSession | None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        sid = data["s"]
         session = WebSession(
-            csrf=str(data["c"]),
-            user=data["u"],
-            fingerprint=data["f"],
-            expires=int(data["e"]),
+            csrf=str(data["c"]), sid=None if sid is None else str(sid), expires=int(data["e"])
         )
     except (ValueError, KeyError, TypeError):
         return None
-    if session.user is not None and session.expires <= time.time():
+    if session.sid is not None and session.expires <= time.time():
         return WebSession(csrf=session.csrf)  # expired: keep the CSRF token, drop the account
     return session
 
 
-def signed_in(csrf: str, user: str, fingerprint: str) -> WebSession:
-    # A fresh CSRF token at sign-in: a token planted before sign-in is worth nothing after.
-    del csrf
+def signed_in(opened: browser_sessions.Opened) -> WebSession:
+    """The cookie of a new session (its CSRF token is fresh: one planted before is worthless)."""
     return WebSession(
-        user=user, fingerprint=fingerprint, expires=int(time.time()) + SESSION_SECONDS
+        csrf=opened.csrf, sid=opened.session_id, expires=int(opened.expires_at.timestamp())
     )
 
 
@@ -98,16 +90,17 @@ def check_csrf(session: WebSession | None, submitted: str | None) -> None:
 
 
 def principal_for(sessions, key: str, session: WebSession | None) -> Principal | None:  # type: ignore[no-untyped-def]
-    """The account a signed-in session belongs to, if it is still active and unchanged."""
-    if session is None or not session.signed_in or session.user is None:
+    """The account of a live server-side session (not ended, not expired, account active)."""
+    del key
+    if session is None or not session.signed_in or session.sid is None:
         return None
+    now = utcnow()
     with read_session(sessions) as db:
-        try:
-            user = accounts.get_user(db, name=session.user)
-        except NotFound:
+        live = browser_sessions.current(db, session_id=session.sid, now=now)
+        if live is None or not hmac.compare_digest(live.csrf, session.csrf):
             return None
-        if not user.is_active or session.fingerprint != password_fingerprint(
-            key, user.password_hash
-        ):
-            return None
-        return accounts.principal_of(user)
+        principal = accounts.principal_of(live.user)
+    if live.stale:
+        with write_session(sessions) as db:
+            browser_sessions.touch(db, session_id=session.sid, now=now)
+    return principal
