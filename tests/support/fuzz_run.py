@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge import migrate
+from epibridge import audit, migrate
 from epibridge.db import create_db_engine, make_sessionmaker
 from epibridge.settings import Settings
 from tests.helpers import make_user
@@ -73,7 +73,9 @@ def run_backend(
             migrate.upgrade(settings)
             engine = create_db_engine(url)
             try:
-                token = prepare(make_sessionmaker(engine), role_label)
+                token = prepare(
+                    make_sessionmaker(engine, audit=audit.trail_for(settings)), role_label
+                )
                 with live_server(settings) as base:
                     report = fuzz(
                         base,
