@@ -31,16 +31,11 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 
 
-def _actor_name(actor: Principal | str) -> str:
-    return actor.actor if isinstance(actor, Principal) else actor
-
-
 def create_user(
-    session: Session, *, actor: Principal | str, data: UserCreate, token_ttl_days: int
+    session: Session, *, actor: Principal, data: UserCreate, token_ttl_days: int
 ) -> tuple[User, IssuedToken]:
     """Create an account and issue its first API token."""
-    if isinstance(actor, Principal):
-        authorize(actor, Action.ADMINISTER)
+    authorize(actor, Action.ADMINISTER)
     role = Role(data.role)
     state: str | None = None
     if role in STATE_BOUND_ROLES:
@@ -88,7 +83,7 @@ def create_user(
         raise Conflict(f"a user named {data.name!r} already exists") from exc
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="create",
         entity="user",
         entity_id=user.id,
@@ -101,12 +96,13 @@ def create_user(
 def issue_token(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     user: User,
     ttl_days: int,
     label: str | None = None,
 ) -> IssuedToken:
     """Issue a new API token for ``user``; the plain token is returned once and never stored."""
+    authorize(actor, Action.ADMINISTER)
     token = new_token()
     now = utcnow()
     record = ApiToken(
@@ -121,7 +117,7 @@ def issue_token(
     session.flush()
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="issue_token",
         entity="api_token",
         entity_id=record.id,
@@ -137,10 +133,9 @@ def get_user(session: Session, *, name: str) -> User:
     return user
 
 
-def revoke(session: Session, *, actor: Principal | str, name: str, deactivate: bool) -> int:
+def revoke(session: Session, *, actor: Principal, name: str, deactivate: bool) -> int:
     """Revoke every active token of a user (and optionally deactivate the account)."""
-    if isinstance(actor, Principal):
-        authorize(actor, Action.ADMINISTER)
+    authorize(actor, Action.ADMINISTER)
     user = get_user(session, name=name)
     now = utcnow()
     active = session.execute(
@@ -156,7 +151,7 @@ def revoke(session: Session, *, actor: Principal | str, name: str, deactivate: b
     session.flush()
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="revoke",
         entity="user",
         entity_id=user.id,
@@ -282,9 +277,8 @@ def authenticate_password(session: Session, *, name: str, password: str) -> Sign
     return SignIn(principal_of(user))
 
 
-def set_password(session: Session, *, actor: Principal | str, name: str, password: str) -> None:
-    if isinstance(actor, Principal):
-        authorize(actor, Action.ADMINISTER)
+def set_password(session: Session, *, actor: Principal, name: str, password: str) -> None:
+    authorize(actor, Action.ADMINISTER)
     if len(password) < 8:
         raise InvalidInput("password too short", [FieldError("password", "at least 8 characters")])
     user = get_user(session, name=name)
@@ -293,7 +287,7 @@ def set_password(session: Session, *, actor: Principal | str, name: str, passwor
     user.locked_until = None
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="set_password",
         entity="user",
         entity_id=user.id,
