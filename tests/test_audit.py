@@ -17,6 +17,7 @@ from epibridge.errors import Conflict
 from epibridge.members import accounts
 from epibridge.members.schemas import UserCreate
 from epibridge.settings import Settings
+from tests.helpers import OPERATOR
 
 
 def _create_users(sessions: sessionmaker[Session], *names: str) -> None:
@@ -24,7 +25,7 @@ def _create_users(sessions: sessionmaker[Session], *names: str) -> None:
         with write_session(sessions) as session:
             accounts.create_user(
                 session,
-                actor="test",
+                actor=OPERATOR,
                 data=UserCreate(name=name, role="secretariat"),
                 token_ttl_days=1,
             )
@@ -46,7 +47,7 @@ def test_every_write_is_chained(sessions: sessionmaker[Session]) -> None:
     assert entries[0].prev_hash == audit.GENESIS_HASH
     for before, after in pairwise(entries):
         assert after.prev_hash == before.hash
-    assert entries[1].detail["name"] == "alice" and entries[1].actor == "test"
+    assert entries[1].detail["name"] == "alice" and entries[1].actor == "operator:test"
     assert checked == 5 and broken is None
 
 

@@ -28,7 +28,7 @@ from epibridge.notifications.outbox.schemas import (
     SubscriptionRead,
     SubscriptionUpdate,
 )
-from epibridge.security import Action, Principal, Visibility, authorize
+from epibridge.security import Action, Principal, Visibility, authorize, require_principal
 
 # Deliberately simple: one @, no spaces, a dotted domain. Deliverability is the SMTP server's
 # verdict; this only catches typing mistakes before anything is stored.
@@ -141,7 +141,7 @@ def _check_filters(
 
 def _may_manage(actor: Principal, subscription: Subscription) -> None:
     # The operator (no account: user_id 0) is never an owner, so it passes as an administrator.
-    if actor.kind != "user" or actor.user_id != subscription.owner_user_id:
+    if require_principal(actor).kind != "user" or actor.user_id != subscription.owner_user_id:
         authorize(actor, Action.ADMINISTER)
 
 
@@ -149,7 +149,7 @@ def create_subscription(
     session: Session, *, actor: Principal, data: SubscriptionCreate
 ) -> tuple[Subscription, str | None]:
     """Create a subscription; a webhook's signing secret is returned once and never again."""
-    if actor.kind != "user":
+    if require_principal(actor).kind != "user":
         # The operator and components have no account to receive messages: name one.
         authorize(actor, Action.ADMINISTER)
         if not data.owner:
@@ -228,7 +228,7 @@ def list_subscriptions(
 ) -> tuple[list[Subscription], str | None]:
     """List the caller's subscriptions (an administrator: everyone's, or one owner's)."""
     query = select(Subscription).where(Subscription.deleted_at.is_(None))
-    if actor.kind != "user":
+    if require_principal(actor).kind != "user":
         # The operator has no subscriptions of its own: it lists everyone's.
         authorize(actor, Action.ADMINISTER)
     elif owner is None or owner != actor.name:
