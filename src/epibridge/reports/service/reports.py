@@ -80,8 +80,8 @@ def build(
 
 def store(session: Session, *, actor: Principal, rendered: Rendered) -> Report:
     """Keep a rendered report so it can be listed and downloaded; tell the members."""
-    name = actor.actor
     authorize(actor, Action.READ_MEMBERS)
+    name = actor.actor
     report = Report(
         week=rendered.week,
         week_start=rendered.week_start.date(),
