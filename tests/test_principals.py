@@ -629,3 +629,26 @@ def test_writers_refuse_what_is_not_a_principal(sessions: sessionmaker[Session])
                 failures.append(f"{name} wrote with {fake!r}")
                 before = _footprint(sessions)
     assert not failures, "\n".join(failures)
+
+
+def test_console_writes_are_audited_as_the_operator(
+    settings: Any, sessions: sessionmaker[Session]
+) -> None:
+    """Every entry the ``epibridge`` command writes names ``operator:<OS user>``."""
+    from tests.members.test_cli import run
+
+    run(settings, "users", "create", "ops-test", "--role", "admin")
+    run(settings, "users", "token", "ops-test")
+    run(settings, "users", "revoke", "ops-test", "--deactivate")
+    with write_session(sessions) as session:
+        actors = {
+            action: actor
+            for action, actor in session.execute(
+                select(AuditEntry.action, AuditEntry.actor).order_by(AuditEntry.id)
+            )
+        }
+    operator = operator_principal().actor
+    assert operator.startswith("operator:")
+    assert actors["create"] == actors["issue_token"] == actors["revoke"] == operator
+    # The profile was loaded by ``db upgrade`` (the migrated template): a component.
+    assert actors["load_profile"] == "system:profile"
