@@ -7,6 +7,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge.db import write_session
 from epibridge.members import accounts
 from epibridge.members.schemas import UserCreate
+from epibridge.security import operator_principal
+
+#: The console's principal in tests: audited as ``operator:test``.
+OPERATOR = operator_principal("test")
 
 
 def make_user(
@@ -22,7 +26,7 @@ def make_user(
     with write_session(sessions) as session:
         _, issued = accounts.create_user(
             session,
-            actor="test",
+            actor=OPERATOR,
             data=UserCreate(name=name, role=role, state=state, password=password),  # type: ignore[arg-type]
             token_ttl_days=ttl_days,
         )

@@ -32,8 +32,8 @@ from epibridge.db import (
 from epibridge.errors import Conflict
 from epibridge.members import accounts
 from epibridge.members.schemas import UserCreate
-from epibridge.security import operator_principal
 from epibridge.settings import Settings
+from tests.helpers import OPERATOR
 
 
 def _create_users(sessions: sessionmaker[Session], *names: str) -> None:
@@ -41,7 +41,7 @@ def _create_users(sessions: sessionmaker[Session], *names: str) -> None:
         with write_session(sessions) as session:
             accounts.create_user(
                 session,
-                actor=operator_principal("test"),
+                actor=OPERATOR,
                 data=UserCreate(name=name, role="secretariat"),
                 token_ttl_days=1,
             )
@@ -126,7 +126,7 @@ def test_every_write_is_chained(settings: Settings, sessions: sessionmaker[Sessi
     assert entries[0].prev_hash == audit.GENESIS_HASH
     for before, after in pairwise(entries):
         assert after.prev_hash == before.hash
-    assert entries[1].detail["name"] == "alice" and "test" in entries[1].actor
+    assert entries[1].detail["name"] == "alice" and entries[1].actor == "operator:test"
     assert checked == 5 and broken is None
     key = load_chain_key(settings.var_dir / "keys", create=False)
     assert key is not None and {e.key_id for e in entries} == {key.key_id}

@@ -16,6 +16,7 @@ from epibridge.security import (
     hash_password,
     hash_token,
     new_token,
+    operator_principal,
     verify_password,
 )
 
@@ -27,6 +28,7 @@ PRINCIPALS = {
     Role.SECRETARIAT: Principal(3, "sec", Role.SECRETARIAT, None),
     Role.OBSERVER: Principal(4, "obs-mng", Role.OBSERVER, "MNG"),
     Role.ADMIN: Principal(5, "admin", Role.ADMIN, None),
+    Role.OPERATOR: operator_principal("alice"),
 }
 
 # (role, action, target state) -> allowed?
@@ -54,6 +56,11 @@ EXPECTED[(Role.FOCAL_POINT, Action.WRITE_STATE, OWN)] = True
 EXPECTED[(Role.SYSTEM, Action.WRITE_STATE, OWN)] = True
 EXPECTED[(Role.SECRETARIAT, Action.WRITE_STATE, OWN)] = True
 EXPECTED[(Role.SECRETARIAT, Action.WRITE_STATE, OTHER)] = True
+# The operator (the console, the system's components) may do everything; a write still names
+# the state whose data it changes.
+for action in Action:
+    for target in (OWN, OTHER, None):
+        EXPECTED[(Role.OPERATOR, action, target)] = (action, target) != (Action.WRITE_STATE, None)
 
 
 @pytest.mark.parametrize(

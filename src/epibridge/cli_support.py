@@ -1,4 +1,4 @@
-"""What every command shares: the settings object, sessions, and error reporting."""
+"""What every command shares: the settings object, sessions, the operator, error reporting."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import create_db_engine, make_sessionmaker, read_session, write_session
-from epibridge.errors import DomainError
+from epibridge.errors import DomainError, FieldError, Unauthenticated
+from epibridge.security import Principal, operator_principal
 from epibridge.settings import Settings
 
 P = ParamSpec("P")
@@ -46,6 +47,28 @@ def sessions_for(settings: Settings) -> sessionmaker[Session]:
         factory = make_sessionmaker(create_db_engine(settings.database_url), audit=trail)
         _FACTORIES[cache_key] = factory
     return factory
+
+
+def operator() -> Principal:
+    """The principal every command acts as: ``operator:<OS user>``, named in each audit entry.
+
+    The one place the console's identity is made, so no command invents its own actor.
+    """
+    return operator_principal()
+
+
+def acting_as(session: Session, name: str | None) -> Principal:
+    """The operator, or the named account when a command takes ``--as`` (its rights apply)."""
+    if name is None:
+        return operator()
+    from epibridge.members import accounts
+
+    user = accounts.get_user(session, name=name)
+    if not user.is_active:
+        raise Unauthenticated(
+            f"account {name} is deactivated", [FieldError("--as", "inactive", name)]
+        )
+    return accounts.principal_of(user)
 
 
 @contextmanager

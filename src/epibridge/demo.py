@@ -15,9 +15,10 @@ from epibridge.errors import NotFound
 from epibridge.members import accounts
 from epibridge.members import service as org
 from epibridge.members.schemas import UserCreate
-from epibridge.security import new_password
+from epibridge.security import new_password, system_principal
 
-DEMO_ACTOR = "system:demo"
+#: The demo loader is one of epibridge's components: its audit entries say ``system:demo``.
+DEMO_ACTOR = system_principal("demo")
 
 
 @dataclass(frozen=True)

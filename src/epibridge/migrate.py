@@ -56,7 +56,11 @@ def upgrade(settings: Settings, *, load_profile: bool = True) -> dict[str, objec
             sessions = make_sessionmaker(engine, audit=trail)
             with write_session(sessions) as session:
                 if not org.profile_loaded(session):
-                    org.load_profile(session, document=org.read_profile(settings.profile))
+                    org.load_profile(
+                        session,
+                        actor=org.PROFILE_ACTOR,
+                        document=org.read_profile(settings.profile),
+                    )
                     loaded = True
         tables = sorted(inspect(engine).get_table_names())
     finally:

@@ -153,8 +153,23 @@ class Decision:
     on_behalf: bool = False  # the Secretariat writing a state's data, recorded as such
 
 
+def require_principal(principal: object) -> Principal:
+    """Return ``principal`` if it is a ``Principal``; raise ``TypeError`` for anything else.
+
+    A plain string (the old ``"cli"``, ``"system:..."`` actors), None or a look-alike object
+    must never pass for someone: the check refuses to decide rather than guess, so no caller
+    can skip it by mistake. Rules that look at a role before calling ``authorize`` call this.
+    """
+    if not isinstance(principal, Principal):
+        raise TypeError(
+            f"permission checks need a Principal, not {type(principal).__name__} {principal!r}"
+        )
+    return principal
+
+
 def decide(principal: Principal, action: Action, state: str | None = None) -> Decision:
     """Decide whether ``principal`` may take ``action`` on data of ``state`` (ISO3 or None)."""
+    require_principal(principal)
     if action not in _ROLE_ACTIONS[principal.role]:
         return Decision(False, f"role {principal.role.value} may not {action.value}")
     if action is Action.WRITE_STATE:
@@ -177,6 +192,7 @@ def can_see(principal: Principal | None, visibility: Visibility) -> bool:
         return True
     if principal is None:
         return False
+    require_principal(principal)
     if visibility is Visibility.PARTNERS:
         return Action.READ_PARTNERS in _ROLE_ACTIONS[principal.role]
     return Action.READ_MEMBERS in _ROLE_ACTIONS[principal.role]

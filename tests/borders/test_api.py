@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.borders import service
 from epibridge.borders.models import StatusReport
+from epibridge.borders.service.crossings import REGISTRY_ACTOR
 from epibridge.db import read_session, write_session
 from tests.helpers import bearer, make_user
 
@@ -33,7 +34,7 @@ def test_crossings_contract_status_history_and_conflict(
     live_url: str, sessions: sessionmaker[Session]
 ) -> None:
     with write_session(sessions) as session:
-        service.load_registry(session)
+        service.load_registry(session, actor=REGISTRY_ACTOR)
     kaz = make_user(sessions, "fp-kaz", "focal_point", "KAZ")
     chn = make_user(sessions, "fp-chn", "focal_point", "CHN")
     base = f"{live_url}/api/v1/borders"

@@ -12,6 +12,7 @@ from epibridge.audit import AuditEntry, verify_chain
 from epibridge.borders import service
 from epibridge.borders.models import Crossing
 from epibridge.borders.schemas import CrossingCreate, LaneCreate, LaneUpdate, StatusReportCreate
+from epibridge.borders.service.crossings import REGISTRY_ACTOR
 from epibridge.db import read_session, write_session
 from epibridge.errors import Conflict, InvalidInput, NotFound
 from epibridge.notifications.outbox.models import OutboxMessage
@@ -28,7 +29,7 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 def _load(sessions: sessionmaker[Session]) -> dict[str, int]:
     with write_session(sessions) as session:
-        service.load_registry(session)
+        service.load_registry(session, actor=REGISTRY_ACTOR)
         return {c.code: c.id for c in session.execute(select(Crossing)).scalars()}
 
 
@@ -66,9 +67,9 @@ def test_registry_is_real_sourced_and_reloads_idempotently(sessions: sessionmake
         # No invented figures: unknown capacities stay null and say so.
         assert item.capacity.trucks_per_day is None and "unknown" in (item.capacity.note or "")
     with write_session(sessions) as session:
-        first = service.load_registry(session)
+        first = service.load_registry(session, actor=REGISTRY_ACTOR)
     with write_session(sessions) as session:
-        again = service.load_registry(session)
+        again = service.load_registry(session, actor=REGISTRY_ACTOR)
     assert first.created == len(items) and first.updated == 0
     assert again.created == 0 and again.unchanged == len(items)
     with read_session(sessions) as session:

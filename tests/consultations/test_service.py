@@ -318,7 +318,7 @@ def test_consensus_adoption_numbering_and_signatures(sessions: sessionmaker[Sess
     for state in ("CHN", "KAZ", "RUS"):
         position(sessions, second.document_id, state)
     with write_session(sessions) as session:
-        closed = service.close_due_decisions(session, now=DEADLINE)
+        closed = service.close_due_decisions(session, actor=service.SCHEDULER_ACTOR, now=DEADLINE)
         assert [d.document_id for d in closed] == [second.document_id]
     with write_session(sessions) as session:
         service.sign(
@@ -382,7 +382,9 @@ def test_an_objection_or_low_participation_rejects(sessions: sessionmaker[Sessio
     silent = under_decision(sessions)
     position(sessions, silent.document_id, "CHN")
     with write_session(sessions) as session:
-        closed = service.close_due_decisions(session, now=DEADLINE + timedelta(seconds=1))
+        closed = service.close_due_decisions(
+            session, actor=service.SCHEDULER_ACTOR, now=DEADLINE + timedelta(seconds=1)
+        )
         outcomes = {d.document_id: d.outcome for d in closed}
         assert {d.status for d in closed} == {"rejected"}
         assert topics(session).count("consultation.rejected") == 2
@@ -416,9 +418,19 @@ def test_silence_procedure_adopts_at_the_deadline_unless_someone_objects(
     position(sessions, broken.document_id, "CHN", "object", reasons="silence broken (synthetic)")
     # Nothing closes before the deadline.
     with write_session(sessions) as session:
-        assert service.close_due_decisions(session, now=DEADLINE - timedelta(seconds=1)) == []
+        assert (
+            service.close_due_decisions(
+                session, actor=service.SCHEDULER_ACTOR, now=DEADLINE - timedelta(seconds=1)
+            )
+            == []
+        )
     with write_session(sessions) as session:
-        closed = {d.document_id: d for d in service.close_due_decisions(session, now=DEADLINE)}
+        closed = {
+            d.document_id: d
+            for d in service.close_due_decisions(
+                session, actor=service.SCHEDULER_ACTOR, now=DEADLINE
+            )
+        }
     assert closed[quiet.document_id].status == "adopted"
     assert "silence procedure" in (closed[quiet.document_id].outcome or "")
     assert closed[broken.document_id].status == "rejected"
@@ -471,7 +483,7 @@ def _adopt(sessions: sessionmaker[Session], document_id: int) -> None:
     for state in ("CHN", "KAZ", "RUS"):
         position(sessions, document_id, state)
     with write_session(sessions) as session:
-        service.close_due_decisions(session, now=DEADLINE)
+        service.close_due_decisions(session, actor=service.SCHEDULER_ACTOR, now=DEADLINE)
 
 
 BadCase = tuple[

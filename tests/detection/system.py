@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge.db import utcnow
 from epibridge.detection.schemas import RunOptions, RunReport
 from epibridge.detection.service import run
+from epibridge.detection.service.common import DETECTION_ACTOR
 from tests.epidata.helpers import submit, weekly
 
 #: The weekly baseline (Poisson around 10, fixed seed) and the outbreak in the last two weeks.
@@ -40,4 +41,4 @@ def submit_series(
 
 
 def detect(sessions: sessionmaker[Session], **options: object) -> RunReport:
-    return run(sessions, options=RunOptions.model_validate(options))
+    return run(sessions, options=RunOptions.model_validate(options), actor=DETECTION_ACTOR)

@@ -22,6 +22,7 @@ from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.security import PermissionDenied, Principal, Role
 from tests.detection.system import BASELINE, OUTBREAK, detect, submit_series
+from tests.helpers import OPERATOR
 
 FP_KAZ = Principal(user_id=1, name="fp-kaz", role=Role.FOCAL_POINT, state="KAZ")
 FP_RUS = Principal(user_id=2, name="fp-rus", role=Role.FOCAL_POINT, state="RUS")
@@ -31,7 +32,7 @@ OBSERVER = Principal(user_id=4, name="obs", role=Role.OBSERVER, state="MNG")
 
 def _signals(sessions: sessionmaker[Session], **filters: object) -> list[Signal]:
     with read_session(sessions) as session:
-        rows, _ = service.list_signals(session, principal=None, limit=500, **filters)  # type: ignore[arg-type]
+        rows, _ = service.list_signals(session, principal=OPERATOR, limit=500, **filters)  # type: ignore[arg-type]
     return rows
 
 
@@ -196,7 +197,7 @@ def test_reference_datasets_are_labelled_and_never_notified(
     sessions: sessionmaker[Session],
 ) -> None:
     with write_session(sessions) as session:
-        reference.load(session, actor="test")
+        reference.load(session, actor=OPERATOR)
     events_before = _count(sessions, NotificationEvent)
     report = detect(sessions, dataset="reference", since="2001-01-01", method="ears-c1")
     assert report.opened > 0 and report.notifications == 0
@@ -243,14 +244,14 @@ def test_series_thresholds_and_rt_of_a_stored_series(sessions: sessionmaker[Sess
         with pytest.raises(InvalidInput):
             service.series_rt(
                 session,
-                principal=None,
+                principal=OPERATOR,
                 state="KAZ",
                 disease="A09",
                 classification="confirmed",
                 mean_si=0.5,
             )
         with pytest.raises(NotFound):
-            service.series_thresholds(session, principal=None, state="KAZ", disease="A00")
+            service.series_thresholds(session, principal=OPERATOR, state="KAZ", disease="A00")
     assert [p.observed for p in result.points] == [float(v) for v in values]
     assert all(p.upperbound is None for p in result.points[:7])
     assert [p.alarm for p in result.points[-2:]] == [True, True]

@@ -10,6 +10,7 @@ from epibridge.db import read_session, write_session
 from epibridge.epidata import service
 from epibridge.epidata.schemas import SubmissionRead
 from epibridge.security import Principal
+from tests.helpers import OPERATOR
 
 HEADER = "state,area,disease,metric,classification,period_start,period_end,value"
 
@@ -38,7 +39,7 @@ def submit(
     content: bytes,
     *,
     state: str,
-    actor: Principal | str = "test",
+    actor: Principal = OPERATOR,
     filename: str = "data.csv",
     synthetic: bool = False,
 ) -> SubmissionRead:

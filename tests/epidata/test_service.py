@@ -21,6 +21,7 @@ from epibridge.errors import InvalidInput
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.security import PermissionDenied, Principal, Role
 from tests.epidata.helpers import HEADER, csv_of, submit, weekly
+from tests.helpers import OPERATOR
 
 J11 = queries.Selection("J11", "cases", "confirmed")
 
@@ -32,7 +33,9 @@ def _count(sessions: sessionmaker[Session], model: type) -> int:
 
 def _points(sessions: sessionmaker[Session], **kwargs: object) -> list[tuple[str, int | None]]:
     with read_session(sessions) as session:
-        result = queries.series(session, principal=None, states=["KAZ"], selection=J11, **kwargs)  # type: ignore[arg-type]
+        result = queries.series(
+            session, principal=OPERATOR, states=["KAZ"], selection=J11, **kwargs
+        )  # type: ignore[arg-type]
     return [(str(p.period_start), p.value) for p in result.series[0].points]
 
 
@@ -66,7 +69,7 @@ def test_revisions_keep_old_versions_and_as_of_shows_what_was_known(
     assert _points(sessions) == [("2024-01-01", 5), ("2024-01-08", 9), ("2024-01-15", 4)]
     assert _points(sessions, as_of=between) == [("2024-01-01", 5), ("2024-01-08", 7)]
     with read_session(sessions) as session:
-        history = revisions.history(session, principal=None, state="KAZ", selection=J11)
+        history = revisions.history(session, principal=OPERATOR, state="KAZ", selection=J11)
     week2 = [(v.version, v.value, v.superseded_at is None) for v in history.versions][1:3]
     assert week2 == [(1, 7, False), (2, 9, True)]
     assert _count(sessions, Observation) == 4
@@ -98,7 +101,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(
     )
     with read_session(sessions) as session, pytest.raises(InvalidInput) as caught:
         service.check_file(
-            session, actor="test", state="KAZ", stream=io.BytesIO(content), filename="x.csv"
+            session, actor=OPERATOR, state="KAZ", stream=io.BytesIO(content), filename="x.csv"
         )
     found = {(e.row, e.field): e.message for e in caught.value.errors if isinstance(e, BadRow)}
     for line, (_, column, reason) in enumerate(BAD_ROWS, start=3):
@@ -127,7 +130,7 @@ def test_unreadable_files_are_rejected_with_a_reason(
 ) -> None:
     with read_session(sessions) as session, pytest.raises(InvalidInput) as caught:
         service.check_file(
-            session, actor="test", state="KAZ", stream=io.BytesIO(content), filename="x.csv"
+            session, actor=OPERATOR, state="KAZ", stream=io.BytesIO(content), filename="x.csv"
         )
     assert any(reason in e.message for e in caught.value.errors), caught.value.errors
 
@@ -137,7 +140,7 @@ def test_duplicate_keys_in_one_file_name_the_first_line(sessions: sessionmaker[S
     content = csv_of(row, "KAZ,,J11,cases,confirmed,2024-01-08,2024-01-14,1", row)
     with read_session(sessions) as session, pytest.raises(InvalidInput) as caught:
         service.check_file(
-            session, actor="test", state="KAZ", stream=io.BytesIO(content), filename="x.csv"
+            session, actor=OPERATOR, state="KAZ", stream=io.BytesIO(content), filename="x.csv"
         )
     [error] = caught.value.errors
     assert isinstance(error, BadRow) and error.row == 4 and "line 2" in error.message
@@ -171,7 +174,7 @@ def test_parquet_and_json_files_are_accepted(sessions: sessionmaker[Session]) ->
     bad = json.dumps([{**records[0], "value": -1}]).encode()
     with read_session(sessions) as session, pytest.raises(InvalidInput) as caught:
         service.check_file(
-            session, actor="test", state="KAZ", stream=io.BytesIO(bad), filename="b.json"
+            session, actor=OPERATOR, state="KAZ", stream=io.BytesIO(bad), filename="b.json"
         )
     assert caught.value.errors[0].row == 2  # type: ignore[attr-defined]
 
@@ -205,13 +208,18 @@ def test_granularity_rates_totals_and_increases(sessions: sessionmaker[Session])
     )
     with read_session(sessions) as session:
         weekly_set = queries.series(
-            session, principal=None, states=["KAZ", "KGZ"], selection=J11, per=100000, total=True
+            session,
+            principal=OPERATOR,
+            states=["KAZ", "KGZ"],
+            selection=J11,
+            per=100000,
+            total=True,
         )
         monthly = queries.series(
-            session, principal=None, states=["KAZ"], selection=J11, granularity="month"
+            session, principal=OPERATOR, states=["KAZ"], selection=J11, granularity="month"
         )
-        total = queries.totals(session, principal=None, selection=J11, granularity="month")
-        ranked = queries.increases(session, principal=None, selection=J11, weeks=4)
+        total = queries.totals(session, principal=OPERATOR, selection=J11, granularity="month")
+        ranked = queries.increases(session, principal=OPERATOR, selection=J11, weeks=4)
     kaz = weekly_set.series[0]
     assert [(str(p.period_start), p.value) for p in kaz.points] == [("2024-01-01", 28)]
     assert kaz.skipped_coarser == 1  # the month does not fit in a week
@@ -237,13 +245,13 @@ def test_demo_is_synthetic_and_reference_data_stays_apart(
     with read_session(sessions) as session:
         result = queries.series(
             session,
-            principal=None,
+            principal=OPERATOR,
             states=["KAZ"],
             selection=queries.Selection("B05", "cases", "all"),
         )
-        datasets = reference.list_datasets(session, principal=None)
-        campy = reference.get_dataset(session, principal=None, name="campyDE")
-        submissions = service.list_submissions(session, principal=None, limit=50)
+        datasets = reference.list_datasets(session, principal=OPERATOR)
+        campy = reference.get_dataset(session, principal=OPERATOR, name="campyDE")
+        submissions = service.list_submissions(session, principal=OPERATOR, limit=50)
     assert result.series[0].synthetic and len(result.series[0].points) == 260
     assert all(s.synthetic and s.source.startswith("SYNTHETIC") for s in submissions)
     assert {d.country_iso3 for d in datasets} == {"DEU", "DNK"}

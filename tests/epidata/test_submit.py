@@ -18,6 +18,7 @@ from epibridge.epidata.models import Observation, Series, Submission
 from epibridge.epidata.schemas import BadRow, SubmissionRead
 from epibridge.errors import InvalidInput
 from tests.epidata.helpers import csv_of, weekly
+from tests.helpers import OPERATOR
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +29,7 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
 def _submit(sessions: sessionmaker[Session], content: bytes) -> SubmissionRead:
     with write_session(sessions) as session:
         return service.submit(
-            session, actor="test", state="KAZ", stream=io.BytesIO(content), filename="x.csv"
+            session, actor=OPERATOR, state="KAZ", stream=io.BytesIO(content), filename="x.csv"
         )
 
 

@@ -93,7 +93,9 @@ def test_require_state_explains_why(sessions: sessionmaker[Session]) -> None:
 
 def test_profile_cannot_be_loaded_twice(sessions: sessionmaker[Session]) -> None:
     with write_session(sessions) as session, pytest.raises(InvalidInput, match="already"):
-        service.load_profile(session, document=service.read_profile("sco"))
+        service.load_profile(
+            session, actor=service.PROFILE_ACTOR, document=service.read_profile("sco")
+        )
 
 
 def test_every_chairing_state_was_a_member_then(sessions: sessionmaker[Session]) -> None:

@@ -21,6 +21,7 @@ from epibridge.consultations.schemas import ConsultationCreate
 from epibridge.db import read_session, write_session
 from epibridge.detection import service as detection
 from epibridge.detection.schemas import RunOptions
+from epibridge.detection.service.common import DETECTION_ACTOR
 from epibridge.epidata import service as epidata
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import (
@@ -149,6 +150,7 @@ def seed(sessions: sessionmaker[Session], *, detect: bool = True) -> Seeded:
         report = detection.run(
             sessions,
             options=RunOptions(states=["KAZ"], diseases=["B05"], method="ears-c1", last=1),
+            actor=DETECTION_ACTOR,
         )
         alarms = report.alarms
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.borders import service as borders
 from epibridge.borders.schemas import LaneCreate, StatusReportCreate
+from epibridge.borders.service.crossings import REGISTRY_ACTOR
 from epibridge.db import read_session, write_session
 from epibridge.security import Principal, Role
 from tests.helpers import make_user
@@ -36,7 +37,7 @@ def _report(side: str, direction: str, status: str, wait: int) -> StatusReportCr
 
 def _seed(sessions: sessionmaker[Session]) -> int:
     with write_session(sessions) as session:
-        borders.load_registry(session)
+        borders.load_registry(session, actor=REGISTRY_ACTOR)
     with read_session(sessions) as session:
         page, _ = borders.list_crossings(session, state="KAZ", limit=200)
         khorgos = next(c.id for c in page if c.code == "KAZ-CHN-khorgos-road")

@@ -21,6 +21,7 @@ from epibridge import audit
 from epibridge.db import create_db_engine, make_sessionmaker
 from epibridge.detection import service as detection
 from epibridge.detection.schemas import RunOptions
+from epibridge.detection.service.common import DETECTION_ACTOR
 from epibridge.settings import Settings
 from tests.helpers import make_user
 from tests.support.server import live_server
@@ -233,6 +234,7 @@ def test_notify_acknowledge_languages_and_import(
         options=RunOptions(
             states=["KAZ"], diseases=["A00"], method="ears-c1", since=date(2026, 10, 1)
         ),
+        actor=DETECTION_ACTOR,
     )
     assert report.opened >= 1
     kaz.goto(f"{base}/")

@@ -17,15 +17,13 @@ from epibridge.assistance.schemas import (
     OfferCreate,
     RequestCreate,
 )
-from epibridge.cli_support import console, echo_json, reading, report_errors, writing
+from epibridge.cli_support import console, echo_json, operator, reading, report_errors, writing
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
 
 assistance_app = typer.Typer(
     help="Emergency assistance: requests, offers, commitments, delivery, the board."
 )
-
-CLI_ACTOR = "cli"
 
 
 class OutputFormat(StrEnum):
@@ -115,7 +113,7 @@ def request(
         lines=_lines(line),
     )
     with writing(ctx) as session:
-        created = service.create_request(session, actor=CLI_ACTOR, data=data)
+        created = service.create_request(session, actor=operator(), data=data)
         request_id = created.id
     typer.echo(f"request {request_id} recorded")
 
@@ -143,7 +141,7 @@ def offer(
         lines=_lines(line),
     )
     with writing(ctx) as session:
-        created = service.create_offer(session, actor=CLI_ACTOR, data=data)
+        created = service.create_offer(session, actor=operator(), data=data)
         offer_id = created.id
     typer.echo(f"offer {offer_id} recorded")
 
@@ -165,7 +163,7 @@ def commit_(
         expected_delivery=_day(expected_delivery, "--expected-delivery"),
     )
     with writing(ctx) as session:
-        commitment = service.commit(session, actor=CLI_ACTOR, data=data)
+        commitment = service.commit(session, actor=operator(), data=data)
         commitment_id = commitment.id
     typer.echo(f"commitment {commitment_id} pledged")
 
@@ -182,7 +180,7 @@ def status(
     """Move a commitment on (dispatched, delivered, confirmed, released)."""
     data = CommitmentStatusUpdate(status=step.value, on=_day(on, "--on"), note=note)
     with writing(ctx) as session:
-        service.change_status(session, actor=CLI_ACTOR, commitment_id=commitment_id, data=data)
+        service.change_status(session, actor=operator(), commitment_id=commitment_id, data=data)
     typer.echo(f"commitment {commitment_id} {step.value}")
 
 
@@ -195,7 +193,7 @@ def cancel(
 ) -> None:
     """Cancel a request; pledges not yet dispatched are released."""
     with writing(ctx) as session:
-        service.cancel_request(session, actor=CLI_ACTOR, request_id=request_id, reason=reason)
+        service.cancel_request(session, actor=operator(), request_id=request_id, reason=reason)
     typer.echo(f"request {request_id} cancelled")
 
 
@@ -208,7 +206,7 @@ def withdraw(
 ) -> None:
     """Withdraw an offer; pledges not yet dispatched are released."""
     with writing(ctx) as session:
-        service.withdraw_offer(session, actor=CLI_ACTOR, offer_id=offer_id, reason=reason)
+        service.withdraw_offer(session, actor=operator(), offer_id=offer_id, reason=reason)
     typer.echo(f"offer {offer_id} withdrawn")
 
 
@@ -224,7 +222,7 @@ def requests(
     with reading(ctx) as session:
         items, _ = service.list_requests(
             session,
-            actor=CLI_ACTOR,
+            actor=operator(),
             state=state,
             status="open" if open_only else None,
             limit=100000,
@@ -251,7 +249,7 @@ def offers(
 ) -> None:
     """List offers with what remains available."""
     with reading(ctx) as session:
-        items, _ = service.list_offers(session, actor=CLI_ACTOR, state=state, limit=100000)
+        items, _ = service.list_offers(session, actor=operator(), state=state, limit=100000)
     if fmt is OutputFormat.json:
         echo_json([i.model_dump(mode="json") for i in items])
         return
@@ -275,7 +273,7 @@ def board(
 ) -> None:
     """Show open needs and pledges not yet confirmed, overdue ones first."""
     with reading(ctx) as session:
-        result = service.board(session, actor=CLI_ACTOR, state=state, today=utcnow().date())
+        result = service.board(session, actor=operator(), state=state, today=utcnow().date())
     if fmt is OutputFormat.json:
         echo_json(result.model_dump(mode="json"))
         return

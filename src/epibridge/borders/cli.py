@@ -11,14 +11,12 @@ from rich.table import Table
 
 from epibridge.borders import service, views
 from epibridge.borders.schemas import LaneCreate, StatusReportCreate
-from epibridge.cli_support import console, echo_json, reading, report_errors, writing
+from epibridge.cli_support import console, echo_json, operator, reading, report_errors, writing
 from epibridge.errors import FieldError, InvalidInput
 
 borders_app = typer.Typer(help="Border crossings: registry, status by side, green and fast lanes.")
 lanes_app = typer.Typer(help="Green lanes (priority freight) and fast lanes (essential personnel).")
 borders_app.add_typer(lanes_app, name="lanes")
-
-CLI_ACTOR = "cli"
 
 
 class OutputFormat(StrEnum):
@@ -98,7 +96,7 @@ def _parse_day(value: str, option: str) -> date:
 def load_registry(ctx: typer.Context) -> None:
     """Load or refresh the shipped registry of real crossings between member states."""
     with writing(ctx) as session:
-        result = service.load_registry(session, actor=CLI_ACTOR)
+        result = service.load_registry(session, actor=operator())
     typer.echo(
         f"border crossings: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged"
@@ -277,7 +275,7 @@ def report_status(
                     effective_until=end,
                 )
                 report = service.report_status(
-                    session, actor=CLI_ACTOR, crossing_id=crossing_id, data=data
+                    session, actor=operator(), crossing_id=crossing_id, data=data
                 )
                 ids.append(report.id)
     typer.echo(f"recorded {len(ids)} report(s): {', '.join(map(str, ids))}")
@@ -347,7 +345,7 @@ def lanes_create(
         valid_until=_parse_day(until, "--until") if until else None,
     )
     with writing(ctx) as session:
-        lane = service.create_lane(session, actor=CLI_ACTOR, data=data)
+        lane = service.create_lane(session, actor=operator(), data=data)
         lane_id = lane.id
     typer.echo(f"lane {lane_id} recorded")
 
@@ -357,5 +355,5 @@ def lanes_create(
 def lanes_delete(ctx: typer.Context, lane_id: int) -> None:
     """Remove a lane (the audit log keeps what it was)."""
     with writing(ctx) as session:
-        service.delete_lane(session, actor=CLI_ACTOR, lane_id=lane_id)
+        service.delete_lane(session, actor=operator(), lane_id=lane_id)
     typer.echo(f"lane {lane_id} removed")

@@ -290,7 +290,9 @@ def close_due(
 ) -> None:
     """Close every decision whose deadline has passed (for the scheduler)."""
     with writing(ctx) as session:
-        closed = service.close_due_decisions(session, now=_moment(now, "--now"))
+        closed = service.close_due_decisions(
+            session, actor=service.SCHEDULER_ACTOR, now=_moment(now, "--now")
+        )
         lines = [
             f"document {d.document_id} v{d.version_number}: {d.status} ({d.outcome})"
             for d in closed

@@ -19,6 +19,7 @@ from epibridge.cli_support import (
     echo_json,
     err_console,
     is_terminal,
+    operator,
     reading,
     report_errors,
     sessions_for,
@@ -28,10 +29,7 @@ from epibridge.cli_support import (
 from epibridge.detection import service
 from epibridge.detection.cli import app
 from epibridge.detection.schemas import RunOptions, RunReport, SignalDismiss
-from epibridge.security import Principal, Role
-
-#: Who decides from the command line: the Secretariat acting on the state's behalf (recorded).
-OPERATOR = Principal(user_id=0, name="cli", role=Role.SECRETARIAT)
+from epibridge.detection.service.common import DETECTION_ACTOR
 
 StateOpt = Annotated[
     list[str] | None, typer.Option("--state", help="Only this state (repeatable).")
@@ -85,7 +83,8 @@ def _run(ctx: typer.Context, options: RunOptions) -> RunReport:
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return service.run(sessions, options=options, progress=advance)
+        # The engine is a component: what it stores says ``system:detection``, as the schedule's.
+        return service.run(sessions, options=options, actor=DETECTION_ACTOR, progress=advance)
 
 
 def _print_report(report: RunReport) -> None:
@@ -198,7 +197,7 @@ def signals(
     with reading(ctx) as session:
         rows, _ = service.list_signals(
             session,
-            principal=None,
+            principal=operator(),
             state=state,
             disease=disease,
             status=status,
@@ -233,7 +232,7 @@ def signals(
 def confirm(ctx: typer.Context, signal_id: int) -> None:
     """Confirm a signal on the state's behalf, which notifies its draft notification."""
     with writing(ctx) as session:
-        signal = service.to_read(service.confirm(session, actor=OPERATOR, signal_id=signal_id))
+        signal = service.to_read(service.confirm(session, actor=operator(), signal_id=signal_id))
     typer.echo(f"signal {signal.id} confirmed; notification {signal.notification_id} notified")
 
 
@@ -248,7 +247,7 @@ def dismiss(
     with writing(ctx) as session:
         signal = service.to_read(
             service.dismiss(
-                session, actor=OPERATOR, signal_id=signal_id, data=SignalDismiss(reason=reason)
+                session, actor=operator(), signal_id=signal_id, data=SignalDismiss(reason=reason)
             )
         )
     typer.echo(f"signal {signal.id} dismissed: {signal.reason}")

@@ -18,6 +18,7 @@ from epibridge.cli_support import (
     echo_json,
     err_console,
     is_terminal,
+    operator,
     reading,
     report_errors,
     sessions_for,
@@ -30,8 +31,6 @@ from epibridge.epidata.schemas import BadRow
 from epibridge.errors import FieldError, InvalidInput
 
 data_app = typer.Typer(help="The epidemic database: import, query, revisions, demo data.")
-
-CLI_ACTOR = "cli"
 
 
 class ImportFormat(StrEnum):
@@ -111,7 +110,7 @@ def import_file(
                 bar.update(task, advance=count)
 
         kwargs: dict[str, Any] = {
-            "actor": CLI_ACTOR,
+            "actor": operator(),
             "state": state,
             "stream": stream,
             "filename": path.name,
@@ -186,7 +185,7 @@ def query(
     with reading(ctx) as session:
         result = queries.series(
             session,
-            principal=None,
+            principal=operator(),
             states=[c for s in state for c in s.split(",") if c],
             selection=queries.Selection(disease, metric, classification, area),
             granularity=granularity.value,
@@ -239,7 +238,7 @@ def history(
     with reading(ctx) as session:
         result = revisions.history(
             session,
-            principal=None,
+            principal=operator(),
             state=state,
             selection=queries.Selection(disease, metric, classification),
             start=_day(start, "--start"),
@@ -274,7 +273,7 @@ def increases(
     with reading(ctx) as session:
         ranked = queries.increases(
             session,
-            principal=None,
+            principal=operator(),
             selection=queries.Selection(disease, metric, classification),
             weeks=weeks,
         )
@@ -305,7 +304,9 @@ def submissions(
     with reading(ctx) as session:
         items = [
             service.to_read(s)
-            for s in service.list_submissions(session, principal=None, state=state, limit=last)
+            for s in service.list_submissions(
+                session, principal=operator(), state=state, limit=last
+            )
         ]
     table = Table(title="Submissions (newest first)")
     for column in ("#", "State", "Received (UTC)", "By", "Rows", "New", "Revised", "File", "Data"):
@@ -330,7 +331,7 @@ def submissions(
 def reference_datasets(ctx: typer.Context) -> None:
     """List the reference datasets (published data from outside the organization)."""
     with reading(ctx) as session:
-        items = reference.list_datasets(session, principal=None)
+        items = reference.list_datasets(session, principal=operator())
     table = Table(title="Reference datasets (not data of the organization)")
     for column in ("Dataset", "Country", "Title", "Every", "Source"):
         table.add_column(column, overflow="fold")

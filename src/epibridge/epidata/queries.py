@@ -235,10 +235,9 @@ def _points(
     return _POINTS.validate_python(points)
 
 
-def _readable_states(session: Session, principal: Principal | None, states: list[str]) -> list[str]:
+def _readable_states(session: Session, principal: Principal, states: list[str]) -> list[str]:
     """The checked state codes of a series request, once the caller may read members' data."""
-    if principal is not None:
-        authorize(principal, Action.READ_MEMBERS)
+    authorize(principal, Action.READ_MEMBERS)
     if not states:
         raise InvalidInput("name at least one state", [FieldError("state", "required")])
     return [members.require_state(session, s) for s in states]
@@ -247,7 +246,7 @@ def _readable_states(session: Session, principal: Principal | None, states: list
 def series(
     session: Session,
     *,
-    principal: Principal | None,
+    principal: Principal,
     states: list[str],
     selection: Selection,
     granularity: Granularity = "week",
@@ -267,7 +266,7 @@ def series(
 def series_json(
     session: Session,
     *,
-    principal: Principal | None,
+    principal: Principal,
     states: list[str],
     selection: Selection,
     granularity: Granularity = "week",
@@ -354,7 +353,7 @@ def _series_set(
 def totals(
     session: Session,
     *,
-    principal: Principal | None,
+    principal: Principal,
     selection: Selection,
     granularity: Granularity = "week",
     start: date | None = None,
@@ -363,8 +362,7 @@ def totals(
     per: int | None = None,
 ) -> SeriesRead:
     """Return the organization-wide total over every state that reported the series."""
-    if principal is not None:
-        authorize(principal, Action.READ_PARTNERS)
+    authorize(principal, Action.READ_PARTNERS)
     result = _series_set(
         session, None, checked_selection(selection), granularity, start, end, as_of, per, True
     )
@@ -375,7 +373,7 @@ def totals(
 def increases(
     session: Session,
     *,
-    principal: Principal | None,
+    principal: Principal,
     selection: Selection,
     weeks: int = 4,
     until: date | None = None,
@@ -383,8 +381,7 @@ def increases(
     limit: int = 10,
 ) -> list[IncreaseRead]:
     """Rank states by the rise of their last ``weeks`` weeks over the ``weeks`` before."""
-    if principal is not None:
-        authorize(principal, Action.READ_MEMBERS)
+    authorize(principal, Action.READ_MEMBERS)
     if not 1 <= weeks <= 52:
         raise InvalidInput("weeks must be 1 to 52", [FieldError("weeks", "out of range", weeks)])
     selection = checked_selection(selection)

@@ -151,8 +151,10 @@ def _period_end(start: date, frequency: str) -> date:
     return start
 
 
-def load(session: Session, *, actor: str) -> int:
+def load(session: Session, *, actor: Principal) -> int:
     """(Re)load every shipped reference dataset; return how many."""
+    # Shared data of the whole organization, like the profile: administrators' business.
+    authorize(actor, Action.ADMINISTER)
     folder = resources.files("epibridge.epidata") / "data" / "reference"
     for item in KNOWN:
         existing = session.execute(
@@ -193,7 +195,7 @@ def load(session: Session, *, actor: str) -> int:
         session.execute(ReferenceValue.__table__.insert(), values)
         audit.record(
             session,
-            actor=actor,
+            actor=actor.actor,
             action="load_reference",
             entity="epidata_reference_dataset",
             entity_id=item.name,
@@ -213,18 +215,16 @@ def _read(dataset: ReferenceDataset) -> ReferenceDatasetRead:
     return read.model_copy(update={"dataset": f"reference:{dataset.name}"})
 
 
-def list_datasets(session: Session, *, principal: Principal | None) -> list[ReferenceDatasetRead]:
+def list_datasets(session: Session, *, principal: Principal) -> list[ReferenceDatasetRead]:
     """List the reference datasets (published data from outside the organization)."""
-    if principal is not None:
-        authorize(principal, Action.READ_PARTNERS)
+    authorize(principal, Action.READ_PARTNERS)
     found = session.execute(select(ReferenceDataset).order_by(ReferenceDataset.name)).scalars()
     return [_read(d) for d in found]
 
 
-def get_dataset(session: Session, *, principal: Principal | None, name: str) -> ReferenceSeriesRead:
+def get_dataset(session: Session, *, principal: Principal, name: str) -> ReferenceSeriesRead:
     """Return one reference dataset with its values."""
-    if principal is not None:
-        authorize(principal, Action.READ_PARTNERS)
+    authorize(principal, Action.READ_PARTNERS)
     dataset = session.execute(
         select(ReferenceDataset).where(ReferenceDataset.name == name)
     ).scalar_one_or_none()

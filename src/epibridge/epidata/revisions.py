@@ -17,15 +17,14 @@ from epibridge.security import Action, Principal, authorize
 def history(
     session: Session,
     *,
-    principal: Principal | None,
+    principal: Principal,
     state: str,
     selection: Selection,
     start: date | None = None,
     end: date | None = None,
 ) -> HistoryRead:
     """Return every version ever stored of one state's series, oldest first."""
-    if principal is not None:
-        authorize(principal, Action.READ_MEMBERS)
+    authorize(principal, Action.READ_MEMBERS)
     code = members.require_state(session, state)
     selection = checked_selection(selection)
     meta = series_meta(session, selection, [code])

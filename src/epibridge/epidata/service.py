@@ -54,17 +54,15 @@ class CheckedFile:
     rows: pl.DataFrame
 
 
-def _actor(actor: Principal | str, state: str) -> tuple[str, bool]:
-    if isinstance(actor, Principal):
-        decision = authorize(actor, Action.WRITE_STATE, state)
-        return actor.actor, decision.on_behalf
-    return actor, False
+def _actor(actor: Principal, state: str) -> tuple[str, bool]:
+    decision = authorize(actor, Action.WRITE_STATE, state)
+    return actor.actor, decision.on_behalf
 
 
 def check_file(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     state: str,
     stream: IO[bytes],
     filename: str,
@@ -94,7 +92,7 @@ def check_file(
 def _open(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     state: str,
     stream: IO[bytes],
     filename: str,
@@ -273,7 +271,7 @@ def store(
 def submit(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     state: str,
     stream: IO[bytes],
     filename: str,
@@ -452,10 +450,9 @@ def to_read(submission: Submission) -> SubmissionRead:
     )
 
 
-def get(session: Session, *, principal: Principal | None, submission_id: int) -> Submission:
+def get(session: Session, *, principal: Principal, submission_id: int) -> Submission:
     """Return one submission."""
-    if principal is not None:
-        authorize(principal, Action.READ_MEMBERS)
+    authorize(principal, Action.READ_MEMBERS)
     found = session.get(Submission, submission_id)
     if found is None:
         raise NotFound(
@@ -467,14 +464,13 @@ def get(session: Session, *, principal: Principal | None, submission_id: int) ->
 def list_submissions(
     session: Session,
     *,
-    principal: Principal | None,
+    principal: Principal,
     state: str | None = None,
     before_id: int | None = None,
     limit: int,
 ) -> list[Submission]:
     """List submissions newest first (keyset on id: pass the last id seen as ``before_id``)."""
-    if principal is not None:
-        authorize(principal, Action.READ_MEMBERS)
+    authorize(principal, Action.READ_MEMBERS)
     query = select(Submission).order_by(Submission.id.desc()).limit(limit)
     if state:
         query = query.where(Submission.state_iso3 == members.require_state(session, state))

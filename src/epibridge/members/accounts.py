@@ -31,16 +31,11 @@ from epibridge.security import (
 )
 
 
-def _actor_name(actor: Principal | str) -> str:
-    return actor.actor if isinstance(actor, Principal) else actor
-
-
 def create_user(
-    session: Session, *, actor: Principal | str, data: UserCreate, token_ttl_days: int
+    session: Session, *, actor: Principal, data: UserCreate, token_ttl_days: int
 ) -> tuple[User, IssuedToken]:
     """Create an account and issue its first API token."""
-    if isinstance(actor, Principal):
-        authorize(actor, Action.ADMINISTER)
+    authorize(actor, Action.ADMINISTER)
     role = Role(data.role)
     state: str | None = None
     if role in STATE_BOUND_ROLES:
@@ -88,7 +83,7 @@ def create_user(
         raise Conflict(f"a user named {data.name!r} already exists") from exc
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="create",
         entity="user",
         entity_id=user.id,
@@ -101,12 +96,13 @@ def create_user(
 def issue_token(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     user: User,
     ttl_days: int,
     label: str | None = None,
 ) -> IssuedToken:
     """Issue a new API token for ``user``; the plain token is returned once and never stored."""
+    authorize(actor, Action.ADMINISTER)
     token = new_token()
     now = utcnow()
     record = ApiToken(
@@ -121,7 +117,7 @@ def issue_token(
     session.flush()
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="issue_token",
         entity="api_token",
         entity_id=record.id,
@@ -137,10 +133,9 @@ def get_user(session: Session, *, name: str) -> User:
     return user
 
 
-def revoke(session: Session, *, actor: Principal | str, name: str, deactivate: bool) -> int:
+def revoke(session: Session, *, actor: Principal, name: str, deactivate: bool) -> int:
     """Revoke every active token of a user (and optionally deactivate the account)."""
-    if isinstance(actor, Principal):
-        authorize(actor, Action.ADMINISTER)
+    authorize(actor, Action.ADMINISTER)
     user = get_user(session, name=name)
     now = utcnow()
     active = session.execute(
@@ -158,7 +153,7 @@ def revoke(session: Session, *, actor: Principal | str, name: str, deactivate: b
     session.flush()
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="revoke",
         entity="user",
         entity_id=user.id,
@@ -230,9 +225,8 @@ def authenticate_token(session: Session, token: str) -> Principal:
     return principal_of(user)
 
 
-def set_password(session: Session, *, actor: Principal | str, name: str, password: str) -> None:
-    if isinstance(actor, Principal):
-        authorize(actor, Action.ADMINISTER)
+def set_password(session: Session, *, actor: Principal, name: str, password: str) -> None:
+    authorize(actor, Action.ADMINISTER)
     if len(password) < 8:
         raise InvalidInput("password too short", [FieldError("password", "at least 8 characters")])
     user = get_user(session, name=name)
@@ -243,7 +237,7 @@ def set_password(session: Session, *, actor: Principal | str, name: str, passwor
     ended = browser_sessions.end_all(session, user_id=user.id, reason="password", now=utcnow())
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="set_password",
         entity="user",
         entity_id=user.id,

@@ -12,6 +12,7 @@ from rich.table import Table
 from epibridge.cli_support import (
     console,
     echo_json,
+    operator,
     reading,
     report_errors,
     settings_of,
@@ -21,10 +22,16 @@ from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import accounts, service, views
 from epibridge.members.schemas import UserCreate
-from epibridge.security import Role, new_password, operator_principal
+from epibridge.security import ACCOUNT_ROLES, Role, new_password
 
 org_app = typer.Typer(help="The organization profile: members on a date, the chair, histories.")
 users_app = typer.Typer(help="Accounts and API tokens.")
+
+#: The roles an account can have, as ``--role`` choices: ``operator`` is the console's own
+#: principal and is never stored, so it is not offered.
+AccountRole = StrEnum(  # type: ignore[misc]
+    "AccountRole", {r.name: r.value for r in Role if r in ACCOUNT_ROLES}
+)
 
 
 class OutputFormat(StrEnum):
@@ -148,7 +155,7 @@ def history(ctx: typer.Context, iso3: str, fmt: FormatOption = OutputFormat.tabl
 def create(
     ctx: typer.Context,
     name: str,
-    role: Annotated[Role, typer.Option(help="Role of the account.")],
+    role: Annotated[AccountRole, typer.Option(help="Role of the account.")],
     state: Annotated[
         str | None, typer.Option(help="ISO3 of the state (focal_point, observer, system).")
     ] = None,
@@ -173,7 +180,7 @@ def create(
     )
     with writing(ctx) as session:
         user, issued = accounts.create_user(
-            session, actor="cli", data=data, token_ttl_days=settings.token_ttl_days
+            session, actor=operator(), data=data, token_ttl_days=settings.token_ttl_days
         )
     typer.echo(
         f"created {user.name} ({user.role}{', ' + user.state_iso3 if user.state_iso3 else ''})"
@@ -188,7 +195,7 @@ def create(
 @report_errors
 def list_(
     ctx: typer.Context,
-    role: Annotated[Role | None, typer.Option(help="Only this role.")] = None,
+    role: Annotated[AccountRole | None, typer.Option(help="Only this role.")] = None,
     state: Annotated[str | None, typer.Option(help="Only this state (ISO3).")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -227,7 +234,7 @@ def revoke(
 ) -> None:
     """Revoke every API token of an account."""
     with writing(ctx) as session:
-        count = accounts.revoke(session, actor="cli", name=name, deactivate=deactivate)
+        count = accounts.revoke(session, actor=operator(), name=name, deactivate=deactivate)
     typer.echo(f"revoked {count} token(s) of {name}{'; account deactivated' if deactivate else ''}")
 
 
@@ -243,7 +250,7 @@ def token(
     with writing(ctx) as session:
         user = accounts.get_user(session, name=name)
         issued = accounts.issue_token(
-            session, actor="cli", user=user, ttl_days=settings.token_ttl_days, label=label
+            session, actor=operator(), user=user, ttl_days=settings.token_ttl_days, label=label
         )
     typer.echo(f"token expires {issued.expires_at:%Y-%m-%d}; it is shown only now:")
     typer.echo(issued.token)
@@ -262,7 +269,7 @@ def set_password(
     """Set the web sign-in password of an account and clear any lockout."""
     value = password or new_password()
     with writing(ctx) as session:
-        accounts.set_password(session, actor="cli", name=name, password=value)
+        accounts.set_password(session, actor=operator(), name=name, password=value)
     typer.echo(f"password of {name} set" + ("" if password else f": {value}"))
 
 
@@ -271,5 +278,5 @@ def set_password(
 def end_sessions(ctx: typer.Context, name: str) -> None:
     """End every browser session of an account at once (its cookies stop working)."""
     with writing(ctx) as session:
-        ended = accounts.end_sessions(session, actor=operator_principal(), name=name)
+        ended = accounts.end_sessions(session, actor=operator(), name=name)
     typer.echo(f"ended {ended} session(s) of {name}")

@@ -17,8 +17,11 @@ from epibridge import audit
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.members.models import Body, Chairmanship, Organization, State, StateStatus
 from epibridge.members.schemas import ProfileDocument, StatusName
+from epibridge.security import Action, Principal, authorize, system_principal
 
-PROFILE_ACTOR = "system:profile"
+#: The profile loader (``epibridge db upgrade`` on a new database) is one of epibridge's
+#: components: its audit entry says ``system:profile``.
+PROFILE_ACTOR = system_principal("profile")
 
 
 def read_profile(profile: str) -> ProfileDocument:
@@ -58,8 +61,9 @@ def profile_loaded(session: Session) -> bool:
     return session.execute(select(Organization.id).limit(1)).first() is not None
 
 
-def load_profile(session: Session, *, document: ProfileDocument) -> Organization:
+def load_profile(session: Session, *, actor: Principal, document: ProfileDocument) -> Organization:
     """Load a profile into an empty database (the tables of a new database)."""
+    authorize(actor, Action.ADMINISTER)
     if profile_loaded(session):
         raise InvalidInput("an organization profile is already loaded in this database")
     org_doc = document.organization
@@ -114,7 +118,7 @@ def load_profile(session: Session, *, document: ProfileDocument) -> Organization
     session.flush()
     audit.record(
         session,
-        actor=PROFILE_ACTOR,
+        actor=actor.actor,
         action="load_profile",
         entity="organization",
         entity_id=organization.code,

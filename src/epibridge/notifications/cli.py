@@ -12,17 +12,13 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from epibridge.cli_support import console, echo_json, reading, report_errors, writing
-from epibridge.errors import FieldError, InvalidInput, Unauthenticated
-from epibridge.members import accounts
+from epibridge.cli_support import acting_as, console, echo_json, reading, report_errors, writing
+from epibridge.errors import FieldError, InvalidInput
 from epibridge.notifications import service
 from epibridge.notifications.schemas import NotificationCreate
-from epibridge.security import Principal, Role
+from epibridge.security import Principal
 
 notify_app = typer.Typer(help="Event notifications: list, show, create, export CAP, remind.")
-
-#: Who the command line reads as when no account is named: every shared event, no drafts.
-OPERATOR = Principal(user_id=0, name="cli", role=Role.ADMIN)
 
 
 class OutputFormat(StrEnum):
@@ -41,14 +37,8 @@ AsRequired = Annotated[
 
 
 def _principal(session: Session, name: str | None) -> Principal:
-    if name is None:
-        return OPERATOR
-    user = accounts.get_user(session, name=name)
-    if not user.is_active:
-        raise Unauthenticated(
-            f"account {name} is deactivated", [FieldError("--as", "inactive", name)]
-        )
-    return accounts.principal_of(user)
+    """The operator, or the account named with ``--as`` (its permissions apply)."""
+    return acting_as(session, name)
 
 
 def _day(value: str | None, option: str) -> date | None:

@@ -9,17 +9,22 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from epibridge.cli_support import console, err_console, is_terminal, reading, report_errors, writing
+from epibridge.cli_support import (
+    console,
+    err_console,
+    is_terminal,
+    operator,
+    reading,
+    report_errors,
+    writing,
+)
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.reports import service
 from epibridge.reports.schemas import ReportCreate
 from epibridge.reports.weeks import previous_week
-from epibridge.security import Principal, Role
 
 report_app = typer.Typer(help="Situation reports (HTML/PDF) of an ISO week, in en, ru or zh.")
 
-#: Who generates from the command line: the Secretariat, which sees what all members see.
-OPERATOR = Principal(user_id=0, name="reports", role=Role.SECRETARIAT)
 LANGS = ("en", "ru", "zh")
 
 
@@ -41,12 +46,12 @@ def _generate(ctx: typer.Context, data: ReportCreate) -> tuple[service.Rendered,
         status.start()
     try:
         with reading(ctx) as session:
-            rendered = service.build(session, actor=OPERATOR, data=data)
+            rendered = service.build(session, actor=operator(), data=data)
     finally:
         if status is not None:
             status.stop()
     with writing(ctx) as session:
-        report = service.store(session, actor=OPERATOR, rendered=rendered)
+        report = service.store(session, actor=operator(), rendered=rendered)
         return rendered, report.id
 
 
@@ -124,7 +129,7 @@ def list_reports(
 ) -> None:
     """List stored reports, newest first."""
     with reading(ctx) as session:
-        rows, _ = service.list_(session, actor=OPERATOR, week=week, limit=limit)
+        rows, _ = service.list_(session, actor=operator(), week=week, limit=limit)
         items = [service.to_read(r) for r in rows]
     table = Table(title="Situation reports (newest first)")
     for column in ("#", "Week", "State", "Lang", "Format", "Bytes", "Created (UTC)", "By"):
@@ -152,7 +157,7 @@ def download(
 ) -> None:
     """Write a stored report to a file."""
     with reading(ctx) as session:
-        report = service.get(session, actor=OPERATOR, report_id=report_id)
+        report = service.get(session, actor=operator(), report_id=report_id)
         content, name = report.content, report.filename
     output.write_bytes(content)
     err_console.print(f"{name} written to {output} ({len(content)} bytes)", highlight=False)

@@ -20,7 +20,7 @@ from epibridge.notifications.outbox.service import create_subscription, publish
 from epibridge.notifications.outbox.worker import Worker, WorkerOptions
 from epibridge.security import PermissionDenied, Visibility
 from epibridge.settings import Settings
-from tests.helpers import make_user
+from tests.helpers import OPERATOR, make_user
 from tests.notifications.outbox.conftest import loopback
 from tests.notifications.outbox.receivers import Receiver, http_receiver, smtp_server
 
@@ -40,7 +40,7 @@ def subscribe(sessions: sessionmaker[Session], owner: str, **fields: object) -> 
     with write_session(sessions) as session:
         sub, secret = create_subscription(
             session,
-            actor="test",
+            actor=OPERATOR,
             data=SubscriptionCreate(owner=owner, **fields),  # type: ignore[arg-type]
             allow_networks=loopback(),
         )
@@ -254,10 +254,10 @@ def test_dead_after_24_hours_of_failures_then_replay(
         dead = statuses(sessions)[(sub, message)]
         assert dead.status == "dead" and dead.dead_at is not None and dead.attempts == 1
         with read_session(sessions) as session:
-            listed, _ = dead_letters.list_deliveries(session, actor="test", status="dead")
+            listed, _ = dead_letters.list_deliveries(session, actor=OPERATOR, status="dead")
         assert [d.id for d in listed] == [dead.id]
         with write_session(sessions) as session:
-            assert dead_letters.replay(session, actor="test", delivery_id=dead.id) == 1
+            assert dead_letters.replay(session, actor=OPERATOR, delivery_id=dead.id) == 1
         Worker(sessions, settings, FAST).run(once=True)
         assert len(receiver.on("/flaky/z")) == 2
     replayed = statuses(sessions)[(sub, message)]

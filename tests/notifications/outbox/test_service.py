@@ -21,7 +21,7 @@ from epibridge.notifications.outbox.service import (
     update_subscription,
 )
 from epibridge.security import PermissionDenied, Visibility
-from tests.helpers import make_user
+from tests.helpers import OPERATOR, make_user
 
 
 def _count(sessions: sessionmaker[Session]) -> int:
@@ -67,7 +67,7 @@ def test_fan_out_applies_visibility_filters_and_is_atomic(
         with write_session(sessions) as session:
             sub, _ = create_subscription(
                 session,
-                actor="test",
+                actor=OPERATOR,
                 data=SubscriptionCreate(
                     owner=owner, kind="email", email=f"{owner}@example.org", **fields
                 ),  # type: ignore[arg-type]
@@ -157,7 +157,7 @@ def test_resuming_a_paused_subscription_gives_held_deliveries_a_new_window(
     with write_session(sessions) as session:
         sub, _ = create_subscription(
             session,
-            actor="test",
+            actor=OPERATOR,
             data=SubscriptionCreate(owner="fp-kaz", kind="email", email="duty@example.org"),
         )
         publish(
@@ -170,7 +170,7 @@ def test_resuming_a_paused_subscription_gives_held_deliveries_a_new_window(
         )
         deliveries.fan_out(session)
         update_subscription(
-            session, actor="test", subscription_id=sub.id, data=SubscriptionUpdate(active=False)
+            session, actor=OPERATOR, subscription_id=sub.id, data=SubscriptionUpdate(active=False)
         )
         session.execute(sa_update(Delivery).values(window_start=utcnow() - timedelta(hours=30)))
     with read_session(sessions) as session:
@@ -178,7 +178,7 @@ def test_resuming_a_paused_subscription_gives_held_deliveries_a_new_window(
         assert deliveries.claim(session, worker_id="w", limit=5, lease=timedelta(minutes=1)) == []
     with write_session(sessions) as session:
         update_subscription(
-            session, actor="test", subscription_id=sub.id, data=SubscriptionUpdate(active=True)
+            session, actor=OPERATOR, subscription_id=sub.id, data=SubscriptionUpdate(active=True)
         )
     with read_session(sessions) as session:
         held = session.execute(select(Delivery)).scalar_one()

@@ -22,15 +22,14 @@ _URGENCY = {"immediate": 0, "expected": 1, "future": 2}
 def board(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     state: str | None = None,
     item: str | None = None,
     limit: int = 100,
     today: date | None = None,
 ) -> BoardRead:
     """Show what is still needed and what is pledged but not yet confirmed."""
-    if isinstance(actor, Principal):
-        authorize(actor, Action.READ_PARTNERS)
+    authorize(actor, Action.READ_PARTNERS)
     day = today or utcnow().date()
     code = members.require_state(session, state, field="state") if state else None
     query = (

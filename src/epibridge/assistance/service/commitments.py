@@ -50,7 +50,7 @@ def read(session: Session, commitment: Commitment, today: date) -> CommitmentRea
 
 
 def commit(
-    session: Session, *, actor: Principal | str, data: CommitmentCreate, today: date | None = None
+    session: Session, *, actor: Principal, data: CommitmentCreate, today: date | None = None
 ) -> Commitment:
     """Pledge part of an offer line to a request line (the offerer, or the Secretariat)."""
     day = today or utcnow().date()
@@ -127,7 +127,7 @@ def commit(
         pledged_on=day,
         note=data.note,
         created_at=now,
-        created_by=common.actor_name(actor),
+        created_by=actor.actor,
         updated_at=now,
     )
     session.add(commitment)
@@ -150,7 +150,7 @@ def commit(
 
 
 def get_commitment(
-    session: Session, *, actor: Principal | str, commitment_id: int, lock: bool = False
+    session: Session, *, actor: Principal, commitment_id: int, lock: bool = False
 ) -> Commitment:
     commitment = common.locked(session, Commitment, commitment_id, lock)
     if commitment is None:
@@ -165,7 +165,7 @@ def get_commitment(
 def change_status(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     commitment_id: int,
     data: CommitmentStatusUpdate,
     today: date | None = None,
@@ -235,7 +235,7 @@ def change_status(
 def list_commitments(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     request_id: int | None = None,
     offer_id: int | None = None,
     status: str | None = None,
@@ -279,7 +279,7 @@ def list_commitments(
 
 
 def suggest_matches(
-    session: Session, *, actor: Principal | str, request_id: int
+    session: Session, *, actor: Principal, request_id: int
 ) -> list[dict[str, object]]:
     """List open offer lines that could meet what a request still needs, largest first."""
     request = common.load_request(session, request_id, actor)

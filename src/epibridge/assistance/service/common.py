@@ -14,10 +14,7 @@ from epibridge.assistance.models import AssistanceOffer, AssistanceRequest, Comm
 from epibridge.assistance.schemas import LineIn
 from epibridge.errors import DomainError, FieldError, NotFound
 from epibridge.notifications.outbox.service import publish
-from epibridge.security import Action, Principal, Role, Visibility, authorize, can_see
-
-#: A local operator (CLI) reads as the Secretariat does.
-_OPERATOR = Principal(user_id=0, name="cli", role=Role.SECRETARIAT)
+from epibridge.security import Action, Principal, Visibility, authorize, can_see
 
 
 def check_lines(lines: list[LineIn], errors: list[FieldError]) -> None:
@@ -53,35 +50,24 @@ def check_lines(lines: list[LineIn], errors: list[FieldError]) -> None:
         seen.add(line.item)
 
 
-def actor_name(actor: Principal | str) -> str:
-    return actor.actor if isinstance(actor, Principal) else actor
-
-
-def viewer(actor: Principal | str) -> Principal:
-    return actor if isinstance(actor, Principal) else _OPERATOR
-
-
-def authorize_state(actor: Principal | str, state: str) -> bool:
+def authorize_state(actor: Principal, state: str) -> bool:
     """Check that ``actor`` may act for ``state``; return whether it is on the state's behalf."""
-    if not isinstance(actor, Principal):
-        return False
     return authorize(actor, Action.WRITE_STATE, state).on_behalf
 
 
-def authorize_offerer(actor: Principal | str, state: str | None) -> bool:
+def authorize_offerer(actor: Principal, state: str | None) -> bool:
     """A state's offer is that state's; an offer without a state is the Secretariat's own."""
     if state is not None:
         return authorize_state(actor, state)
-    if isinstance(actor, Principal):
-        authorize(actor, Action.COORDINATE)
+    authorize(actor, Action.COORDINATE)
     return False
 
 
-def may_see(actor: Principal | str, visibility: str) -> bool:
-    return can_see(viewer(actor), Visibility(visibility))
+def may_see(actor: Principal, visibility: str) -> bool:
+    return can_see(actor, Visibility(visibility))
 
 
-def visible_levels(actor: Principal | str) -> list[str]:
+def visible_levels(actor: Principal) -> list[str]:
     return [v.value for v in (Visibility.MEMBERS, Visibility.PARTNERS) if may_see(actor, v.value)]
 
 
@@ -99,7 +85,7 @@ def locked(session: Session, model: type[Any], key: int, lock: bool) -> Any:
 
 
 def load_request(
-    session: Session, request_id: int, actor: Principal | str, *, lock: bool = False
+    session: Session, request_id: int, actor: Principal, *, lock: bool = False
 ) -> AssistanceRequest:
     request = locked(session, AssistanceRequest, request_id, lock)
     if request is None or not may_see(actor, request.visibility):
@@ -111,7 +97,7 @@ def load_request(
 
 
 def load_offer(
-    session: Session, offer_id: int, actor: Principal | str, *, lock: bool = False
+    session: Session, offer_id: int, actor: Principal, *, lock: bool = False
 ) -> AssistanceOffer:
     offer = locked(session, AssistanceOffer, offer_id, lock)
     if offer is None or not may_see(actor, offer.visibility):
@@ -146,13 +132,13 @@ def release_pledged(commitments: list[Commitment], *, day: date, at: datetime) -
 
 
 def check_event(
-    session: Session, actor: Principal | str, event_id: int, errors: list[FieldError]
+    session: Session, actor: Principal, event_id: int, errors: list[FieldError]
 ) -> None:
     """The linked event must be one the notifications service shows this actor."""
     from epibridge.notifications import service as notifications
 
     try:
-        notifications.get(session, actor=viewer(actor), event_id=event_id)
+        notifications.get(session, actor=actor, event_id=event_id)
     except DomainError:
         errors.append(
             FieldError("event_id", "no notification event with this id is visible to you", event_id)
@@ -162,7 +148,7 @@ def check_event(
 def record(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     action: str,
     entity: str,
     entity_id: int,
@@ -172,7 +158,7 @@ def record(
     visibility: str,
 ) -> None:
     """Audit a change and tell the states concerned, in the change's own transaction."""
-    name = actor_name(actor)
+    name = actor.actor
     audit.record(
         session, actor=name, action=action, entity=entity, entity_id=entity_id, state=state
     )

@@ -19,7 +19,7 @@ from epibridge.security import Action, Principal, authorize
 
 
 def create_offer(
-    session: Session, *, actor: Principal | str, data: OfferCreate, today: date | None = None
+    session: Session, *, actor: Principal, data: OfferCreate, today: date | None = None
 ) -> AssistanceOffer:
     """Record an offer (a state's, or the Secretariat's own); optionally pledge it at once."""
     from epibridge.assistance.service.commitments import commit
@@ -73,7 +73,7 @@ def create_offer(
         status="open",
         note=data.note,
         created_at=now,
-        created_by=common.actor_name(actor),
+        created_by=actor.actor,
         on_behalf=on_behalf,
         updated_at=now,
         lines=[
@@ -125,7 +125,7 @@ def create_offer(
 def withdraw_offer(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     offer_id: int,
     reason: str | None = None,
     today: date | None = None,
@@ -173,7 +173,7 @@ def _request_states(session: Session, request_ids: list[int]) -> list[str]:
     )
 
 
-def get_offer(session: Session, *, actor: Principal | str, offer_id: int) -> OfferRead:
+def get_offer(session: Session, *, actor: Principal, offer_id: int) -> OfferRead:
     """Show one offer with what is committed and what is still available."""
     offer = common.load_offer(session, offer_id, actor)
     return views.offer_read(offer, common.commitments_of(session, offer_ids=[offer.id]))
@@ -182,7 +182,7 @@ def get_offer(session: Session, *, actor: Principal | str, offer_id: int) -> Off
 def list_offers(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     state: str | None = None,
     request_id: int | None = None,
     item: str | None = None,
@@ -192,8 +192,7 @@ def list_offers(
     limit: int = 50,
 ) -> tuple[list[OfferRead], int | None]:
     """List the offers the caller may see, oldest first, with what remains available."""
-    if isinstance(actor, Principal):
-        authorize(actor, Action.READ_PARTNERS)
+    authorize(actor, Action.READ_PARTNERS)
     query = (
         select(AssistanceOffer)
         .options(selectinload(AssistanceOffer.lines))

@@ -22,7 +22,7 @@ def _state_of(read: RequestRead) -> dict[str, object]:
 
 
 def create_request(
-    session: Session, *, actor: Principal | str, data: RequestCreate, today: date | None = None
+    session: Session, *, actor: Principal, data: RequestCreate, today: date | None = None
 ) -> AssistanceRequest:
     """Record a state's request for assistance and tell every member."""
     day = today or utcnow().date()
@@ -51,7 +51,7 @@ def create_request(
         status="open",
         note=data.note,
         created_at=now,
-        created_by=common.actor_name(actor),
+        created_by=actor.actor,
         on_behalf=on_behalf,
         updated_at=now,
         lines=[
@@ -84,7 +84,7 @@ def create_request(
 def update_request(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     request_id: int,
     data: RequestUpdate,
     today: date | None = None,
@@ -128,7 +128,7 @@ def update_request(
 def cancel_request(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     request_id: int,
     reason: str | None = None,
     today: date | None = None,
@@ -162,7 +162,7 @@ def cancel_request(
 
 
 def get_request(
-    session: Session, *, actor: Principal | str, request_id: int, today: date | None = None
+    session: Session, *, actor: Principal, request_id: int, today: date | None = None
 ) -> RequestRead:
     """Show one request with what has been pledged, delivered and what remains."""
     request = common.load_request(session, request_id, actor)
@@ -176,7 +176,7 @@ def get_request(
 def list_requests(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     state: str | None = None,
     status: str | None = None,
     item: str | None = None,
@@ -186,8 +186,7 @@ def list_requests(
     today: date | None = None,
 ) -> tuple[list[RequestRead], int | None]:
     """List the requests the caller may see, oldest first, with remaining quantities."""
-    if isinstance(actor, Principal):
-        authorize(actor, Action.READ_PARTNERS)
+    authorize(actor, Action.READ_PARTNERS)
     day = today or utcnow().date()
     query = (
         select(AssistanceRequest)

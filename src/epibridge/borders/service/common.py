@@ -1,4 +1,4 @@
-"""What the borders rules share: naming the actor and the one permission check."""
+"""What the borders rules share: the one permission check and loading a crossing."""
 
 from __future__ import annotations
 
@@ -10,24 +10,13 @@ from epibridge.errors import FieldError, NotFound
 from epibridge.security import Action, Principal, authorize, decide
 
 
-def actor_name(actor: Principal | str) -> str:
-    return actor.actor if isinstance(actor, Principal) else actor
-
-
-def authorize_state(actor: Principal | str, state: str) -> bool:
-    """Check that ``actor`` may write ``state``'s data; return whether it acts on its behalf.
-
-    A plain string actor is a local operator (CLI, loader) with full rights, as elsewhere.
-    """
-    if not isinstance(actor, Principal):
-        return False
+def authorize_state(actor: Principal, state: str) -> bool:
+    """Check that ``actor`` may write ``state``'s data; return whether it acts on its behalf."""
     return authorize(actor, Action.WRITE_STATE, state).on_behalf
 
 
-def authorize_any_state(actor: Principal | str, states: list[str]) -> bool:
+def authorize_any_state(actor: Principal, states: list[str]) -> bool:
     """Check that ``actor`` may write for at least one of ``states`` (parties to an agreement)."""
-    if not isinstance(actor, Principal):
-        return False
     for state in states:
         decision = decide(actor, Action.WRITE_STATE, state)
         if decision.allowed:
@@ -36,10 +25,8 @@ def authorize_any_state(actor: Principal | str, states: list[str]) -> bool:
     return authorize(actor, Action.WRITE_STATE, states[0]).on_behalf
 
 
-def authorize_registry(actor: Principal | str) -> None:
+def authorize_registry(actor: Principal) -> None:
     """The registry of crossings is kept by administrators and the Secretariat."""
-    if not isinstance(actor, Principal):
-        return
     if decide(actor, Action.ADMINISTER).allowed:
         return
     authorize(actor, Action.COORDINATE)

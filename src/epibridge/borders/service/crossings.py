@@ -21,7 +21,7 @@ from epibridge.borders.schemas import (
     RegistryDocument,
     RegistryResult,
 )
-from epibridge.borders.service.common import actor_name, authorize_registry, get_crossing
+from epibridge.borders.service.common import authorize_registry, get_crossing
 from epibridge.borders.service.lanes import lanes_for
 from epibridge.borders.service.neighbours import share_land_border
 from epibridge.borders.service.status import current_reports
@@ -29,9 +29,10 @@ from epibridge.borders.views import crossing_read
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
-from epibridge.security import Principal
+from epibridge.security import Principal, system_principal
 
-REGISTRY_ACTOR = "system:borders-registry"
+#: The registry loader as a component (tests and set-up scripts); commands act as the operator.
+REGISTRY_ACTOR = system_principal("borders-registry")
 
 
 def read_registry() -> list[CrossingCreate]:
@@ -104,7 +105,7 @@ def _audit(session: Session, actor: str, action: str, crossing: Crossing) -> Non
     )
 
 
-def create_crossing(session: Session, *, actor: Principal | str, data: CrossingCreate) -> Crossing:
+def create_crossing(session: Session, *, actor: Principal, data: CrossingCreate) -> Crossing:
     """Add a crossing to the registry (administrators and the Secretariat)."""
     authorize_registry(actor)
     values = _validated(session, data)
@@ -117,12 +118,12 @@ def create_crossing(session: Session, *, actor: Principal | str, data: CrossingC
     crossing = Crossing(**values, created_at=now, updated_at=now)
     session.add(crossing)
     session.flush()
-    _audit(session, actor_name(actor), "create", crossing)
+    _audit(session, actor.actor, "create", crossing)
     return crossing
 
 
 def update_crossing(
-    session: Session, *, actor: Principal | str, crossing_id: int, data: CrossingUpdate
+    session: Session, *, actor: Principal, crossing_id: int, data: CrossingUpdate
 ) -> Crossing:
     """Correct a crossing's names, position, capacity, hours or source (registry keepers)."""
     authorize_registry(actor)
@@ -143,11 +144,11 @@ def update_crossing(
         setattr(crossing, key, value)
     crossing.updated_at = utcnow()
     session.flush()
-    _audit(session, actor_name(actor), "update", crossing)
+    _audit(session, actor.actor, "update", crossing)
     return crossing
 
 
-def load_registry(session: Session, *, actor: Principal | str = REGISTRY_ACTOR) -> RegistryResult:
+def load_registry(session: Session, *, actor: Principal) -> RegistryResult:
     """Create or update every crossing of the shipped registry (by code)."""
     authorize_registry(actor)
     items = read_registry()
@@ -161,7 +162,7 @@ def load_registry(session: Session, *, actor: Principal | str = REGISTRY_ACTOR) 
             crossing = Crossing(**values, created_at=now, updated_at=now)
             session.add(crossing)
             session.flush()
-            _audit(session, actor_name(actor), "create", crossing)
+            _audit(session, actor.actor, "create", crossing)
             created += 1
             continue
         changed = {k: v for k, v in values.items() if getattr(crossing, k) != v}
@@ -172,7 +173,7 @@ def load_registry(session: Session, *, actor: Principal | str = REGISTRY_ACTOR) 
             setattr(crossing, key, value)
         crossing.updated_at = now
         session.flush()
-        _audit(session, actor_name(actor), "update", crossing)
+        _audit(session, actor.actor, "update", crossing)
         updated += 1
     return RegistryResult(created=created, updated=updated, unchanged=unchanged)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from epibridge import audit
 from epibridge.borders.models import Crossing, Lane, LaneCrossing
 from epibridge.borders.schemas import LaneCreate, LaneUpdate
-from epibridge.borders.service.common import actor_name, authorize_any_state
+from epibridge.borders.service.common import authorize_any_state
 from epibridge.borders.views import lane_read
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput, NotFound
@@ -76,7 +76,7 @@ def _record(session: Session, actor: str, action: str, lane: Lane, topic: str) -
     )
 
 
-def create_lane(session: Session, *, actor: Principal | str, data: LaneCreate) -> Lane:
+def create_lane(session: Session, *, actor: Principal, data: LaneCreate) -> Lane:
     """Record a lane agreed between states over a set of crossings."""
     states = _states(session, data.states)
     authorize_any_state(actor, states)
@@ -99,13 +99,13 @@ def create_lane(session: Session, *, actor: Principal | str, data: LaneCreate) -
         valid_from=data.valid_from,
         valid_until=data.valid_until,
         created_at=now,
-        created_by=actor_name(actor),
+        created_by=actor.actor,
         updated_at=now,
         crossings=[LaneCrossing(crossing_id=i) for i in ids],
     )
     session.add(lane)
     session.flush()
-    _record(session, actor_name(actor), "create", lane, "border.lane_agreed")
+    _record(session, actor.actor, "create", lane, "border.lane_agreed")
     return lane
 
 
@@ -118,9 +118,7 @@ def get_lane(session: Session, *, lane_id: int) -> Lane:
     return lane
 
 
-def update_lane(
-    session: Session, *, actor: Principal | str, lane_id: int, data: LaneUpdate
-) -> Lane:
+def update_lane(session: Session, *, actor: Principal, lane_id: int, data: LaneUpdate) -> Lane:
     """Change the rules or crossings of a lane (a party to it, or the Secretariat)."""
     lane = get_lane(session, lane_id=lane_id)
     authorize_any_state(actor, lane.states)
@@ -143,15 +141,15 @@ def update_lane(
         setattr(lane, key, value if key != "documents_accepted" else (value or []))
     lane.updated_at = utcnow()
     session.flush()
-    _record(session, actor_name(actor), "update", lane, "border.lane_changed")
+    _record(session, actor.actor, "update", lane, "border.lane_changed")
     return lane
 
 
-def delete_lane(session: Session, *, actor: Principal | str, lane_id: int) -> None:
+def delete_lane(session: Session, *, actor: Principal, lane_id: int) -> None:
     """Remove a lane (a party to it, or the Secretariat); the audit log keeps what it was."""
     lane = get_lane(session, lane_id=lane_id)
     authorize_any_state(actor, lane.states)
-    _record(session, actor_name(actor), "delete", lane, "border.lane_removed")
+    _record(session, actor.actor, "delete", lane, "border.lane_removed")
     session.delete(lane)
     session.flush()
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from epibridge import audit
 from epibridge.borders.models import Crossing, StatusReport
 from epibridge.borders.schemas import StatusReportCreate
-from epibridge.borders.service.common import actor_name, authorize_state, get_crossing
+from epibridge.borders.service.common import authorize_state, get_crossing
 from epibridge.borders.views import report_read
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
@@ -45,7 +45,7 @@ def _contradictions(data: StatusReportCreate) -> list[FieldError]:
 
 
 def report_status(
-    session: Session, *, actor: Principal | str, crossing_id: int, data: StatusReportCreate
+    session: Session, *, actor: Principal, crossing_id: int, data: StatusReportCreate
 ) -> StatusReport:
     """Record one side's status for one direction and traffic; notify both states."""
     crossing = get_crossing(session, crossing_id=crossing_id, lock=True)
@@ -111,7 +111,7 @@ def report_status(
         effective_from=data.effective_from,
         effective_until=data.effective_until,
         reported_at=now,
-        reported_by=actor_name(actor),
+        reported_by=actor.actor,
         on_behalf=on_behalf,
     )
     session.add(report)
@@ -125,7 +125,7 @@ def report_status(
     state = report_read(report).model_dump(mode="json")
     audit.record(
         session,
-        actor=actor_name(actor),
+        actor=actor.actor,
         action="report_status",
         entity="border_status_report",
         entity_id=report.id,
@@ -133,7 +133,7 @@ def report_status(
     )
     publish(
         session,
-        actor=actor_name(actor),
+        actor=actor.actor,
         topic=TOPIC,
         entity="border_crossing",
         entity_id=crossing.id,

@@ -16,7 +16,15 @@ from epibridge.consultations.models import Consultation, Decision, Document, Par
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from epibridge.members import service as members
-from epibridge.security import Action, PermissionDenied, Principal, Role, Visibility, can_see
+from epibridge.security import (
+    Action,
+    PermissionDenied,
+    Principal,
+    Role,
+    Visibility,
+    can_see,
+    require_principal,
+)
 from epibridge.security import Decision as Permission
 from epibridge.security import authorize as security_authorize
 
@@ -180,4 +188,4 @@ def chair_state(session: Session, day: date) -> str:
 
 
 def is_secretariat(principal: Principal) -> bool:
-    return principal.role is Role.SECRETARIAT
+    return require_principal(principal).role is Role.SECRETARIAT

@@ -32,9 +32,10 @@ from epibridge.consultations.service.documents import (
 )
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
-from epibridge.security import Action, Principal
+from epibridge.security import Action, Principal, system_principal
 
-SCHEDULER_ACTOR = "system:scheduler"
+#: Who closes due decisions on a schedule (``epibridge consult close-due`` from cron).
+SCHEDULER_ACTOR = system_principal("scheduler")
 #: Document numbers read ORG/BIO/YEAR/NNN, numbered per year of adoption.
 NUMBER_SERIES = "BIO"
 # Key of the PostgreSQL advisory lock that serializes the numbering of adopted documents.
@@ -325,15 +326,11 @@ def close_decision(
 
 
 def close_due_decisions(
-    session: Session, *, now: datetime | None = None, actor: Principal | str = SCHEDULER_ACTOR
+    session: Session, *, actor: Principal, now: datetime | None = None
 ) -> list[Decision]:
     """Close every open decision whose deadline has passed (the scheduler calls this)."""
     moment = clock(now)
-    if isinstance(actor, Principal):
-        authorize(
-            actor, Action.COORDINATE, field="actor", why="the Secretariat closes due decisions"
-        )
-        actor = actor.actor
+    authorize(actor, Action.COORDINATE, field="actor", why="the Secretariat closes due decisions")
     _lock_numbering(session)
     due = list(
         session.execute(
@@ -343,7 +340,7 @@ def close_due_decisions(
         ).scalars()
     )
     for decision in due:
-        _close(session, decision, actor=actor, moment=moment)
+        _close(session, decision, actor=actor.actor, moment=moment)
     return due
 
 

@@ -12,16 +12,20 @@ from epibridge.detection.schemas import SignalRead
 from epibridge.notifications import service as notifications
 from epibridge.notifications.outbox import service as outbox
 from epibridge.notifications.schemas import NotificationCreate
-from epibridge.security import Principal, Role, Visibility
+from epibridge.security import Principal, Role, Visibility, system_principal
 
 ENTITY = "detection_signal"
-DETECTION_ACTOR = "system:detection"
+#: The detection engine as a component: its runs and the signals they open say ``system:detection``.
+DETECTION_ACTOR = system_principal("detection")
 API_PATH = "/api/v1/signals"
 
 
 def detector(state: str) -> Principal:
-    """The machine principal that opens drafts: a system account of the owning state."""
-    return Principal(user_id=0, name="detection", role=Role.SYSTEM, state=state)
+    """The machine principal that opens drafts: ``system:detection``, bound to the owning state.
+
+    Bound to one state with the system role, it may open that state's draft and nothing else.
+    """
+    return Principal(user_id=0, name="detection", role=Role.SYSTEM, state=state, kind="system")
 
 
 def audit_state(signal: Signal) -> dict[str, Any]:
@@ -29,10 +33,10 @@ def audit_state(signal: Signal) -> dict[str, Any]:
     return SignalRead.model_validate(signal).model_dump(mode="json")
 
 
-def publish(session: Session, *, actor: str, topic: str, signal: Signal) -> None:
+def publish(session: Session, *, actor: Principal, topic: str, signal: Signal) -> None:
     outbox.publish(
         session,
-        actor=actor,
+        actor=actor.actor,
         topic=topic,
         entity=ENTITY,
         entity_id=signal.id,

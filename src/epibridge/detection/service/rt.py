@@ -28,7 +28,7 @@ DEFAULT_WINDOW = 7
 def series_rt(
     session: Session,
     *,
-    principal: Principal | None,
+    principal: Principal,
     state: str,
     disease: str,
     metric: str = "cases",

@@ -24,12 +24,12 @@ from epibridge.detection.result import DetectionResult
 from epibridge.detection.schemas import RunOptions, RunReport
 from epibridge.detection.service import series as series_io
 from epibridge.detection.service import storing
-from epibridge.detection.service.common import DETECTION_ACTOR
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.notifications.diseases import validate_disease_code
 from epibridge.notifications.outbox import service as outbox
+from epibridge.security import Action, Principal, authorize
 
 TOPIC = "epidata.submission_accepted"
 #: Messages are read again from this long before the cursor (see ConsumedMessage).
@@ -257,6 +257,7 @@ def compute(
 
 def _load_all(
     session: Session,
+    actor: Principal,
     pairs: list[WatchedSeries],
     options: RunOptions,
     as_of: datetime,
@@ -267,7 +268,7 @@ def _load_all(
             for classification in CLASSIFICATIONS:
                 loaded = series_io.load_sco(
                     session,
-                    principal=None,
+                    principal=actor,
                     state=pair.state,
                     disease=pair.disease,
                     metric=metric,
@@ -284,10 +285,12 @@ def run(
     sessions: sessionmaker[Session],
     *,
     options: RunOptions,
-    actor: str = DETECTION_ACTOR,
+    actor: Principal,
     progress: Progress | None = None,
 ) -> RunReport:
     """Run detection over the stored series and store the alarms as signals."""
+    # Reads every member's series and writes signals for all of them: cross-state work.
+    authorize(actor, Action.COORDINATE)
     started = utcnow()
     as_of = options.as_of or started
     if as_of.tzinfo is None:
@@ -302,9 +305,11 @@ def run(
         if options.dataset in ("sco", "all"):
             pairs = _pairs(session, options, states, diseases)
             pair_ids = [p.id for p in pairs]
-            loaded += _load_all(session, pairs, options, as_of)
+            loaded += _load_all(session, actor, pairs, options, as_of)
         if options.dataset in ("reference", "all") and states is None and diseases is None:
-            loaded += series_io.load_references(session, granularity=options.granularity)
+            loaded += series_io.load_references(
+                session, principal=actor, granularity=options.granularity
+            )
     findings, skipped = compute(loaded, options, as_of, progress)
     with write_session(sessions) as session:
         lock_runs(session)

@@ -106,7 +106,7 @@ def sco_title(state: str, disease: str, metric: str, classification: str, area: 
 def load_sco(
     session: Session,
     *,
-    principal: Principal | None,
+    principal: Principal,
     state: str,
     disease: str,
     metric: str = "cases",
@@ -144,13 +144,15 @@ def load_sco(
     )
 
 
-def load_references(session: Session, *, granularity: Granularity) -> list[LoadedSeries]:
+def load_references(
+    session: Session, *, principal: Principal, granularity: Granularity
+) -> list[LoadedSeries]:
     """Every shipped reference dataset of this granularity (labelled with its dataset)."""
     found = []
-    for item in reference.list_datasets(session, principal=None):
+    for item in reference.list_datasets(session, principal=principal):
         if item.frequency != granularity:
             continue
-        dataset = reference.get_dataset(session, principal=None, name=item.name)
+        dataset = reference.get_dataset(session, principal=principal, name=item.name)
         key = SeriesKey(REFERENCE_PREFIX + item.name, item.country_iso3, "", "", item.metric, "all")
         label = "SYNTHETIC " if item.synthetic else ""
         title = f"{label}reference dataset {item.name}: {item.title}"[:300]
@@ -206,7 +208,7 @@ def finite_or_none(value: float) -> float | None:
 def series_thresholds(
     session: Session,
     *,
-    principal: Principal | None,
+    principal: Principal,
     state: str,
     disease: str,
     metric: str = "cases",

@@ -20,10 +20,9 @@ from epibridge.notifications import service as notifications
 from epibridge.security import Action, Principal, authorize
 
 
-def get(session: Session, *, principal: Principal | None, signal_id: int) -> Signal:
+def get(session: Session, *, principal: Principal, signal_id: int) -> Signal:
     """Return one signal."""
-    if principal is not None:
-        authorize(principal, Action.READ_MEMBERS)
+    authorize(principal, Action.READ_MEMBERS)
     signal = session.get(Signal, signal_id)
     if signal is None:
         raise NotFound(f"no signal {signal_id}", [FieldError("id", "unknown signal", signal_id)])
@@ -33,7 +32,7 @@ def get(session: Session, *, principal: Principal | None, signal_id: int) -> Sig
 def list_signals(
     session: Session,
     *,
-    principal: Principal | None,
+    principal: Principal,
     state: str | None = None,
     disease: str | None = None,
     status: str | None = None,
@@ -43,8 +42,7 @@ def list_signals(
     limit: int = 50,
 ) -> tuple[list[Signal], str | None]:
     """List signals newest first, with filters; pass the returned cursor for the next page."""
-    if principal is not None:
-        authorize(principal, Action.READ_MEMBERS)
+    authorize(principal, Action.READ_MEMBERS)
     query = select(Signal)
     if state:
         query = query.where(Signal.state == state.strip().upper())
@@ -129,7 +127,7 @@ def _decide(
             state=audit_state(item),
         )
         if item.dataset == SCO:
-            publish(session, actor=actor.actor, topic=f"detection.signal_{status}", signal=item)
+            publish(session, actor=actor, topic=f"detection.signal_{status}", signal=item)
     return decided
 
 

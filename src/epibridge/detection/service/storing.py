@@ -18,13 +18,13 @@ from epibridge import audit
 from epibridge.db import utcnow
 from epibridge.detection.models import Signal
 from epibridge.detection.service.common import (
-    DETECTION_ACTOR,
     ENTITY,
     audit_state,
     open_draft,
     publish,
 )
 from epibridge.detection.service.series import SCO
+from epibridge.security import Action, Principal, authorize
 
 if TYPE_CHECKING:
     from epibridge.detection.service.runs import Finding
@@ -91,9 +91,10 @@ def store_findings(
     findings: list[Finding],
     run_id: str,
     as_of: datetime,
-    actor: str = DETECTION_ACTOR,
+    actor: Principal,
 ) -> Stored:
     """Open a signal per new alarm, update open ones, and open drafts for member states."""
+    authorize(actor, Action.COORDINATE)
     stored = Stored()
     now = utcnow()
     known = _Known(session)
@@ -120,7 +121,7 @@ def store_findings(
             session.flush()
             audit.record(
                 session,
-                actor=actor,
+                actor=actor.actor,
                 action="update",
                 entity=ENTITY,
                 entity_id=existing.id,
@@ -164,7 +165,7 @@ def store_findings(
             session.flush()
         audit.record(
             session,
-            actor=actor,
+            actor=actor.actor,
             action="open",
             entity=ENTITY,
             entity_id=signal.id,

@@ -17,6 +17,7 @@ from epibridge.cli_support import (
     console,
     echo_json,
     is_terminal,
+    operator,
     reading,
     report_errors,
     sessions_for,
@@ -31,7 +32,6 @@ from epibridge.notifications.outbox.worker import Worker, WorkerOptions
 subscriptions_app = typer.Typer(
     help="Webhook and e-mail subscriptions, their deliveries and dead letters."
 )
-ACTOR = "cli"
 
 
 class KindChoice(StrEnum):
@@ -91,7 +91,7 @@ def create(
     allow = parse_networks(settings_of(ctx).webhook_allow_networks)
     with writing(ctx) as session:
         subscription, secret = service.create_subscription(
-            session, actor=ACTOR, data=data, allow_networks=allow
+            session, actor=operator(), data=data, allow_networks=allow
         )
         read = service.to_read(subscription)
     typer.echo(f"subscription {read.id} created for {read.owner} ({read.kind})")
@@ -113,7 +113,7 @@ def list_(
     with reading(ctx) as session:
         while True:
             rows, cursor = service.list_subscriptions(
-                session, actor=ACTOR, owner=owner, cursor=cursor, limit=500
+                session, actor=operator(), owner=owner, cursor=cursor, limit=500
             )
             items += [service.to_read(s) for s in rows]
             if cursor is None:
@@ -160,7 +160,7 @@ def update(
         read = service.to_read(
             service.update_subscription(
                 session,
-                actor=ACTOR,
+                actor=operator(),
                 subscription_id=subscription_id,
                 data=data,
                 allow_networks=allow,
@@ -174,7 +174,7 @@ def update(
 def delete(ctx: typer.Context, subscription_id: int) -> None:
     """Delete a subscription; nothing more is delivered to it."""
     with writing(ctx) as session:
-        service.delete_subscription(session, actor=ACTOR, subscription_id=subscription_id)
+        service.delete_subscription(session, actor=operator(), subscription_id=subscription_id)
     typer.echo(f"subscription {subscription_id} deleted")
 
 
@@ -185,7 +185,7 @@ def _print_deliveries(ctx: typer.Context, status: str | None, sub: int | None, j
         while True:
             rows, cursor = dead_letters.list_deliveries(
                 session,
-                actor=ACTOR,
+                actor=operator(),
                 status=status,
                 subscription_id=sub,
                 cursor=cursor,
@@ -251,7 +251,7 @@ def replay(
         raise typer.BadParameter("give --delivery, --subscription or --all")
     with writing(ctx) as session:
         count = dead_letters.replay(
-            session, actor=ACTOR, delivery_id=delivery, subscription_id=subscription
+            session, actor=operator(), delivery_id=delivery, subscription_id=subscription
         )
     typer.echo(f"{count} dead deliveries re-queued")
 

@@ -23,13 +23,13 @@ from epibridge.notifications.outbox.service import get_subscription
 from epibridge.security import Action, Principal, decide
 
 
-def _visible_deliveries(actor: Principal | str) -> Any:
+def _visible_deliveries(actor: Principal) -> Any:
     query = (
         select(Delivery, OutboxMessage.topic, OutboxMessage.exercise)
         .join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
     )
-    if isinstance(actor, Principal) and not decide(actor, Action.ADMINISTER).allowed:
+    if not decide(actor, Action.ADMINISTER).allowed:
         query = query.where(Subscription.owner_user_id == actor.user_id)
     return query
 
@@ -56,7 +56,7 @@ def _to_read(delivery: Delivery, topic: str, exercise: bool) -> DeliveryRead:
 def list_deliveries(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     status: str | None = None,
     subscription_id: int | None = None,
     cursor: str | None = None,
@@ -95,7 +95,7 @@ def _requeue(delivery: Delivery, now: datetime) -> None:
 def replay(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     delivery_id: int | None = None,
     subscription_id: int | None = None,
     now: datetime | None = None,
@@ -126,7 +126,7 @@ def replay(
     if deliveries:
         audit.record(
             session,
-            actor=actor.actor if isinstance(actor, Principal) else actor,
+            actor=actor.actor,
             action="replay",
             entity="delivery",
             entity_id=deliveries[0].id,

@@ -43,12 +43,13 @@ from epibridge.notifications.outbox.jobs import (
     Outcome,
 )
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
-from epibridge.security import Action, Principal, Visibility, can_see, decide
+from epibridge.security import Action, Principal, Visibility, can_see, decide, system_principal
 
 RETRY_WINDOW = timedelta(hours=24)
 BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_CAP = timedelta(hours=1)
-WORKER_ACTOR = "system:worker"
+#: The delivery worker is one of epibridge's components; its audit entries name it so.
+WORKER_ACTOR = system_principal("worker").actor
 
 
 def _matches(subscription: Subscription, principal: Principal, message: OutboxMessage) -> bool:

@@ -34,7 +34,7 @@ from epibridge.notifications.outbox.schemas import (
     SubscriptionRead,
     SubscriptionUpdate,
 )
-from epibridge.security import Action, Principal, Visibility, authorize
+from epibridge.security import Action, Principal, Visibility, authorize, require_principal
 
 # Deliberately simple: one @, no spaces, a dotted domain. Deliverability is the SMTP server's
 # verdict; this only catches typing mistakes before anything is stored.
@@ -93,10 +93,6 @@ def read_messages(
         query = query.where(OutboxMessage.created_at > after)
     query = query.order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)
     return list(session.execute(query).scalars())
-
-
-def _actor_name(actor: Principal | str) -> str:
-    return actor.actor if isinstance(actor, Principal) else actor
 
 
 def _check_url(url: str | None, networks: Sequence[IPNetwork] = ()) -> list[FieldError]:
@@ -170,15 +166,16 @@ def _check_filters(
     return clean_topics, clean_states, errors
 
 
-def _may_manage(actor: Principal | str, subscription: Subscription) -> None:
-    if isinstance(actor, Principal) and actor.user_id != subscription.owner_user_id:
+def _may_manage(actor: Principal, subscription: Subscription) -> None:
+    # The operator (no account: user_id 0) is never an owner, so it passes as an administrator.
+    if require_principal(actor).kind != "user" or actor.user_id != subscription.owner_user_id:
         authorize(actor, Action.ADMINISTER)
 
 
 def create_subscription(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     data: SubscriptionCreate,
     allow_networks: Sequence[IPNetwork] = (),
 ) -> tuple[Subscription, str | None]:
@@ -186,16 +183,18 @@ def create_subscription(
 
     ``allow_networks`` are the networks opened by ``EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS``.
     """
-    if isinstance(actor, Principal):
-        owner_name = data.owner or actor.name
-        if owner_name != actor.name:
-            authorize(actor, Action.ADMINISTER)
-    else:
+    if require_principal(actor).kind != "user":
+        # The operator and components have no account to receive messages: name one.
+        authorize(actor, Action.ADMINISTER)
         if not data.owner:
             raise InvalidInput(
                 "name the account that receives", [FieldError("owner", "required here")]
             )
         owner_name = data.owner
+    else:
+        owner_name = data.owner or actor.name
+        if owner_name != actor.name:
+            authorize(actor, Action.ADMINISTER)
     try:
         owner = accounts.get_user(session, name=owner_name)
     except NotFound:
@@ -236,7 +235,7 @@ def create_subscription(
     session.flush()
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="create",
         entity="subscription",
         entity_id=subscription.id,
@@ -245,9 +244,7 @@ def create_subscription(
     return subscription, secret
 
 
-def get_subscription(
-    session: Session, *, actor: Principal | str, subscription_id: int
-) -> Subscription:
+def get_subscription(session: Session, *, actor: Principal, subscription_id: int) -> Subscription:
     """Return one subscription of the caller (any, for an administrator)."""
     subscription = session.get(Subscription, subscription_id)
     if subscription is None or subscription.deleted_at is not None:
@@ -262,14 +259,17 @@ def get_subscription(
 def list_subscriptions(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     owner: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[Subscription], str | None]:
     """List the caller's subscriptions (an administrator: everyone's, or one owner's)."""
     query = select(Subscription).where(Subscription.deleted_at.is_(None))
-    if isinstance(actor, Principal) and (owner is None or owner != actor.name):
+    if require_principal(actor).kind != "user":
+        # The operator has no subscriptions of its own: it lists everyone's.
+        authorize(actor, Action.ADMINISTER)
+    elif owner is None or owner != actor.name:
         if owner is None:
             query = query.where(Subscription.owner_user_id == actor.user_id)
         else:
@@ -287,7 +287,7 @@ def list_subscriptions(
 def update_subscription(
     session: Session,
     *,
-    actor: Principal | str,
+    actor: Principal,
     subscription_id: int,
     data: SubscriptionUpdate,
     allow_networks: Sequence[IPNetwork] = (),
@@ -340,7 +340,7 @@ def update_subscription(
     session.flush()
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="update",
         entity="subscription",
         entity_id=subscription.id,
@@ -349,7 +349,7 @@ def update_subscription(
     return subscription
 
 
-def delete_subscription(session: Session, *, actor: Principal | str, subscription_id: int) -> None:
+def delete_subscription(session: Session, *, actor: Principal, subscription_id: int) -> None:
     """Stop a subscription for good; its delivery history is kept."""
     subscription = get_subscription(session, actor=actor, subscription_id=subscription_id)
     now = utcnow()
@@ -359,7 +359,7 @@ def delete_subscription(session: Session, *, actor: Principal | str, subscriptio
     session.flush()
     audit.record(
         session,
-        actor=_actor_name(actor),
+        actor=actor.actor,
         action="delete",
         entity="subscription",
         entity_id=subscription.id,

@@ -58,7 +58,7 @@ def visible_clause(principal: Principal) -> ColumnElement[bool]:
 
 
 def load_event(
-    session: Session, event_id: int, principal: Principal | None, *, lock: bool = False
+    session: Session, event_id: int, principal: Principal, *, lock: bool = False
 ) -> NotificationEvent:
     """Return the event if ``principal`` may see it; otherwise 404 (existence is not revealed)."""
     query = select(NotificationEvent).where(NotificationEvent.id == event_id)

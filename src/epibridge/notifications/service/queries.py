@@ -13,7 +13,7 @@ from epibridge.notifications.service import common
 from epibridge.security import Principal
 
 
-def get(session: Session, *, actor: Principal | None, event_id: int) -> NotificationEvent:
+def get(session: Session, *, actor: Principal, event_id: int) -> NotificationEvent:
     """Return one event the caller may see."""
     return common.load_event(session, event_id, actor)
 

@@ -128,7 +128,7 @@ def to_read(
 
 
 def get(
-    session: Session, *, actor: Principal | None, event_id: int, now: datetime | None = None
+    session: Session, *, actor: Principal, event_id: int, now: datetime | None = None
 ) -> NotificationRead:
     """Show one event with its assessments, acknowledgements and verifications."""
     return to_read(session, queries.get(session, actor=actor, event_id=event_id), now)

@@ -78,11 +78,10 @@ def build(
     )
 
 
-def store(session: Session, *, actor: Principal | str, rendered: Rendered) -> Report:
+def store(session: Session, *, actor: Principal, rendered: Rendered) -> Report:
     """Keep a rendered report so it can be listed and downloaded; tell the members."""
-    name = actor.actor if isinstance(actor, Principal) else actor
-    if isinstance(actor, Principal):
-        authorize(actor, Action.READ_MEMBERS)
+    authorize(actor, Action.READ_MEMBERS)
+    name = actor.actor
     report = Report(
         week=rendered.week,
         week_start=rendered.week_start.date(),

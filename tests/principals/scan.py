@@ -1,0 +1,130 @@
+"""Finding the service functions, and how each one that takes an actor is classified.
+
+Every module under ``epibridge`` below the faces (API, CLI, web) is imported; every public
+function taking a ``session`` (or ``sessions``) and an ``actor`` (or ``principal``) is a service
+function. The sets below say which only read, which only record a name their caller has
+authorized, and which writers the behaviour test does not call (with the reason).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import epibridge
+from epibridge.security import Role
+
+FACES = ("epibridge.api", "epibridge.web", "epibridge.cli", "epibridge.app")
+FACE_MODULES = (".api", ".cli", ".cli_system", ".views")
+
+#: Helpers that only write the audit/outbox *name* of an actor their caller has authorized.
+NAME_RECORDERS = {
+    "epibridge.audit.record",
+    "epibridge.notifications.outbox.service.publish",
+    "epibridge.notifications.service.common.publish",
+    "epibridge.notifications.service.common.record",
+    "epibridge.notifications.service.versioning.add_version",
+    "epibridge.consultations.service.documents.publish_about",
+}
+
+#: Public feeds: ``None`` is an anonymous reader, who sees less than anyone signed in.
+ANONYMOUS_READERS = {
+    "epibridge.notifications.outbox.feeds.list_feed_messages",
+    "epibridge.notifications.outbox.feeds.build_feed",
+}
+
+
+def annotation(fn: Callable[..., Any], name: str) -> Any:
+    # Only the actor's annotation is evaluated (others may name TYPE_CHECKING-only classes).
+    raw = fn.__annotations__.get(name)
+    return eval(raw, fn.__globals__) if isinstance(raw, str) else raw
+
+
+def service_functions() -> dict[str, tuple[Callable[..., Any], str]]:
+    """Every public function below the faces that takes a session and an actor/principal."""
+    found: dict[str, tuple[Callable[..., Any], str]] = {}
+    for info in pkgutil.walk_packages(epibridge.__path__, "epibridge."):
+        if info.name.startswith(FACES) or info.name.endswith(FACE_MODULES):
+            continue
+        module = importlib.import_module(info.name)
+        for name, fn in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != info.name:
+                continue
+            params = inspect.signature(fn).parameters
+            who = [p for p in ("actor", "principal") if p in params]
+            if who and {"session", "sessions"} & set(params):
+                found[f"{info.name}.{name}"] = (fn, who[0])
+    return found
+
+
+LOOKALIKE = SimpleNamespace(
+    user_id=0, name="root", role=Role.OPERATOR, state=None, kind="operator", actor="operator:root"
+)
+FAKES = ["cli", "system:worker", "operator:root", LOOKALIKE, 0]
+
+#: Functions found by the scan that only read (or render without storing).
+READERS = {
+    f"epibridge.{name}"
+    for name in (
+        "assistance.service.board.board",
+        "assistance.service.commitments.get_commitment",
+        "assistance.service.commitments.list_commitments",
+        "assistance.service.commitments.suggest_matches",
+        "assistance.service.common.load_request",
+        "assistance.service.common.load_offer",
+        "assistance.service.common.check_event",
+        "assistance.service.offers.get_offer",
+        "assistance.service.offers.list_offers",
+        "assistance.service.requests.get_request",
+        "assistance.service.requests.list_requests",
+        "consultations.service.documents.get_document",
+        "consultations.service.parts.event_ids",
+        "consultations.service.reading.get",
+        "consultations.service.reading.list_record",
+        "consultations.service.reading.list_",
+        "detection.service.rt.series_rt",
+        "detection.service.series.load_sco",
+        "detection.service.series.load_references",
+        "detection.service.series.series_thresholds",
+        "detection.service.signals.get",
+        "detection.service.signals.list_signals",
+        "epidata.queries.series",
+        "epidata.queries.series_json",
+        "epidata.queries.totals",
+        "epidata.queries.increases",
+        "epidata.reference.list_datasets",
+        "epidata.reference.get_dataset",
+        "epidata.revisions.history",
+        "epidata.service.get",
+        "epidata.service.list_submissions",
+        "notifications.outbox.dead_letters.list_deliveries",
+        "notifications.outbox.service.get_subscription",
+        "notifications.outbox.service.list_subscriptions",
+        "notifications.service.cap_export.export",
+        "notifications.service.common.load_event",
+        "notifications.service.queries.get",
+        "notifications.service.queries.list_events",
+        "notifications.service.reads.get",
+        "notifications.service.reads.timeline",
+        "reports.service.content.gather",
+        "reports.service.reports.build",
+        "reports.service.reports.get",
+        "reports.service.reports.list_",
+    )
+}
+
+#: Writers' helpers that write the audit entry or message of a change their caller authorized.
+HELPERS = {
+    "epibridge.assistance.service.common.record",
+    "epibridge.detection.service.common.publish",
+}
+
+#: Writers not called below, and why; each still has the typed ``actor`` checked above.
+NOT_CALLED = {
+    "epibridge.detection.service.signals.confirm": "needs a stored signal (a detection run)",
+    "epibridge.detection.service.signals.dismiss": "needs a stored signal (a detection run)",
+}

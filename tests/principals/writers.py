@@ -1,0 +1,287 @@
+"""One call per service writer, with arguments that would succeed for an entitled principal."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+
+def _q(name: str) -> str:
+    return f"epibridge.{name}"
+
+
+def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]:
+    """One call per writer, with arguments that would succeed for an entitled principal."""
+    from epibridge.assistance import service as assistance
+    from epibridge.assistance.schemas import CommitmentStatusUpdate, RequestUpdate
+    from epibridge.borders import service as borders
+    from epibridge.borders.schemas import CrossingCreate, CrossingUpdate, LaneUpdate
+    from epibridge.consultations import schemas as cs
+    from epibridge.consultations import service as consultations
+    from epibridge.detection import service as detection
+    from epibridge.detection.schemas import RunOptions
+    from epibridge.epidata import reference
+    from epibridge.epidata import service as epidata
+    from epibridge.members import accounts
+    from epibridge.members import service as members
+    from epibridge.members.schemas import UserCreate
+    from epibridge.notifications import schemas as ns
+    from epibridge.notifications import service as notifications
+    from epibridge.notifications.outbox import dead_letters
+    from epibridge.notifications.outbox import service as outbox
+    from epibridge.notifications.outbox.schemas import SubscriptionCreate, SubscriptionUpdate
+    from epibridge.reports import service as reports
+    from tests.consultations.scenario import DEADLINE, NOW, TEXT_EN
+    from tests.notifications.factory import event_body
+    from tests.notifications.test_service import _alert
+
+    csv = b"state,area,disease,metric,classification,period_start,period_end,value\n"
+    csv += b"KAZ,,J11,cases,all,2024-01-01,2024-01-07,5\n"
+    crossing, event, doc, cons = seed["crossing"], seed["event"], seed["document"], seed["cons"]
+    return {
+        _q("assistance.service.requests.create_request"): lambda s, a: assistance.create_request(
+            s, actor=a, data=seed["request_data"]
+        ),
+        _q("assistance.service.requests.update_request"): lambda s, a: assistance.update_request(
+            s, actor=a, request_id=seed["request"], data=RequestUpdate(note="synthetic")
+        ),
+        _q("assistance.service.requests.cancel_request"): lambda s, a: assistance.cancel_request(
+            s, actor=a, request_id=seed["request"], reason="synthetic test"
+        ),
+        _q("assistance.service.offers.create_offer"): lambda s, a: assistance.create_offer(
+            s, actor=a, data=seed["offer_data"]
+        ),
+        _q("assistance.service.offers.withdraw_offer"): lambda s, a: assistance.withdraw_offer(
+            s, actor=a, offer_id=seed["offer"], reason="synthetic test"
+        ),
+        _q("assistance.service.commitments.commit"): lambda s, a: assistance.commit(
+            s, actor=a, data=seed["commitment_data"]
+        ),
+        _q("assistance.service.commitments.change_status"): lambda s, a: assistance.change_status(
+            s,
+            actor=a,
+            commitment_id=seed["commitment"],
+            data=CommitmentStatusUpdate(status="dispatched"),
+        ),
+        _q("borders.service.crossings.load_registry"): lambda s, a: borders.load_registry(
+            s, actor=a
+        ),
+        _q("borders.service.crossings.create_crossing"): lambda s, a: borders.create_crossing(
+            s,
+            actor=a,
+            data=CrossingCreate.model_validate(
+                {
+                    "code": "TEST-1",
+                    "name": "Test crossing",
+                    "kind": "road",
+                    "state_a": "KAZ",
+                    "name_a": "A",
+                    "state_b": "CHN",
+                    "name_b": "B",
+                    "latitude": 44.0,
+                    "longitude": 80.0,
+                    "source": "test fixture (synthetic)",
+                }
+            ),
+        ),
+        _q("borders.service.crossings.update_crossing"): lambda s, a: borders.update_crossing(
+            s, actor=a, crossing_id=crossing, data=CrossingUpdate(note="synthetic")
+        ),
+        _q("borders.service.status.report_status"): lambda s, a: borders.report_status(
+            s, actor=a, crossing_id=crossing, data=seed["report_data"]
+        ),
+        _q("borders.service.lanes.create_lane"): lambda s, a: borders.create_lane(
+            s, actor=a, data=seed["lane_data"]
+        ),
+        _q("borders.service.lanes.update_lane"): lambda s, a: borders.update_lane(
+            s, actor=a, lane_id=seed["lane"], data=LaneUpdate(name="synthetic")
+        ),
+        _q("borders.service.lanes.delete_lane"): lambda s, a: borders.delete_lane(
+            s, actor=a, lane_id=seed["lane"]
+        ),
+        _q("consultations.service.consultations.convene"): lambda s, a: consultations.convene(
+            s, actor=a, data=cs.ConsultationCreate(topic="synthetic test"), now=NOW
+        ),
+        _q("consultations.service.consultations.request"): lambda s, a: consultations.request(
+            s,
+            actor=a,
+            data=cs.ConsultationRequest(state="RUS", topic="synthetic", reason="synthetic"),
+            now=NOW,
+        ),
+        _q("consultations.service.consultations.respond"): lambda s, a: consultations.respond(
+            s, actor=a, consultation_id=cons, data=cs.RequestResponse(accept=False), now=NOW
+        ),
+        _q("consultations.service.consultations.set_agenda"): lambda s, a: consultations.set_agenda(
+            s, actor=a, consultation_id=cons, items=[cs.AgendaItemIn(title="x")], now=NOW
+        ),
+        _q("consultations.service.consultations.add_record_entry"): lambda s, a: (
+            consultations.add_record_entry(
+                s, actor=a, consultation_id=cons, data=cs.RecordEntryCreate(text="x"), now=NOW
+            )
+        ),
+        _q("consultations.service.documents.create_document"): lambda s, a: (
+            consultations.create_document(
+                s,
+                actor=a,
+                consultation_id=cons,
+                data=cs.DocumentCreate(
+                    kind="joint_statement", title="synthetic", texts={"en": TEXT_EN}
+                ),
+                now=NOW,
+            )
+        ),
+        _q("consultations.service.documents.create_version"): lambda s, a: (
+            consultations.create_version(
+                s,
+                actor=a,
+                document_id=doc,
+                data=cs.VersionCreate(based_on=1, texts={"en": TEXT_EN + " Again."}),
+                now=NOW,
+            )
+        ),
+        _q("consultations.service.documents.propose_amendment"): lambda s, a: (
+            consultations.propose_amendment(
+                s,
+                actor=a,
+                document_id=doc,
+                data=cs.AmendmentCreate(state="RUS", version=1, reason="synthetic"),
+                now=NOW,
+            )
+        ),
+        _q("consultations.service.decisions.put_to_decision"): lambda s, a: (
+            consultations.put_to_decision(
+                s,
+                actor=a,
+                document_id=doc,
+                data=cs.DecisionCreate(version=1, deadline=DEADLINE),
+                now=NOW,
+            )
+        ),
+        _q("consultations.service.decisions.record_position"): lambda s, a: (
+            consultations.record_position(
+                s,
+                actor=a,
+                document_id=doc,
+                data=cs.PositionCreate(state="RUS", version=1, position="support"),
+                now=NOW,
+            )
+        ),
+        _q("consultations.service.decisions.close_decision"): lambda s, a: (
+            consultations.close_decision(s, actor=a, document_id=doc, now=DEADLINE)
+        ),
+        _q("consultations.service.decisions.close_due_decisions"): lambda s, a: (
+            consultations.close_due_decisions(s, actor=a, now=DEADLINE)
+        ),
+        _q("consultations.service.signatures.sign"): lambda s, a: consultations.sign(
+            s, actor=a, document_id=doc, data=cs.SignatureCreate(state="KAZ"), now=DEADLINE
+        ),
+        _q("detection.service.runs.run"): lambda s, a: detection.run(
+            seed["sessions"], options=RunOptions(), actor=a
+        ),
+        _q("detection.service.storing.store_findings"): lambda s, a: (
+            detection.storing.store_findings(s, findings=[], run_id="x", as_of=seed["now"], actor=a)
+        ),
+        _q("epidata.service.check_file"): lambda s, a: epidata.check_file(
+            s, actor=a, state="KAZ", stream=io.BytesIO(csv), filename="x.csv"
+        ),
+        _q("epidata.service.submit"): lambda s, a: epidata.submit(
+            s, actor=a, state="KAZ", stream=io.BytesIO(csv), filename="x.csv"
+        ),
+        _q("epidata.reference.load"): lambda s, a: reference.load(s, actor=a),
+        _q("members.accounts.create_user"): lambda s, a: accounts.create_user(
+            s,
+            actor=a,
+            data=UserCreate(name="mallory", role="admin"),  # type: ignore[arg-type]
+            token_ttl_days=1,
+        ),
+        _q("members.accounts.issue_token"): lambda s, a: accounts.issue_token(
+            s, actor=a, user=accounts.get_user(s, name="fp-kaz"), ttl_days=1
+        ),
+        _q("members.accounts.revoke"): lambda s, a: accounts.revoke(
+            s, actor=a, name="fp-kaz", deactivate=True
+        ),
+        _q("members.accounts.set_password"): lambda s, a: accounts.set_password(
+            s, actor=a, name="fp-kaz", password="synthetic-password"
+        ),
+        _q("members.service.load_profile"): lambda s, a: members.load_profile(
+            s, actor=a, document=members.read_profile("sco")
+        ),
+        _q("notifications.service.events.create"): lambda s, a: notifications.create(
+            s, actor=a, data=ns.NotificationCreate.model_validate(event_body(state="KAZ"))
+        ),
+        _q("notifications.service.events.notify"): lambda s, a: notifications.notify(
+            s, actor=a, event_id=seed["draft"]
+        ),
+        _q("notifications.service.events.update"): lambda s, a: notifications.update(
+            s, actor=a, event_id=event, data=ns.NotificationUpdate(deaths=1, reason="synthetic")
+        ),
+        _q("notifications.service.events.close"): lambda s, a: notifications.close(
+            s, actor=a, event_id=event, data=ns.NotificationClose(reason="synthetic")
+        ),
+        _q("notifications.service.events.assess_annex2"): lambda s, a: notifications.assess_annex2(
+            s, actor=a, event_id=event, data=ns.Annex2Answers(serious_impact=False)
+        ),
+        _q("notifications.service.interactions.acknowledge"): lambda s, a: (
+            notifications.acknowledge(s, actor=a, event_id=event)
+        ),
+        _q("notifications.service.interactions.assess"): lambda s, a: notifications.assess(
+            s,
+            actor=a,
+            event_id=event,
+            data=ns.AssessmentCreate(
+                likelihood="likely",  # type: ignore[arg-type]
+                consequence="moderate",  # type: ignore[arg-type]
+                rationale="synthetic",
+            ),
+        ),
+        _q("notifications.service.interactions.comment"): lambda s, a: notifications.comment(
+            s, actor=a, event_id=event, data=ns.CommentCreate(body="synthetic")
+        ),
+        _q("notifications.service.interactions.remind"): lambda s, a: notifications.remind(
+            s, actor=a, event_id=event
+        ),
+        _q("notifications.service.verification.request_verification"): lambda s, a: (
+            notifications.request_verification(
+                s, actor=a, event_id=event, data=ns.VerificationCreate(question="synthetic?")
+            )
+        ),
+        _q("notifications.service.verification.answer_verification"): lambda s, a: (
+            notifications.answer_verification(
+                s,
+                actor=a,
+                event_id=event,
+                verification_id=seed["verification"],
+                data=ns.VerificationAnswer(verified=True, answer="synthetic"),
+            )
+        ),
+        _q("notifications.service.cap_import.import_alert"): lambda s, a: (
+            notifications.import_alert(s, actor=a, xml=_alert())
+        ),
+        _q("notifications.outbox.service.create_subscription"): lambda s, a: (
+            outbox.create_subscription(
+                s,
+                actor=a,
+                data=SubscriptionCreate(owner="fp-kaz", kind="email", email="x@example.org"),
+            )
+        ),
+        _q("notifications.outbox.service.update_subscription"): lambda s, a: (
+            outbox.update_subscription(
+                s,
+                actor=a,
+                subscription_id=seed["subscription"],
+                data=SubscriptionUpdate(active=False),
+            )
+        ),
+        _q("notifications.outbox.service.delete_subscription"): lambda s, a: (
+            outbox.delete_subscription(s, actor=a, subscription_id=seed["subscription"])
+        ),
+        _q("notifications.outbox.dead_letters.replay"): lambda s, a: dead_letters.replay(
+            s, actor=a
+        ),
+        _q("reports.service.reports.store"): lambda s, a: reports.store(
+            s, actor=a, rendered=seed["rendered"]
+        ),
+    }
