@@ -23,7 +23,7 @@ FACE_MODULES = (".api", ".cli", ".cli_system", ".views")
 
 #: Helpers that only write the audit/outbox *name* of an actor their caller has authorized.
 NAME_RECORDERS = {
-    "epibridge.audit.record",
+    "epibridge.audit.chain.record",
     "epibridge.notifications.outbox.service.publish",
     "epibridge.notifications.service.common.publish",
     "epibridge.notifications.service.common.record",

@@ -203,6 +203,9 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
         _q("members.accounts.revoke"): lambda s, a: accounts.revoke(
             s, actor=a, name="fp-kaz", deactivate=True
         ),
+        _q("members.accounts.end_sessions"): lambda s, a: accounts.end_sessions(
+            s, actor=a, name="fp-kaz"
+        ),
         _q("members.accounts.set_password"): lambda s, a: accounts.set_password(
             s, actor=a, name="fp-kaz", password="synthetic-password"
         ),
