@@ -14,6 +14,7 @@ from epibridge import __version__
 from epibridge.api import audit_routes, problems
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
+from epibridge.api.text_guard import UnsafeTextGuard
 from epibridge.assistance import api as assistance_api
 from epibridge.borders import api as borders_api
 from epibridge.consultations import api as consultations_api
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_limit=settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
     )
+    # Outermost: a NUL or control character in the path or query is refused before anything.
+    app.add_middleware(UnsafeTextGuard)
 
     @app.get("/api/v1/health", tags=["service"])
     def health() -> dict[str, str]:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from epibridge.inputs import InputModel
+
 Kind = Literal["road", "rail", "river", "air", "sea"]
 Direction = Literal["outbound", "inbound"]
 Traffic = Literal["freight", "people"]
@@ -29,7 +31,7 @@ COLOURS: dict[str, Colour] = {
 CONFLICT_COLOUR: Colour = "purple"
 
 
-class Capacity(BaseModel):
+class Capacity(InputModel):
     """Normal capacity per day; null means no reliable figure is known (not zero)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -40,7 +42,7 @@ class Capacity(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class CrossingCreate(BaseModel):
+class CrossingCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -61,7 +63,7 @@ class CrossingCreate(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class CrossingUpdate(BaseModel):
+class CrossingUpdate(InputModel):
     """What may change about a crossing; its code, kind and states may not."""
 
     model_config = ConfigDict(extra="forbid")
@@ -103,7 +105,7 @@ class AdjacencyDocument(BaseModel):
     pairs: list[tuple[str, str]]
 
 
-class StatusReportCreate(BaseModel):
+class StatusReportCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     side: str = Field(min_length=3, max_length=3, description="ISO3 of the reporting side.")
@@ -205,7 +207,7 @@ class CrossingRead(BaseModel):
     lanes: list[LaneCheck]
 
 
-class LaneCreate(BaseModel):
+class LaneCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: LaneKind
@@ -223,7 +225,7 @@ class LaneCreate(BaseModel):
     valid_until: date | None = None
 
 
-class LaneUpdate(BaseModel):
+class LaneUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)

@@ -39,6 +39,7 @@ from epibridge.consultations.schemas import (
     VersionRead,
 )
 from epibridge.errors import FieldError, NotFound
+from epibridge.inputs import Id
 from epibridge.security import Principal
 
 router = APIRouter(prefix="/api/v1/consultations", tags=["consultations"])
@@ -46,7 +47,7 @@ DOC = "/{consultation_id}/documents/{document_id}"
 
 
 def _document(
-    session: Session, principal: Principal, consultation_id: int, document_id: int
+    session: Session, principal: Principal, consultation_id: Id, document_id: Id
 ) -> Document:
     return service.get_document(
         session, actor=principal, document_id=document_id, consultation_id=consultation_id
@@ -110,7 +111,7 @@ def close_due(session: WriteSession, principal: CurrentPrincipal) -> CloseDueRes
 
 @router.get("/{consultation_id}", response_model=ConsultationRead)
 def get_consultation(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id
 ) -> ConsultationRead:
     """Show a consultation: delegations, agenda, deadlines, documents."""
     consultation = service.get(session, actor=principal, consultation_id=consultation_id)
@@ -119,7 +120,7 @@ def get_consultation(
 
 @router.post("/{consultation_id}/response", response_model=ConsultationRead)
 def respond(
-    session: WriteSession, principal: CurrentPrincipal, consultation_id: int, data: RequestResponse
+    session: WriteSession, principal: CurrentPrincipal, consultation_id: Id, data: RequestResponse
 ) -> ConsultationRead:
     """Accept or decline (with the reason) a member's request for a consultation."""
     consultation = service.respond(
@@ -130,7 +131,7 @@ def respond(
 
 @router.get("/{consultation_id}/agenda", response_model=list[AgendaItemRead])
 def get_agenda(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id
 ) -> list[AgendaItemRead]:
     """List the agenda items in order."""
     return views.agenda(service.get(session, actor=principal, consultation_id=consultation_id))
@@ -138,7 +139,7 @@ def get_agenda(
 
 @router.put("/{consultation_id}/agenda", response_model=list[AgendaItemRead])
 def set_agenda(
-    session: WriteSession, principal: CurrentPrincipal, consultation_id: int, data: AgendaUpdate
+    session: WriteSession, principal: CurrentPrincipal, consultation_id: Id, data: AgendaUpdate
 ) -> list[AgendaItemRead]:
     """Replace the agenda with these items, in this order (the convenor)."""
     consultation = service.set_agenda(
@@ -149,7 +150,7 @@ def set_agenda(
 
 @router.get("/{consultation_id}/record", response_model=list[RecordEntryRead])
 def get_record(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id
 ) -> list[RecordEntryRead]:
     """List the record's minutes and notes, oldest first."""
     entries = service.list_record(session, actor=principal, consultation_id=consultation_id)
@@ -164,7 +165,7 @@ def get_record(
 def add_record_entry(
     session: WriteSession,
     principal: CurrentPrincipal,
-    consultation_id: int,
+    consultation_id: Id,
     data: RecordEntryCreate,
 ) -> RecordEntryRead:
     """Add minutes (the convenor) or a delegation's note to the record."""
@@ -176,7 +177,7 @@ def add_record_entry(
 
 @router.get("/{consultation_id}/documents", response_model=list[DocumentSummary])
 def list_documents(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id
 ) -> list[DocumentSummary]:
     """List the consultation's documents."""
     service.get(session, actor=principal, consultation_id=consultation_id)
@@ -192,7 +193,7 @@ def list_documents(
     status_code=status.HTTP_201_CREATED,
 )
 def create_document(
-    session: WriteSession, principal: CurrentPrincipal, consultation_id: int, data: DocumentCreate
+    session: WriteSession, principal: CurrentPrincipal, consultation_id: Id, data: DocumentCreate
 ) -> DocumentRead:
     """Start a draft document with its first version (the convenor)."""
     document = service.create_document(
@@ -203,7 +204,7 @@ def create_document(
 
 @router.get(DOC, response_model=DocumentRead)
 def get_document(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> DocumentRead:
     """Show a document: status, number, languages, decision with positions, signatures."""
     return views.document_read(session, _document(session, principal, consultation_id, document_id))
@@ -211,7 +212,7 @@ def get_document(
 
 @router.get(DOC + "/versions", response_model=list[VersionRead])
 def list_versions(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> list[VersionRead]:
     """List every version with what changed from the one before."""
     return views.versions(session, _document(session, principal, consultation_id, document_id))
@@ -221,8 +222,8 @@ def list_versions(
 def get_version(
     session: ReadSession,
     principal: CurrentPrincipal,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     number: int,
 ) -> VersionRead:
     """Show one version with what changed from the one before."""
@@ -240,8 +241,8 @@ def get_version(
 def create_version(
     session: WriteSession,
     principal: CurrentPrincipal,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     data: VersionCreate,
 ) -> VersionRead:
     """Make the next version, incorporating the amendments named (the convenor)."""
@@ -255,8 +256,8 @@ def create_version(
 def diff_versions(
     session: ReadSession,
     principal: CurrentPrincipal,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     from_: Annotated[int, Query(alias="from", ge=1, description="The older version.")],
     to: Annotated[int, Query(ge=1, description="The newer version.")],
 ) -> DiffRead:
@@ -275,7 +276,7 @@ def diff_versions(
 
 @router.get(DOC + "/amendments", response_model=list[AmendmentRead])
 def list_amendments(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> list[AmendmentRead]:
     """List the amendments proposed, with their reasons and where they were incorporated."""
     _document(session, principal, consultation_id, document_id)
@@ -288,8 +289,8 @@ def list_amendments(
 def propose_amendment(
     session: WriteSession,
     principal: CurrentPrincipal,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     data: AmendmentCreate,
 ) -> AmendmentRead:
     """Propose, for a participating member state, an amendment to the current version."""
@@ -302,7 +303,7 @@ def propose_amendment(
 
 @router.get(DOC + "/decision", response_model=DecisionRead)
 def get_decision(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> DecisionRead:
     """Show the latest decision on the document with every position and the tally."""
     _document(session, principal, consultation_id, document_id)
@@ -319,8 +320,8 @@ def get_decision(
 def put_to_decision(
     session: WriteSession,
     principal: CurrentPrincipal,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     data: DecisionCreate,
 ) -> DecisionRead:
     """Put the current version to decision until a deadline (the convenor)."""
@@ -331,7 +332,7 @@ def put_to_decision(
 
 @router.post(DOC + "/decision/close", response_model=DecisionRead)
 def close_decision(
-    session: WriteSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: WriteSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> DecisionRead:
     """Close the open decision: adopt or reject it (early only once no state is silent)."""
     _document(session, principal, consultation_id, document_id)
@@ -341,7 +342,7 @@ def close_decision(
 
 @router.get(DOC + "/positions", response_model=list[PositionRead])
 def list_positions(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> list[PositionRead]:
     """List the member states' positions on the latest decision."""
     return get_decision(session, principal, consultation_id, document_id).positions
@@ -351,8 +352,8 @@ def list_positions(
 def record_position(
     session: WriteSession,
     principal: CurrentPrincipal,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     data: PositionCreate,
 ) -> PositionRead:
     """Record or change a member state's position on the version under decision."""
@@ -364,7 +365,7 @@ def record_position(
 
 @router.get(DOC + "/signatures", response_model=list[SignatureRead])
 def list_signatures(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> list[SignatureRead]:
     """List the signatures of the adopted document."""
     return views.document_read(
@@ -376,8 +377,8 @@ def list_signatures(
 def sign(
     session: WriteSession,
     principal: CurrentPrincipal,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     data: SignatureCreate,
 ) -> SignatureRead:
     """Sign the adopted document for a member state (its focal point)."""

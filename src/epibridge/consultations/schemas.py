@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from epibridge.inputs import InputModel
+
 DocumentKind = Literal["joint_statement", "action_plan", "protocol"]
 PositionName = Literal["support", "abstain", "object"]
 Procedure = Literal["consensus", "silence"]
@@ -14,7 +16,7 @@ Language = Literal["en", "ru", "zh"]
 Texts = dict[Language, str]
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
