@@ -15,12 +15,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from epibridge.text import MIN_DATE, unsafe_paths
+from epibridge.text import MAX_INT64, MIN_DATE, unsafe_paths
 
 #: The largest id of a row in a table with an ``Integer`` key (PostgreSQL ``integer``).
 MAX_ID = 2**31 - 1
 #: The largest id of a ``BigInteger`` key (PostgreSQL ``bigint``, every SQLite ``INTEGER``).
-MAX_BIG_ID = 2**63 - 1
+MAX_BIG_ID = MAX_INT64
 
 #: A row id in a path, a query or a body: a larger number names no row, and PostgreSQL would
 #: refuse it with an error instead of answering "not found", so it is refused up front.
@@ -49,10 +49,6 @@ class InputModel(BaseModel):
                     {"min": MIN_DATE.isoformat()},
                 )
             return value
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_BIG_ID:
-            raise PydanticCustomError(
-                "int_too_large", "is beyond the 64-bit range any database column can store", {}
-            )
         found = unsafe_paths(value)
         if found:
             where, reason = found[0]

@@ -42,6 +42,9 @@ POLARS_DISALLOWED = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{fffe}\x{ffff}]"
 #: the epidemic database packs days since 1970 into 24 bits with an offset of 100,000 days.
 MIN_DATE = date(1900, 1, 1)
 
+#: The largest integer any column stores (SQLite INTEGER, PostgreSQL bigint).
+MAX_INT64 = 2**63 - 1
+
 REASON = "control characters (other than tab, LF, CR), NUL and lone surrogates are refused"
 
 
@@ -65,7 +68,7 @@ def clean(value: str) -> str:
 
 
 def unsafe_paths(value: Any, path: str = "") -> list[tuple[str, str]]:
-    """(path, reason) of every refused text or non-finite number inside a JSON-like value.
+    """(path, reason) of every refused text or unstorable number inside a JSON-like value.
 
     Keys of mappings are checked too; ``path`` uses dots for keys and ``[i]`` for items.
     """
@@ -74,6 +77,9 @@ def unsafe_paths(value: Any, path: str = "") -> list[tuple[str, str]]:
         reason = problem(value)
         if reason:
             found.append((path, reason))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_INT64:
+            found.append((path, "is beyond the 64-bit range any database column can store"))
     elif isinstance(value, float):
         if not math.isfinite(value):
             found.append((path, "NaN and infinite numbers are refused: send a finite number"))

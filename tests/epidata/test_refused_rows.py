@@ -37,9 +37,7 @@ def _errors(
 
 
 @pytest.mark.parametrize("companion", [GOOD, PADDED], ids=["fast-path", "line-path"])
-def test_a_date_before_1900_is_a_row_error(
-    sessions: sessionmaker[Session], companion: str
-) -> None:
+def test_a_date_before_1900_is_a_row_error(sessions: sessionmaker[Session], companion: str) -> None:
     old = "KAZ,,J11,cases,confirmed,1696-01-01,1696-01-01,3"  # was a 500 (day packing overflow)
     errors = _errors(sessions, csv_of(companion, old))
     assert {(row, field) for row, field, _ in errors} == {(3, "period_start"), (3, "period_end")}

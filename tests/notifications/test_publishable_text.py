@@ -60,9 +60,7 @@ def client(live_url: str, sessions: sessionmaker[Session]) -> Iterator[httpx.Cli
 
 def _post(client: httpx.Client, path: str, body: dict[str, Any]) -> httpx.Response:
     # json.dumps escapes a lone surrogate as \udXXX: what a hostile client sends.
-    return client.post(
-        path, content=json.dumps(body), headers={"Content-Type": "application/json"}
-    )
+    return client.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
 
 
 def _set(body: dict[str, Any], dotted: str, value: str) -> dict[str, Any]:
