@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from epibridge.app import create_app
 from epibridge.inputs import InputModel
@@ -44,8 +44,8 @@ class _Inner(InputModel):
 
 class _Outer(InputModel):
     title: str
-    tags: list[str] = []
-    extra: dict[str, Any] = {}
+    tags: list[str] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
     inner: _Inner | None = None
     ratio: float = 0.0
 
