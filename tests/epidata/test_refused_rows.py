@@ -136,3 +136,13 @@ def test_over_http_a_nested_upload_and_a_nul_in_the_state_are_422(
         assert [e["field"] for e in nul.json()["errors"]] == ["state"]
         # The connection is still usable after both refusals.
         assert client.get("/api/v1/data/submissions").status_code == 200
+
+
+def test_a_file_name_or_state_with_a_nul_is_refused(sessions: sessionmaker[Session]) -> None:
+    errors = _errors(sessions, csv_of(GOOD), "x\x00.csv")
+    assert [field for _, field, _ in errors] == ["file"]
+    with read_session(sessions) as session, pytest.raises(InvalidInput) as caught:
+        service.check_file(
+            session, actor=FP_KAZ, state="KA\x00", stream=io.BytesIO(b""), filename="x.csv"
+        )
+    assert [e.field for e in caught.value.errors] == ["state"]
