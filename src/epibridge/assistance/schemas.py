@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from epibridge.inputs import InputModel
+from epibridge.inputs import Id, InputModel
 
 Urgency = Literal["immediate", "expected", "future"]
 VisibilityName = Literal["members", "partners"]
@@ -70,7 +70,7 @@ class RequestCreate(InputModel):
     delivery_latitude: float | None = Field(default=None, ge=-90, le=90)
     delivery_longitude: float | None = Field(default=None, ge=-180, le=180)
     needed_by: date
-    event_id: int | None = Field(default=None, description="The notification event it answers.")
+    event_id: Id | None = Field(default=None, description="The notification event it answers.")
     visibility: VisibilityName = "members"
     note: str | None = Field(default=None, max_length=4000)
     lines: list[LineIn] = Field(min_length=1, max_length=200)
@@ -94,7 +94,7 @@ class OfferCreate(InputModel):
         max_length=3,
         description="ISO3 of the offering state; empty: the Secretariat's own offer.",
     )
-    request_id: int | None = Field(
+    request_id: Id | None = Field(
         default=None, description="The request answered (ResponseToRequestResource)."
     )
     available_from: date | None = None
@@ -111,8 +111,8 @@ class OfferCreate(InputModel):
 class CommitmentCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
-    request_line_id: int
-    offer_line_id: int
+    request_line_id: Id
+    offer_line_id: Id
     quantity: int
     expected_delivery: date | None = None
     note: str | None = Field(default=None, max_length=2000)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from epibridge.inputs import InputModel
+from epibridge.inputs import Id, InputModel
 
 Kind = Literal["road", "rail", "river", "air", "sea"]
 Direction = Literal["outbound", "inbound"]
@@ -213,7 +213,7 @@ class LaneCreate(InputModel):
     kind: LaneKind
     name: str = Field(min_length=1, max_length=200)
     states: list[str] = Field(min_length=2, max_length=10)
-    crossing_ids: list[int] = Field(min_length=1, max_length=500)
+    crossing_ids: list[Id] = Field(min_length=1, max_length=500)
     documents_accepted: list[str] = Field(default_factory=list, max_length=50)
     checks: str | None = Field(default=None, max_length=4000)
     hours: str | None = Field(default=None, max_length=200)
@@ -229,7 +229,7 @@ class LaneUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    crossing_ids: list[int] | None = Field(default=None, min_length=1, max_length=500)
+    crossing_ids: list[Id] | None = Field(default=None, min_length=1, max_length=500)
     documents_accepted: list[str] | None = Field(default=None, max_length=50)
     checks: str | None = Field(default=None, max_length=4000)
     hours: str | None = Field(default=None, max_length=200)
