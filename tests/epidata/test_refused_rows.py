@@ -134,7 +134,15 @@ def test_over_http_a_nested_upload_and_a_nul_in_the_state_are_422(
         )
         assert nul.status_code == 422, nul.text
         assert [e["field"] for e in nul.json()["errors"]] == ["state"]
-        # The connection is still usable after both refusals.
+        # The renderer escapes what it echoes but lists every reported row (up to 1,000).
+        rows = [f"KAZ,,J11,cases,confirmed,2024-01-01,2024-01-07,-{i}" for i in range(1, 151)]
+        many = client.post(
+            "/api/v1/data/submissions",
+            files={"file": ("x.csv", csv_of(*rows), "text/csv")},
+            data={"state": "KAZ"},
+        )
+        assert many.status_code == 422 and len(many.json()["errors"]) == 150
+        # The connection is still usable after the refusals.
         assert client.get("/api/v1/data/submissions").status_code == 200
 
 

@@ -69,7 +69,7 @@ def _encodable(value: Any, limit: int = 2000) -> Any:
     if isinstance(value, dict):
         return {str(_encodable(k, 200)): _encodable(v, limit) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_encodable(v, limit) for v in value[:100]]
+        return [_encodable(v, limit) for v in value]
     if isinstance(value, bytes | bytearray):
         return printable(bytes(value[:limit]).decode("utf-8", errors="backslashreplace"), limit)
     try:
