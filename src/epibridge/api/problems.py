@@ -142,6 +142,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        cause = exc.__cause__
+        if exc.status_code == 400 and isinstance(cause, RecursionError | ValueError):
+            # FastAPI's body parser gives up on JSON nested deeper than Python recurses or an
+            # integer over 4300 digits with a bare 400: it is malformed JSON like any other.
+            reason = "nested too deeply" if isinstance(cause, RecursionError) else str(cause)
+            return problem_response(
+                status=422,
+                title="Invalid input",
+                detail="the request is not valid (body)",
+                kind="invalid-input",
+                instance=request.url.path,
+                errors=[FieldError("body", f"malformed JSON: {reason}")],
+            )
         return problem_response(
             status=exc.status_code,
             title=_TITLES.get(exc.status_code, "Error"),
