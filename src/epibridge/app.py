@@ -14,6 +14,7 @@ from epibridge import __version__, audit
 from epibridge.api import audit_routes, openapi, problems, unavailable
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
+from epibridge.api.text_guard import UnsafeTextGuard
 from epibridge.api.upload_gate import UploadGate
 from epibridge.assistance import api as assistance_api
 from epibridge.borders import api as borders_api
@@ -87,7 +88,9 @@ def create_app(
     )
     # Outside every middleware that reads bodies: a refused upload is answered unread.
     app.add_middleware(UploadGate, api_paths=(SUBMISSIONS_PATH,), web_paths=(IMPORT_PATH,))
-    # Outermost: every response, the 413 above included, gets the security headers.
+    # A NUL or control character in the path or query is refused before anything else runs.
+    app.add_middleware(UnsafeTextGuard)
+    # Outermost: every response, the 413 and the guard's 422 included, gets the security headers.
     app.add_middleware(SecurityHeaders)
 
     @app.get(

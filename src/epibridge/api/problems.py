@@ -7,15 +7,18 @@ field where there is one, so a client handles errors one way.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from epibridge.errors import DomainError, FieldError
 from epibridge.security import PermissionDenied
+from epibridge.text import printable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://epibridge.example/problems/"
@@ -42,7 +45,37 @@ def problem_response(
         body["instance"] = instance
     if errors:
         body["errors"] = [e.as_dict() for e in errors]
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return JSONResponse(
+        _encodable(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def _encodable(value: Any, limit: int = 2000) -> Any:
+    """``value`` with everything JSON cannot carry made printable, so an error never fails.
+
+    Problems echo what the client sent, and what it sent is exactly what may not encode: a
+    lone surrogate (no UTF-8 for it), NaN or infinity (not JSON), an integer too long to print
+    (Python refuses past 4300 digits), bytes, or a control character. Strings are escaped and
+    cut, numbers outside JSON's reach become a short description.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return printable(value, limit)
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else f"an integer of {value.bit_length()} bits"
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(_encodable(k, 200)): _encodable(v, limit) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(v, limit) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return printable(bytes(value[:limit]).decode("utf-8", errors="backslashreplace"), limit)
+    try:
+        return printable(str(value), 200)
+    except Exception:
+        return None
 
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -53,9 +86,12 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
+    """The input a validation error echoes, cut to 200 characters (made encodable later)."""
+    if isinstance(value, str):
+        return value[:200]
+    if value is None or isinstance(value, int | float | bool):
         return value
-    return str(value)[:200]
+    return _encodable(value, 200) if isinstance(value, bytes) else _encodable(str(value)[:200])
 
 
 def install(app: FastAPI) -> None:
@@ -106,6 +142,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        cause = exc.__cause__
+        if exc.status_code == 400 and isinstance(cause, RecursionError | ValueError):
+            # FastAPI's body parser gives up on JSON nested deeper than Python recurses or an
+            # integer over 4300 digits with a bare 400: it is malformed JSON like any other.
+            reason = "nested too deeply" if isinstance(cause, RecursionError) else str(cause)
+            return problem_response(
+                status=422,
+                title="Invalid input",
+                detail="the request is not valid (body)",
+                kind="invalid-input",
+                instance=request.url.path,
+                errors=[FieldError("body", f"malformed JSON: {reason}")],
+            )
         return problem_response(
             status=exc.status_code,
             title=_TITLES.get(exc.status_code, "Error"),
@@ -115,15 +164,33 @@ def install(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # The safety net behind the checks at the entrances (ids, texts): a value the
+        # database refuses to store or compare is the client's, not a server failure.
+        log.warning(
+            "database refused a value on %s %s: %s", request.method, request.url.path, exc.orig
+        )
+        return problem_response(
+            status=422,
+            title="Invalid input",
+            detail="a value of the request is outside what the database can store",
+            kind="invalid-input",
+            instance=request.url.path,
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # Starlette re-raises after answering and the server then drops the connection:
+        # say so, or a keep-alive client's next request on it fails with a reset.
         return problem_response(
             status=500,
             title="Internal error",
             detail="the server failed to handle this request; nothing was written",
             kind="internal-error",
             instance=request.url.path,
+            headers={"Connection": "close"},
         )
 
 

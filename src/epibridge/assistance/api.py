@@ -24,13 +24,17 @@ from epibridge.assistance.schemas import (
 )
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.inputs import Id
 from epibridge.settings import Settings
+from epibridge.text import SafeText
 
 router = APIRouter(prefix="/api/v1/assistance", tags=["assistance"])
 
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 Limit = Annotated[int | None, Query(description="items per page")]
-Reason = Annotated[dict[str, str] | None, Body(description='{"reason": "..."} (optional)')]
+Reason = Annotated[
+    dict[SafeText, SafeText] | None, Body(description='{"reason": "..."} (optional)')
+]
 
 
 def _after(cursor: str | None) -> int:
@@ -64,7 +68,7 @@ def list_requests(
         Literal["open", "fulfilled", "cancelled"] | None, Query(alias="status")
     ] = None,
     item: str | None = None,
-    event_id: int | None = None,
+    event_id: Id | None = None,
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> Page[RequestRead]:
@@ -92,14 +96,14 @@ def create_request(
 
 
 @router.get("/requests/{request_id}", response_model=RequestRead)
-def get_request(session: ReadSession, principal: CurrentPrincipal, request_id: int) -> RequestRead:
+def get_request(session: ReadSession, principal: CurrentPrincipal, request_id: Id) -> RequestRead:
     """Show one request with what is pledged, delivered and still needed."""
     return service.get_request(session, actor=principal, request_id=request_id)
 
 
 @router.patch("/requests/{request_id}", response_model=RequestRead)
 def update_request(
-    session: WriteSession, principal: CurrentPrincipal, request_id: int, data: RequestUpdate
+    session: WriteSession, principal: CurrentPrincipal, request_id: Id, data: RequestUpdate
 ) -> RequestRead:
     """Change the urgency, delivery point, date or note of your state's open request."""
     service.update_request(session, actor=principal, request_id=request_id, data=data)
@@ -108,7 +112,7 @@ def update_request(
 
 @router.post("/requests/{request_id}/cancel", response_model=RequestRead)
 def cancel_request(
-    session: WriteSession, principal: CurrentPrincipal, request_id: int, body: Reason = None
+    session: WriteSession, principal: CurrentPrincipal, request_id: Id, body: Reason = None
 ) -> RequestRead:
     """Cancel your state's request; pledges not yet dispatched are released."""
     service.cancel_request(
@@ -119,7 +123,7 @@ def cancel_request(
 
 @router.get("/requests/{request_id}/matches")
 def suggest_matches(
-    session: ReadSession, principal: CurrentPrincipal, request_id: int
+    session: ReadSession, principal: CurrentPrincipal, request_id: Id
 ) -> list[dict[str, Any]]:
     """List open offer lines that could meet what a request still needs."""
     return service.suggest_matches(session, actor=principal, request_id=request_id)
@@ -131,7 +135,7 @@ def list_offers(
     principal: CurrentPrincipal,
     settings: SettingsDep,
     state: Annotated[str | None, Query(description="ISO3, or SECRETARIAT.")] = None,
-    request_id: int | None = None,
+    request_id: Id | None = None,
     item: str | None = None,
     status_: Annotated[Literal["open", "withdrawn"] | None, Query(alias="status")] = None,
     available: Annotated[bool, Query(description="Only offers with something left.")] = False,
@@ -163,14 +167,14 @@ def create_offer(
 
 
 @router.get("/offers/{offer_id}", response_model=OfferRead)
-def get_offer(session: ReadSession, principal: CurrentPrincipal, offer_id: int) -> OfferRead:
+def get_offer(session: ReadSession, principal: CurrentPrincipal, offer_id: Id) -> OfferRead:
     """Show one offer with what is committed and still available."""
     return service.get_offer(session, actor=principal, offer_id=offer_id)
 
 
 @router.post("/offers/{offer_id}/withdraw", response_model=OfferRead)
 def withdraw_offer(
-    session: WriteSession, principal: CurrentPrincipal, offer_id: int, body: Reason = None
+    session: WriteSession, principal: CurrentPrincipal, offer_id: Id, body: Reason = None
 ) -> OfferRead:
     """Withdraw your state's offer; pledges not yet dispatched are released."""
     service.withdraw_offer(
@@ -184,8 +188,8 @@ def list_commitments(
     session: ReadSession,
     principal: CurrentPrincipal,
     settings: SettingsDep,
-    request_id: int | None = None,
-    offer_id: int | None = None,
+    request_id: Id | None = None,
+    offer_id: Id | None = None,
     status_: Annotated[CommitmentStatus | None, Query(alias="status")] = None,
     overdue: Annotated[bool, Query(description="Only overdue commitments.")] = False,
     cursor: Cursor = None,
@@ -216,7 +220,7 @@ def commit(
 
 @router.get("/commitments/{commitment_id}", response_model=CommitmentRead)
 def get_commitment(
-    session: ReadSession, principal: CurrentPrincipal, commitment_id: int
+    session: ReadSession, principal: CurrentPrincipal, commitment_id: Id
 ) -> CommitmentRead:
     """Show one commitment with its dates."""
     commitment = service.get_commitment(session, actor=principal, commitment_id=commitment_id)
@@ -227,7 +231,7 @@ def get_commitment(
 def change_status(
     session: WriteSession,
     principal: CurrentPrincipal,
-    commitment_id: int,
+    commitment_id: Id,
     data: CommitmentStatusUpdate,
 ) -> CommitmentRead:
     """Report a commitment dispatched, delivered, confirmed (requesting state) or released."""

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from epibridge.inputs import Id, InputModel
+
 Urgency = Literal["immediate", "expected", "future"]
 VisibilityName = Literal["members", "partners"]
 CommitmentStatus = Literal["pledged", "dispatched", "delivered", "confirmed", "released"]
@@ -48,7 +50,7 @@ class Catalogue(BaseModel):
     items: list[CatalogueItem]
 
 
-class LineIn(BaseModel):
+class LineIn(InputModel):
     """One line of a request or offer; ``unit`` must be the catalogue's unit of the item."""
 
     model_config = ConfigDict(extra="forbid")
@@ -59,7 +61,7 @@ class LineIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class RequestCreate(BaseModel):
+class RequestCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     state: str = Field(min_length=3, max_length=3, description="ISO3 of the requesting state.")
@@ -68,13 +70,13 @@ class RequestCreate(BaseModel):
     delivery_latitude: float | None = Field(default=None, ge=-90, le=90)
     delivery_longitude: float | None = Field(default=None, ge=-180, le=180)
     needed_by: date
-    event_id: int | None = Field(default=None, description="The notification event it answers.")
+    event_id: Id | None = Field(default=None, description="The notification event it answers.")
     visibility: VisibilityName = "members"
     note: str | None = Field(default=None, max_length=4000)
     lines: list[LineIn] = Field(min_length=1, max_length=200)
 
 
-class RequestUpdate(BaseModel):
+class RequestUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     urgency: Urgency | None = None
@@ -83,7 +85,7 @@ class RequestUpdate(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-class OfferCreate(BaseModel):
+class OfferCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     state: str | None = Field(
@@ -92,7 +94,7 @@ class OfferCreate(BaseModel):
         max_length=3,
         description="ISO3 of the offering state; empty: the Secretariat's own offer.",
     )
-    request_id: int | None = Field(
+    request_id: Id | None = Field(
         default=None, description="The request answered (ResponseToRequestResource)."
     )
     available_from: date | None = None
@@ -106,17 +108,17 @@ class OfferCreate(BaseModel):
     lines: list[LineIn] = Field(min_length=1, max_length=200)
 
 
-class CommitmentCreate(BaseModel):
+class CommitmentCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
-    request_line_id: int
-    offer_line_id: int
+    request_line_id: Id
+    offer_line_id: Id
     quantity: int
     expected_delivery: date | None = None
     note: str | None = Field(default=None, max_length=2000)
 
 
-class CommitmentStatusUpdate(BaseModel):
+class CommitmentStatusUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["dispatched", "delivered", "confirmed", "released"]

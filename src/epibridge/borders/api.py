@@ -25,6 +25,7 @@ from epibridge.borders.schemas import (
 )
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.inputs import Id
 from epibridge.settings import Settings
 
 router = APIRouter(prefix="/api/v1/borders", tags=["borders"])
@@ -146,9 +147,7 @@ def create_crossing(
 
 
 @router.get("/crossings/{crossing_id}", response_model=CrossingRead)
-def get_crossing(
-    session: ReadSession, crossing_id: int, at: datetime | None = None
-) -> CrossingRead:
+def get_crossing(session: ReadSession, crossing_id: Id, at: datetime | None = None) -> CrossingRead:
     """Show one crossing with the status each side reports now and its lanes."""
     crossing = service.get_crossing(session, crossing_id=crossing_id)
     moment = _aware(at)
@@ -160,7 +159,7 @@ def get_crossing(
 
 @router.patch("/crossings/{crossing_id}", response_model=CrossingRead)
 def update_crossing(
-    session: WriteSession, principal: CurrentPrincipal, crossing_id: int, data: CrossingUpdate
+    session: WriteSession, principal: CurrentPrincipal, crossing_id: Id, data: CrossingUpdate
 ) -> CrossingRead:
     """Correct a crossing's names, position, capacity, hours or source."""
     crossing = service.update_crossing(session, actor=principal, crossing_id=crossing_id, data=data)
@@ -173,7 +172,7 @@ def update_crossing(
 def crossing_history(
     session: ReadSession,
     settings: SettingsDep,
-    crossing_id: int,
+    crossing_id: Id,
     side: Annotated[str | None, Query(description="Only this side's reports (ISO3).")] = None,
     cursor: Cursor = None,
     limit: Limit = None,
@@ -198,7 +197,7 @@ def crossing_history(
     status_code=status.HTTP_201_CREATED,
 )
 def report_status(
-    session: WriteSession, principal: CurrentPrincipal, crossing_id: int, data: StatusReportCreate
+    session: WriteSession, principal: CurrentPrincipal, crossing_id: Id, data: StatusReportCreate
 ) -> StatusReportRead:
     """Report one side's status for one direction and traffic (that side's focal point)."""
     report = service.report_status(session, actor=principal, crossing_id=crossing_id, data=data)
@@ -218,7 +217,7 @@ def list_lanes(
     settings: SettingsDep,
     state: str | None = None,
     kind: LaneKind | None = None,
-    crossing_id: int | None = None,
+    crossing_id: Id | None = None,
     active_on: Annotated[date | None, Query(description="Only lanes in force that day.")] = None,
     cursor: Cursor = None,
     limit: Limit = None,
@@ -246,14 +245,14 @@ def create_lane(session: WriteSession, principal: CurrentPrincipal, data: LaneCr
 
 
 @router.get("/lanes/{lane_id}", response_model=LaneRead)
-def get_lane(session: ReadSession, lane_id: int) -> LaneRead:
+def get_lane(session: ReadSession, lane_id: Id) -> LaneRead:
     """Show one lane."""
     return views.lane_read(service.get_lane(session, lane_id=lane_id))
 
 
 @router.patch("/lanes/{lane_id}", response_model=LaneRead)
 def update_lane(
-    session: WriteSession, principal: CurrentPrincipal, lane_id: int, data: LaneUpdate
+    session: WriteSession, principal: CurrentPrincipal, lane_id: Id, data: LaneUpdate
 ) -> LaneRead:
     """Change a lane's rules, crossings or end date."""
     return views.lane_read(
@@ -262,7 +261,7 @@ def update_lane(
 
 
 @router.delete("/lanes/{lane_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_lane(session: WriteSession, principal: CurrentPrincipal, lane_id: int) -> Response:
+def delete_lane(session: WriteSession, principal: CurrentPrincipal, lane_id: Id) -> Response:
     """Remove a lane."""
     service.delete_lane(session, actor=principal, lane_id=lane_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from epibridge.inputs import Id, InputModel
+
 Kind = Literal["road", "rail", "river", "air", "sea"]
 Direction = Literal["outbound", "inbound"]
 Traffic = Literal["freight", "people"]
@@ -29,7 +31,7 @@ COLOURS: dict[str, Colour] = {
 CONFLICT_COLOUR: Colour = "purple"
 
 
-class Capacity(BaseModel):
+class Capacity(InputModel):
     """Normal capacity per day; null means no reliable figure is known (not zero)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -40,7 +42,7 @@ class Capacity(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class CrossingCreate(BaseModel):
+class CrossingCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -61,7 +63,7 @@ class CrossingCreate(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class CrossingUpdate(BaseModel):
+class CrossingUpdate(InputModel):
     """What may change about a crossing; its code, kind and states may not."""
 
     model_config = ConfigDict(extra="forbid")
@@ -103,7 +105,7 @@ class AdjacencyDocument(BaseModel):
     pairs: list[tuple[str, str]]
 
 
-class StatusReportCreate(BaseModel):
+class StatusReportCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     side: str = Field(min_length=3, max_length=3, description="ISO3 of the reporting side.")
@@ -205,13 +207,13 @@ class CrossingRead(BaseModel):
     lanes: list[LaneCheck]
 
 
-class LaneCreate(BaseModel):
+class LaneCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: LaneKind
     name: str = Field(min_length=1, max_length=200)
     states: list[str] = Field(min_length=2, max_length=10)
-    crossing_ids: list[int] = Field(min_length=1, max_length=500)
+    crossing_ids: list[Id] = Field(min_length=1, max_length=500)
     documents_accepted: list[str] = Field(default_factory=list, max_length=50)
     checks: str | None = Field(default=None, max_length=4000)
     hours: str | None = Field(default=None, max_length=200)
@@ -223,11 +225,11 @@ class LaneCreate(BaseModel):
     valid_until: date | None = None
 
 
-class LaneUpdate(BaseModel):
+class LaneUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    crossing_ids: list[int] | None = Field(default=None, min_length=1, max_length=500)
+    crossing_ids: list[Id] | None = Field(default=None, min_length=1, max_length=500)
     documents_accepted: list[str] | None = Field(default=None, max_length=50)
     checks: str | None = Field(default=None, max_length=4000)
     hours: str | None = Field(default=None, max_length=200)

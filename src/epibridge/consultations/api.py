@@ -39,6 +39,7 @@ from epibridge.consultations.schemas import (
     VersionRead,
 )
 from epibridge.errors import FieldError, NotFound
+from epibridge.inputs import Id
 from epibridge.security import Principal
 
 router = APIRouter(prefix="/api/v1/consultations", tags=["consultations"])
@@ -46,7 +47,7 @@ DOC = "/{consultation_id}/documents/{document_id}"
 
 
 def _document(
-    session: Session, principal: Principal, consultation_id: int, document_id: int
+    session: Session, principal: Principal, consultation_id: Id, document_id: Id
 ) -> Document:
     return service.get_document(
         session, actor=principal, document_id=document_id, consultation_id=consultation_id
@@ -110,7 +111,7 @@ def close_due(session: WriteSession, principal: CurrentPrincipal, now: Now) -> C
 
 @router.get("/{consultation_id}", response_model=ConsultationRead)
 def get_consultation(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id
 ) -> ConsultationRead:
     """Show a consultation: delegations, agenda, deadlines, documents."""
     consultation = service.get(session, actor=principal, consultation_id=consultation_id)
@@ -122,7 +123,7 @@ def respond(
     session: WriteSession,
     principal: CurrentPrincipal,
     now: Now,
-    consultation_id: int,
+    consultation_id: Id,
     data: RequestResponse,
 ) -> ConsultationRead:
     """Accept or decline (with the reason) a member's request for a consultation."""
@@ -134,7 +135,7 @@ def respond(
 
 @router.get("/{consultation_id}/agenda", response_model=list[AgendaItemRead])
 def get_agenda(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id
 ) -> list[AgendaItemRead]:
     """List the agenda items in order."""
     return views.agenda(service.get(session, actor=principal, consultation_id=consultation_id))
@@ -145,7 +146,7 @@ def set_agenda(
     session: WriteSession,
     principal: CurrentPrincipal,
     now: Now,
-    consultation_id: int,
+    consultation_id: Id,
     data: AgendaUpdate,
 ) -> list[AgendaItemRead]:
     """Replace the agenda with these items, in this order (the convenor)."""
@@ -157,7 +158,7 @@ def set_agenda(
 
 @router.get("/{consultation_id}/record", response_model=list[RecordEntryRead])
 def get_record(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id
 ) -> list[RecordEntryRead]:
     """List the record's minutes and notes, oldest first."""
     entries = service.list_record(session, actor=principal, consultation_id=consultation_id)
@@ -173,7 +174,7 @@ def add_record_entry(
     session: WriteSession,
     principal: CurrentPrincipal,
     now: Now,
-    consultation_id: int,
+    consultation_id: Id,
     data: RecordEntryCreate,
 ) -> RecordEntryRead:
     """Add minutes (the convenor) or a delegation's note to the record."""
@@ -185,7 +186,7 @@ def add_record_entry(
 
 @router.get("/{consultation_id}/documents", response_model=list[DocumentSummary])
 def list_documents(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id
 ) -> list[DocumentSummary]:
     """List the consultation's documents."""
     service.get(session, actor=principal, consultation_id=consultation_id)
@@ -204,7 +205,7 @@ def create_document(
     session: WriteSession,
     principal: CurrentPrincipal,
     now: Now,
-    consultation_id: int,
+    consultation_id: Id,
     data: DocumentCreate,
 ) -> DocumentRead:
     """Start a draft document with its first version (the convenor)."""
@@ -216,7 +217,7 @@ def create_document(
 
 @router.get(DOC, response_model=DocumentRead)
 def get_document(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> DocumentRead:
     """Show a document: status, number, languages, decision with positions, signatures."""
     return views.document_read(session, _document(session, principal, consultation_id, document_id))
@@ -224,7 +225,7 @@ def get_document(
 
 @router.get(DOC + "/versions", response_model=list[VersionRead])
 def list_versions(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> list[VersionRead]:
     """List every version with what changed from the one before."""
     return views.versions(session, _document(session, principal, consultation_id, document_id))
@@ -234,8 +235,8 @@ def list_versions(
 def get_version(
     session: ReadSession,
     principal: CurrentPrincipal,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     number: int,
 ) -> VersionRead:
     """Show one version with what changed from the one before."""
@@ -254,8 +255,8 @@ def create_version(
     session: WriteSession,
     principal: CurrentPrincipal,
     now: Now,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     data: VersionCreate,
 ) -> VersionRead:
     """Make the next version, incorporating the amendments named (the convenor)."""
@@ -271,8 +272,8 @@ def create_version(
 def diff_versions(
     session: ReadSession,
     principal: CurrentPrincipal,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     from_: Annotated[int, Query(alias="from", ge=1, description="The older version.")],
     to: Annotated[int, Query(ge=1, description="The newer version.")],
 ) -> DiffRead:
@@ -291,7 +292,7 @@ def diff_versions(
 
 @router.get(DOC + "/amendments", response_model=list[AmendmentRead])
 def list_amendments(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> list[AmendmentRead]:
     """List the amendments proposed, with their reasons and where they were incorporated."""
     _document(session, principal, consultation_id, document_id)
@@ -305,8 +306,8 @@ def propose_amendment(
     session: WriteSession,
     principal: CurrentPrincipal,
     now: Now,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     data: AmendmentCreate,
 ) -> AmendmentRead:
     """Propose, for a participating member state, an amendment to the current version."""
@@ -319,7 +320,7 @@ def propose_amendment(
 
 @router.get(DOC + "/decision", response_model=DecisionRead)
 def get_decision(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> DecisionRead:
     """Show the latest decision on the document with every position and the tally."""
     _document(session, principal, consultation_id, document_id)
@@ -337,8 +338,8 @@ def put_to_decision(
     session: WriteSession,
     principal: CurrentPrincipal,
     now: Now,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     data: DecisionCreate,
 ) -> DecisionRead:
     """Put the current version to decision until a deadline (the convenor)."""
@@ -354,8 +355,8 @@ def close_decision(
     session: WriteSession,
     principal: CurrentPrincipal,
     now: Now,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
 ) -> DecisionRead:
     """Close the open decision: adopt or reject it (early only once no state is silent)."""
     _document(session, principal, consultation_id, document_id)
@@ -365,7 +366,7 @@ def close_decision(
 
 @router.get(DOC + "/positions", response_model=list[PositionRead])
 def list_positions(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> list[PositionRead]:
     """List the member states' positions on the latest decision."""
     return get_decision(session, principal, consultation_id, document_id).positions
@@ -376,8 +377,8 @@ def record_position(
     session: WriteSession,
     principal: CurrentPrincipal,
     now: Now,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     data: PositionCreate,
 ) -> PositionRead:
     """Record or change a member state's position on the version under decision."""
@@ -389,7 +390,7 @@ def record_position(
 
 @router.get(DOC + "/signatures", response_model=list[SignatureRead])
 def list_signatures(
-    session: ReadSession, principal: CurrentPrincipal, consultation_id: int, document_id: int
+    session: ReadSession, principal: CurrentPrincipal, consultation_id: Id, document_id: Id
 ) -> list[SignatureRead]:
     """List the signatures of the adopted document."""
     return views.document_read(
@@ -402,8 +403,8 @@ def sign(
     session: WriteSession,
     principal: CurrentPrincipal,
     now: Now,
-    consultation_id: int,
-    document_id: int,
+    consultation_id: Id,
+    document_id: Id,
     data: SignatureCreate,
 ) -> SignatureRead:
     """Sign the adopted document for a member state (its focal point)."""

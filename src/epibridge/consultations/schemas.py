@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from epibridge.inputs import MAX_ID, Id, InputModel
 
 DocumentKind = Literal["joint_statement", "action_plan", "protocol"]
 PositionName = Literal["support", "abstain", "object"]
@@ -14,7 +16,7 @@ Language = Literal["en", "ru", "zh"]
 Texts = dict[Language, str]
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -33,7 +35,7 @@ class ConsultationCreate(_In):
 
     topic: str = Field(min_length=3, max_length=300)
     description: str | None = Field(default=None, max_length=20_000)
-    event_ids: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=100)
+    event_ids: list[Id] = Field(default_factory=list, max_length=100)
     # Member states taking part; all member states on the day when omitted.
     participants: list[str] | None = None
     observers: list[str] = Field(default_factory=list, max_length=50)
@@ -48,7 +50,7 @@ class ConsultationRequest(_In):
     topic: str = Field(min_length=3, max_length=300)
     reason: str = Field(min_length=3, max_length=10_000)
     description: str | None = Field(default=None, max_length=20_000)
-    event_ids: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=100)
+    event_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 
 class RequestResponse(_In):
@@ -81,28 +83,28 @@ class DocumentCreate(_In):
 class VersionCreate(_In):
     """A new version; ``based_on`` must be the current one, so no one overwrites unseen work."""
 
-    based_on: int = Field(ge=1)
+    based_on: int = Field(ge=1, le=MAX_ID)
     texts: Texts
     note: str | None = Field(default=None, max_length=10_000)
-    incorporates: list[int] = Field(default_factory=list, max_length=200)
+    incorporates: list[Id] = Field(default_factory=list, max_length=200)
 
 
 class AmendmentCreate(_In):
     state: str = Field(pattern=r"^[A-Za-z]{3}$")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_ID)
     reason: str = Field(min_length=3, max_length=20_000)
     texts: Texts = Field(default_factory=dict)
 
 
 class DecisionCreate(_In):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_ID)
     procedure: Procedure = "consensus"
     deadline: AwareDatetime
 
 
 class PositionCreate(_In):
     state: str = Field(pattern=r"^[A-Za-z]{3}$")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_ID)
     position: PositionName
     reasons: str | None = Field(default=None, max_length=20_000)
 

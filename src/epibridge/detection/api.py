@@ -12,6 +12,7 @@ from epibridge.api.pagination import Page, clamp_limit
 from epibridge.detection import service
 from epibridge.detection.schemas import MethodName, RtRead, SignalDismiss, SignalRead, SignalStatus
 from epibridge.detection.service import rt as rt_service
+from epibridge.inputs import Id
 
 router = APIRouter(prefix="/api/v1", tags=["detection"])
 
@@ -58,22 +59,20 @@ def list_signals(
 
 
 @router.get("/signals/{signal_id}", response_model=SignalRead)
-def get_signal(session: ReadSession, principal: CurrentPrincipal, signal_id: int) -> SignalRead:
+def get_signal(session: ReadSession, principal: CurrentPrincipal, signal_id: Id) -> SignalRead:
     """Show one detection signal."""
     return service.to_read(service.get(session, principal=principal, signal_id=signal_id))
 
 
 @router.post("/signals/{signal_id}/confirm", response_model=SignalRead)
-def confirm_signal(
-    session: WriteSession, principal: CurrentPrincipal, signal_id: int
-) -> SignalRead:
+def confirm_signal(session: WriteSession, principal: CurrentPrincipal, signal_id: Id) -> SignalRead:
     """Confirm a signal of your state, which notifies its draft notification."""
     return service.to_read(service.confirm(session, actor=principal, signal_id=signal_id))
 
 
 @router.post("/signals/{signal_id}/dismiss", response_model=SignalRead)
 def dismiss_signal(
-    session: WriteSession, principal: CurrentPrincipal, signal_id: int, data: SignalDismiss
+    session: WriteSession, principal: CurrentPrincipal, signal_id: Id, data: SignalDismiss
 ) -> SignalRead:
     """Dismiss a signal of your state with the reason it is not an outbreak."""
     return service.to_read(

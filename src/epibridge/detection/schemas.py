@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from epibridge.inputs import InputModel
+
 SignalStatus = Literal["open", "confirmed", "dismissed"]
 MethodName = Literal["ears-c1", "ears-c2", "ears-c3", "farrington", "noufaily"]
 
@@ -52,7 +54,7 @@ class SignalRead(BaseModel):
     )
 
 
-class SignalDismiss(BaseModel):
+class SignalDismiss(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000, description="Why it is not an outbreak.")

@@ -24,6 +24,8 @@ from epibridge.epidata.schemas import (
     SubmissionRead,
 )
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.inputs import Id
+from epibridge.text import SafeText
 
 router = APIRouter(prefix="/api/v1/data", tags=["epidemic data"])
 
@@ -64,7 +66,7 @@ def submit(
     settings: SettingsDep,
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, File(description="CSV, Parquet or JSON (see docs/epidata.md).")],
-    state: Annotated[str, Form(description="ISO3 code of the state whose data this is.")],
+    state: Annotated[SafeText, Form(description="ISO3 code of the state whose data this is.")],
     file_format: Annotated[
         Literal["csv", "parquet", "json"] | None,
         Form(alias="format", description="Format, when the file name does not say."),
@@ -122,7 +124,7 @@ def list_submissions(
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionRead)
 def get_submission(
-    session: ReadSession, principal: CurrentPrincipal, submission_id: int
+    session: ReadSession, principal: CurrentPrincipal, submission_id: Id
 ) -> SubmissionRead:
     """Show one submission."""
     return service.to_read(service.get(session, principal=principal, submission_id=submission_id))

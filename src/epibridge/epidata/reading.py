@@ -10,7 +10,7 @@ position + 1, the line it would have in the CSV layout.
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
@@ -52,6 +52,8 @@ class Batch:
 
     frame: pl.DataFrame
     errors: list[RowError] = field(default_factory=list)
+    #: True when the reader already knows no value holds a refused character (plain ASCII).
+    text_checked: bool = False
 
 
 def digest_and_size(stream: IO[bytes]) -> tuple[str, int]:
@@ -66,14 +68,55 @@ def digest_and_size(stream: IO[bytes]) -> tuple[str, int]:
     return sha.hexdigest(), size
 
 
+#: The bytes of a C0 control (other than tab, LF, CR) or DEL in plain ASCII text.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SNIFF_BYTES = 4096
+
+
+def refuse_foreign_encoding(head: bytes) -> None:
+    """Refuse a file whose first bytes show it is not UTF-8 (UTF-16/32, with or without BOM).
+
+    UTF-16 text without a byte-order mark decodes as "valid" UTF-8 full of NUL bytes (every
+    ASCII letter is followed or preceded by one), so it would otherwise be reported as a
+    thousand rows with odd characters instead of one sentence about the encoding.
+    """
+    boms = {
+        b"\xff\xfe\x00\x00": "UTF-32",
+        b"\x00\x00\xfe\xff": "UTF-32",
+        b"\xff\xfe": "UTF-16",
+        b"\xfe\xff": "UTF-16",
+    }
+    for bom, name in boms.items():
+        if head.startswith(bom):
+            raise FileRejected(
+                [RowError(1, "*", None, f"the file's encoding is {name}: save it as UTF-8")]
+            )
+    if head and head.count(b"\x00") * 4 >= len(head):
+        raise FileRejected(
+            [
+                RowError(
+                    1,
+                    "*",
+                    None,
+                    "the file's encoding looks like UTF-16 without a byte-order mark "
+                    "(NUL bytes between the letters): save it as UTF-8",
+                )
+            ]
+        )
+
+
 def read_batches(stream: IO[bytes], fmt: str, progress: Progress | None = None) -> Iterator[Batch]:
     """Yield the file's rows in batches; raise ``FileRejected`` when it cannot be read at all."""
     if fmt == "csv":
         yield from _csv_batches(stream, progress)
     elif fmt == "parquet":
-        yield from _parquet_batches(stream, progress)
+        from epibridge.epidata.reading_parquet import parquet_batches
+
+        yield from parquet_batches(stream, progress)
     else:
-        yield from _json_batches(stream, progress)
+        from epibridge.epidata.reading_json import json_batches
+
+        yield from json_batches(stream, progress)
 
 
 def _frame(columns: dict[str, list[str]], rows: np.ndarray) -> pl.DataFrame:
@@ -175,10 +218,9 @@ def _header(line: str) -> list[str]:
 
 
 def _csv_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch]:
-    head = stream.read(4)
+    head = stream.read(SNIFF_BYTES)
     stream.seek(0)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRejected([RowError(1, "*", None, "the file is UTF-16: save it as UTF-8")])
+    refuse_foreign_encoding(head)
     if not head:
         raise FileRejected([RowError(1, "*", None, "the file is empty")])
     names: list[str] | None = None
@@ -206,12 +248,13 @@ def _csv_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch
 def _plain_block(block: bytes, first: int, names: list[str]) -> Batch | None:
     """Parse a block with Polars' CSV reader when it is plainly well-formed, else None.
 
-    Plain: ASCII, no quotes, no padding spaces, and exactly ``len(names) - 1`` commas per
-    line (a line with too many raises in the reader, so too few elsewhere cannot hide it in
-    the total). Anything else (a blank, truncated or foreign line) takes the line-by-line
-    path, which names each bad line; the two give the same rows for a plain block.
+    Plain: ASCII without control characters, no quotes, no padding spaces, and exactly
+    ``len(names) - 1`` commas per line (a line with too many raises in the reader, so too few
+    elsewhere cannot hide it in the total). Anything else (a blank, truncated or foreign
+    line) takes the line-by-line path, which names each bad line; the two give the same rows
+    for a plain block.
     """
-    if not block.isascii() or b'"' in block:
+    if not block.isascii() or b'"' in block or _CONTROL_BYTES.search(block):
         return None
     if b" " in block and (
         block.startswith(b" ") or any(m in block for m in (b" ,", b", ", b"\n ", b" \n", b" \r"))
@@ -239,7 +282,7 @@ def _plain_block(block: bytes, first: int, names: list[str]) -> Batch | None:
         ],
         pl.Series("_row", np.arange(first, first + lines, dtype=np.uint32)),
     )
-    return Batch(frame)
+    return Batch(frame, text_checked=True)
 
 
 def _csv_block(lines: list[str], first: int, names: list[str], padded: bool = True) -> Batch:
@@ -274,6 +317,9 @@ def _csv_block(lines: list[str], first: int, names: list[str], padded: bool = Tr
         pl.col("raw").str.split_exact(",", n - 1).struct.rename_fields(names).alias("r"),
         "_row",
     ).unnest("r")
+    if padded:
+        split, unterminated = _unterminated_quotes(split, names)
+        errors.extend(unterminated)
     # Trimming spaces and quotes costs two passes per column: only when the block has any.
     frame = split.select(
         *[
@@ -289,146 +335,29 @@ def _csv_block(lines: list[str], first: int, names: list[str], padded: bool = Tr
     return Batch(frame, errors)
 
 
-# Parquet -----------------------------------------------------------------------------------
+def _unterminated_quotes(
+    split: pl.DataFrame, names: list[str]
+) -> tuple[pl.DataFrame, list[RowError]]:
+    """Drop and report the rows with a value that opens a quote and never closes it.
 
-
-def _parquet_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(stream)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise FileRejected(
-            [RowError(0, "*", None, f"not a readable Parquet file (truncated?): {exc}")]
-        ) from exc
-    names = [n.lower() for n in parquet.schema_arrow.names]
-    problems = [
-        RowError(1, c, None, "required column missing") for c in REQUIRED_COLUMNS if c not in names
+    ``"5`` used to lose its quote and be stored as 5: a quote left open means the line was cut
+    or the value held a comma, and either way the number is not what the sender meant.
+    """
+    checks = {}
+    for name in names:
+        value = pl.col(name).str.strip_chars(" ")
+        opens, closes = value.str.starts_with('"'), value.str.ends_with('"')
+        checks[name] = ((opens != closes) | (value == '"')).fill_null(False)
+    flagged = split.with_columns([check.alias(f"_q_{name}") for name, check in checks.items()])
+    any_bad = pl.any_horizontal([f"_q_{name}" for name in checks])
+    bad = flagged.filter(any_bad)
+    errors = [
+        RowError(int(row["_row"]), name, row[name], _QUOTE)
+        for row in bad.iter_rows(named=True)
+        for name in names
+        if row[f"_q_{name}"]
     ]
-    problems += [RowError(1, c, c, "unknown column") for c in names if c not in ALL_COLUMNS]
-    if problems:
-        raise FileRejected(problems)
-    offset = 2
-    try:
-        for batch in parquet.iter_batches(batch_size=RECORD_BATCH):
-            if progress:
-                progress(batch.nbytes)
-            frame = pl.from_arrow(batch)
-            assert isinstance(frame, pl.DataFrame)
-            frame = frame.rename({c: c.lower() for c in frame.columns})
-            columns = []
-            for name in ALL_COLUMNS:
-                if name not in frame.columns:
-                    columns.append(pl.lit("", dtype=pl.String).alias(name))
-                    continue
-                dtype = frame.schema[name]
-                expr = pl.col(name)
-                if dtype == pl.Date:
-                    expr = expr.dt.strftime("%Y-%m-%d")
-                elif dtype.is_temporal():
-                    expr = expr.cast(pl.String)
-                else:
-                    expr = expr.cast(pl.String)
-                columns.append(expr.fill_null("").alias(name))
-            rows = np.arange(offset, offset + frame.height, dtype=np.uint32)
-            offset += frame.height
-            out = frame.select(columns).with_columns(pl.Series("_row", rows, dtype=pl.UInt32))
-            yield Batch(out)
-    except (pa.ArrowException, OSError) as exc:
-        raise FileRejected(
-            [RowError(offset, "*", None, f"the Parquet file is damaged or truncated: {exc}")]
-        ) from exc
+    return split.filter(~flagged.select(any_bad).to_series()), errors
 
 
-# JSON --------------------------------------------------------------------------------------
-
-
-def _text(value: object) -> str | None:
-    """A JSON value as the text a CSV would carry; None for a nested value (refused)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float | str):
-        return str(value)
-    return None
-
-
-def _records_to_batch(records: list[tuple[int, object]]) -> Batch:
-    columns: dict[str, list[str]] = {name: [] for name in ALL_COLUMNS}
-    rows: list[int] = []
-    errors: list[RowError] = []
-    for row, record in records:
-        if not isinstance(record, dict):
-            errors.append(RowError(row, "*", str(record)[:120], "not a JSON object"))
-            continue
-        keys = {str(k).lower(): v for k, v in record.items()}
-        bad = [RowError(row, k, k, "unknown field") for k in keys if k not in ALL_COLUMNS]
-        bad += [
-            RowError(row, k, None, "required field missing")
-            for k in REQUIRED_COLUMNS
-            if k not in keys
-        ]
-        texts = {k: _text(v) for k, v in keys.items() if k in ALL_COLUMNS}
-        bad += [
-            RowError(row, k, str(keys[k])[:120], "not a single value")
-            for k, v in texts.items()
-            if v is None
-        ]
-        if bad:
-            errors.extend(bad)
-            continue
-        for name in ALL_COLUMNS:
-            columns[name].append(texts.get(name) or "")
-        rows.append(row)
-    return Batch(_frame(columns, np.array(rows, dtype=np.uint32)), errors)
-
-
-def _json_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch]:
-    start = stream.read(4096)
-    stream.seek(0)
-    stripped = start.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not stripped:
-        raise FileRejected([RowError(1, "*", None, "the file is empty")])
-    if stripped[:1] == b"[":
-        body = stream.read(MAX_JSON_ARRAY_BYTES + 1)
-        if len(body) > MAX_JSON_ARRAY_BYTES:
-            raise FileRejected(
-                [
-                    RowError(
-                        0, "*", None, "a JSON array over 256 MiB: send JSON Lines, CSV or Parquet"
-                    )
-                ]
-            )
-        if progress:
-            progress(len(body))
-        try:
-            records = json.loads(body.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise FileRejected([RowError(0, "*", None, "not UTF-8 text: save as UTF-8")]) from exc
-        except json.JSONDecodeError as exc:
-            raise FileRejected(
-                [RowError(exc.lineno, "*", None, f"not valid JSON (truncated?): {exc.msg}")]
-            ) from exc
-        for begin in range(0, len(records), RECORD_BATCH):
-            chunk = records[begin : begin + RECORD_BATCH]
-            yield _records_to_batch([(begin + i + 2, r) for i, r in enumerate(chunk)])
-        return
-    for first, block in _line_blocks(stream, progress):
-        lines, _ = _decode(block)
-        records: list[tuple[int, object]] = []
-        errors: list[RowError] = []
-        for i, line in enumerate(lines):
-            if not line.strip():
-                continue
-            if "\ufffd" in line:
-                errors.append(RowError(first + i, "*", line[:120], "not UTF-8 text"))
-                continue
-            try:
-                records.append((first + i, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                errors.append(RowError(first + i, "*", line[:120], f"not a JSON object: {exc.msg}"))
-        batch = _records_to_batch(records)
-        batch.errors[:0] = errors
-        yield batch
+_QUOTE = 'unterminated quote: a value that opens with " must close with "'

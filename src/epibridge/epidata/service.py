@@ -33,6 +33,8 @@ from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
 from epibridge.security import Action, Principal, authorize
+from epibridge.text import printable
+from epibridge.text import problem as text_problem
 
 ENTITY = "epidata_submission"
 SYNTHETIC_SOURCE = "SYNTHETIC"
@@ -100,6 +102,12 @@ def _open(
     max_bytes: int | None,
 ) -> CheckedFile:
     """Who submits, the format, digest and size: everything checked before reading rows."""
+    for name, value in (("state", state), ("file", filename)):
+        if reason := text_problem(value):
+            raise InvalidInput(
+                f"the {name} holds a character that cannot be stored",
+                [FieldError(name, reason, printable(value))],
+            )
     code = members.require_state(session, state)
     actor_name, on_behalf = _actor(actor, code)
     fmt = (file_format or guess_format(filename) or "").lower()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -27,8 +27,19 @@ from epibridge.epidata.codes import (
 )
 from epibridge.epidata.reading import Batch, RowError
 from epibridge.notifications.diseases import validate_disease_code
+from epibridge.text import MIN_DATE, POLARS_DISALLOWED, printable
 
 _MAX_DIGITS = 15  # counts up to 10**15 - 1: far beyond any population, safe in int64
+_UNSAFE = "a control character, NUL or other character that cannot be published"
+
+
+def latest_today() -> date:
+    """The latest calendar date anywhere on Earth now (UTC+14): the last day that has begun.
+
+    A period is future data when it has not begun anywhere yet; judging by UTC alone would
+    refuse a Chinese daily report sent just after midnight Beijing time.
+    """
+    return (datetime.now(UTC) + timedelta(hours=14)).date()
 
 
 @dataclass
@@ -36,6 +47,8 @@ class Collected:
     """The validated rows of a whole file and the bad ones found so far."""
 
     state: str
+    #: The current day: periods that begin after it are future data (injected by tests).
+    today: date = field(default_factory=latest_today)
     series_keys: list[tuple[str, ...]] = field(default_factory=list)
     frames: list[pl.DataFrame] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
@@ -112,7 +125,7 @@ def _rules(collected: Collected) -> dict[str, _Rule]:
         return rule
 
     def age_rule(raw: str) -> tuple[str | None, str]:
-        if raw == "" or age.match(raw):
+        if raw == "" or age.fullmatch(raw):
             return raw, ""
         return None, "not an age group such as 0-4, 65+ or <1 (empty: all ages)"
 
@@ -130,9 +143,13 @@ def _rules(collected: Collected) -> dict[str, _Rule]:
 def _day(raw: str) -> tuple[date | None, str]:
     if len(raw) == 10:
         try:
-            return date.fromisoformat(raw), ""
+            day = date.fromisoformat(raw)
         except ValueError:
             pass
+        else:
+            if day < MIN_DATE:
+                return None, f"before {MIN_DATE.isoformat()}: no record is that old"
+            return day, ""
     return None, "not a date YYYY-MM-DD"
 
 
@@ -164,6 +181,8 @@ def check_batch(collected: Collected, batch: Batch) -> None:
     collected.add_errors(batch.errors)
     frame = batch.frame
     collected.row_count += frame.height + len({e.row for e in batch.errors})
+    if not batch.text_checked:
+        frame = _without_unsafe_text(collected, frame)
     if frame.height == 0:
         return
     rules = _rules(collected)
@@ -219,6 +238,7 @@ def check_batch(collected: Collected, batch: Batch) -> None:
         & pl.col("_end").is_not_null()
         & ~((days == 0) | is_week | is_month)
     ).fill_null(False)
+    masks["future"] = (pl.col("_start") > pl.lit(collected.today)).fill_null(False)
     masks["value"] = (
         (value != "")
         & (
@@ -246,6 +266,17 @@ def check_batch(collected: Collected, batch: Batch) -> None:
                 ).iter_rows():
                     found.append(
                         RowError(int(row), "period_end", raw_end, _period_reason(start, end))
+                    )
+            elif name == "future":
+                for row, raw_end in sample.select("_row", "period_end").iter_rows():
+                    found.append(
+                        RowError(
+                            int(row),
+                            "period_end",
+                            raw_end,
+                            f"the period ends after the current one (today is "
+                            f"{collected.today}): no future data",
+                        )
                     )
             elif name == "value":
                 for row, raw in sample.select("_row", "value").iter_rows():
@@ -280,6 +311,23 @@ def check_batch(collected: Collected, batch: Batch) -> None:
             "_row",
         )
     )
+
+
+def _without_unsafe_text(collected: Collected, frame: pl.DataFrame) -> pl.DataFrame:
+    """Report and drop the rows with a value holding a character no stored text may hold."""
+    names = [c for c in frame.columns if c != "_row" and frame.schema[c] == pl.String]
+    flags = [pl.col(c).str.contains(POLARS_DISALLOWED).fill_null(False) for c in names]
+    if not frame.select(pl.any_horizontal(flags).any()).item():
+        return frame
+    flagged = frame.with_columns([f.alias(f"_u_{c}") for f, c in zip(flags, names, strict=True)])
+    bad = flagged.filter(pl.any_horizontal([f"_u_{c}" for c in names]))
+    collected.add_errors(
+        RowError(int(row["_row"]), c, printable(row[c], 120), _UNSAFE)
+        for row in bad.iter_rows(named=True)
+        for c in names
+        if row[f"_u_{c}"]
+    )
+    return frame.filter(~pl.any_horizontal(flags))
 
 
 def _with_original_text(found: list[RowError], frame: pl.DataFrame) -> list[RowError]:

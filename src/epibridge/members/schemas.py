@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from epibridge.inputs import InputModel
+
 StatusName = Literal["member", "observer", "dialogue_partner", "partner"]
 LocalizedText = dict[str, str]
 
@@ -182,7 +184,7 @@ class OrganizationRead(BaseModel):
     bodies: list[BodyRead]
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, WriteSession
 from epibridge.api.pagination import Page, clamp_limit, decode_cursor, encode_cursor
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.inputs import Id
 from epibridge.notifications import annex2, service
 from epibridge.notifications.schemas import (
     AcknowledgementRead,
@@ -40,7 +41,7 @@ router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 CAP_MEDIA_TYPE = "application/xml"
 
 
-def _created(event_id: int, event_status: str, version: int, created: bool = True) -> Created:
+def _created(event_id: Id, event_status: str, version: int, created: bool = True) -> Created:
     return Created(
         id=event_id,
         status=event_status,  # type: ignore[arg-type]
@@ -171,7 +172,7 @@ def import_cap(
 
 @router.get("/{event_id}", response_model=NotificationRead)
 def get_notification(
-    session: ReadSession, principal: CurrentPrincipal, event_id: int
+    session: ReadSession, principal: CurrentPrincipal, event_id: Id
 ) -> NotificationRead:
     """Show one event with its assessments, acknowledgements and verifications."""
     return service.get(session, actor=principal, event_id=event_id)
@@ -179,7 +180,7 @@ def get_notification(
 
 @router.get("/{event_id}/timeline", response_model=list[TimelineEntry])
 def get_timeline(
-    session: ReadSession, principal: CurrentPrincipal, event_id: int
+    session: ReadSession, principal: CurrentPrincipal, event_id: Id
 ) -> list[TimelineEntry]:
     """List everything that happened to one event, oldest first."""
     return service.timeline(session, actor=principal, event_id=event_id)
@@ -190,7 +191,7 @@ def get_timeline(
     response_class=Response,
     responses={200: {"content": {CAP_MEDIA_TYPE: {}}, "description": "CAP 1.2 alert"}},
 )
-def get_cap(session: ReadSession, principal: CurrentPrincipal, event_id: int) -> Response:
+def get_cap(session: ReadSession, principal: CurrentPrincipal, event_id: Id) -> Response:
     """Answer the CAP 1.2 XML of the event's latest message."""
     xml = service.export(session, actor=principal, event_id=event_id)
     return Response(content=xml, media_type=CAP_MEDIA_TYPE)
@@ -198,7 +199,7 @@ def get_cap(session: ReadSession, principal: CurrentPrincipal, event_id: int) ->
 
 @router.post("/{event_id}/notify", response_model=NotificationRead)
 def notify_draft(
-    session: WriteSession, principal: CurrentPrincipal, event_id: int
+    session: WriteSession, principal: CurrentPrincipal, event_id: Id
 ) -> NotificationRead:
     """Notify a draft to the other states."""
     event = service.notify(session, actor=principal, event_id=event_id)
@@ -207,7 +208,7 @@ def notify_draft(
 
 @router.post("/{event_id}/updates", response_model=NotificationRead)
 def update_notification(
-    session: WriteSession, principal: CurrentPrincipal, event_id: int, data: NotificationUpdate
+    session: WriteSession, principal: CurrentPrincipal, event_id: Id, data: NotificationUpdate
 ) -> NotificationRead:
     """Record a follow-up with the counts as of now (a reason when a count decreases)."""
     event = service.update(session, actor=principal, event_id=event_id, data=data)
@@ -216,7 +217,7 @@ def update_notification(
 
 @router.post("/{event_id}/close", response_model=NotificationRead)
 def close_notification(
-    session: WriteSession, principal: CurrentPrincipal, event_id: int, data: NotificationClose
+    session: WriteSession, principal: CurrentPrincipal, event_id: Id, data: NotificationClose
 ) -> NotificationRead:
     """Close an event with its reason."""
     event = service.close(session, actor=principal, event_id=event_id, data=data)
@@ -225,7 +226,7 @@ def close_notification(
 
 @router.post("/{event_id}/annex2", response_model=NotificationRead)
 def assess_annex2(
-    session: WriteSession, principal: CurrentPrincipal, event_id: int, data: Annex2Answers
+    session: WriteSession, principal: CurrentPrincipal, event_id: Id, data: Annex2Answers
 ) -> NotificationRead:
     """Store the IHR Annex 2 answers and outcome with the event."""
     event = service.assess_annex2(session, actor=principal, event_id=event_id, data=data)
@@ -238,7 +239,7 @@ def assess_annex2(
     status_code=status.HTTP_201_CREATED,
 )
 def request_verification(
-    session: WriteSession, principal: CurrentPrincipal, event_id: int, data: VerificationCreate
+    session: WriteSession, principal: CurrentPrincipal, event_id: Id, data: VerificationCreate
 ) -> VerificationRead:
     """Ask the notifying state to verify the event (answer due in 24 hours)."""
     return service.verification_read(
@@ -250,8 +251,8 @@ def request_verification(
 def answer_verification(
     session: WriteSession,
     principal: CurrentPrincipal,
-    event_id: int,
-    verification_id: int,
+    event_id: Id,
+    verification_id: Id,
     data: VerificationAnswer,
 ) -> VerificationRead:
     """Answer a verification request as the notifying state."""
@@ -272,7 +273,7 @@ def answer_verification(
     status_code=status.HTTP_201_CREATED,
 )
 def acknowledge(
-    session: WriteSession, principal: CurrentPrincipal, event_id: int
+    session: WriteSession, principal: CurrentPrincipal, event_id: Id
 ) -> AcknowledgementRead:
     """Acknowledge receipt of the event for your member state."""
     ack = service.acknowledge(session, actor=principal, event_id=event_id)
@@ -283,7 +284,7 @@ def acknowledge(
     "/{event_id}/assessments", response_model=AssessmentRead, status_code=status.HTTP_201_CREATED
 )
 def assess(
-    session: WriteSession, principal: CurrentPrincipal, event_id: int, data: AssessmentCreate
+    session: WriteSession, principal: CurrentPrincipal, event_id: Id, data: AssessmentCreate
 ) -> AssessmentRead:
     """Record a rapid risk assessment (WHO 5x5 matrix) of the event."""
     return service.assessment_read(
@@ -295,7 +296,7 @@ def assess(
     "/{event_id}/comments", response_model=CommentRead, status_code=status.HTTP_201_CREATED
 )
 def comment(
-    session: WriteSession, principal: CurrentPrincipal, event_id: int, data: CommentCreate
+    session: WriteSession, principal: CurrentPrincipal, event_id: Id, data: CommentCreate
 ) -> CommentRead:
     """Comment on the event."""
     row = service.comment(session, actor=principal, event_id=event_id, data=data)
@@ -303,7 +304,7 @@ def comment(
 
 
 @router.post("/{event_id}/remind", response_model=ReminderRead)
-def remind(session: WriteSession, principal: CurrentPrincipal, event_id: int) -> ReminderRead:
+def remind(session: WriteSession, principal: CurrentPrincipal, event_id: Id) -> ReminderRead:
     """Remind the member states that have not acknowledged the event."""
     states = service.remind(session, actor=principal, event_id=event_id)
     return ReminderRead(event_id=event_id, reminded=states)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from epibridge.inputs import InputModel
 from epibridge.notifications.risk import Consequence, Likelihood
 
 Status = Literal["draft", "notified", "updated", "closed"]
@@ -16,7 +17,7 @@ LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$", max_
 Count = Annotated[int | None, Field(ge=0, le=1_000_000_000)]
 
 
-class Translation(BaseModel):
+class Translation(InputModel):
     """The texts of an event in one more language (one CAP info block each)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -26,7 +27,7 @@ class Translation(BaseModel):
     measures: str | None = Field(default=None, max_length=20000)
 
 
-class Annex2Answers(BaseModel):
+class Annex2Answers(InputModel):
     """The four IHR Annex 2 questions: true, false or null (not known yet)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -40,7 +41,7 @@ class Annex2Answers(BaseModel):
     )
 
 
-class _EventFields(BaseModel):
+class _EventFields(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     event_type: str | None = Field(default=None, min_length=1, max_length=64)
@@ -89,7 +90,7 @@ class NotificationUpdate(_EventFields):
     )
 
 
-class NotificationClose(BaseModel):
+class NotificationClose(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000)
@@ -100,20 +101,20 @@ class NotificationClose(BaseModel):
     )
 
 
-class VerificationCreate(BaseModel):
+class VerificationCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, max_length=5000)
 
 
-class VerificationAnswer(BaseModel):
+class VerificationAnswer(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     verified: bool
     answer: str = Field(min_length=1, max_length=5000)
 
 
-class AssessmentCreate(BaseModel):
+class AssessmentCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     likelihood: Likelihood
@@ -121,7 +122,7 @@ class AssessmentCreate(BaseModel):
     rationale: str = Field(min_length=1, max_length=10000)
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(min_length=1, max_length=10000)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, get_sessions
 from epibridge.api.pagination import Page, clamp_limit
 from epibridge.db import read_session, write_session
+from epibridge.inputs import Id
 from epibridge.reports import service
 from epibridge.reports.schemas import ReportCreate, ReportRead
 
@@ -49,7 +50,7 @@ def list_reports(
 
 
 @router.get("/{report_id}", response_model=ReportRead)
-def get_report(session: ReadSession, principal: CurrentPrincipal, report_id: int) -> ReportRead:
+def get_report(session: ReadSession, principal: CurrentPrincipal, report_id: Id) -> ReportRead:
     """Show what one stored report covers."""
     return service.to_read(service.get(session, actor=principal, report_id=report_id))
 
@@ -59,7 +60,7 @@ def get_report(session: ReadSession, principal: CurrentPrincipal, report_id: int
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}, "text/html": {}}}},
 )
-def download(session: ReadSession, principal: CurrentPrincipal, report_id: int) -> Response:
+def download(session: ReadSession, principal: CurrentPrincipal, report_id: Id) -> Response:
     """Download the file of one stored report."""
     report = service.get(session, actor=principal, report_id=report_id)
     return Response(

@@ -7,11 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from epibridge.inputs import InputModel
+
 Language = Literal["en", "ru", "zh"]
 FileFormat = Literal["pdf", "html"]
 
 
-class ReportCreate(BaseModel):
+class ReportCreate(InputModel):
     """Generate and store the situation report of one ISO week."""
 
     model_config = ConfigDict(extra="forbid")

@@ -20,6 +20,7 @@ from epibridge.borders import views as border_views
 from epibridge.borders.schemas import CrossingRead, LaneCheck, StatusReportCreate
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, decide
 from epibridge.web import mapbuild, mapview
@@ -140,7 +141,7 @@ def _report_sides(principal: Principal, read: CrossingRead) -> list[str]:
     return [s for s in read.states if decide(principal, Action.WRITE_STATE, s).allowed]
 
 
-def _crossing_context(web: Web, crossing_id: int, before: int | None) -> dict[str, Any]:
+def _crossing_context(web: Web, crossing_id: Id, before: Id | None) -> dict[str, Any]:
     principal = web.require()
     now = utcnow()
     with read_session(web.sessions) as session:
@@ -168,7 +169,7 @@ def _crossing_context(web: Web, crossing_id: int, before: int | None) -> dict[st
 
 @router.get("/borders/crossings/{crossing_id}", response_class=HTMLResponse)
 @page_errors
-def crossing_page(web: WebDep, crossing_id: int, before: int | None = None) -> Response:
+def crossing_page(web: WebDep, crossing_id: Id, before: Id | None = None) -> Response:
     return web.render("borders/crossing.html", _crossing_context(web, crossing_id, before))
 
 
@@ -185,7 +186,7 @@ def _optional_int(form: Any, name: str, errors: list[FieldError]) -> int | None:
 
 @router.post("/borders/crossings/{crossing_id}/status", response_class=HTMLResponse)
 @page_errors
-def report_status(web: WebDep, form: FormDep, crossing_id: int) -> Response:
+def report_status(web: WebDep, form: FormDep, crossing_id: Id) -> Response:
     principal = web.require()
     errors: list[FieldError] = []
     values: dict[str, Any] = {
@@ -255,5 +256,5 @@ def lanes_page(web: WebDep, state: str | None = None) -> Response:
     )
 
 
-def _check(read: CrossingRead, lane_id: int) -> LaneCheck | None:
+def _check(read: CrossingRead, lane_id: Id) -> LaneCheck | None:
     return next((c for c in read.lanes if c.lane_id == lane_id), None)

@@ -20,6 +20,7 @@ from epibridge.consultations import views as consultation_views
 from epibridge.consultations.schemas import DocumentRead, PositionCreate
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, decide
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
@@ -96,7 +97,7 @@ def list_page(web: WebDep, cursor: str | None = None) -> Response:
 
 @router.get("/{consultation_id}", response_class=HTMLResponse)
 @page_errors
-def consultation_page(web: WebDep, consultation_id: int) -> Response:
+def consultation_page(web: WebDep, consultation_id: Id) -> Response:
     principal = web.require()
     with read_session(web.sessions) as session:
         row = consultations.get(session, actor=principal, consultation_id=consultation_id)
@@ -121,7 +122,7 @@ def _position_states(principal: Principal, document: DocumentRead) -> list[str]:
     return [s for s in decision.member_states if decide(principal, Action.WRITE_STATE, s).allowed]
 
 
-def _document_context(web: Web, consultation_id: int, document_id: int) -> dict[str, Any]:
+def _document_context(web: Web, consultation_id: Id, document_id: Id) -> dict[str, Any]:
     principal = web.require()
     with read_session(web.sessions) as session:
         consultation = consultations.get(session, actor=principal, consultation_id=consultation_id)
@@ -146,7 +147,7 @@ def _document_context(web: Web, consultation_id: int, document_id: int) -> dict[
 
 @router.get("/{consultation_id}/documents/{document_id}", response_class=HTMLResponse)
 @page_errors
-def document_page(web: WebDep, consultation_id: int, document_id: int) -> Response:
+def document_page(web: WebDep, consultation_id: Id, document_id: Id) -> Response:
     return web.render(
         "consultations/document.html", _document_context(web, consultation_id, document_id)
     )
@@ -154,7 +155,7 @@ def document_page(web: WebDep, consultation_id: int, document_id: int) -> Respon
 
 @router.post("/{consultation_id}/documents/{document_id}/position", response_class=HTMLResponse)
 @page_errors
-def record_position(web: WebDep, form: FormDep, consultation_id: int, document_id: int) -> Response:
+def record_position(web: WebDep, form: FormDep, consultation_id: Id, document_id: Id) -> Response:
     principal = web.require()
     values = {
         "state": text(form, "state"),

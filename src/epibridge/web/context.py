@@ -22,9 +22,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from epibridge.errors import DomainError, FieldError
+from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.notifications.diseases import disease_name
 from epibridge.security import Action, PermissionDenied, Principal, Role, decide
+from epibridge.text import first_disallowed, printable
 from epibridge.web import i18n
 from epibridge.web import session as web_session
 from epibridge.web.i18n import N_
@@ -137,7 +138,9 @@ class Web:
         if isinstance(exc, PermissionDenied):
             status, detail, errors = 403, str(exc), []
         elif isinstance(exc, DomainError):
-            status, detail, errors = exc.status, exc.detail, list(exc.errors)
+            # Messages marked with N_ are message ids: shown in the reader's language.
+            status, detail = exc.status, self.gettext(exc.detail)
+            errors = [FieldError(e.field, self.gettext(e.message), e.value) for e in exc.errors]
         else:
             raise exc
         return self.render(
@@ -216,9 +219,21 @@ async def posted_form(request: Request) -> FormData:
     return form
 
 
+UNSAFE_FORM = N_(
+    "A field holds a character that cannot be published (a control character, NUL or a "
+    "lone surrogate): remove it and send the form again."
+)
+UNSAFE_FIELD = N_("contains a control character, NUL or a lone surrogate")
+
+
 def text(form: FormData, name: str) -> str:
+    """The form field ``name``, trimmed; refused (422 page) when it could not be published."""
     value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    if first_disallowed(value) is not None:
+        raise InvalidInput(UNSAFE_FORM, [FieldError(name, UNSAFE_FIELD, printable(value, 80))])
+    return value.strip()
 
 
 def field_errors(errors: list[FieldError]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import DomainError, FieldError
+from epibridge.inputs import Id
 from epibridge.notifications import annex2
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import (
@@ -58,7 +59,7 @@ def list_page(
     onset_to: str = "",
     exercise: str = "",
     overdue: str = "",
-    after: int | None = None,
+    after: Id | None = None,
 ) -> Response:
     principal = web.require()
     now = utcnow()
@@ -133,7 +134,7 @@ def create(web: WebDep, form: FormDep) -> Response:
 
 @router.get("/{event_id}", response_class=HTMLResponse)
 @page_errors
-def event_page(web: WebDep, event_id: int, done: str = "") -> Response:
+def event_page(web: WebDep, event_id: Id, done: str = "") -> Response:
     principal = web.require()
     with read_session(web.sessions) as session:
         event = notifications.get(session, actor=principal, event_id=event_id)
@@ -172,7 +173,7 @@ def event_page(web: WebDep, event_id: int, done: str = "") -> Response:
 
 @router.post("/{event_id}/acknowledge")
 @page_errors
-def acknowledge(web: WebDep, form: FormDep, event_id: int) -> Response:
+def acknowledge(web: WebDep, form: FormDep, event_id: Id) -> Response:
     del form
     principal = web.require()
     with write_session(web.sessions) as session:
@@ -182,7 +183,7 @@ def acknowledge(web: WebDep, form: FormDep, event_id: int) -> Response:
 
 @router.post("/{event_id}/assess")
 @page_errors
-def assess(web: WebDep, form: FormDep, event_id: int) -> Response:
+def assess(web: WebDep, form: FormDep, event_id: Id) -> Response:
     principal = web.require()
     try:
         data = AssessmentCreate(
@@ -200,7 +201,7 @@ def assess(web: WebDep, form: FormDep, event_id: int) -> Response:
 
 @router.post("/{event_id}/close")
 @page_errors
-def close(web: WebDep, form: FormDep, event_id: int) -> Response:
+def close(web: WebDep, form: FormDep, event_id: Id) -> Response:
     principal = web.require()
     try:
         data = NotificationClose(
@@ -217,7 +218,7 @@ def close(web: WebDep, form: FormDep, event_id: int) -> Response:
 
 @router.post("/{event_id}/verifications")
 @page_errors
-def request_verification(web: WebDep, form: FormDep, event_id: int) -> Response:
+def request_verification(web: WebDep, form: FormDep, event_id: Id) -> Response:
     principal = web.require()
     try:
         data = VerificationCreate(question=text(form, "question"))
@@ -231,9 +232,7 @@ def request_verification(web: WebDep, form: FormDep, event_id: int) -> Response:
 
 @router.post("/{event_id}/verifications/{verification_id}/answer")
 @page_errors
-def answer_verification(
-    web: WebDep, form: FormDep, event_id: int, verification_id: int
-) -> Response:
+def answer_verification(web: WebDep, form: FormDep, event_id: Id, verification_id: Id) -> Response:
     principal = web.require()
     try:
         data = VerificationAnswer(
@@ -255,7 +254,7 @@ def answer_verification(
 
 @router.get("/{event_id}/update", response_class=HTMLResponse)
 @page_errors
-def update_page(web: WebDep, event_id: int) -> Response:
+def update_page(web: WebDep, event_id: Id) -> Response:
     principal = web.require()
     with read_session(web.sessions) as session:
         event = notifications.get(session, actor=principal, event_id=event_id)
@@ -278,7 +277,7 @@ def update_page(web: WebDep, event_id: int) -> Response:
 
 @router.post("/{event_id}/update", response_class=HTMLResponse)
 @page_errors
-def update(web: WebDep, form: FormDep, event_id: int) -> Response:
+def update(web: WebDep, form: FormDep, event_id: Id) -> Response:
     principal = web.require()
     values = values_of(form)
     with read_session(web.sessions) as session:

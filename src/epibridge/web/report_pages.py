@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.reports import service as reports
 from epibridge.reports.schemas import ReportCreate
@@ -59,7 +60,7 @@ def _context(web: Web, cursor: str | None) -> dict[str, Any]:
 
 @router.get("", response_class=HTMLResponse)
 @page_errors
-def list_page(web: WebDep, cursor: str | None = None, done: int | None = None) -> Response:
+def list_page(web: WebDep, cursor: str | None = None, done: Id | None = None) -> Response:
     context = _context(web, cursor)
     context["done"] = done
     return web.render("reports/list.html", context)

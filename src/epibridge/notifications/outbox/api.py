@@ -14,6 +14,7 @@ from epibridge.api.deps import (
     WriteSession,
 )
 from epibridge.api.pagination import Page, clamp_limit
+from epibridge.inputs import BigId
 from epibridge.notifications.outbox import dead_letters, feeds, service
 from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.schemas import (
@@ -79,7 +80,7 @@ def list_subscriptions(
 
 @router.get("/subscriptions/{subscription_id}", response_model=SubscriptionRead, tags=["delivery"])
 def get_subscription(
-    session: ReadSession, principal: CurrentPrincipal, subscription_id: int
+    session: ReadSession, principal: CurrentPrincipal, subscription_id: BigId
 ) -> SubscriptionRead:
     """Show one of your subscriptions."""
     return service.to_read(
@@ -94,7 +95,7 @@ def update_subscription(
     session: WriteSession,
     principal: CurrentPrincipal,
     settings: SettingsDep,
-    subscription_id: int,
+    subscription_id: BigId,
     data: SubscriptionUpdate,
 ) -> SubscriptionRead:
     """Change a subscription's address, language or filters, or pause it."""
@@ -115,7 +116,7 @@ def update_subscription(
     tags=["delivery"],
 )
 def delete_subscription(
-    session: WriteSession, principal: CurrentPrincipal, subscription_id: int
+    session: WriteSession, principal: CurrentPrincipal, subscription_id: BigId
 ) -> Response:
     """Delete a subscription; nothing more is delivered to it."""
     service.delete_subscription(session, actor=principal, subscription_id=subscription_id)
@@ -130,7 +131,7 @@ def list_deliveries(
     status_: Annotated[
         DeliveryStatus | None, Query(alias="status", description="Only this status.")
     ] = None,
-    subscription_id: Annotated[int | None, Query(description="Only this subscription.")] = None,
+    subscription_id: Annotated[BigId | None, Query(description="Only this subscription.")] = None,
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> Page[DeliveryRead]:
@@ -153,7 +154,7 @@ def list_dead_letters(
     session: ReadSession,
     principal: CurrentPrincipal,
     settings: SettingsDep,
-    subscription_id: Annotated[int | None, Query(description="Only this subscription.")] = None,
+    subscription_id: Annotated[BigId | None, Query(description="Only this subscription.")] = None,
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> Page[DeliveryRead]:
@@ -171,7 +172,7 @@ def list_dead_letters(
 
 @router.post("/deliveries/{delivery_id}/replay", response_model=ReplayResult, tags=["delivery"])
 def replay_delivery(
-    session: WriteSession, principal: CurrentPrincipal, delivery_id: int
+    session: WriteSession, principal: CurrentPrincipal, delivery_id: BigId
 ) -> ReplayResult:
     """Put one dead delivery back in the queue (a new 24-hour retry window)."""
     return ReplayResult(
@@ -183,7 +184,7 @@ def replay_delivery(
     "/subscriptions/{subscription_id}/replay", response_model=ReplayResult, tags=["delivery"]
 )
 def replay_subscription(
-    session: WriteSession, principal: CurrentPrincipal, subscription_id: int
+    session: WriteSession, principal: CurrentPrincipal, subscription_id: BigId
 ) -> ReplayResult:
     """Put every dead delivery of a subscription back in the queue."""
     return ReplayResult(

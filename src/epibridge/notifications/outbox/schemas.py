@@ -7,12 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from epibridge.inputs import InputModel
+
 Kind = Literal["webhook", "email"]
 Language = Literal["en", "ru", "zh"]
 DeliveryStatus = Literal["pending", "retrying", "delivered", "dead"]
 
 
-class SubscriptionCreate(BaseModel):
+class SubscriptionCreate(InputModel):
     """A new subscription: a webhook URL or an e-mail address, with optional filters."""
 
     model_config = ConfigDict(extra="forbid")
@@ -37,7 +39,7 @@ class SubscriptionCreate(BaseModel):
     )
 
 
-class SubscriptionUpdate(BaseModel):
+class SubscriptionUpdate(InputModel):
     """Fields of a subscription to change; omitted fields stay as they are."""
 
     model_config = ConfigDict(extra="forbid")

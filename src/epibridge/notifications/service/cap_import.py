@@ -22,6 +22,8 @@ from epibridge.notifications.schemas import (
 )
 from epibridge.notifications.service import common, events, queries
 from epibridge.security import Action, Principal, decide
+from epibridge.text import printable
+from epibridge.text import problem as text_problem
 
 _MODE_BY_STATUS = {"Actual": "actual", "Exercise": "exercise", "Test": "test"}
 # Sponsored top-level domains reserved to the United States government and institutions.
@@ -40,8 +42,8 @@ def _issues(exc: caplib.CapValidationError) -> list[FieldError]:
     ]
 
 
-def alert_state(msg: caplib.CapMessage) -> str | None:
-    """The state a CAP alert comes from: by its sender, else by its ISO 3166 geocodes."""
+def _sender_state(msg: caplib.CapMessage) -> str | None:
+    """The state a CAP alert's sender names (``urn:epibridge:KAZ:...`` or a national domain)."""
     sender = msg.sender.strip()
     if sender.lower().startswith("urn:epibridge:"):
         return sender.split(":")[2].upper()
@@ -53,7 +55,12 @@ def alert_state(msg: caplib.CapMessage) -> str | None:
         country = pycountry.countries.get(alpha_2="GB" if tld == "uk" else tld.upper())
         if len(tld) == 2 and country is not None:
             return country.alpha_3
-    found = set()
+    return None
+
+
+def _geocode_states(msg: caplib.CapMessage) -> dict[str, str]:
+    """ISO3 of each state the alert's ISO 3166 geocodes name -> the first such geocode."""
+    found: dict[str, str] = {}
     for info in msg.infos:
         for area in info.areas:
             for code in area.geocodes:
@@ -68,8 +75,49 @@ def alert_state(msg: caplib.CapMessage) -> str | None:
                 else:
                     continue
                 if country is not None:
-                    found.add(country.alpha_3)
-    return found.pop() if len(found) == 1 else None
+                    found.setdefault(country.alpha_3, value)
+    return found
+
+
+def alert_state(msg: caplib.CapMessage) -> str | None:
+    """The state a CAP alert comes from: by its sender, else by its ISO 3166 geocodes."""
+    sender = _sender_state(msg)
+    if sender is not None:
+        return sender
+    found = _geocode_states(msg)
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _check_geocodes(msg: caplib.CapMessage, state: str) -> None:
+    """Refuse an alert whose area lies in another state than the one it comes from.
+
+    A state notifies events on its own territory; an alert from a Kazakh sender with a
+    Kyrgyz geocode is either a mistake or one state writing for another.
+    """
+    foreign = {iso3: code for iso3, code in _geocode_states(msg).items() if iso3 != state}
+    if foreign:
+        raise InvalidInput(
+            f"the alert comes from {state} but its area names another state",
+            [
+                FieldError("/alert/info/area/geocode", f"not in {state} (the sender's state)", code)
+                for code in foreign.values()
+            ],
+        )
+
+
+def _check_texts(msg: caplib.CapMessage) -> None:
+    """Refuse envelope texts that could not be stored or published (the info texts are
+    checked by the notification models)."""
+    for path, value in (
+        ("/alert/sender", msg.sender),
+        ("/alert/identifier", msg.identifier),
+        ("/alert/note", msg.note or ""),
+    ):
+        if reason := text_problem(value):
+            raise InvalidInput(
+                "the CAP alert holds a character that cannot be published",
+                [FieldError(path, reason, printable(value))],
+            )
 
 
 def _param(info: caplib.Info, name: str) -> str | None:
@@ -169,7 +217,11 @@ def _validated(model: type[Any], values: dict[str, Any]) -> Any:
         raise InvalidInput(
             "the CAP alert does not describe a valid notification",
             [
-                FieldError(_cap_field(".".join(map(str, e["loc"]))), e["msg"], str(e.get("input")))
+                FieldError(
+                    _cap_field(".".join(map(str, e["loc"]))),
+                    e["msg"],
+                    printable(str(e.get("input")), 200),
+                )
                 for e in exc.errors()
             ],
         ) from None
@@ -202,6 +254,7 @@ def import_alert(
         raise InvalidInput(
             "the CAP alert is not valid CAP 1.2", [FieldError("body", str(exc))]
         ) from None
+    _check_texts(msg)
     state = alert_state(msg)
     if state is None:
         raise InvalidInput(
@@ -223,6 +276,7 @@ def import_alert(
     existing = _known(session, msg.sender, msg.identifier)
     if existing is not None:
         return queries.get(session, actor=actor, event_id=existing.event_id), False
+    _check_geocodes(msg, state)
     if msg.status.value not in _MODE_BY_STATUS:
         raise InvalidInput(
             f"a {msg.status.value} alert is not a notification",
