@@ -89,6 +89,10 @@ def test_api_web_and_health_answer_503_while_postgresql_is_down(
         _is_503(page)
         assert page.headers["content-type"].startswith("text/html")
         assert "database is unavailable" in page.text
+        # ... in the reader's language.
+        russian = httpx.get(f"{base}/", headers={"Accept": "text/html", "Accept-Language": "ru"})
+        _is_503(russian)
+        assert "<html lang='ru'>" in russian.text and "База данных недоступна" in russian.text
 
         cluster.resume()
         deadline = time.monotonic() + 10

@@ -8,14 +8,13 @@ the two kinds of database error apart; every other one is still a 500 with its t
 
 from __future__ import annotations
 
-import html
 import logging
 import sqlite3
 import threading
 import time
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -52,15 +51,9 @@ def unavailable_response(request: Request) -> Response:
     if not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
         "accept", ""
     ):
-        page = (
-            "<!doctype html><html><head><meta charset='utf-8'><title>503</title></head><body>"
-            "<h1>Service unavailable</h1><p role='alert'>"
-            + html.escape(
-                "The database is unavailable. Nothing was saved; try again in a few seconds."
-            )
-            + "</p></body></html>"
-        )
-        return HTMLResponse(page, status_code=503, headers=headers)
+        from epibridge.web.outage import outage_page
+
+        return outage_page(request, headers)
     return problem_response(
         status=503,
         title="Service unavailable",
