@@ -14,11 +14,13 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from epibridge.api.problems import problem_response
 from epibridge.errors import FieldError
 from epibridge.text import first_disallowed, printable, problem
+from epibridge.web import plain_pages
 
 
 class UnsafeTextGuard:
@@ -36,6 +38,9 @@ class UnsafeTextGuard:
             errors = self._path_errors(scope.get("path", "")) + _query_errors(
                 scope.get("query_string", b"")
             )
+            if errors and plain_pages.wants_page(HTTPConnection(scope)):
+                await plain_pages.refused_page(HTTPConnection(scope), errors)(scope, receive, send)
+                return
             if errors:
                 response = problem_response(
                     status=422,

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from epibridge.api.problems import problem_response
 from epibridge.db import describe_error, is_unavailable
+from epibridge.web import plain_pages
 
 log = logging.getLogger("epibridge.api")
 #: Seconds a client is asked to wait before retrying (the pool reconnects on the next request).
@@ -48,12 +49,8 @@ class _Once:
 def unavailable_response(request: Request) -> Response:
     """503 as a problem document, or as a page for a browser."""
     headers = {"Retry-After": str(RETRY_AFTER)}
-    if not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", ""
-    ):
-        from epibridge.web.outage import outage_page
-
-        return outage_page(request, headers)
+    if plain_pages.wants_page(request):
+        return plain_pages.outage_page(request, headers)
     return problem_response(
         status=503,
         title="Service unavailable",

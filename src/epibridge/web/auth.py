@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from epibridge.errors import InvalidInput
 from epibridge.members import signin
 from epibridge.security import Principal
 from epibridge.web import session as web_session
@@ -38,9 +39,12 @@ def login_page(web: WebDep, next: str = "/") -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def login(web: WebDep, form: FormDep) -> Response:
-    name = text(form, "name")
+    try:
+        name = text(form, "name")
+        next_url = _safe_next(text(form, "next"))
+    except InvalidInput as exc:  # an unpublishable character: a page naming the field
+        return web.error(exc)
     password = form.get("password")
-    next_url = _safe_next(text(form, "next"))
     outcome = signin.authenticate_password(
         web.sessions, name=name, password=password if isinstance(password, str) else ""
     )
