@@ -58,9 +58,12 @@ def operator() -> Principal:
 
 
 def acting_as(session: Session, name: str | None) -> Principal:
-    """The operator, or the named account when a command takes ``--as`` (its rights apply)."""
+    """The operator, or the named account when a command takes ``--as``: that account's rights
+    apply, and its audit entries name both (``user:fp-kaz via operator:<OS user>``)."""
     if name is None:
         return operator()
+    from dataclasses import replace
+
     from epibridge.members import accounts
 
     user = accounts.get_user(session, name=name)
@@ -68,7 +71,7 @@ def acting_as(session: Session, name: str | None) -> Principal:
         raise Unauthenticated(
             f"account {name} is deactivated", [FieldError("--as", "inactive", name)]
         )
-    return accounts.principal_of(user)
+    return replace(accounts.principal_of(user), via=operator().actor)
 
 
 @contextmanager

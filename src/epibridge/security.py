@@ -73,11 +73,15 @@ class Principal:
     #: ``user`` (an account), ``operator`` (a person at the console) or ``system`` (one of
     #: epibridge's own components); it prefixes the name in the audit log.
     kind: str = "user"
+    #: Who is really at the keyboard when an account is acted as from the console (``--as``):
+    #: the operator's audit name, so every entry written from the CLI names the operator.
+    via: str | None = None
 
     @property
     def actor(self) -> str:
         """How this principal is named in the audit log."""
-        return f"{self.kind}:{self.name}"
+        own = f"{self.kind}:{self.name}"
+        return f"{own} via {self.via}" if self.via else own
 
 
 def operator_principal(name: str | None = None) -> Principal:

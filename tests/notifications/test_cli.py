@@ -10,8 +10,13 @@ from pathlib import Path
 
 import httpx
 from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from epibridge.audit import AuditEntry
+from epibridge.db import read_session
 from epibridge.notifications import cap as caplib
+from epibridge.security import operator_principal
 from epibridge.settings import Settings
 from tests.notifications.factory import event_body
 
@@ -34,7 +39,9 @@ def run(settings: Settings, *args: str, check: bool = True) -> subprocess.Comple
     return result
 
 
-def test_notify_commands(settings: Settings, live_url: str, tmp_path: Path) -> None:
+def test_notify_commands(
+    settings: Settings, live_url: str, tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
     token = (
         run(settings, "users", "create", "fp-kaz", "--role", "focal_point", "--state", "KAZ")
         .stdout.strip()
@@ -54,6 +61,17 @@ def test_notify_commands(settings: Settings, live_url: str, tmp_path: Path) -> N
     assert run(settings, "notify", "create", str(body), "--as", "fp-kaz").stdout.startswith(
         f"notification {first + 1} notified"
     )
+    # The account's rights applied; the entry also names who was at the console.
+    with read_session(sessions) as session:
+        actors = set(
+            session.execute(
+                select(AuditEntry.actor).where(
+                    AuditEntry.entity.like("notification%"),
+                    AuditEntry.entity_id == str(first + 1),
+                )
+            ).scalars()
+        )
+    assert actors == {f"user:fp-kaz via {operator_principal().actor}"}
     listed = json.loads(run(settings, "notify", "list", "--format", "json").stdout)
     assert [(e["id"], e["exercise"]) for e in listed] == [(first + 1, True), (first, False)]
     assert [

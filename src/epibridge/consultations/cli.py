@@ -8,9 +8,15 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from epibridge.cli_support import console, echo_json, reading, report_errors, writing
+from epibridge.cli_support import (
+    acting_as,
+    console,
+    echo_json,
+    reading,
+    report_errors,
+    writing,
+)
 from epibridge.consultations import service, views
 from epibridge.consultations.schemas import (
     AgendaItemIn,
@@ -20,8 +26,6 @@ from epibridge.consultations.schemas import (
     SignatureCreate,
 )
 from epibridge.errors import FieldError, InvalidInput
-from epibridge.members import accounts
-from epibridge.security import Principal
 
 app = typer.Typer(
     help="Biosecurity consultations: convene, drafts, positions, adoption, signatures."
@@ -48,13 +52,6 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Outp
 AsOption = Annotated[
     str, typer.Option("--as", help="Account acting (its role and state decide what it may do).")
 ]
-
-
-def _principal(session: Session, name: str) -> Principal:
-    user = accounts.get_user(session, name=name)
-    if not user.is_active:
-        raise InvalidInput(f"account {name} is deactivated", [FieldError("--as", "inactive", name)])
-    return accounts.principal_of(user)
 
 
 def _moment(value: str | None, option: str) -> datetime | None:
@@ -85,7 +82,7 @@ def list_(
     """List consultations, newest first."""
     with reading(ctx) as session:
         rows, _ = service.list_(
-            session, actor=_principal(session, as_), status=status, state=state, limit=limit
+            session, actor=acting_as(session, as_), status=status, state=state, limit=limit
         )
         items = views.summaries(session, rows)
     if fmt is OutputFormat.json:
@@ -115,7 +112,7 @@ def show(
 ) -> None:
     """Show one consultation: delegations, agenda, deadlines, documents."""
     with reading(ctx) as session:
-        actor = _principal(session, as_)
+        actor = acting_as(session, as_)
         read = views.consultation_read(
             session, service.get(session, actor=actor, consultation_id=consultation_id)
         )
@@ -159,7 +156,7 @@ def convene(
         event_ids=event or [],
     )
     with writing(ctx) as session:
-        consultation = service.convene(session, actor=_principal(session, as_), data=data)
+        consultation = service.convene(session, actor=acting_as(session, as_), data=data)
         states = [p.state_iso3 for p in consultation.participants]
     typer.echo(f"convened consultation {consultation.id} with {', '.join(states)}")
 
@@ -172,7 +169,7 @@ def versions(
     """List a document's versions with what changed in each."""
     with reading(ctx) as session:
         document = service.get_document(
-            session, actor=_principal(session, as_), document_id=document_id
+            session, actor=acting_as(session, as_), document_id=document_id
         )
         rows = views.versions(session, document)
     if fmt is OutputFormat.json:
@@ -210,7 +207,7 @@ def diff(
 ) -> None:
     """Print the unified diff between two versions of a document, per language."""
     with reading(ctx) as session:
-        service.get_document(session, actor=_principal(session, as_), document_id=document_id)
+        service.get_document(session, actor=acting_as(session, as_), document_id=document_id)
         changes = service.compare_versions(
             session, document_id=document_id, from_version=from_, to_version=to
         )
@@ -240,7 +237,7 @@ def decide(
     )  # type: ignore[arg-type]
     with writing(ctx) as session:
         decision = service.put_to_decision(
-            session, actor=_principal(session, as_), document_id=document_id, data=data
+            session, actor=acting_as(session, as_), document_id=document_id, data=data
         )
     typer.echo(
         f"version {decision.version_number} of document {document_id} is under decision "
@@ -263,7 +260,7 @@ def position(
     data = PositionCreate(state=state, version=version, position=position.value, reasons=reasons)  # type: ignore[arg-type]
     with writing(ctx) as session:
         recorded = service.record_position(
-            session, actor=_principal(session, as_), document_id=document_id, data=data
+            session, actor=acting_as(session, as_), document_id=document_id, data=data
         )
     behalf = " (on its behalf)" if recorded.on_behalf else ""
     typer.echo(f"{recorded.state_iso3}: {recorded.position} on version {version}{behalf}")
@@ -274,7 +271,7 @@ def position(
 def adopt(ctx: typer.Context, document_id: int, as_: AsOption) -> None:
     """Close the open decision now: adopted on consensus, otherwise rejected."""
     with writing(ctx) as session:
-        actor = _principal(session, as_)
+        actor = acting_as(session, as_)
         decision = service.close_decision(session, actor=actor, document_id=document_id)
         number = service.get_document(session, actor=actor, document_id=document_id).number
     typer.echo(f"{decision.status}{' as ' + number if number else ''}: {decision.outcome}")
@@ -314,7 +311,7 @@ def sign(
     with writing(ctx) as session:
         signature = service.sign(
             session,
-            actor=_principal(session, as_),
+            actor=acting_as(session, as_),
             document_id=document_id,
             data=SignatureCreate(state=state),
         )
