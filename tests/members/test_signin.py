@@ -54,6 +54,8 @@ class Verifications:
 def verifications(monkeypatch: pytest.MonkeyPatch) -> Iterator[Verifications]:
     counter = Verifications()
     monkeypatch.setattr(signin, "verify_password", counter)
+    # A cold start: the dummy hash is made by the first refused attempts, as after a restart.
+    monkeypatch.setattr(signin, "_DUMMY", [])
     yield counter
 
 
@@ -172,3 +174,17 @@ def test_an_unknown_name_takes_as_long_as_a_known_one(sessions: sessionmaker[Ses
     known = statistics.median(took("fp-kaz") for _ in range(4))  # 4 < 5: no lock yet
     unknown = statistics.median(took("nobody") for _ in range(4))
     assert 1 / 3 < unknown / known < 3, (known, unknown)
+
+
+def test_parallel_first_refusals_share_one_dummy_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made once: parallel first callers would each pay (and show) an argon2 hash of their own."""
+    monkeypatch.setattr(signin, "_DUMMY", [])
+    start = threading.Barrier(20)
+
+    def first() -> str:
+        start.wait()
+        return signin._dummy_hash()
+
+    with ThreadPoolExecutor(20) as pool:
+        made = set(pool.map(lambda _: first(), range(20)))
+    assert len(made) == 1 and list(made) == signin._DUMMY

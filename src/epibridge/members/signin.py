@@ -15,7 +15,7 @@ hash computed once when there is no real one to check) and return the same ``Sig
 
 from __future__ import annotations
 
-import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,12 +35,23 @@ LOCKOUT = timedelta(minutes=15)
 WRONG = "wrong user name or password"
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """An argon2 hash no password matches, verified when there is no real hash to check."""
-    import secrets
+_DUMMY_LOCK = threading.Lock()
+_DUMMY: list[str] = []
 
-    return hash_password(secrets.token_urlsafe(32))
+
+def _dummy_hash() -> str:
+    """An argon2 hash no password matches, verified when there is no real hash to check.
+
+    Made once, under a lock: parallel first callers (a burst of guesses at start-up) would
+    otherwise each hash one of their own, extra argon2 work a timing could tell apart.
+    """
+    if not _DUMMY:
+        with _DUMMY_LOCK:
+            if not _DUMMY:
+                import secrets
+
+                _DUMMY.append(hash_password(secrets.token_urlsafe(32)))
+    return _DUMMY[0]
 
 
 @dataclass(frozen=True)
