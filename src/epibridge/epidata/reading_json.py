@@ -78,6 +78,61 @@ def _records_to_batch(records: list[tuple[int, object]]) -> Batch:
     return Batch(_frame(columns, np.array(rows, dtype=np.uint32)), errors)
 
 
+def _array_records(stream: IO[bytes], progress: Progress | None) -> list[object]:
+    """The elements of a JSON array file (at most 256 MiB), read and parsed in one go."""
+    body = stream.read(MAX_JSON_ARRAY_BYTES + 1)
+    if len(body) > MAX_JSON_ARRAY_BYTES:
+        raise FileRejected(
+            [RowError(0, "*", None, "a JSON array over 256 MiB: send JSON Lines, CSV or Parquet")]
+        )
+    if progress:
+        progress(len(body))
+    try:
+        records = _loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            [RowError(0, "*", None, "not UTF-8 text: the encoding must be UTF-8")]
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise FileRejected(
+            [RowError(exc.lineno, "*", None, f"not valid JSON (truncated?): {exc.msg}")]
+        ) from exc
+    except ValueError as exc:
+        raise FileRejected([RowError(0, "*", None, f"not valid JSON: {exc}")]) from exc
+    if not isinstance(records, list):
+        raise FileRejected([RowError(0, "*", None, "not a JSON array of objects")])
+    return records
+
+
+def _array_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch]:
+    """Yield the objects of a JSON array file in batches (row 2 is the first element)."""
+    records = _array_records(stream, progress)
+    for begin in range(0, len(records), RECORD_BATCH):
+        chunk = records[begin : begin + RECORD_BATCH]
+        yield _records_to_batch([(begin + i + 2, r) for i, r in enumerate(chunk)])
+
+
+def _lines_to_batch(first: int, lines: list[str]) -> Batch:
+    """One block of JSON Lines as a batch; ``first`` is the row number of its first line."""
+    records: list[tuple[int, object]] = []
+    errors: list[RowError] = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if "\ufffd" in line:
+            errors.append(RowError(first + i, "*", line[:120], "not UTF-8 text"))
+            continue
+        try:
+            records.append((first + i, _loads(line)))
+        except json.JSONDecodeError as exc:
+            errors.append(RowError(first + i, "*", line[:120], f"not a JSON object: {exc.msg}"))
+        except ValueError as exc:
+            errors.append(RowError(first + i, "*", line[:120], f"not a JSON object: {exc}"))
+    batch = _records_to_batch(records)
+    batch.errors[:0] = errors
+    return batch
+
+
 def json_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch]:
     """Yield the records of a JSON array or JSON Lines file in batches."""
     start = stream.read(SNIFF_BYTES)
@@ -87,51 +142,8 @@ def json_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch
     if not stripped:
         raise FileRejected([RowError(1, "*", None, "the file is empty")])
     if stripped[:1] == b"[":
-        body = stream.read(MAX_JSON_ARRAY_BYTES + 1)
-        if len(body) > MAX_JSON_ARRAY_BYTES:
-            raise FileRejected(
-                [
-                    RowError(
-                        0, "*", None, "a JSON array over 256 MiB: send JSON Lines, CSV or Parquet"
-                    )
-                ]
-            )
-        if progress:
-            progress(len(body))
-        try:
-            records = _loads(body.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise FileRejected(
-                [RowError(0, "*", None, "not UTF-8 text: the encoding must be UTF-8")]
-            ) from exc
-        except json.JSONDecodeError as exc:
-            raise FileRejected(
-                [RowError(exc.lineno, "*", None, f"not valid JSON (truncated?): {exc.msg}")]
-            ) from exc
-        except ValueError as exc:
-            raise FileRejected([RowError(0, "*", None, f"not valid JSON: {exc}")]) from exc
-        if not isinstance(records, list):
-            raise FileRejected([RowError(0, "*", None, "not a JSON array of objects")])
-        for begin in range(0, len(records), RECORD_BATCH):
-            chunk = records[begin : begin + RECORD_BATCH]
-            yield _records_to_batch([(begin + i + 2, r) for i, r in enumerate(chunk)])
+        yield from _array_batches(stream, progress)
         return
     for first, block in _line_blocks(stream, progress):
         lines, _ = _decode(block)
-        records: list[tuple[int, object]] = []
-        errors: list[RowError] = []
-        for i, line in enumerate(lines):
-            if not line.strip():
-                continue
-            if "\ufffd" in line:
-                errors.append(RowError(first + i, "*", line[:120], "not UTF-8 text"))
-                continue
-            try:
-                records.append((first + i, _loads(line)))
-            except json.JSONDecodeError as exc:
-                errors.append(RowError(first + i, "*", line[:120], f"not a JSON object: {exc.msg}"))
-            except ValueError as exc:
-                errors.append(RowError(first + i, "*", line[:120], f"not a JSON object: {exc}"))
-        batch = _records_to_batch(records)
-        batch.errors[:0] = errors
-        yield batch
+        yield _lines_to_batch(first, lines)

@@ -26,6 +26,7 @@ from epibridge.epidata.codes import (
     areas_of,
 )
 from epibridge.epidata.reading import Batch, RowError
+from epibridge.epidata.validation_errors import report_bad
 from epibridge.notifications.diseases import validate_disease_code
 from epibridge.text import MIN_DATE, POLARS_DISALLOWED, printable
 
@@ -153,48 +154,27 @@ def _day(raw: str) -> tuple[date | None, str]:
     return None, "not a date YYYY-MM-DD"
 
 
-def _value_reason(raw: str) -> str:
-    if re.fullmatch(r"-\d+(\.\d*)?", raw):
-        return "negative count: counts are non-negative integers"
-    if re.fullmatch(r"\d+\.\d+", raw):
-        return "not an integer: counts are whole numbers"
-    if re.fullmatch(r"\d+", raw):
-        return "implausibly large count"
-    return "not a number (leave empty for 'not reported')"
+def _checked_uniques(
+    cache: dict[str, tuple[object, str]], rule: Callable[[str], tuple[object, str]], uniques: list
+) -> None:
+    """Fill ``cache`` with the verdict on each distinct raw text not judged before."""
+    for raw in uniques:
+        if raw not in cache:
+            cache[raw] = rule(raw)
 
 
-def _period_reason(start: date, end: date) -> str:
-    days = (end - start).days
-    if days < 0:
-        return "period_end is before period_start"
-    if days == 6:
-        return "not an ISO week: a week runs Monday to Sunday"
-    return "the period is not a day, an ISO week (Monday-Sunday) or a calendar month"
-
-
-def check_batch(collected: Collected, batch: Batch) -> None:
-    """Validate one batch, keeping its good rows and reporting its bad ones in ``collected``.
-
-    Codes and dates have few distinct values, so each distinct value is checked once in
-    Python and mapped back; only counts and period shapes are checked row by row (in Polars).
-    """
-    collected.add_errors(batch.errors)
-    frame = batch.frame
-    collected.row_count += frame.height + len({e.row for e in batch.errors})
-    if not batch.text_checked:
-        frame = _without_unsafe_text(collected, frame)
-    if frame.height == 0:
-        return
-    rules = _rules(collected)
-    columns: list[pl.Expr] = []
-    masks: dict[str, pl.Expr] = {}
-    reasons: dict[str, dict[str, str]] = {}
-    for name, rule in rules.items():
+def _code_columns(
+    collected: Collected,
+    frame: pl.DataFrame,
+    columns: list[pl.Expr],
+    masks: dict[str, pl.Expr],
+    reasons: dict[str, dict[str, str]],
+) -> None:
+    """Check each code column by its distinct values: bad-row masks, normalizing columns."""
+    for name, rule in _rules(collected).items():
         cache = collected._codes.setdefault(name, {})
         uniques = frame[name].unique().to_list()
-        for raw in uniques:
-            if raw not in cache:
-                cache[raw] = rule(raw)
+        _checked_uniques(cache, rule, uniques)
         mapping = {raw: cache[raw][0] for raw in uniques if cache[raw][0] is not None}
         bad = {raw: cache[raw][1] for raw in uniques if cache[raw][0] is None}
         if bad:
@@ -204,12 +184,20 @@ def check_batch(collected: Collected, batch: Batch) -> None:
             columns.append(
                 pl.col(name).replace_strict(mapping, default=None, return_dtype=pl.String)
             )
+
+
+def _date_columns(
+    collected: Collected,
+    frame: pl.DataFrame,
+    columns: list[pl.Expr],
+    masks: dict[str, pl.Expr],
+    reasons: dict[str, dict[str, str]],
+) -> None:
+    """Check both period dates by their distinct values: bad-row masks, typed dates."""
     for name, target in (("period_start", "_start"), ("period_end", "_end")):
         cache_days = collected._days
         uniques = frame[name].unique().to_list()
-        for raw in uniques:
-            if raw not in cache_days:
-                cache_days[raw] = _day(raw)
+        _checked_uniques(cache_days, _day, uniques)
         mapping_days = {raw: cache_days[raw][0] for raw in uniques if cache_days[raw][0]}
         bad_days = {raw: cache_days[raw][1] for raw in uniques if cache_days[raw][0] is None}
         if bad_days:
@@ -220,14 +208,22 @@ def check_batch(collected: Collected, batch: Batch) -> None:
             .replace_strict(mapping_days, default=None, return_dtype=pl.Date)
             .alias(target)
         )
+
+
+def _number_expr(frame: pl.DataFrame) -> pl.Expr:
+    """The count as an Int64 expression (null where it is not a whole number)."""
     value = pl.col("value")
     number = value.cast(pl.Int64, strict=False)
     if frame.select(((value != "") & number.is_null()).any()).item():
         # "3.0" is a whole number written as a decimal: accept it, refuse "2.5".
         whole = value.str.replace(r"^(\d+)\.0*$", "${1}").cast(pl.Int64, strict=False)
         number = pl.when(number.is_null()).then(whole).otherwise(number)
-    columns.append(number.alias("_value"))
-    typed = frame.with_columns(columns)
+    return number
+
+
+def _row_masks(collected: Collected, masks: dict[str, pl.Expr]) -> None:
+    """Add the row-by-row checks on the typed columns: period shape, future data, count."""
+    value = pl.col("value")
     days = (pl.col("_end") - pl.col("_start")).dt.total_days()
     is_week = (pl.col("_start").dt.weekday() == 1) & (days == 6)
     is_month = (pl.col("_start").dt.day() == 1) & (
@@ -248,47 +244,10 @@ def check_batch(collected: Collected, batch: Batch) -> None:
             | (pl.col("_value") >= 10**_MAX_DIGITS)
         )
     ).fill_null(True)
-    flags = typed.with_columns([mask.alias(f"_bad_{name}") for name, mask in masks.items()])
-    flag_columns = [f"_bad_{name}" for name in masks]
-    any_bad = pl.any_horizontal(flag_columns)
-    bad = flags.filter(any_bad)
-    if bad.height:
-        found: list[RowError] = []
-        count = 0
-        for name in masks:
-            hits = bad.filter(pl.col(f"_bad_{name}"))
-            count += hits.height
-            room = max(MAX_REPORTED_ERRORS - len(collected.errors) - len(found), 0)
-            sample = hits.head(room)
-            if name == "period":
-                for row, raw_end, start, end in sample.select(
-                    "_row", "period_end", "_start", "_end"
-                ).iter_rows():
-                    found.append(
-                        RowError(int(row), "period_end", raw_end, _period_reason(start, end))
-                    )
-            elif name == "future":
-                for row, raw_end in sample.select("_row", "period_end").iter_rows():
-                    found.append(
-                        RowError(
-                            int(row),
-                            "period_end",
-                            raw_end,
-                            f"the period ends after the current one (today is "
-                            f"{collected.today}): no future data",
-                        )
-                    )
-            elif name == "value":
-                for row, raw in sample.select("_row", "value").iter_rows():
-                    found.append(RowError(int(row), "value", raw, _value_reason(raw)))
-            else:
-                for row, raw in sample.select("_row", name).iter_rows():
-                    found.append(RowError(int(row), name, raw, reasons[name][raw]))
-        # Report the text as sent (the typed columns hold normalized codes).
-        collected.add_errors(_with_original_text(found, frame), count=count)
-    good = flags.filter(~any_bad)
-    if good.height == 0:
-        return
+
+
+def _keep_good(collected: Collected, good: pl.DataFrame) -> None:
+    """Keep the good rows as compact typed columns, their series numbered across the file."""
     keys = good.select(SERIES_COLUMNS).unique(maintain_order=True)
     for key in keys.iter_rows():
         if key not in collected._series_index:
@@ -313,6 +272,39 @@ def check_batch(collected: Collected, batch: Batch) -> None:
     )
 
 
+def check_batch(collected: Collected, batch: Batch) -> None:
+    """Validate one batch, keeping its good rows and reporting its bad ones in ``collected``.
+
+    Codes and dates have few distinct values, so each distinct value is checked once in
+    Python and mapped back; only counts and period shapes are checked row by row (in Polars).
+    """
+    collected.add_errors(batch.errors)
+    frame = batch.frame
+    collected.row_count += frame.height + len({e.row for e in batch.errors})
+    if not batch.text_checked:
+        frame = _without_unsafe_text(collected, frame)
+    if frame.height == 0:
+        return
+    columns: list[pl.Expr] = []
+    masks: dict[str, pl.Expr] = {}
+    reasons: dict[str, dict[str, str]] = {}
+    _code_columns(collected, frame, columns, masks, reasons)
+    _date_columns(collected, frame, columns, masks, reasons)
+    columns.append(_number_expr(frame).alias("_value"))
+    typed = frame.with_columns(columns)
+    _row_masks(collected, masks)
+    flags = typed.with_columns([mask.alias(f"_bad_{name}") for name, mask in masks.items()])
+    flag_columns = [f"_bad_{name}" for name in masks]
+    any_bad = pl.any_horizontal(flag_columns)
+    bad = flags.filter(any_bad)
+    if bad.height:
+        report_bad(collected, frame, bad, masks, reasons)
+    good = flags.filter(~any_bad)
+    if good.height == 0:
+        return
+    _keep_good(collected, good)
+
+
 def _without_unsafe_text(collected: Collected, frame: pl.DataFrame) -> pl.DataFrame:
     """Report and drop the rows with a value holding a character no stored text may hold."""
     names = [c for c in frame.columns if c != "_row" and frame.schema[c] == pl.String]
@@ -328,18 +320,6 @@ def _without_unsafe_text(collected: Collected, frame: pl.DataFrame) -> pl.DataFr
         if row[f"_u_{c}"]
     )
     return frame.filter(~pl.any_horizontal(flags))
-
-
-def _with_original_text(found: list[RowError], frame: pl.DataFrame) -> list[RowError]:
-    if not found:
-        return found
-    rows = pl.Series([e.row for e in found], dtype=pl.UInt32)
-    original = frame.filter(pl.col("_row").is_in(rows.implode()))
-    lookup = {row[-1]: dict(zip(frame.columns, row, strict=True)) for row in original.iter_rows()}
-    return [
-        RowError(e.row, e.column, lookup.get(e.row, {}).get(e.column, e.value), e.reason)
-        for e in found
-    ]
 
 
 def _packed_expr() -> pl.Expr:

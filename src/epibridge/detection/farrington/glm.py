@@ -146,6 +146,60 @@ def _unsafe(
     return np.any(used & bad, axis=0)
 
 
+def _first_step(
+    y: np.ndarray,
+    lay: Layout,
+    wt: tuple[np.ndarray, ...],
+    start: StartValues,
+    empty: np.ndarray,
+    trend: bool,
+) -> tuple[
+    tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]:
+    """The first IRLS solve (weights from ``mu0``), the trend sums and each level's t range.
+
+    Without a trend, the trend sums are zeros and the t range is zero.
+    """
+    n = y.shape[1]
+    d1, r1 = lay.level_dot(*wt, start.mu0), lay.level_dot(*wt, start.g)
+    if not trend:
+        sol = _solve(d1, None, None, r1, None, empty)
+        zero_t = np.zeros((lay.n_levels, 1))
+        return sol, np.zeros(n), zero_t, zero_t
+    sol = _solve(
+        d1,
+        lay.level_dot(*wt, start.mu0, t_power=1),
+        lay.total_dot(*wt, start.mu0, t_power=2),
+        r1,
+        lay.total_dot(*wt, start.g, t_power=1),
+        empty,
+    )
+    lo, hi = lay.level_t_range()
+    return sol, lay.total_dot(*wt, y, t_power=1), lo, hi
+
+
+def _final_means(
+    lay: Layout,
+    fin_a: np.ndarray,
+    fin_b: np.ndarray,
+    prev_a: np.ndarray,
+    prev_b: np.ndarray,
+    unsafe: np.ndarray,
+    trend: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fitted means and those of the step before (its weights), 1 for unsafe problems."""
+    safe_a = np.where(unsafe, 0.0, fin_a)
+    mu = lay.spread(np.exp(safe_a))
+    mu_prev = lay.spread(np.exp(np.where(unsafe, 0.0, prev_a)))
+    if trend:
+        mu *= lay.exp_bt(np.where(unsafe, 0.0, fin_b))
+        mu_prev *= lay.exp_bt(np.where(unsafe, 0.0, prev_b))
+    return mu, mu_prev
+
+
 def _fit_fast(
     y: np.ndarray,
     prior: np.ndarray,
@@ -165,22 +219,7 @@ def _fit_fast(
     py_l = lay.level_dot(*wt, y)
     const = lay.total_dot(*wt, start.ylogy)
     devold = lay.total_dot(*wt, start.d0)
-    d1, r1 = lay.level_dot(*wt, start.mu0), lay.level_dot(*wt, start.g)
-    if trend:
-        sol = _solve(
-            d1,
-            lay.level_dot(*wt, start.mu0, t_power=1),
-            lay.total_dot(*wt, start.mu0, t_power=2),
-            r1,
-            lay.total_dot(*wt, start.g, t_power=1),
-            empty,
-        )
-        py_t = lay.total_dot(*wt, y, t_power=1)
-        lo, hi = lay.level_t_range()
-    else:
-        sol = _solve(d1, None, None, r1, None, empty)
-        py_t = np.zeros(n)
-        lo = hi = np.zeros((n_lev, 1))
+    sol, py_t, lo, hi = _first_step(y, lay, wt, start, empty, trend)
 
     fin_a = np.zeros((n_lev, n))
     fin_b = np.full(n, np.nan)
@@ -263,12 +302,7 @@ def _fit_fast(
                 pb = None if pb is None else pb[keep]
                 live = np.ones(keep.size, dtype=bool)
 
-    safe_a = np.where(unsafe, 0.0, fin_a)
-    mu = lay.spread(np.exp(safe_a))
-    mu_prev = lay.spread(np.exp(np.where(unsafe, 0.0, prev_a)))
-    if trend:
-        mu *= lay.exp_bt(np.where(unsafe, 0.0, fin_b))
-        mu_prev *= lay.exp_bt(np.where(unsafe, 0.0, prev_b))
+    mu, mu_prev = _final_means(lay, fin_a, fin_b, prev_a, prev_b, unsafe, trend)
     w_work = np.where(first, start.mu0, mu_prev)
     if wt:
         w_work *= prior

@@ -236,6 +236,120 @@ def _known(session: Session, sender: str, identifier: str) -> NotificationVersio
     ).scalar_one_or_none()
 
 
+def _parsed(xml: bytes) -> caplib.CapMessage:
+    """The alert in ``xml``; InvalidInput if it is not CAP 1.2."""
+    try:
+        return caplib.parse_alert(xml)
+    except caplib.CapValidationError as exc:
+        raise InvalidInput("the CAP alert is not valid CAP 1.2", _issues(exc)) from None
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(
+            "the CAP alert is not valid CAP 1.2", [FieldError("body", str(exc))]
+        ) from None
+
+
+def _check_notification(msg: caplib.CapMessage) -> None:
+    """Refuse an alert that is no notification: its status, its type, or no info block."""
+    if msg.status.value not in _MODE_BY_STATUS:
+        raise InvalidInput(
+            f"a {msg.status.value} alert is not a notification",
+            [FieldError("/alert/status", "must be Actual, Exercise or Test", msg.status.value)],
+        )
+    if msg.msg_type not in (caplib.MsgType.ALERT, caplib.MsgType.UPDATE, caplib.MsgType.CANCEL):
+        raise InvalidInput(
+            f"a {msg.msg_type.value} message is not a notification",
+            [FieldError("/alert/msgType", "must be Alert, Update or Cancel", msg.msg_type.value)],
+        )
+    if not msg.infos:
+        raise InvalidInput(
+            "the alert has no info block", [FieldError("/alert/info", "at least one is required")]
+        )
+
+
+def _cap_record(xml: bytes, msg: caplib.CapMessage) -> dict[str, Any]:
+    """What the event version keeps of the alert: its key, its time and its XML as text."""
+    try:
+        stored_xml = xml.decode("utf-8")
+    except UnicodeDecodeError:
+        stored_xml = caplib.build_alert(msg).decode("utf-8")
+    return {
+        "sender": msg.sender,
+        "identifier": msg.identifier,
+        "sent": msg.sent,
+        "cap_xml": stored_xml,
+    }
+
+
+def _earlier(session: Session, msg: caplib.CapMessage) -> NotificationVersion | None:
+    """The version of the last referenced alert imported here, if any."""
+    earlier = None
+    for ref in msg.references:
+        earlier = _known(session, ref.sender, ref.identifier) or earlier
+    return earlier
+
+
+def _cancel(
+    session: Session,
+    *,
+    actor: Principal,
+    msg: caplib.CapMessage,
+    earlier: NotificationVersion | None,
+    now: datetime,
+    cap: dict[str, Any],
+) -> NotificationEvent:
+    """Close (withdraw) the event of the alert a Cancel refers to."""
+    if earlier is None:
+        raise InvalidInput(
+            "the Cancel refers to no alert known here",
+            [
+                FieldError(
+                    "/alert/references",
+                    "no referenced alert was imported",
+                    " ".join(r.identifier for r in msg.references),
+                )
+            ],
+        )
+    return events.close(
+        session,
+        actor=actor,
+        event_id=earlier.event_id,
+        data=NotificationClose(reason=msg.note or "cancelled by the sender", kind="withdrawn"),
+        now=now,
+        cap=cap,
+    )
+
+
+def _update(
+    session: Session,
+    *,
+    actor: Principal,
+    msg: caplib.CapMessage,
+    earlier: NotificationVersion,
+    values: dict[str, Any],
+    now: datetime,
+    cap: dict[str, Any],
+) -> NotificationEvent:
+    """Update the event of an earlier alert with the fields this one gives."""
+    values = {
+        k: v for k, v in values.items() if k not in ("state", "mode", "language") and v is not None
+    }
+    values["reason"] = msg.note
+    # The event keeps its first language; a block in it is the event's own text.
+    language = queries.get(session, actor=actor, event_id=earlier.event_id).language
+    if "translations" in values:
+        values["translations"] = {
+            lang: texts for lang, texts in values["translations"].items() if lang != language
+        }
+    return events.update(
+        session,
+        actor=actor,
+        event_id=earlier.event_id,
+        data=_validated(NotificationUpdate, values),
+        now=now,
+        cap=cap,
+    )
+
+
 def import_alert(
     session: Session, *, actor: Principal, xml: bytes, now: datetime | None = None
 ) -> tuple[NotificationEvent, bool]:
@@ -246,14 +360,7 @@ def import_alert(
     changed anything (False: already imported).
     """
     now = now or utcnow()
-    try:
-        msg = caplib.parse_alert(xml)
-    except caplib.CapValidationError as exc:
-        raise InvalidInput("the CAP alert is not valid CAP 1.2", _issues(exc)) from None
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(
-            "the CAP alert is not valid CAP 1.2", [FieldError("body", str(exc))]
-        ) from None
+    msg = _parsed(xml)
     _check_texts(msg)
     state = alert_state(msg)
     if state is None:
@@ -277,80 +384,17 @@ def import_alert(
     if existing is not None:
         return queries.get(session, actor=actor, event_id=existing.event_id), False
     _check_geocodes(msg, state)
-    if msg.status.value not in _MODE_BY_STATUS:
-        raise InvalidInput(
-            f"a {msg.status.value} alert is not a notification",
-            [FieldError("/alert/status", "must be Actual, Exercise or Test", msg.status.value)],
-        )
-    if msg.msg_type not in (caplib.MsgType.ALERT, caplib.MsgType.UPDATE, caplib.MsgType.CANCEL):
-        raise InvalidInput(
-            f"a {msg.msg_type.value} message is not a notification",
-            [FieldError("/alert/msgType", "must be Alert, Update or Cancel", msg.msg_type.value)],
-        )
-    if not msg.infos:
-        raise InvalidInput(
-            "the alert has no info block", [FieldError("/alert/info", "at least one is required")]
-        )
-    try:
-        stored_xml = xml.decode("utf-8")
-    except UnicodeDecodeError:
-        stored_xml = caplib.build_alert(msg).decode("utf-8")
-    cap = {
-        "sender": msg.sender,
-        "identifier": msg.identifier,
-        "sent": msg.sent,
-        "cap_xml": stored_xml,
-    }
-    earlier = None
-    for ref in msg.references:
-        earlier = _known(session, ref.sender, ref.identifier) or earlier
+    _check_notification(msg)
+    cap = _cap_record(xml, msg)
+    earlier = _earlier(session, msg)
     try:
         if msg.msg_type is caplib.MsgType.CANCEL:
-            if earlier is None:
-                raise InvalidInput(
-                    "the Cancel refers to no alert known here",
-                    [
-                        FieldError(
-                            "/alert/references",
-                            "no referenced alert was imported",
-                            " ".join(r.identifier for r in msg.references),
-                        )
-                    ],
-                )
-            event = events.close(
-                session,
-                actor=actor,
-                event_id=earlier.event_id,
-                data=NotificationClose(
-                    reason=msg.note or "cancelled by the sender", kind="withdrawn"
-                ),
-                now=now,
-                cap=cap,
-            )
+            event = _cancel(session, actor=actor, msg=msg, earlier=earlier, now=now, cap=cap)
             return event, True
         values = _fields(msg, state)
         if earlier is not None:
-            values = {
-                k: v
-                for k, v in values.items()
-                if k not in ("state", "mode", "language") and v is not None
-            }
-            values["reason"] = msg.note
-            # The event keeps its first language; a block in it is the event's own text.
-            language = queries.get(session, actor=actor, event_id=earlier.event_id).language
-            if "translations" in values:
-                values["translations"] = {
-                    lang: texts
-                    for lang, texts in values["translations"].items()
-                    if lang != language
-                }
-            event = events.update(
-                session,
-                actor=actor,
-                event_id=earlier.event_id,
-                data=_validated(NotificationUpdate, values),
-                now=now,
-                cap=cap,
+            event = _update(
+                session, actor=actor, msg=msg, earlier=earlier, values=values, now=now, cap=cap
             )
             return event, True
         data = _validated(NotificationCreate, {k: v for k, v in values.items() if v is not None})
