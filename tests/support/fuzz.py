@@ -263,6 +263,39 @@ def _integer_path_parameters(operation: Any, pin_id: int | None) -> dict[str, in
     }
 
 
+def _curl(case: Any, raw: bytes | None, headers: dict[str, str], base_url: str) -> str:
+    """The curl command that replays the case (a hostile body, shortened, when there is one)."""
+    if raw is None:
+        return case.as_curl_command(headers=headers)
+    query = f"?{requests.compat.urlencode(case.query)}" if case.query else ""
+    body = raw.decode()
+    body = body if len(body) < 300 else body[:150] + " ... " + body[-150:]
+    return (
+        f"curl -X {case.method} '{base_url}{case.formatted_path}{query}' "
+        f"-H 'Content-Type: application/json' -d '{body}'"
+    )
+
+
+def _send(
+    case: Any,
+    raw: bytes | None,
+    base_url: str,
+    headers: dict[str, str],
+    session: requests.Session,
+) -> requests.Response:
+    """Send the case as generated, or with the hostile raw body in its place."""
+    if raw is None:
+        return case.call(base_url=base_url, session=session, headers=headers, timeout=30)
+    return session.request(
+        case.method,
+        base_url + case.formatted_path,
+        params=case.query,
+        data=raw,
+        headers={**(case.headers or {}), "Content-Type": "application/json"},
+        timeout=30,
+    )
+
+
 def _run(
     label: str,
     strategy: Any,
@@ -296,30 +329,10 @@ def _run(
         report.cases += 1
 
         def curl() -> str:
-            if raw is None:
-                return case.as_curl_command(headers=headers)
-            query = f"?{requests.compat.urlencode(case.query)}" if case.query else ""
-            body = raw.decode()
-            body = body if len(body) < 300 else body[:150] + " ... " + body[-150:]
-            return (
-                f"curl -X {case.method} '{base_url}{case.formatted_path}{query}' "
-                f"-H 'Content-Type: application/json' -d '{body}'"
-            )
+            return _curl(case, raw, headers, base_url)
 
         try:
-            if raw is None:
-                response = case.call(
-                    base_url=base_url, session=session, headers=headers, timeout=30
-                )
-            else:
-                response = session.request(
-                    case.method,
-                    base_url + case.formatted_path,
-                    params=case.query,
-                    data=raw,
-                    headers={**(case.headers or {}), "Content-Type": "application/json"},
-                    timeout=30,
-                )
+            response = _send(case, raw, base_url, headers, session)
         except requests.RequestException as exc:  # the server dropped the connection
             time.sleep(0.2)  # let the server log what killed it
             logged = captured.lines[before:]

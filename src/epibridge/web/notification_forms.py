@@ -3,6 +3,7 @@ and the translated labels of statuses, risks, timeline entries and the Annex 2 q
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -120,29 +121,42 @@ def values_of(form: FormData) -> dict[str, str]:
     return {k: text(form, k) for k in (*keys, *COUNT_FIELDS, *annex2.QUESTIONS)}
 
 
+def _given(values: dict[str, str], keys: Iterable[str]) -> dict[str, Any]:
+    """The non-empty values among ``keys``, in their order."""
+    return {key: values[key] for key in keys if values.get(key)}
+
+
+def _create_fields(values: dict[str, str], payload: dict[str, Any]) -> None:
+    """What only a new notification carries: state, required defaults, status and mode."""
+    if values.get("state"):
+        payload["state"] = values["state"]
+    payload.setdefault("title", "")
+    payload.setdefault("disease", "")
+    payload.setdefault("onset_date", None)
+    payload["status"] = "draft" if values.get("status") == "draft" else "notified"
+    if values.get("mode") in ("exercise", "test"):
+        payload["mode"] = values["mode"]
+
+
 def payload_of(values: dict[str, str], *, create: bool) -> dict[str, Any]:
     """Turn the form's strings into the service's input model (empty means not given)."""
-    payload: dict[str, Any] = {}
-    for key in ("title", "disease", "event_type", "area_code", "description", "measures"):
-        if values.get(key):
-            payload[key] = values[key]
-    for key in ("onset_date", "detection_date"):
-        if values.get(key):
-            payload[key] = values[key]
-    for key in COUNT_FIELDS:
-        if values.get(key):
-            payload[key] = values[key]
-    if values.get("visibility"):
-        payload["visibility"] = values["visibility"]
+    payload: dict[str, Any] = _given(
+        values,
+        (
+            "title",
+            "disease",
+            "event_type",
+            "area_code",
+            "description",
+            "measures",
+            "onset_date",
+            "detection_date",
+            *COUNT_FIELDS,
+            "visibility",
+        ),
+    )
     if create:
-        if values.get("state"):
-            payload["state"] = values["state"]
-        payload.setdefault("title", "")
-        payload.setdefault("disease", "")
-        payload.setdefault("onset_date", None)
-        payload["status"] = "draft" if values.get("status") == "draft" else "notified"
-        if values.get("mode") in ("exercise", "test"):
-            payload["mode"] = values["mode"]
+        _create_fields(values, payload)
     elif values.get("reason"):
         payload["reason"] = values["reason"]
     answers = {k: {"yes": True, "no": False}.get(values.get(k, "")) for k in annex2.QUESTIONS}

@@ -49,11 +49,8 @@ def read(session: Session, commitment: Commitment, today: date) -> CommitmentRea
     return views.commitment_read(commitment, request, offer, line, today)
 
 
-def commit(
-    session: Session, *, actor: Principal, data: CommitmentCreate, today: date | None = None
-) -> Commitment:
-    """Pledge part of an offer line to a request line (the offerer, or the Secretariat)."""
-    day = today or utcnow().date()
+def _lines_to_match(session: Session, data: CommitmentCreate) -> tuple[RequestLine, OfferLine]:
+    """The request line and the offer line named, or ``NotFound`` naming the unknown ones."""
     request_line = session.get(RequestLine, data.request_line_id)
     offer_line = session.get(OfferLine, data.offer_line_id)
     errors = []
@@ -64,10 +61,17 @@ def commit(
     if errors:
         raise NotFound("the lines to match do not exist", errors)
     assert request_line is not None and offer_line is not None
-    # Lock order everywhere: request, then offer, then commitment.
-    request = common.load_request(session, request_line.request_id, actor, lock=True)
-    offer = common.load_offer(session, offer_line.offer_id, actor, lock=True)
-    on_behalf = common.authorize_offerer(actor, offer.state)
+    return request_line, offer_line
+
+
+def _match_errors(
+    request: AssistanceRequest,
+    offer: AssistanceOffer,
+    request_line: RequestLine,
+    offer_line: OfferLine,
+) -> list[FieldError]:
+    """Why this offer line cannot serve this request line: status, own state, item."""
+    errors = []
     if request.status != "open":
         errors.append(FieldError("request_line_id", f"the request is {request.status}", request.id))
     if offer.status != "open":
@@ -84,6 +88,18 @@ def commit(
                 offer_line.item,
             )
         )
+    return errors
+
+
+def _quantity_errors(
+    session: Session,
+    quantity: int,
+    request: AssistanceRequest,
+    offer: AssistanceOffer,
+    request_line: RequestLine,
+    offer_line: OfferLine,
+) -> list[FieldError]:
+    """The quantity must be positive and within what remains needed and what remains offered."""
     existing = common.commitments_of(session, request_ids=[request.id]) + [
         c
         for c in common.commitments_of(session, offer_ids=[offer.id])
@@ -91,25 +107,40 @@ def commit(
     ]
     needed = views.line_progress(request_line, existing)["remaining"]
     available = offer_line.quantity - views.offer_line_committed(offer_line, existing)
-    if data.quantity <= 0:
-        errors.append(FieldError("quantity", "must be more than zero", data.quantity))
-    else:
-        if data.quantity > needed:
-            errors.append(
-                FieldError(
-                    "quantity",
-                    f"only {needed} {request_line.unit} of {request_line.item} remain needed",
-                    data.quantity,
-                )
+    if quantity <= 0:
+        return [FieldError("quantity", "must be more than zero", quantity)]
+    errors = []
+    if quantity > needed:
+        errors.append(
+            FieldError(
+                "quantity",
+                f"only {needed} {request_line.unit} of {request_line.item} remain needed",
+                quantity,
             )
-        if data.quantity > available:
-            errors.append(
-                FieldError(
-                    "quantity",
-                    f"only {available} {offer_line.unit} of {offer_line.item} remain offered",
-                    data.quantity,
-                )
+        )
+    if quantity > available:
+        errors.append(
+            FieldError(
+                "quantity",
+                f"only {available} {offer_line.unit} of {offer_line.item} remain offered",
+                quantity,
             )
+        )
+    return errors
+
+
+def commit(
+    session: Session, *, actor: Principal, data: CommitmentCreate, today: date | None = None
+) -> Commitment:
+    """Pledge part of an offer line to a request line (the offerer, or the Secretariat)."""
+    day = today or utcnow().date()
+    request_line, offer_line = _lines_to_match(session, data)
+    # Lock order everywhere: request, then offer, then commitment.
+    request = common.load_request(session, request_line.request_id, actor, lock=True)
+    offer = common.load_offer(session, offer_line.offer_id, actor, lock=True)
+    on_behalf = common.authorize_offerer(actor, offer.state)
+    errors = _match_errors(request, offer, request_line, offer_line)
+    errors += _quantity_errors(session, data.quantity, request, offer, request_line, offer_line)
     expected = data.expected_delivery or offer.expected_delivery
     if expected is not None and expected < day:
         errors.append(FieldError("expected_delivery", "is in the past", expected.isoformat()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from epibridge.assistance import views
@@ -179,6 +179,66 @@ def get_offer(session: Session, *, actor: Principal, offer_id: int) -> OfferRead
     return views.offer_read(offer, common.commitments_of(session, offer_ids=[offer.id]))
 
 
+def _filtered(
+    session: Session,
+    query: Select[tuple[AssistanceOffer]],
+    *,
+    state: str | None,
+    request_id: int | None,
+    item: str | None,
+    status: str | None,
+    available_only: bool,
+) -> Select[tuple[AssistanceOffer]]:
+    """The offers query narrowed by the filters given (Secretariat offers have no state)."""
+    if state:
+        if state.strip().upper() == SECRETARIAT:
+            query = query.where(AssistanceOffer.state.is_(None))
+        else:
+            code = members.require_state(session, state, field="state")
+            query = query.where(AssistanceOffer.state == code)
+    if request_id is not None:
+        query = query.where(AssistanceOffer.request_id == request_id)
+    if item:
+        query = query.where(AssistanceOffer.lines.any(OfferLine.item == item))
+    if status:
+        query = query.where(AssistanceOffer.status == status)
+    if available_only:
+        query = query.where(AssistanceOffer.status == "open")
+    return query
+
+
+def _page(
+    session: Session,
+    query: Select[tuple[AssistanceOffer]],
+    *,
+    available_only: bool,
+    after: int,
+    limit: int,
+) -> list[OfferRead]:
+    """Up to ``limit + 1`` offers after ``after``, read 200 rows at a time (the extra one says
+    there is a next page); with ``available_only``, those with nothing left are skipped."""
+    page: list[OfferRead] = []
+    position = after
+    while len(page) <= limit:
+        rows = list(
+            session.execute(query.where(AssistanceOffer.id > position).limit(200)).scalars()
+        )
+        if not rows:
+            break
+        commitments = common.commitments_of(session, offer_ids=[o.id for o in rows])
+        for offer in rows:
+            position = offer.id
+            read = views.offer_read(offer, commitments)
+            if available_only and read.remaining_total == 0:
+                continue
+            page.append(read)
+            if len(page) > limit:
+                break
+        if len(rows) < 200:
+            break
+    return page
+
+
 def list_offers(
     session: Session,
     *,
@@ -199,38 +259,15 @@ def list_offers(
         .where(AssistanceOffer.visibility.in_(common.visible_levels(actor)))
         .order_by(AssistanceOffer.id)
     )
-    if state:
-        if state.strip().upper() == SECRETARIAT:
-            query = query.where(AssistanceOffer.state.is_(None))
-        else:
-            code = members.require_state(session, state, field="state")
-            query = query.where(AssistanceOffer.state == code)
-    if request_id is not None:
-        query = query.where(AssistanceOffer.request_id == request_id)
-    if item:
-        query = query.where(AssistanceOffer.lines.any(OfferLine.item == item))
-    if status:
-        query = query.where(AssistanceOffer.status == status)
-    if available_only:
-        query = query.where(AssistanceOffer.status == "open")
-    page: list[OfferRead] = []
-    position = after
-    while len(page) <= limit:
-        rows = list(
-            session.execute(query.where(AssistanceOffer.id > position).limit(200)).scalars()
-        )
-        if not rows:
-            break
-        commitments = common.commitments_of(session, offer_ids=[o.id for o in rows])
-        for offer in rows:
-            position = offer.id
-            read = views.offer_read(offer, commitments)
-            if available_only and read.remaining_total == 0:
-                continue
-            page.append(read)
-            if len(page) > limit:
-                break
-        if len(rows) < 200:
-            break
+    query = _filtered(
+        session,
+        query,
+        state=state,
+        request_id=request_id,
+        item=item,
+        status=status,
+        available_only=available_only,
+    )
+    page = _page(session, query, available_only=available_only, after=after, limit=limit)
     next_after = page[limit - 1].id if len(page) > limit else None
     return page[:limit], next_after

@@ -51,35 +51,37 @@ def event_ids(session: Session, actor: Principal, ids: list[int]) -> list[int]:
     return unique
 
 
-def delegations(
+def _participants(
     session: Session,
-    *,
     day: date,
-    requested: list[str] | None,
-    observers: list[str],
-    always: list[str],
-) -> tuple[list[str], list[str]]:
-    """Resolve the delegations: member states on ``day`` (all by default) and invited observers."""
-    members_then = {s.iso3 for s in members.members_on(session, on=day)}
-    errors: list[FieldError] = []
+    requested: list[str],
+    members_then: set[str],
+    errors: list[FieldError],
+) -> list[str]:
+    """The requested member states, in order and once each; problems go to ``errors``."""
     chosen: list[str] = []
-    if requested is None:
-        chosen = sorted(members_then)
-    else:
-        for index, value in enumerate(requested):
-            field = f"participants[{index}]"
-            try:
-                code = members.require_state(session, value, field=field)
-            except InvalidInput as exc:
-                errors.extend(exc.errors)
-                continue
-            if code not in members_then:
-                errors.append(FieldError(field, f"not a member state on {day}", value))
-            elif code not in chosen:
-                chosen.append(code)
-    for code in always:
-        if code in members_then and code not in chosen:
+    for index, value in enumerate(requested):
+        field = f"participants[{index}]"
+        try:
+            code = members.require_state(session, value, field=field)
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+            continue
+        if code not in members_then:
+            errors.append(FieldError(field, f"not a member state on {day}", value))
+        elif code not in chosen:
             chosen.append(code)
+    return chosen
+
+
+def _observers(
+    session: Session,
+    day: date,
+    observers: list[str],
+    members_then: set[str],
+    errors: list[FieldError],
+) -> list[str]:
+    """The invited observers or partners on ``day``, once each; problems go to ``errors``."""
     invited: list[str] = []
     for index, value in enumerate(observers):
         field = f"observers[{index}]"
@@ -95,6 +97,28 @@ def delegations(
             errors.append(FieldError(field, f"not an observer or partner on {day}", value))
         elif code not in invited:
             invited.append(code)
+    return invited
+
+
+def delegations(
+    session: Session,
+    *,
+    day: date,
+    requested: list[str] | None,
+    observers: list[str],
+    always: list[str],
+) -> tuple[list[str], list[str]]:
+    """Resolve the delegations: member states on ``day`` (all by default) and invited observers."""
+    members_then = {s.iso3 for s in members.members_on(session, on=day)}
+    errors: list[FieldError] = []
+    if requested is None:
+        chosen = sorted(members_then)
+    else:
+        chosen = _participants(session, day, requested, members_then, errors)
+    for code in always:
+        if code in members_then and code not in chosen:
+            chosen.append(code)
+    invited = _observers(session, day, observers, members_then, errors)
     if not chosen and not errors:
         errors.append(FieldError("participants", "at least one member state must take part"))
     if errors:

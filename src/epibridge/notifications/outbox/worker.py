@@ -85,6 +85,27 @@ class _Messages:
                 del cache[next(iter(cache))]
 
 
+def _tick_due(
+    *, finished: int, half: int, free: int, due: bool, full: bool, stopping: bool, ready: int
+) -> bool:
+    """Whether the loop runs a tick now: enough outcomes to record (or the poll is due, or the
+    worker is stopping), enough free slots to claim for (when more is probably due or the poll
+    is), or a stopping worker has claimed jobs to give back."""
+    if stopping and ready:
+        return True
+    return bool(
+        (finished and (finished >= half or due or stopping)) or (free >= half and (full or due))
+    )
+
+
+def _endpoint_load(inflight: dict[int, int], ready: deque[Job]) -> dict[int, int]:
+    """Requests per subscription in flight or claimed and waiting: what the claim counts as held."""
+    busy = {sid: n for sid, n in inflight.items() if n}
+    for job in ready:
+        busy[job.subscription_id] = busy.get(job.subscription_id, 0) + 1
+    return busy
+
+
 class Worker:
     """Runs the delivery loop until stopped (or, with ``once``, until nothing is due)."""
 
@@ -277,11 +298,15 @@ class Worker:
                     free = 0 if stopping else capacity - len(running) - len(ready)
                     since = time.monotonic() - last_tick
                     due = since >= options.poll
-                    tick = (finished and (len(finished) >= half or due or stopping)) or (
-                        free >= half and (full or due)
+                    tick = _tick_due(
+                        finished=len(finished),
+                        half=half,
+                        free=free,
+                        due=due,
+                        full=full,
+                        stopping=stopping,
+                        ready=len(ready),
                     )
-                    if stopping and ready:
-                        tick = True
                     if not tick:
                         wait = max(options.poll - since, 0.001)
                         with contextlib.suppress(TimeoutError):
@@ -292,9 +317,7 @@ class Worker:
                     released = list(ready) if stopping else []
                     if released:
                         ready.clear()
-                    busy = {sid: n for sid, n in inflight.items() if n}
-                    for job in ready:
-                        busy[job.subscription_id] = busy.get(job.subscription_id, 0) + 1
+                    busy = _endpoint_load(inflight, ready)
                     try:
                         jobs = await loop.run_in_executor(
                             db, self._tick, outcomes, free, busy, [j.delivery_id for j in released]
