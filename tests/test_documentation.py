@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
@@ -10,7 +11,10 @@ from typer.main import get_command
 from epibridge.cli import app
 from epibridge.settings import Settings, settings_documentation
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+SRC = ROOT / "src" / "epibridge"
 
 
 def test_readme_starts_with_the_two_commands() -> None:
@@ -40,6 +44,28 @@ def test_every_command_has_help_text() -> None:
     assert len(commands) > 10
     for path, help_text in commands:
         assert help_text.strip(), f"`{path}` has no help text"
+
+
+def test_every_command_and_subcommand_is_documented() -> None:
+    """Each ``epibridge ...`` path is written out in the README or a doc (not ``list | delete``)."""
+    docs = README.read_text(encoding="utf-8") + "".join(
+        page.read_text(encoding="utf-8") for page in sorted(DOCS.glob("*.md"))
+    )
+    leaves = [path for path, _ in _walk(get_command(app), "epibridge") if path.count(" ") >= 1]
+    assert len(leaves) > 80
+    missing = [path for path in leaves if path not in docs]
+    assert not missing, f"not in README.md or docs/*.md: {missing}"
+
+
+def test_every_environment_variable_the_code_reads_is_in_the_readme() -> None:
+    """Settings and the few variables read elsewhere (the kernel folder, the Dask scheduler)."""
+    readme = README.read_text(encoding="utf-8")
+    source = "".join(p.read_text(encoding="utf-8") for p in sorted(SRC.rglob("*.py")))
+    variables = set(re.findall(r"EPIBRIDGE_[A-Z0-9_]*[A-Z0-9]", source))
+    assert {"EPIBRIDGE_KERNEL_DIR", "EPIBRIDGE_DASK_SCHEDULER"} <= variables
+    variables |= set(settings_documentation())
+    missing = sorted(v for v in variables if f"`{v}`" not in readme)
+    assert not missing, f"not in README.md: {missing}"
 
 
 def test_every_command_group_is_in_the_readme() -> None:
