@@ -21,16 +21,14 @@ from epibridge.db import create_db_engine, is_unavailable, make_sessionmaker
 from epibridge.notifications.outbox.worker import Worker, WorkerOptions
 from epibridge.settings import Settings
 from tests.helpers import bearer, make_user
-from tests.support.postgres import Cluster, PostgresUnavailable, free_port, start_cluster
+from tests.support.postgres import Cluster, free_port, start_cluster
 from tests.support.server import live_server
 
 
 @pytest.fixture
 def own_cluster(tmp_path: Path) -> Iterator[tuple[Cluster, Settings]]:
-    try:
-        cluster = start_cluster()
-    except PostgresUnavailable as exc:  # pragma: no cover - make test installs PostgreSQL
-        pytest.skip(str(exc))
+    # No skip: `make test` installs PostgreSQL, so a missing server fails this test loudly.
+    cluster = start_cluster()
     try:
         cluster.execute("CREATE DATABASE outage")
         settings = Settings(
