@@ -78,6 +78,22 @@ def _encodable(value: Any, limit: int = 2000) -> Any:
         return None
 
 
+def invalid_input_response(
+    *, instance: str, errors: list[FieldError], detail: str | None = None
+) -> JSONResponse:
+    """The one 422 problem shape; its detail names the first fields unless given."""
+    if detail is None:
+        detail = f"the request is not valid ({', '.join(e.field for e in errors[:5])})"
+    return problem_response(
+        status=422,
+        title="Invalid input",
+        detail=detail,
+        kind="invalid-input",
+        instance=instance,
+        errors=errors,
+    )
+
+
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
@@ -130,15 +146,7 @@ def install(app: FastAPI) -> None:
             errors.append(
                 FieldError(_location(error.get("loc", ())), message, _jsonable(error.get("input")))
             )
-        fields = ", ".join(e.field for e in errors[:5])
-        return problem_response(
-            status=422,
-            title="Invalid input",
-            detail=f"the request is not valid ({fields})",
-            kind="invalid-input",
-            instance=request.url.path,
-            errors=errors,
-        )
+        return invalid_input_response(instance=request.url.path, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -147,13 +155,8 @@ def install(app: FastAPI) -> None:
             # FastAPI's body parser gives up on JSON nested deeper than Python recurses or an
             # integer over 4300 digits with a bare 400: it is malformed JSON like any other.
             reason = "nested too deeply" if isinstance(cause, RecursionError) else str(cause)
-            return problem_response(
-                status=422,
-                title="Invalid input",
-                detail="the request is not valid (body)",
-                kind="invalid-input",
-                instance=request.url.path,
-                errors=[FieldError("body", f"malformed JSON: {reason}")],
+            return invalid_input_response(
+                instance=request.url.path, errors=[FieldError("body", f"malformed JSON: {reason}")]
             )
         return problem_response(
             status=exc.status_code,
@@ -171,12 +174,10 @@ def install(app: FastAPI) -> None:
         log.warning(
             "database refused a value on %s %s: %s", request.method, request.url.path, exc.orig
         )
-        return problem_response(
-            status=422,
-            title="Invalid input",
-            detail="a value of the request is outside what the database can store",
-            kind="invalid-input",
+        return invalid_input_response(
             instance=request.url.path,
+            errors=[],
+            detail="a value of the request is outside what the database can store",
         )
 
     @app.exception_handler(Exception)

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from epibridge.api.problems import problem_response
+from epibridge.api.problems import invalid_input_response
 from epibridge.errors import FieldError
 from epibridge.text import first_disallowed, printable, problem
 from epibridge.web import plain_pages
@@ -42,15 +42,8 @@ class UnsafeTextGuard:
                 await plain_pages.refused_page(HTTPConnection(scope), errors)(scope, receive, send)
                 return
             if errors:
-                response = problem_response(
-                    status=422,
-                    title="Invalid input",
-                    detail="the request is not valid ("
-                    + ", ".join(e.field for e in errors[:5])
-                    + ")",
-                    kind="invalid-input",
-                    instance=printable(scope.get("path", "")),
-                    errors=errors,
+                response = invalid_input_response(
+                    instance=printable(scope.get("path", "")), errors=errors
                 )
                 await response(scope, receive, send)
                 return
