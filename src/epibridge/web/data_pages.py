@@ -204,6 +204,7 @@ def curve_csv(
     end: str = "",
     rate: str = "",
     as_of: str = "",
+    classification: str = "all",
 ) -> Response:
     principal = web.require()
     result = _curve_query(
@@ -217,6 +218,7 @@ def curve_csv(
         end,
         rate,
         as_of,
+        classification,
     )
     return web.finish(
         Response(
