@@ -16,6 +16,7 @@ from epibridge.detection.models import Signal
 from epibridge.detection.rt import estimate_r
 from epibridge.detection.schemas import SignalDismiss
 from epibridge.epidata import reference
+from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import Conflict, InvalidInput, NotFound
 from epibridge.notifications import service as notifications
 from epibridge.notifications.models import NotificationEvent
@@ -28,6 +29,7 @@ FP_KAZ = Principal(user_id=1, name="fp-kaz", role=Role.FOCAL_POINT, state="KAZ")
 FP_RUS = Principal(user_id=2, name="fp-rus", role=Role.FOCAL_POINT, state="RUS")
 SECRETARIAT = Principal(user_id=3, name="sec", role=Role.SECRETARIAT)
 OBSERVER = Principal(user_id=4, name="obs", role=Role.OBSERVER, state="MNG")
+KAZ_A09 = SeriesSelector("A09", states=("KAZ",), classification="confirmed")
 
 
 def _signals(sessions: sessionmaker[Session], **filters: object) -> list[Signal]:
@@ -228,30 +230,21 @@ def test_series_thresholds_and_rt_of_a_stored_series(sessions: sessionmaker[Sess
     values = BASELINE + OUTBREAK
     submit_series(sessions, "KAZ", values)
     with read_session(sessions) as session:
-        result = service.series_thresholds(
-            session, principal=FP_RUS, state="KAZ", disease="A09", classification="confirmed"
-        )
+        result = service.series_thresholds(session, principal=FP_RUS, selector=KAZ_A09)
         rt = service.series_rt(
             session,
             principal=FP_RUS,
-            state="KAZ",
-            disease="A09",
-            classification="confirmed",
+            selector=KAZ_A09,
             mean_si=2.0,
             std_si=1.0,
             window=4,
         )
         with pytest.raises(InvalidInput):
-            service.series_rt(
-                session,
-                principal=OPERATOR,
-                state="KAZ",
-                disease="A09",
-                classification="confirmed",
-                mean_si=0.5,
-            )
+            service.series_rt(session, principal=OPERATOR, selector=KAZ_A09, mean_si=0.5)
         with pytest.raises(NotFound):
-            service.series_thresholds(session, principal=OPERATOR, state="KAZ", disease="A00")
+            service.series_thresholds(
+                session, principal=OPERATOR, selector=SeriesSelector("A00", states=("KAZ",))
+            )
     assert [p.observed for p in result.points] == [float(v) for v in values]
     assert all(p.upperbound is None for p in result.points[:7])
     assert [p.alarm for p in result.points[-2:]] == [True, True]

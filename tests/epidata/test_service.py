@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -17,13 +18,14 @@ from epibridge.epidata import queries, reference, revisions, service
 from epibridge.epidata.demo import load_demo
 from epibridge.epidata.models import Observation, Submission
 from epibridge.epidata.schemas import BadRow
+from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import InvalidInput
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.security import PermissionDenied, Principal, Role
 from tests.epidata.helpers import HEADER, csv_of, submit, weekly
 from tests.helpers import OPERATOR
 
-J11 = queries.Selection("J11", "cases", "confirmed")
+J11 = SeriesSelector("J11", classification="confirmed")
 
 
 def _count(sessions: sessionmaker[Session], model: type) -> int:
@@ -33,9 +35,8 @@ def _count(sessions: sessionmaker[Session], model: type) -> int:
 
 def _points(sessions: sessionmaker[Session], **kwargs: object) -> list[tuple[str, int | None]]:
     with read_session(sessions) as session:
-        result = queries.series(
-            session, principal=OPERATOR, states=["KAZ"], selection=J11, **kwargs
-        )  # type: ignore[arg-type]
+        selector = replace(J11, states=("KAZ",), **kwargs)  # type: ignore[arg-type]
+        result = queries.series(session, principal=OPERATOR, selector=selector)
     return [(str(p.period_start), p.value) for p in result.series[0].points]
 
 
@@ -69,7 +70,7 @@ def test_revisions_keep_old_versions_and_as_of_shows_what_was_known(
     assert _points(sessions) == [("2024-01-01", 5), ("2024-01-08", 9), ("2024-01-15", 4)]
     assert _points(sessions, as_of=between) == [("2024-01-01", 5), ("2024-01-08", 7)]
     with read_session(sessions) as session:
-        history = revisions.history(session, principal=OPERATOR, state="KAZ", selection=J11)
+        history = revisions.history(session, principal=OPERATOR, selector=J11.for_state("KAZ"))
     week2 = [(v.version, v.value, v.superseded_at is None) for v in history.versions][1:3]
     assert week2 == [(1, 7, False), (2, 9, True)]
     assert _count(sessions, Observation) == 4
@@ -210,16 +211,17 @@ def test_granularity_rates_totals_and_increases(sessions: sessionmaker[Session])
         weekly_set = queries.series(
             session,
             principal=OPERATOR,
-            states=["KAZ", "KGZ"],
-            selection=J11,
+            selector=replace(J11, states=("KAZ", "KGZ")),
             per=100000,
             total=True,
         )
         monthly = queries.series(
-            session, principal=OPERATOR, states=["KAZ"], selection=J11, granularity="month"
+            session, principal=OPERATOR, selector=replace(J11, states=("KAZ",), granularity="month")
         )
-        total = queries.totals(session, principal=OPERATOR, selection=J11, granularity="month")
-        ranked = queries.increases(session, principal=OPERATOR, selection=J11, weeks=4)
+        total = queries.totals(
+            session, principal=OPERATOR, selector=replace(J11, granularity="month")
+        )
+        ranked = queries.increases(session, principal=OPERATOR, selector=J11, weeks=4)
     kaz = weekly_set.series[0]
     assert [(str(p.period_start), p.value) for p in kaz.points] == [("2024-01-01", 28)]
     assert kaz.skipped_coarser == 1  # the month does not fit in a week
@@ -244,10 +246,7 @@ def test_demo_is_synthetic_and_reference_data_stays_apart(
     assert load_demo(sessions)["synthetic_rows"] == 0  # loaded once
     with read_session(sessions) as session:
         result = queries.series(
-            session,
-            principal=OPERATOR,
-            states=["KAZ"],
-            selection=queries.Selection("B05", "cases", "all"),
+            session, principal=OPERATOR, selector=SeriesSelector("B05", states=("KAZ",))
         )
         datasets = reference.list_datasets(session, principal=OPERATOR)
         campy = reference.get_dataset(session, principal=OPERATOR, name="campyDE")

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, WriteSession
 from epibridge.api.pagination import Page, clamp_limit
+from epibridge.api.selector import selector_query
 from epibridge.detection import service
 from epibridge.detection.schemas import MethodName, RtRead, SignalDismiss, SignalRead, SignalStatus
 from epibridge.detection.service import rt as rt_service
+from epibridge.epidata.selector import SeriesSelector
 from epibridge.inputs import Id
 
 router = APIRouter(prefix="/api/v1", tags=["detection"])
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+#: One state's series, on the periods detection runs on (see ``epibridge.api.selector``).
+RtQuery = Annotated[
+    SeriesSelector,
+    Depends(selector_query(states="one", granularity=Literal["week", "month"])),
+]
 
 
 @router.get("/signals", response_model=Page[SignalRead])
@@ -84,21 +86,7 @@ def dismiss_signal(
 def get_rt(
     session: ReadSession,
     principal: CurrentPrincipal,
-    state: Annotated[str, Query(description="ISO3 code of the state.")],
-    disease: Annotated[str, Query(description="ICD-10 code, e.g. J11.")],
-    metric: Annotated[str, Query(description="cases, deaths, ...")] = "cases",
-    classification: Annotated[str, Query(description="suspected, probable, confirmed, all.")] = (
-        "all"
-    ),
-    area: Annotated[str, Query(description="ISO 3166-2 code; empty: the whole state.")] = "",
-    granularity: Annotated[
-        Literal["week", "month"], Query(description="Periods of the series.")
-    ] = "week",
-    start: Annotated[date | None, Query(description="First day of the series used.")] = None,
-    end: Annotated[date | None, Query(description="Last day of the series used.")] = None,
-    as_of: Annotated[
-        datetime | None, Query(description="Use the data as known at this moment.")
-    ] = None,
+    selector: RtQuery,
     mean_si: Annotated[
         float,
         Query(
@@ -119,15 +107,7 @@ def get_rt(
     return service.series_rt(
         session,
         principal=principal,
-        state=state,
-        disease=disease,
-        metric=metric,
-        classification=classification,
-        area=area,
-        granularity=granularity,
-        start=start,
-        end=end,
-        as_of=_utc(as_of),
+        selector=selector,
         mean_si=mean_si,
         std_si=std_si,
         window=window,

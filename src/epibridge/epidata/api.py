@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, get_sessions
 from epibridge.api.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from epibridge.api.selector import selector_query
 from epibridge.db import read_session, write_session
 from epibridge.epidata import export, queries, reference, revisions, service
-from epibridge.epidata.codes import Granularity
 from epibridge.epidata.schemas import (
     HistoryRead,
     IncreaseRead,
@@ -23,6 +23,7 @@ from epibridge.epidata.schemas import (
     SeriesSet,
     SubmissionRead,
 )
+from epibridge.epidata.selector import IDENTITY, SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.inputs import Id
 from epibridge.text import SafeText
@@ -30,29 +31,25 @@ from epibridge.text import SafeText
 router = APIRouter(prefix="/api/v1/data", tags=["epidemic data"])
 
 Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
-Disease = Annotated[str, Query(description="ICD-10 code, e.g. J11, A00, U07.1.")]
-Metric = Annotated[str, Query(description="cases, deaths, hospitalisations, tests, ...")]
-Classification = Annotated[str, Query(description="suspected, probable, confirmed or all.")]
-Area = Annotated[str, Query(description="ISO 3166-2 code; empty for the whole state.")]
-AgeGroup = Annotated[str, Query(description="e.g. 0-4, 65+; empty for all ages.")]
-Sex = Annotated[str, Query(description="female, male, unknown; empty for everyone.")]
-GranularityQ = Annotated[Granularity, Query(description="day, week (ISO) or month.")]
-Start = Annotated[date | None, Query(description="First day of the range (YYYY-MM-DD).")]
-End = Annotated[date | None, Query(description="Last day of the range (YYYY-MM-DD).")]
-AsOf = Annotated[
-    datetime | None, Query(description="Show what was known at this moment (ISO timestamp).")
-]
 Per = Annotated[int | None, Query(description="Add rates per this many inhabitants.")]
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
-def _states(values: list[str]) -> list[str]:
-    return [code for value in values for code in value.split(",") if code.strip()]
+#: The selector as each route offers it (see ``epibridge.api.selector``).
+SeriesQuery = Annotated[SeriesSelector, Depends(selector_query())]
+HistoryQuery = Annotated[
+    SeriesSelector, Depends(selector_query(states="one", fields=(*IDENTITY, "start", "end")))
+]
+TotalsQuery = Annotated[
+    SeriesSelector,
+    Depends(
+        selector_query(
+            states="none",
+            fields=("disease", "metric", "classification", "granularity", "start", "end", "as_of"),
+        )
+    ),
+]
+IncreasesQuery = Annotated[
+    SeriesSelector,
+    Depends(selector_query(states="none", fields=("disease", "metric", "classification", "as_of"))),
+]
 
 
 @router.post(
@@ -138,17 +135,7 @@ def get_submission(
 def get_series(
     session: ReadSession,
     principal: CurrentPrincipal,
-    state: Annotated[list[str], Query(description="ISO3 code(s): repeat or comma-separate.")],
-    disease: Disease,
-    metric: Metric = "cases",
-    classification: Classification = "all",
-    area: Area = "",
-    age_group: AgeGroup = "",
-    sex: Sex = "",
-    granularity: GranularityQ = "week",
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
+    selector: SeriesQuery,
     per: Per = None,
     total: Annotated[bool, Query(description="Add the total over the states.")] = False,
     format: Annotated[
@@ -156,20 +143,14 @@ def get_series(
     ] = "json",
 ) -> SeriesSet | Response:
     """Return one series per state, aggregated to the granularity, latest or as of a moment."""
-    arguments = {
-        "principal": principal,
-        "states": _states(state),
-        "selection": queries.Selection(disease, metric, classification, area, age_group, sex),
-        "granularity": granularity,
-        "start": start,
-        "end": end,
-        "as_of": _utc(as_of),
-        "per": per,
-        "total": total,
-    }
     if format == "json":
-        return Response(queries.series_json(session, **arguments), media_type="application/json")
-    result = queries.series(session, **arguments)
+        return Response(
+            queries.series_json(
+                session, principal=principal, selector=selector, per=per, total=total
+            ),
+            media_type="application/json",
+        )
+    result = queries.series(session, principal=principal, selector=selector, per=per, total=total)
     media = "text/csv" if format == "csv" else "application/vnd.apache.parquet"
     return Response(
         export.export(result, format),
@@ -180,76 +161,32 @@ def get_series(
 
 @router.get("/series/history", response_model=HistoryRead)
 def get_history(
-    session: ReadSession,
-    principal: CurrentPrincipal,
-    state: str,
-    disease: Disease,
-    metric: Metric = "cases",
-    classification: Classification = "all",
-    area: Area = "",
-    age_group: AgeGroup = "",
-    sex: Sex = "",
-    start: Start = None,
-    end: End = None,
+    session: ReadSession, principal: CurrentPrincipal, selector: HistoryQuery
 ) -> HistoryRead:
     """Return every version of one state's series: the revision history."""
-    return revisions.history(
-        session,
-        principal=principal,
-        state=state,
-        selection=queries.Selection(disease, metric, classification, area, age_group, sex),
-        start=start,
-        end=end,
-    )
+    return revisions.history(session, principal=principal, selector=selector)
 
 
 @router.get("/totals", response_model=SeriesRead)
 def get_totals(
-    session: ReadSession,
-    principal: CurrentPrincipal,
-    disease: Disease,
-    metric: Metric = "cases",
-    classification: Classification = "all",
-    granularity: GranularityQ = "week",
-    start: Start = None,
-    end: End = None,
-    as_of: AsOf = None,
-    per: Per = None,
+    session: ReadSession, principal: CurrentPrincipal, selector: TotalsQuery, per: Per = None
 ) -> SeriesRead:
     """Return the organization-wide total over every reporting state."""
-    return queries.totals(
-        session,
-        principal=principal,
-        selection=queries.Selection(disease, metric, classification),
-        granularity=granularity,
-        start=start,
-        end=end,
-        as_of=_utc(as_of),
-        per=per,
-    )
+    return queries.totals(session, principal=principal, selector=selector, per=per)
 
 
 @router.get("/increases", response_model=list[IncreaseRead])
 def get_increases(
     session: ReadSession,
     principal: CurrentPrincipal,
-    disease: Disease,
-    metric: Metric = "cases",
-    classification: Classification = "all",
+    selector: IncreasesQuery,
     weeks: Annotated[int, Query(description="Length of each compared window.")] = 4,
     until: Annotated[date | None, Query(description="End of the recent window.")] = None,
-    as_of: AsOf = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> list[IncreaseRead]:
     """List the states with the largest rise over the recent weeks."""
     return queries.increases(
-        session,
-        principal=principal,
-        selection=queries.Selection(disease, metric, classification),
-        weeks=weeks,
-        until=until,
-        as_of=_utc(as_of),
-        limit=limit,
+        session, principal=principal, selector=selector, weeks=weeks, until=until, limit=limit
     )
 
 

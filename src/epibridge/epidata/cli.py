@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +13,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from epibridge.cli_selector import selector_options
 from epibridge.cli_support import (
     console,
     echo_json,
@@ -28,6 +29,7 @@ from epibridge.cli_support import (
 from epibridge.db import is_sqlite, utcnow
 from epibridge.epidata import export, queries, reference, revisions, service, uploads
 from epibridge.epidata.schemas import BadRow
+from epibridge.epidata.selector import IDENTITY, SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
 
 data_app = typer.Typer(help="The epidemic database: import, query, revisions, demo data.")
@@ -44,35 +46,6 @@ class QueryFormat(StrEnum):
     csv = "csv"
     json = "json"
     parquet = "parquet"
-
-
-class GranularityChoice(StrEnum):
-    day = "day"
-    week = "week"
-    month = "month"
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"{option} must be a date YYYY-MM-DD", [FieldError(option, "malformed date", value)]
-        ) from None
-
-
-def _moment(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            "--as-of must be an ISO timestamp", [FieldError("--as-of", "malformed", value)]
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @data_app.command("import")
@@ -159,19 +132,10 @@ def _print_rejection(exc: InvalidInput) -> None:
 
 @data_app.command("query")
 @report_errors
+@selector_options(states="many")
 def query(
     ctx: typer.Context,
-    state: Annotated[list[str], typer.Option(help="ISO3 code; repeat for several states.")],
-    disease: Annotated[str, typer.Option(help="ICD-10 code.")],
-    metric: Annotated[str, typer.Option(help="cases, deaths, hospitalisations, ...")] = "cases",
-    classification: Annotated[str, typer.Option(help="suspected/probable/confirmed/all.")] = "all",
-    area: Annotated[str, typer.Option(help="ISO 3166-2 code (default: whole state).")] = "",
-    granularity: Annotated[GranularityChoice, typer.Option(help="day, week or month.")] = (
-        GranularityChoice.week
-    ),
-    start: Annotated[str | None, typer.Option(help="First day YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last day YYYY-MM-DD.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="What was known then.")] = None,
+    selector: SeriesSelector,
     per: Annotated[int | None, typer.Option(help="Add rates per this many people.")] = None,
     total: Annotated[bool, typer.Option(help="Add the total over the states.")] = False,
     fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")] = (
@@ -184,16 +148,7 @@ def query(
     """Print a series per state (table, CSV or JSON) or write it to a CSV/Parquet file."""
     with reading(ctx) as session:
         result = queries.series(
-            session,
-            principal=operator(),
-            states=[c for s in state for c in s.split(",") if c],
-            selection=queries.Selection(disease, metric, classification, area),
-            granularity=granularity.value,
-            start=_day(start, "--start"),
-            end=_day(end, "--end"),
-            as_of=_moment(as_of),
-            per=per,
-            total=total,
+            session, principal=operator(), selector=selector, per=per, total=total
         )
     if output is not None:
         kind = "parquet" if output.suffix == ".parquet" or fmt is QueryFormat.parquet else "csv"
@@ -225,25 +180,11 @@ def query(
 
 @data_app.command("history")
 @report_errors
-def history(
-    ctx: typer.Context,
-    state: Annotated[str, typer.Option(help="ISO3 code.")],
-    disease: Annotated[str, typer.Option(help="ICD-10 code.")],
-    metric: Annotated[str, typer.Option(help="Metric.")] = "cases",
-    classification: Annotated[str, typer.Option(help="Classification.")] = "all",
-    start: Annotated[str | None, typer.Option(help="First day YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last day YYYY-MM-DD.")] = None,
-) -> None:
+@selector_options(states="one", fields=(*IDENTITY, "start", "end"))
+def history(ctx: typer.Context, selector: SeriesSelector) -> None:
     """Show every version ever received of one state's series."""
     with reading(ctx) as session:
-        result = revisions.history(
-            session,
-            principal=operator(),
-            state=state,
-            selection=queries.Selection(disease, metric, classification),
-            start=_day(start, "--start"),
-            end=_day(end, "--end"),
-        )
+        result = revisions.history(session, principal=operator(), selector=selector)
     label = " [SYNTHETIC demo data]" if result.synthetic else ""
     table = Table(title=f"Revisions of {result.state} {result.disease} {result.metric}{label}")
     for column in ("Period", "Version", "Value", "Received (UTC)", "Superseded", "Submission"):
@@ -262,22 +203,18 @@ def history(
 
 @data_app.command("increases")
 @report_errors
+@selector_options(states="none", fields=("disease", "metric", "classification"))
 def increases(
     ctx: typer.Context,
-    disease: Annotated[str, typer.Option(help="ICD-10 code.")],
-    metric: Annotated[str, typer.Option(help="Metric.")] = "cases",
-    classification: Annotated[str, typer.Option(help="Classification.")] = "all",
+    selector: SeriesSelector,
     weeks: Annotated[int, typer.Option(help="Length of each compared window.")] = 4,
 ) -> None:
     """List the states with the largest rise over the recent weeks."""
     with reading(ctx) as session:
-        ranked = queries.increases(
-            session,
-            principal=operator(),
-            selection=queries.Selection(disease, metric, classification),
-            weeks=weeks,
-        )
-    table = Table(title=f"Largest increases of {disease} {metric}, last {weeks} weeks")
+        ranked = queries.increases(session, principal=operator(), selector=selector, weeks=weeks)
+    table = Table(
+        title=f"Largest increases of {selector.disease} {selector.metric}, last {weeks} weeks"
+    )
     for column in ("State", "Recent", "Previous", "Change", "Ratio", "Window", "Data"):
         table.add_column(column)
     for r in ranked:

@@ -9,7 +9,7 @@ Polars, after the database has narrowed to the series' ids.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Select, String, func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
-from epibridge.epidata.codes import CLASSIFICATIONS, METRICS, Granularity
+from epibridge.epidata.codes import Granularity
 
 # Re-exported: the web pages and reports call queries.export.
 from epibridge.epidata.export import export as export
@@ -31,67 +31,20 @@ from epibridge.epidata.schemas import (
     SeriesRead,
     SeriesSet,
 )
+from epibridge.epidata.selector import IDENTITY, SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import service as members
-from epibridge.notifications.diseases import validate_disease_code
 from epibridge.security import Action, Principal, authorize
 
 TOTAL = "ALL"
 
 
-@dataclass(frozen=True)
-class Selection:
-    """Which series a query is about (all but the state)."""
-
-    disease: str
-    metric: str
-    classification: str = "all"
-    area: str = ""
-    age_group: str = ""
-    sex: str = ""
-
-
-def checked_selection(selection: Selection) -> Selection:
-    try:
-        disease = validate_disease_code(selection.disease)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), [FieldError("disease", str(exc), selection.disease)]) from None
-    if selection.metric not in METRICS:
-        raise InvalidInput(
-            "unknown metric",
-            [FieldError("metric", "one of " + ", ".join(METRICS), selection.metric)],
-        )
-    if selection.classification not in CLASSIFICATIONS:
-        raise InvalidInput(
-            "unknown classification",
-            [
-                FieldError(
-                    "classification",
-                    "one of " + ", ".join(CLASSIFICATIONS),
-                    selection.classification,
-                )
-            ],
-        )
-    return Selection(
-        disease,
-        selection.metric,
-        selection.classification,
-        selection.area.upper(),
-        selection.age_group,
-        selection.sex.lower(),
-    )
-
-
 def series_meta(
-    session: Session, selection: Selection, states: list[str] | None
+    session: Session, selector: SeriesSelector, states: list[str] | None
 ) -> dict[int, tuple[str, bool]]:
+    """State and synthetic flag of the selected series of ``states`` (None: of every state)."""
     query = select(Series.id, Series.state_iso3, Series.synthetic).where(
-        Series.disease == selection.disease,
-        Series.metric == selection.metric,
-        Series.classification == selection.classification,
-        Series.area == selection.area,
-        Series.age_group == selection.age_group,
-        Series.sex == selection.sex,
+        *(getattr(Series, name) == getattr(selector, name) for name in IDENTITY)
     )
     if states is not None:
         query = query.where(Series.state_iso3.in_(states))
@@ -235,85 +188,58 @@ def _points(
     return _POINTS.validate_python(points)
 
 
-def _readable_states(session: Session, principal: Principal, states: list[str]) -> list[str]:
+def _readable_states(session: Session, principal: Principal, selector: SeriesSelector) -> list[str]:
     """The checked state codes of a series request, once the caller may read members' data."""
     authorize(principal, Action.READ_MEMBERS)
-    if not states:
+    if not selector.states:
         raise InvalidInput("name at least one state", [FieldError("state", "required")])
-    return [members.require_state(session, s) for s in states]
+    return [members.require_state(session, s) for s in selector.states]
 
 
 def series(
     session: Session,
     *,
     principal: Principal,
-    states: list[str],
-    selection: Selection,
-    granularity: Granularity = "week",
-    start: date | None = None,
-    end: date | None = None,
-    as_of: datetime | None = None,
+    selector: SeriesSelector,
     per: int | None = None,
     total: bool = False,
 ) -> SeriesSet:
-    """Return one series per state (and their total), aggregated to ``granularity``."""
-    codes = _readable_states(session, principal, states)
-    return _series_set(
-        session, codes, checked_selection(selection), granularity, start, end, as_of, per, total
-    )
+    """Return one series per state (and their total), aggregated to the selector's granularity."""
+    codes = _readable_states(session, principal, selector)
+    return _series_set(session, codes, selector, per, total)
 
 
 def series_json(
     session: Session,
     *,
     principal: Principal,
-    states: list[str],
-    selection: Selection,
-    granularity: Granularity = "week",
-    start: date | None = None,
-    end: date | None = None,
-    as_of: datetime | None = None,
+    selector: SeriesSelector,
     per: int | None = None,
     total: bool = False,
 ) -> bytes:
     """Return what ``series`` returns, serialized as JSON."""
     # The points are built from typed database values and serialized as they are: validating
     # thousands of them into models only to serialize them again would double the CPU time.
-    codes = _readable_states(session, principal, states)
-    result = _series_set(
-        session,
-        codes,
-        checked_selection(selection),
-        granularity,
-        start,
-        end,
-        as_of,
-        per,
-        total,
-        raw=True,
-    )
+    codes = _readable_states(session, principal, selector)
+    result = _series_set(session, codes, selector, per, total, raw=True)
     return result.model_dump_json(warnings=False).encode()
 
 
 def _series_set(
     session: Session,
     codes: list[str] | None,
-    selection: Selection,
-    granularity: Granularity,
-    start: date | None,
-    end: date | None,
-    as_of: datetime | None,
+    selector: SeriesSelector,
     per: int | None,
     total: bool,
     raw: bool = False,
 ) -> SeriesSet:
     if per is not None and per < 1:
         raise InvalidInput("per must be a positive number", [FieldError("per", "positive", per)])
-    if start and end and end < start:
-        raise InvalidInput("end is before start", [FieldError("end", "before start", str(end))])
-    meta = series_meta(session, selection, codes)
+    granularity, as_of = selector.granularity, selector.as_of
+    meta = series_meta(session, selector, codes)
     # Core execution on the connection: the ORM result machinery costs more than the query.
-    rows = session.connection().execute(_observations(list(meta), start, end, as_of)).all()
+    observations = _observations(list(meta), selector.start, selector.end, as_of)
+    rows = session.connection().execute(observations).all()
     cells, skipped = _aggregate(rows, meta, granularity)
     shown = codes if codes is not None else sorted({state for state, _ in meta.values()})
 
@@ -321,12 +247,12 @@ def _series_set(
         build = SeriesRead.model_construct if raw else SeriesRead
         return build(
             state=state,
-            disease=selection.disease,
-            metric=selection.metric,
-            classification=selection.classification,
-            area=selection.area,
-            age_group=selection.age_group,
-            sex=selection.sex,
+            disease=selector.disease,
+            metric=selector.metric,
+            classification=selector.classification,
+            area=selector.area,
+            age_group=selector.age_group,
+            sex=selector.sex,
             granularity=granularity,
             synthetic=synthetic,
             as_of=as_of,
@@ -351,21 +277,13 @@ def _series_set(
 
 
 def totals(
-    session: Session,
-    *,
-    principal: Principal,
-    selection: Selection,
-    granularity: Granularity = "week",
-    start: date | None = None,
-    end: date | None = None,
-    as_of: datetime | None = None,
-    per: int | None = None,
+    session: Session, *, principal: Principal, selector: SeriesSelector, per: int | None = None
 ) -> SeriesRead:
     """Return the organization-wide total over every state that reported the series."""
     authorize(principal, Action.READ_PARTNERS)
-    result = _series_set(
-        session, None, checked_selection(selection), granularity, start, end, as_of, per, True
-    )
+    # Partners read totals only: a total of named states would be members' data.
+    selector.refuse(["states"], "the organization-wide total is over every state")
+    result = _series_set(session, None, selector, per, True)
     assert result.total is not None
     return result.total
 
@@ -374,18 +292,20 @@ def increases(
     session: Session,
     *,
     principal: Principal,
-    selection: Selection,
+    selector: SeriesSelector,
     weeks: int = 4,
     until: date | None = None,
-    as_of: datetime | None = None,
     limit: int = 10,
 ) -> list[IncreaseRead]:
     """Rank states by the rise of their last ``weeks`` weeks over the ``weeks`` before."""
     authorize(principal, Action.READ_MEMBERS)
     if not 1 <= weeks <= 52:
         raise InvalidInput("weeks must be 1 to 52", [FieldError("weeks", "out of range", weeks)])
-    selection = checked_selection(selection)
-    meta = series_meta(session, selection, None)
+    selector.refuse(
+        ["states", "granularity", "start", "end"],
+        "increases rank every state over whole ISO weeks ending with until",
+    )
+    meta = series_meta(session, selector, None)
     if not meta:
         return []
     if until is None:
@@ -400,9 +320,8 @@ def increases(
     recent_end = until - timedelta(days=(until.isoweekday() % 7))  # the Sunday ending a week
     recent_start = recent_end - timedelta(days=7 * weeks - 1)
     previous_start = recent_start - timedelta(days=7 * weeks)
-    result = _series_set(
-        session, None, selection, "week", previous_start, recent_end, as_of, None, False
-    )
+    window = replace(selector, start=previous_start, end=recent_end)
+    result = _series_set(session, None, window, None, False)
     ranked = []
     for item in result.series:
         recent = sum(p.value or 0 for p in item.points if p.period_start >= recent_start)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from epibridge.epidata.models import Observation
-from epibridge.epidata.queries import Selection, checked_selection, series_meta
+from epibridge.epidata.queries import series_meta
 from epibridge.epidata.schemas import HistoryRead, VersionRead
+from epibridge.epidata.selector import SeriesSelector
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
 
@@ -18,16 +17,15 @@ def history(
     session: Session,
     *,
     principal: Principal,
-    state: str,
-    selection: Selection,
-    start: date | None = None,
-    end: date | None = None,
+    selector: SeriesSelector,
 ) -> HistoryRead:
     """Return every version ever stored of one state's series, oldest first."""
     authorize(principal, Action.READ_MEMBERS)
-    code = members.require_state(session, state)
-    selection = checked_selection(selection)
-    meta = series_meta(session, selection, [code])
+    code = members.require_state(session, selector.one_state())
+    # Every version is listed, as received: there is nothing to aggregate or to travel back to.
+    selector.refuse(["granularity", "as_of"], "the history lists every version as received")
+    start, end = selector.start, selector.end
+    meta = series_meta(session, selector, [code])
     versions: list[VersionRead] = []
     if meta:
         bounds = [Observation.series_id.in_(list(meta))]
@@ -54,12 +52,12 @@ def history(
         ]
     return HistoryRead(
         state=code,
-        disease=selection.disease,
-        metric=selection.metric,
-        classification=selection.classification,
-        area=selection.area,
-        age_group=selection.age_group,
-        sex=selection.sex,
+        disease=selector.disease,
+        metric=selector.metric,
+        classification=selector.classification,
+        area=selector.area,
+        age_group=selector.age_group,
+        sex=selector.sex,
         synthetic=any(s for _, s in meta.values()),
         versions=versions,
     )

@@ -6,14 +6,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 
 from epibridge.db import read_session, utcnow
 from epibridge.detection import service as detection
 from epibridge.epidata import queries
 from epibridge.epidata.codes import METRICS
+from epibridge.epidata.schemas import SeriesSet
+from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import DomainError
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
@@ -48,129 +50,89 @@ DETECTION_METHODS = {
     "noufaily": "Noufaily",
 }
 GRANULARITY_NAMES = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
+#: The page's query parameters but ``state``, with what an absent one means.
+FORM_FIELDS: tuple[tuple[str, str], ...] = (
+    ("disease", ""),
+    ("metric", "cases"),
+    ("classification", "all"),
+    ("area", ""),
+    ("age_group", ""),
+    ("sex", ""),
+    ("granularity", "week"),
+    ("start", ""),
+    ("end", ""),
+    ("as_of", ""),
+    ("rate", ""),
+    ("detect", ""),
+)
 
 
-def _curve_query(
-    web: Web,
-    principal: Principal,
-    states: list[str],
-    disease: str,
-    metric: str,
-    granularity: str,
-    start: str,
-    end: str,
-    rate: str,
-    as_of: str,
-    classification: str = "all",
-) -> Any:
-    as_of_day = parse_date(as_of)
+def selector_of(params: QueryParams, default_state: str | None) -> SeriesSelector:
+    """The curve page's query as a selector: the page, its CSV and its thresholds share it.
+
+    The chosen states, or the reader's own state when none is chosen; an unknown granularity
+    falls back to weeks and a malformed date is ignored (the form sends ``type=date``); the
+    "as known on" day is the end of that day, UTC.
+    """
+    states = tuple(s for s in params.getlist("state") if s)
+    granularity = params.get("granularity", "week")
+    as_of = parse_date(params.get("as_of"))
+    return SeriesSelector(
+        states=states or ((default_state,) if default_state else ()),
+        disease=params.get("disease", ""),
+        metric=params.get("metric", "cases"),
+        classification=params.get("classification") or "all",
+        area=params.get("area", ""),
+        age_group=params.get("age_group", ""),
+        sex=params.get("sex", ""),
+        granularity=granularity if granularity in GRANULARITY_NAMES else "week",  # type: ignore[arg-type]
+        start=parse_date(params.get("start")),
+        end=parse_date(params.get("end")),
+        as_of=datetime.combine(as_of, time.max, tzinfo=UTC) if as_of else None,
+    )
+
+
+def _curve(web: Web, principal: Principal, selector: SeriesSelector, rate: str) -> SeriesSet:
     with read_session(web.sessions) as session:
         return queries.series(
             session,
             principal=principal,
-            states=states,
-            selection=queries.Selection(
-                disease=disease, metric=metric, classification=classification or "all"
-            ),
-            granularity=granularity if granularity in GRANULARITY_NAMES else "week",  # type: ignore[arg-type]
-            start=parse_date(start),
-            end=parse_date(end),
-            as_of=datetime.combine(as_of_day, time.max, tzinfo=UTC) if as_of_day else None,
+            selector=selector,
             per=RATE_PER if rate == "yes" else None,
         )
 
 
+def _form(params: QueryParams, states: list[str]) -> dict[str, Any]:
+    """What the reader chose, as typed, to show the form again."""
+    form: dict[str, Any] = {name: params.get(name, default) for name, default in FORM_FIELDS}
+    form["states"] = states
+    form["detect"] = form["detect"] if form["detect"] in DETECTION_METHODS else ""
+    form["classification"] = form["classification"] or "all"
+    return form
+
+
 @router.get("/curve", response_class=HTMLResponse)
 @page_errors
-def curve_page(
-    web: WebDep,
-    state: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads the default
-    disease: str = "",
-    metric: str = "cases",
-    granularity: str = "week",
-    start: str = "",
-    end: str = "",
-    rate: str = "",
-    as_of: str = "",
-    classification: str = "all",
-    detect: str = "",
-) -> Response:
+def curve_page(web: WebDep) -> Response:
     principal = web.require()
     authorize(principal, Action.READ_MEMBERS)  # the members' data: not for observers
     with read_session(web.sessions) as session:
         listed = members.list_states(session, on=utcnow().date(), status="member")
         names = {item.state.iso3: item.state.name(web.lang) for item in listed}
-    chosen = [s for s in state if s] or ([principal.state] if principal.state else [])
-    form = {
-        "states": chosen,
-        "disease": disease,
-        "metric": metric,
-        "granularity": granularity,
-        "start": start,
-        "end": end,
-        "rate": rate,
-        "as_of": as_of,
-        "classification": classification,
-        "detect": detect if detect in DETECTION_METHODS else "",
-    }
-    result, chart, error = None, None, None
-    if disease and chosen:
+    params = web.request.query_params
+    result, chart, error, selector = None, None, None, None
+    if params.get("disease"):
         try:
-            result = _curve_query(
-                web,
-                principal,
-                chosen,
-                disease,
-                metric,
-                granularity,
-                start,
-                end,
-                rate,
-                as_of,
-                classification,
-            )
-        except (DomainError, ValueError) as exc:
-            error = exc.detail if isinstance(exc, DomainError) else str(exc)
+            selector = selector_of(params, principal.state)
+            if selector.states:
+                result = _curve(web, principal, selector, params.get("rate", ""))
+        except DomainError as exc:
+            error = exc.detail
+    chosen = list(selector.states) if selector else [s for s in params.getlist("state") if s]
+    form = _form(params, chosen or ([principal.state] if principal.state else []))
     rows: list[dict[str, Any]] = []
-    if result is not None:
-        curves = []
-        detected = _thresholds(web, principal, result, form, as_of) if form["detect"] else {}
-        if form["detect"] and rate == "yes":
-            error = web.gettext("Detection runs on counts: choose counts to see thresholds.")
-        for item in result.series:
-            points = [(p.period_start, p.rate if rate == "yes" else p.value) for p in item.points]
-            threshold, alarms = detected.get(item.state, (None, set()))
-            curves.append(
-                charts.Curve(
-                    label=names.get(item.state, item.state),
-                    points=points,
-                    threshold=threshold,
-                    alarms=frozenset(alarms),
-                )
-            )
-            limits = dict(threshold or [])
-            for p in item.points:
-                rows.append(
-                    {
-                        "state": item.state,
-                        "point": p,
-                        "synthetic": item.synthetic,
-                        "threshold": limits.get(p.period_start),
-                        "alarm": p.period_start in alarms,
-                    }
-                )
-        rows.sort(key=lambda r: (r["point"].period_start, r["state"]))
-        title = (
-            web.gettext("Epidemic curve")
-            + f": {disease}, "
-            + web.gettext(METRIC_NAMES.get(metric, metric))
-        )
-        chart = charts.svg(
-            curves,
-            title=title,
-            fmt_number=lambda v: fmt_number(v, web.lang),
-            fmt_date=lambda d: fmt_date(d, web.lang, "short"),
-        )
+    if result is not None and selector is not None:
+        rows, chart, error = _drawn(web, principal, result, selector, form, names)
     query = web.request.url.query
     return web.render(
         "data/curve.html",
@@ -192,48 +154,81 @@ def curve_page(
     )
 
 
+def _drawn(
+    web: Web,
+    principal: Principal,
+    result: SeriesSet,
+    selector: SeriesSelector,
+    form: dict[str, Any],
+    names: dict[str, str],
+) -> tuple[list[dict[str, Any]], str, str | None]:
+    """The table rows, the chart and the detection overlay's complaint, if any."""
+    rate = form["rate"] == "yes"
+    error = None
+    curves = []
+    rows: list[dict[str, Any]] = []
+    detected = _thresholds(web, principal, result, selector, form["detect"]) if not rate else {}
+    if form["detect"] and rate:
+        error = web.gettext("Detection runs on counts: choose counts to see thresholds.")
+    for item in result.series:
+        points = [(p.period_start, p.rate if rate else p.value) for p in item.points]
+        threshold, alarms = detected.get(item.state, (None, set()))
+        curves.append(
+            charts.Curve(
+                label=names.get(item.state, item.state),
+                points=points,
+                threshold=threshold,
+                alarms=frozenset(alarms),
+            )
+        )
+        limits = dict(threshold or [])
+        for p in item.points:
+            rows.append(
+                {
+                    "state": item.state,
+                    "point": p,
+                    "synthetic": item.synthetic,
+                    "threshold": limits.get(p.period_start),
+                    "alarm": p.period_start in alarms,
+                }
+            )
+    rows.sort(key=lambda r: (r["point"].period_start, r["state"]))
+    title = (
+        web.gettext("Epidemic curve")
+        + f": {selector.disease}, "
+        + web.gettext(METRIC_NAMES.get(selector.metric, selector.metric))
+    )
+    chart = charts.svg(
+        curves,
+        title=title,
+        fmt_number=lambda v: fmt_number(v, web.lang),
+        fmt_date=lambda d: fmt_date(d, web.lang, "short"),
+    )
+    return rows, chart, error
+
+
 @router.get("/curve.csv")
 @page_errors
-def curve_csv(
-    web: WebDep,
-    state: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads the default
-    disease: str = "",
-    metric: str = "cases",
-    granularity: str = "week",
-    start: str = "",
-    end: str = "",
-    rate: str = "",
-    as_of: str = "",
-) -> Response:
+def curve_csv(web: WebDep) -> Response:
     principal = web.require()
-    result = _curve_query(
-        web,
-        principal,
-        [s for s in state if s],
-        disease,
-        metric,
-        granularity,
-        start,
-        end,
-        rate,
-        as_of,
-    )
+    params = web.request.query_params
+    selector = selector_of(params, principal.state)
+    result = _curve(web, principal, selector, params.get("rate", ""))
     return web.finish(
         Response(
             queries.export(result, "csv"),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="curve-{disease}.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="curve-{selector.disease}.csv"'},
         )
     )
 
 
 def _thresholds(
-    web: Web, principal: Principal, result: Any, form: dict[str, Any], as_of: str
+    web: Web, principal: Principal, result: SeriesSet, selector: SeriesSelector, method: str
 ) -> dict[str, tuple[list[tuple[date, float | None]], set[date]]]:
     """Thresholds and alarms of the chosen method per state, from the detection service."""
-    if form["rate"] == "yes":
+    if not method:
         return {}
-    as_of_day = parse_date(as_of)
     out: dict[str, tuple[list[tuple[date, float | None]], set[date]]] = {}
     with read_session(web.sessions) as session:
         for item in result.series:
@@ -241,15 +236,8 @@ def _thresholds(
                 found = detection.series_thresholds(
                     session,
                     principal=principal,
-                    state=item.state,
-                    disease=form["disease"],
-                    metric=form["metric"],
-                    classification=form["classification"] or "all",
-                    method=form["detect"],
-                    granularity=form["granularity"],
-                    start=parse_date(form["start"]),
-                    end=parse_date(form["end"]),
-                    as_of=datetime.combine(as_of_day, time.max, tzinfo=UTC) if as_of_day else None,
+                    selector=selector.for_state(item.state),
+                    method=method,
                 )
             except DomainError:
                 continue  # no series, or a granularity detection does not run on

@@ -7,15 +7,14 @@ pull R_t down exactly where reporting failed.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 import numpy as np
 from sqlalchemy.orm import Session
 
 from epibridge.detection.rt import QUANTILES, estimate_r
 from epibridge.detection.schemas import RtPoint, RtRead
-from epibridge.detection.service.series import Granularity, finite_or_none, load_sco
-from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.detection.service.series import finite_or_none, load_sco, missing_series
+from epibridge.epidata.selector import SeriesSelector
+from epibridge.errors import FieldError, InvalidInput
 from epibridge.security import Principal
 
 #: EpiEstim's Flu2009 example (pandemic influenza, Cori et al. 2013): mean 2.6, sd 1.5.
@@ -29,15 +28,7 @@ def series_rt(
     session: Session,
     *,
     principal: Principal,
-    state: str,
-    disease: str,
-    metric: str = "cases",
-    classification: str = "all",
-    area: str = "",
-    granularity: Granularity = "week",
-    start: date | None = None,
-    end: date | None = None,
-    as_of: datetime | None = None,
+    selector: SeriesSelector,
     mean_si: float = DEFAULT_MEAN_SI,
     std_si: float = DEFAULT_STD_SI,
     window: int = DEFAULT_WINDOW,
@@ -47,24 +38,9 @@ def series_rt(
     """Estimate R_t over sliding windows of a state's series (parametric serial interval)."""
     if window < 1:
         raise InvalidInput("window must be at least 1", [FieldError("window", ">= 1", window)])
-    loaded = load_sco(
-        session,
-        principal=principal,
-        state=state,
-        disease=disease,
-        metric=metric,
-        classification=classification,
-        area=area,
-        granularity=granularity,
-        start=start,
-        end=end,
-        as_of=as_of,
-    )
+    loaded = load_sco(session, principal=principal, selector=selector)
     if loaded is None:
-        raise NotFound(
-            f"no {metric} ({classification}) of {disease} reported by {state}",
-            [FieldError("disease", "no series", disease)],
-        )
+        raise missing_series(selector)
     missing = [str(s) for s, c in zip(loaded.starts, loaded.counts, strict=True) if np.isnan(c)]
     if missing:
         raise InvalidInput(
@@ -117,13 +93,13 @@ def series_rt(
         disease=loaded.key.disease,
         metric=loaded.key.metric,
         classification=loaded.key.classification,
-        granularity=granularity,
+        granularity=selector.granularity,
         mean_si=mean_si,
         std_si=std_si,
         window=window,
         mean_prior=mean_prior,
         std_prior=std_prior,
-        as_of=as_of,
+        as_of=selector.as_of,
         synthetic=loaded.synthetic,
         estimates=points,
     )

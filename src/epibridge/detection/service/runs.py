@@ -25,6 +25,7 @@ from epibridge.detection.schemas import RunOptions, RunReport
 from epibridge.detection.service import series as series_io
 from epibridge.detection.service import storing
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS
+from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.notifications.diseases import validate_disease_code
@@ -266,16 +267,15 @@ def _load_all(
     for pair in pairs:
         for metric in options.metrics:
             for classification in CLASSIFICATIONS:
-                loaded = series_io.load_sco(
-                    session,
-                    principal=actor,
-                    state=pair.state,
+                selector = SeriesSelector(
+                    states=(pair.state,),
                     disease=pair.disease,
                     metric=metric,
                     classification=classification,
                     granularity=options.granularity,
                     as_of=as_of,
                 )
+                loaded = series_io.load_sco(session, principal=actor, selector=selector)
                 if loaded is not None:
                     found.append(loaded)
     return found

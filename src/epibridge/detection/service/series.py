@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
@@ -20,6 +20,7 @@ from epibridge.detection.methods import METHODS, history_needed, run_method
 from epibridge.detection.result import DetectionResult
 from epibridge.detection.schemas import SeriesThresholds, ThresholdPoint
 from epibridge.epidata import queries, reference
+from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.security import Principal
 
@@ -104,31 +105,17 @@ def sco_title(state: str, disease: str, metric: str, classification: str, area: 
 
 
 def load_sco(
-    session: Session,
-    *,
-    principal: Principal,
-    state: str,
-    disease: str,
-    metric: str = "cases",
-    classification: str = "all",
-    area: str = "",
-    granularity: Granularity = "week",
-    start: date | None = None,
-    end: date | None = None,
-    as_of: datetime | None = None,
+    session: Session, *, principal: Principal, selector: SeriesSelector
 ) -> LoadedSeries | None:
-    """Read one member state's series as known at ``as_of``; None when it has no value."""
-    try:
-        result = queries.series(
-            session,
-            principal=principal,
-            states=[state],
-            selection=queries.Selection(disease, metric, classification, area),
-            granularity=granularity,
-            start=start,
-            end=end,
-            as_of=as_of,
+    """Read one member state's selected series on its grid; None when it has no value."""
+    selector.one_state()
+    if selector.granularity not in FREQUENCY:
+        raise InvalidInput(
+            "detection runs on weekly or monthly series",
+            [FieldError("granularity", "week or month", selector.granularity)],
         )
+    try:
+        result = queries.series(session, principal=principal, selector=selector)
     except pl.exceptions.PolarsError:
         # epidata.queries fails on a selection that matches no series at all: nothing to read.
         return None
@@ -139,8 +126,17 @@ def load_sco(
         key,
         title,
         item.synthetic,
-        granularity,
+        selector.granularity,  # type: ignore[arg-type]
         [(p.period_start, p.value) for p in item.points],
+    )
+
+
+def missing_series(selector: SeriesSelector) -> NotFound:
+    """The answer when the selected state reported nothing of the series."""
+    return NotFound(
+        f"no {selector.metric} ({selector.classification}) of {selector.disease} reported by "
+        f"{selector.one_state()}",
+        [FieldError("disease", "no series", selector.disease)],
     )
 
 
@@ -206,44 +202,12 @@ def finite_or_none(value: float) -> float | None:
 
 
 def series_thresholds(
-    session: Session,
-    *,
-    principal: Principal,
-    state: str,
-    disease: str,
-    metric: str = "cases",
-    classification: str = "all",
-    area: str = "",
-    method: str = "ears-c1",
-    granularity: Granularity = "week",
-    start: date | None = None,
-    end: date | None = None,
-    as_of: datetime | None = None,
+    session: Session, *, principal: Principal, selector: SeriesSelector, method: str = "ears-c1"
 ) -> SeriesThresholds:
     """Return expected value, upper bound and alarm per period of a series for one method."""
-    if granularity not in FREQUENCY:
-        raise InvalidInput(
-            "detection runs on weekly or monthly series",
-            [FieldError("granularity", "week or month", granularity)],
-        )
-    loaded = load_sco(
-        session,
-        principal=principal,
-        state=state,
-        disease=disease,
-        metric=metric,
-        classification=classification,
-        area=area,
-        granularity=granularity,
-        start=start,
-        end=end,
-        as_of=as_of,
-    )
+    loaded = load_sco(session, principal=principal, selector=selector)
     if loaded is None:
-        raise NotFound(
-            f"no {metric} ({classification}) of {disease} reported by {state}",
-            [FieldError("disease", "no series", disease)],
-        )
+        raise missing_series(selector)
     outcome = evaluate(loaded, method, np.arange(loaded.counts.size))
     rows: dict[int, tuple[float | None, float | None, bool | None]] = {}
     if outcome is not None:
@@ -261,7 +225,7 @@ def series_thresholds(
         metric=loaded.key.metric,
         classification=loaded.key.classification,
         method=method,
-        as_of=as_of,
+        as_of=selector.as_of,
         synthetic=loaded.synthetic,
         points=[
             ThresholdPoint(

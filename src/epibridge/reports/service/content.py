@@ -22,6 +22,7 @@ from epibridge.consultations.schemas import ConsultationSummary
 from epibridge.detection import service as detection
 from epibridge.epidata import queries
 from epibridge.epidata.schemas import SeriesRead
+from epibridge.epidata.selector import SeriesSelector
 from epibridge.members import service as members
 from epibridge.notifications import service as notifications
 from epibridge.notifications.diseases import disease_name
@@ -218,21 +219,18 @@ def _curves(
     for code in candidates:
         if code == "unknown":
             continue
-        selection = queries.checked_selection(queries.Selection(disease=code, metric="cases"))
-        # series() fails on a selection with no stored series at all (empty frame), so ask
-        # first whether any of the states has one.
-        if not queries.series_meta(session, selection, states):
-            continue
-        result = queries.series(
-            session,
-            principal=actor,
-            states=states,
-            selection=selection,
+        selector = SeriesSelector(
+            disease=code,
+            states=tuple(states),
             granularity="week",
             start=first.monday,
             end=week.sunday,
-            total=True,
         )
+        # series() fails on a selection with no stored series at all (empty frame), so ask
+        # first whether any of the states has one.
+        if not queries.series_meta(session, selector, states):
+            continue
+        result = queries.series(session, principal=actor, selector=selector, total=True)
         total = result.total
         assert total is not None
         by_week = {p.period_start: p.value for p in total.points}
