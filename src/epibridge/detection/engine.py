@@ -24,8 +24,7 @@ Engine = Literal["local", "dask"]
 SCHEDULER_ENV = "EPIBRIDGE_DASK_SCHEDULER"
 #: Dask is an optional extra: what the dask engine says when it is not installed.
 DASK_MISSING = (
-    "the dask engine needs Dask distributed, which is not installed: "
-    "pip install 'epibridge[dask]'"
+    "the dask engine needs Dask distributed, which is not installed: pip install 'epibridge[dask]'"
 )
 #: Series per chunk: large enough to amortise per-call overhead, small enough that a
 #: chunk's stacked GLM problems stay in cache-friendly, bounded memory.
