@@ -1,4 +1,5 @@
-"""Import speed and peak memory of `epibridge data import`, against the database's own loader.
+"""Import speed and peak memory of `epibridge data import` and of the API upload, against the
+database's own loader.
 
 The workload is the issue's: ONE CSV file of ``--rows`` SYNTHETIC weekly observations (10
 million by default; one state's file, since a submission carries one state's data, with
@@ -11,12 +12,16 @@ ten process starts) and measured the same way, so both figures are shown. For ea
   import   rows/s of `epibridge data import` run as a real process per file (every row
            validated, one transaction per file, audit + outbox), wall time including process
            start-up, the CPU seconds of the import processes, and their peak RSS;
+  API      rows/s of `POST /api/v1/data/submissions` over real HTTP against `epibridge serve`
+           (one request per file, streamed from disk by the client, as a Secretariat account),
+           wall time from the first byte sent to the answer, the server's CPU seconds and
+           peak RSS, and the ratio to the command's rows/s (``--skip-api`` leaves it out);
   ceiling  rows/s of the database's own bulk loader on the same file(s) into a plain table
            with no index: sqlite3 `.import` (Debian's sqlite3 CLI) and psql `\\copy`.
 
-Each layout imports into a fresh database. Run:
+Each layout and each face imports into a fresh database. Run:
   .venv/bin/python benchmarks/ingest.py [--rows 10000000] [--backend sqlite|postgresql|both]
-                                        [--one-state] [--workdir DIR]
+                                        [--one-state] [--skip-api] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +47,12 @@ sys.path.insert(0, str(ROOT / "src"))
 from tests.support.postgres import Cluster, start_cluster  # noqa: E402
 
 from benchmarks.epidata_files import STATES, write_files, write_state_file  # noqa: E402
-from epibridge import migrate  # noqa: E402
+from benchmarks.query import serve  # noqa: E402
+from epibridge import audit, migrate  # noqa: E402
+from epibridge.db import create_db_engine, make_sessionmaker, write_session  # noqa: E402
+from epibridge.members import accounts  # noqa: E402
+from epibridge.members.schemas import UserCreate  # noqa: E402
+from epibridge.security import system_principal  # noqa: E402
 from epibridge.settings import Settings  # noqa: E402
 
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
@@ -145,6 +157,80 @@ def measure(url: str, files: list[tuple[str, Path, int]], workdir: Path) -> dict
             "rows_per_s": total_rows / elapsed, "peak_rss_mib": peak / 2**20}  # fmt: skip
 
 
+def _secretariat_token(url: str, var_dir: Path) -> str:
+    """A fresh database's Secretariat account (it submits on any state's behalf)."""
+    settings = Settings(database_url=url, var_dir=var_dir)
+    migrate.upgrade(settings)
+    engine = create_db_engine(url)
+    sessions = make_sessionmaker(engine, audit=audit.trail_for(settings))
+    with write_session(sessions) as session:
+        _, issued = accounts.create_user(
+            session,
+            actor=system_principal("benchmark"),
+            data=UserCreate(name="bench-uploader", role="secretariat"),
+            token_ttl_days=1,
+        )
+    engine.dispose()
+    return issued.token
+
+
+class _PeakRss:
+    """The largest resident size of a process while the block runs (sampled every 20 ms)."""
+
+    def __init__(self, process: psutil.Process) -> None:
+        self.process, self.peak, self._done = process, 0, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._done.is_set():
+            try:
+                self.peak = max(self.peak, self.process.memory_info().rss)
+            except psutil.NoSuchProcess:
+                return
+            self._done.wait(0.02)
+
+    def __enter__(self) -> _PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def measure_api(url: str, files: list[tuple[str, Path, int]], workdir: Path) -> dict[str, float]:
+    """Upload every file with one POST to a live `epibridge serve` on a fresh database."""
+    var_dir = workdir / "var"
+    token = _secretariat_token(url, var_dir)
+    process, base = serve(url, var_dir)
+    server = psutil.Process(process.pid)
+    elapsed = cpu = 0.0
+    peak = 0
+    try:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+            for state, path, rows in files:
+                cpu_before = sum(server.cpu_times()[:2])
+                with path.open("rb") as stream, _PeakRss(server) as rss:
+                    started = time.perf_counter()
+                    response = client.post(
+                        "/api/v1/data/submissions",
+                        files={"file": (path.name, stream, "text/csv")},
+                        data={"state": state},
+                        timeout=None,
+                    )
+                    elapsed += time.perf_counter() - started
+                if response.status_code != 201 or response.json()["row_count"] != rows:
+                    raise RuntimeError(f"upload of {path} failed: {response.text[:2000]}")
+                cpu += sum(server.cpu_times()[:2]) - cpu_before
+                peak = max(peak, rss.peak)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    total_rows = sum(n for _, _, n in files)
+    return {"rows": total_rows, "seconds": elapsed, "cpu": cpu, "files": len(files),
+            "rows_per_s": total_rows / elapsed, "peak_rss_mib": peak / 2**20}  # fmt: skip
+
+
 def describe(label: str, files: list[tuple[str, Path, int]], seconds: float) -> None:
     size = sum(p.stat().st_size for _, p, _ in files)
     rows = sum(n for _, _, n in files)
@@ -162,6 +248,9 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument(
         "--one-state", action="store_true", help="Only the single file, not the per-state split."
+    )
+    parser.add_argument(
+        "--skip-api", action="store_true", help="Only the command, not the API upload."
     )
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
@@ -188,8 +277,12 @@ def main() -> None:
             result = measure(f"sqlite:///{db}", files, workdir)
             ceiling = ceiling_sqlite([p for _, p, _ in files], workdir)
             report(f"SQLite, {label}", result, result["rows"] / ceiling, "sqlite3 .import")
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            _remove_sqlite(db)
+            if not args.skip_api:
+                api_db = workdir / f"epibridge-api-{n}.db"
+                report_api(f"SQLite, {label}", measure_api(f"sqlite:///{api_db}", files, workdir),
+                           result)  # fmt: skip
+                _remove_sqlite(api_db)
     if args.backend in ("postgresql", "both"):
         cluster = start_cluster()
         try:
@@ -200,10 +293,31 @@ def main() -> None:
                 report(f"PostgreSQL, {label}", result, result["rows"] / ceiling, "psql \\copy")
                 cluster.execute(f"DROP DATABASE bench{n}")
                 cluster.execute(f"DROP DATABASE ceiling{n}")
+                if not args.skip_api:
+                    cluster.execute(f"CREATE DATABASE bench_api{n}")
+                    api = measure_api(cluster.url(f"bench_api{n}"), files, workdir)
+                    report_api(f"PostgreSQL, {label}", api, result)
+                    cluster.execute(f"DROP DATABASE bench_api{n}")
         finally:
             cluster.stop()
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _remove_sqlite(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
+def report_api(name: str, result: dict[str, float], command: dict[str, float]) -> None:
+    print(
+        f"{name:<24} API    {result['rows_per_s']:>9,.0f} rows/s "
+        f"({result['rows']:,.0f} rows, {result['files']:.0f} request(s), "
+        f"{result['seconds']:.1f} s, server CPU {result['cpu']:.1f} s), "
+        f"server peak RSS {result['peak_rss_mib']:.0f} MiB "
+        f"| API/command {result['rows_per_s'] / command['rows_per_s']:.2f}",
+        flush=True,
+    )
 
 
 def report(name: str, result: dict[str, float], ceiling: float, loader: str) -> None:

@@ -1,9 +1,9 @@
 """Latency of the series query through the API on a table of 10 million observations.
 
 Loads SYNTHETIC weekly observations (see epidata_files.py; 10 million rows by default, one
-submission per member state) through the import service, serves the real application with
-`epibridge serve` and measures, over HTTP with keep-alive, the weekly series of one disease
-for all ten member states over ten years (10 x 522 points):
+submission per member state) through the import service (`epidata.ingest`), serves the real
+application with `epibridge serve` and measures, over HTTP with keep-alive, the weekly series
+of one disease for all ten member states over ten years (10 x 522 points):
 
   latest   GET /api/v1/data/series?state=<10 states>&disease=J11&...&granularity=week
   rates    the same with per=100000 and total=true
@@ -41,19 +41,15 @@ from tests.support.postgres import free_port, start_cluster  # noqa: E402
 
 from benchmarks.epidata_files import STATES, write_files  # noqa: E402
 from epibridge import audit, migrate  # noqa: E402
-from epibridge.db import (  # noqa: E402
-    create_db_engine,
-    make_sessionmaker,
-    read_session,
-    utcnow,
-    write_session,
-)
-from epibridge.epidata import service  # noqa: E402
+from epibridge.db import create_db_engine, make_sessionmaker, utcnow, write_session  # noqa: E402
+from epibridge.epidata.ingest import IngestOptions, ingest  # noqa: E402
 from epibridge.members import accounts  # noqa: E402
 from epibridge.members.schemas import UserCreate  # noqa: E402
+from epibridge.security import system_principal  # noqa: E402
 from epibridge.settings import Settings  # noqa: E402
 
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
+BENCHMARK = system_principal("benchmark")
 
 
 def load(url: str, files: list[tuple[str, Path, int]], var_dir: Path) -> tuple[str, object]:
@@ -63,13 +59,9 @@ def load(url: str, files: list[tuple[str, Path, int]], var_dir: Path) -> tuple[s
     engine = create_db_engine(url)
     sessions = make_sessionmaker(engine, audit=audit.trail_for(settings))
     started = time.perf_counter()
+    synthetic = IngestOptions(synthetic=True)
     for state, path, _ in files:
-        with read_session(sessions) as session, path.open("rb") as stream:
-            checked = service.check_file(
-                session, actor="benchmark", state=state, stream=stream, filename=path.name
-            )
-        with write_session(sessions) as session:
-            service.store(session, checked=checked, synthetic=True)
+        ingest(sessions, actor=BENCHMARK, file=path, state=state, options=synthetic)
     moment = utcnow()
     # A late report revising KAZ's J11 last 52 weeks (values + 1), so as_of has work to do.
     state, path, _ = next(f for f in files if f[0] == "KAZ")
@@ -79,17 +71,12 @@ def load(url: str, files: list[tuple[str, Path, int]], var_dir: Path) -> tuple[s
     text = "\n".join([header, *[f"{a},{int(v) + 1},{g},{s}" for a, v, g, s in revised]])
     revision = path.with_name("revision.csv")
     revision.write_text(text + "\n")
-    with read_session(sessions) as session, revision.open("rb") as stream:
-        checked = service.check_file(
-            session, actor="benchmark", state="KAZ", stream=stream, filename="revision.csv"
-        )
-    with write_session(sessions) as session:
-        service.store(session, checked=checked, synthetic=True)
+    ingest(sessions, actor=BENCHMARK, file=revision, state="KAZ", options=synthetic)
     print(f"  loaded in {time.perf_counter() - started:.0f} s", flush=True)
     with write_session(sessions) as session:
         _, issued = accounts.create_user(
             session,
-            actor="benchmark",
+            actor=BENCHMARK,
             data=UserCreate(name="bench-secretariat", role="secretariat"),
             token_ttl_days=1,
         )

@@ -32,17 +32,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from epibridge import audit, migrate  # noqa: E402
-from epibridge.db import (  # noqa: E402
-    create_db_engine,
-    make_sessionmaker,
-    read_session,
-    utcnow,
-    write_session,
-)
+from epibridge.db import create_db_engine, make_sessionmaker, read_session, utcnow  # noqa: E402
 from epibridge.detection.schemas import RunOptions  # noqa: E402
 from epibridge.detection.service import run  # noqa: E402
-from epibridge.epidata import service as epidata  # noqa: E402
+from epibridge.epidata.ingest import IngestOptions, ingest  # noqa: E402
 from epibridge.members import service as members  # noqa: E402
+from epibridge.security import system_principal  # noqa: E402
 from epibridge.settings import Settings  # noqa: E402
 
 DISEASES = ("A00", "A01", "A02", "A03", "A09", "A15", "A36", "A37", "A39", "B05", "B15", "B16")
@@ -68,16 +63,14 @@ def _file(state: str, diseases: tuple[str, ...], rng: np.random.Generator, k: in
 
 
 def _submit(sessions, state: str, content: bytes) -> None:  # type: ignore[no-untyped-def]
-    with read_session(sessions) as session:
-        checked = epidata.check_file(
-            session,
-            actor="benchmark",
-            state=state,
-            stream=io.BytesIO(content),
-            filename="synthetic.csv",
-        )
-    with write_session(sessions) as session:
-        epidata.store(session, checked=checked, synthetic=True, source="SYNTHETIC benchmark")
+    ingest(
+        sessions,
+        actor=system_principal("benchmark"),
+        file=io.BytesIO(content),
+        filename="synthetic.csv",
+        state=state,
+        options=IngestOptions(synthetic=True, source="SYNTHETIC benchmark"),
+    )
 
 
 def main() -> None:

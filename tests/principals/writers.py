@@ -25,6 +25,7 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     from epibridge.detection.schemas import RunOptions
     from epibridge.epidata import reference
     from epibridge.epidata import service as epidata
+    from epibridge.epidata.ingest import ingest
     from epibridge.members import accounts
     from epibridge.members import service as members
     from epibridge.members.schemas import UserCreate
@@ -189,6 +190,9 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
         ),
         _q("epidata.service.submit"): lambda s, a: epidata.submit(
             s, actor=a, state="KAZ", stream=io.BytesIO(csv), filename="x.csv"
+        ),
+        _q("epidata.ingest.ingest"): lambda s, a: ingest(
+            seed["sessions"], actor=a, file=io.BytesIO(csv), state="KAZ", filename="x.csv"
         ),
         _q("epidata.reference.load"): lambda s, a: reference.load(s, actor=a),
         _q("members.accounts.create_user"): lambda s, a: accounts.create_user(

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
@@ -141,7 +142,8 @@ def _method_options(method: Method, given: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]Error:[/] {message}", highlight=False)
+    # Escaped: a message may hold brackets Rich would take for markup ("epibridge[dask]").
+    Console(stderr=True).print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code=2)
 
 

@@ -22,6 +22,10 @@ from epibridge.detection.validation import as_counts
 
 Engine = Literal["local", "dask"]
 SCHEDULER_ENV = "EPIBRIDGE_DASK_SCHEDULER"
+#: Dask is an optional extra: what the dask engine says when it is not installed.
+DASK_MISSING = (
+    "the dask engine needs Dask distributed, which is not installed: pip install 'epibridge[dask]'"
+)
 #: Series per chunk: large enough to amortise per-call overhead, small enough that a
 #: chunk's stacked GLM problems stay in cache-friendly, bounded memory.
 DEFAULT_CHUNK = 64
@@ -150,13 +154,15 @@ def _dask(
     scheduler: str | None,
     progress: Callable[[int], None] | None,
 ) -> list[DetectionResult]:
+    try:
+        from dask.distributed import Client  # imported lazily: heavy, and an optional extra
+    except ImportError:
+        raise ValueError(DASK_MISSING) from None
     address = scheduler or os.environ.get(SCHEDULER_ENV)
     if not address:
         raise ValueError(
             f"the dask engine needs a scheduler address (--scheduler or ${SCHEDULER_ENV})"
         )
-    from dask.distributed import Client  # imported lazily: heavy and optional at runtime
-
     with Client(address) as client:
         futures = [
             client.submit(_run_chunk, method, y[a:b], mon, freq, dates, opts, pure=False)

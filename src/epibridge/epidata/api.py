@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, get_sessions
 from epibridge.api.pagination import Page, clamp_limit, decode_cursor, encode_cursor
 from epibridge.api.selector import selector_query
-from epibridge.db import read_session, write_session
 from epibridge.epidata import export, queries, reference, revisions, service
+from epibridge.epidata.ingest import IngestOptions, ingest
 from epibridge.epidata.schemas import (
     HistoryRead,
     IncreaseRead,
@@ -71,22 +71,18 @@ def submit(
     dry_run: Annotated[bool, Form(description="Only check the file; write nothing.")] = False,
 ) -> SubmissionRead | JSONResponse:
     """Submit a file of observations: every row lands, or none and a report of every bad row."""
-    # The file is checked in a read session first and stored in a short write transaction
-    # afterwards, so a long validation never holds the database's write lock.
-    with read_session(sessions) as session:
-        checked = service.check_file(
-            session,
-            actor=principal,
-            state=state,
-            stream=file.file,
-            filename=file.filename or "upload",
-            file_format=file_format,
-            max_bytes=settings.max_upload_bytes,
-        )
-    if dry_run:
-        return JSONResponse(service.dry_run(checked).model_dump(mode="json"), status_code=200)
-    with write_session(sessions) as session:
-        return service.store(session, checked=checked)
+    result = ingest(
+        sessions,
+        actor=principal,
+        file=file.file,
+        filename=file.filename or "upload",
+        state=state,
+        file_format=file_format,
+        options=IngestOptions(dry_run=dry_run, max_bytes=settings.max_upload_bytes),
+    )
+    if result.dry_run:
+        return JSONResponse(result.model_dump(mode="json"), status_code=200)
+    return result
 
 
 @router.get("/submissions", response_model=Page[SubmissionRead])

@@ -7,7 +7,7 @@ from contextlib import nullcontext
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -24,10 +24,10 @@ from epibridge.cli_support import (
     report_errors,
     sessions_for,
     settings_of,
-    writing,
 )
-from epibridge.db import is_sqlite, utcnow
+from epibridge.db import utcnow
 from epibridge.epidata import export, queries, reference, revisions, service, uploads
+from epibridge.epidata.ingest import IngestOptions, ingest
 from epibridge.epidata.schemas import BadRow
 from epibridge.epidata.selector import IDENTITY, SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
@@ -75,37 +75,32 @@ def import_file(
         if is_terminal()
         else None
     )
-    with bar if bar else nullcontext(), path.open("rb") as stream:
+    with bar if bar else nullcontext():
         task = bar.add_task(f"checking {path.name}", total=size) if bar else None
 
         def advance(count: int) -> None:
             if bar is not None and task is not None:
                 bar.update(task, advance=count)
 
-        kwargs: dict[str, Any] = {
-            "actor": operator(),
-            "state": state,
-            "stream": stream,
-            "filename": path.name,
-            "file_format": file_format.value if file_format else None,
-            "max_bytes": settings.max_upload_bytes,
-            "progress": advance,
-        }
+        def storing(rows: int) -> None:
+            if bar is not None and task is not None:
+                bar.update(task, description=f"storing {rows} rows")
+
+        options = IngestOptions(
+            dry_run=dry_run,
+            max_bytes=settings.max_upload_bytes,
+            progress=advance,
+            storing=storing,
+        )
         try:
-            if not dry_run and not is_sqlite(settings.database_url):
-                # One pass: rows are copied to the server while later ones are checked.
-                with writing(ctx) as session:
-                    result = service.submit(session, **kwargs)
-            else:
-                with reading(ctx) as session:
-                    checked = service.check_file(session, **kwargs)
-                if dry_run:
-                    result = service.dry_run(checked)
-                else:
-                    if bar is not None and task is not None:
-                        bar.update(task, description=f"storing {checked.row_count} rows")
-                    with writing(ctx) as session:
-                        result = service.store(session, checked=checked)
+            result = ingest(
+                sessions_for(settings),
+                actor=operator(),
+                file=path,
+                state=state,
+                file_format=file_format.value if file_format else None,
+                options=options,
+            )
         except InvalidInput as exc:
             if bar is not None:
                 bar.stop()

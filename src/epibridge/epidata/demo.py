@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import read_session, utcnow, write_session
-from epibridge.epidata import reference, service
+from epibridge.epidata import reference
+from epibridge.epidata.ingest import IngestOptions, ingest
 from epibridge.epidata.models import Submission
 from epibridge.epidata.population import population
 from epibridge.members import service as members
@@ -84,16 +85,14 @@ def generate(state: str, rng: np.random.Generator) -> str:
 
 
 def _submit(sessions: sessionmaker[Session], state: str, text: str, name: str) -> int:
-    with read_session(sessions) as session:
-        checked = service.check_file(
-            session,
-            actor=DEMO_ACTOR,
-            state=state,
-            stream=io.BytesIO(text.encode()),
-            filename=name,
-        )
-    with write_session(sessions) as session:
-        return service.store(session, checked=checked, synthetic=True, source=SOURCE).row_count
+    return ingest(
+        sessions,
+        actor=DEMO_ACTOR,
+        file=io.BytesIO(text.encode()),
+        filename=name,
+        state=state,
+        options=IngestOptions(synthetic=True, source=SOURCE),
+    ).row_count
 
 
 def load_demo(sessions: sessionmaker[Session]) -> dict[str, int]:

@@ -21,11 +21,26 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from epibridge.epidata import pgcopy
 from epibridge.epidata.storage import OBS_COLUMNS, driver_connection
+
+
+def one_pass(bind: Engine | Connection) -> bool:
+    """Whether files are checked and copied in one pass on this database: PostgreSQL.
+
+    The one place the choice is made. PostgreSQL takes a binary ``COPY`` while the client
+    checks the next block and holds only the submitting state's lock meanwhile; SQLite has one
+    writer for the whole database, so there a file is checked before the write lock is taken
+    (a writer thread in the same process was measured slower: docs/epidata.md).
+    """
+    return bind.dialect.name == "postgresql"
+
+
+#: Series ids taken from the sequence at least this many at a time while a file streams.
+RESERVED_IDS = 4096
 
 
 def reserve_series_ids(session: Session, count: int) -> list[int]:

@@ -1,12 +1,12 @@
 """The data import page: upload a file, see the validation report row by row, confirm.
 
-The file is checked with ``epidata.service.check_file`` (nothing written) and the page shows
+The file is checked by ``epidata.ingest`` as a dry run (nothing written) and the page shows
 either every refused row or a summary to confirm; the upload waits under
 ``VAR_DIR/web-uploads/<account>`` named by a random token (``epidata.uploads``), and the
-confirmation checks it again and stores it in one transaction. Who may upload at all is
-decided from the session cookie before the body is read (``api.upload_gate``); a refused or
-failed check leaves no file behind, and one never confirmed expires after
-``EPIBRIDGE_UPLOAD_TTL_HOURS``.
+confirmation hands it to ``epidata.ingest`` again, which checks it again and stores it in one
+transaction. Who may upload at all is decided from the session cookie before the body is read
+(``api.upload_gate``); a refused or failed check leaves no file behind, and one never
+confirmed expires after ``EPIBRIDGE_UPLOAD_TTL_HOURS``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from epibridge.db import read_session, utcnow, write_session
-from epibridge.epidata import service as epidata
+from epibridge.db import read_session, utcnow
 from epibridge.epidata import uploads
+from epibridge.epidata.ingest import IngestOptions, ingest
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
@@ -91,15 +91,14 @@ def import_check(web: WebDep, form: FormDep) -> Response:
     )
     context: dict[str, Any] = {"states": _import_states(web, principal), "state": state}
     try:
-        with read_session(web.sessions) as session, stored.open("rb") as stream:
-            checked = epidata.check_file(
-                session,
-                actor=principal,
-                state=state,
-                stream=stream,
-                filename=upload.filename,
-                max_bytes=web.app.state.settings.max_upload_bytes,
-            )
+        summary = ingest(
+            web.sessions,
+            actor=principal,
+            file=stored,
+            filename=upload.filename,
+            state=state,
+            options=IngestOptions(dry_run=True, max_bytes=web.app.state.settings.max_upload_bytes),
+        )
     except DomainError as exc:
         stored.unlink(missing_ok=True)
         rows = [e.as_dict() for e in exc.errors]
@@ -111,7 +110,6 @@ def import_check(web: WebDep, form: FormDep) -> Response:
     except BaseException:  # refused (another state's data) or failed: nothing is kept
         stored.unlink(missing_ok=True)
         raise
-    summary = epidata.dry_run(checked)
     return web.render(
         "data/import.html",
         {
@@ -127,7 +125,7 @@ def import_check(web: WebDep, form: FormDep) -> Response:
 @router.post("/data/import/confirm", response_class=HTMLResponse)
 @page_errors
 def import_confirm(web: WebDep, form: FormDep) -> Response:
-    """Store a file that was checked: checked again, then written in one transaction."""
+    """Store a file that was checked: checked again and written in one transaction."""
     principal = web.require()
     stored = uploads.staged(
         _upload_root(web),
@@ -140,17 +138,14 @@ def import_confirm(web: WebDep, form: FormDep) -> Response:
         raise InvalidInput(web.gettext("The upload has expired; choose the file again."))
     filename = text(form, "filename") or stored.name
     try:
-        with write_session(web.sessions) as session, stored.open("rb") as stream:
-            checked = epidata.check_file(
-                session,
-                actor=principal,
-                state=text(form, "state"),
-                stream=stream,
-                filename=filename,
-            )
-            result = epidata.store(
-                session, checked=checked, synthetic=text(form, "synthetic") == "yes"
-            )
+        result = ingest(
+            web.sessions,
+            actor=principal,
+            file=stored,
+            filename=filename,
+            state=text(form, "state"),
+            options=IngestOptions(synthetic=text(form, "synthetic") == "yes"),
+        )
     finally:
         stored.unlink(missing_ok=True)
     return web.render(

@@ -12,8 +12,9 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from xml.parsers import expat
 
+import defusedxml
+from defusedxml import ElementTree as defused
 from lxml import etree
 
 from epibridge.notifications.cap.model import CAP_NS
@@ -70,35 +71,18 @@ def _parser() -> etree.XMLParser:
     )
 
 
-class _PrologDone(Exception):
-    pass
-
-
-class _DoctypeFound(Exception):
-    pass
-
-
 def _refuse_doctype(xml: bytes) -> None:
     """Stop at the first DOCTYPE, before any entity is even declared, let alone expanded.
 
-    expat reads only the prolog (it stops at the root element's start tag); documents it cannot
-    read are left to lxml, which reports them better, and ``safe_parse`` checks lxml's result again.
+    defusedxml's expat parser raises at the DOCTYPE's first byte (``forbid_dtd``); documents it
+    cannot read are left to lxml, which reports them better, and ``safe_parse`` checks lxml's
+    result again.
     """
-
-    def on_doctype(*_: object) -> None:
-        raise _DoctypeFound
-
-    def on_start(*_: object) -> None:
-        raise _PrologDone
-
-    scanner = expat.ParserCreate()
-    scanner.StartDoctypeDeclHandler = on_doctype
-    scanner.StartElementHandler = on_start
     try:
-        scanner.Parse(xml, True)
-    except _DoctypeFound:
+        defused.fromstring(xml, forbid_dtd=True)
+    except defusedxml.DTDForbidden:
         raise CapValidationError(_DOCTYPE_REFUSED) from None
-    except (_PrologDone, expat.ExpatError):
+    except defused.ParseError:
         return
 
 
