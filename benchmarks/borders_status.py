@@ -27,7 +27,10 @@ from epibridge import audit, migrate
 from epibridge.borders import service
 from epibridge.borders.schemas import CrossingCreate, StatusReportCreate
 from epibridge.db import create_db_engine, make_sessionmaker, read_session, write_session
+from epibridge.security import system_principal
 from epibridge.settings import Settings
+
+BENCHMARK = system_principal("benchmark")
 
 STATES = ["CHN", "IND", "IRN", "KAZ", "KGZ", "PAK", "RUS", "TJK", "UZB", "BLR"]
 
@@ -44,12 +47,12 @@ def main() -> None:
         migrate.upgrade(settings)
         sessions = make_sessionmaker(create_db_engine(url), audit=audit.trail_for(settings))
         with write_session(sessions) as session:
-            service.load_registry(session)
+            service.load_registry(session, actor=BENCHMARK)
             for i in range(args.crossings):
                 a, b = STATES[i % 10], STATES[(i + 3) % 10]
                 service.create_crossing(
                     session,
-                    actor="benchmark",
+                    actor=BENCHMARK,
                     data=CrossingCreate(
                         code=f"SYNTHETIC-{i}",
                         name=f"Synthetic air crossing {i}",
@@ -77,7 +80,7 @@ def main() -> None:
                             with write_session(sessions) as session:
                                 service.report_status(
                                     session,
-                                    actor="benchmark",
+                                    actor=BENCHMARK,
                                     crossing_id=c.id,
                                     data=StatusReportCreate(
                                         side=side,

@@ -54,7 +54,10 @@ from epibridge.notifications.outbox.addresses import parse_networks  # noqa: E40
 from epibridge.notifications.outbox.schemas import SubscriptionCreate  # noqa: E402
 from epibridge.notifications.outbox.service import create_subscription  # noqa: E402
 from epibridge.notifications.outbox.transport import WebhookClient  # noqa: E402
+from epibridge.security import system_principal  # noqa: E402
 from epibridge.settings import Settings  # noqa: E402
+
+BENCHMARK = system_principal("benchmark")
 
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 STATES = ["BLR", "CHN", "IND", "IRN", "KAZ", "KGZ", "PAK", "RUS", "TJK", "UZB"]
@@ -166,7 +169,7 @@ def prepare(url: str, receiver_url: str, var_dir: Path) -> list[str]:
         for state in STATES:
             _, issued = accounts.create_user(
                 session,
-                actor="benchmark",
+                actor=BENCHMARK,
                 data=UserCreate(name=f"fp-{state.lower()}", role="focal_point", state=state),  # type: ignore[arg-type]
                 token_ttl_days=2,
             )
@@ -174,7 +177,7 @@ def prepare(url: str, receiver_url: str, var_dir: Path) -> list[str]:
             for k in range(SUBSCRIBERS_PER_STATE):
                 create_subscription(
                     session,
-                    actor="benchmark",
+                    actor=BENCHMARK,
                     data=SubscriptionCreate(
                         kind="webhook",
                         url=f"{receiver_url}/hook/{state}/{k}",

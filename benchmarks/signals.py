@@ -99,7 +99,7 @@ def main() -> None:
             ("rerun", RunOptions()),
         ):
             began = time.perf_counter()
-            report = run(sessions, options=options)
+            report = run(sessions, options=options, actor=system_principal("benchmark"))
             took = time.perf_counter() - began
             print(
                 f"{label:8s} {took:7.2f} s  {report.series} series ({report.series / took:.0f}/s), "
@@ -108,7 +108,9 @@ def main() -> None:
             )
         _submit(sessions, states[0], _file(states[0], diseases, rng, 1))
         began = time.perf_counter()
-        report = run(sessions, options=RunOptions(changed=True))
+        report = run(
+            sessions, options=RunOptions(changed=True), actor=system_principal("benchmark")
+        )
         took = time.perf_counter() - began
         print(
             f"{'changed':8s} {took:7.2f} s  {report.series} series, {report.messages_read} "
