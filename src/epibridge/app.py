@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from epibridge import __version__, audit
-from epibridge.api import audit_routes, openapi, problems, unavailable
+from epibridge.api import audit_routes, docs, openapi, problems, unavailable
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
 from epibridge.api.text_guard import UnsafeTextGuard
@@ -77,6 +77,9 @@ def create_app(
             "documents; lists are cursor-paginated; POST accepts an Idempotency-Key header."
         ),
         lifespan=lifespan,
+        # Served by api/docs.py from an installed package, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -88,6 +91,7 @@ def create_app(
     problems.install(app)
     unavailable.install(app)
     openapi.install(app)
+    docs.install(app)
     app.add_middleware(
         IdempotencyMiddleware,
         sessions=sessions,
