@@ -1,10 +1,16 @@
 """The scheduler runs its jobs only while it leads; the default jobs do their services' work
-once (a second round stores nothing new), as ``system:scheduler``."""
+once (a second round stores nothing new), as ``system:scheduler``; ``epibridge scheduler``
+stands by while another process leads and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +25,8 @@ from epibridge.runtime.leader import leadership_for
 from epibridge.runtime.schedule import REPORT_DELAY, Context, Job, Scheduler
 from epibridge.settings import Settings
 from tests.notifications.factory import FP_KAZ, event_body, messages
+
+EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 
 
 def recorder(ran: list[str], name: str) -> Job:
@@ -76,3 +84,44 @@ def test_default_jobs_do_their_work_once(
     assert sorted((r.lang, r.format, r.state, r.created_by) for r in reports) == [
         (lang, "pdf", None, "system:scheduler") for lang in ("en", "ru", "zh")
     ]
+
+
+def run_scheduler(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "EPIBRIDGE_DATABASE_URL": settings.database_url,
+        "EPIBRIDGE_VAR_DIR": str(settings.var_dir),
+    }
+    return subprocess.Popen(
+        [EPIBRIDGE, "scheduler", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_scheduler_command_leads_or_stands_by_and_stops_on_sigterm(settings: Settings) -> None:
+    holder = leadership_for(settings)
+    assert holder.poll()
+    try:
+        standby = run_scheduler(settings, "--once")
+        out, _ = standby.communicate(timeout=120)
+        assert standby.returncode == 0, out
+        assert "another process leads" in out and "scheduler: standby" in out
+    finally:
+        holder.release()
+
+    looping = run_scheduler(settings, "--retry", "0.5")
+    assert looping.stdout is not None
+    lines: list[str] = []
+    for line in looping.stdout:
+        lines.append(line)
+        if "scheduler: leader" in line:
+            break
+    looping.send_signal(signal.SIGTERM)
+    out, _ = looping.communicate(timeout=120)
+    output = "".join(lines) + out
+    assert looping.returncode == 0, output
+    assert "scheduler stopped (leader elected by" in output and "Traceback" not in output
+    assert leadership_for(settings).poll()  # given up on the way out

@@ -145,6 +145,9 @@ class Scheduler:
 
     def run(self, *, once: bool = False) -> None:
         """Lead or stand by until stopped; with ``once``, one round of every job, then return."""
+        # WeasyPrint logs every step of every PDF at INFO: seven lines a report, in every log.
+        renderer = logging.getLogger("weasyprint")
+        renderer.setLevel(max(renderer.getEffectiveLevel(), logging.WARNING))
         try:
             while not self.stop_event.is_set():
                 if self._poll():
