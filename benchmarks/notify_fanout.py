@@ -212,7 +212,11 @@ def processes(url: str, workdir: Path, backend: str, workers: int) -> Iterator[S
         # The receivers listen on 127.0.0.1, which webhooks may not reach unless opened.
         "EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8",
     }
-    serve_args = ["serve", "--port", str(port), "--workers", str(server_workers(backend))]
+    # The API alone: the delivery workers measured are the separate `epibridge worker`s.
+    serve_args = [
+        *("serve", "--port", str(port), "--workers", str(server_workers(backend))),
+        *("--no-worker", "--no-scheduler"),
+    ]
     started: list[subprocess.Popen[bytes]] = []
     log = (workdir / "processes.log").open("wb")
     try:

@@ -88,7 +88,8 @@ def serve(url: str, var_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "EPIBRIDGE_DATABASE_URL": url, "EPIBRIDGE_VAR_DIR": str(var_dir)}
     process = subprocess.Popen(
-        [EPIBRIDGE, "serve", "--port", str(port)],
+        # The API alone, as measured before serve ran a worker and the schedules beside it.
+        [EPIBRIDGE, "serve", "--port", str(port), "--no-worker", "--no-scheduler"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -6,7 +6,7 @@ target="${1:-test}"
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 case "$target" in
-  test) wanted=(gcc libc6-dev postgresql chromium fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils) ;;
+  test) wanted=(gcc libc6-dev postgresql sqlite3 chromium fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils) ;;
   demo) wanted=(gcc libc6-dev libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk) ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from epibridge import __version__, audit
-from epibridge.api import audit_routes, openapi, problems, unavailable
+from epibridge.api import audit_routes, docs, openapi, problems, unavailable
 from epibridge.api.idempotency import IdempotencyMiddleware
 from epibridge.api.limits import BodySizeLimit
 from epibridge.api.text_guard import UnsafeTextGuard
@@ -26,6 +27,7 @@ from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
 from epibridge.notifications.outbox import api as outbox_api
 from epibridge.reports import api as reports_api
+from epibridge.runtime import background as runtime
 from epibridge.settings import Settings, secret_key
 from epibridge.web import pages
 from epibridge.web.headers import SecurityHeaders
@@ -37,12 +39,16 @@ UPLOAD_PATHS: tuple[str, ...] = (SUBMISSIONS_PATH, IMPORT_PATH)
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    background: runtime.BackgroundOptions | None = None,
 ) -> FastAPI:
     """Build the application for ``settings`` (read from the environment when omitted).
 
     ``clock`` gives the moment date-dependent rules apply at (who chairs, deadlines); tests
-    pass a fixed one so that they hold whatever day they run.
+    pass a fixed one so that they hold whatever day they run. ``background`` names what
+    runs beside the server while it serves (``epibridge serve``: the worker, the scheduler).
     """
     settings = settings or Settings()
     engine = create_db_engine(settings.database_url, echo=settings.sql_echo)
@@ -51,8 +57,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logging.basicConfig(level=logging.INFO)
-        yield
-        engine.dispose()
+        threads = runtime.Background(sessions, settings, background) if background else None
+        app.state.background = threads
+        if threads is not None:
+            threads.start()
+        try:
+            yield
+        finally:
+            if threads is not None:
+                await asyncio.to_thread(threads.stop)
+            engine.dispose()
 
     app = FastAPI(
         title="epibridge",
@@ -63,16 +77,21 @@ def create_app(
             "documents; lists are cursor-paginated; POST accepts an Idempotency-Key header."
         ),
         lifespan=lifespan,
+        # Served by api/docs.py from an installed package, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock
     app.state.secret_key = secret_key(settings)
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.background = None
 
     problems.install(app)
     unavailable.install(app)
     openapi.install(app)
+    docs.install(app)
     app.add_middleware(
         IdempotencyMiddleware,
         sessions=sessions,
@@ -99,11 +118,18 @@ def create_app(
         responses={503: {"description": "The database does not answer (degraded)."}},
     )
     def health() -> Response:
-        """Report whether the service and its database answer."""
+        """Report whether the service and its database answer, and what runs beside it."""
         answers, reason = unavailable.database_state(engine)
+        threads = app.state.background
+        running = threads.status() if threads is not None else runtime.off()
         if answers:
             return JSONResponse(
-                {"status": "ok", "version": __version__, "database": engine.dialect.name}
+                {
+                    "status": "ok",
+                    "version": __version__,
+                    "database": engine.dialect.name,
+                    **running,
+                }
             )
         return JSONResponse(
             {
@@ -114,6 +140,7 @@ def create_app(
                     "state": "unavailable",
                     "error": reason,
                 },
+                **running,
             },
             status_code=503,
             headers={"Retry-After": str(unavailable.RETRY_AFTER)},

@@ -32,6 +32,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "assistance": ("epibridge.assistance.cli", "assistance_app"),
     "consult": ("epibridge.consultations.cli", "app"),
     "report": ("epibridge.reports.cli", "report_app"),
+    "scheduler": ("epibridge.runtime.cli", "scheduler"),
 }
 
 
@@ -281,28 +282,54 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: EPIBRIDGE_PORT).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only).")] = 1,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Send webhooks and e-mail from this process (default: EPIBRIDGE_SERVE_WORKER).",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        bool | None,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Run detection, reminders and reports when leading "
+            "(default: EPIBRIDGE_SERVE_SCHEDULER).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the web UI and the API on the configured database."""
+    """Serve the web UI and the API, with the delivery worker and the schedules beside them."""
+    import os
+
     import uvicorn
 
     from epibridge.cli_support import settings_of
 
     settings = settings_of(ctx)
+    overrides = {"serve_worker": worker, "serve_scheduler": scheduler}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     bind_host = host or settings.host
     bind_port = port or settings.port
-    typer.echo(f"serving on http://{bind_host}:{bind_port} (API docs at /docs)")
+    typer.echo(
+        f"serving on http://{bind_host}:{bind_port} (API docs at /docs); "
+        f"delivery worker {'on' if settings.serve_worker else 'off'}, "
+        f"scheduler {'on' if settings.serve_scheduler else 'off'}"
+    )
     if workers > 1:
+        # Each process builds its app from the environment: pass the choices on through it.
+        os.environ["EPIBRIDGE_SERVE_WORKER"] = str(settings.serve_worker).lower()
+        os.environ["EPIBRIDGE_SERVE_SCHEDULER"] = str(settings.serve_scheduler).lower()
         uvicorn.run(
-            "epibridge.app:create_app",
+            "epibridge.runtime.served:create_served_app",
             factory=True,
             host=bind_host,
             port=bind_port,
             workers=workers,
         )
     else:
-        from epibridge.app import create_app
+        from epibridge.runtime.served import create_served_app
 
-        uvicorn.run(create_app(settings), host=bind_host, port=bind_port)
+        uvicorn.run(create_served_app(settings), host=bind_host, port=bind_port)
 
 
 app.add_typer(db_app, name="db")

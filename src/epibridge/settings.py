@@ -65,6 +65,24 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `epibridge serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `epibridge serve` uses.")
+    serve_worker: bool = Field(
+        default=True,
+        description="Whether `epibridge serve` runs the delivery worker in its process "
+        "(`--worker/--no-worker` overrides it).",
+    )
+    serve_scheduler: bool = Field(
+        default=True,
+        description="Whether `epibridge serve` runs the schedules (detection, reminders, "
+        "decisions past deadline, weekly reports) when it leads (`--scheduler/--no-scheduler`).",
+    )
+    reminder_hours: int = Field(
+        default=24,
+        ge=0,
+        le=24 * 30,
+        description="Hours after notification, and between reminders, at which the scheduler "
+        "reminds the member states that have not acknowledged an event (three times at most); "
+        "0: no automatic reminders.",
+    )
     secret_key: str = Field(
         default="",
         description="Key signing session cookies and CSRF tokens; kept in VAR_DIR when empty.",

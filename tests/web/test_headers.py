@@ -60,11 +60,18 @@ def test_every_html_response_has_the_headers(
     assert api.headers["x-content-type-options"] == "nosniff"
     assert "content-security-policy" not in api.headers  # JSON is not rendered
 
+    # The API docs load nothing from elsewhere (issue 14): /docs is under the page policy,
+    # /redoc allows inline styles (ReDoc writes them) but no inline script and no other host.
     docs = httpx.get(f"{live_url}/docs")
     assert docs.status_code == 200
     policy = _csp(docs)
-    assert "https://cdn.jsdelivr.net" in policy["script-src"]
+    assert re.fullmatch(r"'self' 'nonce-[A-Za-z0-9_-]+'", policy["script-src"]), policy
+    assert "unsafe-inline" not in docs.headers["content-security-policy"]
     assert policy["frame-ancestors"] == "'none'"
+    redoc = _csp(httpx.get(f"{live_url}/redoc"))
+    assert redoc["script-src"] == "'self'" and redoc["style-src"] == "'self' 'unsafe-inline'"
+    assert redoc["frame-ancestors"] == "'none'"
+    assert not any("http" in value for value in [*policy.values(), *redoc.values()])
 
     # Over HTTPS (here: a TLS-terminating proxy on this host, X-Forwarded-Proto) HSTS is sent.
     secure = httpx.get(f"{live_url}/login", headers={"X-Forwarded-Proto": "https"})

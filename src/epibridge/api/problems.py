@@ -110,6 +110,26 @@ def _jsonable(value: Any) -> Any:
     return _encodable(value, 200) if isinstance(value, bytes) else _encodable(str(value)[:200])
 
 
+async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """The problem document of an HTTP error (no route, wrong method, undecodable body)."""
+    cause = exc.__cause__
+    if exc.status_code == 400 and isinstance(cause, RecursionError | ValueError):
+        # FastAPI's body parser gives up on JSON nested deeper than Python recurses or an
+        # integer over 4300 digits with a bare 400: it is malformed JSON like any other.
+        reason = "nested too deeply" if isinstance(cause, RecursionError) else str(cause)
+        return invalid_input_response(
+            instance=request.url.path, errors=[FieldError("body", f"malformed JSON: {reason}")]
+        )
+    return problem_response(
+        status=exc.status_code,
+        title=_TITLES.get(exc.status_code, "Error"),
+        detail=str(exc.detail),
+        kind=_TITLES.get(exc.status_code, "error").lower().replace(" ", "-"),
+        instance=request.url.path,
+        headers=getattr(exc, "headers", None),
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every exception into a problem document."""
 
@@ -148,24 +168,7 @@ def install(app: FastAPI) -> None:
             )
         return invalid_input_response(instance=request.url.path, errors=errors)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        cause = exc.__cause__
-        if exc.status_code == 400 and isinstance(cause, RecursionError | ValueError):
-            # FastAPI's body parser gives up on JSON nested deeper than Python recurses or an
-            # integer over 4300 digits with a bare 400: it is malformed JSON like any other.
-            reason = "nested too deeply" if isinstance(cause, RecursionError) else str(cause)
-            return invalid_input_response(
-                instance=request.url.path, errors=[FieldError("body", f"malformed JSON: {reason}")]
-            )
-        return problem_response(
-            status=exc.status_code,
-            title=_TITLES.get(exc.status_code, "Error"),
-            detail=str(exc.detail),
-            kind=_TITLES.get(exc.status_code, "error").lower().replace(" ", "-"),
-            instance=request.url.path,
-            headers=getattr(exc, "headers", None),
-        )
+    app.add_exception_handler(StarletteHTTPException, http_problem)  # type: ignore[arg-type]
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:

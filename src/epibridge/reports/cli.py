@@ -16,12 +16,13 @@ from epibridge.cli_support import (
     operator,
     reading,
     report_errors,
+    sessions_for,
+    settings_of,
     writing,
 )
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.reports import service
 from epibridge.reports.schemas import ReportCreate
-from epibridge.reports.weeks import previous_week
 
 report_app = typer.Typer(help="Situation reports (HTML/PDF) of an ISO week, in en, ru or zh.")
 
@@ -96,28 +97,26 @@ def weekly(
     force: Annotated[bool, typer.Option(help="Generate again even when stored.")] = False,
 ) -> None:
     """Generate and store the reports of the previous ISO week (run it from cron on Mondays)."""
-    label = week.strip().upper() if week else previous_week(datetime.now(UTC).date()).label
-    focuses: list[str | None] = [None, *(state or [])]
-    for language in lang or list(LANGS):
-        for focus in focuses:
-            data = ReportCreate.model_validate(
-                {"week": label, "lang": language, "state": focus, "format": fmt}
-            )
-            with reading(ctx) as session:
-                existing = service.find(
-                    session,
-                    week=label,
-                    state=data.state and data.state.upper(),
-                    lang=language,
-                    format=fmt,
-                )
-            if existing is not None and not force:
-                typer.echo(f"report {existing.id}: {existing.filename} already stored")
-                continue
-            rendered, report_id = _generate(ctx, data)
+
+    def show(result: service.WeeklyResult) -> None:
+        if result.created:
             typer.echo(
-                f"report {report_id}: {rendered.filename} stored ({len(rendered.content)} bytes)"
+                f"report {result.report_id}: {result.filename} stored ({result.size_bytes} bytes)"
             )
+        else:
+            typer.echo(f"report {result.report_id}: {result.filename} already stored")
+
+    service.generate_weekly(
+        sessions_for(settings_of(ctx)),
+        actor=operator(),
+        today=datetime.now(UTC).date(),
+        week=week,
+        langs=lang or LANGS,
+        states=state or (),
+        format=fmt,
+        force=force,
+        done=show,
+    )
 
 
 @report_app.command("list")

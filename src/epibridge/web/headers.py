@@ -6,9 +6,11 @@ page may be framed. Two kinds of HTML get their own policy:
 
 - stored report documents (``/api/v1/reports/{id}/download``) carry their stylesheet inline
   and are meant to open as a file: no script, no requests at all, inline styles only;
-- the API documentation (``/docs``, ``/redoc``) is FastAPI's page, which loads Swagger UI and
-  ReDoc from the jsDelivr CDN and starts them with an inline script it writes without a nonce;
-  its policy allows that CDN and inline script until the assets are served offline.
+- the API documentation (api/docs.py) serves Swagger UI and ReDoc from this site and starts
+  them from files: ``/docs`` runs under the page policy (no inline script or style at all),
+  while ReDoc writes its styles as inline ``<style>`` elements (styled-components, which cannot
+  be handed a nonce), so ``/redoc`` alone allows inline styles, never scripts; no other host is
+  allowed (ReDoc's footer logo from cdn.redoc.ly is refused, and the page hides it).
 
 ``Strict-Transport-Security`` is sent when the request came over HTTPS (``scope["scheme"]``,
 which uvicorn sets from ``X-Forwarded-Proto`` behind a trusted proxy).
@@ -31,15 +33,15 @@ DOCUMENT_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
-API_DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; "
-    "style-src 'self' https://cdn.jsdelivr.net https://fonts.googleapis.com 'unsafe-inline'; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "font-src https://fonts.gstatic.com; worker-src blob:; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+#: ReDoc's page: no script but this site's, inline styles (no nonce beside them, or browsers
+#: would ignore 'unsafe-inline'), ``blob:`` workers for its search.
+REDOC_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _DOCUMENTS = re.compile(r"^/api/v1/reports/[^/]+/download$")
-_API_DOCS = ("/docs", "/redoc")
+_REDOC = "/redoc"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -47,8 +49,8 @@ def policy(path: str, nonce: str) -> str:
     """The Content-Security-Policy of an HTML response at ``path``."""
     if _DOCUMENTS.match(path):
         return DOCUMENT_POLICY
-    if path in _API_DOCS or path.startswith("/docs/"):
-        return API_DOCS_POLICY
+    if path == _REDOC:
+        return REDOC_POLICY
     return PAGE_POLICY.format(nonce=nonce)
 
 

@@ -7,7 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
+from epibridge.api.problems import http_problem
 from epibridge.web import (
     assistance_pages,
     auth,
@@ -17,11 +20,23 @@ from epibridge.web import (
     data_pages,
     import_pages,
     notification_pages,
+    plain_pages,
     report_pages,
 )
-from epibridge.web.context import CsrfFailed, LoginRequired, get_web
+from epibridge.web.context import CsrfFailed, LoginRequired, Web, get_web
+from epibridge.web.i18n import N_
 
 _HERE = Path(__file__).parent
+NO_PAGE = N_(
+    "There is no page at this address: check the link, or start again from the situation dashboard."
+)
+
+
+def _not_found_page(request: Request) -> HTMLResponse:
+    web: Web = get_web(request)
+    return web.render(
+        "error.html", {"status": 404, "detail": web.gettext(NO_PAGE), "errors": []}, 404
+    )
 
 
 def mount(app: FastAPI) -> None:
@@ -42,6 +57,14 @@ def mount(app: FastAPI) -> None:
         from urllib.parse import quote
 
         return RedirectResponse("/login?next=" + quote(exc.next_url, safe="/"), status_code=303)
+
+    @app.exception_handler(404)
+    async def _not_found(request: Request, exc: HTTPException) -> Response:
+        # A browser following a dead link gets a page in its language; API clients (an
+        # /api/ path, or no text/html in Accept) keep the problem document.
+        if plain_pages.wants_page(request):
+            return await run_in_threadpool(_not_found_page, request)
+        return await http_problem(request, exc)
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> HTMLResponse:

@@ -2,8 +2,9 @@
 
 ``events`` the lifecycle, ``versioning`` the versions with their CAP identity and messages,
 ``queries`` finding events, ``verification`` verification requests, ``interactions``
-acknowledgements, risk assessments, comments and reminders, ``reads`` read models and the
-timeline, ``cap_export``/``cap_import`` CAP 1.2, ``common`` what they all share.
+acknowledgements, risk assessments, comments and reminders, ``reminders`` the automatic ones
+the scheduler sends, ``reads`` read models and the timeline, ``cap_export``/``cap_import``
+CAP 1.2, ``common`` what they all share.
 """
 
 from epibridge.notifications.service.cap_export import export, message_for
@@ -25,6 +26,7 @@ from epibridge.notifications.service.reads import (
     to_summary,
     verification_read,
 )
+from epibridge.notifications.service.reminders import remind_due
 from epibridge.notifications.service.verification import answer_verification, request_verification
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "notify",
     "pending_states",
     "remind",
+    "remind_due",
     "request_verification",
     "timeline",
     "to_read",

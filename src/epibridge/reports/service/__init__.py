@@ -14,5 +14,18 @@ from epibridge.reports.service.reports import (
     store,
     to_read,
 )
+from epibridge.reports.service.weekly import WeeklyResult, generate_weekly
 
-__all__ = ["FORMATS", "TOPIC", "Rendered", "build", "find", "get", "list_", "store", "to_read"]
+__all__ = [
+    "FORMATS",
+    "TOPIC",
+    "Rendered",
+    "WeeklyResult",
+    "build",
+    "find",
+    "generate_weekly",
+    "get",
+    "list_",
+    "store",
+    "to_read",
+]
