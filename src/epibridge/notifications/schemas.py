@@ -268,3 +268,21 @@ class Created(BaseModel):
     version: int
     created: bool = True
     links: dict[str, str]
+
+
+class VerificationDue(BaseModel):
+    """An unanswered verification request with the event it is about."""
+
+    event: NotificationSummary
+    request: VerificationRead
+
+
+class Situation(BaseModel):
+    """What the dashboard shows an account: events active on a day and what is owed now."""
+
+    day: date
+    active: list[NotificationSummary]
+    latest: list[NotificationSummary]
+    owed: list[NotificationSummary]
+    deadlines: list[NotificationSummary]
+    verifications: list[VerificationDue]
