@@ -17,12 +17,11 @@ from starlette.datastructures import FormData
 
 from epibridge.consultations import service as consultations
 from epibridge.consultations import views as consultation_views
-from epibridge.consultations.schemas import DocumentRead, PositionCreate
+from epibridge.consultations.schemas import PositionCreate
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.inputs import Id
 from epibridge.members import service as members
-from epibridge.security import Action, Principal, decide
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
 from epibridge.web.dashboard import translated
 from epibridge.web.i18n import N_
@@ -115,13 +114,6 @@ def consultation_page(web: WebDep, consultation_id: Id) -> Response:
     )
 
 
-def _position_states(principal: Principal, document: DocumentRead) -> list[str]:
-    decision = document.decision
-    if decision is None or decision.status != "open":
-        return []
-    return [s for s in decision.member_states if decide(principal, Action.WRITE_STATE, s).allowed]
-
-
 def _document_context(web: Web, consultation_id: Id, document_id: Id) -> dict[str, Any]:
     principal = web.require()
     with read_session(web.sessions) as session:
@@ -131,13 +123,16 @@ def _document_context(web: Web, consultation_id: Id, document_id: Id) -> dict[st
         )
         document = consultation_views.document_read(session, row)
         versions = consultation_views.versions(session, row)
+        position_states = consultations.position_states(
+            session, actor=principal, document_id=document_id
+        )
         names = _state_names(session, web.lang)
     return {
         "consultation_id": consultation_id,
         "topic": consultation.topic,
         "document": document,
         "versions": list(reversed(versions)),
-        "position_states": _position_states(principal, document),
+        "position_states": position_states,
         "state_names": names,
         "form": {},
         "errors": {},
