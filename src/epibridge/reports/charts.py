@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from html import escape
 
-from epibridge.web import mapview
+from epibridge import maps
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 34
@@ -102,9 +102,9 @@ def map_svg(
     title: str,
 ) -> str:
     """The organization's states from the web UI's Natural Earth shapes, with the week's events."""
-    shapes = mapview.shapes(statuses, names, risks)
+    shapes = maps.shapes(statuses, names, risks)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{mapview.view_box()}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{maps.view_box()}" '
         f'role="img" class="map"><title>{escape(title)}</title>'
     ]
     for s in shapes:

@@ -6,7 +6,6 @@ point of a side (or the Secretariat on its behalf) sees the form to report that 
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from epibridge import maps
 from epibridge.borders import service as borders
 from epibridge.borders import views as border_views
 from epibridge.borders.schemas import CrossingRead, LaneCheck, StatusReportCreate
@@ -23,7 +23,6 @@ from epibridge.errors import FieldError, InvalidInput
 from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, decide
-from epibridge.web import mapbuild, mapview
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
 from epibridge.web.dashboard import translated
 from epibridge.web.i18n import N_
@@ -61,17 +60,6 @@ def _names(web: Web) -> dict[str, dict[str, str]]:
         "direction_names": translated(web, DIRECTION_NAMES),
         "lane_names": translated(web, LANE_NAMES),
     }
-
-
-def _point(longitude: float, latitude: float) -> tuple[float, float]:
-    """Project like the map asset (equirectangular, longitudes scaled by cos 40°)."""
-    kx = math.cos(math.radians(40.0))
-    scale = mapbuild.WIDTH / ((mapbuild.LON_MAX - mapbuild.LON_MIN) * kx)
-    lon = longitude if longitude >= mapbuild.LON_MIN else longitude + 360.0
-    return (
-        round((lon - mapbuild.LON_MIN) * kx * scale, 1),
-        round((mapbuild.LAT_MAX - latitude) * scale, 1),
-    )
 
 
 def _state_names(session: Any, lang: str) -> tuple[dict[str, str | None], dict[str, str]]:
@@ -118,15 +106,15 @@ def crossings_page(
         {
             "read": item,
             "mark": _mark(item),
-            "xy": _point(item.coordinates.longitude, item.coordinates.latitude),
+            "xy": maps.place(item.coordinates.longitude, item.coordinates.latitude),
         }
         for item in items
     ]
     return web.render(
         "borders/crossings.html",
         {
-            "view_box": mapview.view_box(),
-            "shapes": mapview.shapes(statuses, names, {}),
+            "view_box": maps.view_box(),
+            "shapes": maps.shapes(statuses, names, {}),
             "points": points,
             "state_names": names,
             "chosen_state": chosen_state,

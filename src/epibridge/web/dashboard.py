@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
+from epibridge import maps
 from epibridge.db import read_session, utcnow
 from epibridge.detection import service as detection
 from epibridge.detection.schemas import SignalRead
@@ -15,7 +16,6 @@ from epibridge.members import service as members
 from epibridge.members import views
 from epibridge.notifications import service as notifications
 from epibridge.security import Action, Principal, decide
-from epibridge.web import mapview
 from epibridge.web.context import Web, get_web, page_errors
 from epibridge.web.i18n import N_
 
@@ -77,8 +77,8 @@ def dashboard(web: WebDep, on: str | None = None) -> Response:
             "org_name": organization.names.get(web.lang) or organization.names.get("en"),
             "day": day,
             "now": now,
-            "view_box": mapview.view_box(),
-            "shapes": mapview.shapes(statuses, names, risks),
+            "view_box": maps.view_box(),
+            "shapes": maps.shapes(statuses, names, risks),
             "legend": [(status, rows) for status, rows in legend if rows],
             "status_names": translated(web, STATUS_NAMES),
             "risk_names": translated(web, RISK_NAMES),
