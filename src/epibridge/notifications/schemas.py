@@ -135,6 +135,10 @@ class Counts(BaseModel):
     deaths: int
 
 
+#: The counts an event carries, in this order everywhere: forms, CAP parameters, e-mails.
+COUNT_FIELDS: tuple[str, ...] = tuple(Counts.model_fields)
+
+
 class Annex2Read(BaseModel):
     answers: dict[str, bool | None]
     outcome: str

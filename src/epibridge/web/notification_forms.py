@@ -15,7 +15,7 @@ from epibridge.db import read_session, utcnow
 from epibridge.members import service as members
 from epibridge.notifications import annex2
 from epibridge.notifications.risk import Consequence, Likelihood
-from epibridge.notifications.schemas import Annex2Answers
+from epibridge.notifications.schemas import COUNT_FIELDS, Annex2Answers
 from epibridge.security import Role
 from epibridge.web.context import Web, text
 from epibridge.web.dashboard import RISK_NAMES, translated
@@ -66,7 +66,6 @@ CONSEQUENCE_NAMES = {
     "major": N_("Major"),
     "severe": N_("Severe"),
 }
-COUNT_FIELDS = ("suspected_cases", "probable_cases", "confirmed_cases", "deaths")
 COUNT_NAMES = {
     "suspected_cases": N_("Suspected cases"),
     "probable_cases": N_("Probable cases"),
