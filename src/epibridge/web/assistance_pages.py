@@ -43,8 +43,7 @@ def board_page(web: WebDep, state: str | None = None, item: str | None = None) -
     principal = web.require()
     items = catalogue()
     with read_session(web.sessions) as session:
-        states = members.list_states(session, on=utcnow().date())
-        names = {s.state.iso3: s.state.name(web.lang) for s in states}
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
         chosen_state = state.upper() if state and state.upper() in names else None
         chosen_item = item if item in items else None
         board = assistance.board(

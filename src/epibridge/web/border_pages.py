@@ -62,14 +62,6 @@ def _names(web: Web) -> dict[str, dict[str, str]]:
     }
 
 
-def _state_names(session: Any, lang: str) -> tuple[dict[str, str | None], dict[str, str]]:
-    states = members.list_states(session, on=utcnow().date())
-    return (
-        {item.state.iso3: item.status for item in states},
-        {item.state.iso3: item.state.name(lang) for item in states},
-    )
-
-
 def _all_crossings(session: Any, **filters: Any) -> list[CrossingRead]:
     found: list[CrossingRead] = []
     after = 0
@@ -97,7 +89,9 @@ def crossings_page(
     web.require()
     chosen_status = status if status in ("open", "restricted", "closed", "unknown") else None
     with read_session(web.sessions) as session:
-        statuses, names = _state_names(session, web.lang)
+        today = utcnow().date()
+        statuses = {item.state.iso3: item.status for item in members.list_states(session, on=today)}
+        names = members.state_names(session, on=today, lang=web.lang)
         chosen_state = state.upper() if state and state.upper() in names else None
         items = _all_crossings(
             session, state=chosen_state, status=chosen_status, conflict_only=bool(conflict)
@@ -133,7 +127,7 @@ def _crossing_context(web: Web, crossing_id: Id, before: Id | None) -> dict[str,
     principal = web.require()
     now = utcnow()
     with read_session(web.sessions) as session:
-        _, names = _state_names(session, web.lang)
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
         crossing, rows, next_before = borders.history(
             session, crossing_id=crossing_id, before=before, limit=50
         )
@@ -221,7 +215,7 @@ def lanes_page(web: WebDep, state: str | None = None) -> Response:
     web.require()
     today = utcnow().date()
     with read_session(web.sessions) as session:
-        _, names = _state_names(session, web.lang)
+        names = members.state_names(session, on=today, lang=web.lang)
         chosen_state = state.upper() if state and state.upper() in names else None
         lanes, _ = borders.list_lanes(session, state=chosen_state, limit=200)
         crossings = {c.id: c for c in _all_crossings(session)}

@@ -72,12 +72,6 @@ def _names(web: Web) -> dict[str, Any]:
     }
 
 
-def _state_names(session: Any, lang: str) -> dict[str, str]:
-    return {
-        s.state.iso3: s.state.name(lang) for s in members.list_states(session, on=utcnow().date())
-    }
-
-
 @router.get("", response_class=HTMLResponse)
 @page_errors
 def list_page(web: WebDep, cursor: str | None = None) -> Response:
@@ -87,7 +81,7 @@ def list_page(web: WebDep, cursor: str | None = None) -> Response:
             session, actor=principal, limit=PAGE, cursor=cursor or None
         )
         items = consultation_views.summaries(session, rows)
-        names = _state_names(session, web.lang)
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
     return web.render(
         "consultations/list.html",
         {"items": items, "next_cursor": next_cursor, "state_names": names, **_names(web)},
@@ -107,7 +101,7 @@ def consultation_page(web: WebDep, consultation_id: Id) -> Response:
                 session, actor=principal, consultation_id=consultation_id
             )
         ]
-        names = _state_names(session, web.lang)
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
     return web.render(
         "consultations/consultation.html",
         {"c": consultation, "record": record, "state_names": names, **_names(web)},
@@ -126,7 +120,7 @@ def _document_context(web: Web, consultation_id: Id, document_id: Id) -> dict[st
         position_states = consultations.position_states(
             session, actor=principal, document_id=document_id
         )
-        names = _state_names(session, web.lang)
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
     return {
         "consultation_id": consultation_id,
         "topic": consultation.topic,

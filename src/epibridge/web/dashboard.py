@@ -59,7 +59,7 @@ def dashboard(web: WebDep, on: str | None = None) -> Response:
         organization = members.get_organization(session)
         states = members.list_states(session, on=day)
         statuses = {item.state.iso3: item.status for item in states}
-        names = {item.state.iso3: item.state.name(web.lang) for item in states}
+        names = members.state_names(session, on=day, lang=web.lang)
         situation = signals = None
         if web.principal is not None:
             situation = notifications.situation(session, actor=web.principal, on=day, now=now)

@@ -88,10 +88,7 @@ def page_names(web: Web) -> dict[str, Any]:
 
 
 def state_names(session: Any, lang: str) -> dict[str, str]:
-    return {
-        item.state.iso3: item.state.name(lang)
-        for item in members.list_states(session, on=utcnow().date())
-    }
+    return members.state_names(session, on=utcnow().date(), lang=lang)
 
 
 def day(value: str) -> date | None:
@@ -183,8 +180,9 @@ def render_form(
     member_names: dict[str, str] = {}
     if event is None and web.principal is not None and web.principal.role is Role.SECRETARIAT:
         with read_session(web.sessions) as session:
-            listed = members.list_states(session, on=utcnow().date(), status="member")
-            member_names = {item.state.iso3: item.state.name(web.lang) for item in listed}
+            member_names = members.state_names(
+                session, on=utcnow().date(), lang=web.lang, status="member"
+            )
     return web.render(
         "notifications/form.html",
         {

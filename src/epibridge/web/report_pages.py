@@ -38,10 +38,7 @@ def _context(web: Web, cursor: str | None) -> dict[str, Any]:
         rows, next_cursor = reports.list_(
             session, actor=principal, limit=PAGE, cursor=cursor or None
         )
-        names = {
-            s.state.iso3: s.state.name(web.lang)
-            for s in members.list_states(session, on=utcnow().date())
-        }
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
     return {
         "reports": [reports.to_read(r) for r in rows],
         "next_cursor": next_cursor,
