@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from epibridge.reports import charts, i18n
+from epibridge import charts
+from epibridge.reports import i18n
 
 if TYPE_CHECKING:
     from epibridge.reports.service.content import Content
@@ -73,7 +74,7 @@ def html(content: Content) -> str:
         (
             curve,
             Markup(
-                charts.curve_svg(
+                charts.weekly_svg(
                     curve.weeks,
                     alarm_weeks={a.period_start for a in curve.alarms},
                     title=f"{curve.disease_name} ({curve.disease})",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from epibridge import charts
 from epibridge.db import read_session, utcnow
 from epibridge.detection import service as detection
 from epibridge.epidata import queries
@@ -17,7 +18,6 @@ from epibridge.epidata.codes import METRICS
 from epibridge.errors import DomainError
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
-from epibridge.web import charts
 from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form
 from epibridge.web.i18n import N_, fmt_date, fmt_number
 
