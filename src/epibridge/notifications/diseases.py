@@ -19,9 +19,10 @@ import re
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from epibridge.i18n import LANGUAGES
+
 __all__ = [
     "DISEASES",
-    "LANGUAGES",
     "UNKNOWN",
     "Disease",
     "disease_name",
@@ -31,8 +32,6 @@ __all__ = [
 
 UNKNOWN = "unknown"
 """Accepted in place of a code when the disease is not (yet) identified."""
-
-LANGUAGES = ("en", "ru", "zh")
 
 
 class Disease(NamedTuple):

@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, Response
 from epibridge.assistance import service as assistance
 from epibridge.assistance.catalogue import catalogue
 from epibridge.db import read_session, utcnow
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.web.context import Web, get_web, page_errors
 from epibridge.web.dashboard import translated
-from epibridge.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]

@@ -20,11 +20,11 @@ from epibridge.consultations import views as consultation_views
 from epibridge.consultations.schemas import PositionCreate
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
 from epibridge.web.dashboard import translated
-from epibridge.web.i18n import N_
 
 router = APIRouter(prefix="/consultations", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -58,7 +58,6 @@ CHANGE_NAMES = {
     "unchanged": N_("Unchanged"),
 }
 PROCEDURE_NAMES = {"consensus": N_("Consensus"), "silence": N_("Silence procedure")}
-LANGUAGE_LABELS = {"en": "English", "ru": "Русский", "zh": "中文"}
 
 
 def _names(web: Web) -> dict[str, Any]:
@@ -68,7 +67,6 @@ def _names(web: Web) -> dict[str, Any]:
         "position_names": translated(web, POSITION_NAMES),
         "change_names": translated(web, CHANGE_NAMES),
         "procedure_names": translated(web, PROCEDURE_NAMES),
-        "language_labels": LANGUAGE_LABELS,
     }
 
 

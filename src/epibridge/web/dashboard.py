@@ -12,12 +12,12 @@ from epibridge import maps
 from epibridge.db import read_session, utcnow
 from epibridge.detection import service as detection
 from epibridge.detection.schemas import SignalRead
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.members import views
 from epibridge.notifications import service as notifications
 from epibridge.security import Action, Principal, decide
 from epibridge.web.context import Web, get_web, page_errors
-from epibridge.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]

@@ -16,10 +16,10 @@ from epibridge.detection import service as detection
 from epibridge.epidata import queries
 from epibridge.epidata.codes import METRICS
 from epibridge.errors import DomainError
+from epibridge.i18n import N_, fmt_date, fmt_number
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
 from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form
-from epibridge.web.i18n import N_, fmt_date, fmt_number
 
 router = APIRouter(prefix="/data", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]

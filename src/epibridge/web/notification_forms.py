@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.notifications import annex2
 from epibridge.notifications.risk import Consequence, Likelihood
@@ -19,7 +20,6 @@ from epibridge.notifications.schemas import COUNT_FIELDS, Annex2Answers
 from epibridge.security import Role
 from epibridge.web.context import Web, text
 from epibridge.web.dashboard import RISK_NAMES, translated
-from epibridge.web.i18n import N_
 
 STATUS_NAMES = {
     "draft": N_("Draft"),

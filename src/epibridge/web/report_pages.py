@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import LANGUAGE_NAMES, LANGUAGES
 from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.reports import service as reports
@@ -23,7 +24,6 @@ from epibridge.reports.schemas import ReportCreate
 from epibridge.reports.weeks import previous_week
 from epibridge.security import Action, authorize
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
-from epibridge.web.i18n import LANGUAGE_NAMES, LANGUAGES
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -44,7 +44,6 @@ def _context(web: Web, cursor: str | None) -> dict[str, Any]:
         "next_cursor": next_cursor,
         "state_names": names,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-        "language_names": LANGUAGE_NAMES,
         "form": {"week": previous_week(utcnow().date()).label, "lang": web.lang, "format": "pdf"},
         "errors": {},
     }
