@@ -13,6 +13,7 @@ import re
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Literal, get_args
 
 from babel import Locale
 from babel.core import negotiate_locale
@@ -22,7 +23,9 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-LANGUAGES: tuple[str, ...] = ("en", "ru", "zh")
+#: The languages of every text: English, and Russian and Chinese, the SCO's working languages.
+Language = Literal["en", "ru", "zh"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 DEFAULT = "en"
 #: Each language named in itself, for language switchers and choices.
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "zh": "中文"}

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
-from epibridge.i18n import LANGUAGES
+from epibridge.i18n import LANGUAGES, Language
 
 __all__ = [
     "DISEASES",
@@ -285,9 +285,6 @@ def validate_disease_code(code: str) -> str:
             "U04 and U07, or 'unknown'"
         )
     return norm
-
-
-Language = Literal["en", "ru", "zh"]
 
 
 def disease_name(code: str, lang: Language | str = "en") -> str | None:

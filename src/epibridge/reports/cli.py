@@ -19,13 +19,12 @@ from epibridge.cli_support import (
     writing,
 )
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import LANGUAGES
 from epibridge.reports import service
 from epibridge.reports.schemas import ReportCreate
 from epibridge.reports.weeks import previous_week
 
 report_app = typer.Typer(help="Situation reports (HTML/PDF) of an ISO week, in en, ru or zh.")
-
-LANGS = ("en", "ru", "zh")
 
 
 def _format_of(output: Path) -> str:
@@ -98,7 +97,7 @@ def weekly(
     """Generate and store the reports of the previous ISO week (run it from cron on Mondays)."""
     label = week.strip().upper() if week else previous_week(datetime.now(UTC).date()).label
     focuses: list[str | None] = [None, *(state or [])]
-    for language in lang or list(LANGS):
+    for language in lang or list(LANGUAGES):
         for focus in focuses:
             data = ReportCreate.model_validate(
                 {"week": label, "lang": language, "state": focus, "format": fmt}
