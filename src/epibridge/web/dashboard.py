@@ -16,6 +16,7 @@ from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.members import views
 from epibridge.notifications import service as notifications
+from epibridge.notifications.schemas import Situation
 from epibridge.security import Action, Principal, decide
 from epibridge.web.context import Web, get_web, page_errors
 
@@ -60,7 +61,8 @@ def dashboard(web: WebDep, on: str | None = None) -> Response:
         states = members.list_states(session, on=day)
         statuses = {item.state.iso3: item.status for item in states}
         names = members.state_names(session, on=day, lang=web.lang)
-        situation = signals = None
+        situation: Situation | None = None
+        signals: list[SignalRead] | None = None
         if web.principal is not None:
             situation = notifications.situation(session, actor=web.principal, on=day, now=now)
             signals = _signals(session, web.principal)
