@@ -50,6 +50,17 @@ def test_observers_and_partners_on_a_date(sessions: sessionmaker[Session]) -> No
     assert observers == {"AFG", "BLR", "IND", "IRN", "MNG", "PAK"}
 
 
+def test_state_names_on_a_date_in_each_language(sessions: sessionmaker[Session]) -> None:
+    with read_session(sessions) as session:
+        before = service.state_names(session, on=date(2017, 6, 8), lang="ru", status="member")
+        after = service.state_names(session, on=date(2017, 6, 10), lang="zh", status="member")
+        everyone = service.state_names(session, on=date(2016, 1, 1), lang="en")
+    assert before["KAZ"] == "Казахстан" and "IND" not in before
+    assert after["IND"] == "印度" and after["CHN"] == "中国"
+    # Without a status: every state holding one that day (observers too), none that held none.
+    assert everyone["MNG"] == "Mongolia" and "BLR" in everyone and "EGY" not in everyone
+
+
 @pytest.mark.parametrize(
     ("day", "chair"),
     [

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Route, expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge.web import i18n
+from epibridge import i18n
 from epibridge.web.pages import NO_PAGE
 from tests.web.test_browser import browser, site, watch_csp
 

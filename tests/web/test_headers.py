@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge.web import charts, headers
+from epibridge import charts
+from epibridge.web import headers
 from tests.helpers import bearer, make_user
 
 TEMPLATES = Path(headers.__file__).parent / "templates"

@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 import re
 
+from epibridge import maps
 from epibridge.members.service import read_profile
-from epibridge.web import mapbuild, mapview
+from epibridge.web import mapbuild
 
 
 def test_every_profile_state_has_a_shape() -> None:
-    document = json.loads(mapview.SHAPES.read_text(encoding="utf-8"))
+    document = json.loads(maps.SHAPES.read_text(encoding="utf-8"))
     codes = {state.iso3 for state in read_profile("sco").states}
     assert codes <= set(document["shapes"]), codes - set(document["shapes"])
     assert "Natural Earth" in document["source"]
-    assert mapview.SHAPES.stat().st_size < 100_000
+    assert maps.SHAPES.stat().st_size < 100_000
     for path in document["shapes"].values():
         assert re.fullmatch(r"(M-?\d+,-?\d+l(-?\d+,-?\d+ ?)+z)+", path), path[:80]
 
@@ -69,3 +70,32 @@ def test_builder_projects_simplifies_and_wraps() -> None:
     assert max(x for x, _ in rus) - min(x for x, _ in rus) < 150
     assert min(x for x, _ in rus) > 800
     assert shapes["BHR"].startswith("M") and len(points(shapes["BHR"])) == 4  # a marker
+
+
+def test_points_land_where_the_shapes_are() -> None:
+    """``place`` is the projection of the asset: a city falls inside its state's shape."""
+    shapes = {s.iso3: s for s in maps.shapes({}, {}, {})}
+
+    def box(iso3: str) -> tuple[float, float, float, float]:
+        xs, ys = [], []
+        for ring in re.findall(r"M[^M]+", shapes[iso3].path):
+            head, _, rest = ring[1:].partition("l")
+            x, y = (float(v) for v in head.split(","))
+            xs.append(x)
+            ys.append(y)
+            for step in rest.rstrip("z").split():
+                dx, dy = (float(v) for v in step.split(","))
+                x, y = x + dx, y + dy
+                xs.append(x)
+                ys.append(y)
+        return min(xs), max(xs), min(ys), max(ys)
+
+    for iso3, (lon, lat) in {
+        "KAZ": (76.95, 43.25),  # Almaty
+        "CHN": (116.40, 39.90),  # Beijing
+        "RUS": (-172.0, 66.0),  # Chukotka, west of 180°: drawn east of it like its shape
+    }.items():
+        x, y = maps.place(lon, lat)
+        x0, x1, y0, y1 = box(iso3)
+        assert x0 <= x <= x1 and y0 <= y <= y1, (iso3, x, y)
+    assert maps.place(76.95, 43.25) == tuple(round(v, 1) for v in maps.project(76.95, 43.25))

@@ -7,12 +7,12 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from epibridge.i18n import Language
 from epibridge.inputs import MAX_ID, Id, InputModel
 
 DocumentKind = Literal["joint_statement", "action_plan", "protocol"]
 PositionName = Literal["support", "abstain", "object"]
 Procedure = Literal["consensus", "silence"]
-Language = Literal["en", "ru", "zh"]
 Texts = dict[Language, str]
 
 

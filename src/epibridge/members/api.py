@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, WriteSession
 from epibridge.db import utcnow
 from epibridge.errors import NotFound
+from epibridge.i18n import Language
 from epibridge.members import accounts, service, views
 from epibridge.members.schemas import (
     BodyRead,
@@ -28,7 +29,7 @@ from epibridge.security import Action, authorize
 router = APIRouter(prefix="/api/v1", tags=["organization"])
 users_router = APIRouter(prefix="/api/v1/users", tags=["accounts"])
 
-Lang = Annotated[Literal["en", "ru", "zh"], Query(description="Language of names.")]
+Lang = Annotated[Language, Query(description="Language of names.")]
 OnDate = Annotated[
     date | None, Query(description="The date to answer for (YYYY-MM-DD); default today.")
 ]

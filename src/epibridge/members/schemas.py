@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from epibridge.i18n import Language
 from epibridge.inputs import InputModel
 
 StatusName = Literal["member", "observer", "dialogue_partner", "partner"]
@@ -192,7 +193,7 @@ class UserCreate(InputModel):
     state: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     display_name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
-    language: Literal["en", "ru", "zh"] = "en"
+    language: Language = "en"
     password: str | None = Field(default=None, min_length=8, max_length=200)
 
 

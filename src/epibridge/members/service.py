@@ -188,6 +188,16 @@ def members_on(session: Session, *, on: date) -> list[State]:
     return [item.state for item in list_states(session, on=on, status="member")]
 
 
+def state_names(
+    session: Session, *, on: date, lang: str, status: StatusName | None = None
+) -> dict[str, str]:
+    """Name the states of ``on`` (with ``status``, those holding it) in ``lang``, by ISO3 code."""
+    return {
+        item.state.iso3: item.state.name(lang)
+        for item in list_states(session, on=on, status=status)
+    }
+
+
 def get_state(session: Session, *, iso3: str) -> State:
     code = iso3.upper()
     state = session.execute(

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import NamedTuple
+
+from epibridge.i18n import LANGUAGES, Language
 
 __all__ = [
     "DISEASES",
-    "LANGUAGES",
     "UNKNOWN",
     "Disease",
     "disease_name",
@@ -31,8 +32,6 @@ __all__ = [
 
 UNKNOWN = "unknown"
 """Accepted in place of a code when the disease is not (yet) identified."""
-
-LANGUAGES = ("en", "ru", "zh")
 
 
 class Disease(NamedTuple):
@@ -286,9 +285,6 @@ def validate_disease_code(code: str) -> str:
             "U04 and U07, or 'unknown'"
         )
     return norm
-
-
-Language = Literal["en", "ru", "zh"]
 
 
 def disease_name(code: str, lang: Language | str = "en") -> str | None:

@@ -135,6 +135,10 @@ class Counts(BaseModel):
     deaths: int
 
 
+#: The counts an event carries, in this order everywhere: forms, CAP parameters, e-mails.
+COUNT_FIELDS: tuple[str, ...] = tuple(Counts.model_fields)
+
+
 class Annex2Read(BaseModel):
     answers: dict[str, bool | None]
     outcome: str
@@ -268,3 +272,21 @@ class Created(BaseModel):
     version: int
     created: bool = True
     links: dict[str, str]
+
+
+class VerificationDue(BaseModel):
+    """An unanswered verification request with the event it is about."""
+
+    event: NotificationSummary
+    request: VerificationRead
+
+
+class Situation(BaseModel):
+    """What the dashboard shows an account: events active on a day and what is owed now."""
+
+    day: date
+    active: list[NotificationSummary]
+    latest: list[NotificationSummary]
+    owed: list[NotificationSummary]
+    deadlines: list[NotificationSummary]
+    verifications: list[VerificationDue]

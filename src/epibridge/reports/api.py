@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, get_sessions
 from epibridge.api.pagination import Page, clamp_limit
 from epibridge.db import read_session, write_session
+from epibridge.i18n import Language
 from epibridge.inputs import Id
 from epibridge.reports import service
 from epibridge.reports.schemas import ReportCreate, ReportRead
@@ -37,7 +38,7 @@ def list_reports(
     settings: SettingsDep,
     week: Annotated[str | None, Query(description="Only this ISO week (2024-W21).")] = None,
     state: Annotated[str | None, Query(description="Only reports focused on this state.")] = None,
-    lang: Annotated[Literal["en", "ru", "zh"] | None, Query(description="Language.")] = None,
+    lang: Annotated[Language | None, Query(description="Language.")] = None,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> Page[ReportRead]:

@@ -21,12 +21,11 @@ from epibridge.cli_support import (
     writing,
 )
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import LANGUAGES
 from epibridge.reports import service
 from epibridge.reports.schemas import ReportCreate
 
 report_app = typer.Typer(help="Situation reports (HTML/PDF) of an ISO week, in en, ru or zh.")
-
-LANGS = ("en", "ru", "zh")
 
 
 def _format_of(output: Path) -> str:
@@ -111,7 +110,7 @@ def weekly(
         actor=operator(),
         today=datetime.now(UTC).date(),
         week=week,
-        langs=lang or LANGS,
+        langs=lang or LANGUAGES,
         states=state or (),
         format=fmt,
         force=force,

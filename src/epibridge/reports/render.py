@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from epibridge.reports import charts, i18n
+from epibridge import charts, i18n
 
 if TYPE_CHECKING:
     from epibridge.reports.service.content import Content
@@ -21,11 +21,12 @@ HAPPENED = {
     "updated": i18n.N_("updated"),
     "closed": i18n.N_("closed"),
 }
+# Risk levels carry a context: the web UI's "Moderate" is a consequence, translated otherwise.
 RISKS = {
-    "low": i18n.N_("Low"),
-    "moderate": i18n.N_("Moderate"),
-    "high": i18n.N_("High"),
-    "very_high": i18n.N_("Very high"),
+    "low": i18n.NP_("risk level", "Low"),
+    "moderate": i18n.NP_("risk level", "Moderate"),
+    "high": i18n.NP_("risk level", "High"),
+    "very_high": i18n.NP_("risk level", "Very high"),
 }
 STATUSES = {
     "member": i18n.N_("Member state"),
@@ -59,7 +60,7 @@ def _environment(lang: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.filters["date"] = lambda value, form="medium": i18n.fmt_date(value, lang, form)
+    env.filters["date"] = lambda value, form="medium": i18n.fmt_day(value, lang, form)
     env.filters["num"] = lambda value: i18n.fmt_number(value, lang)
     return env
 
@@ -68,12 +69,13 @@ def html(content: Content) -> str:
     """The report as one self-contained HTML document (styles and charts inline)."""
     lang = content.lang
     env = _environment(lang)
-    gettext = i18n.translations(lang).gettext
+    translations = i18n.translations(lang)
+    gettext = translations.gettext
     curves = [
         (
             curve,
             Markup(
-                charts.curve_svg(
+                charts.weekly_svg(
                     curve.weeks,
                     alarm_weeks={a.period_start for a in curve.alarms},
                     title=f"{curve.disease_name} ({curve.disease})",
@@ -109,7 +111,7 @@ def html(content: Content) -> str:
         map_svg=map_svg,
         state_name=state_name,
         happened=_translated(gettext, HAPPENED),
-        risks=_translated(gettext, RISKS),
+        risks={key: translations.pgettext(*text) for key, text in RISKS.items()},
         statuses=_translated(gettext, STATUSES),
         crossing_statuses=_translated(gettext, CROSSING_STATUSES),
         urgencies=_translated(gettext, URGENCIES),

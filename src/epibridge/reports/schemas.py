@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from epibridge.i18n import Language
 from epibridge.inputs import InputModel
 
-Language = Literal["en", "ru", "zh"]
 FileFormat = Literal["pdf", "html"]
 
 

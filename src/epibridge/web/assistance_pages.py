@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, Response
 from epibridge.assistance import service as assistance
 from epibridge.assistance.catalogue import catalogue
 from epibridge.db import read_session, utcnow
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.web.context import Web, get_web, page_errors
 from epibridge.web.dashboard import translated
-from epibridge.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -43,8 +43,7 @@ def board_page(web: WebDep, state: str | None = None, item: str | None = None) -
     principal = web.require()
     items = catalogue()
     with read_session(web.sessions) as session:
-        states = members.list_states(session, on=utcnow().date())
-        names = {s.state.iso3: s.state.name(web.lang) for s in states}
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
         chosen_state = state.upper() if state and state.upper() in names else None
         chosen_item = item if item in items else None
         board = assistance.board(

@@ -6,7 +6,6 @@ point of a side (or the Secretariat on its behalf) sees the form to report that 
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -15,18 +14,18 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from epibridge import maps
 from epibridge.borders import service as borders
 from epibridge.borders import views as border_views
 from epibridge.borders.schemas import CrossingRead, LaneCheck, StatusReportCreate
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, decide
-from epibridge.web import mapbuild, mapview
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
 from epibridge.web.dashboard import translated
-from epibridge.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -63,25 +62,6 @@ def _names(web: Web) -> dict[str, dict[str, str]]:
     }
 
 
-def _point(longitude: float, latitude: float) -> tuple[float, float]:
-    """Project like the map asset (equirectangular, longitudes scaled by cos 40°)."""
-    kx = math.cos(math.radians(40.0))
-    scale = mapbuild.WIDTH / ((mapbuild.LON_MAX - mapbuild.LON_MIN) * kx)
-    lon = longitude if longitude >= mapbuild.LON_MIN else longitude + 360.0
-    return (
-        round((lon - mapbuild.LON_MIN) * kx * scale, 1),
-        round((mapbuild.LAT_MAX - latitude) * scale, 1),
-    )
-
-
-def _state_names(session: Any, lang: str) -> tuple[dict[str, str | None], dict[str, str]]:
-    states = members.list_states(session, on=utcnow().date())
-    return (
-        {item.state.iso3: item.status for item in states},
-        {item.state.iso3: item.state.name(lang) for item in states},
-    )
-
-
 def _all_crossings(session: Any, **filters: Any) -> list[CrossingRead]:
     found: list[CrossingRead] = []
     after = 0
@@ -109,7 +89,9 @@ def crossings_page(
     web.require()
     chosen_status = status if status in ("open", "restricted", "closed", "unknown") else None
     with read_session(web.sessions) as session:
-        statuses, names = _state_names(session, web.lang)
+        today = utcnow().date()
+        statuses = {item.state.iso3: item.status for item in members.list_states(session, on=today)}
+        names = members.state_names(session, on=today, lang=web.lang)
         chosen_state = state.upper() if state and state.upper() in names else None
         items = _all_crossings(
             session, state=chosen_state, status=chosen_status, conflict_only=bool(conflict)
@@ -118,15 +100,15 @@ def crossings_page(
         {
             "read": item,
             "mark": _mark(item),
-            "xy": _point(item.coordinates.longitude, item.coordinates.latitude),
+            "xy": maps.place(item.coordinates.longitude, item.coordinates.latitude),
         }
         for item in items
     ]
     return web.render(
         "borders/crossings.html",
         {
-            "view_box": mapview.view_box(),
-            "shapes": mapview.shapes(statuses, names, {}),
+            "view_box": maps.view_box(),
+            "shapes": maps.shapes(statuses, names, {}),
             "points": points,
             "state_names": names,
             "chosen_state": chosen_state,
@@ -145,7 +127,7 @@ def _crossing_context(web: Web, crossing_id: Id, before: Id | None) -> dict[str,
     principal = web.require()
     now = utcnow()
     with read_session(web.sessions) as session:
-        _, names = _state_names(session, web.lang)
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
         crossing, rows, next_before = borders.history(
             session, crossing_id=crossing_id, before=before, limit=50
         )
@@ -233,7 +215,7 @@ def lanes_page(web: WebDep, state: str | None = None) -> Response:
     web.require()
     today = utcnow().date()
     with read_session(web.sessions) as session:
-        _, names = _state_names(session, web.lang)
+        names = members.state_names(session, on=today, lang=web.lang)
         chosen_state = state.upper() if state and state.upper() in names else None
         lanes, _ = borders.list_lanes(session, state=chosen_state, limit=200)
         crossings = {c.id: c for c in _all_crossings(session)}

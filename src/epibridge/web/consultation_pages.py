@@ -17,15 +17,14 @@ from starlette.datastructures import FormData
 
 from epibridge.consultations import service as consultations
 from epibridge.consultations import views as consultation_views
-from epibridge.consultations.schemas import DocumentRead, PositionCreate
+from epibridge.consultations.schemas import PositionCreate
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.inputs import Id
 from epibridge.members import service as members
-from epibridge.security import Action, Principal, decide
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
 from epibridge.web.dashboard import translated
-from epibridge.web.i18n import N_
 
 router = APIRouter(prefix="/consultations", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -59,7 +58,6 @@ CHANGE_NAMES = {
     "unchanged": N_("Unchanged"),
 }
 PROCEDURE_NAMES = {"consensus": N_("Consensus"), "silence": N_("Silence procedure")}
-LANGUAGE_LABELS = {"en": "English", "ru": "Русский", "zh": "中文"}
 
 
 def _names(web: Web) -> dict[str, Any]:
@@ -69,13 +67,6 @@ def _names(web: Web) -> dict[str, Any]:
         "position_names": translated(web, POSITION_NAMES),
         "change_names": translated(web, CHANGE_NAMES),
         "procedure_names": translated(web, PROCEDURE_NAMES),
-        "language_labels": LANGUAGE_LABELS,
-    }
-
-
-def _state_names(session: Any, lang: str) -> dict[str, str]:
-    return {
-        s.state.iso3: s.state.name(lang) for s in members.list_states(session, on=utcnow().date())
     }
 
 
@@ -88,7 +79,7 @@ def list_page(web: WebDep, cursor: str | None = None) -> Response:
             session, actor=principal, limit=PAGE, cursor=cursor or None
         )
         items = consultation_views.summaries(session, rows)
-        names = _state_names(session, web.lang)
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
     return web.render(
         "consultations/list.html",
         {"items": items, "next_cursor": next_cursor, "state_names": names, **_names(web)},
@@ -108,18 +99,11 @@ def consultation_page(web: WebDep, consultation_id: Id) -> Response:
                 session, actor=principal, consultation_id=consultation_id
             )
         ]
-        names = _state_names(session, web.lang)
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
     return web.render(
         "consultations/consultation.html",
         {"c": consultation, "record": record, "state_names": names, **_names(web)},
     )
-
-
-def _position_states(principal: Principal, document: DocumentRead) -> list[str]:
-    decision = document.decision
-    if decision is None or decision.status != "open":
-        return []
-    return [s for s in decision.member_states if decide(principal, Action.WRITE_STATE, s).allowed]
 
 
 def _document_context(web: Web, consultation_id: Id, document_id: Id) -> dict[str, Any]:
@@ -131,13 +115,16 @@ def _document_context(web: Web, consultation_id: Id, document_id: Id) -> dict[st
         )
         document = consultation_views.document_read(session, row)
         versions = consultation_views.versions(session, row)
-        names = _state_names(session, web.lang)
+        position_states = consultations.position_states(
+            session, actor=principal, document_id=document_id
+        )
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
     return {
         "consultation_id": consultation_id,
         "topic": consultation.topic,
         "document": document,
         "versions": list(reversed(versions)),
-        "position_states": _position_states(principal, document),
+        "position_states": position_states,
         "state_names": names,
         "form": {},
         "errors": {},

@@ -22,13 +22,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from epibridge import i18n
 from epibridge.errors import DomainError, FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.notifications.diseases import disease_name
 from epibridge.security import Action, PermissionDenied, Principal, Role, decide
 from epibridge.text import first_disallowed, printable
-from epibridge.web import i18n
 from epibridge.web import session as web_session
-from epibridge.web.i18n import N_
 
 _HERE = Path(__file__).parent
 

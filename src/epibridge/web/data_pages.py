@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, QueryParams
 
+from epibridge import charts
 from epibridge.db import read_session, utcnow
 from epibridge.detection import service as detection
 from epibridge.epidata import queries
@@ -17,11 +18,10 @@ from epibridge.epidata.codes import METRICS
 from epibridge.epidata.schemas import SeriesSet
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import DomainError
+from epibridge.i18n import N_, fmt_date, fmt_number
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
-from epibridge.web import charts
 from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form
-from epibridge.web.i18n import N_, fmt_date, fmt_number
 
 router = APIRouter(prefix="/data", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]

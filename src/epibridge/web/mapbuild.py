@@ -3,10 +3,11 @@
 The page must work offline, so the shapes are a static asset (``static/map/shapes.json``) made
 from a registry package instead of a tile server or CDN: ``python -m epibridge.web.mapbuild``
 fetches ``world-atlas`` with ``npm pack`` (or reads a ``countries-50m.json`` given as argument),
-decodes its TopoJSON, projects the region around the organization's states (equirectangular,
-longitudes scaled by cos 40°), simplifies each ring (Douglas-Peucker, 0.6 px on a 1000 px wide
-map; whole-pixel relative coordinates; islands under 2 px dropped unless a state has no
-other) and writes one SVG path per ISO 3166-1 alpha-3 code. The output is committed, so serving
+decodes its TopoJSON, projects the region around the organization's states with
+``epibridge.maps.project`` (equirectangular, longitudes scaled by cos 40°), simplifies each
+ring (Douglas-Peucker, 0.6 px on a 1000 px wide map; whole-pixel relative coordinates; islands
+under 2 px dropped unless a state has no other) and writes one SVG path per ISO 3166-1 alpha-3
+code. The output is committed, so serving
 never needs npm; rerun this to refresh it.
 """
 
@@ -22,24 +23,11 @@ from pathlib import Path
 
 import pycountry
 
+from epibridge.maps import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, SHAPES, WIDTH, Point, project, scale
+
 WORLD_ATLAS = "world-atlas@2.0.2"
-OUTPUT = Path(__file__).parent / "static" / "map" / "shapes.json"
-#: The frame: from Egypt in the west to Chukotka in the east, the Maldives to the Arctic coast.
-LON_MIN, LON_MAX, LAT_MIN, LAT_MAX = 20.0, 191.0, -3.0, 78.0
-WIDTH = 1000.0
+OUTPUT = SHAPES
 TOLERANCE = 0.6
-_KX = math.cos(math.radians(40.0))
-
-Point = tuple[float, float]
-
-
-def _scale() -> float:
-    return WIDTH / ((LON_MAX - LON_MIN) * _KX)
-
-
-def _project(lon: float, lat: float) -> Point:
-    scale = _scale()
-    return ((lon - LON_MIN) * _KX * scale, (LAT_MAX - lat) * scale)
 
 
 def _decode_arcs(topology: dict) -> list[list[Point]]:
@@ -102,7 +90,7 @@ def _polygon_path(rings: list[list[Point]]) -> str:
         return ""
     parts = []
     for ring in rings:
-        projected = [_project(lon + shift, lat) for lon, lat in ring]
+        projected = [project(lon + shift, lat) for lon, lat in ring]
         xs = [x for x, _ in projected]
         ys = [y for _, y in projected]
         if max(xs) - min(xs) < 2 and max(ys) - min(ys) < 2:
@@ -131,7 +119,7 @@ def _relative(points: list[Point]) -> str:
 
 def _marker(rings: list[list[Point]]) -> str:
     """A small diamond for a state whose every island is under 2 px (Bahrain, the Maldives)."""
-    x, y = _project(*rings[0][0])
+    x, y = project(*rings[0][0])
     x, y = round(x), round(y)
     return f"M{x},{y - 2}l2,2 -2,2 -2,-2z"
 
@@ -154,7 +142,7 @@ def build(topology: dict) -> dict:
             path = _marker(first) if inside else ""
         if path:
             shapes[country.alpha_3] = path
-    height = (LAT_MAX - LAT_MIN) * _scale()
+    height = (LAT_MAX - LAT_MIN) * scale()
     return {
         "source": f"Natural Earth 1:50m via the npm package {WORLD_ATLAS} (public domain / ISC)",
         "viewBox": f"0 0 {WIDTH:.0f} {height:.0f}",

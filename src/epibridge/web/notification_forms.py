@@ -12,14 +12,14 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.notifications import annex2
 from epibridge.notifications.risk import Consequence, Likelihood
-from epibridge.notifications.schemas import Annex2Answers
+from epibridge.notifications.schemas import COUNT_FIELDS, Annex2Answers
 from epibridge.security import Role
 from epibridge.web.context import Web, text
 from epibridge.web.dashboard import RISK_NAMES, translated
-from epibridge.web.i18n import N_
 
 STATUS_NAMES = {
     "draft": N_("Draft"),
@@ -66,7 +66,6 @@ CONSEQUENCE_NAMES = {
     "major": N_("Major"),
     "severe": N_("Severe"),
 }
-COUNT_FIELDS = ("suspected_cases", "probable_cases", "confirmed_cases", "deaths")
 COUNT_NAMES = {
     "suspected_cases": N_("Suspected cases"),
     "probable_cases": N_("Probable cases"),
@@ -89,10 +88,7 @@ def page_names(web: Web) -> dict[str, Any]:
 
 
 def state_names(session: Any, lang: str) -> dict[str, str]:
-    return {
-        item.state.iso3: item.state.name(lang)
-        for item in members.list_states(session, on=utcnow().date())
-    }
+    return members.state_names(session, on=utcnow().date(), lang=lang)
 
 
 def day(value: str) -> date | None:
@@ -184,8 +180,9 @@ def render_form(
     member_names: dict[str, str] = {}
     if event is None and web.principal is not None and web.principal.role is Role.SECRETARIAT:
         with read_session(web.sessions) as session:
-            listed = members.list_states(session, on=utcnow().date(), status="member")
-            member_names = {item.state.iso3: item.state.name(web.lang) for item in listed}
+            member_names = members.state_names(
+                session, on=utcnow().date(), lang=web.lang, status="member"
+            )
     return web.render(
         "notifications/form.html",
         {

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from epibridge.api.problems import http_problem
+from epibridge.i18n import N_
 from epibridge.web import (
     assistance_pages,
     auth,
@@ -24,7 +25,6 @@ from epibridge.web import (
     report_pages,
 )
 from epibridge.web.context import CsrfFailed, LoginRequired, Web, get_web
-from epibridge.web.i18n import N_
 
 _HERE = Path(__file__).parent
 NO_PAGE = N_(

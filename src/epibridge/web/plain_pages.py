@@ -12,8 +12,8 @@ import html
 from fastapi.responses import HTMLResponse
 from starlette.requests import HTTPConnection
 
+from epibridge import i18n
 from epibridge.errors import FieldError
-from epibridge.web import i18n
 
 OUTAGE_TITLE = i18n.N_("Service unavailable")
 OUTAGE = i18n.N_("The database is unavailable. Nothing was saved; try again in a few seconds.")

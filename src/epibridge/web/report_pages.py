@@ -7,7 +7,6 @@ pages; the file is downloaded through the API route, which accepts the session c
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -17,23 +16,19 @@ from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import LANGUAGE_NAMES, LANGUAGES
 from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.reports import service as reports
 from epibridge.reports.schemas import ReportCreate
+from epibridge.reports.weeks import previous_week
 from epibridge.security import Action, authorize
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
-from epibridge.web.i18n import LANGUAGE_NAMES, LANGUAGES
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
 FormDep = Annotated[FormData, Depends(posted_form)]
 PAGE = 50
-
-
-def _last_week() -> str:
-    year, week, _ = (utcnow().date() - timedelta(days=7)).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _context(web: Web, cursor: str | None) -> dict[str, Any]:
@@ -43,17 +38,13 @@ def _context(web: Web, cursor: str | None) -> dict[str, Any]:
         rows, next_cursor = reports.list_(
             session, actor=principal, limit=PAGE, cursor=cursor or None
         )
-        names = {
-            s.state.iso3: s.state.name(web.lang)
-            for s in members.list_states(session, on=utcnow().date())
-        }
+        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
     return {
         "reports": [reports.to_read(r) for r in rows],
         "next_cursor": next_cursor,
         "state_names": names,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-        "language_names": LANGUAGE_NAMES,
-        "form": {"week": _last_week(), "lang": web.lang, "format": "pdf"},
+        "form": {"week": previous_week(utcnow().date()).label, "lang": web.lang, "format": "pdf"},
         "errors": {},
     }
 

@@ -31,12 +31,14 @@ from epibridge.consultations.service.documents import (
     list_versions,
     propose_amendment,
 )
+from epibridge.consultations.service.positions import can_record_position, position_states
 from epibridge.consultations.service.reading import counts, get, list_, list_record
 from epibridge.consultations.service.signatures import list_signatures, sign
 
 __all__ = [
     "SCHEDULER_ACTOR",
     "add_record_entry",
+    "can_record_position",
     "close_decision",
     "close_due_decisions",
     "compare_versions",
@@ -54,6 +56,7 @@ __all__ = [
     "list_record",
     "list_signatures",
     "list_versions",
+    "position_states",
     "propose_amendment",
     "put_to_decision",
     "record_position",

@@ -15,13 +15,11 @@ from epibridge.consultations.service.common import (
     DOCUMENT_ENTITY,
     authorize,
     authorize_convenor,
-    authorize_state_write,
     chair_state,
     clock,
     load,
     load_document,
     open_decision,
-    require_member_participant,
     require_not_adopted,
     require_open,
 )
@@ -30,6 +28,7 @@ from epibridge.consultations.service.documents import (
     get_version,
     publish_about,
 )
+from epibridge.consultations.service.positions import check_position
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, system_principal
@@ -145,32 +144,17 @@ def record_position(
     document = load_document(session, document_id, lock=True)
     consultation = load(session, document.consultation_id)
     state = members.require_state(session, data.state)
-    on_behalf = authorize_state_write(actor, state)
-    require_member_participant(consultation, state)
-    require_not_adopted(document)
     decision = open_decision(session, document.id)
-    if data.version != document.current_version:
-        raise Conflict(
-            f"version {data.version} of document {document.id} is superseded by version "
-            f"{document.current_version}; positions are taken on the version under decision",
-            [FieldError("version", "superseded version", data.version)],
-        )
-    if decision is None:
-        raise Conflict(
-            f"no version of document {document.id} is under decision",
-            [FieldError("version", "not under decision", data.version)],
-        )
-    if moment > decision.deadline:
-        raise Conflict(
-            f"the decision on version {decision.version_number} closed for positions at its "
-            f"deadline {decision.deadline.isoformat()}",
-            [FieldError("deadline", "passed", decision.deadline.isoformat())],
-        )
-    if state not in decision.member_states:
-        raise InvalidInput(
-            f"{state} was not a participating member state when the decision opened",
-            [FieldError("state", "not among the deciding member states", state)],
-        )
+    on_behalf = check_position(
+        actor=actor,
+        consultation=consultation,
+        document=document,
+        decision=decision,
+        state=state,
+        version=data.version,
+        moment=moment,
+    )
+    assert decision is not None
     reasons = (data.reasons or "").strip() or None
     if data.position == "object" and not reasons:
         raise InvalidInput(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-COUNT_FIELDS = ("suspected_cases", "probable_cases", "confirmed_cases", "deaths")
+from epibridge.notifications.schemas import COUNT_FIELDS
 
 
 def describe(payload: Any, *, base_url: str = "") -> dict[str, Any]:

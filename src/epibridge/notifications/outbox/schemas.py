@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from epibridge.i18n import Language
 from epibridge.inputs import InputModel
 
 Kind = Literal["webhook", "email"]
-Language = Literal["en", "ru", "zh"]
 DeliveryStatus = Literal["pending", "retrying", "delivered", "dead"]
 
 

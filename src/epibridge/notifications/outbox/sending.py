@@ -15,16 +15,15 @@ import json
 import logging
 import smtplib
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import jinja2
-
+from epibridge import i18n
 from epibridge.db import utcnow
+from epibridge.i18n import N_
 from epibridge.notifications.outbox.content import COUNT_FIELDS, describe
 from epibridge.notifications.outbox.jobs import Job, MessageView, Outcome
 from epibridge.notifications.outbox.transport import (
@@ -119,49 +118,70 @@ def classify_status(code: int) -> str:
     return "http_other"
 
 
-@cache
-def catalog(language: str) -> dict[str, Any]:
-    path = (
-        resources.files("epibridge.notifications.outbox") / "templates" / f"email.{language}.json"
-    )
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    # Plain-text e-mail: there is no markup to escape.
-    return jinja2.Environment(autoescape=False, keep_trailing_newline=True, trim_blocks=False)
+#: What each topic is called in an e-mail (a topic not here is shown as it is).
+TOPICS = {
+    "notification.notified": N_("Event notified"),
+    "notification.updated": N_("Event updated"),
+    "notification.closed": N_("Event closed"),
+    "notification.acknowledged": N_("Event acknowledged"),
+    "notification.reminder": N_("Reminder: acknowledgement due"),
+    "notification.verification_requested": N_("Verification requested"),
+    "notification.assessed": N_("Risk assessed"),
+}
+COUNT_NAMES = {
+    "suspected_cases": N_("Suspected cases"),
+    "probable_cases": N_("Probable cases"),
+    "confirmed_cases": N_("Confirmed cases"),
+    "deaths": N_("Deaths"),
+}
 
 
 def render_email(job: Job, *, base_url: str) -> tuple[str, str]:
     """Return the subject and text of the e-mail for ``job`` in its subscription's language."""
-    texts = catalog(job.language if job.language in ("en", "ru", "zh") else "en")
+    gettext = i18n.translations(job.language if job.language in i18n.LANGUAGES else "en").gettext
     message = job.message
     payload = describe(message.payload, base_url=base_url)
     link = payload.get("link")
     if not link and message.entity == "notification":
         link = f"{base_url}/api/v1/notifications/{message.entity_id}"
-    context = {
-        "exercise": message.exercise,
-        "topic_label": texts["topics"].get(message.topic, message.topic),
-        "title": str(payload.get("title") or texts["untitled"]),
-        "state": payload.get("state"),
-        "disease": payload.get("disease_name") or payload.get("disease"),
-        "status": payload.get("status"),
-        "counts": [
-            (texts["counts"][name], payload[name])
-            for name in COUNT_FIELDS
-            if payload.get(name) is not None
-        ],
-        "link": link,
-        "message_id": message.id,
-        "created_at": f"{message.created_at:%Y-%m-%d %H:%M}",
-        "subscription_id": job.subscription_id,
-    }
-    environment = _environment()
-    subject = environment.from_string(texts["subject"]).render(context)
-    body = environment.from_string(texts["body"]).render(context)
-    return " ".join(subject.split()), body
+    topic = gettext(TOPICS[message.topic]) if message.topic in TOPICS else message.topic
+    title = str(payload.get("title") or gettext("(untitled)"))
+    state = payload.get("state")
+    # The subject reads alike in every language but for the topic: mail filters match on it.
+    subject = f"{'[EXERCISE] ' if message.exercise else ''}{topic}"
+    subject += f" — {state}: {title}" if state else f": {title}"
+    lines = [gettext("*** EXERCISE / TEST — not a real event ***"), ""] if message.exercise else []
+    lines += [topic, "", gettext("Title:      %(title)s") % {"title": title}]
+    lines += _fields(gettext, payload)
+    if link:
+        lines += ["", gettext("Details: %(link)s") % {"link": link}]
+    lines += [
+        "",
+        gettext("Message %(id)s of %(at)s UTC.")
+        % {"id": message.id, "at": f"{message.created_at:%Y-%m-%d %H:%M}"},
+        gettext("You receive this because of an epibridge subscription (%(subscription)s).")
+        % {"subscription": job.subscription_id},
+    ]
+    return " ".join(subject.split()), "\n".join(lines) + "\n"
+
+
+def _fields(gettext: Callable[[str], str], payload: dict[str, Any]) -> list[str]:
+    """The lines of the fields the message has: state, disease, status and each count."""
+    lines = []
+    if payload.get("state"):
+        lines.append(gettext("State:      %(state)s") % {"state": payload["state"]})
+    disease = payload.get("disease_name") or payload.get("disease")
+    if disease:
+        lines.append(gettext("Disease:    %(disease)s") % {"disease": disease})
+    if payload.get("status"):
+        lines.append(gettext("Status:     %(status)s") % {"status": payload["status"]})
+    lines += [
+        gettext("%(label)s: %(value)s")
+        % {"label": gettext(COUNT_NAMES[name]), "value": payload[name]}
+        for name in COUNT_FIELDS
+        if payload.get(name) is not None
+    ]
+    return lines
 
 
 def build_email(job: Job, settings: Settings) -> EmailMessage:

@@ -1,14 +1,15 @@
 """The rules of event notifications, split by concern; import the functions from here.
 
 ``events`` the lifecycle, ``versioning`` the versions with their CAP identity and messages,
-``queries`` finding events, ``verification`` verification requests, ``interactions``
-acknowledgements, risk assessments, comments and reminders, ``reminders`` the automatic ones
-the scheduler sends, ``reads`` read models and the timeline, ``cap_export``/``cap_import``
-CAP 1.2, ``common`` what they all share.
+``queries`` finding events, ``dashboard`` the situation of a day, ``verification``
+verification requests, ``interactions`` acknowledgements, risk assessments, comments and
+reminders, ``reminders`` the automatic ones the scheduler sends, ``reads`` read models and the
+timeline, ``cap_export``/``cap_import`` CAP 1.2, ``common`` what they all share.
 """
 
 from epibridge.notifications.service.cap_export import export, message_for
 from epibridge.notifications.service.cap_import import alert_state, import_alert
+from epibridge.notifications.service.dashboard import situation
 from epibridge.notifications.service.events import assess_annex2, close, create, notify, update
 from epibridge.notifications.service.interactions import (
     acknowledge,
@@ -49,6 +50,7 @@ __all__ = [
     "remind",
     "remind_due",
     "request_verification",
+    "situation",
     "timeline",
     "to_read",
     "to_summary",

@@ -19,11 +19,11 @@ from epibridge.members import service as members
 from epibridge.notifications.diseases import disease_name, validate_disease_code
 from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.outbox import service as outbox
+from epibridge.notifications.schemas import COUNT_FIELDS
 from epibridge.security import Action, Principal, Role, Visibility, can_see, decide
 
 API_PATH = "/api/v1/notifications"
 ENTITY = "notification"
-COUNT_FIELDS = ("suspected_cases", "probable_cases", "confirmed_cases", "deaths")
 
 
 def links(event_id: int) -> dict[str, str]:

@@ -133,7 +133,7 @@ def gather(
         generated_at=now,
         generated_by=actor.actor,
         org_name=organization.names.get(lang) or organization.names.get("en") or "",
-        state_names={item.state.iso3: item.state.name(lang) for item in listed},
+        state_names=members.state_names(session, on=week.sunday, lang=lang),
         statuses={item.state.iso3: item.status for item in listed},
     )
     real, drills = _events(session, actor, week, lang, state)

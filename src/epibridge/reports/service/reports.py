@@ -13,10 +13,10 @@ from epibridge import audit
 from epibridge.api.pagination import decode_cursor, encode_cursor
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.i18n import LANGUAGES
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
 from epibridge.reports import render
-from epibridge.reports.i18n import LANGUAGES
 from epibridge.reports.models import Report
 from epibridge.reports.schemas import ReportCreate, ReportRead
 from epibridge.reports.service.content import gather

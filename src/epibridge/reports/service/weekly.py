@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import read_session, write_session
-from epibridge.reports.i18n import LANGUAGES
+from epibridge.i18n import LANGUAGES
 from epibridge.reports.schemas import ReportCreate
 from epibridge.reports.service.reports import build, find, store
 from epibridge.reports.weeks import previous_week

@@ -1,19 +1,49 @@
-"""The situation map as inline SVG: country shapes from the static asset, shaded on the server.
+"""The map of the organization's region: its frame and projection, and the country shapes.
 
-Rendering on the server keeps the page free of map libraries and tile requests: the browser
-receives one ``<svg>`` whose paths carry a class per status and a marker per active event.
+One place for the geometry the dashboard, the borders page and the reports draw: the asset
+(``web/static/map/shapes.json``, built by ``python -m epibridge.web.mapbuild`` with
+``project``) and ``place`` for a point put on it. Rendering on the server keeps pages free of
+map libraries and tile requests. Nothing here imports the web UI, so the reports can use it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-SHAPES = Path(__file__).parent / "static" / "map" / "shapes.json"
+SHAPES = Path(__file__).parent / "web" / "static" / "map" / "shapes.json"
 RISK_ORDER = ("very_high", "high", "moderate", "low")
+#: The frame: from Egypt in the west to Chukotka in the east, the Maldives to the Arctic coast.
+LON_MIN, LON_MAX, LAT_MIN, LAT_MAX = 20.0, 191.0, -3.0, 78.0
+WIDTH = 1000.0
+_KX = math.cos(math.radians(40.0))
+
+Point = tuple[float, float]
+
+
+def scale() -> float:
+    """Map units per degree of latitude (longitudes are scaled by cos 40° on top)."""
+    return WIDTH / ((LON_MAX - LON_MIN) * _KX)
+
+
+def project(lon: float, lat: float) -> Point:
+    """Equirectangular, longitudes scaled by cos 40°: map units from the frame's top left."""
+    factor = scale()
+    return ((lon - LON_MIN) * _KX * factor, (LAT_MAX - lat) * factor)
+
+
+def place(longitude: float, latitude: float) -> Point:
+    """Where a point goes on the map, to 0.1 unit; west of the frame continues past 180°.
+
+    Chukotka's shapes are drawn east of 180° (longitudes + 360), and so are points there.
+    """
+    lon = longitude if longitude >= LON_MIN else longitude + 360.0
+    x, y = project(lon, latitude)
+    return round(x, 1), round(y, 1)
 
 
 @dataclass(frozen=True)

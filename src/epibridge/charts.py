@@ -1,0 +1,291 @@
+"""Charts as SVG written on the server, for the web pages and the reports alike.
+
+Hand-made SVG keeps both free of a plotting library and the browser of anything to fetch; HTML
+and PDF show the same drawing. One escaping (``escape``) and one axis (``ticks``) serve every
+chart. The web's curves carry classes (its Content-Security-Policy allows no inline styles, the
+colours are in ``static/app.css``); the reports' curve and map carry their colours as
+presentation attributes, since a PDF has no stylesheet of the UI. Nothing here imports the web
+UI, so the reports can use it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from epibridge import maps
+
+Format = Callable[[float], str]
+DateFormat = Callable[[date], str]
+
+WIDTH, HEIGHT = 900, 320
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
+PALETTE = ("#1f5f99", "#9a4d00", "#2e7d32", "#8b1a1a", "#5b3f8c", "#00695c", "#6d4c41", "#455a64")
+RISK_COLOURS = {
+    "very_high": "#8b0000",
+    "high": "#d7301f",
+    "moderate": "#fc8d59",
+    "low": "#fdcc8a",
+}
+STATUS_COLOURS = {
+    "member": "#1f5f99",
+    "observer": "#6fa8dc",
+    "dialogue_partner": "#b9d4ec",
+    "partner": "#b9d4ec",
+}
+
+
+def escape(value: object) -> str:
+    """Text for SVG content and quoted attributes: ``& < > " '`` escaped."""
+    return html.escape(str(value), quote=True)
+
+
+def ticks(top: float, *, whole: bool = False) -> list[float]:
+    """Round axis values from 0 to at or above ``top``: steps of 1, 2, 2.5 or 5 times 10ⁿ.
+
+    Each label is the exact value of its grid line; ``whole`` keeps to whole steps, for counts.
+    """
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    factors: tuple[float, ...] = (1, 2, 2.5, 5, 10)
+    if whole and magnitude <= 1:
+        magnitude, factors = 1, (1, 2, 5, 10)
+    step = next(m * magnitude for m in factors if m * magnitude >= raw)
+    return [i * step for i in range(int(top // step) + 2) if i * step < top + step]
+
+
+@dataclass(frozen=True)
+class Curve:
+    label: str
+    points: list[tuple[date, float | None]]
+    threshold: list[tuple[date, float | None]] | None = None
+    alarms: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """Where a period and a value land in the plot area."""
+
+    index: dict[date, int]
+    slot: float
+    ymax: float
+    plot_h: float
+
+    def x(self, d: date) -> float:
+        return LEFT + (self.index[d] + 0.5) * self.slot
+
+    def y(self, v: float) -> float:
+        return TOP + self.plot_h - v / self.ymax * self.plot_h
+
+    def path(self, points: list[tuple[date, float | None]]) -> str:
+        """An SVG path through the points that have a value (empty when none has)."""
+        return " ".join(
+            f"{'M' if j == 0 else 'L'}{self.x(d):.1f},{self.y(v):.1f}"
+            for j, (d, v) in enumerate((d, v) for d, v in points if v is not None)
+        )
+
+
+def _axes(
+    plot: _Plot, marks: list[float], periods: list[date], fmt_number: Format, fmt_date: DateFormat
+) -> list[str]:
+    """The horizontal grid lines, the value labels and (at most about ten) period labels."""
+    out = ['<g class="grid">']
+    for t in marks:
+        out.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{plot.y(t):.1f}" y2="{plot.y(t):.1f}"/>'
+        )
+    out.append('</g><g class="axis">')
+    for t in marks:
+        label = escape(fmt_number(t))
+        out.append(f'<text x="{LEFT - 6}" y="{plot.y(t) + 4:.1f}" text-anchor="end">{label}</text>')
+    label_every = max(1, max(len(periods), 1) // 10)
+    for d in periods[::label_every]:
+        out.append(
+            f'<text x="{plot.x(d):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
+            f"{escape(fmt_date(d))}</text>"
+        )
+    out.append("</g>")
+    return out
+
+
+def _bars(plot: _Plot, curve: Curve, fmt_number: Format, fmt_date: DateFormat) -> list[str]:
+    bar = max(plot.slot * 0.8, 1.0)
+    return [
+        f'<rect class="bar" x="{plot.x(d) - bar / 2:.1f}" y="{plot.y(v):.1f}" width="{bar:.1f}" '
+        f'height="{max(plot.y(0) - plot.y(v), 0):.1f}"><title>{escape(fmt_date(d))}: '
+        f"{escape(fmt_number(v))}</title></rect>"
+        for d, v in curve.points
+        if v is not None
+    ]
+
+
+def _lines(plot: _Plot, curves: list[Curve]) -> list[str]:
+    out = []
+    for i, curve in enumerate(curves):
+        # A class per palette entry (static/app.css), not an inline style: the page's
+        # Content-Security-Policy allows none.
+        path = plot.path(curve.points)
+        if path:
+            out.append(f'<path class="line c{i % len(PALETTE)}" d="{path}"/>')
+    return out
+
+
+def _marks(plot: _Plot, curve: Curve) -> list[str]:
+    """The curve's threshold line and its alarms (on the periods drawn)."""
+    out = []
+    if curve.threshold:
+        path = plot.path(curve.threshold)
+        if path:
+            out.append(f'<path class="threshold" d="{path}"/>')
+    values_by_day = dict(curve.points)
+    for d in sorted(curve.alarms):
+        if d in plot.index:
+            v = values_by_day.get(d) or 0
+            out.append(
+                f'<circle class="alarm" cx="{plot.x(d):.1f}" cy="{plot.y(v) - 8:.1f}" r="5"/>'
+            )
+    return out
+
+
+def _legend(curves: list[Curve]) -> list[str]:
+    out = []
+    for i, curve in enumerate(curves):
+        lx = LEFT + 10 + i * 110
+        colour = PALETTE[i % len(PALETTE)]
+        out.append(
+            f'<rect x="{lx}" y="{HEIGHT - 16}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{lx + 16}" y="{HEIGHT - 6}">{escape(curve.label)}</text>'
+        )
+    return out
+
+
+def svg(curves: list[Curve], *, title: str, fmt_number: Format, fmt_date: DateFormat) -> str:
+    """Draw curves: one as bars, several as lines; thresholds and alarms when given."""
+    periods = sorted({d for c in curves for d, _ in c.points})
+    values = [v for c in curves for _, v in c.points if v is not None]
+    values += [v for c in curves for _, v in (c.threshold or []) if v is not None]
+    marks = ticks(max(values, default=0.0))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot = _Plot(
+        index={d: i for i, d in enumerate(periods)},
+        slot=plot_w / max(len(periods), 1),
+        ymax=marks[-1] or 1.0,
+        plot_h=plot_h,
+    )
+    out = [
+        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    out += _axes(plot, marks, periods, fmt_number, fmt_date)
+    out += (
+        _bars(plot, curves[0], fmt_number, fmt_date) if len(curves) == 1 else _lines(plot, curves)
+    )
+    for curve in curves:
+        out += _marks(plot, curve)
+    if len(curves) > 1:
+        out += _legend(curves)
+    out.append("</svg>")
+    return "".join(out)
+
+
+# The reports' weekly curve: a dozen bars, the report week dark, alarm weeks marked.
+WEEKLY_WIDTH, WEEKLY_HEIGHT = 640, 220
+W_LEFT, W_RIGHT, W_TOP, W_BOTTOM = 48, 12, 14, 34
+
+
+def weekly_svg(
+    weeks: list[tuple[date, int | None]],
+    *,
+    alarm_weeks: set[date],
+    title: str,
+    label: DateFormat,
+    number: Format,
+) -> str:
+    """Bars of weekly totals; the last (report) week dark, alarm weeks marked with a triangle."""
+    marks = ticks(max((v or 0 for _, v in weeks), default=0), whole=True)
+    top = marks[-1]
+    plot_w, plot_h = WEEKLY_WIDTH - W_LEFT - W_RIGHT, WEEKLY_HEIGHT - W_TOP - W_BOTTOM
+    slot = plot_w / max(len(weeks), 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WEEKLY_WIDTH} {WEEKLY_HEIGHT}" '
+        f'role="img" class="curve">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for value in marks:
+        y = W_TOP + plot_h - plot_h * value / top
+        parts.append(
+            f'<line x1="{W_LEFT}" x2="{WEEKLY_WIDTH - W_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="#d0d7de" stroke-width="0.6"/>'
+            f'<text x="{W_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10" '
+            f'fill="#444">{escape(number(value))}</text>'
+        )
+    for i, (monday, value) in enumerate(weeks):
+        x = W_LEFT + i * slot + slot * 0.15
+        width = slot * 0.7
+        if value is not None:
+            height = plot_h * value / top
+            fill = "#1f5f99" if i == len(weeks) - 1 else "#8fb4d9"
+            parts.append(
+                f'<rect x="{x:.1f}" y="{W_TOP + plot_h - height:.1f}" width="{width:.1f}" '
+                f'height="{height:.1f}" fill="{fill}"/>'
+            )
+        if monday in alarm_weeks:
+            parts.append(
+                f'<path d="M{x + width / 2 - 6:.1f},{W_TOP + 9} l6,-9 l6,9 z" fill="#d7301f" '
+                f'stroke="#ffffff" stroke-width="0.8"/>'
+            )
+        parts.append(
+            f'<text x="{x + width / 2:.1f}" y="{WEEKLY_HEIGHT - W_BOTTOM + 14}" '
+            f'text-anchor="middle" font-size="9" fill="#444">{escape(label(monday))}</text>'
+        )
+    parts.append(
+        f'<line x1="{W_LEFT}" x2="{WEEKLY_WIDTH - W_RIGHT}" y1="{W_TOP + plot_h}" '
+        f'y2="{W_TOP + plot_h}" stroke="#444" stroke-width="0.8"/></svg>'
+    )
+    return "".join(parts)
+
+
+def map_svg(
+    statuses: dict[str, str | None],
+    names: dict[str, str],
+    risks: dict[str, list[str]],
+    *,
+    focus: str | None,
+    title: str,
+) -> str:
+    """The organization's states from the offline Natural Earth shapes, with their events."""
+    shapes = maps.shapes(statuses, names, risks)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{maps.view_box()}" '
+        f'role="img" class="map"><title>{escape(title)}</title>'
+    ]
+    for s in shapes:
+        fill = STATUS_COLOURS.get(s.status or "", "#e4e4e4")
+        parts.append(
+            f'<path d="{s.path}" fill="{fill}" stroke="#ffffff" stroke-width="0.6">'
+            f"<title>{escape(s.name)}</title></path>"
+        )
+    # The focused state's outline goes over every neighbour's, so its whole border shows.
+    parts.extend(
+        f'<path d="{s.path}" fill="none" stroke="#000000" stroke-width="1.8"/>'
+        for s in shapes
+        if focus and s.iso3 == focus
+    )
+    for s in shapes:
+        if not s.events:
+            continue
+        colour = RISK_COLOURS.get(s.risk or "", "#9e9e9e")
+        parts.append(
+            f'<circle cx="{s.cx}" cy="{s.cy}" r="{11 + min(s.events, 6)}" fill="{colour}" '
+            f'stroke="#ffffff" stroke-width="1.5"/><text x="{s.cx}" y="{s.cy + 5}" '
+            f'text-anchor="middle" font-size="14" font-weight="bold" fill="#ffffff">'
+            f"{s.events}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

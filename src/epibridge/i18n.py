@@ -1,0 +1,126 @@
+"""The languages of epibridge's texts, for the web UI, the reports and e-mail alike.
+
+One gettext catalogue per language (``locale/<lang>/LC_MESSAGES/messages.po``, extracted by
+Babel with ``babel.cfg`` from the web UI, the reports and the outbox's e-mail), compiled in
+memory on first use, so a checkout never renders with a stale ``.mo``. Dates and numbers are
+Babel's, in each language's conventions; Accept-Language is negotiated by Babel too.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Literal, get_args
+
+from babel import Locale
+from babel.core import negotiate_locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+#: The languages of every text: English, and Russian and Chinese, the SCO's working languages.
+Language = Literal["en", "ru", "zh"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+DEFAULT = "en"
+#: Each language named in itself, for language switchers and choices.
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "zh": "中文"}
+#: The cookie in which the web UI remembers a language chosen with ``?lang=``.
+LANG_COOKIE = "eb_lang"
+LOCALE_DIR = Path(__file__).parent / "locale"
+BABEL_LOCALES = {"en": "en", "ru": "ru", "zh": "zh_Hans_CN"}
+# A language range of RFC 9110 (``*`` or a BCP 47 tag) and its optional weight.
+_RANGE = re.compile(r"^(\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)$")
+_WEIGHT = re.compile(r"^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$")
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+def NP_(context: str, message: str) -> tuple[str, str]:
+    """Mark a string whose English word has other meanings elsewhere; shown with ``pgettext``."""
+    return context, message
+
+
+def _ranges(header: str) -> list[str]:
+    """The header's ranges, most wanted first; refused (q=0) and malformed ones left out."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                value = value.strip()
+                quality = float(value) if _WEIGHT.match(value) else 0.0
+        tag = tag.replace("_", "-")
+        if _RANGE.match(tag) and quality > 0:
+            weighted.append((-quality, position, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def negotiate(header: str | None) -> str | None:
+    """Return the best of our languages for an Accept-Language header, or None.
+
+    Babel matches each range in order of preference, a region or script falling back to its
+    language (``zh-Hans-CN`` and ``zh-CN`` are Chinese, ``ru-RU`` Russian); ``*`` and ranges
+    we do not have match nothing, so the caller's default applies.
+    """
+    if not header:
+        return None
+    found = negotiate_locale(_ranges(header), LANGUAGES, sep="-", aliases=None)
+    return found.lower() if found else None
+
+
+def choose(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """Pick the language: ``?lang=``, then the remembered choice, then Accept-Language."""
+    for candidate in (query, cookie):
+        if candidate and candidate in LANGUAGES:
+            return candidate
+    return negotiate(accept_language) or DEFAULT
+
+
+@cache
+def translations(lang: str) -> Translations:
+    """The compiled catalogue of ``lang`` (English has one too: it is the reference)."""
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=BABEL_LOCALES[lang])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def locale(lang: str) -> Locale:
+    return Locale.parse(BABEL_LOCALES[lang])
+
+
+def fmt_date(value: date | datetime | None, lang: str, form: str = "medium") -> str:
+    """A date, or a moment with its time of day in UTC."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, format=form, locale=BABEL_LOCALES[lang], tzinfo=UTC)
+    return format_date(value, format=form, locale=BABEL_LOCALES[lang])
+
+
+def fmt_day(value: date | datetime | None, lang: str, form: str = "medium") -> str:
+    """The day alone, of a date or of a moment (its UTC date): what the reports print."""
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).date() if value.tzinfo else value.date()
+    return fmt_date(value, lang, form)
+
+
+def fmt_number(value: float | int | None, lang: str, digits: int | None = None) -> str:
+    if value is None:
+        return "–"
+    if digits is None:
+        return format_decimal(value, locale=BABEL_LOCALES[lang])
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=BABEL_LOCALES[lang])

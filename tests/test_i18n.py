@@ -1,0 +1,160 @@
+"""The one catalogue (web UI, reports, e-mail) is complete in every language, and the language
+is chosen as documented (Accept-Language negotiated by Babel); dates and numbers follow it."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from epibridge import i18n
+
+ROOT = Path(i18n.__file__).parent
+KEYWORDS = {**DEFAULT_KEYWORDS, "NP_": ((1, "c"), 2)}
+Key = str | tuple[str, ...]
+
+
+def _extracted(under: str = "") -> dict[tuple[Key, str | None], str]:
+    """Every marked string of the sources babel.cfg names (as the docs' pybabel does): its file."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found: dict[tuple[Key, str | None], str] = {}
+    for filename, _line, message, _comments, context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=KEYWORDS
+    ):
+        if filename.startswith(under):
+            key = tuple(message) if isinstance(message, list | tuple) else message
+            found[(key, context)] = filename
+    return found
+
+
+def _catalog(lang: str) -> Catalog:
+    with (i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=i18n.BABEL_LOCALES[lang])
+
+
+def _entries(lang: str) -> dict[tuple[str, str | None], str | tuple[str, ...]]:
+    return {
+        (m.id if isinstance(m.id, str) else m.id[0], m.context): m.string
+        for m in _catalog(lang)
+        if m.id
+    }
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"%\(\w+\)[sd]", text))
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_every_string_of_web_reports_and_email_is_in_the_catalog(lang: str) -> None:
+    extracted = _extracted()
+    assert len(extracted) > 150
+    strings = {key for key, _ in extracted}
+    assert "Situation report" in strings and "EXERCISE" in strings  # the reports'
+    assert "Sign in" in strings and "Title:      %(title)s" in strings  # the UI's, e-mail's
+    entries = _entries(lang)
+    missing = sorted(
+        str(key)
+        for key, context in extracted
+        if ((key if isinstance(key, str) else key[0]), context) not in entries
+    )
+    assert not missing, f"{lang} catalog lacks {missing}: run pybabel extract/update (docs/web.md)"
+
+
+def test_the_three_languages_have_the_same_keys() -> None:
+    keys = {lang: set(_entries(lang)) for lang in i18n.LANGUAGES}
+    assert keys["en"] == keys["ru"] == keys["zh"]
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+def test_every_entry_is_translated(lang: str) -> None:
+    untranslated = []
+    for (msgid, _context), text in _entries(lang).items():
+        strings = text if isinstance(text, tuple) else (text,)
+        if not all(s and s.strip() for s in strings):
+            untranslated.append(msgid)
+        elif "%(" in msgid:
+            # A placeholder lost in translation would show the raw format or crash.
+            for name in [p.split(")")[0] for p in msgid.split("%(")[1:]]:
+                assert f"%({name})" in strings[0], (lang, msgid)
+    assert not untranslated, f"{lang}: untranslated {untranslated}"
+    # Translations differ from the English text for ordinary words.
+    assert _entries(lang)[("Sign in", None)] != "Sign in"
+
+
+def test_report_texts_are_translated_with_the_same_placeholders() -> None:
+    extracted = [(key, context) for key, context in _extracted("reports") if isinstance(key, str)]
+    assert ("Situation report", None) in extracted and ("Moderate", "risk level") in extracted
+    for lang in i18n.LANGUAGES:
+        entries = _entries(lang)
+        for text, context in extracted:
+            entry = entries.get((text, context))
+            assert isinstance(entry, str) and entry, (lang, text)
+            assert _placeholders(entry) == _placeholders(text), (lang, text)
+            if lang != "en":
+                assert entry != text, (lang, text)
+
+
+def test_compiled_catalogs_translate() -> None:
+    assert i18n.translations("ru").gettext("Sign in") == "Войти"
+    assert i18n.translations("zh").gettext("Sign in") == "登录"
+    assert i18n.translations("en").gettext("Sign in") == "Sign in"
+    assert i18n.translations("ru").gettext("3. Epidemic curves") == "3. Эпидемические кривые"
+    assert i18n.translations("zh").gettext("3. Epidemic curves") == "3. 流行曲线"
+    # One English word, two meanings: a consequence in the UI, a risk level in the reports.
+    assert i18n.translations("ru").gettext("Moderate") == "Умеренные"
+    assert i18n.translations("ru").pgettext("risk level", "Moderate") == "Умеренный"
+    assert i18n.translations("zh").gettext("(untitled)") == "（无标题）"
+
+
+@pytest.mark.parametrize(
+    ("query", "cookie", "header", "expected"),
+    [
+        ("ru", "zh", "en", "ru"),
+        (None, "zh", "ru-RU,ru;q=0.9", "zh"),
+        ("xx", None, "zh-CN,zh;q=0.9,en;q=0.5", "zh"),
+        (None, None, "de-DE, ru;q=0.3, en;q=0.2", "ru"),
+        (None, None, "de-DE", "en"),
+        (None, None, None, "en"),
+        (None, "fr", "en;q=0.1, zh;q=0", "en"),
+        (None, None, "ru-RU,ru;q=0.9", "ru"),
+        (None, None, "zh-Hans-CN", "zh"),
+        (None, None, "zh-CN", "zh"),
+        (None, None, "ZH-cn", "zh"),
+        (None, None, "ru_RU", "ru"),
+        (None, None, "*", "en"),
+        (None, None, "x-klingon, *;q=0.5", "en"),
+        (None, None, "garbage;;;,,, \x00ru", "en"),
+        (None, None, "ru;q=abc, zh;q=2", "en"),
+        (None, None, "ru;q=0", "en"),
+        (None, None, "ru;q=0, zh;q=0.001", "zh"),
+        (None, None, "en;q=0.5, ru;level=1;q=0.6", "ru"),
+        (None, None, "", "en"),
+    ],
+)
+def test_language_choice_order(
+    query: str | None, cookie: str | None, header: str | None, expected: str
+) -> None:
+    assert i18n.choose(query, cookie, header) == expected
+
+
+def test_dates_and_numbers_follow_the_language() -> None:
+    day = date(2024, 7, 4)
+    assert i18n.fmt_date(day, "en") == "Jul 4, 2024"
+    assert i18n.fmt_date(day, "ru") == "4 июл. 2024\u202fг."
+    assert i18n.fmt_date(day, "zh") == "2024年7月4日"
+    assert i18n.fmt_number(1234567, "en") == "1,234,567"
+    assert i18n.fmt_number(1234567, "ru") == "1\xa0234\xa0567"
+    assert i18n.fmt_number(12.5, "ru", 2) == "12,50"
+    assert i18n.fmt_number(1234567, "zh") == "1,234,567"
+    assert i18n.fmt_number(50000, "ru") == "50\xa0000"
+    # A moment shows its UTC time in the UI; the reports print its day alone.
+    moment = datetime(2024, 7, 4, 23, 30, tzinfo=UTC)
+    assert i18n.fmt_date(moment, "en") == "Jul 4, 2024, 11:30:00\u202fPM"
+    assert i18n.fmt_day(moment, "ru") == "4 июл. 2024\u202fг."
