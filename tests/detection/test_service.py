@@ -32,7 +32,7 @@ OBSERVER = Principal(user_id=4, name="obs", role=Role.OBSERVER, state="MNG")
 
 def _signals(sessions: sessionmaker[Session], **filters: object) -> list[Signal]:
     with read_session(sessions) as session:
-        rows, _ = service.list_signals(session, principal=OPERATOR, limit=500, **filters)  # type: ignore[arg-type]
+        rows = service.list_signals(session, principal=OPERATOR, limit=500, **filters).items  # type: ignore[arg-type]
     return rows
 
 

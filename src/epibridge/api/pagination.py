@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from epibridge.api.deps import SettingsDep
-from epibridge.paging import Page, clamp_limit, decode_cursor, encode_cursor
+from epibridge.paging import Page, clamp_limit
 
-__all__ = ["Cursor", "Page", "PageLimit", "clamp_limit", "decode_cursor", "encode_cursor"]
+__all__ = ["Cursor", "Page", "PageLimit", "page_limit"]
 
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 

@@ -21,7 +21,7 @@ import polars as pl
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from epibridge import audit
+from epibridge import audit, paging
 from epibridge.db import utcnow
 from epibridge.epidata import storage, streaming
 from epibridge.epidata.codes import FILE_FORMATS, MAX_REPORTED_ERRORS, SERIES_COLUMNS, guess_format
@@ -32,6 +32,7 @@ from epibridge.epidata.validation import Collected, check_batch, check_duplicate
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
+from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
 from epibridge.text import printable
 from epibridge.text import problem as text_problem
@@ -474,14 +475,14 @@ def list_submissions(
     *,
     principal: Principal,
     state: str | None = None,
-    before_id: int | None = None,
+    cursor: str | None = None,
     limit: int,
-) -> list[Submission]:
-    """List submissions newest first (keyset on id: pass the last id seen as ``before_id``)."""
+) -> Page[Submission]:
+    """List submissions newest first, one page at a time."""
     authorize(principal, Action.READ_MEMBERS)
-    query = select(Submission).order_by(Submission.id.desc()).limit(limit)
+    query = select(Submission)
     if state:
         query = query.where(Submission.state_iso3 == members.require_state(session, state))
-    if before_id is not None:
-        query = query.where(Submission.id < before_id)
-    return list(session.execute(query).scalars())
+    return paging.page(
+        session, query, paging.Order(Submission.id, descending=True), cursor=cursor, limit=limit
+    )

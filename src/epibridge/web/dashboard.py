@@ -48,7 +48,7 @@ def _active_on(item: NotificationSummary, day: date, closed: dict[int, datetime 
 
 def _situation(session: Any, principal: Principal, day: date, now: datetime) -> dict[str, Any]:
     """Events active on ``day``, the latest ones, acknowledgements owed and running deadlines."""
-    rows, _ = notifications.list_events(session, actor=principal, limit=200, now=now)
+    rows = notifications.list_events(session, actor=principal, limit=200, now=now).items
     summaries = [notifications.to_summary(row, now) for row in rows]
     closed = {row.id: row.closed_at for row in rows}
     active = [s for s in summaries if s.status in ACTIVE and _active_on(s, day, closed)]
@@ -73,10 +73,10 @@ def _situation(session: Any, principal: Principal, day: date, now: datetime) -> 
     ]
     signals = None
     if decide(principal, Action.READ_MEMBERS).allowed:
-        rows_, _ = detection.list_signals(
+        page = detection.list_signals(
             session, principal=principal, state=principal.state, status="open", limit=10
         )
-        signals = [detection.to_read(row) for row in rows_]
+        signals = [detection.to_read(row) for row in page.items]
     return {
         "signals": signals,
         "active": active,

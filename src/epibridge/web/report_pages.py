@@ -40,16 +40,14 @@ def _context(web: Web, cursor: str | None) -> dict[str, Any]:
     principal = web.require()
     authorize(principal, Action.READ_MEMBERS)
     with read_session(web.sessions) as session:
-        rows, next_cursor = reports.list_(
-            session, actor=principal, limit=PAGE, cursor=cursor or None
-        )
+        page = reports.list_(session, actor=principal, limit=PAGE, cursor=cursor or None)
         names = {
             s.state.iso3: s.state.name(web.lang)
             for s in members.list_states(session, on=utcnow().date())
         }
     return {
-        "reports": [reports.to_read(r) for r in rows],
-        "next_cursor": next_cursor,
+        "reports": [reports.to_read(r) for r in page.items],
+        "next_cursor": page.next_cursor,
         "state_names": names,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         "language_names": LANGUAGE_NAMES,
