@@ -153,6 +153,7 @@ def test_filtered_on_computed_values_reads_ahead(
         encode_cursor({"after": 3}),  # another order's field
         encode_cursor({"id": "3"}),
         encode_cursor({"id": True}),
+        encode_cursor({"id": 2**63}),  # past every integer column (SQLite raised, a 500)
         encode_cursor({"id": 3, "extra": 1}),
         "WzFd",  # base64 of "[1]": JSON, not an object
         "/w",  # one byte 0xff: not UTF-8

@@ -102,6 +102,8 @@ def _typed(column: InstrumentedAttribute[Any], value: Any) -> Any:
     if kind is date and isinstance(value, str):
         return date.fromisoformat(value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        if not -(2**63) <= value < 2**63:  # past any integer column: the driver would fail
+            raise ValueError("out of range")
         return value
     if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
         return value
