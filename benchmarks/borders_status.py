@@ -67,7 +67,7 @@ def main() -> None:
                     ),
                 )
         with read_session(sessions) as session:
-            crossings, _ = service.list_crossings(session, limit=100000)
+            crossings = service.list_crossings(session, limit=100000).items
         start = datetime(2026, 1, 1, tzinfo=UTC)
         count = 0
         began = time.perf_counter()
@@ -101,7 +101,7 @@ def main() -> None:
             for _ in range(5):
                 t0 = time.perf_counter()
                 with read_session(sessions) as session:
-                    page, _ = service.list_crossings(session, limit=limit)
+                    page = service.list_crossings(session, limit=limit).items
                 timings.append(time.perf_counter() - t0)
             conflicts = sum(c.conflict for c in page)
             print(
@@ -110,7 +110,7 @@ def main() -> None:
             )
         t0 = time.perf_counter()
         with read_session(sessions) as session:
-            _, rows, _ = service.history(session, crossing_id=crossings[0].id, limit=50)
+            rows = service.history(session, crossing_id=crossings[0].id, limit=50).items
         took = (time.perf_counter() - t0) * 1000
         print(f"history of one crossing ({len(rows)} rows): {took:.1f} ms")
 

@@ -93,7 +93,7 @@ def test_bad_lines_name_the_line(
         service.create_offer(session, actor=FP_CHN, data=_offer(lines=lines), today=TODAY)
     assert field in {e.field for e in caught.value.errors}
     with read_session(sessions) as session:
-        assert service.list_requests(session, actor=SECRETARIAT)[0] == []
+        assert service.list_requests(session, actor=SECRETARIAT).items == []
 
 
 def test_request_rules_and_rights(sessions: sessionmaker[Session]) -> None:
@@ -139,14 +139,14 @@ def test_request_rules_and_rights(sessions: sessionmaker[Session]) -> None:
         )
     with read_session(sessions) as session:
         # Observers see only what is shared with partners.
-        seen = service.list_requests(session, actor=OBSERVER)[0]
+        seen = service.list_requests(session, actor=OBSERVER).items
         assert [r.id for r in seen] == [behalf.id]
         with pytest.raises(NotFound):
             service.get_request(session, actor=OBSERVER, request_id=mine.id)
         read = service.get_request(session, actor=FP_RUS, request_id=mine.id)
         assert read.urgency == "expected" and read.message_kind == "RequestResource"
         assert read.event_id == event.id
-        linked = service.list_requests(session, actor=FP_RUS, event_id=event.id)[0]
+        linked = service.list_requests(session, actor=FP_RUS, event_id=event.id).items
         assert [r.id for r in linked] == [mine.id]
         assert [line.remaining for line in read.lines] == [10000, 50]
 
@@ -391,11 +391,11 @@ def test_overdue_board_cancel_and_withdraw(sessions: sessionmaker[Session]) -> N
         assert "expected on" in (board.pledges[0].overdue_reason or "")
         only_rus = service.board(session, actor=FP_RUS, state="RUS", today=later)
         assert [n.request_id for n in only_rus.needs] == [other.id] and not only_rus.pledges
-        overdue, _ = service.list_commitments(
+        overdue = service.list_commitments(
             session, actor=SECRETARIAT, overdue_only=True, today=later
-        )
+        ).items
         assert len(overdue) == 1
-        listed, _ = service.list_requests(session, actor=FP_CHN, today=later)
+        listed = service.list_requests(session, actor=FP_CHN, today=later).items
         assert [r.overdue for r in listed] == [True, False]
     with pytest.raises(PermissionDenied), write_session(sessions) as session:
         service.withdraw_offer(session, actor=FP_KGZ, offer_id=offer.id)
@@ -406,7 +406,7 @@ def test_overdue_board_cancel_and_withdraw(sessions: sessionmaker[Session]) -> N
     with read_session(sessions) as session:
         read = service.get_request(session, actor=FP_KGZ, request_id=request.id)
         assert read.status == "cancelled" and not read.overdue
-        commitments, _ = service.list_commitments(session, actor=FP_KGZ, request_id=request.id)
+        commitments = service.list_commitments(session, actor=FP_KGZ, request_id=request.id).items
         assert [c.status for c in commitments] == ["released"]
         board = service.board(session, actor=FP_KGZ, today=later)
         assert board.totals.active_pledges == 0 and board.totals.open_needs == 1
@@ -414,7 +414,7 @@ def test_overdue_board_cancel_and_withdraw(sessions: sessionmaker[Session]) -> N
         service.withdraw_offer(session, actor=FP_CHN, offer_id=offer.id)
     with read_session(sessions) as session:
         assert service.get_offer(session, actor=FP_CHN, offer_id=offer.id).status == "withdrawn"
-        assert service.list_offers(session, actor=FP_CHN, available_only=True)[0] == []
+        assert service.list_offers(session, actor=FP_CHN, available_only=True).items == []
 
 
 def test_lists_page(sessions: sessionmaker[Session]) -> None:
@@ -429,16 +429,17 @@ def test_lists_page(sessions: sessionmaker[Session]) -> None:
         )
     with read_session(sessions) as session:
         seen: list[int] = []
-        after = 0
+        after = None
         while True:
-            page, nxt = service.list_requests(session, actor=FP_CHN, after=after, limit=2)
+            listed = service.list_requests(session, actor=FP_CHN, cursor=after, limit=2)
+            page, nxt = listed.items, listed.next_cursor
             seen.extend(r.id for r in page)
             if nxt is None:
                 break
             after = nxt
         assert len(seen) == 5 == len(set(seen))
-        assert len(service.list_offers(session, actor=FP_KGZ, item="vaccine")[0]) == 1
-        assert service.list_offers(session, actor=FP_KGZ, state="SECRETARIAT")[0] == []
+        assert len(service.list_offers(session, actor=FP_KGZ, item="vaccine").items) == 1
+        assert service.list_offers(session, actor=FP_KGZ, state="SECRETARIAT").items == []
 
 
 def test_concurrent_pledges_never_exceed_the_need(sessions: sessionmaker[Session]) -> None:

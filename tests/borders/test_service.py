@@ -165,7 +165,7 @@ def test_status_by_side_conflict_supersede_history_and_notice(
         )
         assert on_behalf.on_behalf and on_behalf.reported_by == "user:sec"
     with read_session(sessions) as session:
-        page, _ = service.list_crossings(session, state="KAZ", at=T0 + timedelta(days=1))
+        page = service.list_crossings(session, state="KAZ", at=T0 + timedelta(days=1)).items
         read = next(c for c in page if c.id == khorgos)
     assert read.conflict and read.colour == "purple" and read.status == "restricted"
     assert [
@@ -192,7 +192,8 @@ def test_status_by_side_conflict_supersede_history_and_notice(
             ),
         )
     with read_session(sessions) as session:
-        crossing, rows, _ = service.history(session, crossing_id=khorgos)
+        crossing = service.get_crossing(session, crossing_id=khorgos)
+        rows = service.history(session, crossing_id=khorgos).items
         old = next(r for r in rows if r.id == first.id)
         assert old.effective_until == later and old.superseded_by == second.id
         assert [r.id for r in rows] == sorted((r.id for r in rows), reverse=True)
@@ -280,7 +281,7 @@ def test_overlapping_periods_and_foreign_sides_are_refused(sessions: sessionmake
     with pytest.raises(NotFound), write_session(sessions) as session:
         service.report_status(session, actor=FP_KAZ, crossing_id=99999, data=_report())
     with read_session(sessions) as session:
-        assert len(service.history(session, crossing_id=crossing)[1]) == 3
+        assert len(service.history(session, crossing_id=crossing).items) == 3
 
 
 def test_lanes_targets_rights_and_filters(sessions: sessionmaker[Session]) -> None:
@@ -331,7 +332,7 @@ def test_lanes_targets_rights_and_filters(sessions: sessionmaker[Session]) -> No
             session, actor=FP_KAZ, crossing_id=dostyk, data=_report(wait_minutes=12)
         )
     with read_session(sessions) as session:
-        page, _ = service.list_crossings(session, at=T0 + timedelta(hours=1))
+        page = service.list_crossings(session, at=T0 + timedelta(hours=1)).items
     by_id = {c.id: c for c in page}
     green_khorgos = next(x for x in by_id[khorgos].lanes if x.lane_id == lane.id)
     assert (green_khorgos.max_wait_minutes, green_khorgos.meets_target) == (40, False)
@@ -353,13 +354,13 @@ def test_lanes_targets_rights_and_filters(sessions: sessionmaker[Session]) -> No
     with read_session(sessions) as session:
         updated = service.get_lane(session, lane_id=lane.id)
         assert updated.target_minutes == 45 and updated.crossing_ids == [khorgos]
-        lanes, _ = service.list_lanes(session, state="KAZ", kind="green")
+        lanes = service.list_lanes(session, state="KAZ", kind="green").items
         assert [x.id for x in lanes] == [lane.id]
-        assert service.list_lanes(session, state="RUS")[0] == []
+        assert service.list_lanes(session, state="RUS").items == []
     with write_session(sessions) as session:
         service.delete_lane(session, actor=FP_KAZ, lane_id=lane.id)
     with read_session(sessions) as session:
-        assert [x.id for x in service.list_lanes(session)[0]] == [fast.id]
+        assert [x.id for x in service.list_lanes(session).items] == [fast.id]
 
 
 def test_list_filters_and_pages(sessions: sessionmaker[Session]) -> None:
@@ -375,17 +376,18 @@ def test_list_filters_and_pages(sessions: sessionmaker[Session]) -> None:
         )
     at = T0 + timedelta(hours=1)
     with read_session(sessions) as session:
-        closed, _ = service.list_crossings(session, status="closed", at=at)
+        closed = service.list_crossings(session, status="closed", at=at).items
         assert [c.code for c in closed] == ["RUS-CHN-zabaykalsk-rail"]
-        assert service.list_crossings(session, conflict_only=True, at=at)[0] == []
-        rail = service.list_crossings(session, kind="rail", state="CHN", limit=100)[0]
+        assert service.list_crossings(session, conflict_only=True, at=at).items == []
+        rail = service.list_crossings(session, kind="rail", state="CHN", limit=100).items
         assert rail and all(c.kind == "rail" and "CHN" in c.states for c in rail)
-        unknown = service.list_crossings(session, status="unknown", limit=100)[0]
+        unknown = service.list_crossings(session, status="unknown", limit=100).items
         assert len(unknown) == len(ids) - 1
         seen: list[int] = []
-        after = 0
+        after = None
         while True:
-            page, next_after = service.list_crossings(session, after=after, limit=10)
+            listed = service.list_crossings(session, cursor=after, limit=10)
+            page, next_after = listed.items, listed.next_cursor
             seen.extend(c.id for c in page)
             if next_after is None:
                 break

@@ -601,15 +601,17 @@ def test_list_filters_pages_and_observer_visibility(sessions: sessionmaker[Sessi
             now=NOW,
         ).id
     with read_session(sessions) as session:
-        page, cursor = service.list_(session, actor=fp("CHN"), limit=2)
-        rest, end = service.list_(session, actor=fp("CHN"), limit=2, cursor=cursor)
+        first = service.list_(session, actor=fp("CHN"), limit=2)
+        page, cursor = first.items, first.next_cursor
+        second = service.list_(session, actor=fp("CHN"), limit=2, cursor=cursor)
+        rest, end = second.items, second.next_cursor
         assert [c.id for c in page + rest] == [hidden, *reversed(ids)]
         assert end is None
-        seen, _ = service.list_(session, actor=OBSERVER_MNG, limit=10)
+        seen = service.list_(session, actor=OBSERVER_MNG, limit=10).items
         assert [c.id for c in seen] == list(reversed(ids))
-        only_kaz, _ = service.list_(
+        only_kaz = service.list_(
             session, actor=SECRETARIAT, state="KAZ", topic="members", limit=10
-        )
+        ).items
         assert [c.id for c in only_kaz] == [hidden]
         with pytest.raises(Forbidden):
             service.get(session, actor=OBSERVER_MNG, consultation_id=hidden)

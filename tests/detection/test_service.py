@@ -34,7 +34,7 @@ KAZ_A09 = SeriesSelector("A09", states=("KAZ",), classification="confirmed")
 
 def _signals(sessions: sessionmaker[Session], **filters: object) -> list[Signal]:
     with read_session(sessions) as session:
-        rows, _ = service.list_signals(session, principal=OPERATOR, limit=500, **filters)  # type: ignore[arg-type]
+        rows = service.list_signals(session, principal=OPERATOR, limit=500, **filters).items  # type: ignore[arg-type]
     return rows
 
 

@@ -250,7 +250,7 @@ def test_demo_is_synthetic_and_reference_data_stays_apart(
         )
         datasets = reference.list_datasets(session, principal=OPERATOR)
         campy = reference.get_dataset(session, principal=OPERATOR, name="campyDE")
-        submissions = service.list_submissions(session, principal=OPERATOR, limit=50)
+        submissions = service.list_submissions(session, principal=OPERATOR, limit=50).items
     assert result.series[0].synthetic and len(result.series[0].points) == 260
     assert all(s.synthetic and s.source.startswith("SYNTHETIC") for s in submissions)
     assert {d.country_iso3 for d in datasets} == {"DEU", "DNK"}

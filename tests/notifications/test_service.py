@@ -155,8 +155,8 @@ def test_exercise_flows_through_as_such(sessions: sessionmaker[Session]) -> None
     assert message.exercise and message.payload["event"]["exercise"] is True
     assert message.visibility == "public" and message.topic == "notification.notified"
     with read_session(sessions) as session:
-        real, _ = service.list_events(session, actor=FP_RUS, limit=10, exercise=False)
-        drills, _ = service.list_events(session, actor=FP_RUS, limit=10, exercise=True)
+        real = service.list_events(session, actor=FP_RUS, limit=10, exercise=False).items
+        drills = service.list_events(session, actor=FP_RUS, limit=10, exercise=True).items
     assert real == [] and [e.id for e in drills] == [event_id]
 
 
@@ -211,8 +211,8 @@ def test_annex2_deadline_and_overdue(sessions: sessionmaker[Session]) -> None:
     )
     with read_session(sessions) as session:
         draft = service.get(session, actor=FP_KAZ, event_id=late)
-        overdue, _ = service.list_events(session, actor=FP_KAZ, limit=10, overdue=True)
-        fine, _ = service.list_events(session, actor=FP_KAZ, limit=10, overdue=False)
+        overdue = service.list_events(session, actor=FP_KAZ, limit=10, overdue=True).items
+        fine = service.list_events(session, actor=FP_KAZ, limit=10, overdue=False).items
         other = service.get(session, actor=FP_KAZ, event_id=not_notifiable)
     assert draft.annex2 is not None and draft.annex2.outcome == "notify"
     assert draft.notification_deadline is not None and draft.overdue
@@ -347,7 +347,7 @@ def test_lists_apply_visibility_filters_and_cursor(sessions: sessionmaker[Sessio
     with read_session(sessions) as session:
 
         def seen(actor: Any, **filters: Any) -> list[int]:
-            rows, _ = service.list_events(session, actor=actor, limit=50, **filters)
+            rows = service.list_events(session, actor=actor, limit=50, **filters).items
             return [r.id for r in rows]
 
         assert seen(OBSERVER) == [ids[2], ids[1]]
@@ -362,8 +362,10 @@ def test_lists_apply_visibility_filters_and_cursor(sessions: sessionmaker[Sessio
         today = utcnow().date()
         assert seen(FP_KAZ, notified_from=today, notified_to=today) == [ids[2], ids[1], ids[0]]
         assert seen(FP_KAZ, onset_to=today - timedelta(days=6)) == []
-        first, after = service.list_events(session, actor=SECRETARIAT, limit=3)
-        rest, end = service.list_events(session, actor=SECRETARIAT, limit=3, after=after)
+        page = service.list_events(session, actor=SECRETARIAT, limit=3)
+        first, after = page.items, page.next_cursor
+        page = service.list_events(session, actor=SECRETARIAT, limit=3, cursor=after)
+        rest, end = page.items, page.next_cursor
         assert [r.id for r in first + rest] == ids[::-1] and end is None
 
 

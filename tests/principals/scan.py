@@ -81,6 +81,7 @@ READERS = {
         "assistance.service.offers.list_offers",
         "assistance.service.requests.get_request",
         "assistance.service.requests.list_requests",
+        "audit.listing.list_entries",
         "consultations.service.documents.get_document",
         "consultations.service.parts.event_ids",
         "consultations.service.reading.get",

@@ -59,7 +59,8 @@ def seed(sessions: sessionmaker[Session]) -> dict[str, Any]:
     )
     with write_session(sessions) as session:
         borders.load_registry(session, actor=OPERATOR)
-        made["crossing"] = crossing = borders.list_crossings(session, state="KAZ", limit=1)[0][0].id
+        first = borders.list_crossings(session, state="KAZ", limit=1).items[0]
+        made["crossing"] = crossing = first.id
         made["lane_data"] = LaneCreate(
             kind="green",
             name="synthetic",

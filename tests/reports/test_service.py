@@ -202,9 +202,11 @@ def test_stored_reports_are_audited_announced_listed_and_read_back(
             )
         ).all()
         actor = scenario.SECRETARIAT
-        first, cursor = service.list_(session, actor=actor, limit=2)
-        second, end = service.list_(session, actor=actor, limit=2, cursor=cursor)
-        only_ru, _ = service.list_(session, actor=actor, lang="ru", state="kaz", limit=10)
+        page = service.list_(session, actor=actor, limit=2)
+        first, cursor = page.items, page.next_cursor
+        page = service.list_(session, actor=actor, limit=2, cursor=cursor)
+        second, end = page.items, page.next_cursor
+        only_ru = service.list_(session, actor=actor, lang="ru", state="kaz", limit=10).items
         found = service.find(session, week="2024-w21", state=None, lang="zh", format="html")
         report = service.get(session, actor=actor, report_id=stored[1])
         with pytest.raises(NotFound):

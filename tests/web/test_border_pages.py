@@ -39,7 +39,7 @@ def _seed(sessions: sessionmaker[Session]) -> int:
     with write_session(sessions) as session:
         borders.load_registry(session, actor=REGISTRY_ACTOR)
     with read_session(sessions) as session:
-        page, _ = borders.list_crossings(session, state="KAZ", limit=200)
+        page = borders.list_crossings(session, state="KAZ", limit=200).items
         khorgos = next(c.id for c in page if c.code == "KAZ-CHN-khorgos-road")
     with write_session(sessions) as session:
         borders.create_lane(

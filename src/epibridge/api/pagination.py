@@ -1,53 +1,29 @@
-"""Cursor pagination: stable under inserts, cheap at any depth (keyset, never OFFSET)."""
+"""The paging parameters of every list route; the paging itself is ``epibridge.paging``.
+
+A route declares ``cursor: Cursor = None`` and ``limit: PageLimit`` and passes both to its
+service, which returns a ``Page``; the route reads and writes no cursor of its own.
+"""
 
 from __future__ import annotations
 
-import base64
-import json
-from typing import Any, Generic, TypeVar
+from typing import Annotated
 
-from pydantic import BaseModel
+from fastapi import Depends, Query
 
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.api.deps import SettingsDep
+from epibridge.paging import Page, clamp_limit
 
-T = TypeVar("T")
+__all__ = ["Cursor", "Page", "PageLimit", "page_limit"]
 
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next one."""
-
-    items: list[T]
-    next_cursor: str | None = None
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
-def encode_cursor(position: dict[str, Any]) -> str:
-    raw = json.dumps(position, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def page_limit(
+    settings: SettingsDep,
+    limit: Annotated[int | None, Query(description="items per page")] = None,
+) -> int:
+    """The ``limit`` asked for, the configured default when none, refused past the maximum."""
+    return clamp_limit(limit, default=settings.page_size_default, maximum=settings.page_size_max)
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    """Decode a cursor from a previous page, or fail naming the ``cursor`` parameter."""
-    if not cursor:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            "the cursor is not one this API issued", [FieldError("cursor", "malformed", cursor)]
-        ) from exc
-    if not isinstance(value, dict):
-        raise InvalidInput(
-            "the cursor is not one this API issued", [FieldError("cursor", "malformed", cursor)]
-        )
-    return value
-
-
-def clamp_limit(limit: int | None, *, default: int, maximum: int) -> int:
-    if limit is None:
-        return default
-    if limit < 1 or limit > maximum:
-        raise InvalidInput(
-            f"limit must be between 1 and {maximum}", [FieldError("limit", "out of range", limit)]
-        )
-    return limit
+PageLimit = Annotated[int, Depends(page_limit)]

@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, status
 
-from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, WriteSession
-from epibridge.api.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from epibridge.api.deps import CurrentPrincipal, ReadSession, WriteSession
+from epibridge.api.pagination import Cursor, Page, PageLimit
 from epibridge.assistance import service
 from epibridge.assistance.schemas import (
     BoardRead,
@@ -23,33 +23,14 @@ from epibridge.assistance.schemas import (
     RequestUpdate,
 )
 from epibridge.db import utcnow
-from epibridge.errors import FieldError, InvalidInput
 from epibridge.inputs import Id
-from epibridge.settings import Settings
 from epibridge.text import SafeText
 
 router = APIRouter(prefix="/api/v1/assistance", tags=["assistance"])
 
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
-Limit = Annotated[int | None, Query(description="items per page")]
 Reason = Annotated[
     dict[SafeText, SafeText] | None, Body(description='{"reason": "..."} (optional)')
 ]
-
-
-def _after(cursor: str | None) -> int:
-    value = (decode_cursor(cursor) or {}).get("after", 0)
-    if not isinstance(value, int):
-        raise InvalidInput("malformed cursor", [FieldError("cursor", "malformed", cursor)])
-    return value
-
-
-def _size(limit: int | None, settings: Settings) -> int:
-    return clamp_limit(limit, default=settings.page_size_default, maximum=settings.page_size_max)
-
-
-def _next(after: int | None) -> str | None:
-    return encode_cursor({"after": after}) if after is not None else None
 
 
 @router.get("/catalogue", response_model=list[CatalogueItem])
@@ -62,7 +43,7 @@ def catalogue() -> list[CatalogueItem]:
 def list_requests(
     session: ReadSession,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
+    limit: PageLimit,
     state: str | None = None,
     status_: Annotated[
         Literal["open", "fulfilled", "cancelled"] | None, Query(alias="status")
@@ -70,20 +51,18 @@ def list_requests(
     item: str | None = None,
     event_id: Id | None = None,
     cursor: Cursor = None,
-    limit: Limit = None,
 ) -> Page[RequestRead]:
     """List the assistance requests you may see, with what remains needed."""
-    items, after = service.list_requests(
+    return service.list_requests(
         session,
         actor=principal,
         state=state,
         status=status_,
         item=item,
         event_id=event_id,
-        after=_after(cursor),
-        limit=_size(limit, settings),
+        cursor=cursor,
+        limit=limit,
     )
-    return Page[RequestRead](items=items, next_cursor=_next(after))
 
 
 @router.post("/requests", response_model=RequestRead, status_code=status.HTTP_201_CREATED)
@@ -133,17 +112,16 @@ def suggest_matches(
 def list_offers(
     session: ReadSession,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
+    limit: PageLimit,
     state: Annotated[str | None, Query(description="ISO3, or SECRETARIAT.")] = None,
     request_id: Id | None = None,
     item: str | None = None,
     status_: Annotated[Literal["open", "withdrawn"] | None, Query(alias="status")] = None,
     available: Annotated[bool, Query(description="Only offers with something left.")] = False,
     cursor: Cursor = None,
-    limit: Limit = None,
 ) -> Page[OfferRead]:
     """List the assistance offers you may see, with what remains available."""
-    items, after = service.list_offers(
+    return service.list_offers(
         session,
         actor=principal,
         state=state,
@@ -151,10 +129,9 @@ def list_offers(
         item=item,
         status=status_,
         available_only=available,
-        after=_after(cursor),
-        limit=_size(limit, settings),
+        cursor=cursor,
+        limit=limit,
     )
-    return Page[OfferRead](items=items, next_cursor=_next(after))
 
 
 @router.post("/offers", response_model=OfferRead, status_code=status.HTTP_201_CREATED)
@@ -187,26 +164,24 @@ def withdraw_offer(
 def list_commitments(
     session: ReadSession,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
+    limit: PageLimit,
     request_id: Id | None = None,
     offer_id: Id | None = None,
     status_: Annotated[CommitmentStatus | None, Query(alias="status")] = None,
     overdue: Annotated[bool, Query(description="Only overdue commitments.")] = False,
     cursor: Cursor = None,
-    limit: Limit = None,
 ) -> Page[CommitmentRead]:
     """List commitments on requests you may see."""
-    items, after = service.list_commitments(
+    return service.list_commitments(
         session,
         actor=principal,
         request_id=request_id,
         offer_id=offer_id,
         status=status_,
         overdue_only=overdue,
-        after=_after(cursor),
-        limit=_size(limit, settings),
+        cursor=cursor,
+        limit=limit,
     )
-    return Page[CommitmentRead](items=items, next_cursor=_next(after))
 
 
 @router.post("/commitments", response_model=CommitmentRead, status_code=status.HTTP_201_CREATED)

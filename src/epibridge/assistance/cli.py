@@ -220,13 +220,13 @@ def requests(
 ) -> None:
     """List requests with what remains needed."""
     with reading(ctx) as session:
-        items, _ = service.list_requests(
+        items = service.list_requests(
             session,
             actor=operator(),
             state=state,
             status="open" if open_only else None,
             limit=100000,
-        )
+        ).items
     if fmt is OutputFormat.json:
         echo_json([i.model_dump(mode="json") for i in items])
         return
@@ -249,7 +249,7 @@ def offers(
 ) -> None:
     """List offers with what remains available."""
     with reading(ctx) as session:
-        items, _ = service.list_offers(session, actor=operator(), state=state, limit=100000)
+        items = service.list_offers(session, actor=operator(), state=state, limit=100000).items
     if fmt is OutputFormat.json:
         echo_json([i.model_dump(mode="json") for i in items])
         return

@@ -21,6 +21,7 @@ from epibridge.audit.chain import (
     trail_of,
 )
 from epibridge.audit.checkpoints import Checkpoint, Head, read_head
+from epibridge.audit.listing import list_entries
 from epibridge.audit.trail import Trail, checkpoint_file, trail_for
 from epibridge.audit.verify import (
     ChainBreak,
@@ -48,6 +49,7 @@ __all__ = [
     "entry_hash",
     "iter_entries",
     "json_ready",
+    "list_entries",
     "read_head",
     "record",
     "trail_for",

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, WriteSession
-from epibridge.api.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from epibridge.api.deps import CurrentPrincipal, ReadSession, WriteSession
+from epibridge.api.pagination import Cursor, Page, PageLimit
 from epibridge.borders import service, views
 from epibridge.borders.schemas import (
     CrossingCreate,
@@ -26,105 +26,60 @@ from epibridge.borders.schemas import (
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.inputs import Id
-from epibridge.settings import Settings
 
 router = APIRouter(prefix="/api/v1/borders", tags=["borders"])
-
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
-Limit = Annotated[int | None, Query(description="items per page")]
-
-
-def _position(cursor: str | None, key: str) -> int | None:
-    value = (decode_cursor(cursor) or {}).get(key)
-    if value is not None and not isinstance(value, int):
-        raise InvalidInput("malformed cursor", [FieldError("cursor", "malformed", cursor)])
-    return value
-
-
-def _size(limit: int | None, settings: Settings) -> int:
-    return clamp_limit(limit, default=settings.page_size_default, maximum=settings.page_size_max)
-
-
-def _crossing_page(
-    session: ReadSession,
-    settings: Settings,
-    *,
-    state: str | None,
-    kind: str | None,
-    status_: str | None,
-    conflict: bool,
-    at: datetime | None,
-    cursor: str | None,
-    limit: int | None,
-) -> tuple[list[CrossingRead], str | None]:
-    items, after = service.list_crossings(
-        session,
-        state=state,
-        kind=kind,
-        status=status_,
-        conflict_only=conflict,
-        at=at,
-        after=_position(cursor, "after") or 0,
-        limit=_size(limit, settings),
-    )
-    return items, encode_cursor({"after": after}) if after is not None else None
 
 
 @router.get("/crossings", response_model=Page[CrossingRead])
 def list_crossings(
     session: ReadSession,
-    settings: SettingsDep,
+    limit: PageLimit,
     state: Annotated[str | None, Query(description="Only crossings of this state (ISO3).")] = None,
     kind: Kind | None = None,
     status_: Annotated[Summary | None, Query(alias="status")] = None,
     conflict: Annotated[bool, Query(description="Only crossings whose sides disagree.")] = False,
     at: Annotated[datetime | None, Query(description="Status at this time (default now).")] = None,
     cursor: Cursor = None,
-    limit: Limit = None,
 ) -> Page[CrossingRead]:
     """List border crossings with the status each side reports now."""
-    items, next_cursor = _crossing_page(
+    return service.list_crossings(
         session,
-        settings,
         state=state,
         kind=kind,
-        status_=status_,
-        conflict=conflict,
+        status=status_,
+        conflict_only=conflict,
         at=_aware(at),
         cursor=cursor,
         limit=limit,
     )
-    return Page[CrossingRead](items=items, next_cursor=next_cursor)
 
 
 @router.get("/crossings.geojson")
 def crossings_geojson(
     session: ReadSession,
-    settings: SettingsDep,
+    limit: PageLimit,
     state: str | None = None,
     kind: Kind | None = None,
     status_: Annotated[Summary | None, Query(alias="status")] = None,
     conflict: bool = False,
     at: datetime | None = None,
     cursor: Cursor = None,
-    limit: Limit = None,
 ) -> dict[str, Any]:
     """List border crossings as a GeoJSON FeatureCollection for maps."""
-    items, next_cursor = _crossing_page(
+    page = list_crossings(
         session,
-        settings,
+        limit,
         state=state,
         kind=kind,
         status_=status_,
         conflict=conflict,
-        at=_aware(at),
+        at=at,
         cursor=cursor,
-        limit=limit,
     )
     return {
         "type": "FeatureCollection",
-        "features": [views.feature(item) for item in items],
-        "next_cursor": next_cursor,
+        "features": [views.feature(item) for item in page.items],
+        "next_cursor": page.next_cursor,
     }
 
 
@@ -171,24 +126,15 @@ def update_crossing(
 @router.get("/crossings/{crossing_id}/history", response_model=Page[StatusReportRead])
 def crossing_history(
     session: ReadSession,
-    settings: SettingsDep,
     crossing_id: Id,
+    limit: PageLimit,
     side: Annotated[str | None, Query(description="Only this side's reports (ISO3).")] = None,
     cursor: Cursor = None,
-    limit: Limit = None,
 ) -> Page[StatusReportRead]:
     """List every status report of a crossing, newest first."""
-    _, rows, before = service.history(
-        session,
-        crossing_id=crossing_id,
-        before=_position(cursor, "before"),
-        limit=_size(limit, settings),
-        side=side,
-    )
-    return Page[StatusReportRead](
-        items=[views.report_read(r) for r in rows],
-        next_cursor=encode_cursor({"before": before}) if before is not None else None,
-    )
+    return service.history(
+        session, crossing_id=crossing_id, cursor=cursor, limit=limit, side=side
+    ).map(views.report_read)
 
 
 @router.post(
@@ -214,28 +160,23 @@ def land_borders() -> dict[str, Any]:
 @router.get("/lanes", response_model=Page[LaneRead])
 def list_lanes(
     session: ReadSession,
-    settings: SettingsDep,
+    limit: PageLimit,
     state: str | None = None,
     kind: LaneKind | None = None,
     crossing_id: Id | None = None,
     active_on: Annotated[date | None, Query(description="Only lanes in force that day.")] = None,
     cursor: Cursor = None,
-    limit: Limit = None,
 ) -> Page[LaneRead]:
     """List green and fast lanes."""
-    lanes, after = service.list_lanes(
+    return service.list_lanes(
         session,
         state=state,
         kind=kind,
         crossing_id=crossing_id,
         active_on=active_on,
-        after=_position(cursor, "after") or 0,
-        limit=_size(limit, settings),
-    )
-    return Page[LaneRead](
-        items=[views.lane_read(lane) for lane in lanes],
-        next_cursor=encode_cursor({"after": after}) if after is not None else None,
-    )
+        cursor=cursor,
+        limit=limit,
+    ).map(views.lane_read)
 
 
 @router.post("/lanes", response_model=LaneRead, status_code=status.HTTP_201_CREATED)

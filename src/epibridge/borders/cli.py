@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from epibridge import paging
 from epibridge.borders import service, views
 from epibridge.borders.schemas import LaneCreate, StatusReportCreate
 from epibridge.cli_support import console, echo_json, operator, reading, report_errors, writing
@@ -114,23 +115,19 @@ def list_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List border crossings with the status each side reports now."""
-    items = []
-    after = 0
     with reading(ctx) as session:
-        while True:
-            page, next_after = service.list_crossings(
+        crossings = paging.every(
+            lambda cursor: service.list_crossings(
                 session,
                 state=state,
                 kind=kind.value if kind else None,
                 status=status.value if status else None,
                 conflict_only=conflict,
-                after=after,
+                cursor=cursor,
                 limit=500,
             )
-            items.extend(page)
-            if next_after is None:
-                break
-            after = next_after
+        )
+        items = list(crossings)
     if fmt is OutputFormat.json:
         echo_json([i.model_dump(mode="json") for i in items])
         return
@@ -206,8 +203,9 @@ def history(
 ) -> None:
     """Show the status history of one crossing, newest first."""
     with reading(ctx) as session:
-        crossing, rows, _ = service.history(session, crossing_id=crossing_id, limit=last, side=side)
-        reads = [views.report_read(r) for r in rows]
+        crossing = service.get_crossing(session, crossing_id=crossing_id)
+        page = service.history(session, crossing_id=crossing_id, limit=last, side=side)
+        reads = page.map(views.report_read).items
     if fmt is OutputFormat.json:
         echo_json([r.model_dump(mode="json") for r in reads])
         return
@@ -291,10 +289,10 @@ def lanes_list(
 ) -> None:
     """List green and fast lanes."""
     with reading(ctx) as session:
-        lanes, _ = service.list_lanes(
+        page = service.list_lanes(
             session, state=state, kind=kind.value if kind else None, limit=10000
         )
-        reads = [views.lane_read(lane) for lane in lanes]
+        reads = page.map(views.lane_read).items
     if fmt is OutputFormat.json:
         echo_json([r.model_dump(mode="json") for r in reads])
         return

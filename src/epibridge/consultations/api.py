@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from sqlalchemy.orm import Session
 
-from epibridge.api.deps import CurrentPrincipal, Now, ReadSession, SettingsDep, WriteSession
-from epibridge.api.pagination import Page, clamp_limit
+from epibridge.api.deps import CurrentPrincipal, Now, ReadSession, WriteSession
+from epibridge.api.pagination import Cursor, Page, PageLimit
 from epibridge.consultations import service, views
 from epibridge.consultations.models import Document
 from epibridge.consultations.schemas import (
@@ -58,7 +58,7 @@ def _document(
 def list_consultations(
     session: ReadSession,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
+    limit: PageLimit,
     status_: Annotated[
         Literal["requested", "declined", "open"] | None,
         Query(alias="status", description="Only consultations in this status."),
@@ -67,21 +67,19 @@ def list_consultations(
         str | None, Query(description="Only those this state (ISO3) takes part in.")
     ] = None,
     topic: Annotated[str | None, Query(description="Only topics containing this text.")] = None,
-    limit: int | None = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Page[ConsultationSummary]:
     """List the consultations the caller may see, newest first."""
-    size = clamp_limit(limit, default=settings.page_size_default, maximum=settings.page_size_max)
-    rows, next_cursor = service.list_(
+    page = service.list_(
         session,
         actor=principal,
         status=status_,
         state=state,
         topic=topic,
-        limit=size,
+        limit=limit,
         cursor=cursor,
     )
-    return Page(items=views.summaries(session, rows), next_cursor=next_cursor)
+    return Page(items=views.summaries(session, page.items), next_cursor=page.next_cursor)
 
 
 @router.post("", response_model=ConsultationRead, status_code=status.HTTP_201_CREATED)

@@ -81,10 +81,10 @@ def list_(
 ) -> None:
     """List consultations, newest first."""
     with reading(ctx) as session:
-        rows, _ = service.list_(
+        page = service.list_(
             session, actor=acting_as(session, as_), status=status, state=state, limit=limit
         )
-        items = views.summaries(session, rows)
+        items = views.summaries(session, page.items)
     if fmt is OutputFormat.json:
         echo_json([i.model_dump(mode="json") for i in items])
         return

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, WriteSession
-from epibridge.api.pagination import Page, clamp_limit
+from epibridge.api.deps import CurrentPrincipal, ReadSession, WriteSession
+from epibridge.api.pagination import Cursor, Page, PageLimit
 from epibridge.api.selector import selector_query
 from epibridge.detection import service
 from epibridge.detection.schemas import MethodName, RtRead, SignalDismiss, SignalRead, SignalStatus
@@ -28,8 +28,8 @@ RtQuery = Annotated[
 @router.get("/signals", response_model=Page[SignalRead])
 def list_signals(
     session: ReadSession,
-    settings: SettingsDep,
     principal: CurrentPrincipal,
+    limit: PageLimit,
     state: Annotated[str | None, Query(description="ISO3 code of the owning state.")] = None,
     disease: Annotated[str | None, Query(description="ICD-10 code.")] = None,
     status: Annotated[SignalStatus | None, Query(description="open, confirmed, dismissed.")] = None,
@@ -41,12 +41,10 @@ def list_signals(
             "reference:<name>."
         ),
     ] = None,
-    limit: int | None = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Page[SignalRead]:
     """List detection signals, newest first."""
-    size = clamp_limit(limit, default=settings.page_size_default, maximum=settings.page_size_max)
-    rows, next_cursor = service.list_signals(
+    return service.list_signals(
         session,
         principal=principal,
         state=state,
@@ -55,9 +53,8 @@ def list_signals(
         method=method,
         dataset=dataset,
         cursor=cursor,
-        limit=size,
-    )
-    return Page[SignalRead](items=[service.to_read(s) for s in rows], next_cursor=next_cursor)
+        limit=limit,
+    ).map(service.to_read)
 
 
 @router.get("/signals/{signal_id}", response_model=SignalRead)

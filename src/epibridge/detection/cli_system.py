@@ -195,7 +195,7 @@ def signals(
 ) -> None:
     """List detection signals, newest first."""
     with reading(ctx) as session:
-        rows, _ = service.list_signals(
+        page = service.list_signals(
             session,
             principal=operator(),
             state=state,
@@ -205,7 +205,7 @@ def signals(
             dataset=dataset,
             limit=limit,
         )
-        items = [service.to_read(r) for r in rows]
+        items = page.map(service.to_read).items
     if json:
         echo_json([i.model_dump(mode="json") for i in items])
         return

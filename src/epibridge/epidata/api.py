@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, get_sessions
-from epibridge.api.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from epibridge.api.pagination import Cursor, Page, PageLimit
 from epibridge.api.selector import selector_query
 from epibridge.epidata import export, queries, reference, revisions, service
 from epibridge.epidata.ingest import IngestOptions, ingest
@@ -24,7 +24,6 @@ from epibridge.epidata.schemas import (
     SubmissionRead,
 )
 from epibridge.epidata.selector import IDENTITY, SeriesSelector
-from epibridge.errors import FieldError, InvalidInput
 from epibridge.inputs import Id
 from epibridge.text import SafeText
 
@@ -88,31 +87,15 @@ def submit(
 @router.get("/submissions", response_model=Page[SubmissionRead])
 def list_submissions(
     session: ReadSession,
-    settings: SettingsDep,
     principal: CurrentPrincipal,
+    limit: PageLimit,
     state: str | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Page[SubmissionRead]:
     """List accepted submissions, newest first."""
-    size = clamp_limit(limit, default=settings.page_size_default, maximum=settings.page_size_max)
-    position = decode_cursor(cursor)
-    before = None
-    if position is not None:
-        if not isinstance(position.get("id"), int):
-            raise InvalidInput(
-                "the cursor is not one this API issued", [FieldError("cursor", "malformed", cursor)]
-            )
-        before = position["id"]
-    items = service.list_submissions(
-        session, principal=principal, state=state, before_id=before, limit=size + 1
-    )
-    more = len(items) > size
-    items = items[:size]
-    return Page[SubmissionRead](
-        items=[service.to_read(s) for s in items],
-        next_cursor=encode_cursor({"id": items[-1].id}) if more and items else None,
-    )
+    return service.list_submissions(
+        session, principal=principal, state=state, cursor=cursor, limit=limit
+    ).map(service.to_read)
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionRead)

@@ -234,12 +234,11 @@ def submissions(
 ) -> None:
     """List the newest accepted submissions."""
     with reading(ctx) as session:
-        items = [
-            service.to_read(s)
-            for s in service.list_submissions(
-                session, principal=operator(), state=state, limit=last
-            )
-        ]
+        items = (
+            service.list_submissions(session, principal=operator(), state=state, limit=last)
+            .map(service.to_read)
+            .items
+        )
     table = Table(title="Submissions (newest first)")
     for column in ("#", "State", "Received (UTC)", "By", "Rows", "New", "Revised", "File", "Data"):
         table.add_column(column)

@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from epibridge import paging
 from epibridge.epidata import landing, streaming
 from epibridge.epidata.checking import CheckedFile, finish, rejection
 from epibridge.epidata.codes import FILE_FORMATS, guess_format
@@ -26,6 +27,7 @@ from epibridge.epidata.schemas import SubmissionRead
 from epibridge.epidata.validation import Collected, check_batch
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.members import service as members
+from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
 from epibridge.text import printable
 from epibridge.text import problem as text_problem
@@ -230,14 +232,14 @@ def list_submissions(
     *,
     principal: Principal,
     state: str | None = None,
-    before_id: int | None = None,
+    cursor: str | None = None,
     limit: int,
-) -> list[Submission]:
-    """List submissions newest first (keyset on id: pass the last id seen as ``before_id``)."""
+) -> Page[Submission]:
+    """List submissions newest first, one page at a time."""
     authorize(principal, Action.READ_MEMBERS)
-    query = select(Submission).order_by(Submission.id.desc()).limit(limit)
+    query = select(Submission)
     if state:
         query = query.where(Submission.state_iso3 == members.require_state(session, state))
-    if before_id is not None:
-        query = query.where(Submission.id < before_id)
-    return list(session.execute(query).scalars())
+    return paging.page(
+        session, query, paging.Order(Submission.id, descending=True), cursor=cursor, limit=limit
+    )

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, WriteSession
-from epibridge.api.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from epibridge.api.deps import CurrentPrincipal, ReadSession, WriteSession
+from epibridge.api.pagination import Cursor, Page, PageLimit
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.inputs import Id
 from epibridge.notifications import annex2, service
@@ -55,9 +55,8 @@ def _created(event_id: Id, event_status: str, version: int, created: bool = True
 def list_notifications(
     session: ReadSession,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    limit: Annotated[int | None, Query(description="events per page")] = None,
+    limit: PageLimit,
+    cursor: Cursor = None,
     state: Annotated[str | None, Query(description="ISO3 of the notifying state")] = None,
     disease: Annotated[str | None, Query(description="ICD-10 code (its subcodes too)")] = None,
     event_status: Annotated[Status | None, Query(alias="status")] = None,
@@ -70,16 +69,11 @@ def list_notifications(
     overdue: Annotated[bool | None, Query(description="notification deadline missed")] = None,
 ) -> Page[NotificationSummary]:
     """List the events you may see, newest first, with filters."""
-    size = clamp_limit(limit, default=settings.page_size_default, maximum=settings.page_size_max)
-    position = decode_cursor(cursor) or {}
-    after = position.get("before")
-    if after is not None and not isinstance(after, int):
-        raise InvalidInput("malformed cursor", [FieldError("cursor", "malformed", cursor)])
-    rows, next_after = service.list_events(
+    page = service.list_events(
         session,
         actor=principal,
-        limit=size,
-        after=after,
+        limit=limit,
+        cursor=cursor,
         state=state,
         disease=disease,
         status=event_status,
@@ -91,10 +85,7 @@ def list_notifications(
         exercise=exercise,
         overdue=overdue,
     )
-    return Page[NotificationSummary](
-        items=[service.to_summary(r) for r in rows],
-        next_cursor=encode_cursor({"before": next_after}) if next_after else None,
-    )
+    return page.map(service.to_summary)
 
 
 @router.post("", response_model=Created, status_code=status.HTTP_201_CREATED)

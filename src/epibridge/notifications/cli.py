@@ -74,7 +74,7 @@ def list_(
 ) -> None:
     """List events, newest first."""
     with reading(ctx) as session:
-        rows, _ = service.list_events(
+        page = service.list_events(
             session,
             actor=_principal(session, as_user),
             limit=max(1, min(limit, 10000)),
@@ -87,7 +87,7 @@ def list_(
             exercise=exercise,
             overdue=overdue,
         )
-        items = [service.to_summary(r) for r in rows]
+        items = page.map(service.to_summary).items
     if fmt is OutputFormat.json:
         echo_json([i.model_dump(mode="json") for i in items])
         return

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, get_sessions
-from epibridge.api.pagination import Page, clamp_limit
+from epibridge.api.deps import CurrentPrincipal, ReadSession, get_sessions
+from epibridge.api.pagination import Cursor, Page, PageLimit
 from epibridge.db import read_session, write_session
 from epibridge.i18n import Language
 from epibridge.inputs import Id
@@ -35,19 +35,16 @@ def generate(sessions: Sessions, principal: CurrentPrincipal, data: ReportCreate
 def list_reports(
     session: ReadSession,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
+    limit: PageLimit,
     week: Annotated[str | None, Query(description="Only this ISO week (2024-W21).")] = None,
     state: Annotated[str | None, Query(description="Only reports focused on this state.")] = None,
     lang: Annotated[Language | None, Query(description="Language.")] = None,
-    limit: int | None = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> Page[ReportRead]:
     """List stored situation reports, newest first."""
-    size = clamp_limit(limit, default=settings.page_size_default, maximum=settings.page_size_max)
-    rows, next_cursor = service.list_(
-        session, actor=principal, week=week, state=state, lang=lang, limit=size, cursor=cursor
-    )
-    return Page(items=[service.to_read(r) for r in rows], next_cursor=next_cursor)
+    return service.list_(
+        session, actor=principal, week=week, state=state, lang=lang, limit=limit, cursor=cursor
+    ).map(service.to_read)
 
 
 @router.get("/{report_id}", response_model=ReportRead)

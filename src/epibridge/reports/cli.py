@@ -127,8 +127,8 @@ def list_reports(
 ) -> None:
     """List stored reports, newest first."""
     with reading(ctx) as session:
-        rows, _ = service.list_(session, actor=operator(), week=week, limit=limit)
-        items = [service.to_read(r) for r in rows]
+        page = service.list_(session, actor=operator(), week=week, limit=limit)
+        items = page.map(service.to_read).items
     table = Table(title="Situation reports (newest first)")
     for column in ("#", "Week", "State", "Lang", "Format", "Bytes", "Created (UTC)", "By"):
         table.add_column(column)

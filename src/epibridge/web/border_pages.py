@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from epibridge import maps
+from epibridge import maps, paging
 from epibridge.borders import service as borders
 from epibridge.borders import views as border_views
 from epibridge.borders.schemas import CrossingRead, LaneCheck, StatusReportCreate
@@ -64,13 +64,13 @@ def _names(web: Web) -> dict[str, dict[str, str]]:
 
 def _all_crossings(session: Any, **filters: Any) -> list[CrossingRead]:
     found: list[CrossingRead] = []
-    after = 0
-    while len(found) < MAX_CROSSINGS:
-        page, after_next = borders.list_crossings(session, after=after, limit=200, **filters)
-        found.extend(page)
-        if after_next is None:
+    pages = paging.pages(
+        lambda cursor: borders.list_crossings(session, cursor=cursor, limit=200, **filters)
+    )
+    for page in pages:
+        found.extend(page.items)
+        if len(found) >= MAX_CROSSINGS:
             break
-        after = after_next
     return found
 
 
@@ -123,14 +123,13 @@ def _report_sides(principal: Principal, read: CrossingRead) -> list[str]:
     return [s for s in read.states if decide(principal, Action.WRITE_STATE, s).allowed]
 
 
-def _crossing_context(web: Web, crossing_id: Id, before: Id | None) -> dict[str, Any]:
+def _crossing_context(web: Web, crossing_id: Id, before: str | None) -> dict[str, Any]:
     principal = web.require()
     now = utcnow()
     with read_session(web.sessions) as session:
         names = members.state_names(session, on=utcnow().date(), lang=web.lang)
-        crossing, rows, next_before = borders.history(
-            session, crossing_id=crossing_id, before=before, limit=50
-        )
+        crossing = borders.get_crossing(session, crossing_id=crossing_id)
+        history = borders.history(session, crossing_id=crossing_id, cursor=before, limit=50)
         reports = borders.current_reports(session, crossing_ids=[crossing.id], at=now)
         lanes = borders.lanes_for(session, crossing_ids=[crossing.id], on=now.date())
         read = border_views.crossing_read(
@@ -139,8 +138,8 @@ def _crossing_context(web: Web, crossing_id: Id, before: Id | None) -> dict[str,
     return {
         "crossing": read,
         "mark": _mark(read),
-        "history": [border_views.report_read(r) for r in rows],
-        "next_before": next_before,
+        "history": [border_views.report_read(r) for r in history.items],
+        "next_before": history.next_cursor,
         "state_names": names,
         "report_sides": _report_sides(principal, read),
         "form": {},
@@ -151,8 +150,8 @@ def _crossing_context(web: Web, crossing_id: Id, before: Id | None) -> dict[str,
 
 @router.get("/borders/crossings/{crossing_id}", response_class=HTMLResponse)
 @page_errors
-def crossing_page(web: WebDep, crossing_id: Id, before: Id | None = None) -> Response:
-    return web.render("borders/crossing.html", _crossing_context(web, crossing_id, before))
+def crossing_page(web: WebDep, crossing_id: Id, before: str | None = None) -> Response:
+    return web.render("borders/crossing.html", _crossing_context(web, crossing_id, before or None))
 
 
 def _optional_int(form: Any, name: str, errors: list[FieldError]) -> int | None:
@@ -217,7 +216,7 @@ def lanes_page(web: WebDep, state: str | None = None) -> Response:
     with read_session(web.sessions) as session:
         names = members.state_names(session, on=today, lang=web.lang)
         chosen_state = state.upper() if state and state.upper() in names else None
-        lanes, _ = borders.list_lanes(session, state=chosen_state, limit=200)
+        lanes = borders.list_lanes(session, state=chosen_state, limit=200).items
         crossings = {c.id: c for c in _all_crossings(session)}
     rows = [
         {

@@ -75,14 +75,12 @@ def _names(web: Web) -> dict[str, Any]:
 def list_page(web: WebDep, cursor: str | None = None) -> Response:
     principal = web.require()
     with read_session(web.sessions) as session:
-        rows, next_cursor = consultations.list_(
-            session, actor=principal, limit=PAGE, cursor=cursor or None
-        )
-        items = consultation_views.summaries(session, rows)
+        page = consultations.list_(session, actor=principal, limit=PAGE, cursor=cursor or None)
+        items = consultation_views.summaries(session, page.items)
         names = members.state_names(session, on=utcnow().date(), lang=web.lang)
     return web.render(
         "consultations/list.html",
-        {"items": items, "next_cursor": next_cursor, "state_names": names, **_names(web)},
+        {"items": items, "next_cursor": page.next_cursor, "state_names": names, **_names(web)},
     )
 
 

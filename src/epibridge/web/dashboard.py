@@ -45,10 +45,10 @@ def _signals(session: Any, principal: Principal) -> list[SignalRead] | None:
     """Open detection signals for accounts that read the members' data; None hides the part."""
     if not decide(principal, Action.READ_MEMBERS).allowed:
         return None
-    rows, _ = detection.list_signals(
+    page = detection.list_signals(
         session, principal=principal, state=principal.state, status="open", limit=10
     )
-    return [detection.to_read(row) for row in rows]
+    return [detection.to_read(row) for row in page.items]
 
 
 @router.get("/", response_class=HTMLResponse)

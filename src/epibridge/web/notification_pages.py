@@ -8,6 +8,7 @@ notifications API's ``GET /api/v1/notifications/annex2`` from ``static/annex2.js
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
@@ -59,7 +60,7 @@ def list_page(
     onset_to: str = "",
     exercise: str = "",
     overdue: str = "",
-    after: Id | None = None,
+    after: str | None = None,
 ) -> Response:
     principal = web.require()
     now = utcnow()
@@ -74,11 +75,11 @@ def list_page(
         "overdue": overdue,
     }
     with read_session(web.sessions) as session:
-        rows, next_after = notifications.list_events(
+        page = notifications.list_events(
             session,
             actor=principal,
             limit=PAGE,
-            after=after,
+            cursor=after or None,
             state=state or None,
             disease=disease or None,
             status=filters["status"] or None,
@@ -89,15 +90,15 @@ def list_page(
             overdue=True if overdue == "yes" else None,
             now=now,
         )
-        items = [notifications.to_summary(row, now) for row in rows]
+        items = [notifications.to_summary(row, now) for row in page.items]
         names = state_names(session, web.lang)
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    older = {k: v for k, v in filters.items() if v} | {"after": page.next_cursor}
     return web.render(
         "notifications/list.html",
         {
             "items": items,
             "filters": filters,
-            "next_url": f"/notifications?{query}&after={next_after}" if next_after else None,
+            "next_url": f"/notifications?{urlencode(older)}" if page.next_cursor else None,
             "state_names": names,
             **page_names(web),
         },

@@ -35,13 +35,11 @@ def _context(web: Web, cursor: str | None) -> dict[str, Any]:
     principal = web.require()
     authorize(principal, Action.READ_MEMBERS)
     with read_session(web.sessions) as session:
-        rows, next_cursor = reports.list_(
-            session, actor=principal, limit=PAGE, cursor=cursor or None
-        )
+        page = reports.list_(session, actor=principal, limit=PAGE, cursor=cursor or None)
         names = members.state_names(session, on=utcnow().date(), lang=web.lang)
     return {
-        "reports": [reports.to_read(r) for r in rows],
-        "next_cursor": next_cursor,
+        "reports": [reports.to_read(r) for r in page.items],
+        "next_cursor": page.next_cursor,
         "state_names": names,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         "form": {"week": previous_week(utcnow().date()).label, "lang": web.lang, "format": "pdf"},

@@ -254,7 +254,7 @@ def test_dead_after_24_hours_of_failures_then_replay(
         dead = statuses(sessions)[(sub, message)]
         assert dead.status == "dead" and dead.dead_at is not None and dead.attempts == 1
         with read_session(sessions) as session:
-            listed, _ = dead_letters.list_deliveries(session, actor=OPERATOR, status="dead")
+            listed = dead_letters.list_deliveries(session, actor=OPERATOR, status="dead").items
         assert [d.id for d in listed] == [dead.id]
         with write_session(sessions) as session:
             assert dead_letters.replay(session, actor=OPERATOR, delivery_id=dead.id) == 1

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from epibridge import paging
 from epibridge.assistance import views
 from epibridge.assistance.models import (
     AssistanceOffer,
@@ -24,6 +25,7 @@ from epibridge.assistance.schemas import (
 from epibridge.assistance.service import common
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
+from epibridge.paging import Page
 from epibridge.security import Principal
 
 #: The status each status may move to, and the date column it stamps.
@@ -271,17 +273,16 @@ def list_commitments(
     offer_id: int | None = None,
     status: str | None = None,
     overdue_only: bool = False,
-    after: int = 0,
+    cursor: str | None = None,
     limit: int = 50,
     today: date | None = None,
-) -> tuple[list[CommitmentRead], int | None]:
+) -> Page[CommitmentRead]:
     """List the commitments on requests the caller may see, oldest first."""
     day = today or utcnow().date()
     query = (
         select(Commitment)
         .join(AssistanceRequest, AssistanceRequest.id == Commitment.request_id)
         .where(AssistanceRequest.visibility.in_(common.visible_levels(actor)))
-        .order_by(Commitment.id)
     )
     if request_id is not None:
         query = query.where(Commitment.request_id == request_id)
@@ -289,24 +290,16 @@ def list_commitments(
         query = query.where(Commitment.offer_id == offer_id)
     if status:
         query = query.where(Commitment.status == status)
-    page: list[CommitmentRead] = []
-    position = after
-    while len(page) <= limit:
-        rows = list(session.execute(query.where(Commitment.id > position).limit(200)).scalars())
-        if not rows:
-            break
-        for commitment in rows:
-            position = commitment.id
-            item = read(session, commitment, day)
-            if overdue_only and not item.overdue:
-                continue
-            page.append(item)
-            if len(page) > limit:
-                break
-        if len(rows) < 200:
-            break
-    next_after = page[limit - 1].id if len(page) > limit else None
-    return page[:limit], next_after
+    return paging.page(
+        session,
+        query,
+        paging.Order(Commitment.id),
+        cursor=cursor,
+        limit=limit,
+        convert=lambda rows: [read(session, commitment, day) for commitment in rows],
+        # Overdue depends on today and the delivery dates: filtered on the reads.
+        keep=(lambda item: item.overdue) if overdue_only else None,
+    )
 
 
 def suggest_matches(

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from epibridge import paging
 from epibridge.assistance import views
 from epibridge.assistance.catalogue import SECRETARIAT
 from epibridge.assistance.models import AssistanceOffer, OfferLine
@@ -15,6 +16,7 @@ from epibridge.assistance.service import common
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
+from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
 
 
@@ -207,38 +209,6 @@ def _filtered(
     return query
 
 
-def _page(
-    session: Session,
-    query: Select[tuple[AssistanceOffer]],
-    *,
-    available_only: bool,
-    after: int,
-    limit: int,
-) -> list[OfferRead]:
-    """Up to ``limit + 1`` offers after ``after``, read 200 rows at a time (the extra one says
-    there is a next page); with ``available_only``, those with nothing left are skipped."""
-    page: list[OfferRead] = []
-    position = after
-    while len(page) <= limit:
-        rows = list(
-            session.execute(query.where(AssistanceOffer.id > position).limit(200)).scalars()
-        )
-        if not rows:
-            break
-        commitments = common.commitments_of(session, offer_ids=[o.id for o in rows])
-        for offer in rows:
-            position = offer.id
-            read = views.offer_read(offer, commitments)
-            if available_only and read.remaining_total == 0:
-                continue
-            page.append(read)
-            if len(page) > limit:
-                break
-        if len(rows) < 200:
-            break
-    return page
-
-
 def list_offers(
     session: Session,
     *,
@@ -248,16 +218,15 @@ def list_offers(
     item: str | None = None,
     status: str | None = None,
     available_only: bool = False,
-    after: int = 0,
+    cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[OfferRead], int | None]:
+) -> Page[OfferRead]:
     """List the offers the caller may see, oldest first, with what remains available."""
     authorize(actor, Action.READ_PARTNERS)
     query = (
         select(AssistanceOffer)
         .options(selectinload(AssistanceOffer.lines))
         .where(AssistanceOffer.visibility.in_(common.visible_levels(actor)))
-        .order_by(AssistanceOffer.id)
     )
     query = _filtered(
         session,
@@ -268,6 +237,18 @@ def list_offers(
         status=status,
         available_only=available_only,
     )
-    page = _page(session, query, available_only=available_only, after=after, limit=limit)
-    next_after = page[limit - 1].id if len(page) > limit else None
-    return page[:limit], next_after
+
+    def reads(rows: list[AssistanceOffer]) -> list[OfferRead]:
+        commitments = common.commitments_of(session, offer_ids=[o.id for o in rows])
+        return [views.offer_read(offer, commitments) for offer in rows]
+
+    return paging.page(
+        session,
+        query,
+        paging.Order(AssistanceOffer.id),
+        cursor=cursor,
+        limit=limit,
+        convert=reads,
+        # What remains is computed from the commitments: those with nothing left are skipped.
+        keep=(lambda read: read.remaining_total != 0) if available_only else None,
+    )

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from epibridge import paging
 from epibridge.assistance import views
 from epibridge.assistance.models import AssistanceRequest, RequestLine
 from epibridge.assistance.schemas import RequestCreate, RequestRead, RequestUpdate
@@ -14,6 +15,7 @@ from epibridge.assistance.service import common
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
+from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
 
 
@@ -181,10 +183,10 @@ def list_requests(
     status: str | None = None,
     item: str | None = None,
     event_id: int | None = None,
-    after: int = 0,
+    cursor: str | None = None,
     limit: int = 50,
     today: date | None = None,
-) -> tuple[list[RequestRead], int | None]:
+) -> Page[RequestRead]:
     """List the requests the caller may see, oldest first, with remaining quantities."""
     authorize(actor, Action.READ_PARTNERS)
     day = today or utcnow().date()
@@ -192,7 +194,6 @@ def list_requests(
         select(AssistanceRequest)
         .options(selectinload(AssistanceRequest.lines))
         .where(AssistanceRequest.visibility.in_(common.visible_levels(actor)))
-        .order_by(AssistanceRequest.id)
     )
     if state:
         query = query.where(
@@ -206,24 +207,18 @@ def list_requests(
         query = query.where(AssistanceRequest.lines.any(RequestLine.item == item))
     if event_id is not None:
         query = query.where(AssistanceRequest.event_id == event_id)
-    page: list[RequestRead] = []
-    position = after
-    while len(page) <= limit:
-        rows = list(
-            session.execute(query.where(AssistanceRequest.id > position).limit(200)).scalars()
-        )
-        if not rows:
-            break
+
+    def reads(rows: list[AssistanceRequest]) -> list[RequestRead]:
         commitments = common.commitments_of(session, request_ids=[r.id for r in rows])
-        for request in rows:
-            position = request.id
-            read = views.request_read(request, commitments, day)
-            if status in ("open", "fulfilled") and read.status != status:
-                continue
-            page.append(read)
-            if len(page) > limit:
-                break
-        if len(rows) < 200:
-            break
-    next_after = page[limit - 1].id if len(page) > limit else None
-    return page[:limit], next_after
+        return [views.request_read(request, commitments, day) for request in rows]
+
+    return paging.page(
+        session,
+        query,
+        paging.Order(AssistanceRequest.id),
+        cursor=cursor,
+        limit=limit,
+        convert=reads,
+        # "fulfilled" is what remains, computed from the commitments: filtered on the reads.
+        keep=(lambda read: read.status == status) if status in ("open", "fulfilled") else None,
+    )

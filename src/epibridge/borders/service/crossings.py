@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from epibridge import audit
+from epibridge import audit, paging
 from epibridge.borders.models import Crossing
 from epibridge.borders.schemas import (
     LAND_KINDS,
@@ -29,6 +29,7 @@ from epibridge.borders.views import crossing_read
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
+from epibridge.paging import Page
 from epibridge.security import Principal, system_principal
 
 #: The registry loader as a component (tests and set-up scripts); commands act as the operator.
@@ -186,39 +187,34 @@ def list_crossings(
     status: str | None = None,
     conflict_only: bool = False,
     at: datetime | None = None,
-    after: int = 0,
+    cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[CrossingRead], int | None]:
-    """List crossings with their status now, filtered; return the page and the next position."""
+) -> Page[CrossingRead]:
+    """List crossings with their status now, filtered, one page at a time."""
     moment = at or utcnow()
-    query = select(Crossing).order_by(Crossing.id)
+    query = select(Crossing)
     if state:
         code = members.require_state(session, state, field="state")
         query = query.where(or_(Crossing.state_a == code, Crossing.state_b == code))
     if kind:
         query = query.where(Crossing.kind == kind)
-    page: list[CrossingRead] = []
-    position = after
-    # Without computed filters one batch fills the page; with them, read ahead.
-    batch = limit + 1 if not (status or conflict_only) else max(limit * 2, 100)
-    while len(page) <= limit:
-        rows = list(session.execute(query.where(Crossing.id > position).limit(batch)).scalars())
-        if not rows:
-            break
+
+    def reads(rows: list[Crossing]) -> list[CrossingRead]:
         ids = [c.id for c in rows]
         reports = current_reports(session, crossing_ids=ids, at=moment)
         lanes = lanes_for(session, crossing_ids=ids, on=moment.date())
-        for crossing in rows:
-            read = crossing_read(crossing, reports.get(crossing.id, []), lanes.get(crossing.id, []))
-            position = crossing.id
-            if status and read.status != status:
-                continue
-            if conflict_only and not read.conflict:
-                continue
-            page.append(read)
-            if len(page) > limit:
-                break
-        if len(rows) < batch:
-            break
-    next_after = page[limit - 1].id if len(page) > limit else None
-    return page[:limit], next_after
+        return [crossing_read(c, reports.get(c.id, []), lanes.get(c.id, [])) for c in rows]
+
+    def wanted(read: CrossingRead) -> bool:
+        # The status each side reports is computed, not a column: filtered on the reads.
+        return (not status or read.status == status) and (not conflict_only or read.conflict)
+
+    return paging.page(
+        session,
+        query,
+        paging.Order(Crossing.id),
+        cursor=cursor,
+        limit=limit,
+        convert=reads,
+        keep=wanted if status or conflict_only else None,
+    )

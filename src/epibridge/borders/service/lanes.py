@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from epibridge import audit
+from epibridge import audit, paging
 from epibridge.borders.models import Crossing, Lane, LaneCrossing
 from epibridge.borders.schemas import LaneCreate, LaneUpdate
 from epibridge.borders.service.common import authorize_any_state
@@ -17,6 +17,7 @@ from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
+from epibridge.paging import Page
 from epibridge.security import Principal, Visibility
 
 
@@ -161,11 +162,11 @@ def list_lanes(
     kind: str | None = None,
     crossing_id: int | None = None,
     active_on: date | None = None,
-    after: int = 0,
+    cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[Lane], int | None]:
-    """List lanes in id order, filtered; return the page and the next position."""
-    query = select(Lane).options(selectinload(Lane.crossings)).where(Lane.id > after)
+) -> Page[Lane]:
+    """List lanes in id order, filtered, one page at a time."""
+    query = select(Lane).options(selectinload(Lane.crossings))
     if kind:
         query = query.where(Lane.kind == kind)
     if crossing_id is not None:
@@ -176,23 +177,15 @@ def list_lanes(
             or_(Lane.valid_until.is_(None), Lane.valid_until >= active_on),
         )
     code = members.require_state(session, state, field="state") if state else None
-    page: list[Lane] = []
-    position = after
-    while len(page) <= limit:
-        rows = list(
-            session.execute(query.where(Lane.id > position).order_by(Lane.id).limit(200)).scalars()
-        )
-        if not rows:
-            break
-        for lane in rows:
-            position = lane.id
-            # JSON lists are filtered here: the same code on SQLite and PostgreSQL.
-            if code is None or code in lane.states:
-                page.append(lane)
-        if len(rows) < 200:
-            break
-    next_after = page[limit - 1].id if len(page) > limit else None
-    return page[:limit], next_after
+    return paging.page(
+        session,
+        query,
+        paging.Order(Lane.id),
+        cursor=cursor,
+        limit=limit,
+        # JSON lists are filtered here: the same code on SQLite and PostgreSQL.
+        keep=(lambda lane: code in lane.states) if code else None,
+    )
 
 
 def lanes_for(session: Session, *, crossing_ids: list[int], on: date) -> dict[int, list[Lane]]:

@@ -8,14 +8,15 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from epibridge import audit
-from epibridge.borders.models import Crossing, StatusReport
+from epibridge import audit, paging
+from epibridge.borders.models import StatusReport
 from epibridge.borders.schemas import StatusReportCreate
 from epibridge.borders.service.common import authorize_state, get_crossing
 from epibridge.borders.views import report_read
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.notifications.outbox.service import publish
+from epibridge.paging import Page
 from epibridge.security import Principal, Visibility
 
 TOPIC = "border.status_changed"
@@ -180,17 +181,19 @@ def history(
     session: Session,
     *,
     crossing_id: int,
-    before: int | None = None,
+    cursor: str | None = None,
     limit: int = 50,
     side: str | None = None,
-) -> tuple[Crossing, list[StatusReport], int | None]:
-    """Return every report of a crossing, newest first, and the position of the next page."""
+) -> Page[StatusReport]:
+    """Return every report of a crossing, newest first, one page at a time."""
     crossing = get_crossing(session, crossing_id=crossing_id)
     query = select(StatusReport).where(StatusReport.crossing_id == crossing.id)
     if side:
         query = query.where(StatusReport.side == side.upper())
-    if before is not None:
-        query = query.where(StatusReport.id < before)
-    rows = list(session.execute(query.order_by(StatusReport.id.desc()).limit(limit + 1)).scalars())
-    next_before = rows[limit - 1].id if len(rows) > limit else None
-    return crossing, rows[:limit], next_before
+    return paging.page(
+        session,
+        query,
+        paging.Order(StatusReport.id, descending=True),
+        cursor=cursor,
+        limit=limit,
+    )

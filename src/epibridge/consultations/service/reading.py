@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from epibridge.api.pagination import decode_cursor, encode_cursor
+from epibridge import paging
 from epibridge.consultations.models import (
     Consultation,
     Decision,
@@ -14,8 +14,8 @@ from epibridge.consultations.models import (
     RecordEntry,
 )
 from epibridge.consultations.service.common import load, require_visible
-from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import service as members
+from epibridge.paging import Page
 from epibridge.security import Principal, Visibility, can_see
 
 
@@ -47,20 +47,9 @@ def list_(
     topic: str | None = None,
     limit: int,
     cursor: str | None = None,
-) -> tuple[list[Consultation], str | None]:
+) -> Page[Consultation]:
     """List consultations the caller may see, newest first, one page at a time."""
-    query = (
-        select(Consultation)
-        .options(selectinload(Consultation.participants))
-        .order_by(Consultation.id.desc())
-    )
-    position = decode_cursor(cursor)
-    if position is not None:
-        if not isinstance(position.get("id"), int):
-            raise InvalidInput(
-                "the cursor is not one this API issued", [FieldError("cursor", "malformed", cursor)]
-            )
-        query = query.where(Consultation.id < position["id"])
+    query = select(Consultation).options(selectinload(Consultation.participants))
     if status:
         query = query.where(Consultation.status == status)
     if topic:
@@ -73,9 +62,9 @@ def list_(
         )
     if not can_see(actor, Visibility.MEMBERS):
         query = query.where(Consultation.participants.any(Participant.state_iso3 == actor.state))
-    rows = list(session.execute(query.limit(limit + 1)).scalars())
-    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return paging.page(
+        session, query, paging.Order(Consultation.id, descending=True), cursor=cursor, limit=limit
+    )
 
 
 def counts(session: Session, consultation_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epibridge import audit
-from epibridge.api.pagination import decode_cursor, encode_cursor
+from epibridge import audit, paging
 from epibridge.db import utcnow
 from epibridge.detection.models import Signal
 from epibridge.detection.schemas import SignalDismiss, SignalRead
@@ -17,6 +16,7 @@ from epibridge.detection.service.common import ENTITY, audit_state, open_draft, 
 from epibridge.detection.service.series import SCO
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
 from epibridge.notifications import service as notifications
+from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
 
 
@@ -40,8 +40,8 @@ def list_signals(
     dataset: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[Signal], str | None]:
-    """List signals newest first, with filters; pass the returned cursor for the next page."""
+) -> Page[Signal]:
+    """List signals newest first, with filters, one page at a time."""
     authorize(principal, Action.READ_MEMBERS)
     query = select(Signal)
     if state:
@@ -62,18 +62,9 @@ def list_signals(
             query = query.where(Signal.dataset.startswith("reference:"))
         else:
             query = query.where(Signal.dataset == dataset)
-    position = decode_cursor(cursor)
-    if position is not None:
-        last = position.get("id")
-        if not isinstance(last, int):
-            raise InvalidInput(
-                "the cursor is not one this API issued", [FieldError("cursor", "malformed", cursor)]
-            )
-        query = query.where(Signal.id < last)
-    rows = list(session.execute(query.order_by(Signal.id.desc()).limit(limit + 1)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor({"id": rows[-1].id}) if more and rows else None
+    return paging.page(
+        session, query, paging.Order(Signal.id, descending=True), cursor=cursor, limit=limit
+    )
 
 
 def _episode(session: Session, signal: Signal) -> list[Signal]:

@@ -13,7 +13,7 @@ from epibridge.api.deps import (
     SettingsDep,
     WriteSession,
 )
-from epibridge.api.pagination import Page, clamp_limit
+from epibridge.api.pagination import Cursor, Page, PageLimit
 from epibridge.inputs import BigId
 from epibridge.notifications.outbox import dead_letters, feeds, service
 from epibridge.notifications.outbox.addresses import parse_networks
@@ -29,9 +29,6 @@ from epibridge.notifications.outbox.schemas import (
 from epibridge.security import Visibility
 
 router = APIRouter(prefix="/api/v1")
-
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page.")]
-Limit = Annotated[int | None, Query(description="Items per page.")]
 
 
 @router.post(
@@ -60,22 +57,14 @@ def create_subscription(
 def list_subscriptions(
     session: ReadSession,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
+    limit: PageLimit,
     owner: Annotated[str | None, Query(description="Only this account's (admins).")] = None,
     cursor: Cursor = None,
-    limit: Limit = None,
 ) -> Page[SubscriptionRead]:
     """List your subscriptions (administrators: anyone's)."""
-    rows, next_cursor = service.list_subscriptions(
-        session,
-        actor=principal,
-        owner=owner,
-        cursor=cursor,
-        limit=clamp_limit(
-            limit, default=settings.page_size_default, maximum=settings.page_size_max
-        ),
-    )
-    return Page(items=[service.to_read(s) for s in rows], next_cursor=next_cursor)
+    return service.list_subscriptions(
+        session, actor=principal, owner=owner, cursor=cursor, limit=limit
+    ).map(service.to_read)
 
 
 @router.get("/subscriptions/{subscription_id}", response_model=SubscriptionRead, tags=["delivery"])
@@ -127,46 +116,41 @@ def delete_subscription(
 def list_deliveries(
     session: ReadSession,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
+    limit: PageLimit,
     status_: Annotated[
         DeliveryStatus | None, Query(alias="status", description="Only this status.")
     ] = None,
     subscription_id: Annotated[BigId | None, Query(description="Only this subscription.")] = None,
     cursor: Cursor = None,
-    limit: Limit = None,
 ) -> Page[DeliveryRead]:
     """List deliveries of your subscriptions, newest first (status=dead: the dead letters)."""
-    items, next_cursor = dead_letters.list_deliveries(
+    page = dead_letters.list_deliveries(
         session,
         actor=principal,
         status=status_,
         subscription_id=subscription_id,
         cursor=cursor,
-        limit=clamp_limit(
-            limit, default=settings.page_size_default, maximum=settings.page_size_max
-        ),
+        limit=limit,
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return Page(items=dead_letters.to_reads(session, page.items), next_cursor=page.next_cursor)
 
 
 @router.get("/deliveries/dead", response_model=Page[DeliveryRead], tags=["delivery"])
 def list_dead_letters(
     session: ReadSession,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
+    limit: PageLimit,
     subscription_id: Annotated[BigId | None, Query(description="Only this subscription.")] = None,
     cursor: Cursor = None,
-    limit: Limit = None,
 ) -> Page[DeliveryRead]:
     """List the dead letters of your subscriptions: deliveries that gave up, newest first."""
     return list_deliveries(
         session,
         principal,
-        settings,
+        limit,
         status_="dead",
         subscription_id=subscription_id,
         cursor=cursor,
-        limit=limit,
     )
 
 

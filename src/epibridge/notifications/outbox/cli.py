@@ -7,12 +7,13 @@ import signal
 import threading
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from epibridge import paging
 from epibridge.cli_support import (
     console,
     echo_json,
@@ -108,16 +109,13 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List subscriptions."""
-    items: list[Any] = []
-    cursor = None
     with reading(ctx) as session:
-        while True:
-            rows, cursor = service.list_subscriptions(
+        subscriptions = paging.every(
+            lambda cursor: service.list_subscriptions(
                 session, actor=operator(), owner=owner, cursor=cursor, limit=500
             )
-            items += [service.to_read(s) for s in rows]
-            if cursor is None:
-                break
+        )
+        items = [service.to_read(s) for s in subscriptions]
     if as_json:
         echo_json([i.model_dump(mode="json") for i in items])
         return
@@ -179,11 +177,9 @@ def delete(ctx: typer.Context, subscription_id: int) -> None:
 
 
 def _print_deliveries(ctx: typer.Context, status: str | None, sub: int | None, js: bool) -> None:
-    items: list[Any] = []
-    cursor = None
     with reading(ctx) as session:
-        while True:
-            rows, cursor = dead_letters.list_deliveries(
+        listed = paging.pages(
+            lambda cursor: dead_letters.list_deliveries(
                 session,
                 actor=operator(),
                 status=status,
@@ -191,9 +187,8 @@ def _print_deliveries(ctx: typer.Context, status: str | None, sub: int | None, j
                 cursor=cursor,
                 limit=500,
             )
-            items += rows
-            if cursor is None:
-                break
+        )
+        items = [i for page in listed for i in dead_letters.to_reads(session, page.items)]
     if js:
         echo_json([i.model_dump(mode="json") for i in items])
         return

@@ -12,26 +12,37 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epibridge import audit
-from epibridge.api.pagination import decode_cursor, encode_cursor
+from epibridge import audit, paging
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
 from epibridge.notifications.outbox.jobs import DEAD, PENDING, STATUSES
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
 from epibridge.notifications.outbox.schemas import DeliveryRead
 from epibridge.notifications.outbox.service import get_subscription
+from epibridge.paging import Page
 from epibridge.security import Action, Principal, decide
 
 
 def _visible_deliveries(actor: Principal) -> Any:
-    query = (
-        select(Delivery, OutboxMessage.topic, OutboxMessage.exercise)
-        .join(OutboxMessage, OutboxMessage.id == Delivery.message_id)
-        .join(Subscription, Subscription.id == Delivery.subscription_id)
-    )
+    query = select(Delivery).join(Subscription, Subscription.id == Delivery.subscription_id)
     if not decide(actor, Action.ADMINISTER).allowed:
         query = query.where(Subscription.owner_user_id == actor.user_id)
     return query
+
+
+def to_reads(session: Session, deliveries: list[Delivery]) -> list[DeliveryRead]:
+    """The read models of ``deliveries``, with their messages' topics (one query)."""
+    if not deliveries:
+        return []
+    messages = {
+        message_id: (topic, exercise)
+        for message_id, topic, exercise in session.execute(
+            select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.exercise).where(
+                OutboxMessage.id.in_({d.message_id for d in deliveries})
+            )
+        )
+    }
+    return [_to_read(d, *messages[d.message_id]) for d in deliveries]
 
 
 def _to_read(delivery: Delivery, topic: str, exercise: bool) -> DeliveryRead:
@@ -61,7 +72,7 @@ def list_deliveries(
     subscription_id: int | None = None,
     cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[DeliveryRead], str | None]:
+) -> Page[Delivery]:
     """List deliveries of the caller's subscriptions (administrators: all), newest first."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(
@@ -75,12 +86,9 @@ def list_deliveries(
         query = query.where(Delivery.status == status)
     if subscription_id is not None:
         query = query.where(Delivery.subscription_id == subscription_id)
-    position = decode_cursor(cursor)
-    if position is not None:
-        query = query.where(Delivery.id < int(position.get("id", 0)))
-    rows = session.execute(query.order_by(Delivery.id.desc()).limit(limit + 1)).all()
-    next_cursor = encode_cursor({"id": rows[limit - 1][0].id}) if len(rows) > limit else None
-    return [_to_read(d, t, e) for d, t, e in rows[:limit]], next_cursor
+    return paging.page(
+        session, query, paging.Order(Delivery.id, descending=True), cursor=cursor, limit=limit
+    )
 
 
 def _requeue(delivery: Delivery, now: datetime) -> None:

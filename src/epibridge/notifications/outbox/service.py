@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from epibridge import audit
-from epibridge.api.pagination import decode_cursor, encode_cursor
+from epibridge import audit, paging
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.members import accounts
@@ -34,6 +33,7 @@ from epibridge.notifications.outbox.schemas import (
     SubscriptionRead,
     SubscriptionUpdate,
 )
+from epibridge.paging import Page
 from epibridge.security import Action, Principal, Visibility, authorize, require_principal
 
 # Deliberately simple: one @, no spaces, a dotted domain. Deliverability is the SMTP server's
@@ -263,7 +263,7 @@ def list_subscriptions(
     owner: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[Subscription], str | None]:
+) -> Page[Subscription]:
     """List the caller's subscriptions (an administrator: everyone's, or one owner's)."""
     query = select(Subscription).where(Subscription.deleted_at.is_(None))
     if require_principal(actor).kind != "user":
@@ -276,12 +276,7 @@ def list_subscriptions(
             authorize(actor, Action.ADMINISTER)
     if owner is not None:
         query = query.where(Subscription.owner_name == owner)
-    position = decode_cursor(cursor)
-    if position is not None:
-        query = query.where(Subscription.id > int(position.get("id", 0)))
-    rows = list(session.execute(query.order_by(Subscription.id).limit(limit + 1)).scalars())
-    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return paging.page(session, query, paging.Order(Subscription.id), cursor=cursor, limit=limit)
 
 
 def update_subscription(

@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from epibridge import paging
 from epibridge.db import utcnow
 from epibridge.notifications.models import NotificationEvent, NotificationVersion
 from epibridge.notifications.service import common
+from epibridge.paging import Page
 from epibridge.security import Principal
 
 
@@ -23,7 +25,7 @@ def list_events(
     *,
     actor: Principal,
     limit: int,
-    after: int | None = None,
+    cursor: str | None = None,
     state: str | None = None,
     disease: str | None = None,
     status: str | None = None,
@@ -35,12 +37,10 @@ def list_events(
     exercise: bool | None = None,
     overdue: bool | None = None,
     now: datetime | None = None,
-) -> tuple[list[NotificationEvent], int | None]:
-    """List the events the caller may see, newest first; return the page and the next position."""
+) -> Page[NotificationEvent]:
+    """List the events the caller may see, newest first, one page at a time."""
     now = now or utcnow()
     query = select(NotificationEvent).where(common.visible_clause(actor))
-    if after is not None:
-        query = query.where(NotificationEvent.id < after)
     if state:
         query = query.where(NotificationEvent.state == state.strip().upper())
     if disease:
@@ -79,11 +79,13 @@ def list_events(
     if overdue is not None:
         clause = common.overdue_clause(now)
         query = query.where(clause if overdue else ~clause)
-    rows = list(
-        session.execute(query.order_by(NotificationEvent.id.desc()).limit(limit + 1)).scalars()
+    return paging.page(
+        session,
+        query,
+        paging.Order(NotificationEvent.id, descending=True),
+        cursor=cursor,
+        limit=limit,
     )
-    next_after = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_after
 
 
 def _start_of(day: date, days: int = 0) -> datetime:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from epibridge import paging
 from epibridge.assistance import service as assistance
 from epibridge.assistance.schemas import RequestRead
 from epibridge.borders import service as borders
@@ -29,9 +29,6 @@ from epibridge.notifications.diseases import disease_name
 from epibridge.notifications.models import NotificationEvent
 from epibridge.reports.weeks import IsoWeek
 from epibridge.security import Principal
-
-if TYPE_CHECKING:
-    from epibridge.consultations.models import Consultation
 
 #: Weeks shown on each epidemic curve: the report's week and the eleven before it.
 CURVE_WEEKS = 12
@@ -150,17 +147,15 @@ def _events(
 ) -> tuple[list[EventLine], list[EventLine]]:
     """Events notified, updated or closed in the week; drills apart from real events."""
     found: list[EventLine] = []
-    after: int | None = None
-    while True:
-        rows, after = notifications.list_events(
-            session, actor=actor, limit=_PAGE, after=after, state=state
+    events = paging.every(
+        lambda cursor: notifications.list_events(
+            session, actor=actor, limit=_PAGE, cursor=cursor, state=state
         )
-        for event in rows:
-            line = _event_line(session, event, week, lang)
-            if line is not None:
-                found.append(line)
-        if after is None:
-            break
+    )
+    for event in events:
+        line = _event_line(session, event, week, lang)
+        if line is not None:
+            found.append(line)
     found.sort(key=lambda e: (e.state, e.id))
     return [e for e in found if e.mode == "actual"], [e for e in found if e.mode != "actual"]
 
@@ -270,30 +265,28 @@ def _signals(
 ) -> dict[str, list[Alarm]]:
     """Detection alarms on the members' weekly series within the curves' weeks, by disease."""
     found: dict[str, list[Alarm]] = {}
-    cursor: str | None = None
-    while True:
-        rows, cursor = detection.list_signals(
+    signals = paging.every(
+        lambda cursor: detection.list_signals(
             session, principal=actor, state=state, dataset="sco", cursor=cursor, limit=_PAGE
         )
-        for s in rows:
-            if s.granularity != "week" or not s.alarm or s.status == "dismissed":
-                continue
-            if not first.monday <= s.period_start <= week.sunday:
-                continue
-            found.setdefault(s.disease, []).append(
-                Alarm(
-                    state=s.state,
-                    period_start=s.period_start,
-                    period_end=s.period_end,
-                    method=s.method,
-                    observed=s.observed,
-                    upperbound=s.upperbound,
-                    status=s.status,
-                    synthetic=s.synthetic,
-                )
+    )
+    for s in signals:
+        if s.granularity != "week" or not s.alarm or s.status == "dismissed":
+            continue
+        if not first.monday <= s.period_start <= week.sunday:
+            continue
+        found.setdefault(s.disease, []).append(
+            Alarm(
+                state=s.state,
+                period_start=s.period_start,
+                period_end=s.period_end,
+                method=s.method,
+                observed=s.observed,
+                upperbound=s.upperbound,
+                status=s.status,
+                synthetic=s.synthetic,
             )
-        if cursor is None:
-            break
+        )
     for alarms in found.values():
         alarms.sort(key=lambda a: (a.period_start, a.state))
     return found
@@ -302,39 +295,34 @@ def _signals(
 def _crossings(session: Session, week: IsoWeek, state: str | None) -> list[CrossingChange]:
     """Status reports that took effect in the week, with the status each replaced."""
     changes: list[CrossingChange] = []
-    after = 0
-    while True:
-        page, next_after = borders.list_crossings(session, state=state, after=after, limit=_PAGE)
-        for crossing in page:
-            before: int | None = None
-            reports = []
-            while True:
-                _, rows, before = borders.history(
-                    session, crossing_id=crossing.id, before=before, limit=_PAGE
+    crossings = paging.every(
+        lambda cursor: borders.list_crossings(session, state=state, cursor=cursor, limit=_PAGE)
+    )
+    for crossing in crossings:
+        reports = list(
+            paging.every(
+                lambda cursor, crossing_id=crossing.id: borders.history(
+                    session, crossing_id=crossing_id, cursor=cursor, limit=_PAGE
                 )
-                reports.extend(rows)
-                if before is None:
-                    break
-            replaced = {r.superseded_by: r.status for r in reports if r.superseded_by}
-            for report in reports:
-                if not week.contains(report.effective_from):
-                    continue
-                changes.append(
-                    CrossingChange(
-                        crossing=crossing.name,
-                        states=crossing.states,
-                        side=report.side,
-                        direction=report.direction,
-                        traffic=report.traffic,
-                        status=report.status,
-                        previous=replaced.get(report.id),
-                        effective_from=report.effective_from,
-                        measures=report.measures_text,
-                    )
+            )
+        )
+        replaced = {r.superseded_by: r.status for r in reports if r.superseded_by}
+        for report in reports:
+            if not week.contains(report.effective_from):
+                continue
+            changes.append(
+                CrossingChange(
+                    crossing=crossing.name,
+                    states=crossing.states,
+                    side=report.side,
+                    direction=report.direction,
+                    traffic=report.traffic,
+                    status=report.status,
+                    previous=replaced.get(report.id),
+                    effective_from=report.effective_from,
+                    measures=report.measures_text,
                 )
-        if next_after is None:
-            break
-        after = next_after
+            )
     changes.sort(key=lambda c: (c.effective_from, c.crossing))
     return changes
 
@@ -347,36 +335,28 @@ def _needs(
     The assistance service keeps no history of what remained on a past day, so the section is
     the state of the requests at generation time (the report says so).
     """
-    needs: list[RequestRead] = []
-    after = 0
-    while True:
-        page, next_after = assistance.list_requests(
+    requests = paging.every(
+        lambda cursor: assistance.list_requests(
             session,
             actor=actor,
             state=state,
             status="open",
-            after=after,
+            cursor=cursor,
             limit=_PAGE,
             today=now.date(),
         )
-        needs.extend(r for r in page if r.remaining_total > 0)
-        if next_after is None:
-            break
-        after = next_after
-    return needs
+    )
+    return [r for r in requests if r.remaining_total > 0]
 
 
 def _consultations(
     session: Session, actor: Principal, week: IsoWeek, state: str | None
 ) -> list[ConsultationSummary]:
     """Consultations open now that were convened by the end of the week."""
-    rows: list[Consultation] = []
-    cursor: str | None = None
-    while True:
-        page, cursor = consultations.list_(
+    listed = paging.every(
+        lambda cursor: consultations.list_(
             session, actor=actor, status="open", state=state, limit=_PAGE, cursor=cursor
         )
-        rows.extend(c for c in page if c.convened_on <= week.sunday)
-        if cursor is None:
-            break
+    )
+    rows = [c for c in listed if c.convened_on <= week.sunday]
     return consultation_views.summaries(session, rows)

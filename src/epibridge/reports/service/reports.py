@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, undefer
 
-from epibridge import audit
-from epibridge.api.pagination import decode_cursor, encode_cursor
+from epibridge import audit, paging
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.i18n import LANGUAGES
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
+from epibridge.paging import Page
 from epibridge.reports import render
 from epibridge.reports.models import Report
 from epibridge.reports.schemas import ReportCreate, ReportRead
@@ -154,10 +154,11 @@ def list_(
     lang: str | None = None,
     limit: int,
     cursor: str | None = None,
-) -> tuple[list[Report], str | None]:
+) -> Page[Report]:
     """List stored reports, newest first, one page at a time."""
     authorize(actor, Action.READ_MEMBERS)
-    query = select(Report).order_by(Report.id.desc())
+    # Only the listing columns: the files stay in the database until one is downloaded.
+    query = select(Report).options(defer(Report.content))
     if week:
         query = query.where(Report.week == parse_week(week).label)
     if state:
@@ -168,17 +169,9 @@ def list_(
                 "unknown language", [FieldError("lang", "one of " + ", ".join(LANGUAGES), lang)]
             )
         query = query.where(Report.lang == lang)
-    position = decode_cursor(cursor)
-    if position is not None:
-        if not isinstance(position.get("id"), int):
-            raise InvalidInput(
-                "the cursor is not one this API issued", [FieldError("cursor", "malformed", cursor)]
-            )
-        query = query.where(Report.id < position["id"])
-    # Only the listing columns: the files stay in the database until one is downloaded.
-    rows = list(session.execute(query.limit(limit + 1).options(defer(Report.content))).scalars())
-    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return paging.page(
+        session, query, paging.Order(Report.id, descending=True), cursor=cursor, limit=limit
+    )
 
 
 def to_read(report: Report) -> ReportRead:
