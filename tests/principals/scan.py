@@ -71,6 +71,8 @@ READERS = {
     f"epibridge.{name}"
     for name in (
         "assistance.service.board.board",
+        "consultations.service.positions.position_states",
+        "notifications.service.dashboard.situation",
         "assistance.service.commitments.get_commitment",
         "assistance.service.commitments.list_commitments",
         "assistance.service.commitments.suggest_matches",

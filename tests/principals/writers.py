@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -246,6 +247,12 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
         ),
         _q("notifications.service.interactions.comment"): lambda s, a: notifications.comment(
             s, actor=a, event_id=event, data=ns.CommentCreate(body="synthetic")
+        ),
+        _q("notifications.service.reminders.remind_due"): lambda s, a: notifications.remind_due(
+            s, actor=a, every=timedelta(0)
+        ),
+        _q("reports.service.weekly.generate_weekly"): lambda s, a: reports.generate_weekly(
+            seed["sessions"], actor=a, today=date(2024, 6, 3), langs=["en"], format="html"
         ),
         _q("notifications.service.interactions.remind"): lambda s, a: notifications.remind(
             s, actor=a, event_id=event

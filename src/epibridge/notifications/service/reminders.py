@@ -19,7 +19,7 @@ from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.notifications.service import common
 from epibridge.notifications.service.interactions import pending_states, remind
-from epibridge.security import Principal
+from epibridge.security import Action, Principal, authorize
 
 #: Reminders one event gets from the scheduler at most.
 MAX_AUTOMATIC = 3
@@ -30,6 +30,9 @@ def remind_due(
     session: Session, *, actor: Principal, every: timedelta, now: datetime | None = None
 ) -> dict[int, list[str]]:
     """Remind the states that have not acknowledged events due a reminder; return them by event."""
+    authorize(
+        actor, Action.COORDINATE
+    )  # every state's events: the Secretariat's or the scheduler's
     now = now or utcnow()
     window_start = now - every * (MAX_AUTOMATIC + 1)
     events = list(

@@ -19,7 +19,7 @@ from epibridge.i18n import LANGUAGES
 from epibridge.reports.schemas import ReportCreate
 from epibridge.reports.service.reports import build, find, store
 from epibridge.reports.weeks import previous_week
-from epibridge.security import Principal
+from epibridge.security import Action, Principal, authorize
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ def generate_weekly(
     done: Callable[[WeeklyResult], None] | None = None,
 ) -> list[WeeklyResult]:
     """Generate and store the reports of the previous ISO week (or ``week``) not stored yet."""
+    authorize(actor, Action.READ_MEMBERS)  # checked before reading what is stored
     label = week.strip().upper() if week else previous_week(today).label
     results = []
     for language in langs:
