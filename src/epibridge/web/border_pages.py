@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from epibridge.borders import service as borders
 from epibridge.borders import views as border_views
 from epibridge.borders.schemas import CrossingRead, LaneCheck, StatusReportCreate
+from epibridge.borders.statuses import CrossingStatus
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.inputs import Id
@@ -107,7 +108,7 @@ def crossings_page(
     conflict: str | None = None,
 ) -> Response:
     web.require()
-    chosen_status = status if status in ("open", "restricted", "closed", "unknown") else None
+    chosen_status = status if status in set(CrossingStatus) else None
     with read_session(web.sessions) as session:
         statuses, names = _state_names(session, web.lang)
         chosen_state = state.upper() if state and state.upper() in names else None
