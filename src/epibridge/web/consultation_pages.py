@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from epibridge.consultations import service as consultations
 from epibridge.consultations import views as consultation_views
 from epibridge.consultations.schemas import DocumentRead, PositionCreate
+from epibridge.consultations.statuses import DecisionStatus
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.inputs import Id
@@ -117,7 +118,7 @@ def consultation_page(web: WebDep, consultation_id: Id) -> Response:
 
 def _position_states(principal: Principal, document: DocumentRead) -> list[str]:
     decision = document.decision
-    if decision is None or decision.status != "open":
+    if decision is None or decision.status != DecisionStatus.OPEN:
         return []
     return [s for s in decision.member_states if decide(principal, Action.WRITE_STATE, s).allowed]
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from epibridge.consultations.models import AgendaItem, Consultation
 from epibridge.consultations.schemas import AgendaItemIn, DeadlineItem
+from epibridge.consultations.statuses import ParticipantRole
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.notifications import service as events
@@ -27,8 +28,12 @@ def snapshot(consultation: Consultation) -> dict[str, Any]:
         "convenor_kind": consultation.convenor_kind,
         "convening_state": consultation.convening_state,
         "requested_by_state": consultation.requested_by_state,
-        "participants": [p.state_iso3 for p in consultation.participants if p.role == "member"],
-        "observers": [p.state_iso3 for p in consultation.participants if p.role == "observer"],
+        "participants": [
+            p.state_iso3 for p in consultation.participants if p.role == ParticipantRole.MEMBER
+        ],
+        "observers": [
+            p.state_iso3 for p in consultation.participants if p.role == ParticipantRole.OBSERVER
+        ],
         "agenda": [item.title for item in consultation.agenda],
         "deadlines": consultation.deadlines,
         "event_ids": consultation.event_ids,
