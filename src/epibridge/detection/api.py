@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, WriteSession
 from epibridge.api.pagination import Page, clamp_limit
 from epibridge.detection import service
-from epibridge.detection.schemas import MethodName, RtRead, SignalDismiss, SignalRead, SignalStatus
+from epibridge.detection.schemas import MethodName, RtRead, SignalDismiss, SignalRead
 from epibridge.detection.service import rt as rt_service
+from epibridge.detection.statuses import SignalStatus
 from epibridge.inputs import Id
 
 router = APIRouter(prefix="/api/v1", tags=["detection"])

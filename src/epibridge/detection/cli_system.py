@@ -30,6 +30,7 @@ from epibridge.detection import service
 from epibridge.detection.cli import app
 from epibridge.detection.schemas import RunOptions, RunReport, SignalDismiss
 from epibridge.detection.service.common import DETECTION_ACTOR
+from epibridge.detection.statuses import SignalStatus
 
 StateOpt = Annotated[
     list[str] | None, typer.Option("--state", help="Only this state (repeatable).")
@@ -187,7 +188,9 @@ def signals(
     ctx: typer.Context,
     state: Annotated[str | None, typer.Option(help="Only this state.")] = None,
     disease: Annotated[str | None, typer.Option(help="Only this ICD-10 code.")] = None,
-    status: Annotated[str | None, typer.Option(help="open, confirmed or dismissed.")] = None,
+    status: Annotated[
+        SignalStatus | None, typer.Option(help="Only signals in this status.")
+    ] = None,
     method: Annotated[str | None, typer.Option(help="Only this method.")] = None,
     dataset: Annotated[str | None, typer.Option(help="sco, reference or reference:NAME.")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,

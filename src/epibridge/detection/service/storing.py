@@ -24,6 +24,7 @@ from epibridge.detection.service.common import (
     publish,
 )
 from epibridge.detection.service.series import SCO
+from epibridge.detection.statuses import SignalStatus
 from epibridge.security import Action, Principal, authorize
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def _episode_draft(session: Session, signal: Signal) -> int | None:
             Signal.disease == signal.disease,
             Signal.metric == signal.metric,
             Signal.classification == signal.classification,
-            Signal.status == "open",
+            Signal.status == SignalStatus.OPEN,
             Signal.notification_id.is_not(None),
             Signal.id != signal.id,
         )
@@ -109,7 +110,7 @@ def store_findings(
             "alarm": f.alarm,
         }
         if existing is not None:
-            if existing.status != "open":
+            if existing.status != SignalStatus.OPEN:
                 continue
             if all(getattr(existing, name) == values[name] for name in _VALUES):
                 continue
@@ -149,7 +150,7 @@ def store_findings(
             run_id=run_id,
             created_at=now,
             updated_at=now,
-            status="open",
+            status=SignalStatus.OPEN,
             on_behalf=False,
             **values,
         )
