@@ -19,10 +19,10 @@ from epibridge.members.schemas import (
     SessionsEnded,
     StateDetail,
     StateRead,
-    StatusName,
     UserCreate,
     UserRead,
 )
+from epibridge.members.statuses import MembershipStatus
 from epibridge.security import Action, authorize
 
 router = APIRouter(prefix="/api/v1", tags=["organization"])
@@ -60,7 +60,8 @@ def list_states(
     session: ReadSession,
     on: OnDate = None,
     status: Annotated[
-        StatusName | None, Query(description="Only states holding this status on the date.")
+        MembershipStatus | None,
+        Query(description="Only states holding this status on the date."),
     ] = None,
     lang: Lang = "en",
 ) -> list[StateRead]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from epibridge.notifications.statuses import EventStatus
 from epibridge.reports import charts, i18n
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def html(content: Content) -> str:
     ]
     risks: dict[str, list[str]] = {}
     for event in content.events:
-        if event.status != "closed":
+        if event.status != EventStatus.CLOSED:
             risks.setdefault(event.state, []).append(event.risk or "")
     map_svg = Markup(
         charts.map_svg(

@@ -16,6 +16,7 @@ from epibridge.epidata import queries
 from epibridge.epidata.codes import METRICS
 from epibridge.errors import DomainError
 from epibridge.members import service as members
+from epibridge.members.statuses import MembershipStatus
 from epibridge.security import Action, Principal, authorize
 from epibridge.web import charts
 from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form
@@ -98,7 +99,7 @@ def curve_page(
     principal = web.require()
     authorize(principal, Action.READ_MEMBERS)  # the members' data: not for observers
     with read_session(web.sessions) as session:
-        listed = members.list_states(session, on=utcnow().date(), status="member")
+        listed = members.list_states(session, on=utcnow().date(), status=MembershipStatus.MEMBER)
         names = {item.state.iso3: item.state.name(web.lang) for item in listed}
     chosen = [s for s in state if s] or ([principal.state] if principal.state else [])
     form = {

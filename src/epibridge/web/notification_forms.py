@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow
 from epibridge.members import service as members
+from epibridge.members.statuses import MembershipStatus
 from epibridge.notifications import annex2
 from epibridge.notifications.risk import Consequence, Likelihood
 from epibridge.notifications.schemas import Annex2Answers
@@ -184,7 +185,9 @@ def render_form(
     member_names: dict[str, str] = {}
     if event is None and web.principal is not None and web.principal.role is Role.SECRETARIAT:
         with read_session(web.sessions) as session:
-            listed = members.list_states(session, on=utcnow().date(), status="member")
+            listed = members.list_states(
+                session, on=utcnow().date(), status=MembershipStatus.MEMBER
+            )
             member_names = {item.state.iso3: item.state.name(web.lang) for item in listed}
     return web.render(
         "notifications/form.html",

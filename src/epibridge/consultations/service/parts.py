@@ -12,10 +12,9 @@ from epibridge.consultations.schemas import AgendaItemIn, DeadlineItem
 from epibridge.consultations.statuses import ParticipantRole
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.members import service as members
+from epibridge.members.statuses import OBSERVING
 from epibridge.notifications import service as events
 from epibridge.security import PermissionDenied, Principal
-
-OBSERVER_STATUSES = frozenset({"observer", "dialogue_partner", "partner"})
 
 
 def snapshot(consultation: Consultation) -> dict[str, Any]:
@@ -98,7 +97,7 @@ def _observers(
         period = members.status_on(members.get_state(session, iso3=code), day)
         if code in members_then:
             errors.append(FieldError(field, "a member state takes part as a participant", value))
-        elif period is None or period.status not in OBSERVER_STATUSES:
+        elif period is None or period.status not in OBSERVING:
             errors.append(FieldError(field, f"not an observer or partner on {day}", value))
         elif code not in invited:
             invited.append(code)
