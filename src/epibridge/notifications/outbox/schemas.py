@@ -8,10 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from epibridge.inputs import InputModel
+from epibridge.notifications.outbox.statuses import DeliveryStatus, SubscriptionKind
 
-Kind = Literal["webhook", "email"]
 Language = Literal["en", "ru", "zh"]
-DeliveryStatus = Literal["pending", "retrying", "delivered", "dead"]
 
 
 class SubscriptionCreate(InputModel):
@@ -19,7 +18,7 @@ class SubscriptionCreate(InputModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Kind
+    kind: SubscriptionKind
     url: str | None = Field(default=None, description="Webhook URL (http or https).")
     email: str | None = Field(default=None, description="E-mail address.")
     language: Language = Field(default="en", description="Language of e-mails: en, ru or zh.")
@@ -58,7 +57,7 @@ class SubscriptionRead(BaseModel):
 
     id: int
     owner: str
-    kind: Kind
+    kind: SubscriptionKind
     url: str | None
     email: str | None
     language: Language

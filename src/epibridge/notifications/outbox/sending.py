@@ -27,6 +27,7 @@ import jinja2
 from epibridge.db import utcnow
 from epibridge.notifications.outbox.content import COUNT_FIELDS, describe
 from epibridge.notifications.outbox.jobs import Job, MessageView, Outcome
+from epibridge.notifications.outbox.statuses import SubscriptionKind
 from epibridge.notifications.outbox.transport import (
     AddressRefused,
     TransportError,
@@ -228,7 +229,7 @@ async def send(
 ) -> Outcome:
     """Send one job by its kind; never raises (an unexpected error is a retryable outcome)."""
     try:
-        if job.kind == "webhook":
+        if job.kind == SubscriptionKind.WEBHOOK:
             return await send_webhook(client, job, body)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
