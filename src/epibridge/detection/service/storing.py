@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,14 +23,29 @@ from epibridge.detection.service.common import (
     open_draft,
     publish,
 )
-from epibridge.detection.service.series import SCO
+from epibridge.detection.service.series import SCO, LoadedSeries
 from epibridge.detection.statuses import SignalStatus
 from epibridge.security import Action, Principal, authorize
 
-if TYPE_CHECKING:
-    from epibridge.detection.service.runs import Finding
-
 _VALUES = ("observed", "expected", "upperbound", "score", "alarm")
+
+
+@dataclass
+class Finding:
+    """One computed (series, period, method) point of a run: what ``store`` turns into signals.
+
+    Defined here, where it is consumed, so that ``runs`` (which computes findings) imports this
+    module and not the other way round.
+    """
+
+    series: LoadedSeries
+    index: int
+    method: str
+    observed: float | None
+    expected: float | None
+    upperbound: float | None
+    score: float | None
+    alarm: bool
 
 
 @dataclass
