@@ -116,8 +116,9 @@ class StrEnumType(TypeDecorator[StrEnum]):
 def check_in(column: str, values: type[StrEnum] | Iterable[StrEnum]) -> CheckConstraint:
     """The CHECK constraint ``column IN (...)`` of a vocabulary, named ``ck_<table>_<column>``.
 
-    Written from the enum so the models cannot list other values than the code uses; the text
-    is the one the migrations wrote, so no migration follows from it.
+    Written from the enum so the models cannot list other values than the code uses. It allows
+    what the migrations' constraints allow (a NULL passes any CHECK, so ``x IS NULL OR x IN``
+    is the same rule), so no migration follows from it.
     """
     listed = ", ".join("'" + member.value.replace("'", "''") + "'" for member in members_of(values))
     return CheckConstraint(f"{column} IN ({listed})", name=column)
