@@ -11,17 +11,29 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from epibridge.vocabulary import members_of
 
 #: Seconds a SQLite statement waits for a lock another connection holds before failing.
 BUSY_TIMEOUT = 30.0
@@ -68,6 +80,48 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class StrEnumType(TypeDecorator[StrEnum]):
+    """A column holding one closed vocabulary: stored as the member's string, read as the member.
+
+    The database column stays a plain ``VARCHAR`` (what the migrations created); its CHECK
+    constraint comes from ``check_in`` with the same members. ``allowed`` narrows what the
+    table stores when some members are only ever computed (a request reads as "fulfilled" but
+    is stored "open"); ``tests/test_vocabularies.py`` compares it with the migrated databases.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(
+        self, enum: type[StrEnum], length: int, *, allowed: Iterable[StrEnum] | None = None
+    ) -> None:
+        super().__init__(length)
+        self.enum = enum
+        self.allowed = members_of(enum if allowed is None else allowed)
+
+    @property
+    def python_type(self) -> type[StrEnum]:
+        return self.enum
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        # A plain str too: filters take what a query string said; the CHECK refuses the rest.
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+def check_in(column: str, values: type[StrEnum] | Iterable[StrEnum]) -> CheckConstraint:
+    """The CHECK constraint ``column IN (...)`` of a vocabulary, named ``ck_<table>_<column>``.
+
+    Written from the enum so the models cannot list other values than the code uses. It allows
+    what the migrations' constraints allow (a NULL passes any CHECK, so ``x IS NULL OR x IN``
+    is the same rule), so no migration follows from it.
+    """
+    listed = ", ".join("'" + member.value.replace("'", "''") + "'" for member in members_of(values))
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
 
 
 def utcnow() -> datetime:

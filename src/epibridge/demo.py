@@ -15,7 +15,8 @@ from epibridge.errors import NotFound
 from epibridge.members import accounts
 from epibridge.members import service as org
 from epibridge.members.schemas import UserCreate
-from epibridge.security import new_password, system_principal
+from epibridge.members.statuses import MembershipStatus
+from epibridge.security import Role, new_password, system_principal
 
 #: The demo loader is one of epibridge's components: its audit entries say ``system:demo``.
 DEMO_ACTOR = system_principal("demo")
@@ -42,25 +43,27 @@ def demo_accounts(session: Session) -> list[UserCreate]:
         wanted.append(
             UserCreate(
                 name=f"fp-{code}",
-                role="focal_point",
+                role=Role.FOCAL_POINT,
                 state=state.iso3,
                 display_name=f"Demo focal point of {state.name()}",
                 email=f"fp-{code}@demo.invalid",
             )
         )
     wanted.append(
-        UserCreate(name="system-kaz", role="system", state="KAZ", display_name="Demo system of KAZ")
+        UserCreate(
+            name="system-kaz", role=Role.SYSTEM, state="KAZ", display_name="Demo system of KAZ"
+        )
     )
     # Prefer an observer that takes part (Afghanistan's participation is on hold).
     observers = sorted(
-        org.list_states(session, on=today, status="observer"),
+        org.list_states(session, on=today, status=MembershipStatus.OBSERVER),
         key=lambda item: item.state.iso3 == "AFG",
     )
     if observers:
         wanted.append(
             UserCreate(
                 name=f"observer-{observers[0].state.iso3.lower()}",
-                role="observer",
+                role=Role.OBSERVER,
                 state=observers[0].state.iso3,
                 display_name=f"Demo observer of {observers[0].state.name()}",
             )

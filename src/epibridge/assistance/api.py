@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, status
 
@@ -22,6 +22,7 @@ from epibridge.assistance.schemas import (
     RequestRead,
     RequestUpdate,
 )
+from epibridge.assistance.statuses import OfferStatus, RequestStatus
 from epibridge.db import utcnow
 from epibridge.inputs import Id
 from epibridge.text import SafeText
@@ -45,9 +46,7 @@ def list_requests(
     principal: CurrentPrincipal,
     limit: PageLimit,
     state: str | None = None,
-    status_: Annotated[
-        Literal["open", "fulfilled", "cancelled"] | None, Query(alias="status")
-    ] = None,
+    status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
     item: str | None = None,
     event_id: Id | None = None,
     cursor: Cursor = None,
@@ -116,7 +115,7 @@ def list_offers(
     state: Annotated[str | None, Query(description="ISO3, or SECRETARIAT.")] = None,
     request_id: Id | None = None,
     item: str | None = None,
-    status_: Annotated[Literal["open", "withdrawn"] | None, Query(alias="status")] = None,
+    status_: Annotated[OfferStatus | None, Query(alias="status")] = None,
     available: Annotated[bool, Query(description="Only offers with something left.")] = False,
     cursor: Cursor = None,
 ) -> Page[OfferRead]:

@@ -13,10 +13,12 @@ from epibridge.assistance import service
 from epibridge.assistance.schemas import (
     CommitmentCreate,
     CommitmentStatusUpdate,
+    CommitmentStep,
     LineIn,
     OfferCreate,
     RequestCreate,
 )
+from epibridge.assistance.statuses import RequestStatus, Urgency
 from epibridge.cli_support import console, echo_json, operator, reading, report_errors, writing
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
@@ -29,19 +31,6 @@ assistance_app = typer.Typer(
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
-
-
-class UrgencyChoice(StrEnum):
-    immediate = "immediate"
-    expected = "expected"
-    future = "future"
-
-
-class StepChoice(StrEnum):
-    dispatched = "dispatched"
-    delivered = "delivered"
-    confirmed = "confirmed"
-    released = "released"
 
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
@@ -95,7 +84,7 @@ def catalogue(fmt: FormatOption = OutputFormat.table) -> None:
 def request(
     ctx: typer.Context,
     state: Annotated[str, typer.Option(help="The requesting state (ISO3).")],
-    urgency: Annotated[UrgencyChoice, typer.Option(help="immediate, expected or future.")],
+    urgency: Annotated[Urgency, typer.Option(help="immediate, expected or future.")],
     point: Annotated[str, typer.Option("--delivery-point", help="Where to deliver.")],
     needed_by: Annotated[str, typer.Option(help="Date YYYY-MM-DD.")],
     line: LinesOption,
@@ -105,7 +94,7 @@ def request(
     """Record a request for assistance (RequestResource); prints its id."""
     data = RequestCreate(
         state=state,
-        urgency=urgency.value,
+        urgency=urgency,
         delivery_point=point,
         needed_by=_day(needed_by, "--needed-by"),  # type: ignore[arg-type]
         event_id=event,
@@ -173,15 +162,17 @@ def commit_(
 def status(
     ctx: typer.Context,
     commitment_id: int,
-    step: Annotated[StepChoice, typer.Argument(help="dispatched, delivered, confirmed, released.")],
+    step: Annotated[
+        CommitmentStep, typer.Argument(help="dispatched, delivered, confirmed, released.")
+    ],
     on: Annotated[str | None, typer.Option(help="Date it happened (default today).")] = None,
     note: Annotated[str | None, typer.Option(help="Free text.")] = None,
 ) -> None:
     """Move a commitment on (dispatched, delivered, confirmed, released)."""
-    data = CommitmentStatusUpdate(status=step.value, on=_day(on, "--on"), note=note)
+    data = CommitmentStatusUpdate(status=step, on=_day(on, "--on"), note=note)
     with writing(ctx) as session:
         service.change_status(session, actor=operator(), commitment_id=commitment_id, data=data)
-    typer.echo(f"commitment {commitment_id} {step.value}")
+    typer.echo(f"commitment {commitment_id} {step}")
 
 
 @assistance_app.command("cancel")
@@ -224,7 +215,7 @@ def requests(
             session,
             actor=operator(),
             state=state,
-            status="open" if open_only else None,
+            status=RequestStatus.OPEN if open_only else None,
             limit=100000,
         ).items
     if fmt is OutputFormat.json:

@@ -21,7 +21,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from epibridge.db import Base, UTCDateTime
+from epibridge.assistance.statuses import (
+    ASSISTANCE_VISIBILITY,
+    OFFER_MESSAGE_KINDS,
+    STORED_REQUEST_STATUSES,
+    CommitmentStatus,
+    MessageKind,
+    OfferStatus,
+    RequestStatus,
+    Urgency,
+)
+from epibridge.db import Base, StrEnumType, UTCDateTime, check_in
+from epibridge.security import Visibility
 
 
 class AssistanceRequest(Base):
@@ -29,21 +40,29 @@ class AssistanceRequest(Base):
 
     __tablename__ = "assistance_requests"
     __table_args__ = (
-        CheckConstraint("urgency IN ('immediate', 'expected', 'future')", name="urgency"),
-        CheckConstraint("status IN ('open', 'cancelled')", name="status"),
-        CheckConstraint("visibility IN ('members', 'partners')", name="visibility"),
+        check_in("urgency", Urgency),
+        check_in("status", STORED_REQUEST_STATUSES),
+        check_in("visibility", ASSISTANCE_VISIBILITY),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     state: Mapped[str] = mapped_column(String(3), nullable=False, index=True)
-    urgency: Mapped[str] = mapped_column(String(12), nullable=False)
+    urgency: Mapped[Urgency] = mapped_column(StrEnumType(Urgency, 12), nullable=False)
     delivery_point: Mapped[str] = mapped_column(String(300), nullable=False)
     delivery_latitude: Mapped[float | None] = mapped_column(Float)
     delivery_longitude: Mapped[float | None] = mapped_column(Float)
     needed_by: Mapped[date] = mapped_column(Date, nullable=False)
     event_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    visibility: Mapped[str] = mapped_column(String(12), nullable=False, default="members")
-    status: Mapped[str] = mapped_column(String(12), nullable=False, default="open")
+    visibility: Mapped[Visibility] = mapped_column(
+        StrEnumType(Visibility, 12, allowed=ASSISTANCE_VISIBILITY),
+        nullable=False,
+        default=Visibility.MEMBERS,
+    )
+    status: Mapped[RequestStatus] = mapped_column(
+        StrEnumType(RequestStatus, 12, allowed=STORED_REQUEST_STATUSES),
+        nullable=False,
+        default=RequestStatus.OPEN,
+    )
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -82,16 +101,15 @@ class AssistanceOffer(Base):
 
     __tablename__ = "assistance_offers"
     __table_args__ = (
-        CheckConstraint(
-            "message_kind IN ('ResponseToRequestResource', 'OfferUnsolicitedResource')",
-            name="message_kind",
-        ),
-        CheckConstraint("status IN ('open', 'withdrawn')", name="status"),
-        CheckConstraint("visibility IN ('members', 'partners')", name="visibility"),
+        check_in("message_kind", OFFER_MESSAGE_KINDS),
+        check_in("status", OfferStatus),
+        check_in("visibility", ASSISTANCE_VISIBILITY),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    message_kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    message_kind: Mapped[MessageKind] = mapped_column(
+        StrEnumType(MessageKind, 32, allowed=OFFER_MESSAGE_KINDS), nullable=False
+    )
     # The offering state; NULL when the Secretariat offers on the organization's own account.
     state: Mapped[str | None] = mapped_column(String(3), index=True)
     request_id: Mapped[int | None] = mapped_column(
@@ -99,8 +117,14 @@ class AssistanceOffer(Base):
     )
     available_from: Mapped[date | None] = mapped_column(Date)
     expected_delivery: Mapped[date | None] = mapped_column(Date)
-    visibility: Mapped[str] = mapped_column(String(12), nullable=False, default="members")
-    status: Mapped[str] = mapped_column(String(12), nullable=False, default="open")
+    visibility: Mapped[Visibility] = mapped_column(
+        StrEnumType(Visibility, 12, allowed=ASSISTANCE_VISIBILITY),
+        nullable=False,
+        default=Visibility.MEMBERS,
+    )
+    status: Mapped[OfferStatus] = mapped_column(
+        StrEnumType(OfferStatus, 12), nullable=False, default=OfferStatus.OPEN
+    )
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -144,10 +168,7 @@ class Commitment(Base):
     __tablename__ = "assistance_commitments"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity"),
-        CheckConstraint(
-            "status IN ('pledged', 'dispatched', 'delivered', 'confirmed', 'released')",
-            name="status",
-        ),
+        check_in("status", CommitmentStatus),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -164,7 +185,9 @@ class Commitment(Base):
         ForeignKey("assistance_offer_lines.id", ondelete="CASCADE"), nullable=False, index=True
     )
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
-    status: Mapped[str] = mapped_column(String(12), nullable=False, default="pledged")
+    status: Mapped[CommitmentStatus] = mapped_column(
+        StrEnumType(CommitmentStatus, 12), nullable=False, default=CommitmentStatus.PLEDGED
+    )
     expected_delivery: Mapped[date | None] = mapped_column(Date)
     pledged_on: Mapped[date] = mapped_column(Date, nullable=False)
     dispatched_on: Mapped[date | None] = mapped_column(Date)

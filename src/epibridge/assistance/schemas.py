@@ -8,30 +8,31 @@ CommitResource, ReleaseResource and ReportResourceDeploymentStatus.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from epibridge.assistance.statuses import (
+    ASSISTANCE_VISIBILITY,
+    COMMITMENT_STEPS,
+    CommitmentStatus,
+    MessageKind,
+    OfferStatus,
+    RequestStatus,
+    Urgency,
+)
 from epibridge.inputs import Id, InputModel
+from epibridge.security import Visibility
+from epibridge.vocabulary import choice_of
 
-Urgency = Literal["immediate", "expected", "future"]
-VisibilityName = Literal["members", "partners"]
-CommitmentStatus = Literal["pledged", "dispatched", "delivered", "confirmed", "released"]
-MessageKind = Literal[
-    "RequestResource",
-    "ResponseToRequestResource",
-    "OfferUnsolicitedResource",
-    "CommitResource",
-    "ReleaseResource",
-    "ReportResourceDeploymentStatus",
-]
+VisibilityName = choice_of(*ASSISTANCE_VISIBILITY)
+CommitmentStep = choice_of(*COMMITMENT_STEPS)
 #: The EDXL-RM message each commitment status change is.
-STATUS_MESSAGE: dict[str, MessageKind] = {
-    "pledged": "CommitResource",
-    "dispatched": "ReportResourceDeploymentStatus",
-    "delivered": "ReportResourceDeploymentStatus",
-    "confirmed": "ReportResourceDeploymentStatus",
-    "released": "ReleaseResource",
+STATUS_MESSAGE: dict[CommitmentStatus, MessageKind] = {
+    CommitmentStatus.PLEDGED: MessageKind.COMMIT_RESOURCE,
+    CommitmentStatus.DISPATCHED: MessageKind.REPORT_RESOURCE_DEPLOYMENT_STATUS,
+    CommitmentStatus.DELIVERED: MessageKind.REPORT_RESOURCE_DEPLOYMENT_STATUS,
+    CommitmentStatus.CONFIRMED: MessageKind.REPORT_RESOURCE_DEPLOYMENT_STATUS,
+    CommitmentStatus.RELEASED: MessageKind.RELEASE_RESOURCE,
 }
 
 
@@ -71,7 +72,7 @@ class RequestCreate(InputModel):
     delivery_longitude: float | None = Field(default=None, ge=-180, le=180)
     needed_by: date
     event_id: Id | None = Field(default=None, description="The notification event it answers.")
-    visibility: VisibilityName = "members"
+    visibility: VisibilityName = Visibility.MEMBERS
     note: str | None = Field(default=None, max_length=4000)
     lines: list[LineIn] = Field(min_length=1, max_length=200)
 
@@ -99,7 +100,7 @@ class OfferCreate(InputModel):
     )
     available_from: date | None = None
     expected_delivery: date | None = None
-    visibility: VisibilityName = "members"
+    visibility: VisibilityName = Visibility.MEMBERS
     note: str | None = Field(default=None, max_length=4000)
     commit: bool = Field(
         default=False,
@@ -121,7 +122,7 @@ class CommitmentCreate(InputModel):
 class CommitmentStatusUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["dispatched", "delivered", "confirmed", "released"]
+    status: CommitmentStep
     on: date | None = Field(default=None, description="When it happened (default today).")
     expected_delivery: date | None = None
     note: str | None = Field(default=None, max_length=2000)
@@ -144,7 +145,7 @@ class RequestLineRead(BaseModel):
 
 class RequestRead(BaseModel):
     id: int
-    message_kind: MessageKind = "RequestResource"
+    message_kind: MessageKind = MessageKind.REQUEST_RESOURCE
     state: str
     urgency: Urgency
     delivery_point: str
@@ -153,7 +154,7 @@ class RequestRead(BaseModel):
     needed_by: date
     event_id: int | None
     visibility: VisibilityName
-    status: Literal["open", "cancelled", "fulfilled"]
+    status: RequestStatus
     note: str | None
     lines: list[RequestLineRead]
     remaining_total: int
@@ -184,7 +185,7 @@ class OfferRead(BaseModel):
     available_from: date | None
     expected_delivery: date | None
     visibility: VisibilityName
-    status: Literal["open", "withdrawn"]
+    status: OfferStatus
     note: str | None
     lines: list[OfferLineRead]
     remaining_total: int

@@ -21,11 +21,14 @@ from epibridge.assistance.schemas import (
     RequestLineRead,
     RequestRead,
 )
+from epibridge.assistance.statuses import CommitmentStatus, OfferStatus, RequestStatus
 
 #: Statuses of commitments still holding their quantity.
-HOLDING = frozenset({"pledged", "dispatched", "delivered", "confirmed"})
+HOLDING = frozenset(CommitmentStatus) - {CommitmentStatus.RELEASED}
 #: Statuses in which goods are still expected.
-IN_TRANSIT = frozenset({"pledged", "dispatched"})
+IN_TRANSIT = frozenset({CommitmentStatus.PLEDGED, CommitmentStatus.DISPATCHED})
+#: Statuses in which the goods have arrived.
+ARRIVED = frozenset({CommitmentStatus.DELIVERED, CommitmentStatus.CONFIRMED})
 
 
 def offered_by(offer: AssistanceOffer) -> str:
@@ -42,8 +45,8 @@ def line_progress(line: RequestLine, commitments: list[Commitment]) -> dict[str,
     pledged = sum(c.quantity for c in own)
     return {
         "pledged": pledged,
-        "delivered": sum(c.quantity for c in own if c.status in ("delivered", "confirmed")),
-        "confirmed": sum(c.quantity for c in own if c.status == "confirmed"),
+        "delivered": sum(c.quantity for c in own if c.status in ARRIVED),
+        "confirmed": sum(c.quantity for c in own if c.status == CommitmentStatus.CONFIRMED),
         "remaining": max(line.quantity - pledged, 0),
     }
 
@@ -63,7 +66,7 @@ def request_read(
                 unit=line.unit,
                 quantity=line.quantity,
                 note=line.note,
-                overdue=request.status == "open"
+                overdue=request.status == RequestStatus.OPEN
                 and progress["remaining"] > 0
                 and request.needed_by < today,
                 **progress,
@@ -71,19 +74,19 @@ def request_read(
         )
     remaining = sum(line.remaining for line in lines)
     status = request.status
-    if status == "open" and remaining == 0:
-        status = "fulfilled"
+    if status == RequestStatus.OPEN and remaining == 0:
+        status = RequestStatus.FULFILLED
     return RequestRead(
         id=request.id,
         state=request.state,
-        urgency=request.urgency,  # type: ignore[arg-type]
+        urgency=request.urgency,
         delivery_point=request.delivery_point,
         delivery_latitude=request.delivery_latitude,
         delivery_longitude=request.delivery_longitude,
         needed_by=request.needed_by,
         event_id=request.event_id,
         visibility=request.visibility,  # type: ignore[arg-type]
-        status=status,  # type: ignore[arg-type]
+        status=status,
         note=request.note,
         lines=lines,
         remaining_total=remaining,
@@ -113,20 +116,22 @@ def offer_read(offer: AssistanceOffer, commitments: list[Commitment]) -> OfferRe
                 unit=line.unit,
                 quantity=line.quantity,
                 committed=committed,
-                remaining=max(line.quantity - committed, 0) if offer.status == "open" else 0,
+                remaining=max(line.quantity - committed, 0)
+                if offer.status == OfferStatus.OPEN
+                else 0,
                 note=line.note,
             )
         )
     return OfferRead(
         id=offer.id,
-        message_kind=offer.message_kind,  # type: ignore[arg-type]
+        message_kind=offer.message_kind,
         state=offer.state,
         offered_by=offered_by(offer),
         request_id=offer.request_id,
         available_from=offer.available_from,
         expected_delivery=offer.expected_delivery,
         visibility=offer.visibility,  # type: ignore[arg-type]
-        status=offer.status,  # type: ignore[arg-type]
+        status=offer.status,
         note=offer.note,
         lines=lines,
         remaining_total=sum(line.remaining for line in lines),
@@ -166,7 +171,7 @@ def commitment_read(
         item=line.item,
         unit=line.unit,
         quantity=commitment.quantity,
-        status=commitment.status,  # type: ignore[arg-type]
+        status=commitment.status,
         expected_delivery=commitment.expected_delivery,
         needed_by=request.needed_by,
         pledged_on=commitment.pledged_on,

@@ -14,15 +14,13 @@ from epibridge.borders.schemas import (
     CrossingCreate,
     CrossingRead,
     CrossingUpdate,
-    Kind,
     LaneCreate,
-    LaneKind,
     LaneRead,
     LaneUpdate,
     StatusReportCreate,
     StatusReportRead,
-    Summary,
 )
+from epibridge.borders.statuses import CrossingKind, CrossingStatus, LaneKind
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.inputs import Id
@@ -35,8 +33,8 @@ def list_crossings(
     session: ReadSession,
     limit: PageLimit,
     state: Annotated[str | None, Query(description="Only crossings of this state (ISO3).")] = None,
-    kind: Kind | None = None,
-    status_: Annotated[Summary | None, Query(alias="status")] = None,
+    kind: CrossingKind | None = None,
+    status_: Annotated[CrossingStatus | None, Query(alias="status")] = None,
     conflict: Annotated[bool, Query(description="Only crossings whose sides disagree.")] = False,
     at: Annotated[datetime | None, Query(description="Status at this time (default now).")] = None,
     cursor: Cursor = None,
@@ -59,8 +57,8 @@ def crossings_geojson(
     session: ReadSession,
     limit: PageLimit,
     state: str | None = None,
-    kind: Kind | None = None,
-    status_: Annotated[Summary | None, Query(alias="status")] = None,
+    kind: CrossingKind | None = None,
+    status_: Annotated[CrossingStatus | None, Query(alias="status")] = None,
     conflict: bool = False,
     at: datetime | None = None,
     cursor: Cursor = None,

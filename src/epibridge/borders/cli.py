@@ -11,7 +11,8 @@ from rich.table import Table
 
 from epibridge import paging
 from epibridge.borders import service, views
-from epibridge.borders.schemas import LaneCreate, StatusReportCreate
+from epibridge.borders.schemas import LaneCreate, ReportedStatus, StatusReportCreate
+from epibridge.borders.statuses import CrossingKind, CrossingStatus, Direction, LaneKind, Traffic
 from epibridge.cli_support import console, echo_json, operator, reading, report_errors, writing
 from epibridge.errors import FieldError, InvalidInput
 
@@ -25,27 +26,6 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-class KindChoice(StrEnum):
-    road = "road"
-    rail = "rail"
-    river = "river"
-    air = "air"
-    sea = "sea"
-
-
-class StatusChoice(StrEnum):
-    open = "open"
-    restricted = "restricted"
-    closed = "closed"
-
-
-class SummaryChoice(StrEnum):
-    open = "open"
-    restricted = "restricted"
-    closed = "closed"
-    unknown = "unknown"
-
-
 class DirectionChoice(StrEnum):
     outbound = "outbound"
     inbound = "inbound"
@@ -56,11 +36,6 @@ class TrafficChoice(StrEnum):
     freight = "freight"
     people = "people"
     both = "both"
-
-
-class LaneKindChoice(StrEnum):
-    green = "green"
-    fast = "fast"
 
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
@@ -109,8 +84,8 @@ def load_registry(ctx: typer.Context) -> None:
 def list_(
     ctx: typer.Context,
     state: Annotated[str | None, typer.Option(help="Only crossings of this state (ISO3).")] = None,
-    kind: Annotated[KindChoice | None, typer.Option(help="Only this kind.")] = None,
-    status: Annotated[SummaryChoice | None, typer.Option(help="Only this status now.")] = None,
+    kind: Annotated[CrossingKind | None, typer.Option(help="Only this kind.")] = None,
+    status: Annotated[CrossingStatus | None, typer.Option(help="Only this status now.")] = None,
     conflict: Annotated[bool, typer.Option(help="Only crossings whose sides disagree.")] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -120,8 +95,8 @@ def list_(
             lambda cursor: service.list_crossings(
                 session,
                 state=state,
-                kind=kind.value if kind else None,
-                status=status.value if status else None,
+                kind=kind,
+                status=status,
                 conflict_only=conflict,
                 cursor=cursor,
                 limit=500,
@@ -233,7 +208,7 @@ def report_status(
     ctx: typer.Context,
     crossing_id: int,
     side: Annotated[str, typer.Option(help="The reporting side (ISO3).")],
-    status: Annotated[StatusChoice, typer.Option(help="open, restricted or closed.")],
+    status: Annotated[ReportedStatus, typer.Option(help="open, restricted or closed.")],
     c8: Annotated[int, typer.Option("--c8", help="OxCGRT C8 measures code, 0–4.")],
     effective_from: Annotated[
         str, typer.Option("--from", help="ISO date-time with time zone it takes effect.")
@@ -252,8 +227,8 @@ def report_status(
     text: Annotated[str | None, typer.Option(help="Health measures in words.")] = None,
 ) -> None:
     """Report one side's status (all in one transaction: every report or none)."""
-    directions = ["outbound", "inbound"] if direction is DirectionChoice.both else [direction.value]
-    kinds = ["freight", "people"] if traffic is TrafficChoice.both else [traffic.value]
+    directions = list(Direction) if direction is DirectionChoice.both else [Direction(direction)]
+    kinds = list(Traffic) if traffic is TrafficChoice.both else [Traffic(traffic)]
     start = _parse_time(effective_from, "--from")
     end = _parse_time(until, "--until")
     ids = []
@@ -262,9 +237,9 @@ def report_status(
             for t in kinds:
                 data = StatusReportCreate(
                     side=side,
-                    direction=d,  # type: ignore[arg-type]
-                    traffic=t,  # type: ignore[arg-type]
-                    status=status.value,
+                    direction=d,
+                    traffic=t,
+                    status=status,
                     capacity_share=capacity,
                     wait_minutes=wait,
                     measures_c8=c8,
@@ -284,14 +259,12 @@ def report_status(
 def lanes_list(
     ctx: typer.Context,
     state: Annotated[str | None, typer.Option(help="Only lanes of this state (ISO3).")] = None,
-    kind: Annotated[LaneKindChoice | None, typer.Option(help="green or fast.")] = None,
+    kind: Annotated[LaneKind | None, typer.Option(help="green or fast.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List green and fast lanes."""
     with reading(ctx) as session:
-        page = service.list_lanes(
-            session, state=state, kind=kind.value if kind else None, limit=10000
-        )
+        page = service.list_lanes(session, state=state, kind=kind, limit=10000)
         reads = page.map(views.lane_read).items
     if fmt is OutputFormat.json:
         echo_json([r.model_dump(mode="json") for r in reads])
@@ -316,7 +289,7 @@ def lanes_list(
 @report_errors
 def lanes_create(
     ctx: typer.Context,
-    kind: Annotated[LaneKindChoice, typer.Option(help="green (freight) or fast (people).")],
+    kind: Annotated[LaneKind, typer.Option(help="green (freight) or fast (people).")],
     name: Annotated[str, typer.Option(help="Name of the lane.")],
     state: Annotated[list[str], typer.Option(help="A party state (ISO3); repeat.")],
     crossing: Annotated[list[int], typer.Option(help="A crossing id; repeat.")],
@@ -330,7 +303,7 @@ def lanes_create(
 ) -> None:
     """Record a lane agreed between states over some crossings."""
     data = LaneCreate(
-        kind=kind.value,
+        kind=kind,
         name=name,
         states=state,
         crossing_ids=crossing,

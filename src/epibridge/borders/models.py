@@ -22,7 +22,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from epibridge.db import Base, UTCDateTime
+from epibridge.borders.statuses import (
+    REPORTED_STATUSES,
+    CrossingKind,
+    CrossingStatus,
+    Direction,
+    LaneKind,
+    Traffic,
+)
+from epibridge.db import Base, StrEnumType, UTCDateTime, check_in
 
 
 class Crossing(Base):
@@ -30,14 +38,16 @@ class Crossing(Base):
 
     __tablename__ = "border_crossings"
     __table_args__ = (
-        CheckConstraint("kind IN ('road', 'rail', 'river', 'air', 'sea')", name="kind"),
+        check_in("kind", CrossingKind),
         CheckConstraint("state_a <> state_b", name="two_states"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    kind: Mapped[str] = mapped_column(String(8), nullable=False, index=True)
+    kind: Mapped[CrossingKind] = mapped_column(
+        StrEnumType(CrossingKind, 8), nullable=False, index=True
+    )
     state_a: Mapped[str] = mapped_column(String(3), nullable=False, index=True)
     name_a: Mapped[str] = mapped_column(String(200), nullable=False)
     state_b: Mapped[str] = mapped_column(String(3), nullable=False, index=True)
@@ -65,9 +75,9 @@ class StatusReport(Base):
 
     __tablename__ = "border_status_reports"
     __table_args__ = (
-        CheckConstraint("direction IN ('outbound', 'inbound')", name="direction"),
-        CheckConstraint("traffic IN ('freight', 'people')", name="traffic"),
-        CheckConstraint("status IN ('open', 'restricted', 'closed')", name="status"),
+        check_in("direction", Direction),
+        check_in("traffic", Traffic),
+        check_in("status", REPORTED_STATUSES),
         CheckConstraint("measures_c8 BETWEEN 0 AND 4", name="c8"),
         CheckConstraint(
             "effective_until IS NULL OR effective_until > effective_from", name="period"
@@ -80,9 +90,11 @@ class StatusReport(Base):
         ForeignKey("border_crossings.id", ondelete="CASCADE"), nullable=False, index=True
     )
     side: Mapped[str] = mapped_column(String(3), nullable=False)
-    direction: Mapped[str] = mapped_column(String(8), nullable=False)
-    traffic: Mapped[str] = mapped_column(String(8), nullable=False)
-    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    direction: Mapped[Direction] = mapped_column(StrEnumType(Direction, 8), nullable=False)
+    traffic: Mapped[Traffic] = mapped_column(StrEnumType(Traffic, 8), nullable=False)
+    status: Mapped[CrossingStatus] = mapped_column(
+        StrEnumType(CrossingStatus, 12, allowed=REPORTED_STATUSES), nullable=False
+    )
     capacity_share: Mapped[float | None] = mapped_column(Float)
     wait_minutes: Mapped[int | None] = mapped_column(Integer)
     measures_c8: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -100,13 +112,13 @@ class Lane(Base):
 
     __tablename__ = "border_lanes"
     __table_args__ = (
-        CheckConstraint("kind IN ('green', 'fast')", name="kind"),
+        check_in("kind", LaneKind),
         CheckConstraint("target_minutes > 0", name="target"),
         CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="period"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    kind: Mapped[LaneKind] = mapped_column(StrEnumType(LaneKind, 8), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     states: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     documents_accepted: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)

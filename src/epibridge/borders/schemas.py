@@ -7,26 +7,26 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from epibridge.borders.statuses import (
+    REPORTED_STATUSES,
+    CrossingKind,
+    CrossingStatus,
+    Direction,
+    LaneKind,
+    Traffic,
+)
 from epibridge.inputs import Id, InputModel
+from epibridge.vocabulary import choice_of
 
-Kind = Literal["road", "rail", "river", "air", "sea"]
-Direction = Literal["outbound", "inbound"]
-Traffic = Literal["freight", "people"]
-StatusName = Literal["open", "restricted", "closed"]
-Summary = Literal["open", "restricted", "closed", "unknown"]
-LaneKind = Literal["green", "fast"]
+ReportedStatus = choice_of(*REPORTED_STATUSES)
 Colour = Literal["green", "amber", "red", "grey", "purple"]
 
-#: Kinds that join two land neighbours; air and sea crossings may join any two states.
-LAND_KINDS = frozenset({"road", "rail", "river"})
-#: Which traffic each lane kind serves.
-LANE_TRAFFIC: dict[str, str] = {"green": "freight", "fast": "people"}
 #: Map colour of each summarized status (a conflict between the sides is purple).
-COLOURS: dict[str, Colour] = {
-    "open": "green",
-    "restricted": "amber",
-    "closed": "red",
-    "unknown": "grey",
+COLOURS: dict[CrossingStatus, Colour] = {
+    CrossingStatus.OPEN: "green",
+    CrossingStatus.RESTRICTED: "amber",
+    CrossingStatus.CLOSED: "red",
+    CrossingStatus.UNKNOWN: "grey",
 }
 CONFLICT_COLOUR: Colour = "purple"
 
@@ -47,7 +47,7 @@ class CrossingCreate(InputModel):
 
     code: str = Field(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=200)
-    kind: Kind
+    kind: CrossingKind
     state_a: str = Field(min_length=3, max_length=3)
     name_a: str = Field(min_length=1, max_length=200)
     state_b: str = Field(min_length=3, max_length=3)
@@ -111,7 +111,7 @@ class StatusReportCreate(InputModel):
     side: str = Field(min_length=3, max_length=3, description="ISO3 of the reporting side.")
     direction: Direction = Field(description="Relative to the reporting side.")
     traffic: Traffic
-    status: StatusName
+    status: ReportedStatus
     capacity_share: float | None = Field(
         default=None, ge=0, le=3, description="Current capacity as a share of normal (1 = 100%)."
     )
@@ -135,7 +135,7 @@ class StatusReportRead(BaseModel):
     side: str
     direction: Direction
     traffic: Traffic
-    status: StatusName
+    status: ReportedStatus
     colour: Colour
     capacity_share: float | None
     wait_minutes: int | None
@@ -154,7 +154,7 @@ class SideRead(BaseModel):
 
     state: str
     post: str
-    status: Summary
+    status: CrossingStatus
     colour: Colour
     reports: list[StatusReportRead]
 
@@ -165,8 +165,8 @@ class ConflictRead(BaseModel):
     traffic: Traffic
     flow_from: str
     flow_to: str
-    outbound_status: StatusName
-    inbound_status: StatusName
+    outbound_status: ReportedStatus
+    inbound_status: ReportedStatus
 
 
 class Coordinates(BaseModel):
@@ -191,7 +191,7 @@ class CrossingRead(BaseModel):
     id: int
     code: str
     name: str
-    kind: Kind
+    kind: CrossingKind
     states: list[str] = Field(description="ISO3 codes of the two states (side a, side b).")
     coordinates: Coordinates
     geometry: dict[str, object] = Field(description="GeoJSON Point [longitude, latitude].")
@@ -200,7 +200,7 @@ class CrossingRead(BaseModel):
     source: str
     note: str | None
     sides: list[SideRead]
-    status: Summary = Field(description="Worst of the two sides' statuses.")
+    status: CrossingStatus = Field(description="Worst of the two sides' statuses.")
     colour: Colour
     conflict: bool
     conflicts: list[ConflictRead]

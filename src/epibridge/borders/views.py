@@ -8,7 +8,6 @@ from epibridge.borders.models import Crossing, Lane, StatusReport
 from epibridge.borders.schemas import (
     COLOURS,
     CONFLICT_COLOUR,
-    LANE_TRAFFIC,
     Capacity,
     ConflictRead,
     Coordinates,
@@ -17,10 +16,16 @@ from epibridge.borders.schemas import (
     LaneRead,
     SideRead,
     StatusReportRead,
-    Summary,
 )
+from epibridge.borders.statuses import LANE_TRAFFIC, CrossingStatus, Direction, Traffic
 
-SEVERITY = {"unknown": -1, "open": 0, "restricted": 1, "closed": 2}
+#: How bad each status is: a crossing is as bad as its worse side.
+SEVERITY = {
+    CrossingStatus.UNKNOWN: -1,
+    CrossingStatus.OPEN: 0,
+    CrossingStatus.RESTRICTED: 1,
+    CrossingStatus.CLOSED: 2,
+}
 
 
 def report_read(report: StatusReport) -> StatusReportRead:
@@ -32,37 +37,37 @@ def report_read(report: StatusReport) -> StatusReportRead:
 _REPORT_COLUMNS = [f for f in StatusReportRead.model_fields if f != "colour"]
 
 
-def summarize(statuses: Iterable[str]) -> Summary:
+def summarize(statuses: Iterable[str]) -> CrossingStatus:
     """One word for a side: open or closed when every report says so, else restricted."""
     values = set(statuses)
     if not values:
-        return "unknown"
-    if values == {"open"}:
-        return "open"
-    if values == {"closed"}:
-        return "closed"
-    return "restricted"
+        return CrossingStatus.UNKNOWN
+    if values == {CrossingStatus.OPEN}:
+        return CrossingStatus.OPEN
+    if values == {CrossingStatus.CLOSED}:
+        return CrossingStatus.CLOSED
+    return CrossingStatus.RESTRICTED
 
 
 def conflicts(crossing: Crossing, reports: list[StatusReport]) -> list[ConflictRead]:
     """Flows on which one side's outbound status differs from the other side's inbound one."""
     by_key = {(r.side, r.direction, r.traffic): r for r in reports}
     found = []
-    for traffic in ("freight", "people"):
+    for traffic in Traffic:
         for origin, destination in (
             (crossing.state_a, crossing.state_b),
             (crossing.state_b, crossing.state_a),
         ):
-            out = by_key.get((origin, "outbound", traffic))
-            into = by_key.get((destination, "inbound", traffic))
+            out = by_key.get((origin, Direction.OUTBOUND, traffic))
+            into = by_key.get((destination, Direction.INBOUND, traffic))
             if out is not None and into is not None and out.status != into.status:
                 found.append(
                     ConflictRead(
-                        traffic=traffic,  # type: ignore[arg-type]
+                        traffic=traffic,
                         flow_from=origin,
                         flow_to=destination,
-                        outbound_status=out.status,  # type: ignore[arg-type]
-                        inbound_status=into.status,  # type: ignore[arg-type]
+                        outbound_status=out.status,
+                        inbound_status=into.status,
                     )
                 )
     return found
@@ -80,8 +85,8 @@ def lane_checks(reports: list[StatusReport], lanes: list[Lane]) -> list[LaneChec
             LaneCheck(
                 lane_id=lane.id,
                 lane_name=lane.name,
-                kind=lane.kind,  # type: ignore[arg-type]
-                traffic=traffic,  # type: ignore[arg-type]
+                kind=lane.kind,
+                traffic=traffic,
                 target_minutes=lane.target_minutes,
                 max_wait_minutes=worst,
                 meets_target=None if worst is None else worst <= lane.target_minutes,
@@ -109,13 +114,13 @@ def crossing_read(
                 reports=[report_read(r) for r in own],
             )
         )
-    overall: Summary = max((s.status for s in sides), key=lambda s: SEVERITY[s])
+    overall: CrossingStatus = max((s.status for s in sides), key=lambda s: SEVERITY[s])
     found = conflicts(crossing, reports)
     return CrossingRead(
         id=crossing.id,
         code=crossing.code,
         name=crossing.name,
-        kind=crossing.kind,  # type: ignore[arg-type]
+        kind=crossing.kind,
         states=[crossing.state_a, crossing.state_b],
         coordinates=Coordinates(
             latitude=crossing.latitude,
@@ -144,8 +149,8 @@ def crossing_read(
 def lane_read(lane: Lane) -> LaneRead:
     return LaneRead(
         id=lane.id,
-        kind=lane.kind,  # type: ignore[arg-type]
-        traffic=LANE_TRAFFIC[lane.kind],  # type: ignore[arg-type]
+        kind=lane.kind,
+        traffic=LANE_TRAFFIC[lane.kind],
         name=lane.name,
         states=lane.states,
         crossing_ids=lane.crossing_ids,

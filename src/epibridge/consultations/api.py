@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy.orm import Session
@@ -38,6 +38,7 @@ from epibridge.consultations.schemas import (
     VersionCreate,
     VersionRead,
 )
+from epibridge.consultations.statuses import ConsultationStatus
 from epibridge.errors import FieldError, NotFound
 from epibridge.inputs import Id
 from epibridge.security import Principal
@@ -60,7 +61,7 @@ def list_consultations(
     principal: CurrentPrincipal,
     limit: PageLimit,
     status_: Annotated[
-        Literal["requested", "declined", "open"] | None,
+        ConsultationStatus | None,
         Query(alias="status", description="Only consultations in this status."),
     ] = None,
     state: Annotated[

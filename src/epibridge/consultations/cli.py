@@ -25,6 +25,7 @@ from epibridge.consultations.schemas import (
     PositionCreate,
     SignatureCreate,
 )
+from epibridge.consultations.statuses import Procedure, Stance
 from epibridge.errors import FieldError, InvalidInput
 
 app = typer.Typer(
@@ -35,17 +36,6 @@ app = typer.Typer(
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
-
-
-class PositionChoice(StrEnum):
-    support = "support"
-    abstain = "abstain"
-    object = "object"
-
-
-class ProcedureChoice(StrEnum):
-    consensus = "consensus"
-    silence = "silence"
 
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
@@ -228,12 +218,12 @@ def decide(
     version: Annotated[int, typer.Option(help="The current version, put to decision.")],
     deadline: Annotated[str, typer.Option(help="ISO time with offset when positions close.")],
     procedure: Annotated[
-        ProcedureChoice, typer.Option(help="Consensus or silence.")
-    ] = ProcedureChoice.consensus,
+        Procedure, typer.Option(help="Consensus or silence.")
+    ] = Procedure.CONSENSUS,
 ) -> None:
     """Put the current version of a document to decision until a deadline."""
     data = DecisionCreate(
-        version=version, procedure=procedure.value, deadline=_moment(deadline, "--deadline")
+        version=version, procedure=procedure, deadline=_moment(deadline, "--deadline")
     )  # type: ignore[arg-type]
     with writing(ctx) as session:
         decision = service.put_to_decision(
@@ -253,11 +243,11 @@ def position(
     as_: AsOption,
     state: Annotated[str, typer.Option(help="The member state (ISO3) whose position this is.")],
     version: Annotated[int, typer.Option(help="The version under decision.")],
-    position: Annotated[PositionChoice, typer.Option("--position", help="The position.")],
+    position: Annotated[Stance, typer.Option("--position", help="The position.")],
     reasons: Annotated[str | None, typer.Option(help="Why (required to object).")] = None,
 ) -> None:
     """Record or change a member state's position on the version under decision."""
-    data = PositionCreate(state=state, version=version, position=position.value, reasons=reasons)  # type: ignore[arg-type]
+    data = PositionCreate(state=state, version=version, position=position, reasons=reasons)
     with writing(ctx) as session:
         recorded = service.record_position(
             session, actor=acting_as(session, as_), document_id=document_id, data=data

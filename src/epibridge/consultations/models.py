@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -23,7 +22,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from epibridge.db import Base, UTCDateTime
+from epibridge.consultations.statuses import (
+    AmendmentStatus,
+    ConsultationStatus,
+    ConvenorKind,
+    DecisionStatus,
+    DocumentKind,
+    DocumentStatus,
+    ParticipantRole,
+    Procedure,
+    RecordKind,
+    Stance,
+)
+from epibridge.db import Base, StrEnumType, UTCDateTime, check_in
 
 
 class Consultation(Base):
@@ -31,20 +42,19 @@ class Consultation(Base):
 
     __tablename__ = "consultations"
     __table_args__ = (
-        CheckConstraint("status IN ('requested', 'declined', 'open')", name="status"),
-        CheckConstraint(
-            "convenor_kind IS NULL OR convenor_kind IN ('chair', 'secretariat')",
-            name="convenor_kind",
-        ),
+        check_in("status", ConsultationStatus),
+        check_in("convenor_kind", ConvenorKind),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(300), nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    status: Mapped[ConsultationStatus] = mapped_column(
+        StrEnumType(ConsultationStatus, 16), nullable=False, index=True
+    )
     # The day whose membership decides who takes part (the day it was convened or requested).
     convened_on: Mapped[date] = mapped_column(Date, nullable=False)
-    convenor_kind: Mapped[str | None] = mapped_column(String(16))
+    convenor_kind: Mapped[ConvenorKind | None] = mapped_column(StrEnumType(ConvenorKind, 16))
     convening_state: Mapped[str | None] = mapped_column(String(3))
     convened_by: Mapped[str | None] = mapped_column(String(200))
     convened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -74,7 +84,7 @@ class Participant(Base):
     __tablename__ = "consultation_participants"
     __table_args__ = (
         UniqueConstraint("consultation_id", "state_iso3"),
-        CheckConstraint("role IN ('member', 'observer')", name="role"),
+        check_in("role", ParticipantRole),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -82,7 +92,7 @@ class Participant(Base):
         ForeignKey("consultations.id", ondelete="CASCADE"), nullable=False
     )
     state_iso3: Mapped[str] = mapped_column(String(3), nullable=False)
-    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    role: Mapped[ParticipantRole] = mapped_column(StrEnumType(ParticipantRole, 16), nullable=False)
 
     consultation: Mapped[Consultation] = relationship(back_populates="participants")
 
@@ -106,7 +116,7 @@ class RecordEntry(Base):
     """One timestamped entry of the consultation's record (minutes or a note)."""
 
     __tablename__ = "consultation_record_entries"
-    __table_args__ = (CheckConstraint("kind IN ('minutes', 'note')", name="kind"),)
+    __table_args__ = (check_in("kind", RecordKind),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     consultation_id: Mapped[int] = mapped_column(
@@ -115,7 +125,7 @@ class RecordEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     author: Mapped[str] = mapped_column(String(200), nullable=False)
     state_iso3: Mapped[str | None] = mapped_column(String(3))
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    kind: Mapped[RecordKind] = mapped_column(StrEnumType(RecordKind, 16), nullable=False)
     agenda_position: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text, nullable=False)
 
@@ -125,8 +135,8 @@ class Document(Base):
 
     __tablename__ = "consultation_documents"
     __table_args__ = (
-        CheckConstraint("kind IN ('joint_statement', 'action_plan', 'protocol')", name="kind"),
-        CheckConstraint("status IN ('draft', 'under_decision', 'adopted')", name="status"),
+        check_in("kind", DocumentKind),
+        check_in("status", DocumentStatus),
         UniqueConstraint("number_year", "number_seq"),
     )
 
@@ -134,9 +144,9 @@ class Document(Base):
     consultation_id: Mapped[int] = mapped_column(
         ForeignKey("consultations.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[DocumentKind] = mapped_column(StrEnumType(DocumentKind, 32), nullable=False)
     title: Mapped[str] = mapped_column(String(300), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[DocumentStatus] = mapped_column(StrEnumType(DocumentStatus, 16), nullable=False)
     current_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     number: Mapped[str | None] = mapped_column(String(40), unique=True)
     number_year: Mapped[int | None] = mapped_column(Integer)
@@ -168,7 +178,7 @@ class Amendment(Base):
     """A member state's proposed change to one version, with its reasons."""
 
     __tablename__ = "consultation_amendments"
-    __table_args__ = (CheckConstraint("status IN ('proposed', 'incorporated')", name="status"),)
+    __table_args__ = (check_in("status", AmendmentStatus),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[int] = mapped_column(
@@ -180,7 +190,9 @@ class Amendment(Base):
     on_behalf: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     texts: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False, default=dict)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[AmendmentStatus] = mapped_column(
+        StrEnumType(AmendmentStatus, 16), nullable=False
+    )
     incorporated_in: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
@@ -190,8 +202,8 @@ class Decision(Base):
 
     __tablename__ = "consultation_decisions"
     __table_args__ = (
-        CheckConstraint("procedure IN ('consensus', 'silence')", name="procedure"),
-        CheckConstraint("status IN ('open', 'adopted', 'rejected', 'withdrawn')", name="status"),
+        check_in("procedure", Procedure),
+        check_in("status", DecisionStatus),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -199,13 +211,15 @@ class Decision(Base):
         ForeignKey("consultation_documents.id", ondelete="CASCADE"), nullable=False, index=True
     )
     version_number: Mapped[int] = mapped_column(Integer, nullable=False)
-    procedure: Mapped[str] = mapped_column(String(16), nullable=False)
+    procedure: Mapped[Procedure] = mapped_column(StrEnumType(Procedure, 16), nullable=False)
     # The organization's rule and participation share when the decision opened.
     decision_rule: Mapped[str] = mapped_column(String(32), nullable=False)
     participation: Mapped[float] = mapped_column(Float, nullable=False)
     member_states: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    status: Mapped[DecisionStatus] = mapped_column(
+        StrEnumType(DecisionStatus, 16), nullable=False, index=True
+    )
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     opened_by: Mapped[str] = mapped_column(String(200), nullable=False)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -223,7 +237,7 @@ class Position(Base):
     __tablename__ = "consultation_positions"
     __table_args__ = (
         UniqueConstraint("decision_id", "state_iso3"),
-        CheckConstraint("position IN ('support', 'abstain', 'object')", name="position"),
+        check_in("position", Stance),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -231,7 +245,7 @@ class Position(Base):
         ForeignKey("consultation_decisions.id", ondelete="CASCADE"), nullable=False
     )
     state_iso3: Mapped[str] = mapped_column(String(3), nullable=False)
-    position: Mapped[str] = mapped_column(String(16), nullable=False)
+    position: Mapped[Stance] = mapped_column(StrEnumType(Stance, 16), nullable=False)
     reasons: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
     on_behalf: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -7,12 +7,21 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from epibridge.consultations.statuses import (
+    AmendmentStatus,
+    ConsultationStatus,
+    ConvenorKind,
+    DecisionStatus,
+    DocumentKind,
+    DocumentStatus,
+    ParticipantRole,
+    Procedure,
+    RecordKind,
+    Stance,
+)
 from epibridge.i18n import Language
 from epibridge.inputs import MAX_ID, Id, InputModel
 
-DocumentKind = Literal["joint_statement", "action_plan", "protocol"]
-PositionName = Literal["support", "abstain", "object"]
-Procedure = Literal["consensus", "silence"]
 Texts = dict[Language, str]
 
 
@@ -67,7 +76,7 @@ class AgendaUpdate(_In):
 
 
 class RecordEntryCreate(_In):
-    kind: Literal["minutes", "note"] = "note"
+    kind: RecordKind = RecordKind.NOTE
     text: str = Field(min_length=1, max_length=50_000)
     state: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     agenda_position: int | None = Field(default=None, ge=1)
@@ -98,14 +107,14 @@ class AmendmentCreate(_In):
 
 class DecisionCreate(_In):
     version: int = Field(ge=1, le=MAX_ID)
-    procedure: Procedure = "consensus"
+    procedure: Procedure = Procedure.CONSENSUS
     deadline: AwareDatetime
 
 
 class PositionCreate(_In):
     state: str = Field(pattern=r"^[A-Za-z]{3}$")
     version: int = Field(ge=1, le=MAX_ID)
-    position: PositionName
+    position: Stance
     reasons: str | None = Field(default=None, max_length=20_000)
 
 
@@ -118,7 +127,7 @@ class SignatureCreate(_In):
 
 class ParticipantRead(BaseModel):
     state: str
-    role: Literal["member", "observer"]
+    role: ParticipantRole
     has_say: bool
 
 
@@ -133,7 +142,7 @@ class RecordEntryRead(BaseModel):
     at: datetime
     author: str
     state: str | None
-    kind: str
+    kind: RecordKind
     agenda_position: int | None
     text: str
 
@@ -141,9 +150,9 @@ class RecordEntryRead(BaseModel):
 class ConsultationSummary(BaseModel):
     id: int
     topic: str
-    status: str
+    status: ConsultationStatus
     convened_on: date
-    convenor_kind: str | None
+    convenor_kind: ConvenorKind | None
     convening_state: str | None
     requested_by_state: str | None
     participant_count: int
@@ -154,9 +163,9 @@ class ConsultationSummary(BaseModel):
 
 class DocumentSummary(BaseModel):
     id: int
-    kind: str
+    kind: DocumentKind
     title: str
-    status: str
+    status: DocumentStatus
     current_version: int
     number: str | None
 
@@ -222,14 +231,14 @@ class AmendmentRead(BaseModel):
     on_behalf: bool
     reason: str
     texts: dict[str, str]
-    status: str
+    status: AmendmentStatus
     incorporated_in: int | None
     created_at: datetime
 
 
 class PositionRead(BaseModel):
     state: str
-    position: str
+    position: Stance
     reasons: str | None
     recorded_by: str
     on_behalf: bool
@@ -250,10 +259,10 @@ class DecisionRead(BaseModel):
     id: int
     document_id: int
     version: int
-    procedure: str
+    procedure: Procedure
     decision_rule: str
     deadline: datetime
-    status: str
+    status: DecisionStatus
     opened_at: datetime
     opened_by: str
     closed_at: datetime | None

@@ -31,6 +31,7 @@ from epibridge.consultations.schemas import (
     Tally,
     VersionRead,
 )
+from epibridge.consultations.statuses import DocumentStatus, ParticipantRole
 
 
 def summaries(session: Session, rows: list[Consultation]) -> list[ConsultationSummary]:
@@ -47,7 +48,7 @@ def _summary(c: Consultation, documents: int, open_decisions: int) -> Consultati
         convenor_kind=c.convenor_kind,
         convening_state=c.convening_state,
         requested_by_state=c.requested_by_state,
-        participant_count=sum(1 for p in c.participants if p.role == "member"),
+        participant_count=sum(1 for p in c.participants if p.role == ParticipantRole.MEMBER),
         document_count=documents,
         open_decisions=open_decisions,
         created_at=c.created_at,
@@ -96,7 +97,7 @@ def _record_count(session: Session, consultation_id: int) -> int:
 
 def participants(c: Consultation) -> list[ParticipantRead]:
     return [
-        ParticipantRead(state=p.state_iso3, role=p.role, has_say=p.role == "member")  # type: ignore[arg-type]
+        ParticipantRead(state=p.state_iso3, role=p.role, has_say=p.role == ParticipantRole.MEMBER)
         for p in sorted(c.participants, key=lambda p: (p.role, p.state_iso3))
     ]
 
@@ -233,5 +234,7 @@ def document_read(session: Session, d: Document) -> DocumentRead:
             SignatureRead(state=s.state_iso3, signed_by=s.signed_by, signed_at=s.signed_at)
             for s in signatures
         ],
-        unsigned=[s for s in deciding if s not in signers] if d.status == "adopted" else [],
+        unsigned=[s for s in deciding if s not in signers]
+        if d.status == DocumentStatus.ADOPTED
+        else [],
     )

@@ -10,8 +10,9 @@ from epibridge.api.deps import CurrentPrincipal, ReadSession, WriteSession
 from epibridge.api.pagination import Cursor, Page, PageLimit
 from epibridge.api.selector import selector_query
 from epibridge.detection import service
-from epibridge.detection.schemas import MethodName, RtRead, SignalDismiss, SignalRead, SignalStatus
+from epibridge.detection.schemas import MethodName, RtRead, SignalDismiss, SignalRead
 from epibridge.detection.service import rt as rt_service
+from epibridge.detection.statuses import SignalStatus
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.inputs import Id
 

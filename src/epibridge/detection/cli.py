@@ -44,10 +44,8 @@ class _DetectGroup(TyperGroup):
     def _load_system(self) -> None:
         if not self._system_loaded:
             self._system_loaded = True
-            importlib.import_module("epibridge.detection.cli_system")  # registers on ``app``
-            full = typer.main.get_command(app)
-            assert isinstance(full, _DetectGroup)
-            for name, cmd in full._own.items():
+            system = importlib.import_module("epibridge.detection.cli_system")
+            for name, cmd in typer.main.get_group(system.app).commands.items():
                 self._own.setdefault(name, cmd)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:

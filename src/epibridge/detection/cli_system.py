@@ -1,7 +1,9 @@
 """``epibridge detect run|schedule|signals|confirm|dismiss``: detection over the stored data.
 
-Registered on the same ``detect`` Typer app as ``detect file`` (which works on CSV files and
-needs no database); these commands use the configured database.
+Their own Typer app, which ``detection.cli`` merges into ``detect`` the first time a command
+is looked up (``detect file`` works on CSV files and needs no database, so it does not load
+this module); these commands use the configured database. This module does not import
+``detection.cli``: the merge goes one way only.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from epibridge.cli_support import (
     writing,
 )
 from epibridge.detection import service
-from epibridge.detection.cli import app
 from epibridge.detection.schemas import RunOptions, RunReport, SignalDismiss
 from epibridge.detection.service.common import DETECTION_ACTOR
+from epibridge.detection.statuses import SignalStatus
+
+app = typer.Typer()
 
 StateOpt = Annotated[
     list[str] | None, typer.Option("--state", help="Only this state (repeatable).")
@@ -187,7 +191,9 @@ def signals(
     ctx: typer.Context,
     state: Annotated[str | None, typer.Option(help="Only this state.")] = None,
     disease: Annotated[str | None, typer.Option(help="Only this ICD-10 code.")] = None,
-    status: Annotated[str | None, typer.Option(help="open, confirmed or dismissed.")] = None,
+    status: Annotated[
+        SignalStatus | None, typer.Option(help="Only signals in this status.")
+    ] = None,
     method: Annotated[str | None, typer.Option(help="Only this method.")] = None,
     dataset: Annotated[str | None, typer.Option(help="sco, reference or reference:NAME.")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,

@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     Date,
     Float,
     Index,
@@ -23,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from epibridge.db import Base, UTCDateTime
+from epibridge.db import Base, StrEnumType, UTCDateTime, check_in
+from epibridge.detection.statuses import SignalStatus
 
 
 class Signal(Base):
@@ -43,7 +43,7 @@ class Signal(Base):
             "method",
             name="uq_detection_signals_key",
         ),
-        CheckConstraint("status IN ('open', 'confirmed', 'dismissed')", name="status"),
+        check_in("status", SignalStatus),
         Index("ix_detection_signals_state_id", "state", "id"),
         Index("ix_detection_signals_status_id", "status", "id"),
     )
@@ -72,7 +72,9 @@ class Signal(Base):
     run_id: Mapped[str] = mapped_column(String(36), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
+    status: Mapped[SignalStatus] = mapped_column(
+        StrEnumType(SignalStatus, 16), nullable=False, default=SignalStatus.OPEN
+    )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(200))
     on_behalf: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

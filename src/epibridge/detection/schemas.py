@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from epibridge.detection.statuses import SignalStatus
 from epibridge.inputs import InputModel
 
-SignalStatus = Literal["open", "confirmed", "dismissed"]
 MethodName = Literal["ears-c1", "ears-c2", "ears-c3", "farrington", "noufaily"]
 
 

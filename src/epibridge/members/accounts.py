@@ -19,6 +19,7 @@ from epibridge.members import browser_sessions
 from epibridge.members import service as org
 from epibridge.members.models import ApiToken, User
 from epibridge.members.schemas import IssuedToken, UserCreate, UserRead
+from epibridge.members.statuses import MembershipStatus
 from epibridge.security import (
     STATE_BOUND_ROLES,
     Action,
@@ -46,7 +47,7 @@ def create_user(
             )
         state = org.require_state(session, data.state)
         status = org.status_on(org.get_state(session, iso3=state), utcnow().date())
-        is_member = status is not None and status.status == "member"
+        is_member = status is not None and status.status == MembershipStatus.MEMBER
         if role is Role.OBSERVER and (status is None or is_member):
             raise InvalidInput(
                 "an observer account must belong to an observer or partner state",

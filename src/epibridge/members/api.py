@@ -20,10 +20,10 @@ from epibridge.members.schemas import (
     SessionsEnded,
     StateDetail,
     StateRead,
-    StatusName,
     UserCreate,
     UserRead,
 )
+from epibridge.members.statuses import MembershipStatus
 from epibridge.security import Action, authorize
 
 router = APIRouter(prefix="/api/v1", tags=["organization"])
@@ -61,7 +61,8 @@ def list_states(
     session: ReadSession,
     on: OnDate = None,
     status: Annotated[
-        StatusName | None, Query(description="Only states holding this status on the date.")
+        MembershipStatus | None,
+        Query(description="Only states holding this status on the date."),
     ] = None,
     lang: Lang = "en",
 ) -> list[StateRead]:

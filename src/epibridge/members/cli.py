@@ -21,30 +21,18 @@ from epibridge.cli_support import (
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import accounts, service, views
-from epibridge.members.schemas import UserCreate
-from epibridge.security import ACCOUNT_ROLES, Role, new_password
+from epibridge.members.schemas import AccountRole, UserCreate
+from epibridge.members.statuses import MembershipStatus
+from epibridge.security import new_password
 
 org_app = typer.Typer(help="The organization profile: members on a date, the chair, histories.")
 users_app = typer.Typer(help="Accounts and API tokens.")
-
-#: The roles an account can have, as ``--role`` choices: ``operator`` is the console's own
-#: principal and is never stored, so it is not offered.
-AccountRole = StrEnum(  # type: ignore[misc]
-    "AccountRole", {r.name: r.value for r in Role if r in ACCOUNT_ROLES}
-)
 
 
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
-
-
-class StatusChoice(StrEnum):
-    member = "member"
-    observer = "observer"
-    dialogue_partner = "dialogue_partner"
-    partner = "partner"
 
 
 def _parse_day(value: str | None, option: str = "--on") -> date:
@@ -68,7 +56,7 @@ def members(
     ctx: typer.Context, on: OnOption = None, fmt: FormatOption = OutputFormat.table
 ) -> None:
     """List the member states on a date."""
-    _print_states(ctx, _parse_day(on), StatusChoice.member, fmt)
+    _print_states(ctx, _parse_day(on), MembershipStatus.MEMBER, fmt)
 
 
 @org_app.command("states")
@@ -77,7 +65,7 @@ def states(
     ctx: typer.Context,
     on: OnOption = None,
     status: Annotated[
-        StatusChoice | None, typer.Option(help="Only states holding this status.")
+        MembershipStatus | None, typer.Option(help="Only states holding this status.")
     ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -86,14 +74,11 @@ def states(
 
 
 def _print_states(
-    ctx: typer.Context, day: date, status: StatusChoice | None, fmt: OutputFormat
+    ctx: typer.Context, day: date, status: MembershipStatus | None, fmt: OutputFormat
 ) -> None:
     with reading(ctx) as session:
         items = [
-            views.state_read(item)
-            for item in service.list_states(
-                session, on=day, status=status.value if status else None
-            )
+            views.state_read(item) for item in service.list_states(session, on=day, status=status)
         ]
     if fmt is OutputFormat.json:
         echo_json([item.model_dump(mode="json") for item in items])
@@ -171,7 +156,7 @@ def create(
     plain_password = new_password() if password else None
     data = UserCreate(
         name=name,
-        role=role.value,
+        role=role,
         state=state,
         email=email,
         display_name=display_name,
@@ -203,7 +188,7 @@ def list_(
     with reading(ctx) as session:
         rows = [
             accounts.to_read(session, u)
-            for u in accounts.list_users(session, role=role.value if role else None, state=state)
+            for u in accounts.list_users(session, role=role, state=state)
         ]
     if fmt is OutputFormat.json:
         echo_json([r.model_dump(mode="json") for r in rows])

@@ -18,7 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from epibridge.db import Base, UTCDateTime
+from epibridge.db import Base, StrEnumType, UTCDateTime, check_in
+from epibridge.members.statuses import MembershipStatus
+from epibridge.security import ACCOUNT_ROLES, Role
 
 
 class Organization(Base):
@@ -60,9 +62,7 @@ class StateStatus(Base):
 
     __tablename__ = "state_statuses"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('member', 'observer', 'dialogue_partner', 'partner')", name="status"
-        ),
+        check_in("status", MembershipStatus),
         CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="period"),
     )
 
@@ -70,7 +70,9 @@ class StateStatus(Base):
     state_iso3: Mapped[str] = mapped_column(
         ForeignKey("states.iso3", ondelete="CASCADE"), nullable=False, index=True
     )
-    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    status: Mapped[MembershipStatus] = mapped_column(
+        StrEnumType(MembershipStatus, 32), nullable=False
+    )
     valid_from: Mapped[date] = mapped_column(Date, nullable=False)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     source: Mapped[str | None] = mapped_column(String(200))
@@ -113,15 +115,11 @@ class User(Base):
     """A person or machine that signs in: focal point, Secretariat, observer, admin, system."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint(
-            "role IN ('focal_point', 'secretariat', 'observer', 'admin', 'system')", name="role"
-        ),
-    )
+    __table_args__ = (check_in("role", ACCOUNT_ROLES),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    role: Mapped[Role] = mapped_column(StrEnumType(Role, 32, allowed=ACCOUNT_ROLES), nullable=False)
     state_iso3: Mapped[str | None] = mapped_column(ForeignKey("states.iso3"), index=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))

@@ -10,8 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from epibridge.i18n import Language
 from epibridge.inputs import InputModel
+from epibridge.members.statuses import MembershipStatus
+from epibridge.security import ACCOUNT_ROLES
+from epibridge.vocabulary import choice_of
 
-StatusName = Literal["member", "observer", "dialogue_partner", "partner"]
+#: The roles an account can have: ``operator`` is the console's own principal, never stored.
+AccountRole = choice_of(*ACCOUNT_ROLES)
 LocalizedText = dict[str, str]
 
 
@@ -24,7 +28,7 @@ def _require_english(names: LocalizedText) -> LocalizedText:
 class ProfileStatus(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    status: StatusName
+    status: MembershipStatus
     valid_from: date = Field(alias="from")
     valid_until: date | None = Field(default=None, alias="until")
     source: str | None = None
@@ -131,7 +135,7 @@ class ProfileDocument(BaseModel):
 class StatusRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    status: StatusName
+    status: MembershipStatus
     valid_from: date
     valid_until: date | None
     source: str | None = None
@@ -146,7 +150,7 @@ class StateRead(BaseModel):
     name: str
     names: LocalizedText
     founding: bool
-    status: StatusName | None
+    status: MembershipStatus | None
     status_since: date | None
 
 
@@ -189,7 +193,7 @@ class UserCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    role: Literal["focal_point", "secretariat", "observer", "admin", "system"]
+    role: AccountRole
     state: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     display_name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
@@ -200,7 +204,7 @@ class UserCreate(InputModel):
 class UserRead(BaseModel):
     id: int
     name: str
-    role: str
+    role: AccountRole
     state: str | None
     display_name: str | None
     email: str | None

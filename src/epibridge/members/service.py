@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 from epibridge import audit
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.members.models import Body, Chairmanship, Organization, State, StateStatus
-from epibridge.members.schemas import ProfileDocument, StatusName
+from epibridge.members.schemas import ProfileDocument
+from epibridge.members.statuses import MembershipStatus
 from epibridge.security import Action, Principal, authorize, system_principal
 
 #: The profile loader (``epibridge db upgrade`` on a new database) is one of epibridge's
@@ -143,7 +144,7 @@ class StateOnDate:
     """A state with the status it held on the date asked about (None: none then)."""
 
     state: State
-    status: StatusName | None
+    status: MembershipStatus | None
     status_since: date | None
 
 
@@ -155,7 +156,7 @@ def status_on(state: State, on: date) -> StateStatus | None:
 
 
 def list_states(
-    session: Session, *, on: date, status: StatusName | None = None
+    session: Session, *, on: date, status: MembershipStatus | None = None
 ) -> list[StateOnDate]:
     """List the states with their status on ``on``; with ``status``, only those holding it."""
     query = select(State).options(selectinload(State.statuses)).order_by(State.iso3)
@@ -176,7 +177,7 @@ def list_states(
         result.append(
             StateOnDate(
                 state=state,
-                status=period.status if period else None,  # type: ignore[arg-type]
+                status=period.status if period else None,
                 status_since=period.valid_from if period else None,
             )
         )
@@ -185,11 +186,11 @@ def list_states(
 
 def members_on(session: Session, *, on: date) -> list[State]:
     """Return the member states on ``on`` (the date's own decisions included)."""
-    return [item.state for item in list_states(session, on=on, status="member")]
+    return [item.state for item in list_states(session, on=on, status=MembershipStatus.MEMBER)]
 
 
 def state_names(
-    session: Session, *, on: date, lang: str, status: StatusName | None = None
+    session: Session, *, on: date, lang: str, status: MembershipStatus | None = None
 ) -> dict[str, str]:
     """Name the states of ``on`` (with ``status``, those holding it) in ``lang``, by ISO3 code."""
     return {

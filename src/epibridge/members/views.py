@@ -27,7 +27,7 @@ def state_detail(state: State, on: date, lang: str = "en") -> StateDetail:
         **state_read(
             service.StateOnDate(
                 state,
-                period.status if period else None,  # type: ignore[arg-type]
+                period.status if period else None,
                 period.valid_from if period else None,
             ),
             lang,

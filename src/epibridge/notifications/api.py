@@ -28,23 +28,25 @@ from epibridge.notifications.schemas import (
     NotificationSummary,
     NotificationUpdate,
     ReminderRead,
-    Status,
     TimelineEntry,
     VerificationAnswer,
     VerificationCreate,
     VerificationRead,
 )
 from epibridge.notifications.service import common
+from epibridge.notifications.statuses import EventStatus
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 CAP_MEDIA_TYPE = "application/xml"
 
 
-def _created(event_id: Id, event_status: str, version: int, created: bool = True) -> Created:
+def _created(
+    event_id: Id, event_status: EventStatus, version: int, created: bool = True
+) -> Created:
     return Created(
         id=event_id,
-        status=event_status,  # type: ignore[arg-type]
+        status=event_status,
         version=version,
         created=created,
         links=common.links(event_id),
@@ -59,7 +61,7 @@ def list_notifications(
     cursor: Cursor = None,
     state: Annotated[str | None, Query(description="ISO3 of the notifying state")] = None,
     disease: Annotated[str | None, Query(description="ICD-10 code (its subcodes too)")] = None,
-    event_status: Annotated[Status | None, Query(alias="status")] = None,
+    event_status: Annotated[EventStatus | None, Query(alias="status")] = None,
     onset_from: date | None = None,
     onset_to: date | None = None,
     notified_from: date | None = None,

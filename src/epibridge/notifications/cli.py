@@ -16,6 +16,7 @@ from epibridge.cli_support import acting_as, console, echo_json, reading, report
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.notifications import service
 from epibridge.notifications.schemas import NotificationCreate
+from epibridge.notifications.statuses import EventStatus
 from epibridge.security import Principal
 
 notify_app = typer.Typer(help="Event notifications: list, show, create, export CAP, remind.")
@@ -58,7 +59,9 @@ def list_(
     ctx: typer.Context,
     state: Annotated[str | None, typer.Option(help="ISO3 of the notifying state.")] = None,
     disease: Annotated[str | None, typer.Option(help="ICD-10 code (subcodes too).")] = None,
-    status: Annotated[str | None, typer.Option(help="draft, notified, updated, closed.")] = None,
+    status: Annotated[
+        EventStatus | None, typer.Option(help="Only events with this status.")
+    ] = None,
     q: Annotated[str | None, typer.Option(help="Words in the title or description.")] = None,
     onset_from: Annotated[str | None, typer.Option(help="Onset on or after YYYY-MM-DD.")] = None,
     onset_to: Annotated[str | None, typer.Option(help="Onset on or before YYYY-MM-DD.")] = None,

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -25,7 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from epibridge.db import Base, UTCDateTime
+from epibridge.db import Base, StrEnumType, UTCDateTime, check_in
+from epibridge.notifications.statuses import VERSION_KINDS, EventMode, EventStatus
+from epibridge.security import Visibility
 
 
 class NotificationEvent(Base):
@@ -33,18 +34,22 @@ class NotificationEvent(Base):
 
     __tablename__ = "notification_events"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'notified', 'updated', 'closed')", name="status"),
-        CheckConstraint("visibility IN ('members', 'partners', 'public')", name="visibility"),
-        CheckConstraint("mode IN ('actual', 'exercise', 'test')", name="mode"),
+        check_in("status", EventStatus),
+        check_in("visibility", Visibility),
+        check_in("mode", EventMode),
         Index("ix_notification_events_state_id", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     state: Mapped[str] = mapped_column(String(3), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    status: Mapped[EventStatus] = mapped_column(
+        StrEnumType(EventStatus, 16), nullable=False, index=True
+    )
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    mode: Mapped[str] = mapped_column(String(16), nullable=False, default="actual")
-    visibility: Mapped[str] = mapped_column(String(16), nullable=False)
+    mode: Mapped[EventMode] = mapped_column(
+        StrEnumType(EventMode, 16), nullable=False, default=EventMode.ACTUAL
+    )
+    visibility: Mapped[Visibility] = mapped_column(StrEnumType(Visibility, 16), nullable=False)
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     disease: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
     event_type: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -83,7 +88,7 @@ class NotificationVersion(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "version"),
         UniqueConstraint("cap_sender", "cap_identifier", name="cap"),
-        CheckConstraint("kind IN ('notified', 'updated', 'closed')", name="kind"),
+        check_in("kind", VERSION_KINDS),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -91,7 +96,9 @@ class NotificationVersion(Base):
         ForeignKey("notification_events.id", ondelete="CASCADE"), nullable=False, index=True
     )
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    kind: Mapped[EventStatus] = mapped_column(
+        StrEnumType(EventStatus, 16, allowed=VERSION_KINDS), nullable=False
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     actor: Mapped[str] = mapped_column(String(200), nullable=False)
     on_behalf: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from epibridge.inputs import InputModel
 from epibridge.notifications.risk import Consequence, Likelihood
+from epibridge.notifications.statuses import START_STATUSES, CloseKind, EventMode, EventStatus
+from epibridge.security import Visibility
+from epibridge.vocabulary import choice_of
 
-Status = Literal["draft", "notified", "updated", "closed"]
-Mode = Literal["actual", "exercise", "test"]
-VisibilityName = Literal["members", "partners", "public"]
+StartStatus = choice_of(*START_STATUSES)
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$", max_length=8)]
 Count = Annotated[int | None, Field(ge=0, le=1_000_000_000)]
 
@@ -66,9 +67,11 @@ class NotificationCreate(_EventFields):
     disease: str = Field(min_length=1, max_length=16, description='ICD-10 code or "unknown".')
     onset_date: date
     state: str | None = Field(default=None, description="ISO3; default: the caller's state.")
-    status: Literal["draft", "notified"] = "notified"
-    mode: Mode = Field(default="actual", description="exercise/test: a drill, never real.")
-    visibility: VisibilityName = "members"
+    status: StartStatus = EventStatus.NOTIFIED
+    mode: EventMode = Field(
+        default=EventMode.ACTUAL, description="exercise/test: a drill, never real."
+    )
+    visibility: Visibility = Visibility.MEMBERS
     suspected_cases: Count = None
     confirmed_cases: Count = None
     deaths: Count = None
@@ -81,7 +84,7 @@ class NotificationUpdate(_EventFields):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     disease: str | None = Field(default=None, min_length=1, max_length=16)
     onset_date: date | None = None
-    visibility: VisibilityName | None = None
+    visibility: Visibility | None = None
     suspected_cases: Count = None
     confirmed_cases: Count = None
     deaths: Count = None
@@ -94,8 +97,8 @@ class NotificationClose(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000)
-    kind: Literal["ended", "withdrawn"] = Field(
-        default="ended",
+    kind: CloseKind = Field(
+        default=CloseKind.ENDED,
         description="ended: the event is over (CAP Update, AllClear); withdrawn: it was "
         "notified in error or not confirmed (CAP Cancel).",
     )
@@ -192,11 +195,11 @@ class NotificationSummary(BaseModel):
 
     id: int
     state: str
-    status: Status
+    status: EventStatus
     version: int
-    mode: Mode
+    mode: EventMode
     exercise: bool
-    visibility: VisibilityName
+    visibility: Visibility
     title: str
     disease: str
     disease_name: str | None
@@ -268,7 +271,7 @@ class Created(BaseModel):
     """What a create or an import answers."""
 
     id: int
-    status: Status
+    status: EventStatus
     version: int
     created: bool = True
     links: dict[str, str]

@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from epibridge import charts, i18n
+from epibridge.notifications.statuses import EventStatus
 
 if TYPE_CHECKING:
     from epibridge.reports.service.content import Content
@@ -88,7 +89,7 @@ def html(content: Content) -> str:
     ]
     risks: dict[str, list[str]] = {}
     for event in content.events:
-        if event.status != "closed":
+        if event.status != EventStatus.CLOSED:
             risks.setdefault(event.state, []).append(event.risk or "")
     map_svg = Markup(
         charts.map_svg(

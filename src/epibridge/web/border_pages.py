@@ -18,6 +18,7 @@ from epibridge import maps, paging
 from epibridge.borders import service as borders
 from epibridge.borders import views as border_views
 from epibridge.borders.schemas import CrossingRead, LaneCheck, StatusReportCreate
+from epibridge.borders.statuses import CrossingStatus
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
@@ -87,7 +88,7 @@ def crossings_page(
     conflict: str | None = None,
 ) -> Response:
     web.require()
-    chosen_status = status if status in ("open", "restricted", "closed", "unknown") else None
+    chosen_status = status if status in set(CrossingStatus) else None
     with read_session(web.sessions) as session:
         today = utcnow().date()
         statuses = {item.state.iso3: item.status for item in members.list_states(session, on=today)}

@@ -15,6 +15,7 @@ from epibridge.detection.schemas import SignalRead
 from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.members import views
+from epibridge.members.statuses import MembershipStatus
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import Situation
 from epibridge.security import Action, Principal, decide
@@ -71,7 +72,7 @@ def dashboard(web: WebDep, on: str | None = None) -> Response:
         risks.setdefault(item.state, []).append(item.risk_level or "")
     legend = [
         (status, [views.state_read(s, web.lang) for s in states if s.status == status])
-        for status in ("member", "observer", "dialogue_partner", "partner")
+        for status in MembershipStatus
     ]
     return web.render(
         "dashboard.html",
@@ -107,8 +108,8 @@ def states_page(web: WebDep, on: str | None = None) -> Response:
         {
             "org_name": organization.names.get(web.lang) or organization.names.get("en"),
             "day": day,
-            "members": [s for s in listed if s.status == "member"],
-            "others": [s for s in listed if s.status != "member"],
+            "members": [s for s in listed if s.status == MembershipStatus.MEMBER],
+            "others": [s for s in listed if s.status != MembershipStatus.MEMBER],
             "chair_name": chair_name,
             "status_names": translated(web, STATUS_NAMES),
         },

@@ -20,6 +20,7 @@ from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import DomainError
 from epibridge.i18n import N_, fmt_date, fmt_number
 from epibridge.members import service as members
+from epibridge.members.statuses import MembershipStatus
 from epibridge.security import Action, Principal, authorize
 from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form
 
@@ -117,7 +118,7 @@ def curve_page(web: WebDep) -> Response:
     principal = web.require()
     authorize(principal, Action.READ_MEMBERS)  # the members' data: not for observers
     with read_session(web.sessions) as session:
-        listed = members.list_states(session, on=utcnow().date(), status="member")
+        listed = members.list_states(session, on=utcnow().date(), status=MembershipStatus.MEMBER)
         names = {item.state.iso3: item.state.name(web.lang) for item in listed}
     params = web.request.query_params
     result, chart, error, selector = None, None, None, None

@@ -24,6 +24,7 @@ from epibridge.epidata import uploads
 from epibridge.epidata.ingest import IngestOptions, ingest
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.members import service as members
+from epibridge.members.statuses import MembershipStatus
 from epibridge.security import Action, Principal, authorize
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
 
@@ -50,7 +51,7 @@ def _may_import(principal: Principal) -> None:
 
 def _import_states(web: Web, principal: Principal) -> dict[str, str]:
     with read_session(web.sessions) as session:
-        listed = members.list_states(session, on=utcnow().date(), status="member")
+        listed = members.list_states(session, on=utcnow().date(), status=MembershipStatus.MEMBER)
         names = {item.state.iso3: item.state.name(web.lang) for item in listed}
     if principal.state:
         return {principal.state: names.get(principal.state, principal.state)}

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from epibridge.db import read_session, utcnow
 from epibridge.i18n import N_
 from epibridge.members import service as members
+from epibridge.members.statuses import MembershipStatus
 from epibridge.notifications import annex2
 from epibridge.notifications.risk import Consequence, Likelihood
 from epibridge.notifications.schemas import COUNT_FIELDS, Annex2Answers
@@ -181,7 +182,7 @@ def render_form(
     if event is None and web.principal is not None and web.principal.role is Role.SECRETARIAT:
         with read_session(web.sessions) as session:
             member_names = members.state_names(
-                session, on=utcnow().date(), lang=web.lang, status="member"
+                session, on=utcnow().date(), lang=web.lang, status=MembershipStatus.MEMBER
             )
     return web.render(
         "notifications/form.html",

@@ -28,6 +28,7 @@ from epibridge.notifications.schemas import (
     VerificationAnswer,
     VerificationCreate,
 )
+from epibridge.notifications.statuses import LIVE_STATUSES, EventStatus
 from epibridge.security import Role
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
 from epibridge.web.notification_forms import (
@@ -159,9 +160,9 @@ def event_page(web: WebDep, event_id: Id, done: str = "") -> Response:
             "state_names": names,
             "can_acknowledge": principal.state is not None
             and principal.state in pending
-            and event.status != "draft",
+            and event.status != EventStatus.DRAFT,
             "can_update": own,
-            "can_request_verification": event.status in ("notified", "updated")
+            "can_request_verification": event.status in LIVE_STATUSES
             and (principal.role is Role.SECRETARIAT or principal.state not in (None, event.state)),
             "open_verifications": [v for v in event.verifications if v.answered_at is None]
             if own

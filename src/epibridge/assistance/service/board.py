@@ -12,11 +12,12 @@ from epibridge.assistance.models import AssistanceRequest, Commitment
 from epibridge.assistance.schemas import BoardRead, BoardTotals
 from epibridge.assistance.service import common
 from epibridge.assistance.service.commitments import read
+from epibridge.assistance.statuses import CommitmentStatus, RequestStatus, Urgency
 from epibridge.db import utcnow
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
 
-_URGENCY = {"immediate": 0, "expected": 1, "future": 2}
+_URGENCY = {urgency: rank for rank, urgency in enumerate(Urgency)}
 
 
 def board(
@@ -36,7 +37,7 @@ def board(
         select(AssistanceRequest)
         .options(selectinload(AssistanceRequest.lines))
         .where(
-            AssistanceRequest.status == "open",
+            AssistanceRequest.status == RequestStatus.OPEN,
             AssistanceRequest.visibility.in_(common.visible_levels(actor)),
         )
     )
@@ -55,7 +56,9 @@ def board(
         select(Commitment)
         .join(AssistanceRequest, AssistanceRequest.id == Commitment.request_id)
         .where(
-            Commitment.status.in_(["pledged", "dispatched", "delivered"]),
+            Commitment.status.in_(
+                [CommitmentStatus.PLEDGED, CommitmentStatus.DISPATCHED, CommitmentStatus.DELIVERED]
+            ),
             AssistanceRequest.visibility.in_(common.visible_levels(actor)),
         )
         .order_by(Commitment.id)

@@ -23,24 +23,19 @@ from epibridge.assistance.schemas import (
     CommitmentStatusUpdate,
 )
 from epibridge.assistance.service import common
+from epibridge.assistance.statuses import CommitmentStatus, OfferStatus, RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
 from epibridge.paging import Page
 from epibridge.security import Principal
 
 #: The status each status may move to, and the date column it stamps.
-_NEXT = {"pledged": "dispatched", "dispatched": "delivered", "delivered": "confirmed"}
-_DATE_COLUMN = {
-    "dispatched": "dispatched_on",
-    "delivered": "delivered_on",
-    "confirmed": "confirmed_on",
-    "released": "released_on",
+_NEXT = {
+    CommitmentStatus.PLEDGED: CommitmentStatus.DISPATCHED,
+    CommitmentStatus.DISPATCHED: CommitmentStatus.DELIVERED,
+    CommitmentStatus.DELIVERED: CommitmentStatus.CONFIRMED,
 }
-_PREVIOUS_DATE = {
-    "pledged": "pledged_on",
-    "dispatched": "dispatched_on",
-    "delivered": "delivered_on",
-}
+_DATE_COLUMN = {status: f"{status}_on" for status in CommitmentStatus}
 
 
 def read(session: Session, commitment: Commitment, today: date) -> CommitmentRead:
@@ -74,9 +69,9 @@ def _match_errors(
 ) -> list[FieldError]:
     """Why this offer line cannot serve this request line: status, own state, item."""
     errors = []
-    if request.status != "open":
+    if request.status != RequestStatus.OPEN:
         errors.append(FieldError("request_line_id", f"the request is {request.status}", request.id))
-    if offer.status != "open":
+    if offer.status != OfferStatus.OPEN:
         errors.append(FieldError("offer_line_id", f"the offer is {offer.status}", offer.id))
     if offer.state is not None and offer.state == request.state:
         errors.append(
@@ -155,7 +150,7 @@ def commit(
         offer_id=offer.id,
         offer_line_id=offer_line.id,
         quantity=data.quantity,
-        status="pledged",
+        status=CommitmentStatus.PLEDGED,
         expected_delivery=expected,
         pledged_on=day,
         note=data.note,
@@ -210,14 +205,14 @@ def change_status(
     offer = session.get(AssistanceOffer, commitment.offer_id)
     assert request is not None and offer is not None
     target = data.status
-    if target == "confirmed":
+    if target == CommitmentStatus.CONFIRMED:
         # Only the state that asked (or the Secretariat on its behalf) confirms receipt.
         on_behalf = common.authorize_state(actor, request.state)
     else:
         on_behalf = common.authorize_offerer(actor, offer.state)
     current = commitment.status
-    if target == "released":
-        if current not in ("pledged", "dispatched"):
+    if target == CommitmentStatus.RELEASED:
+        if current not in (CommitmentStatus.PLEDGED, CommitmentStatus.DISPATCHED):
             raise Conflict(
                 f"commitment {commitment.id} is {current}; only a pledged or dispatched one "
                 "can be released",
@@ -236,7 +231,7 @@ def change_status(
             "a step cannot be dated in the future",
             [FieldError("on", "in the future", on.isoformat())],
         )
-    previous = getattr(commitment, _PREVIOUS_DATE.get(current, "pledged_on"))
+    previous = getattr(commitment, _DATE_COLUMN[current])
     if previous is not None and on < previous:
         raise InvalidInput(
             f"the date is before the {current} date {previous}",
@@ -258,7 +253,9 @@ def change_status(
         entity="assistance_commitment",
         entity_id=commitment.id,
         state={**state, "previous_status": current, "on_behalf": on_behalf},
-        topic="assistance.released" if target == "released" else "assistance.status_changed",
+        topic="assistance.released"
+        if target == CommitmentStatus.RELEASED
+        else "assistance.status_changed",
         states=[request.state, offer.state],
         visibility=request.visibility,
     )
@@ -311,14 +308,14 @@ def suggest_matches(
     suggestions: list[dict[str, object]] = []
     for line in request.lines:
         remaining = views.line_progress(line, commitments)["remaining"]
-        if remaining == 0 or request.status != "open":
+        if remaining == 0 or request.status != RequestStatus.OPEN:
             continue
         candidates = session.execute(
             select(OfferLine, AssistanceOffer)
             .join(AssistanceOffer, AssistanceOffer.id == OfferLine.offer_id)
             .where(
                 OfferLine.item == line.item,
-                AssistanceOffer.status == "open",
+                AssistanceOffer.status == OfferStatus.OPEN,
                 AssistanceOffer.visibility.in_(common.visible_levels(actor)),
                 (AssistanceOffer.state.is_(None)) | (AssistanceOffer.state != request.state),
                 (AssistanceOffer.request_id.is_(None)) | (AssistanceOffer.request_id == request.id),
@@ -341,7 +338,7 @@ def suggest_matches(
                     "needed": remaining,
                     "available": available,
                     "quantity": min(remaining, available),
-                    "message_kind": STATUS_MESSAGE["pledged"],
+                    "message_kind": STATUS_MESSAGE[CommitmentStatus.PLEDGED],
                 }
             )
     suggestions.sort(key=lambda s: (s["request_line_id"], -int(s["quantity"])))  # type: ignore[call-overload]

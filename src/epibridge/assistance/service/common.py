@@ -12,6 +12,7 @@ from epibridge import audit
 from epibridge.assistance.catalogue import catalogue
 from epibridge.assistance.models import AssistanceOffer, AssistanceRequest, Commitment
 from epibridge.assistance.schemas import LineIn
+from epibridge.assistance.statuses import ASSISTANCE_VISIBILITY, CommitmentStatus
 from epibridge.errors import DomainError, FieldError, NotFound
 from epibridge.notifications.outbox.service import publish
 from epibridge.security import Action, Principal, Visibility, authorize, can_see
@@ -68,7 +69,7 @@ def may_see(actor: Principal, visibility: str) -> bool:
 
 
 def visible_levels(actor: Principal) -> list[str]:
-    return [v.value for v in (Visibility.MEMBERS, Visibility.PARTNERS) if may_see(actor, v.value)]
+    return [v.value for v in ASSISTANCE_VISIBILITY if may_see(actor, v)]
 
 
 def locked(session: Session, model: type[Any], key: int, lock: bool) -> Any:
@@ -123,8 +124,8 @@ def release_pledged(commitments: list[Commitment], *, day: date, at: datetime) -
     """Release the pledges not yet dispatched (their request or offer is gone); return their ids."""
     released = []
     for commitment in commitments:
-        if commitment.status == "pledged":
-            commitment.status = "released"
+        if commitment.status == CommitmentStatus.PLEDGED:
+            commitment.status = CommitmentStatus.RELEASED
             commitment.released_on = day
             commitment.updated_at = at
             released.append(commitment.id)

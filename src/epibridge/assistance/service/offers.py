@@ -13,6 +13,7 @@ from epibridge.assistance.catalogue import SECRETARIAT
 from epibridge.assistance.models import AssistanceOffer, OfferLine
 from epibridge.assistance.schemas import CommitmentCreate, OfferCreate, OfferRead
 from epibridge.assistance.service import common
+from epibridge.assistance.statuses import MessageKind, OfferStatus, RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
@@ -34,7 +35,7 @@ def create_offer(
     request = None
     if data.request_id is not None:
         request = common.load_request(session, data.request_id, actor, lock=data.commit)
-        if request.status != "open":
+        if request.status != RequestStatus.OPEN:
             errors.append(
                 FieldError("request_id", f"the request is {request.status}", data.request_id)
             )
@@ -66,13 +67,15 @@ def create_offer(
         raise InvalidInput("the offer is not valid", errors)
     now = utcnow()
     offer = AssistanceOffer(
-        message_kind="ResponseToRequestResource" if request else "OfferUnsolicitedResource",
+        message_kind=MessageKind.RESPONSE_TO_REQUEST_RESOURCE
+        if request
+        else MessageKind.OFFER_UNSOLICITED_RESOURCE,
         state=state,
         request_id=request.id if request else None,
         available_from=data.available_from,
         expected_delivery=data.expected_delivery,
         visibility=data.visibility,
-        status="open",
+        status=OfferStatus.OPEN,
         note=data.note,
         created_at=now,
         created_by=actor.actor,
@@ -136,9 +139,9 @@ def withdraw_offer(
     day = today or utcnow().date()
     offer = common.load_offer(session, offer_id, actor, lock=True)
     common.authorize_offerer(actor, offer.state)
-    if offer.status != "open":
+    if offer.status != OfferStatus.OPEN:
         raise Conflict(f"offer {offer.id} is already {offer.status}")
-    offer.status = "withdrawn"
+    offer.status = OfferStatus.WITHDRAWN
     if reason:
         offer.note = f"{offer.note}\n\nWithdrawn: {reason}" if offer.note else reason
     offer.updated_at = utcnow()
@@ -205,7 +208,7 @@ def _filtered(
     if status:
         query = query.where(AssistanceOffer.status == status)
     if available_only:
-        query = query.where(AssistanceOffer.status == "open")
+        query = query.where(AssistanceOffer.status == OfferStatus.OPEN)
     return query
 
 

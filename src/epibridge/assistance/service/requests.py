@@ -12,11 +12,15 @@ from epibridge.assistance import views
 from epibridge.assistance.models import AssistanceRequest, RequestLine
 from epibridge.assistance.schemas import RequestCreate, RequestRead, RequestUpdate
 from epibridge.assistance.service import common
+from epibridge.assistance.statuses import RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
+
+#: Filters answered from the open requests (a fulfilled one is open with nothing remaining).
+_OPEN_ONES = (RequestStatus.OPEN, RequestStatus.FULFILLED)
 
 
 def _state_of(read: RequestRead) -> dict[str, object]:
@@ -50,7 +54,7 @@ def create_request(
         needed_by=data.needed_by,
         event_id=data.event_id,
         visibility=data.visibility,
-        status="open",
+        status=RequestStatus.OPEN,
         note=data.note,
         created_at=now,
         created_by=actor.actor,
@@ -95,7 +99,7 @@ def update_request(
     day = today or utcnow().date()
     request = common.load_request(session, request_id, actor, lock=True)
     common.authorize_state(actor, request.state)
-    if request.status != "open":
+    if request.status != RequestStatus.OPEN:
         raise Conflict(f"request {request.id} is {request.status}; it cannot change")
     changes = data.model_dump(exclude_unset=True)
     for key in ("urgency", "delivery_point", "needed_by"):
@@ -139,9 +143,9 @@ def cancel_request(
     day = today or utcnow().date()
     request = common.load_request(session, request_id, actor, lock=True)
     common.authorize_state(actor, request.state)
-    if request.status != "open":
+    if request.status != RequestStatus.OPEN:
         raise Conflict(f"request {request.id} is already {request.status}")
-    request.status = "cancelled"
+    request.status = RequestStatus.CANCELLED
     if reason:
         request.note = f"{request.note}\n\nCancelled: {reason}" if request.note else reason
     request.updated_at = utcnow()
@@ -199,10 +203,10 @@ def list_requests(
         query = query.where(
             AssistanceRequest.state == members.require_state(session, state, field="state")
         )
-    if status == "cancelled":
-        query = query.where(AssistanceRequest.status == "cancelled")
-    elif status in ("open", "fulfilled"):
-        query = query.where(AssistanceRequest.status == "open")
+    if status == RequestStatus.CANCELLED:
+        query = query.where(AssistanceRequest.status == RequestStatus.CANCELLED)
+    elif status in _OPEN_ONES:
+        query = query.where(AssistanceRequest.status == RequestStatus.OPEN)
     if item:
         query = query.where(AssistanceRequest.lines.any(RequestLine.item == item))
     if event_id is not None:
@@ -220,5 +224,5 @@ def list_requests(
         limit=limit,
         convert=reads,
         # "fulfilled" is what remains, computed from the commitments: filtered on the reads.
-        keep=(lambda read: read.status == status) if status in ("open", "fulfilled") else None,
+        keep=(lambda read: read.status == status) if status in _OPEN_ONES else None,
     )

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from epibridge import audit, paging
 from epibridge.borders.models import Crossing
 from epibridge.borders.schemas import (
-    LAND_KINDS,
     CrossingCreate,
     CrossingRead,
     CrossingUpdate,
@@ -25,6 +24,7 @@ from epibridge.borders.service.common import authorize_registry, get_crossing
 from epibridge.borders.service.lanes import lanes_for
 from epibridge.borders.service.neighbours import share_land_border
 from epibridge.borders.service.status import current_reports
+from epibridge.borders.statuses import LAND_KINDS
 from epibridge.borders.views import crossing_read
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput

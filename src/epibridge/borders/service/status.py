@@ -12,6 +12,7 @@ from epibridge import audit, paging
 from epibridge.borders.models import StatusReport
 from epibridge.borders.schemas import StatusReportCreate
 from epibridge.borders.service.common import authorize_state, get_crossing
+from epibridge.borders.statuses import CrossingStatus
 from epibridge.borders.views import report_read
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
@@ -30,15 +31,15 @@ def _contradictions(data: StatusReportCreate) -> list[FieldError]:
                 "effective_until", "must be after effective_from", data.effective_until.isoformat()
             )
         )
-    if data.status == "closed" and data.capacity_share:
+    if data.status == CrossingStatus.CLOSED and data.capacity_share:
         errors.append(
             FieldError("capacity_share", "a closed crossing has no capacity", data.capacity_share)
         )
-    if data.status == "open" and data.capacity_share == 0:
+    if data.status == CrossingStatus.OPEN and data.capacity_share == 0:
         errors.append(FieldError("capacity_share", "an open crossing cannot have zero capacity", 0))
-    if data.status == "open" and data.measures_c8 == 4:
+    if data.status == CrossingStatus.OPEN and data.measures_c8 == 4:
         errors.append(FieldError("measures_c8", "4 (border closure) contradicts status open", 4))
-    if data.status == "closed" and data.wait_minutes:
+    if data.status == CrossingStatus.CLOSED and data.wait_minutes:
         errors.append(
             FieldError("wait_minutes", "no waiting time at a closed crossing", data.wait_minutes)
         )

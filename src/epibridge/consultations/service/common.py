@@ -13,6 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epibridge.consultations.models import Consultation, Decision, Document, Participant
+from epibridge.consultations.statuses import (
+    ConsultationStatus,
+    DecisionStatus,
+    DocumentStatus,
+    ParticipantRole,
+)
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from epibridge.members import service as members
@@ -121,7 +127,7 @@ def authorize_convenor(principal: Principal, consultation: Consultation) -> bool
 
 
 def require_open(consultation: Consultation) -> None:
-    if consultation.status != "open":
+    if consultation.status != ConsultationStatus.OPEN:
         raise Conflict(
             f"consultation {consultation.id} is {consultation.status}, not open",
             [FieldError("consultation_id", f"consultation is {consultation.status}")],
@@ -142,7 +148,7 @@ def require_member_participant(
             f"{state} is not a participant of consultation {consultation.id}",
             [FieldError(field, "not a participating member state", state)],
         )
-    if found.role != "member":
+    if found.role != ParticipantRole.MEMBER:
         raise InvalidInput(
             f"{state} is an invited observer of consultation {consultation.id}, without a say",
             [FieldError(field, "an observer takes no position", state)],
@@ -150,7 +156,7 @@ def require_member_participant(
 
 
 def require_not_adopted(document: Document) -> None:
-    if document.status == "adopted":
+    if document.status == DocumentStatus.ADOPTED:
         raise Conflict(
             f"document {document.id} ({document.number}) was adopted on "
             f"{document.adopted_at:%Y-%m-%d} and is frozen",
@@ -160,7 +166,9 @@ def require_not_adopted(document: Document) -> None:
 
 def open_decision(session: Session, document_id: int) -> Decision | None:
     return session.execute(
-        select(Decision).where(Decision.document_id == document_id, Decision.status == "open")
+        select(Decision).where(
+            Decision.document_id == document_id, Decision.status == DecisionStatus.OPEN
+        )
     ).scalar_one_or_none()
 
 

@@ -36,6 +36,12 @@ from epibridge.consultations.service.parts import (
     event_ids,
     snapshot,
 )
+from epibridge.consultations.statuses import (
+    ConsultationStatus,
+    ConvenorKind,
+    ParticipantRole,
+    RecordKind,
+)
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
@@ -69,14 +75,14 @@ def _open(
     deadlines: list[DeadlineItem],
 ) -> None:
     if is_secretariat(actor):
-        kind, convening = "secretariat", None
+        kind, convening = ConvenorKind.SECRETARIAT, None
     else:
-        kind, convening = "chair", chair_state(session, day)
+        kind, convening = ConvenorKind.CHAIR, chair_state(session, day)
     always = [s for s in (convening, consultation.requested_by_state) if s]
     chosen, invited = delegations(
         session, day=day, requested=participants, observers=observers, always=always
     )
-    consultation.status = "open"
+    consultation.status = ConsultationStatus.OPEN
     consultation.convenor_kind = kind
     consultation.convening_state = convening
     consultation.convened_by = actor.actor
@@ -84,9 +90,9 @@ def _open(
     consultation.convened_on = day
     consultation.deadlines = deadline_list(deadlines)
     consultation.updated_at = now
-    consultation.participants = [Participant(state_iso3=s, role="member") for s in chosen] + [
-        Participant(state_iso3=s, role="observer") for s in invited
-    ]
+    consultation.participants = [
+        Participant(state_iso3=s, role=ParticipantRole.MEMBER) for s in chosen
+    ] + [Participant(state_iso3=s, role=ParticipantRole.OBSERVER) for s in invited]
     consultation.agenda = agenda_items(agenda)
 
 
@@ -114,7 +120,7 @@ def convene(
     consultation = Consultation(
         topic=data.topic,
         description=data.description,
-        status="open",
+        status=ConsultationStatus.OPEN,
         convened_on=day,
         event_ids=event_ids(session, actor, data.event_ids),
         created_at=moment,
@@ -162,7 +168,7 @@ def request(
     consultation = Consultation(
         topic=data.topic,
         description=data.description,
-        status="requested",
+        status=ConsultationStatus.REQUESTED,
         convened_on=day,
         requested_by_state=state,
         requested_by=actor.actor,
@@ -199,7 +205,7 @@ def respond(
     day = moment.date()
     consultation = load(session, consultation_id, lock=True)
     on_behalf = _authorize_chair(session, actor, day, "answers a request for a consultation")
-    if consultation.status != "requested":
+    if consultation.status != ConsultationStatus.REQUESTED:
         raise Conflict(
             f"consultation {consultation.id} is {consultation.status}; only a request is answered",
             [FieldError("consultation_id", "not a pending request", consultation.id)],
@@ -223,7 +229,7 @@ def respond(
             deadlines=data.deadlines,
         )
     else:
-        consultation.status = "declined"
+        consultation.status = ConsultationStatus.DECLINED
         consultation.convening_state = None
         consultation.updated_at = moment
     session.flush()
@@ -287,7 +293,7 @@ def add_record_entry(
     require_open(consultation)
     state: str | None = None
     on_behalf = False
-    if data.kind == "minutes":
+    if data.kind == RecordKind.MINUTES:
         on_behalf = authorize_convenor(actor, consultation)
         state = consultation.convening_state
     elif data.state:

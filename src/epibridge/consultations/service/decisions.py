@@ -29,6 +29,13 @@ from epibridge.consultations.service.documents import (
     publish_about,
 )
 from epibridge.consultations.service.positions import check_position
+from epibridge.consultations.statuses import (
+    DecisionStatus,
+    DocumentStatus,
+    ParticipantRole,
+    Procedure,
+    Stance,
+)
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, system_principal
@@ -69,7 +76,7 @@ def put_to_decision(
     document = load_document(session, document_id, lock=True)
     consultation = load(session, document.consultation_id)
     on_behalf = authorize_convenor(actor, consultation)
-    if data.procedure == "silence":
+    if data.procedure == Procedure.SILENCE:
         chair = chair_state(session, moment.date())
         authorize(
             actor,
@@ -103,14 +110,16 @@ def put_to_decision(
         procedure=data.procedure,
         decision_rule=organization.decision_rule,
         participation=organization.participation,
-        member_states=sorted(p.state_iso3 for p in consultation.participants if p.role == "member"),
+        member_states=sorted(
+            p.state_iso3 for p in consultation.participants if p.role == ParticipantRole.MEMBER
+        ),
         deadline=data.deadline,
-        status="open",
+        status=DecisionStatus.OPEN,
         opened_at=moment,
         opened_by=actor.actor,
     )
     session.add(decision)
-    document.status = "under_decision"
+    document.status = DocumentStatus.UNDER_DECISION
     session.flush()
     audit.record(
         session,
@@ -156,7 +165,7 @@ def record_position(
     )
     assert decision is not None
     reasons = (data.reasons or "").strip() or None
-    if data.position == "object" and not reasons:
+    if data.position == Stance.OBJECT and not reasons:
         raise InvalidInput(
             "an objection must give its reasons", [FieldError("reasons", "required to object")]
         )
@@ -195,9 +204,7 @@ def tally(decision: Decision) -> dict[str, Any]:
     given = {p.state_iso3: p.position for p in decision.positions}
     total = len(decision.member_states) or 1
     return {
-        "support": sum(1 for p in given.values() if p == "support"),
-        "abstain": sum(1 for p in given.values() if p == "abstain"),
-        "object": sum(1 for p in given.values() if p == "object"),
+        **{stance.value: sum(1 for p in given.values() if p == stance) for stance in Stance},
         "silent": [s for s in decision.member_states if s not in given],
         "participation": round(len(given) / total, 4),
         "participation_required": decision.participation,
@@ -206,8 +213,8 @@ def tally(decision: Decision) -> dict[str, Any]:
 
 def _outcome(decision: Decision) -> tuple[bool, str]:
     counts = tally(decision)
-    objections = [p for p in decision.positions if p.position == "object"]
-    silence = decision.procedure == "silence"
+    objections = [p for p in decision.positions if p.position == Stance.OBJECT]
+    silence = decision.procedure == Procedure.SILENCE
     # Under the silence procedure a state that says nothing consents, so every state counts.
     participation_met = silence or counts["participation"] + 1e-9 >= decision.participation
     shown = f"{counts['participation']:.0%} of member states took a position"
@@ -245,20 +252,20 @@ def _close(session: Session, decision: Decision, *, actor: str, moment: datetime
     document = load_document(session, decision.document_id, lock=True)
     consultation = load(session, document.consultation_id)
     adopted, outcome = _outcome(decision)
-    decision.status = "adopted" if adopted else "rejected"
+    decision.status = DecisionStatus.ADOPTED if adopted else DecisionStatus.REJECTED
     decision.closed_at = moment
     decision.closed_by = actor
     decision.outcome = outcome
     if adopted:
         seq, number = _number(session, moment.year)
-        document.status = "adopted"
+        document.status = DocumentStatus.ADOPTED
         document.number = number
         document.number_year = moment.year
         document.number_seq = seq
         document.adopted_at = moment
         document.adopted_version = decision.version_number
     else:
-        document.status = "draft"
+        document.status = DocumentStatus.DRAFT
     session.flush()
     audit.record(
         session,
@@ -319,7 +326,7 @@ def close_due_decisions(
     due = list(
         session.execute(
             select(Decision)
-            .where(Decision.status == "open", Decision.deadline <= moment)
+            .where(Decision.status == DecisionStatus.OPEN, Decision.deadline <= moment)
             .order_by(Decision.deadline, Decision.id)
         ).scalars()
     )

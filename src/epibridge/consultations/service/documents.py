@@ -26,6 +26,7 @@ from epibridge.consultations.service.common import (
     require_open,
     require_visible,
 )
+from epibridge.consultations.statuses import AmendmentStatus, DecisionStatus, DocumentStatus
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
@@ -118,7 +119,7 @@ def create_document(
         consultation_id=consultation.id,
         kind=data.kind,
         title=data.title,
-        status="draft",
+        status=DocumentStatus.DRAFT,
         current_version=1,
         created_at=moment,
         created_by=actor.actor,
@@ -188,16 +189,16 @@ def create_version(
     )
     session.add(version)
     for amendment in amendments:
-        amendment.status = "incorporated"
+        amendment.status = AmendmentStatus.INCORPORATED
         amendment.incorporated_in = number
     withdrawn = open_decision(session, document.id)
     if withdrawn is not None:
-        withdrawn.status = "withdrawn"
+        withdrawn.status = DecisionStatus.WITHDRAWN
         withdrawn.closed_at = moment
         withdrawn.closed_by = actor.actor
         withdrawn.outcome = f"withdrawn: version {withdrawn.version_number} superseded by {number}"
     document.current_version = number
-    document.status = "draft"
+    document.status = DocumentStatus.DRAFT
     consultation.updated_at = moment
     session.flush()
     audit.record(
@@ -237,7 +238,7 @@ def _amendments_to_incorporate(
                     f"incorporates[{index}]", "not an amendment of this document", amendment_id
                 )
             )
-        elif amendment.status != "proposed":
+        elif amendment.status != AmendmentStatus.PROPOSED:
             errors.append(
                 FieldError(
                     f"incorporates[{index}]",
@@ -282,7 +283,7 @@ def propose_amendment(
         on_behalf=on_behalf,
         reason=data.reason,
         texts=dict(sorted(texts.items())),
-        status="proposed",
+        status=AmendmentStatus.PROPOSED,
         created_at=moment,
     )
     session.add(amendment)

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from epibridge.consultations.models import AgendaItem, Consultation
 from epibridge.consultations.schemas import AgendaItemIn, DeadlineItem
+from epibridge.consultations.statuses import ParticipantRole
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.members import service as members
+from epibridge.members.statuses import OBSERVING
 from epibridge.notifications import service as events
 from epibridge.security import PermissionDenied, Principal
-
-OBSERVER_STATUSES = frozenset({"observer", "dialogue_partner", "partner"})
 
 
 def snapshot(consultation: Consultation) -> dict[str, Any]:
@@ -27,8 +27,12 @@ def snapshot(consultation: Consultation) -> dict[str, Any]:
         "convenor_kind": consultation.convenor_kind,
         "convening_state": consultation.convening_state,
         "requested_by_state": consultation.requested_by_state,
-        "participants": [p.state_iso3 for p in consultation.participants if p.role == "member"],
-        "observers": [p.state_iso3 for p in consultation.participants if p.role == "observer"],
+        "participants": [
+            p.state_iso3 for p in consultation.participants if p.role == ParticipantRole.MEMBER
+        ],
+        "observers": [
+            p.state_iso3 for p in consultation.participants if p.role == ParticipantRole.OBSERVER
+        ],
         "agenda": [item.title for item in consultation.agenda],
         "deadlines": consultation.deadlines,
         "event_ids": consultation.event_ids,
@@ -93,7 +97,7 @@ def _observers(
         period = members.status_on(members.get_state(session, iso3=code), day)
         if code in members_then:
             errors.append(FieldError(field, "a member state takes part as a participant", value))
-        elif period is None or period.status not in OBSERVER_STATUSES:
+        elif period is None or period.status not in OBSERVING:
             errors.append(FieldError(field, f"not an observer or partner on {day}", value))
         elif code not in invited:
             invited.append(code)

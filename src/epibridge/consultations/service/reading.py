@@ -14,6 +14,7 @@ from epibridge.consultations.models import (
     RecordEntry,
 )
 from epibridge.consultations.service.common import load, require_visible
+from epibridge.consultations.statuses import DecisionStatus
 from epibridge.members import service as members
 from epibridge.paging import Page
 from epibridge.security import Principal, Visibility, can_see
@@ -82,7 +83,10 @@ def counts(session: Session, consultation_ids: list[int]) -> dict[int, tuple[int
         session.execute(
             select(Document.consultation_id, func.count())
             .join(Decision, Decision.document_id == Document.id)
-            .where(Document.consultation_id.in_(consultation_ids), Decision.status == "open")
+            .where(
+                Document.consultation_id.in_(consultation_ids),
+                Decision.status == DecisionStatus.OPEN,
+            )
             .group_by(Document.consultation_id)
         ).all()
     )

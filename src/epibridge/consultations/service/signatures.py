@@ -19,6 +19,7 @@ from epibridge.consultations.service.common import (
     require_member_participant,
 )
 from epibridge.consultations.service.documents import document_snapshot, publish_about
+from epibridge.consultations.statuses import DocumentStatus
 from epibridge.errors import Conflict, FieldError, Forbidden
 from epibridge.members import service as members
 from epibridge.security import Principal
@@ -43,7 +44,7 @@ def sign(
             [FieldError("state", "signature by the state's focal point only", state)],
         )
     require_member_participant(consultation, state)
-    if document.status != "adopted":
+    if document.status != DocumentStatus.ADOPTED:
         raise Conflict(
             f"document {document.id} is not adopted; only an adopted document is signed",
             [FieldError("document_id", f"document is {document.status}", document.id)],

@@ -12,6 +12,7 @@ from epibridge.detection.schemas import SignalRead
 from epibridge.notifications import service as notifications
 from epibridge.notifications.outbox import service as outbox
 from epibridge.notifications.schemas import NotificationCreate
+from epibridge.notifications.statuses import EventMode, EventStatus
 from epibridge.security import Principal, Role, Visibility, system_principal
 
 ENTITY = "detection_signal"
@@ -97,9 +98,9 @@ def open_draft(session: Session, signal: Signal) -> int:
             onset_date=signal.period_start,
             detection_date=signal.as_of.date(),
             state=signal.state,
-            status="draft",
-            mode="exercise" if signal.synthetic else "actual",
-            visibility="members",
+            status=EventStatus.DRAFT,
+            mode=EventMode.EXERCISE if signal.synthetic else EventMode.ACTUAL,
+            visibility=Visibility.MEMBERS,
             description=description,
             event_type="outbreak",
             **counts,  # type: ignore[arg-type]

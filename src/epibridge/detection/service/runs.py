@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -24,6 +23,7 @@ from epibridge.detection.result import DetectionResult
 from epibridge.detection.schemas import RunOptions, RunReport
 from epibridge.detection.service import series as series_io
 from epibridge.detection.service import storing
+from epibridge.detection.service.storing import Finding
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
@@ -39,20 +39,6 @@ _BATCH = 1000
 _LOCK_KEY = zlib.crc32(b"detection:runs")
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Finding:
-    """One computed (series, period, method) point of a run."""
-
-    series: series_io.LoadedSeries
-    index: int
-    method: str
-    observed: float | None
-    expected: float | None
-    upperbound: float | None
-    score: float | None
-    alarm: bool
 
 
 def lock_runs(session: Session) -> None:

@@ -14,8 +14,10 @@ from epibridge.detection.models import Signal
 from epibridge.detection.schemas import SignalDismiss, SignalRead
 from epibridge.detection.service.common import ENTITY, audit_state, open_draft, publish
 from epibridge.detection.service.series import SCO
+from epibridge.detection.statuses import SignalStatus
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
 from epibridge.notifications import service as notifications
+from epibridge.notifications.statuses import EventStatus
 from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
 
@@ -49,7 +51,7 @@ def list_signals(
     if disease:
         query = query.where(Signal.disease == disease.strip().upper())
     if status:
-        if status not in ("open", "confirmed", "dismissed"):
+        if status not in set(SignalStatus):
             raise InvalidInput(
                 "unknown status",
                 [FieldError("status", "one of open, confirmed, dismissed", status)],
@@ -74,14 +76,16 @@ def _episode(session: Session, signal: Signal) -> list[Signal]:
     return list(
         session.execute(
             select(Signal)
-            .where(Signal.notification_id == signal.notification_id, Signal.status == "open")
+            .where(
+                Signal.notification_id == signal.notification_id, Signal.status == SignalStatus.OPEN
+            )
             .order_by(Signal.id)
         ).scalars()
     )
 
 
 def _require_open(signal: Signal) -> None:
-    if signal.status != "open":
+    if signal.status != SignalStatus.OPEN:
         raise Conflict(
             f"signal {signal.id} is already {signal.status}",
             [FieldError("status", "only an open signal can be decided", signal.status)],
@@ -93,7 +97,7 @@ def _decide(
     *,
     actor: Principal,
     signal: Signal,
-    status: str,
+    status: SignalStatus,
     on_behalf: bool,
     reason: str | None,
 ) -> list[Signal]:
@@ -107,7 +111,7 @@ def _decide(
         item.reason = reason
         item.updated_at = now
     session.flush()
-    action = "confirm" if status == "confirmed" else "dismiss"
+    action = "confirm" if status == SignalStatus.CONFIRMED else "dismiss"
     for item in decided:
         audit.record(
             session,
@@ -137,13 +141,13 @@ def confirm(session: Session, *, actor: Principal, signal_id: int) -> Signal:
         signal.notification_id = open_draft(session, signal)
         session.flush()
     event = notifications.get(session, actor=actor, event_id=signal.notification_id)
-    if event.status == "draft":
+    if event.status == EventStatus.DRAFT:
         notifications.notify(session, actor=actor, event_id=signal.notification_id)
     _decide(
         session,
         actor=actor,
         signal=signal,
-        status="confirmed",
+        status=SignalStatus.CONFIRMED,
         on_behalf=decision.on_behalf,
         reason=None,
     )
@@ -163,7 +167,12 @@ def dismiss(session: Session, *, actor: Principal, signal_id: int, data: SignalD
     if not reason:
         raise InvalidInput("give the reason", [FieldError("reason", "must not be blank")])
     _decide(
-        session, actor=actor, signal=signal, status="dismissed", on_behalf=on_behalf, reason=reason
+        session,
+        actor=actor,
+        signal=signal,
+        status=SignalStatus.DISMISSED,
+        on_behalf=on_behalf,
+        reason=reason,
     )
     return signal
 

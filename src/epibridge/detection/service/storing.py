@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,13 +23,29 @@ from epibridge.detection.service.common import (
     open_draft,
     publish,
 )
-from epibridge.detection.service.series import SCO
+from epibridge.detection.service.series import SCO, LoadedSeries
+from epibridge.detection.statuses import SignalStatus
 from epibridge.security import Action, Principal, authorize
 
-if TYPE_CHECKING:
-    from epibridge.detection.service.runs import Finding
-
 _VALUES = ("observed", "expected", "upperbound", "score", "alarm")
+
+
+@dataclass
+class Finding:
+    """One computed (series, period, method) point of a run: what ``store`` turns into signals.
+
+    Defined here, where it is consumed, so that ``runs`` (which computes findings) imports this
+    module and not the other way round.
+    """
+
+    series: LoadedSeries
+    index: int
+    method: str
+    observed: float | None
+    expected: float | None
+    upperbound: float | None
+    score: float | None
+    alarm: bool
 
 
 @dataclass
@@ -76,7 +92,7 @@ def _episode_draft(session: Session, signal: Signal) -> int | None:
             Signal.disease == signal.disease,
             Signal.metric == signal.metric,
             Signal.classification == signal.classification,
-            Signal.status == "open",
+            Signal.status == SignalStatus.OPEN,
             Signal.notification_id.is_not(None),
             Signal.id != signal.id,
         )
@@ -109,7 +125,7 @@ def store_findings(
             "alarm": f.alarm,
         }
         if existing is not None:
-            if existing.status != "open":
+            if existing.status != SignalStatus.OPEN:
                 continue
             if all(getattr(existing, name) == values[name] for name in _VALUES):
                 continue
@@ -149,7 +165,7 @@ def store_findings(
             run_id=run_id,
             created_at=now,
             updated_at=now,
-            status="open",
+            status=SignalStatus.OPEN,
             on_behalf=False,
             **values,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -19,13 +19,13 @@ from epibridge.notifications.outbox import dead_letters, feeds, service
 from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.schemas import (
     DeliveryRead,
-    DeliveryStatus,
     ReplayResult,
     SubscriptionCreate,
     SubscriptionCreated,
     SubscriptionRead,
     SubscriptionUpdate,
 )
+from epibridge.notifications.outbox.statuses import DeliveryStatus
 from epibridge.security import Visibility
 
 router = APIRouter(prefix="/api/v1")
@@ -148,7 +148,7 @@ def list_dead_letters(
         session,
         principal,
         limit,
-        status_="dead",
+        status_=DeliveryStatus.DEAD,
         subscription_id=subscription_id,
         cursor=cursor,
     )
@@ -189,14 +189,14 @@ def get_feed(
     request: Request,
     session: ReadSession,
     principal: OptionalPrincipal,
-    audience: Literal["members", "partners", "public"],
+    audience: Visibility,
     limit: Annotated[int, Query(ge=1, le=500, description="Entries in the feed.")] = 50,
 ) -> Response:
     """Serve the Atom feed of notifications for an audience (members/partners need a token)."""
     body = feeds.build_feed(
         session,
         principal=principal,
-        audience=Visibility(audience),
+        audience=audience,
         base_url=str(request.base_url).rstrip("/"),
         limit=limit,
     )

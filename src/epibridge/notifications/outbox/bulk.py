@@ -18,8 +18,9 @@ from sqlalchemy import ARRAY, BigInteger, Integer, Select, String, bindparam, or
 from sqlalchemy.orm import Session
 
 from epibridge.db import UTCDateTime
-from epibridge.notifications.outbox.jobs import PENDING, Outcome
+from epibridge.notifications.outbox.jobs import Outcome
 from epibridge.notifications.outbox.models import Delivery, Subscription
+from epibridge.notifications.outbox.statuses import DeliveryStatus
 
 
 def due(status: str, now: datetime, limit: int, full: Sequence[int]) -> Select[Any]:
@@ -69,7 +70,7 @@ def insert_deliveries(
             for name in ("message_id", "subscription_id", "claimed_until", "claimed_by")
         }
         found = session.execute(
-            _PG_INSERT, {**columns, "status": PENDING, "now": rows[0]["created_at"]}
+            _PG_INSERT, {**columns, "status": DeliveryStatus.PENDING, "now": rows[0]["created_at"]}
         ).all()
     else:
         packed = [
@@ -83,7 +84,11 @@ def insert_deliveries(
         ]
         found = session.execute(
             _SQLITE_INSERT,
-            {"rows": json.dumps(packed), "status": PENDING, "now": rows[0]["created_at"]},
+            {
+                "rows": json.dumps(packed),
+                "status": DeliveryStatus.PENDING,
+                "now": rows[0]["created_at"],
+            },
         ).all()
     if not returning:
         return []

@@ -28,6 +28,7 @@ from epibridge.cli_support import (
 from epibridge.notifications.outbox import dead_letters, service
 from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.schemas import SubscriptionCreate, SubscriptionUpdate
+from epibridge.notifications.outbox.statuses import DeliveryStatus, SubscriptionKind
 from epibridge.notifications.outbox.worker import Worker, WorkerOptions
 
 subscriptions_app = typer.Typer(
@@ -35,22 +36,10 @@ subscriptions_app = typer.Typer(
 )
 
 
-class KindChoice(StrEnum):
-    webhook = "webhook"
-    email = "email"
-
-
 class LanguageChoice(StrEnum):
     en = "en"
     ru = "ru"
     zh = "zh"
-
-
-class StatusChoice(StrEnum):
-    pending = "pending"
-    retrying = "retrying"
-    delivered = "delivered"
-    dead = "dead"
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -80,7 +69,7 @@ def create(
     if (webhook is None) == (email is None):
         raise typer.BadParameter("give exactly one of --webhook or --email")
     data = SubscriptionCreate(
-        kind="webhook" if webhook else "email",
+        kind=SubscriptionKind.WEBHOOK if webhook else SubscriptionKind.EMAIL,
         url=webhook,
         email=email,
         language=language.value,
@@ -212,12 +201,12 @@ def _print_deliveries(ctx: typer.Context, status: str | None, sub: int | None, j
 @report_errors
 def list_deliveries(
     ctx: typer.Context,
-    status: Annotated[StatusChoice | None, typer.Option(help="Only this status.")] = None,
+    status: Annotated[DeliveryStatus | None, typer.Option(help="Only this status.")] = None,
     subscription: Annotated[int | None, typer.Option(help="Only this subscription.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List deliveries, newest first."""
-    _print_deliveries(ctx, status.value if status else None, subscription, as_json)
+    _print_deliveries(ctx, status, subscription, as_json)
 
 
 @subscriptions_app.command("dead")
@@ -228,7 +217,7 @@ def dead(
     as_json: JsonOption = False,
 ) -> None:
     """List the dead letters: deliveries that failed for 24 hours or were refused."""
-    _print_deliveries(ctx, "dead", subscription, as_json)
+    _print_deliveries(ctx, DeliveryStatus.DEAD, subscription, as_json)
 
 
 @subscriptions_app.command("replay")

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from epibridge import audit, paging
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
-from epibridge.notifications.outbox.jobs import DEAD, PENDING, STATUSES
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
 from epibridge.notifications.outbox.schemas import DeliveryRead
 from epibridge.notifications.outbox.service import get_subscription
+from epibridge.notifications.outbox.statuses import DeliveryStatus
 from epibridge.paging import Page
 from epibridge.security import Action, Principal, decide
 
@@ -52,7 +52,7 @@ def _to_read(delivery: Delivery, topic: str, exercise: bool) -> DeliveryRead:
         subscription_id=delivery.subscription_id,
         topic=topic,
         exercise=exercise,
-        status=delivery.status,  # type: ignore[arg-type]
+        status=delivery.status,
         attempts=delivery.attempts,
         created_at=delivery.created_at,
         next_attempt_at=delivery.next_attempt_at,
@@ -74,9 +74,9 @@ def list_deliveries(
     limit: int = 50,
 ) -> Page[Delivery]:
     """List deliveries of the caller's subscriptions (administrators: all), newest first."""
-    if status is not None and status not in STATUSES:
+    if status is not None and status not in set(DeliveryStatus):
         raise InvalidInput(
-            f"status must be one of {', '.join(STATUSES)}",
+            f"status must be one of {', '.join(DeliveryStatus)}",
             [FieldError("status", "unknown status", status)],
         )
     if subscription_id is not None:
@@ -92,7 +92,7 @@ def list_deliveries(
 
 
 def _requeue(delivery: Delivery, now: datetime) -> None:
-    delivery.status = PENDING
+    delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = now
     delivery.window_start = now
     delivery.dead_at = None
@@ -110,7 +110,7 @@ def replay(
 ) -> int:
     """Put dead deliveries back in the queue (one, or all of a subscription, or all visible)."""
     now = now or utcnow()
-    query = _visible_deliveries(actor).where(Delivery.status == DEAD)
+    query = _visible_deliveries(actor).where(Delivery.status == DeliveryStatus.DEAD)
     if delivery_id is not None:
         row = session.execute(_visible_deliveries(actor).where(Delivery.id == delivery_id)).first()
         if row is None:
@@ -118,7 +118,7 @@ def replay(
                 f"no delivery {delivery_id}",
                 [FieldError("delivery_id", "unknown delivery", delivery_id)],
             )
-        if row[0].status != DEAD:
+        if row[0].status != DeliveryStatus.DEAD:
             raise Conflict(
                 f"delivery {delivery_id} is {row[0].status}, not dead",
                 [FieldError("delivery_id", "only dead deliveries can be replayed", delivery_id)],

@@ -32,10 +32,6 @@ from epibridge.members import accounts
 from epibridge.notifications.outbox import bulk
 from epibridge.notifications.outbox.content import describe
 from epibridge.notifications.outbox.jobs import (
-    DEAD,
-    DELIVERED,
-    PENDING,
-    RETRYING,
     ClaimSpec,
     FanOut,
     Job,
@@ -43,6 +39,7 @@ from epibridge.notifications.outbox.jobs import (
     Outcome,
 )
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
+from epibridge.notifications.outbox.statuses import DUE, FINISHED, DeliveryStatus, SubscriptionKind
 from epibridge.security import Action, Principal, Visibility, can_see, decide, system_principal
 
 RETRY_WINDOW = timedelta(hours=24)
@@ -55,7 +52,10 @@ WORKER_ACTOR = system_principal("worker").actor
 def _matches(subscription: Subscription, principal: Principal, message: OutboxMessage) -> bool:
     if not can_see(principal, Visibility(message.visibility)):
         return False
-    if subscription.kind == "webhook" and not decide(principal, Action.RECEIVE_WEBHOOKS).allowed:
+    if (
+        subscription.kind == SubscriptionKind.WEBHOOK
+        and not decide(principal, Action.RECEIVE_WEBHOOKS).allowed
+    ):
         return False  # e.g. an observer's webhook made before observers lost the right
     if message.exercise and not subscription.include_exercises:
         return False
@@ -165,7 +165,7 @@ def fan_out_and_claim(
         row: dict[str, Any] = {
             "message_id": message.id,
             "subscription_id": subscription.id,
-            "status": PENDING,
+            "status": DeliveryStatus.PENDING,
             "attempts": 0,
             "created_at": now,
             "window_start": now,
@@ -215,7 +215,7 @@ def has_work(session: Session, *, now: datetime | None = None) -> bool:
         select(Delivery.id)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .where(
-            Delivery.status.in_((PENDING, RETRYING)),
+            Delivery.status.in_(DUE),
             Delivery.next_attempt_at <= now,
             or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
             Subscription.active.is_(True),
@@ -256,7 +256,7 @@ def claim(
     # on every claim instead (milliseconds per tick inside the write lock during a burst).
     found = [
         row
-        for status in (PENDING, RETRYING)
+        for status in DUE
         for row in session.connection().execute(bulk.due(status, now, wanted, full)).all()
     ]
     found.sort(key=lambda row: (row[9], row[0]))
@@ -325,11 +325,11 @@ def record(
     rng: random.Random | None = None,
 ) -> dict[str, int]:
     """Store the outcomes of attempts: delivered, retrying with backoff, or dead."""
-    counts = {DELIVERED: 0, RETRYING: 0, DEAD: 0}
+    counts = {DeliveryStatus.DELIVERED: 0, DeliveryStatus.RETRYING: 0, DeliveryStatus.DEAD: 0}
     successes = [o for o in outcomes if o.ok]
     failures = [o for o in outcomes if not o.ok]
     if successes:
-        counts[DELIVERED] += bulk.mark_delivered(session, successes, worker_id)
+        counts[DeliveryStatus.DELIVERED] += bulk.mark_delivered(session, successes, worker_id)
     if not failures:
         return counts
     by_id = {
@@ -341,7 +341,7 @@ def record(
     died: list[dict[str, Any]] = []
     for outcome in failures:
         delivery = by_id.get(outcome.delivery_id)
-        if delivery is None or delivery.status in (DELIVERED, DEAD):
+        if delivery is None or delivery.status in FINISHED:
             continue
         if (
             delivery.claimed_by != worker_id
@@ -358,15 +358,15 @@ def record(
         delivery.last_error = (outcome.error or "failed")[:1000]
         deadline = delivery.window_start + window
         if outcome.permanent or outcome.at >= deadline:
-            delivery.status = DEAD
+            delivery.status = DeliveryStatus.DEAD
             delivery.dead_at = outcome.at
-            counts[DEAD] += 1
+            counts[DeliveryStatus.DEAD] += 1
             died.append({"delivery": delivery.id, "error": delivery.last_error})
             continue
-        delivery.status = RETRYING
+        delivery.status = DeliveryStatus.RETRYING
         # The last retry happens at the end of the window, so the window is used in full.
         delivery.next_attempt_at = min(outcome.at + backoff(delivery.attempts, rng), deadline)
-        counts[RETRYING] += 1
+        counts[DeliveryStatus.RETRYING] += 1
     session.flush()
     if died:
         audit.record(

@@ -10,9 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-PENDING, RETRYING, DELIVERED, DEAD = "pending", "retrying", "delivered", "dead"
-STATUSES = (PENDING, RETRYING, DELIVERED, DEAD)
-
 
 @dataclass(frozen=True)
 class MessageView:

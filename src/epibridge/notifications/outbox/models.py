@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from epibridge.db import Base, UTCDateTime
+from epibridge.db import Base, StrEnumType, UTCDateTime
+from epibridge.notifications.outbox.statuses import DeliveryStatus, SubscriptionKind
 
 
 class OutboxMessage(Base):
@@ -55,7 +56,9 @@ class Subscription(Base):
     )
     owner_user_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     owner_name: Mapped[str] = mapped_column(String(100), nullable=False)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    kind: Mapped[SubscriptionKind] = mapped_column(
+        StrEnumType(SubscriptionKind, 16), nullable=False
+    )
     url: Mapped[str | None] = mapped_column(String(2000))
     email: Mapped[str | None] = mapped_column(String(320))
     language: Mapped[str] = mapped_column(String(8), nullable=False, default="en")
@@ -105,7 +108,7 @@ class Delivery(Base):
         nullable=False,
         index=True,
     )
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[DeliveryStatus] = mapped_column(StrEnumType(DeliveryStatus, 16), nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     # Start of the 24-hour retry window: creation, or the last replay.

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from epibridge.i18n import Language
 from epibridge.inputs import InputModel
-
-Kind = Literal["webhook", "email"]
-DeliveryStatus = Literal["pending", "retrying", "delivered", "dead"]
+from epibridge.notifications.outbox.statuses import DeliveryStatus, SubscriptionKind
 
 
 class SubscriptionCreate(InputModel):
@@ -19,7 +16,7 @@ class SubscriptionCreate(InputModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Kind
+    kind: SubscriptionKind
     url: str | None = Field(default=None, description="Webhook URL (http or https).")
     email: str | None = Field(default=None, description="E-mail address.")
     language: Language = Field(default="en", description="Language of e-mails: en, ru or zh.")
@@ -58,7 +55,7 @@ class SubscriptionRead(BaseModel):
 
     id: int
     owner: str
-    kind: Kind
+    kind: SubscriptionKind
     url: str | None
     email: str | None
     language: Language

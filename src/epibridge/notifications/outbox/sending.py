@@ -26,6 +26,7 @@ from epibridge.db import utcnow
 from epibridge.i18n import N_
 from epibridge.notifications.outbox.content import COUNT_FIELDS, describe
 from epibridge.notifications.outbox.jobs import Job, MessageView, Outcome
+from epibridge.notifications.outbox.statuses import SubscriptionKind
 from epibridge.notifications.outbox.transport import (
     AddressRefused,
     TransportError,
@@ -248,7 +249,7 @@ async def send(
 ) -> Outcome:
     """Send one job by its kind; never raises (an unexpected error is a retryable outcome)."""
     try:
-        if job.kind == "webhook":
+        if job.kind == SubscriptionKind.WEBHOOK:
             return await send_webhook(client, job, body)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(

@@ -33,6 +33,7 @@ from epibridge.notifications.outbox.schemas import (
     SubscriptionRead,
     SubscriptionUpdate,
 )
+from epibridge.notifications.outbox.statuses import SubscriptionKind
 from epibridge.paging import Page
 from epibridge.security import Action, Principal, Visibility, authorize, require_principal
 
@@ -201,27 +202,29 @@ def create_subscription(
         raise InvalidInput(
             f"no account named {owner_name!r}", [FieldError("owner", "unknown account", owner_name)]
         ) from None
-    if data.kind == "webhook":
+    if data.kind == SubscriptionKind.WEBHOOK:
         _may_receive_webhooks(owner)
     errors = (
-        _check_url(data.url, allow_networks) if data.kind == "webhook" else _check_email(data.email)
+        _check_url(data.url, allow_networks)
+        if data.kind == SubscriptionKind.WEBHOOK
+        else _check_email(data.email)
     )
-    if data.kind == "webhook" and data.email:
+    if data.kind == SubscriptionKind.WEBHOOK and data.email:
         errors.append(FieldError("email", "a webhook subscription has no e-mail address"))
-    if data.kind == "email" and data.url:
+    if data.kind == SubscriptionKind.EMAIL and data.url:
         errors.append(FieldError("url", "an e-mail subscription has no URL"))
     topics, states, filter_errors = _check_filters(session, data.topics, data.states)
     errors += filter_errors
     if errors:
         raise InvalidInput("the subscription is not valid", errors)
-    secret = "whsec_" + secrets.token_urlsafe(32) if data.kind == "webhook" else None
+    secret = "whsec_" + secrets.token_urlsafe(32) if data.kind == SubscriptionKind.WEBHOOK else None
     now = utcnow()
     subscription = Subscription(
         owner_user_id=owner.id,
         owner_name=owner.name,
         kind=data.kind,
-        url=data.url if data.kind == "webhook" else None,
-        email=data.email if data.kind == "email" else None,
+        url=data.url if data.kind == SubscriptionKind.WEBHOOK else None,
+        email=data.email if data.kind == SubscriptionKind.EMAIL else None,
         language=data.language,
         secret=secret,
         topics=topics or [],
@@ -289,19 +292,19 @@ def update_subscription(
 ) -> Subscription:
     """Change a subscription's address, language, filters or pause it."""
     subscription = get_subscription(session, actor=actor, subscription_id=subscription_id)
-    if subscription.kind == "webhook" and (data.url is not None or data.active):
+    if subscription.kind == SubscriptionKind.WEBHOOK and (data.url is not None or data.active):
         _may_receive_webhooks(accounts.get_user(session, name=subscription.owner_name))
     errors: list[FieldError] = []
     if data.url is not None:
         errors += (
             _check_url(data.url, allow_networks)
-            if subscription.kind == "webhook"
+            if subscription.kind == SubscriptionKind.WEBHOOK
             else [FieldError("url", "an e-mail subscription has no URL")]
         )
     if data.email is not None:
         errors += (
             _check_email(data.email)
-            if subscription.kind == "email"
+            if subscription.kind == SubscriptionKind.EMAIL
             else [FieldError("email", "a webhook subscription has no e-mail address")]
         )
     topics, states, filter_errors = _check_filters(session, data.topics, data.states)
@@ -366,7 +369,7 @@ def to_read(subscription: Subscription) -> SubscriptionRead:
     return SubscriptionRead(
         id=subscription.id,
         owner=subscription.owner_name,
-        kind=subscription.kind,  # type: ignore[arg-type]
+        kind=subscription.kind,
         url=subscription.url,
         email=subscription.email,
         language=subscription.language,  # type: ignore[arg-type]

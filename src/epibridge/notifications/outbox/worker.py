@@ -34,6 +34,7 @@ from epibridge.notifications.outbox import deliveries
 from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.jobs import ClaimSpec, Job, MessageView, Outcome
 from epibridge.notifications.outbox.sending import send, webhook_body
+from epibridge.notifications.outbox.statuses import SubscriptionKind
 from epibridge.notifications.outbox.transport import WebhookClient
 from epibridge.settings import Settings
 
@@ -254,7 +255,9 @@ class Worker:
         timeout = options.connect_timeout + options.read_timeout
 
         async def deliver(job: Job, email_pool: ThreadPoolExecutor) -> None:
-            body = self._messages.body(job.message) if job.kind == "webhook" else None
+            body = (
+                self._messages.body(job.message) if job.kind == SubscriptionKind.WEBHOOK else None
+            )
             outcome = await send(
                 job,
                 client=client,

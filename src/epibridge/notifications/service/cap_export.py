@@ -22,7 +22,8 @@ from epibridge.notifications import cap as caplib
 from epibridge.notifications.diseases import UNKNOWN, disease_name
 from epibridge.notifications.models import NotificationVersion
 from epibridge.notifications.service import common, queries
-from epibridge.security import Principal
+from epibridge.notifications.statuses import EventMode, EventStatus
+from epibridge.security import Principal, Visibility
 
 _RESTRICTION = {
     "members": "Member states of the organization and its Secretariat",
@@ -64,7 +65,7 @@ def _area(snap: dict[str, Any]) -> caplib.Area:
 
 def _info(version: NotificationVersion, lang: str, texts: dict[str, Any]) -> caplib.Info:
     snap = version.snapshot
-    closing = version.kind == "closed"
+    closing = version.kind == EventStatus.CLOSED
     if snap.get("risk_level"):
         severity, urgency = caplib.severity_urgency(snap["risk_level"])
     else:
@@ -80,7 +81,7 @@ def _info(version: NotificationVersion, lang: str, texts: dict[str, Any]) -> cap
         responses = (caplib.ResponseType.MONITOR,)
     disease = snap["disease"]
     title = texts.get("title") or snap["title"]
-    if snap["mode"] != "actual":
+    if snap["mode"] != EventMode.ACTUAL:
         title = f"[{snap['mode'].upper()}] {title}"
     if closing:
         title = f"Closed: {title}"
@@ -147,11 +148,11 @@ def message_for(
     infos += [
         _info(version, lang, texts) for lang, texts in sorted(snap.get("translations", {}).items())
     ]
-    public = snap["visibility"] == "public"
+    public = snap["visibility"] == Visibility.PUBLIC
     note = None
-    if snap["mode"] != "actual":
+    if snap["mode"] != EventMode.ACTUAL:
         note = f"{snap['mode'].capitalize()}: not a real event."
-    if version.kind == "closed" and version.reason:
+    if version.kind == EventStatus.CLOSED and version.reason:
         note = f"{note + ' ' if note else ''}Closed: {version.reason}"
     elif version.reason:
         note = f"{note + ' ' if note else ''}{version.reason}"
@@ -174,10 +175,10 @@ def message_for(
 def export(session: Session, *, actor: Principal, event_id: int) -> bytes:
     """Return the CAP 1.2 XML of the latest message of an event, validated against the schema."""
     event = queries.get(session, actor=actor, event_id=event_id)
-    if event.status == "draft":
+    if event.status == EventStatus.DRAFT:
         raise Conflict(
             f"notification {event_id} is a draft and has no CAP message yet",
-            [FieldError("status", "not notified yet", "draft")],
+            [FieldError("status", "not notified yet", EventStatus.DRAFT)],
         )
     versions = queries.versions(session, event_id=event.id)
     latest = versions[-1]

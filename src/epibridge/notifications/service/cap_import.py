@@ -21,11 +21,16 @@ from epibridge.notifications.schemas import (
     NotificationUpdate,
 )
 from epibridge.notifications.service import common, events, queries
-from epibridge.security import Action, Principal, decide
+from epibridge.notifications.statuses import CloseKind, EventMode
+from epibridge.security import Action, Principal, Visibility, decide
 from epibridge.text import printable
 from epibridge.text import problem as text_problem
 
-_MODE_BY_STATUS = {"Actual": "actual", "Exercise": "exercise", "Test": "test"}
+_MODE_BY_STATUS = {
+    caplib.Status.ACTUAL: EventMode.ACTUAL,
+    caplib.Status.EXERCISE: EventMode.EXERCISE,
+    caplib.Status.TEST: EventMode.TEST,
+}
 # Sponsored top-level domains reserved to the United States government and institutions.
 _US_ONLY_TLDS = {"gov", "mil", "edu"}
 _ICD10_NAMES = {"ICD-10", "ICD10", "ICD"}
@@ -161,8 +166,8 @@ def _fields(msg: caplib.CapMessage, state: str) -> dict[str, Any]:
         "detection_date": _param(info, "detection_date"),
         "measures": info.instruction,
         "description": info.description,
-        "visibility": "public" if msg.scope is caplib.Scope.PUBLIC else "members",
-        "mode": _MODE_BY_STATUS.get(msg.status.value, "actual"),
+        "visibility": Visibility.PUBLIC if msg.scope is caplib.Scope.PUBLIC else Visibility.MEMBERS,
+        "mode": _MODE_BY_STATUS.get(msg.status, EventMode.ACTUAL),
         "language": info.language if common.LANGUAGE_TAG.fullmatch(info.language) else "en",
     }
     for name in _PARAMS:
@@ -313,7 +318,9 @@ def _cancel(
         session,
         actor=actor,
         event_id=earlier.event_id,
-        data=NotificationClose(reason=msg.note or "cancelled by the sender", kind="withdrawn"),
+        data=NotificationClose(
+            reason=msg.note or "cancelled by the sender", kind=CloseKind.WITHDRAWN
+        ),
         now=now,
         cap=cap,
     )

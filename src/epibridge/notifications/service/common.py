@@ -20,6 +20,7 @@ from epibridge.notifications.diseases import disease_name, validate_disease_code
 from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.outbox import service as outbox
 from epibridge.notifications.schemas import COUNT_FIELDS
+from epibridge.notifications.statuses import EventMode, EventStatus
 from epibridge.security import Action, Principal, Role, Visibility, can_see, decide
 
 API_PATH = "/api/v1/notifications"
@@ -38,9 +39,9 @@ def may_write(principal: Principal, state: str) -> bool:
 
 def may_see(principal: Principal | None, event: NotificationEvent) -> bool:
     # Nothing is shown to anonymous callers here; the public feed is the outbox's business.
-    if principal is None or not can_see(principal, Visibility(event.visibility)):
+    if principal is None or not can_see(principal, event.visibility):
         return False
-    return event.status != "draft" or may_write(principal, event.state)
+    return event.status != EventStatus.DRAFT or may_write(principal, event.state)
 
 
 def visible_clause(principal: Principal) -> ColumnElement[bool]:
@@ -52,9 +53,12 @@ def visible_clause(principal: Principal) -> ColumnElement[bool]:
     if principal.state and may_write(principal, principal.state):
         return and_(
             clause,
-            or_(NotificationEvent.status != "draft", NotificationEvent.state == principal.state),
+            or_(
+                NotificationEvent.status != EventStatus.DRAFT,
+                NotificationEvent.state == principal.state,
+            ),
         )
-    return and_(clause, NotificationEvent.status != "draft")
+    return and_(clause, NotificationEvent.status != EventStatus.DRAFT)
 
 
 def load_event(
@@ -228,7 +232,7 @@ def summary(event: NotificationEvent, now: datetime | None = None) -> dict[str, 
         "overdue": is_overdue(event, now),
         "visibility": event.visibility,
         "mode": event.mode,
-        "exercise": event.mode != "actual",
+        "exercise": event.mode != EventMode.ACTUAL,
         "links": links(event.id),
     }
 
@@ -256,7 +260,7 @@ def publish(
         payload=payload,
         visibility=Visibility(event.visibility),
         states=states,
-        exercise=event.mode != "actual",
+        exercise=event.mode != EventMode.ACTUAL,
     )
 
 

@@ -21,12 +21,13 @@ from epibridge.notifications.models import (
 from epibridge.notifications.schemas import NotificationSummary, Situation, VerificationDue
 from epibridge.notifications.service import common
 from epibridge.notifications.service.reads import to_summary, verification_read
+from epibridge.notifications.statuses import LIVE_STATUSES, EventStatus
 from epibridge.security import Principal
 
 #: Events notified and not closed: what acknowledgements and verifications are owed on.
-OPEN = ("notified", "updated")
+OPEN = LIVE_STATUSES
 #: Events that were notified at some time (a closed one was active until its closing).
-NOTIFIED = (*OPEN, "closed")
+NOTIFIED = (*OPEN, EventStatus.CLOSED)
 LATEST = 10
 
 
@@ -48,7 +49,7 @@ def situation(
             now,
             and_(
                 visible,
-                NotificationEvent.status == "draft",
+                NotificationEvent.status == EventStatus.DRAFT,
                 deadline.is_not(None),
                 NotificationEvent.notified_at.is_(None),
             ),

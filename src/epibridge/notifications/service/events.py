@@ -19,6 +19,7 @@ from epibridge.notifications.schemas import (
     Translation,
 )
 from epibridge.notifications.service import common, versioning
+from epibridge.notifications.statuses import CloseKind, EventStatus
 from epibridge.security import Action, Principal, authorize
 
 DEFAULT_EVENT_TYPE = "outbreak"
@@ -135,10 +136,10 @@ def create(
     annex = _annex2(disease, data.annex2, errors, now, actor.actor) if data.annex2 else None
     common.raise_if(errors, "the notification is not valid")
 
-    notify = data.status == "notified"
+    notify = data.status == EventStatus.NOTIFIED
     event = NotificationEvent(
         state=state,
-        status="notified" if notify else "draft",
+        status=EventStatus.NOTIFIED if notify else EventStatus.DRAFT,
         version=0,
         mode=data.mode,
         visibility=data.visibility,
@@ -172,7 +173,7 @@ def create(
             session,
             principal_actor=actor.actor,
             event=event,
-            kind="notified",
+            kind=EventStatus.NOTIFIED,
             action="notify",
             on_behalf=decision.on_behalf,
             now=now,
@@ -197,7 +198,7 @@ def notify(
     now = now or utcnow()
     event = common.load_event(session, event_id, actor, lock=True)
     decision = authorize(actor, Action.WRITE_STATE, event.state)
-    if event.status != "draft":
+    if event.status != EventStatus.DRAFT:
         raise Conflict(
             f"notification {event_id} is already {event.status}",
             [FieldError("status", "only a draft can be notified", event.status)],
@@ -205,14 +206,14 @@ def notify(
     errors: list[FieldError] = []
     common.check_dates(event.onset_date, event.detection_date, errors, today=now.date())
     common.raise_if(errors, "the draft is not valid any more")
-    event.status = "notified"
+    event.status = EventStatus.NOTIFIED
     event.notified_at = now
     event.updated_at = now
     versioning.finish(
         session,
         principal_actor=actor.actor,
         event=event,
-        kind="notified",
+        kind=EventStatus.NOTIFIED,
         action="notify",
         on_behalf=decision.on_behalf,
         now=now,
@@ -236,7 +237,7 @@ def update(
     now = now or utcnow()
     event = common.load_event(session, event_id, actor, lock=True)
     decision = authorize(actor, Action.WRITE_STATE, event.state)
-    if event.status == "closed":
+    if event.status == EventStatus.CLOSED:
         raise Conflict(
             f"notification {event_id} is closed",
             [FieldError("status", "a closed notification cannot be updated", event.status)],
@@ -270,7 +271,7 @@ def update(
         if getattr(data, name) is not None and getattr(data, name) < getattr(event, name)
     ]
     reason = (data.reason or "").strip() or None
-    if decreased and reason is None and event.status != "draft":
+    if decreased and reason is None and event.status != EventStatus.DRAFT:
         errors.extend(
             FieldError(
                 name,
@@ -301,7 +302,7 @@ def update(
     if annex is not None:
         _apply_annex2(event, annex)
     event.updated_at = now
-    if event.status == "draft":
+    if event.status == EventStatus.DRAFT:
         session.flush()
         common.record(
             session,
@@ -311,12 +312,12 @@ def update(
             state={**common.snapshot(event), "on_behalf": decision.on_behalf},
         )
         return event
-    event.status = "updated"
+    event.status = EventStatus.UPDATED
     versioning.finish(
         session,
         principal_actor=actor.actor,
         event=event,
-        kind="updated",
+        kind=EventStatus.UPDATED,
         action="update",
         on_behalf=decision.on_behalf,
         now=now,
@@ -341,12 +342,12 @@ def close(
     now = now or utcnow()
     event = common.load_event(session, event_id, actor, lock=True)
     decision = authorize(actor, Action.WRITE_STATE, event.state)
-    if event.status in ("draft", "closed"):
+    if event.status in (EventStatus.DRAFT, EventStatus.CLOSED):
         raise Conflict(
             f"notification {event_id} is {event.status}",
             [FieldError("status", "only a notified event can be closed", event.status)],
         )
-    event.status = "closed"
+    event.status = EventStatus.CLOSED
     event.closed_at = now
     event.updated_at = now
     event.close_reason = data.reason.strip()
@@ -354,12 +355,12 @@ def close(
         session,
         principal_actor=actor.actor,
         event=event,
-        kind="closed",
+        kind=EventStatus.CLOSED,
         action="close",
         on_behalf=decision.on_behalf,
         now=now,
         reason=event.close_reason,
-        msg_type="Cancel" if data.kind == "withdrawn" else "Update",
+        msg_type="Cancel" if data.kind == CloseKind.WITHDRAWN else "Update",
         cap=cap,
         extra={"close_kind": data.kind},
     )

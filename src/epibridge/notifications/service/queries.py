@@ -11,6 +11,7 @@ from epibridge import paging
 from epibridge.db import utcnow
 from epibridge.notifications.models import NotificationEvent, NotificationVersion
 from epibridge.notifications.service import common
+from epibridge.notifications.statuses import EventMode, EventStatus
 from epibridge.paging import Page
 from epibridge.security import Principal
 
@@ -28,7 +29,7 @@ def list_events(
     cursor: str | None = None,
     state: str | None = None,
     disease: str | None = None,
-    status: str | None = None,
+    status: EventStatus | None = None,
     onset_from: date | None = None,
     onset_to: date | None = None,
     notified_from: date | None = None,
@@ -74,7 +75,9 @@ def list_events(
         )
     if exercise is not None:
         query = query.where(
-            NotificationEvent.mode != "actual" if exercise else NotificationEvent.mode == "actual"
+            NotificationEvent.mode != EventMode.ACTUAL
+            if exercise
+            else NotificationEvent.mode == EventMode.ACTUAL
         )
     if overdue is not None:
         clause = common.overdue_clause(now)

@@ -21,6 +21,7 @@ from epibridge.notifications.schemas import (
     VerificationRead,
 )
 from epibridge.notifications.service import common, interactions, queries, verification
+from epibridge.notifications.statuses import EventMode, EventStatus
 from epibridge.security import Principal
 
 
@@ -32,7 +33,7 @@ def to_summary(event: NotificationEvent, now: datetime | None = None) -> Notific
         status=event.status,  # type: ignore[arg-type]
         version=event.version,
         mode=event.mode,  # type: ignore[arg-type]
-        exercise=event.mode != "actual",
+        exercise=event.mode != EventMode.ACTUAL,
         visibility=event.visibility,  # type: ignore[arg-type]
         title=event.title,
         disease=event.disease,
@@ -91,7 +92,7 @@ def to_read(
     done = {a.state for a in acks}
     expected = (
         interactions.expected_acknowledgers(session, event, on=now)
-        if event.status != "draft"
+        if event.status != EventStatus.DRAFT
         else []
     )
     annex = event.annex2

@@ -19,6 +19,7 @@ from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.notifications.service import common
 from epibridge.notifications.service.interactions import pending_states, remind
+from epibridge.notifications.statuses import LIVE_STATUSES
 from epibridge.security import Action, Principal, authorize
 
 #: Reminders one event gets from the scheduler at most.
@@ -39,7 +40,7 @@ def remind_due(
         session.execute(
             select(NotificationEvent)
             .where(
-                NotificationEvent.status.in_(("notified", "updated")),
+                NotificationEvent.status.in_(LIVE_STATUSES),
                 NotificationEvent.notified_at <= now - every,
                 NotificationEvent.notified_at >= window_start,
             )

@@ -18,6 +18,7 @@ from epibridge.notifications.schemas import (
     VerificationCreate,
 )
 from epibridge.notifications.service import common
+from epibridge.notifications.statuses import EventStatus
 from epibridge.security import Action, Principal, Role, authorize
 
 VERIFICATION_WINDOW = timedelta(hours=24)
@@ -25,7 +26,7 @@ VERIFICATION_WINDOW = timedelta(hours=24)
 
 
 def require_notified(event: NotificationEvent, what: str) -> None:
-    if event.status == "draft":
+    if event.status == EventStatus.DRAFT:
         raise Conflict(
             f"notification {event.id} is a draft; {what} needs a notified event",
             [FieldError("status", "not notified yet", event.status)],

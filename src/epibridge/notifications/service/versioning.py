@@ -9,12 +9,9 @@ from sqlalchemy.orm import Session
 
 from epibridge.notifications.models import NotificationEvent, NotificationVersion
 from epibridge.notifications.service import common
+from epibridge.notifications.statuses import VERSION_KINDS, EventStatus
 
-_TOPIC_BY_KIND = {
-    "notified": "notification.notified",
-    "updated": "notification.updated",
-    "closed": "notification.closed",
-}
+_TOPIC_BY_KIND = {kind: f"notification.{kind}" for kind in VERSION_KINDS}
 
 
 def cap_sender(state: str) -> str:
@@ -30,7 +27,7 @@ def add_version(
     session: Session,
     *,
     event: NotificationEvent,
-    kind: str,
+    kind: EventStatus,
     actor: str,
     on_behalf: bool,
     reason: str | None,
@@ -71,7 +68,7 @@ def finish(
     *,
     principal_actor: str,
     event: NotificationEvent,
-    kind: str,
+    kind: EventStatus,
     action: str,
     on_behalf: bool,
     now: datetime,

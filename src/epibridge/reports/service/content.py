@@ -15,18 +15,23 @@ from sqlalchemy.orm import Session
 from epibridge import paging
 from epibridge.assistance import service as assistance
 from epibridge.assistance.schemas import RequestRead
+from epibridge.assistance.statuses import RequestStatus
 from epibridge.borders import service as borders
 from epibridge.consultations import service as consultations
 from epibridge.consultations import views as consultation_views
 from epibridge.consultations.schemas import ConsultationSummary
+from epibridge.consultations.statuses import ConsultationStatus
 from epibridge.detection import service as detection
+from epibridge.detection.statuses import SignalStatus
 from epibridge.epidata import queries
 from epibridge.epidata.schemas import SeriesRead
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.members import service as members
+from epibridge.members.statuses import MembershipStatus
 from epibridge.notifications import service as notifications
 from epibridge.notifications.diseases import disease_name
 from epibridge.notifications.models import NotificationEvent
+from epibridge.notifications.statuses import EventMode, EventStatus
 from epibridge.reports.weeks import IsoWeek
 from epibridge.security import Principal
 
@@ -157,7 +162,8 @@ def _events(
         if line is not None:
             found.append(line)
     found.sort(key=lambda e: (e.state, e.id))
-    return [e for e in found if e.mode == "actual"], [e for e in found if e.mode != "actual"]
+    real = [e for e in found if e.mode == EventMode.ACTUAL]
+    return real, [e for e in found if e.mode != EventMode.ACTUAL]
 
 
 def _event_line(
@@ -167,14 +173,14 @@ def _event_line(
         return None
     happened = []
     if week.contains(event.notified_at):
-        happened.append("notified")
+        happened.append(EventStatus.NOTIFIED)
     kinds = {
         v.kind for v in notifications.versions(session, event_id=event.id) if week.contains(v.at)
     }
-    if "updated" in kinds:
-        happened.append("updated")
-    if "closed" in kinds or week.contains(event.closed_at):
-        happened.append("closed")
+    if EventStatus.UPDATED in kinds:
+        happened.append(EventStatus.UPDATED)
+    if EventStatus.CLOSED in kinds or week.contains(event.closed_at):
+        happened.append(EventStatus.CLOSED)
     if not happened:
         return None
     return EventLine(
@@ -208,7 +214,9 @@ def _curves(
     states = (
         [state]
         if state
-        else sorted(code for code, status in content.statuses.items() if status == "member")
+        else sorted(
+            code for code, status in content.statuses.items() if status == MembershipStatus.MEMBER
+        )
     )
     curves = []
     for code in candidates:
@@ -271,7 +279,7 @@ def _signals(
         )
     )
     for s in signals:
-        if s.granularity != "week" or not s.alarm or s.status == "dismissed":
+        if s.granularity != "week" or not s.alarm or s.status == SignalStatus.DISMISSED:
             continue
         if not first.monday <= s.period_start <= week.sunday:
             continue
@@ -340,7 +348,7 @@ def _needs(
             session,
             actor=actor,
             state=state,
-            status="open",
+            status=RequestStatus.OPEN,
             cursor=cursor,
             limit=_PAGE,
             today=now.date(),
@@ -355,7 +363,12 @@ def _consultations(
     """Consultations open now that were convened by the end of the week."""
     listed = paging.every(
         lambda cursor: consultations.list_(
-            session, actor=actor, status="open", state=state, limit=_PAGE, cursor=cursor
+            session,
+            actor=actor,
+            status=ConsultationStatus.OPEN,
+            state=state,
+            limit=_PAGE,
+            cursor=cursor,
         )
     )
     rows = [c for c in listed if c.convened_on <= week.sunday]
