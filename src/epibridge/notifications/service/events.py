@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
-from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.errors import FieldError, InvalidInput
 from epibridge.notifications import annex2 as annex2_rules
 from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.schemas import (
@@ -195,13 +195,9 @@ def notify(
 ) -> NotificationEvent:
     """Notify a draft to the other states."""
     now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    decision = authorize(actor, Action.WRITE_STATE, event.state)
-    if event.status != "draft":
-        raise Conflict(
-            f"notification {event_id} is already {event.status}",
-            [FieldError("status", "only a draft can be notified", event.status)],
-        )
+    event, on_behalf = common.load_for_change(
+        session, event_id, actor, statuses={"draft"}, rule="only a draft can be notified"
+    )
     errors: list[FieldError] = []
     common.check_dates(event.onset_date, event.detection_date, errors, today=now.date())
     common.raise_if(errors, "the draft is not valid any more")
@@ -214,7 +210,7 @@ def notify(
         event=event,
         kind="notified",
         action="notify",
-        on_behalf=decision.on_behalf,
+        on_behalf=on_behalf,
         now=now,
     )
     return event
@@ -234,13 +230,13 @@ def update(
 ) -> NotificationEvent:
     """Record a follow-up (a new version with the counts as of now); a draft is just edited."""
     now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    decision = authorize(actor, Action.WRITE_STATE, event.state)
-    if event.status == "closed":
-        raise Conflict(
-            f"notification {event_id} is closed",
-            [FieldError("status", "a closed notification cannot be updated", event.status)],
-        )
+    event, on_behalf = common.load_for_change(
+        session,
+        event_id,
+        actor,
+        statuses={"draft", "notified", "updated"},
+        rule="a closed notification cannot be updated",
+    )
     errors: list[FieldError] = []
     fields = data.model_fields_set
     disease = common.check_disease(data.disease, errors) if data.disease else event.disease
@@ -308,7 +304,7 @@ def update(
             actor=actor.actor,
             action="edit_draft",
             event=event,
-            state={**common.snapshot(event), "on_behalf": decision.on_behalf},
+            state={**common.snapshot(event), "on_behalf": on_behalf},
         )
         return event
     event.status = "updated"
@@ -318,7 +314,7 @@ def update(
         event=event,
         kind="updated",
         action="update",
-        on_behalf=decision.on_behalf,
+        on_behalf=on_behalf,
         now=now,
         reason=reason,
         msg_type="Update",
@@ -339,13 +335,13 @@ def close(
 ) -> NotificationEvent:
     """Close a notified event with its reason."""
     now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    decision = authorize(actor, Action.WRITE_STATE, event.state)
-    if event.status in ("draft", "closed"):
-        raise Conflict(
-            f"notification {event_id} is {event.status}",
-            [FieldError("status", "only a notified event can be closed", event.status)],
-        )
+    event, on_behalf = common.load_for_change(
+        session,
+        event_id,
+        actor,
+        statuses={"notified", "updated"},
+        rule="only a notified event can be closed",
+    )
     event.status = "closed"
     event.closed_at = now
     event.updated_at = now
@@ -356,7 +352,7 @@ def close(
         event=event,
         kind="closed",
         action="close",
-        on_behalf=decision.on_behalf,
+        on_behalf=on_behalf,
         now=now,
         reason=event.close_reason,
         msg_type="Cancel" if data.kind == "withdrawn" else "Update",
@@ -376,8 +372,7 @@ def assess_annex2(
 ) -> NotificationEvent:
     """Store the state's Annex 2 answers and outcome with its event."""
     now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    decision = authorize(actor, Action.WRITE_STATE, event.state)
+    event, on_behalf = common.load_for_change(session, event_id, actor)
     errors: list[FieldError] = []
     annex = _annex2(event.disease, data, errors, now, actor.actor)
     common.raise_if(errors, "the Annex 2 answers are not valid")
@@ -389,6 +384,6 @@ def assess_annex2(
         actor=actor.actor,
         action="annex2",
         event=event,
-        state={"annex2": annex, "on_behalf": decision.on_behalf},
+        state={"annex2": annex, "on_behalf": on_behalf},
     )
     return event
