@@ -12,6 +12,7 @@ from rich.table import Table
 
 from epibridge import cli_support
 from epibridge.errors import Conflict, InvalidInput
+from epibridge.security import PermissionDenied
 
 
 def _fails_with(exc: Exception) -> None:
@@ -27,6 +28,7 @@ def _fails_with(exc: Exception) -> None:
     [
         (InvalidInput("the request is not valid"), 2, "error: the request is not valid"),
         (Conflict("offer 2 is already withdrawn"), 1, "error: offer 2 is already withdrawn"),
+        (PermissionDenied("a focal_point of RUS may only write data of RUS"), 1, "of RUS"),
     ],
 )
 def test_every_refusal_is_a_message_and_an_exit_code(

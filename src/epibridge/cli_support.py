@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import create_db_engine, make_sessionmaker, read_session, write_session
 from epibridge.errors import DomainError, FieldError, InvalidInput, Unauthenticated
-from epibridge.security import Principal, operator_principal
+from epibridge.security import PermissionDenied, Principal, operator_principal
 from epibridge.settings import Settings
 
 P = ParamSpec("P")
@@ -105,7 +105,8 @@ def reading_as(ctx: typer.Context, name: str | None = None) -> Iterator[tuple[Se
 
 
 def report_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn a service's ``DomainError`` into a readable message and exit code 2 (input) or 1."""
+    """Turn a service's ``DomainError`` or a refused permission into a readable message and
+    exit code 2 (input) or 1; every command is wrapped in it."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -125,6 +126,10 @@ def report_errors(fn: Callable[P, R]) -> Callable[P, R]:
                 value = f" (got {error.value!r})" if error.value is not None else ""
                 err_console.print(f"  {error.field}: {error.message}{value}", highlight=False)
             raise typer.Exit(code=2 if exc.status in (400, 422) else 1) from None
+        except PermissionDenied as exc:
+            # ``authorize``'s refusal, as the API's 403: a message, not a traceback.
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(code=1) from None
 
     return wrapper
 
