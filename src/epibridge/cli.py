@@ -9,7 +9,6 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import click
 import typer
-from rich.table import Table
 from typer.core import TyperGroup
 
 from epibridge import __version__
@@ -117,20 +116,19 @@ def version() -> None:
 @app.command("config")
 def config(ctx: typer.Context) -> None:
     """List every setting, its environment variable, current value and meaning."""
-    from epibridge.cli_support import console, settings_of
+    from epibridge.cli_support import print_table, settings_of
     from epibridge.settings import settings_documentation
 
     settings = settings_of(ctx)
-    table = Table(title="Settings (environment variables)")
-    for column in ("Variable", "Value", "Meaning"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for variable, description in settings_documentation().items():
         field = variable.removeprefix("EPIBRIDGE_").lower()
         value = getattr(settings, field)
         secret = field in {"secret_key", "smtp_password"} or "password" in field
-        shown = "(set)" if secret and value else str(value)
-        table.add_row(variable, shown, description)
-    console.print(table)
+        rows.append((variable, "(set)" if secret and value else str(value), description))
+    print_table(
+        "Settings (environment variables)", ("Variable", "Value", "Meaning"), rows, overflow="fold"
+    )
 
 
 @db_app.command("upgrade")
@@ -215,26 +213,28 @@ def audit_list(
     from sqlalchemy import select
 
     from epibridge import audit
-    from epibridge.cli_support import console, reading
+    from epibridge.cli_support import print_table, reading
 
     query = select(audit.AuditEntry).order_by(audit.AuditEntry.id.desc()).limit(last)
     if entity:
         query = query.where(audit.AuditEntry.entity == entity)
     with reading(ctx) as session:
         rows = list(session.execute(query).scalars())
-    table = Table(title="Audit log (newest first)")
-    for column in ("#", "At (UTC)", "Actor", "Action", "Entity", "Hash"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            str(row.id),
-            f"{row.at:%Y-%m-%d %H:%M:%S}",
-            row.actor,
-            row.action,
-            f"{row.entity}/{row.entity_id}",
-            row.hash[:12],
-        )
-    console.print(table)
+    print_table(
+        "Audit log (newest first)",
+        ("#", "At (UTC)", "Actor", "Action", "Entity", "Hash"),
+        (
+            (
+                str(row.id),
+                f"{row.at:%Y-%m-%d %H:%M:%S}",
+                row.actor,
+                row.action,
+                f"{row.entity}/{row.entity_id}",
+                row.hash[:12],
+            )
+            for row in rows
+        ),
+    )
 
 
 @demo_app.command("load")

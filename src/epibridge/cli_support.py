@@ -1,21 +1,25 @@
-"""What every command shares: the settings object, sessions, the operator, error reporting."""
+"""What every command shares: the settings object, sessions and the principal acting, error
+reporting, option parsing and output (JSON for machines, tables for people)."""
 
 from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, ParamSpec, TypeVar, overload
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
+from pydantic import BaseModel, ValidationError
+from rich.console import Console, OverflowMethod
+from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import create_db_engine, make_sessionmaker, read_session, write_session
-from epibridge.errors import DomainError, FieldError, Unauthenticated
-from epibridge.security import Principal, operator_principal
+from epibridge.errors import DomainError, FieldError, InvalidInput, Unauthenticated
+from epibridge.security import PermissionDenied, Principal, operator_principal
 from epibridge.settings import Settings
 
 P = ParamSpec("P")
@@ -86,8 +90,23 @@ def reading(ctx: typer.Context) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def writing_as(ctx: typer.Context, name: str | None = None) -> Iterator[tuple[Session, Principal]]:
+    """A write session and who acts in it: the operator, or the ``--as`` account ``name``."""
+    with writing(ctx) as session:
+        yield session, acting_as(session, name)
+
+
+@contextmanager
+def reading_as(ctx: typer.Context, name: str | None = None) -> Iterator[tuple[Session, Principal]]:
+    """A read session and who acts in it: the operator, or the ``--as`` account ``name``."""
+    with reading(ctx) as session:
+        yield session, acting_as(session, name)
+
+
 def report_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn a service's ``DomainError`` into a readable message and exit code 2 (input) or 1."""
+    """Turn a service's ``DomainError`` or a refused permission into a readable message and
+    exit code 2 (input) or 1; every command is wrapped in it."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -107,8 +126,39 @@ def report_errors(fn: Callable[P, R]) -> Callable[P, R]:
                 value = f" (got {error.value!r})" if error.value is not None else ""
                 err_console.print(f"  {error.field}: {error.message}{value}", highlight=False)
             raise typer.Exit(code=2 if exc.status in (400, 422) else 1) from None
+        except PermissionDenied as exc:
+            # ``authorize``'s refusal, as the API's 403: a message, not a traceback.
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(code=1) from None
 
     return wrapper
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+#: ``--format/-f table|json``: a table for people (the default), JSON for machines.
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+@overload
+def parse_day(value: str, option: str) -> date: ...
+@overload
+def parse_day(value: None, option: str) -> None: ...
+@overload
+def parse_day(value: str | None, option: str) -> date | None: ...
+def parse_day(value: str | None, option: str) -> date | None:
+    """An option's ISO date (YYYY-MM-DD), or an input error naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{option} must be a date YYYY-MM-DD", [FieldError(option, "malformed date", value)]
+        ) from None
 
 
 def is_terminal() -> bool:
@@ -116,7 +166,30 @@ def is_terminal() -> bool:
 
 
 def echo_json(value: Any) -> None:
-    """Print JSON for machines: plain stdout, no colour, no wrapping."""
+    """Print JSON for machines: plain stdout, no colour, no wrapping.
+
+    A read model, or a list of them, is written as the API writes it (pydantic's JSON mode).
+    """
     import json
 
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        value = [item.model_dump(mode="json") for item in value]
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_table(
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    overflow: OverflowMethod = "ellipsis",
+) -> None:
+    """Print rows for people as one table with a title; ``overflow="fold"`` wraps long cells."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow=overflow)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)

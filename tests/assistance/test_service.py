@@ -417,6 +417,64 @@ def test_overdue_board_cancel_and_withdraw(sessions: sessionmaker[Session]) -> N
         assert service.list_offers(session, actor=FP_CHN, available_only=True).items == []
 
 
+@pytest.mark.parametrize(
+    ("action", "status", "reason"),
+    [("cancel", "cancelled", "met locally"), ("withdraw", "withdrawn", "stock spoiled")],
+)
+def test_ending_a_request_or_an_offer_is_one_rule(
+    sessions: sessionmaker[Session], action: str, status: str, reason: str
+) -> None:
+    both_lines = [
+        {"item": "ppe-respirator", "quantity": 6000, "unit": "piece"},
+        {"item": "oxygen-concentrator", "quantity": 20, "unit": "piece"},
+    ]
+    with write_session(sessions) as session:
+        request = service.create_request(
+            session, actor=FP_KGZ, data=_request(note="first note"), today=TODAY
+        )
+        offer = service.create_offer(
+            session,
+            actor=FP_CHN,
+            data=_offer(request_id=request.id, commit=True, note="first note", lines=both_lines),
+            today=TODAY,
+        )
+        request_id, offer_id = request.id, offer.id
+    with write_session(sessions) as session:
+        pledges, _ = service.list_commitments(session, actor=FP_CHN, offer_id=offer_id)
+        respirators, oxygen = (c.id for c in pledges)
+        service.change_status(
+            session,
+            actor=FP_CHN,
+            commitment_id=oxygen,
+            data=CommitmentStatusUpdate(status="dispatched", on=TODAY),
+            today=TODAY,
+        )
+
+    def end(session: Session) -> object:
+        if action == "cancel":
+            return service.cancel_request(
+                session, actor=FP_KGZ, request_id=request_id, reason=reason, today=TODAY
+            )
+        return service.withdraw_offer(
+            session, actor=FP_CHN, offer_id=offer_id, reason=reason, today=TODAY
+        )
+
+    with write_session(sessions) as session:
+        ended = end(session)
+    assert (ended.status, ended.note) == (  # type: ignore[attr-defined]
+        status,
+        f"first note\n\n{status.capitalize()}: {reason}",
+    )
+    with read_session(sessions) as session:
+        after, _ = service.list_commitments(session, actor=FP_CHN, offer_id=offer_id)
+        entry = session.execute(select(AuditEntry).where(AuditEntry.action == action)).scalar_one()
+    # What is on its way stays tracked; only the pledge not yet dispatched is released.
+    assert {c.id: c.status for c in after} == {respirators: "released", oxygen: "dispatched"}
+    assert entry.detail["released_commitments"] == [respirators]
+    with pytest.raises(Conflict), write_session(sessions) as session:
+        end(session)
+
+
 def test_lists_page(sessions: sessionmaker[Session]) -> None:
     with write_session(sessions) as session:
         for _ in range(5):

@@ -591,6 +591,75 @@ def test_bad_input_is_refused_and_changes_nothing(
         assert footprint(session) == before
 
 
+#: (prepare, actor, state, version, moment, refusal): who asks to record which position when.
+POSITION_RIGHTS: dict[str, tuple[object, object, str, int, object, tuple[type, str] | None]] = {
+    "own state": (None, fp("RUS"), "RUS", 1, NOW, None),
+    "Secretariat on a state's behalf": (None, SECRETARIAT, "rus", 1, NOW, None),
+    "non-participant": (None, SECRETARIAT, "IND", 1, NOW, (InvalidInput, "state")),
+    "invited observer": (None, SECRETARIAT, "MNG", 1, NOW, (InvalidInput, "state")),
+    "another state's focal point": (None, fp("RUS"), "KAZ", 1, NOW, (Forbidden, "state")),
+    "superseded version": (_new_version, fp("RUS"), "RUS", 1, NOW, (Conflict, "version")),
+    "nothing under decision": (_new_version, fp("RUS"), "RUS", 2, NOW, (Conflict, "version")),
+    "adopted": (_adopt, fp("RUS"), "RUS", 1, DEADLINE, (Conflict, "document_id")),
+    "after the deadline": (
+        None,
+        fp("RUS"),
+        "RUS",
+        1,
+        DEADLINE + timedelta(seconds=1),
+        (Conflict, "deadline"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(POSITION_RIGHTS))
+def test_the_position_check_is_the_rule_record_position_applies(
+    sessions: sessionmaker[Session], case: str
+) -> None:
+    prepare, actor, state, version, moment, refusal = POSITION_RIGHTS[case]
+    scenario = under_decision(sessions)
+    if prepare is not None:
+        prepare(sessions, scenario.document_id)  # type: ignore[operator]
+    outcomes = []
+    for write in (False, True):
+        with write_session(sessions) as session:
+            document = service.get_document(
+                session, actor=SECRETARIAT, document_id=scenario.document_id
+            )
+            consultation = service.get(
+                session, actor=SECRETARIAT, consultation_id=scenario.consultation_id
+            )
+            try:
+                if write:
+                    recorded = service.record_position(
+                        session,
+                        actor=actor,  # type: ignore[arg-type]
+                        document_id=document.id,
+                        data=PositionCreate(state=state, version=version, position="support"),
+                        now=moment,  # type: ignore[arg-type]
+                    )
+                    outcomes.append((recorded.state_iso3, recorded.on_behalf))
+                else:
+                    right = service.check_may_record_position(
+                        session,
+                        actor=actor,  # type: ignore[arg-type]
+                        consultation=consultation,
+                        document=document,
+                        state=state,
+                        version=version,
+                        now=moment,  # type: ignore[arg-type]
+                    )
+                    assert right.decision.status == "open"
+                    outcomes.append((right.state, right.on_behalf))
+            except DomainError as exc:
+                outcomes.append((type(exc), exc.errors[0].field))
+    assert outcomes[0] == outcomes[1]
+    if refusal is None:
+        assert outcomes[0] == ("RUS", actor is SECRETARIAT)
+    else:
+        assert outcomes[0] == refusal
+
+
 def test_list_filters_pages_and_observer_visibility(sessions: sessionmaker[Session]) -> None:
     ids = [convene(sessions) for _ in range(3)]
     with write_session(sessions) as session:

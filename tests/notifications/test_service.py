@@ -176,6 +176,50 @@ def test_only_the_state_or_the_secretariat_writes(sessions: sessionmaker[Session
         service.update(session, actor=FP_RUS, event_id=event_id, data=NotificationUpdate(deaths=1))
 
 
+_CHANGES: dict[str, Any] = {
+    "notify": lambda session, event_id: service.notify(session, actor=FP_KAZ, event_id=event_id),
+    "update": lambda session, event_id: service.update(
+        session, actor=FP_KAZ, event_id=event_id, data=NotificationUpdate(deaths=1)
+    ),
+    "close": lambda session, event_id: service.close(
+        session, actor=FP_KAZ, event_id=event_id, data=NotificationClose(reason="over")
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "change", "allowed"),
+    [
+        ("draft", "notify", True),
+        ("draft", "update", True),
+        ("draft", "close", False),
+        ("notified", "notify", False),
+        ("notified", "update", True),
+        ("notified", "close", True),
+        ("closed", "notify", False),
+        ("closed", "update", False),
+        ("closed", "close", False),
+    ],
+)
+def test_each_change_is_allowed_from_its_statuses_only(
+    sessions: sessionmaker[Session], status: str, change: str, allowed: bool
+) -> None:
+    event_id = create(sessions, status="draft" if status == "draft" else "notified")
+    if status == "closed":
+        with write_session(sessions) as session:
+            _CHANGES["close"](session, event_id)
+    before = written(sessions)
+    if allowed:
+        with write_session(sessions) as session:
+            _CHANGES[change](session, event_id)
+        assert written(sessions) != before
+        return
+    with pytest.raises(Conflict) as caught, write_session(sessions) as session:
+        _CHANGES[change](session, event_id)
+    assert [(e.field, e.value) for e in caught.value.errors] == [("status", status)]
+    assert written(sessions) == before
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [

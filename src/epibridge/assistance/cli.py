@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from epibridge.assistance import service
 from epibridge.assistance.schemas import (
@@ -16,10 +13,21 @@ from epibridge.assistance.schemas import (
     CommitmentStep,
     LineIn,
     OfferCreate,
+    OfferLineRead,
     RequestCreate,
+    RequestLineRead,
 )
 from epibridge.assistance.statuses import RequestStatus, Urgency
-from epibridge.cli_support import console, echo_json, operator, reading, report_errors, writing
+from epibridge.cli_support import (
+    FormatOption,
+    OutputFormat,
+    echo_json,
+    parse_day,
+    print_table,
+    reading_as,
+    report_errors,
+    writing_as,
+)
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
 
@@ -28,12 +36,6 @@ assistance_app = typer.Typer(
 )
 
 
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 LinesOption = Annotated[
     list[str], typer.Option("--line", help="ITEM:QUANTITY:UNIT, e.g. ppe-gloves:1000:pair; repeat.")
 ]
@@ -52,15 +54,9 @@ def _lines(values: list[str]) -> list[LineIn]:
     return lines
 
 
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"{option} must be a date YYYY-MM-DD", [FieldError(option, "malformed date", value)]
-        ) from None
+def _progress(lines: list[RequestLineRead] | list[OfferLineRead]) -> str:
+    """Each line as ITEM LEFT/QUANTITY UNIT (left: still needed, or still available)."""
+    return "; ".join(f"{x.item} {x.remaining}/{x.quantity} {x.unit}" for x in lines)
 
 
 @assistance_app.command("catalogue")
@@ -69,14 +65,13 @@ def catalogue(fmt: FormatOption = OutputFormat.table) -> None:
     """List the items that can be requested and offered, with their units."""
     items = list(service.catalogue().values())
     if fmt is OutputFormat.json:
-        echo_json([i.model_dump() for i in items])
+        echo_json(items)
         return
-    table = Table(title=f"{len(items)} catalogue items")
-    for column in ("Code", "Name", "Category", "Unit"):
-        table.add_column(column)
-    for i in items:
-        table.add_row(i.code, i.name, i.category, i.unit)
-    console.print(table)
+    print_table(
+        f"{len(items)} catalogue items",
+        ("Code", "Name", "Category", "Unit"),
+        ((i.code, i.name, i.category, i.unit) for i in items),
+    )
 
 
 @assistance_app.command("request")
@@ -96,13 +91,13 @@ def request(
         state=state,
         urgency=urgency,
         delivery_point=point,
-        needed_by=_day(needed_by, "--needed-by"),  # type: ignore[arg-type]
+        needed_by=parse_day(needed_by, "--needed-by"),
         event_id=event,
         note=note,
         lines=_lines(line),
     )
-    with writing(ctx) as session:
-        created = service.create_request(session, actor=operator(), data=data)
+    with writing_as(ctx) as (session, actor):
+        created = service.create_request(session, actor=actor, data=data)
         request_id = created.id
     typer.echo(f"request {request_id} recorded")
 
@@ -124,13 +119,13 @@ def offer(
     data = OfferCreate(
         state=state,
         request_id=answers,
-        expected_delivery=_day(expected_delivery, "--expected-delivery"),
+        expected_delivery=parse_day(expected_delivery, "--expected-delivery"),
         commit=commit,
         note=note,
         lines=_lines(line),
     )
-    with writing(ctx) as session:
-        created = service.create_offer(session, actor=operator(), data=data)
+    with writing_as(ctx) as (session, actor):
+        created = service.create_offer(session, actor=actor, data=data)
         offer_id = created.id
     typer.echo(f"offer {offer_id} recorded")
 
@@ -149,10 +144,10 @@ def commit_(
         request_line_id=request_line,
         offer_line_id=offer_line,
         quantity=quantity,
-        expected_delivery=_day(expected_delivery, "--expected-delivery"),
+        expected_delivery=parse_day(expected_delivery, "--expected-delivery"),
     )
-    with writing(ctx) as session:
-        commitment = service.commit(session, actor=operator(), data=data)
+    with writing_as(ctx) as (session, actor):
+        commitment = service.commit(session, actor=actor, data=data)
         commitment_id = commitment.id
     typer.echo(f"commitment {commitment_id} pledged")
 
@@ -169,9 +164,9 @@ def status(
     note: Annotated[str | None, typer.Option(help="Free text.")] = None,
 ) -> None:
     """Move a commitment on (dispatched, delivered, confirmed, released)."""
-    data = CommitmentStatusUpdate(status=step, on=_day(on, "--on"), note=note)
-    with writing(ctx) as session:
-        service.change_status(session, actor=operator(), commitment_id=commitment_id, data=data)
+    data = CommitmentStatusUpdate(status=step, on=parse_day(on, "--on"), note=note)
+    with writing_as(ctx) as (session, actor):
+        service.change_status(session, actor=actor, commitment_id=commitment_id, data=data)
     typer.echo(f"commitment {commitment_id} {step}")
 
 
@@ -183,8 +178,8 @@ def cancel(
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
 ) -> None:
     """Cancel a request; pledges not yet dispatched are released."""
-    with writing(ctx) as session:
-        service.cancel_request(session, actor=operator(), request_id=request_id, reason=reason)
+    with writing_as(ctx) as (session, actor):
+        service.cancel_request(session, actor=actor, request_id=request_id, reason=reason)
     typer.echo(f"request {request_id} cancelled")
 
 
@@ -196,8 +191,8 @@ def withdraw(
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
 ) -> None:
     """Withdraw an offer; pledges not yet dispatched are released."""
-    with writing(ctx) as session:
-        service.withdraw_offer(session, actor=operator(), offer_id=offer_id, reason=reason)
+    with writing_as(ctx) as (session, actor):
+        service.withdraw_offer(session, actor=actor, offer_id=offer_id, reason=reason)
     typer.echo(f"offer {offer_id} withdrawn")
 
 
@@ -210,25 +205,32 @@ def requests(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List requests with what remains needed."""
-    with reading(ctx) as session:
+    with reading_as(ctx) as (session, actor):
         items = service.list_requests(
             session,
-            actor=operator(),
+            actor=actor,
             state=state,
             status=RequestStatus.OPEN if open_only else None,
             limit=100000,
         ).items
     if fmt is OutputFormat.json:
-        echo_json([i.model_dump(mode="json") for i in items])
+        echo_json(items)
         return
-    table = Table(title=f"{len(items)} requests")
-    for column in ("ID", "State", "Urgency", "Needed by", "Status", "Lines (remaining/asked)"):
-        table.add_column(column)
-    for r in items:
-        lines = "; ".join(f"{x.item} {x.remaining}/{x.quantity} {x.unit}" for x in r.lines)
-        flag = " OVERDUE" if r.overdue else ""
-        table.add_row(str(r.id), r.state, r.urgency, str(r.needed_by), r.status + flag, lines)
-    console.print(table)
+    print_table(
+        f"{len(items)} requests",
+        ("ID", "State", "Urgency", "Needed by", "Status", "Lines (remaining/asked)"),
+        (
+            (
+                str(r.id),
+                r.state,
+                r.urgency,
+                str(r.needed_by),
+                r.status + (" OVERDUE" if r.overdue else ""),
+                _progress(r.lines),
+            )
+            for r in items
+        ),
+    )
 
 
 @assistance_app.command("offers")
@@ -239,20 +241,26 @@ def offers(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List offers with what remains available."""
-    with reading(ctx) as session:
-        items = service.list_offers(session, actor=operator(), state=state, limit=100000).items
+    with reading_as(ctx) as (session, actor):
+        items = service.list_offers(session, actor=actor, state=state, limit=100000).items
     if fmt is OutputFormat.json:
-        echo_json([i.model_dump(mode="json") for i in items])
+        echo_json(items)
         return
-    table = Table(title=f"{len(items)} offers")
-    for column in ("ID", "Kind", "By", "Request", "Status", "Lines (available/offered)"):
-        table.add_column(column)
-    for o in items:
-        lines = "; ".join(f"{x.item} {x.remaining}/{x.quantity} {x.unit}" for x in o.lines)
-        table.add_row(
-            str(o.id), o.message_kind, o.offered_by, str(o.request_id or ""), o.status, lines
-        )
-    console.print(table)
+    print_table(
+        f"{len(items)} offers",
+        ("ID", "Kind", "By", "Request", "Status", "Lines (available/offered)"),
+        (
+            (
+                str(o.id),
+                o.message_kind,
+                o.offered_by,
+                str(o.request_id or ""),
+                o.status,
+                _progress(o.lines),
+            )
+            for o in items
+        ),
+    )
 
 
 @assistance_app.command("board")
@@ -263,42 +271,46 @@ def board(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Show open needs and pledges not yet confirmed, overdue ones first."""
-    with reading(ctx) as session:
-        result = service.board(session, actor=operator(), state=state, today=utcnow().date())
+    with reading_as(ctx) as (session, actor):
+        result = service.board(session, actor=actor, state=state, today=utcnow().date())
     if fmt is OutputFormat.json:
-        echo_json(result.model_dump(mode="json"))
+        echo_json(result)
         return
     t = result.totals
     typer.echo(
         f"as of {result.as_of}: {t.open_needs} open needs ({t.overdue_needs} overdue), "
         f"{t.active_pledges} active pledges ({t.overdue_pledges} overdue)"
     )
-    needs = Table(title="Open needs")
-    for column in ("Request", "State", "Item", "Remaining", "Urgency", "Needed by", ""):
-        needs.add_column(column)
-    for n in result.needs:
-        needs.add_row(
-            str(n.request_id),
-            n.state,
-            n.item,
-            f"{n.remaining}/{n.quantity} {n.unit}",
-            n.urgency,
-            str(n.needed_by),
-            "OVERDUE" if n.overdue else "",
-        )
-    console.print(needs)
-    pledges = Table(title="Pledges")
-    for column in ("#", "From", "To", "Item", "Quantity", "Status", "Expected", ""):
-        pledges.add_column(column)
-    for p in result.pledges:
-        pledges.add_row(
-            str(p.id),
-            p.offered_by,
-            p.requesting_state,
-            p.item,
-            f"{p.quantity} {p.unit}",
-            p.status,
-            str(p.expected_delivery or ""),
-            f"OVERDUE: {p.overdue_reason}" if p.overdue else "",
-        )
-    console.print(pledges)
+    print_table(
+        "Open needs",
+        ("Request", "State", "Item", "Remaining", "Urgency", "Needed by", ""),
+        (
+            (
+                str(n.request_id),
+                n.state,
+                n.item,
+                f"{n.remaining}/{n.quantity} {n.unit}",
+                n.urgency,
+                str(n.needed_by),
+                "OVERDUE" if n.overdue else "",
+            )
+            for n in result.needs
+        ),
+    )
+    print_table(
+        "Pledges",
+        ("#", "From", "To", "Item", "Quantity", "Status", "Expected", ""),
+        (
+            (
+                str(p.id),
+                p.offered_by,
+                p.requesting_state,
+                p.item,
+                f"{p.quantity} {p.unit}",
+                p.status,
+                str(p.expected_delivery or ""),
+                f"OVERDUE: {p.overdue_reason}" if p.overdue else "",
+            )
+            for p in result.pledges
+        ),
+    )

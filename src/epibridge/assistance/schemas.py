@@ -8,6 +8,7 @@ CommitResource, ReleaseResource and ReportResourceDeploymentStatus.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,6 +63,12 @@ class LineIn(InputModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
+#: The free text of a request or an offer, and of a change to a request.
+ListingNote = Annotated[str | None, Field(max_length=4000)]
+#: The lines of a request or an offer: at least one, each item once (checked by the service).
+ListingLines = Annotated[list[LineIn], Field(min_length=1, max_length=200)]
+
+
 class RequestCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -73,8 +80,8 @@ class RequestCreate(InputModel):
     needed_by: date
     event_id: Id | None = Field(default=None, description="The notification event it answers.")
     visibility: VisibilityName = Visibility.MEMBERS
-    note: str | None = Field(default=None, max_length=4000)
-    lines: list[LineIn] = Field(min_length=1, max_length=200)
+    note: ListingNote = None
+    lines: ListingLines
 
 
 class RequestUpdate(InputModel):
@@ -83,7 +90,7 @@ class RequestUpdate(InputModel):
     urgency: Urgency | None = None
     delivery_point: str | None = Field(default=None, min_length=1, max_length=300)
     needed_by: date | None = None
-    note: str | None = Field(default=None, max_length=4000)
+    note: ListingNote = None
 
 
 class OfferCreate(InputModel):
@@ -101,12 +108,12 @@ class OfferCreate(InputModel):
     available_from: date | None = None
     expected_delivery: date | None = None
     visibility: VisibilityName = Visibility.MEMBERS
-    note: str | None = Field(default=None, max_length=4000)
+    note: ListingNote = None
     commit: bool = Field(
         default=False,
         description="When answering a request, pledge every line to it at once (CommitResource).",
     )
-    lines: list[LineIn] = Field(min_length=1, max_length=200)
+    lines: ListingLines
 
 
 class CommitmentCreate(InputModel):

@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from epibridge import paging
 from epibridge.borders import service, views
 from epibridge.borders.schemas import LaneCreate, ReportedStatus, StatusReportCreate
 from epibridge.borders.statuses import CrossingKind, CrossingStatus, Direction, LaneKind, Traffic
-from epibridge.cli_support import console, echo_json, operator, reading, report_errors, writing
+from epibridge.cli_support import (
+    FormatOption,
+    OutputFormat,
+    echo_json,
+    parse_day,
+    print_table,
+    reading,
+    report_errors,
+    writing_as,
+)
 from epibridge.errors import FieldError, InvalidInput
 
 borders_app = typer.Typer(help="Border crossings: registry, status by side, green and fast lanes.")
 lanes_app = typer.Typer(help="Green lanes (priority freight) and fast lanes (essential personnel).")
 borders_app.add_typer(lanes_app, name="lanes")
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class DirectionChoice(StrEnum):
@@ -36,9 +39,6 @@ class TrafficChoice(StrEnum):
     freight = "freight"
     people = "people"
     both = "both"
-
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
 def _parse_time(value: str | None, option: str) -> datetime | None:
@@ -58,21 +58,12 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
     return parsed
 
 
-def _parse_day(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"{option} must be a date YYYY-MM-DD", [FieldError(option, "malformed date", value)]
-        ) from None
-
-
 @borders_app.command("load-registry")
 @report_errors
 def load_registry(ctx: typer.Context) -> None:
     """Load or refresh the shipped registry of real crossings between member states."""
-    with writing(ctx) as session:
-        result = service.load_registry(session, actor=operator())
+    with writing_as(ctx) as (session, actor):
+        result = service.load_registry(session, actor=actor)
     typer.echo(
         f"border crossings: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged"
@@ -104,23 +95,23 @@ def list_(
         )
         items = list(crossings)
     if fmt is OutputFormat.json:
-        echo_json([i.model_dump(mode="json") for i in items])
+        echo_json(items)
         return
-    table = Table(title=f"{len(items)} border crossings")
-    for column in ("ID", "Name", "States", "Kind", "Side A", "Side B", "Conflict"):
-        table.add_column(column)
-    for item in items:
-        a, b = item.sides
-        table.add_row(
-            str(item.id),
-            item.name,
-            "–".join(item.states),
-            item.kind,
-            f"{a.state} {a.status}",
-            f"{b.state} {b.status}",
-            "CONFLICT" if item.conflict else "",
-        )
-    console.print(table)
+    print_table(
+        f"{len(items)} border crossings",
+        ("ID", "Name", "States", "Kind", "Side A", "Side B", "Conflict"),
+        (
+            (
+                str(item.id),
+                item.name,
+                "–".join(item.states),
+                item.kind,
+                *(f"{side.state} {side.status}" for side in item.sides),
+                "CONFLICT" if item.conflict else "",
+            )
+            for item in items
+        ),
+    )
 
 
 @borders_app.command("show")
@@ -137,7 +128,7 @@ def show(ctx: typer.Context, crossing_id: int, fmt: FormatOption = OutputFormat.
             crossing, reports.get(crossing.id, []), lanes.get(crossing.id, [])
         )
     if fmt is OutputFormat.json:
-        echo_json(read.model_dump(mode="json"))
+        echo_json(read)
         return
     coords = read.coordinates
     typer.echo(
@@ -182,24 +173,26 @@ def history(
         page = service.history(session, crossing_id=crossing_id, limit=last, side=side)
         reads = page.map(views.report_read).items
     if fmt is OutputFormat.json:
-        echo_json([r.model_dump(mode="json") for r in reads])
+        echo_json(reads)
         return
-    table = Table(title=f"History of {crossing.name}")
-    for column in ("#", "Side", "Direction", "Traffic", "Status", "C8", "Wait", "From", "Until"):
-        table.add_column(column)
-    for r in reads:
-        table.add_row(
-            str(r.id),
-            r.side,
-            r.direction,
-            r.traffic,
-            r.status,
-            str(r.measures_c8),
-            "" if r.wait_minutes is None else str(r.wait_minutes),
-            f"{r.effective_from:%Y-%m-%d %H:%M}",
-            f"{r.effective_until:%Y-%m-%d %H:%M}" if r.effective_until else "",
-        )
-    console.print(table)
+    print_table(
+        f"History of {crossing.name}",
+        ("#", "Side", "Direction", "Traffic", "Status", "C8", "Wait", "From", "Until"),
+        (
+            (
+                str(r.id),
+                r.side,
+                r.direction,
+                r.traffic,
+                r.status,
+                str(r.measures_c8),
+                "" if r.wait_minutes is None else str(r.wait_minutes),
+                f"{r.effective_from:%Y-%m-%d %H:%M}",
+                f"{r.effective_until:%Y-%m-%d %H:%M}" if r.effective_until else "",
+            )
+            for r in reads
+        ),
+    )
 
 
 @borders_app.command("report-status")
@@ -232,7 +225,7 @@ def report_status(
     start = _parse_time(effective_from, "--from")
     end = _parse_time(until, "--until")
     ids = []
-    with writing(ctx) as session:
+    with writing_as(ctx) as (session, actor):
         for d in directions:
             for t in kinds:
                 data = StatusReportCreate(
@@ -248,7 +241,7 @@ def report_status(
                     effective_until=end,
                 )
                 report = service.report_status(
-                    session, actor=operator(), crossing_id=crossing_id, data=data
+                    session, actor=actor, crossing_id=crossing_id, data=data
                 )
                 ids.append(report.id)
     typer.echo(f"recorded {len(ids)} report(s): {', '.join(map(str, ids))}")
@@ -267,22 +260,24 @@ def lanes_list(
         page = service.list_lanes(session, state=state, kind=kind, limit=10000)
         reads = page.map(views.lane_read).items
     if fmt is OutputFormat.json:
-        echo_json([r.model_dump(mode="json") for r in reads])
+        echo_json(reads)
         return
-    table = Table(title=f"{len(reads)} lanes")
-    for column in ("ID", "Kind", "Name", "States", "Crossings", "Target", "Valid"):
-        table.add_column(column)
-    for r in reads:
-        table.add_row(
-            str(r.id),
-            r.kind,
-            r.name,
-            ", ".join(r.states),
-            ", ".join(map(str, r.crossing_ids)),
-            f"{r.target_minutes} min",
-            f"{r.valid_from} – {r.valid_until or ''}",
-        )
-    console.print(table)
+    print_table(
+        f"{len(reads)} lanes",
+        ("ID", "Kind", "Name", "States", "Crossings", "Target", "Valid"),
+        (
+            (
+                str(r.id),
+                r.kind,
+                r.name,
+                ", ".join(r.states),
+                ", ".join(map(str, r.crossing_ids)),
+                f"{r.target_minutes} min",
+                f"{r.valid_from} – {r.valid_until or ''}",
+            )
+            for r in reads
+        ),
+    )
 
 
 @lanes_app.command("create")
@@ -312,11 +307,11 @@ def lanes_create(
         hours=hours,
         target_minutes=target,
         agreement=agreement,
-        valid_from=_parse_day(valid_from, "--from"),
-        valid_until=_parse_day(until, "--until") if until else None,
+        valid_from=parse_day(valid_from, "--from"),
+        valid_until=parse_day(until, "--until") if until else None,
     )
-    with writing(ctx) as session:
-        lane = service.create_lane(session, actor=operator(), data=data)
+    with writing_as(ctx) as (session, actor):
+        lane = service.create_lane(session, actor=actor, data=data)
         lane_id = lane.id
     typer.echo(f"lane {lane_id} recorded")
 
@@ -325,6 +320,6 @@ def lanes_create(
 @report_errors
 def lanes_delete(ctx: typer.Context, lane_id: int) -> None:
     """Remove a lane (the audit log keeps what it was)."""
-    with writing(ctx) as session:
-        service.delete_lane(session, actor=operator(), lane_id=lane_id)
+    with writing_as(ctx) as (session, actor):
+        service.delete_lane(session, actor=actor, lane_id=lane_id)
     typer.echo(f"lane {lane_id} removed")

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from epibridge.cli_support import (
-    acting_as,
-    console,
+    FormatOption,
+    OutputFormat,
     echo_json,
-    reading,
+    print_table,
+    reading_as,
     report_errors,
     writing,
+    writing_as,
 )
 from epibridge.consultations import service, views
 from epibridge.consultations.schemas import (
@@ -33,12 +33,6 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 AsOption = Annotated[
     str, typer.Option("--as", help="Account acting (its role and state decide what it may do).")
 ]
@@ -70,29 +64,29 @@ def list_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List consultations, newest first."""
-    with reading(ctx) as session:
-        page = service.list_(
-            session, actor=acting_as(session, as_), status=status, state=state, limit=limit
-        )
+    with reading_as(ctx, as_) as (session, actor):
+        page = service.list_(session, actor=actor, status=status, state=state, limit=limit)
         items = views.summaries(session, page.items)
     if fmt is OutputFormat.json:
-        echo_json([i.model_dump(mode="json") for i in items])
+        echo_json(items)
         return
-    table = Table(title=f"{len(items)} consultations")
-    for column in ("#", "Topic", "Status", "Convened", "By", "States", "Docs", "Open decisions"):
-        table.add_column(column)
-    for i in items:
-        table.add_row(
-            str(i.id),
-            i.topic,
-            i.status,
-            str(i.convened_on),
-            i.convening_state or i.convenor_kind or "",
-            str(i.participant_count),
-            str(i.document_count),
-            str(i.open_decisions),
-        )
-    console.print(table)
+    print_table(
+        f"{len(items)} consultations",
+        ("#", "Topic", "Status", "Convened", "By", "States", "Docs", "Open decisions"),
+        (
+            (
+                str(i.id),
+                i.topic,
+                i.status,
+                str(i.convened_on),
+                i.convening_state or i.convenor_kind or "",
+                str(i.participant_count),
+                str(i.document_count),
+                str(i.open_decisions),
+            )
+            for i in items
+        ),
+    )
 
 
 @app.command("show")
@@ -101,13 +95,12 @@ def show(
     ctx: typer.Context, consultation_id: int, as_: AsOption, fmt: FormatOption = OutputFormat.table
 ) -> None:
     """Show one consultation: delegations, agenda, deadlines, documents."""
-    with reading(ctx) as session:
-        actor = acting_as(session, as_)
+    with reading_as(ctx, as_) as (session, actor):
         read = views.consultation_read(
             session, service.get(session, actor=actor, consultation_id=consultation_id)
         )
     if fmt is OutputFormat.json:
-        echo_json(read.model_dump(mode="json"))
+        echo_json(read)
         return
     typer.echo(f"#{read.id} {read.topic} [{read.status}] convened {read.convened_on}")
     members = [p.state for p in read.participants if p.has_say]
@@ -145,8 +138,8 @@ def convene(
         agenda=[AgendaItemIn(title=t) for t in agenda or []],
         event_ids=event or [],
     )
-    with writing(ctx) as session:
-        consultation = service.convene(session, actor=acting_as(session, as_), data=data)
+    with writing_as(ctx, as_) as (session, actor):
+        consultation = service.convene(session, actor=actor, data=data)
         states = [p.state_iso3 for p in consultation.participants]
     typer.echo(f"convened consultation {consultation.id} with {', '.join(states)}")
 
@@ -157,32 +150,32 @@ def versions(
     ctx: typer.Context, document_id: int, as_: AsOption, fmt: FormatOption = OutputFormat.table
 ) -> None:
     """List a document's versions with what changed in each."""
-    with reading(ctx) as session:
-        document = service.get_document(
-            session, actor=acting_as(session, as_), document_id=document_id
-        )
+    with reading_as(ctx, as_) as (session, actor):
+        document = service.get_document(session, actor=actor, document_id=document_id)
         rows = views.versions(session, document)
     if fmt is OutputFormat.json:
-        echo_json([r.model_dump(mode="json") for r in rows])
+        echo_json(rows)
         return
-    table = Table(title=f"document {document_id}: {len(rows)} versions")
-    for column in ("Version", "Languages", "Created", "By", "Changes", "Amendments"):
-        table.add_column(column)
-    for r in rows:
-        changed = ", ".join(
-            f"{c.language} {c.change} (+{c.inserted_words}/-{c.deleted_words})"
-            for c in r.changes
-            if c.change != "unchanged"
-        )
-        table.add_row(
-            f"{r.number}{' (superseded)' if r.superseded else ''}",
-            " ".join(r.languages),
-            f"{r.created_at:%Y-%m-%d %H:%M}",
-            r.created_by,
-            changed or "none",
-            ", ".join(map(str, r.incorporated_amendments)),
-        )
-    console.print(table)
+    print_table(
+        f"document {document_id}: {len(rows)} versions",
+        ("Version", "Languages", "Created", "By", "Changes", "Amendments"),
+        (
+            (
+                f"{r.number}{' (superseded)' if r.superseded else ''}",
+                " ".join(r.languages),
+                f"{r.created_at:%Y-%m-%d %H:%M}",
+                r.created_by,
+                ", ".join(
+                    f"{c.language} {c.change} (+{c.inserted_words}/-{c.deleted_words})"
+                    for c in r.changes
+                    if c.change != "unchanged"
+                )
+                or "none",
+                ", ".join(map(str, r.incorporated_amendments)),
+            )
+            for r in rows
+        ),
+    )
 
 
 @app.command("diff")
@@ -196,8 +189,8 @@ def diff(
     lang: Annotated[str | None, typer.Option(help="Only this language (en, ru, zh).")] = None,
 ) -> None:
     """Print the unified diff between two versions of a document, per language."""
-    with reading(ctx) as session:
-        service.get_document(session, actor=acting_as(session, as_), document_id=document_id)
+    with reading_as(ctx, as_) as (session, actor):
+        service.get_document(session, actor=actor, document_id=document_id)
         changes = service.compare_versions(
             session, document_id=document_id, from_version=from_, to_version=to
         )
@@ -225,10 +218,8 @@ def decide(
     data = DecisionCreate(
         version=version, procedure=procedure, deadline=_moment(deadline, "--deadline")
     )  # type: ignore[arg-type]
-    with writing(ctx) as session:
-        decision = service.put_to_decision(
-            session, actor=acting_as(session, as_), document_id=document_id, data=data
-        )
+    with writing_as(ctx, as_) as (session, actor):
+        decision = service.put_to_decision(session, actor=actor, document_id=document_id, data=data)
     typer.echo(
         f"version {decision.version_number} of document {document_id} is under decision "
         f"({decision.procedure}) until {decision.deadline.isoformat()}"
@@ -248,10 +239,8 @@ def position(
 ) -> None:
     """Record or change a member state's position on the version under decision."""
     data = PositionCreate(state=state, version=version, position=position, reasons=reasons)
-    with writing(ctx) as session:
-        recorded = service.record_position(
-            session, actor=acting_as(session, as_), document_id=document_id, data=data
-        )
+    with writing_as(ctx, as_) as (session, actor):
+        recorded = service.record_position(session, actor=actor, document_id=document_id, data=data)
     behalf = " (on its behalf)" if recorded.on_behalf else ""
     typer.echo(f"{recorded.state_iso3}: {recorded.position} on version {version}{behalf}")
 
@@ -260,8 +249,7 @@ def position(
 @report_errors
 def adopt(ctx: typer.Context, document_id: int, as_: AsOption) -> None:
     """Close the open decision now: adopted on consensus, otherwise rejected."""
-    with writing(ctx) as session:
-        actor = acting_as(session, as_)
+    with writing_as(ctx, as_) as (session, actor):
         decision = service.close_decision(session, actor=actor, document_id=document_id)
         number = service.get_document(session, actor=actor, document_id=document_id).number
     typer.echo(f"{decision.status}{' as ' + number if number else ''}: {decision.outcome}")
@@ -298,10 +286,10 @@ def sign(
     state: Annotated[str, typer.Option(help="The member state (ISO3) signing.")],
 ) -> None:
     """Sign an adopted document for a member state (its own focal point)."""
-    with writing(ctx) as session:
+    with writing_as(ctx, as_) as (session, actor):
         signature = service.sign(
             session,
-            actor=acting_as(session, as_),
+            actor=actor,
             document_id=document_id,
             data=SignatureCreate(state=state),
         )

@@ -14,19 +14,17 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from epibridge.cli_support import (
-    console,
     echo_json,
     err_console,
     is_terminal,
-    operator,
-    reading,
+    print_table,
+    reading_as,
     report_errors,
     sessions_for,
     settings_of,
-    writing,
+    writing_as,
 )
 from epibridge.detection import service
 from epibridge.detection.schemas import RunOptions, RunReport, SignalDismiss
@@ -200,10 +198,10 @@ def signals(
     json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List detection signals, newest first."""
-    with reading(ctx) as session:
+    with reading_as(ctx) as (session, actor):
         page = service.list_signals(
             session,
-            principal=operator(),
+            principal=actor,
             state=state,
             disease=disease,
             status=status,
@@ -213,32 +211,35 @@ def signals(
         )
         items = page.map(service.to_read).items
     if json:
-        echo_json([i.model_dump(mode="json") for i in items])
+        echo_json(items)
         return
-    table = Table(title="Detection signals (newest first)")
-    for column in ("#", "Dataset", "Series", "Period", "Method", "Obs", "Upper", "Status", "Draft"):
-        table.add_column(column, overflow="fold")
-    for i in items:
-        table.add_row(
-            str(i.id),
-            i.dataset + (" SYNTHETIC" if i.synthetic else ""),
-            i.title,
-            f"{i.period_start}..{i.period_end}",
-            i.method,
-            "" if i.observed is None else f"{i.observed:g}",
-            "" if i.upperbound is None else f"{i.upperbound:.1f}",
-            i.status + ("" if i.alarm else " (no longer alarming)"),
-            "" if i.notification_id is None else str(i.notification_id),
-        )
-    console.print(table)
+    print_table(
+        "Detection signals (newest first)",
+        ("#", "Dataset", "Series", "Period", "Method", "Obs", "Upper", "Status", "Draft"),
+        (
+            (
+                str(i.id),
+                i.dataset + (" SYNTHETIC" if i.synthetic else ""),
+                i.title,
+                f"{i.period_start}..{i.period_end}",
+                i.method,
+                "" if i.observed is None else f"{i.observed:g}",
+                "" if i.upperbound is None else f"{i.upperbound:.1f}",
+                i.status + ("" if i.alarm else " (no longer alarming)"),
+                "" if i.notification_id is None else str(i.notification_id),
+            )
+            for i in items
+        ),
+        overflow="fold",
+    )
 
 
 @app.command("confirm")
 @report_errors
 def confirm(ctx: typer.Context, signal_id: int) -> None:
     """Confirm a signal on the state's behalf, which notifies its draft notification."""
-    with writing(ctx) as session:
-        signal = service.to_read(service.confirm(session, actor=operator(), signal_id=signal_id))
+    with writing_as(ctx) as (session, actor):
+        signal = service.to_read(service.confirm(session, actor=actor, signal_id=signal_id))
     typer.echo(f"signal {signal.id} confirmed; notification {signal.notification_id} notified")
 
 
@@ -250,10 +251,10 @@ def dismiss(
     reason: Annotated[str, typer.Option(help="Why it is not an outbreak.")],
 ) -> None:
     """Dismiss a signal on the state's behalf with the reason."""
-    with writing(ctx) as session:
+    with writing_as(ctx) as (session, actor):
         signal = service.to_read(
             service.dismiss(
-                session, actor=operator(), signal_id=signal_id, data=SignalDismiss(reason=reason)
+                session, actor=actor, signal_id=signal_id, data=SignalDismiss(reason=reason)
             )
         )
     typer.echo(f"signal {signal.id} dismissed: {signal.reason}")

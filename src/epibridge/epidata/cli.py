@@ -20,7 +20,9 @@ from epibridge.cli_support import (
     err_console,
     is_terminal,
     operator,
+    print_table,
     reading,
+    reading_as,
     report_errors,
     sessions_for,
     settings_of,
@@ -233,48 +235,53 @@ def submissions(
     last: Annotated[int, typer.Option(help="How many of the newest.")] = 20,
 ) -> None:
     """List the newest accepted submissions."""
-    with reading(ctx) as session:
+    with reading_as(ctx) as (session, actor):
         items = (
-            service.list_submissions(session, principal=operator(), state=state, limit=last)
+            service.list_submissions(session, principal=actor, state=state, limit=last)
             .map(service.to_read)
             .items
         )
-    table = Table(title="Submissions (newest first)")
-    for column in ("#", "State", "Received (UTC)", "By", "Rows", "New", "Revised", "File", "Data"):
-        table.add_column(column)
-    for s in items:
-        table.add_row(
-            str(s.id),
-            s.state,
-            f"{s.received_at:%Y-%m-%d %H:%M:%S}" if s.received_at else "",
-            s.submitted_by + (" (on behalf)" if s.on_behalf else ""),
-            str(s.row_count),
-            str(s.new_count),
-            str(s.revised_count),
-            s.filename,
-            "SYNTHETIC" if s.synthetic else "reported",
-        )
-    console.print(table)
+    print_table(
+        "Submissions (newest first)",
+        ("#", "State", "Received (UTC)", "By", "Rows", "New", "Revised", "File", "Data"),
+        (
+            (
+                str(s.id),
+                s.state,
+                f"{s.received_at:%Y-%m-%d %H:%M:%S}" if s.received_at else "",
+                s.submitted_by + (" (on behalf)" if s.on_behalf else ""),
+                str(s.row_count),
+                str(s.new_count),
+                str(s.revised_count),
+                s.filename,
+                "SYNTHETIC" if s.synthetic else "reported",
+            )
+            for s in items
+        ),
+    )
 
 
 @data_app.command("reference")
 @report_errors
 def reference_datasets(ctx: typer.Context) -> None:
     """List the reference datasets (published data from outside the organization)."""
-    with reading(ctx) as session:
-        items = reference.list_datasets(session, principal=operator())
-    table = Table(title="Reference datasets (not data of the organization)")
-    for column in ("Dataset", "Country", "Title", "Every", "Source"):
-        table.add_column(column, overflow="fold")
-    for d in items:
-        table.add_row(
-            d.dataset + (" [synthetic]" if d.synthetic else ""),
-            d.country_iso3,
-            d.title,
-            d.frequency,
-            d.source,
-        )
-    console.print(table)
+    with reading_as(ctx) as (session, actor):
+        items = reference.list_datasets(session, principal=actor)
+    print_table(
+        "Reference datasets (not data of the organization)",
+        ("Dataset", "Country", "Title", "Every", "Source"),
+        (
+            (
+                d.dataset + (" [synthetic]" if d.synthetic else ""),
+                d.country_iso3,
+                d.title,
+                d.frequency,
+                d.source,
+            )
+            for d in items
+        ),
+        overflow="fold",
+    )
 
 
 @data_app.command("demo")

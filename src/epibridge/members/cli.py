@@ -7,19 +7,18 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from epibridge.cli_support import (
-    console,
     echo_json,
-    operator,
+    parse_day,
+    print_table,
     reading,
     report_errors,
     settings_of,
-    writing,
+    writing_as,
 )
 from epibridge.db import utcnow
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.errors import InvalidInput
 from epibridge.members import accounts, service, views
 from epibridge.members.schemas import AccountRole, UserCreate
 from epibridge.members.statuses import MembershipStatus
@@ -30,20 +29,16 @@ users_app = typer.Typer(help="Accounts and API tokens.")
 
 
 class OutputFormat(StrEnum):
+    """The shared table/json formats and, for lists of states, csv."""
+
     table = "table"
     json = "json"
     csv = "csv"
 
 
-def _parse_day(value: str | None, option: str = "--on") -> date:
-    if value is None:
-        return utcnow().date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"{option} must be a date YYYY-MM-DD", [FieldError(option, "malformed date", value)]
-        ) from None
+def _on(value: str | None) -> date:
+    """The ``--on`` date, today when not given."""
+    return parse_day(value, "--on") or utcnow().date()
 
 
 OnOption = Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD (default: today).")]
@@ -56,7 +51,7 @@ def members(
     ctx: typer.Context, on: OnOption = None, fmt: FormatOption = OutputFormat.table
 ) -> None:
     """List the member states on a date."""
-    _print_states(ctx, _parse_day(on), MembershipStatus.MEMBER, fmt)
+    _print_states(ctx, _on(on), MembershipStatus.MEMBER, fmt)
 
 
 @org_app.command("states")
@@ -70,7 +65,7 @@ def states(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List every state related to the organization on a date, with its status."""
-    _print_states(ctx, _parse_day(on), status, fmt)
+    _print_states(ctx, _on(on), status, fmt)
 
 
 def _print_states(
@@ -81,33 +76,32 @@ def _print_states(
             views.state_read(item) for item in service.list_states(session, on=day, status=status)
         ]
     if fmt is OutputFormat.json:
-        echo_json([item.model_dump(mode="json") for item in items])
+        echo_json(items)
         return
     if fmt is OutputFormat.csv:
         typer.echo("iso3,name,status,status_since")
         for item in items:
             typer.echo(f"{item.iso3},{item.name},{item.status},{item.status_since}")
         return
-    table = Table(title=f"{len(items)} states on {day}")
-    for column in ("ISO3", "Name", "Status", "Since"):
-        table.add_column(column)
-    for item in items:
-        table.add_row(item.iso3, item.name, item.status or "", str(item.status_since or ""))
-    console.print(table)
+    print_table(
+        f"{len(items)} states on {day}",
+        ("ISO3", "Name", "Status", "Since"),
+        ((i.iso3, i.name, i.status or "", str(i.status_since or "")) for i in items),
+    )
 
 
 @org_app.command("chair")
 @report_errors
 def chair(ctx: typer.Context, on: OnOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Name the state chairing the organization on a date."""
-    day = _parse_day(on)
+    day = _on(on)
     with reading(ctx) as session:
         period = service.chair_on(session, on=day)
         if period is None:
             raise InvalidInput(f"no chairmanship is recorded for {day}")
         read = views.chair_read(period, service.get_state(session, iso3=period.state_iso3))
     if fmt is OutputFormat.json:
-        echo_json(read.model_dump(mode="json"))
+        echo_json(read)
         return
     until = read.valid_until.isoformat() if read.valid_until else "open"
     typer.echo(f"{read.iso3} {read.name} (chair {read.valid_from} – {until}; {read.summit})")
@@ -120,19 +114,16 @@ def history(ctx: typer.Context, iso3: str, fmt: FormatOption = OutputFormat.tabl
     with reading(ctx) as session:
         detail = views.state_detail(service.get_state(session, iso3=iso3), utcnow().date())
     if fmt is OutputFormat.json:
-        echo_json(detail.model_dump(mode="json"))
+        echo_json(detail)
         return
-    table = Table(title=f"{detail.iso3} {detail.name}")
-    for column in ("Status", "From", "Until", "Source"):
-        table.add_column(column)
-    for period in detail.history:
-        table.add_row(
-            period.status,
-            str(period.valid_from),
-            str(period.valid_until or ""),
-            period.source or "",
-        )
-    console.print(table)
+    print_table(
+        f"{detail.iso3} {detail.name}",
+        ("Status", "From", "Until", "Source"),
+        (
+            (p.status, str(p.valid_from), str(p.valid_until or ""), p.source or "")
+            for p in detail.history
+        ),
+    )
 
 
 @users_app.command("create")
@@ -163,9 +154,9 @@ def create(
         language=language,  # type: ignore[arg-type]
         password=plain_password,
     )
-    with writing(ctx) as session:
+    with writing_as(ctx) as (session, actor):
         user, issued = accounts.create_user(
-            session, actor=operator(), data=data, token_ttl_days=settings.token_ttl_days
+            session, actor=actor, data=data, token_ttl_days=settings.token_ttl_days
         )
     typer.echo(
         f"created {user.name} ({user.role}{', ' + user.state_iso3 if user.state_iso3 else ''})"
@@ -191,21 +182,23 @@ def list_(
             for u in accounts.list_users(session, role=role, state=state)
         ]
     if fmt is OutputFormat.json:
-        echo_json([r.model_dump(mode="json") for r in rows])
+        echo_json(rows)
         return
-    table = Table(title=f"{len(rows)} accounts")
-    for column in ("Name", "Role", "State", "Active", "Tokens", "Created"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(
-            r.name,
-            r.role,
-            r.state or "",
-            "yes" if r.is_active else "no",
-            str(r.active_tokens),
-            f"{r.created_at:%Y-%m-%d}",
-        )
-    console.print(table)
+    print_table(
+        f"{len(rows)} accounts",
+        ("Name", "Role", "State", "Active", "Tokens", "Created"),
+        (
+            (
+                r.name,
+                r.role,
+                r.state or "",
+                "yes" if r.is_active else "no",
+                str(r.active_tokens),
+                f"{r.created_at:%Y-%m-%d}",
+            )
+            for r in rows
+        ),
+    )
 
 
 @users_app.command("revoke")
@@ -218,8 +211,8 @@ def revoke(
     ] = False,
 ) -> None:
     """Revoke every API token of an account."""
-    with writing(ctx) as session:
-        count = accounts.revoke(session, actor=operator(), name=name, deactivate=deactivate)
+    with writing_as(ctx) as (session, actor):
+        count = accounts.revoke(session, actor=actor, name=name, deactivate=deactivate)
     typer.echo(f"revoked {count} token(s) of {name}{'; account deactivated' if deactivate else ''}")
 
 
@@ -232,10 +225,10 @@ def token(
 ) -> None:
     """Issue another API token for an account; the token is the last line of the output."""
     settings = settings_of(ctx)
-    with writing(ctx) as session:
+    with writing_as(ctx) as (session, actor):
         user = accounts.get_user(session, name=name)
         issued = accounts.issue_token(
-            session, actor=operator(), user=user, ttl_days=settings.token_ttl_days, label=label
+            session, actor=actor, user=user, ttl_days=settings.token_ttl_days, label=label
         )
     typer.echo(f"token expires {issued.expires_at:%Y-%m-%d}; it is shown only now:")
     typer.echo(issued.token)
@@ -253,8 +246,8 @@ def set_password(
 ) -> None:
     """Set the web sign-in password of an account and clear any lockout."""
     value = password or new_password()
-    with writing(ctx) as session:
-        accounts.set_password(session, actor=operator(), name=name, password=value)
+    with writing_as(ctx) as (session, actor):
+        accounts.set_password(session, actor=actor, name=name, password=value)
     typer.echo(f"password of {name} set" + ("" if password else f": {value}"))
 
 
@@ -262,6 +255,6 @@ def set_password(
 @report_errors
 def end_sessions(ctx: typer.Context, name: str) -> None:
     """End every browser session of an account at once (its cookies stop working)."""
-    with writing(ctx) as session:
-        ended = accounts.end_sessions(session, actor=operator(), name=name)
+    with writing_as(ctx) as (session, actor):
+        ended = accounts.end_sessions(session, actor=actor, name=name)
     typer.echo(f"ended {ended} session(s) of {name}")

@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 import json
-from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from sqlalchemy.orm import Session
 
-from epibridge.cli_support import acting_as, console, echo_json, reading, report_errors, writing
+from epibridge.cli_support import (
+    FormatOption,
+    OutputFormat,
+    echo_json,
+    parse_day,
+    print_table,
+    reading_as,
+    report_errors,
+    writing_as,
+)
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.notifications import service
-from epibridge.notifications.schemas import NotificationCreate
+from epibridge.notifications.schemas import NotificationCreate, NotificationSummary
 from epibridge.notifications.statuses import EventStatus
-from epibridge.security import Principal
 
 notify_app = typer.Typer(help="Event notifications: list, show, create, export CAP, remind.")
 
 
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 AsOption = Annotated[
     str | None,
     typer.Option("--as", help="Act as this account (its permissions apply and it is audited)."),
@@ -35,22 +33,6 @@ AsOption = Annotated[
 AsRequired = Annotated[
     str, typer.Option("--as", help="Act as this account (its permissions apply; audited).")
 ]
-
-
-def _principal(session: Session, name: str | None) -> Principal:
-    """The operator, or the account named with ``--as`` (its permissions apply)."""
-    return acting_as(session, name)
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"{option} must be a date YYYY-MM-DD", [FieldError(option, "malformed date", value)]
-        ) from None
 
 
 @notify_app.command("list")
@@ -76,52 +58,46 @@ def list_(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List events, newest first."""
-    with reading(ctx) as session:
+    with reading_as(ctx, as_user) as (session, actor):
         page = service.list_events(
             session,
-            actor=_principal(session, as_user),
+            actor=actor,
             limit=max(1, min(limit, 10000)),
             state=state,
             disease=disease,
             status=status,
             q=q,
-            onset_from=_day(onset_from, "--onset-from"),
-            onset_to=_day(onset_to, "--onset-to"),
+            onset_from=parse_day(onset_from, "--onset-from"),
+            onset_to=parse_day(onset_to, "--onset-to"),
             exercise=exercise,
             overdue=overdue,
         )
         items = page.map(service.to_summary).items
     if fmt is OutputFormat.json:
-        echo_json([i.model_dump(mode="json") for i in items])
+        echo_json(items)
         return
-    table = Table(title=f"{len(items)} notifications")
-    for column in (
-        "ID",
-        "State",
-        "Status",
-        "Disease",
-        "Title",
-        "Onset",
-        "S/P/C/D",
-        "Risk",
-        "Flags",
-    ):
-        table.add_column(column, overflow="fold")
-    for i in items:
-        flags = " ".join(f for f, on in (("EXERCISE", i.exercise), ("OVERDUE", i.overdue)) if on)
-        c = i.counts
-        table.add_row(
-            str(i.id),
-            i.state,
-            f"{i.status} v{i.version}",
-            i.disease,
-            i.title,
-            str(i.onset_date),
-            f"{c.suspected_cases}/{c.probable_cases}/{c.confirmed_cases}/{c.deaths}",
-            i.risk_level or "",
-            flags,
-        )
-    console.print(table)
+    print_table(
+        f"{len(items)} notifications",
+        ("ID", "State", "Status", "Disease", "Title", "Onset", "S/P/C/D", "Risk", "Flags"),
+        map(_summary_row, items),
+        overflow="fold",
+    )
+
+
+def _summary_row(i: NotificationSummary) -> tuple[str, ...]:
+    flags = " ".join(f for f, on in (("EXERCISE", i.exercise), ("OVERDUE", i.overdue)) if on)
+    c = i.counts
+    return (
+        str(i.id),
+        i.state,
+        f"{i.status} v{i.version}",
+        i.disease,
+        i.title,
+        str(i.onset_date),
+        f"{c.suspected_cases}/{c.probable_cases}/{c.confirmed_cases}/{c.deaths}",
+        i.risk_level or "",
+        flags,
+    )
 
 
 @notify_app.command("show")
@@ -133,8 +109,7 @@ def show(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Show one event with its acknowledgements, assessments and timeline."""
-    with reading(ctx) as session:
-        actor = _principal(session, as_user)
+    with reading_as(ctx, as_user) as (session, actor):
         read = service.get(session, actor=actor, event_id=event_id)
         timeline = service.timeline(session, actor=actor, event_id=event_id)
     if fmt is OutputFormat.json:
@@ -161,12 +136,11 @@ def show(
     typer.echo(
         f"acknowledged: {acks}; pending: {', '.join(read.acknowledgements.pending) or 'none'}"
     )
-    table = Table(title="Timeline")
-    for column in ("At (UTC)", "What", "Who", "State"):
-        table.add_column(column)
-    for entry in timeline:
-        table.add_row(f"{entry.at:%Y-%m-%d %H:%M}", entry.kind, entry.actor, entry.state or "")
-    console.print(table)
+    print_table(
+        "Timeline",
+        ("At (UTC)", "What", "Who", "State"),
+        ((f"{e.at:%Y-%m-%d %H:%M}", e.kind, e.actor, e.state or "") for e in timeline),
+    )
 
 
 @notify_app.command("export-cap")
@@ -180,8 +154,8 @@ def export_cap(
     as_user: AsOption = None,
 ) -> None:
     """Print (or write) the CAP 1.2 XML of an event's latest message."""
-    with reading(ctx) as session:
-        xml = service.export(session, actor=_principal(session, as_user), event_id=event_id)
+    with reading_as(ctx, as_user) as (session, actor):
+        xml = service.export(session, actor=actor, event_id=event_id)
     if output is None:
         typer.echo(xml.decode("utf-8"), nl=False)
     else:
@@ -198,8 +172,8 @@ def create(ctx: typer.Context, file: Path, as_user: AsRequired) -> None:
     except (OSError, ValueError) as exc:
         raise InvalidInput(f"cannot read {file}", [FieldError("file", str(exc))]) from None
     data = NotificationCreate.model_validate(raw)
-    with writing(ctx) as session:
-        event = service.create(session, actor=_principal(session, as_user), data=data)
+    with writing_as(ctx, as_user) as (session, actor):
+        event = service.create(session, actor=actor, data=data)
         event_id, status = event.id, event.status
     typer.echo(f"notification {event_id} {status}")
 
@@ -209,8 +183,8 @@ def create(ctx: typer.Context, file: Path, as_user: AsRequired) -> None:
 def import_cap(ctx: typer.Context, file: Path, as_user: AsRequired) -> None:
     """Import a CAP 1.2 alert file as a national system account."""
     xml = file.read_bytes()
-    with writing(ctx) as session:
-        event, changed = service.import_alert(session, actor=_principal(session, as_user), xml=xml)
+    with writing_as(ctx, as_user) as (session, actor):
+        event, changed = service.import_alert(session, actor=actor, xml=xml)
         event_id = event.id
     typer.echo(f"notification {event_id} {'imported' if changed else 'already imported'}")
 
@@ -219,6 +193,6 @@ def import_cap(ctx: typer.Context, file: Path, as_user: AsRequired) -> None:
 @report_errors
 def remind(ctx: typer.Context, event_id: int, as_user: AsRequired) -> None:
     """Remind the member states that have not acknowledged an event."""
-    with writing(ctx) as session:
-        states = service.remind(session, actor=_principal(session, as_user), event_id=event_id)
+    with writing_as(ctx, as_user) as (session, actor):
+        states = service.remind(session, actor=actor, event_id=event_id)
     typer.echo(f"reminded {len(states)} state(s): {' '.join(states)}")

@@ -7,18 +7,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from epibridge.cli_support import (
     console,
     err_console,
     is_terminal,
     operator,
-    reading,
+    print_table,
+    reading_as,
     report_errors,
     sessions_for,
     settings_of,
-    writing,
+    writing_as,
 )
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import LANGUAGES
@@ -45,13 +45,13 @@ def _generate(ctx: typer.Context, data: ReportCreate) -> tuple[service.Rendered,
     if status is not None:
         status.start()
     try:
-        with reading(ctx) as session:
-            rendered = service.build(session, actor=operator(), data=data)
+        with reading_as(ctx) as (session, actor):
+            rendered = service.build(session, actor=actor, data=data)
     finally:
         if status is not None:
             status.stop()
-    with writing(ctx) as session:
-        report = service.store(session, actor=operator(), rendered=rendered)
+    with writing_as(ctx) as (session, actor):
+        report = service.store(session, actor=actor, rendered=rendered)
         return rendered, report.id
 
 
@@ -126,24 +126,26 @@ def list_reports(
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
 ) -> None:
     """List stored reports, newest first."""
-    with reading(ctx) as session:
-        page = service.list_(session, actor=operator(), week=week, limit=limit)
+    with reading_as(ctx) as (session, actor):
+        page = service.list_(session, actor=actor, week=week, limit=limit)
         items = page.map(service.to_read).items
-    table = Table(title="Situation reports (newest first)")
-    for column in ("#", "Week", "State", "Lang", "Format", "Bytes", "Created (UTC)", "By"):
-        table.add_column(column)
-    for r in items:
-        table.add_row(
-            str(r.id),
-            r.week,
-            r.state or "all",
-            r.lang,
-            r.format,
-            str(r.size_bytes),
-            f"{r.created_at:%Y-%m-%d %H:%M}",
-            r.created_by,
-        )
-    console.print(table)
+    print_table(
+        "Situation reports (newest first)",
+        ("#", "Week", "State", "Lang", "Format", "Bytes", "Created (UTC)", "By"),
+        (
+            (
+                str(r.id),
+                r.week,
+                r.state or "all",
+                r.lang,
+                r.format,
+                str(r.size_bytes),
+                f"{r.created_at:%Y-%m-%d %H:%M}",
+                r.created_by,
+            )
+            for r in items
+        ),
+    )
 
 
 @report_app.command("download")
@@ -154,8 +156,8 @@ def download(
     output: Annotated[Path, typer.Option("--output", help="File to write.")],
 ) -> None:
     """Write a stored report to a file."""
-    with reading(ctx) as session:
-        report = service.get(session, actor=operator(), report_id=report_id)
+    with reading_as(ctx) as (session, actor):
+        report = service.get(session, actor=actor, report_id=report_id)
         content, name = report.content, report.filename
     output.write_bytes(content)
     err_console.print(f"{name} written to {output} ({len(content)} bytes)", highlight=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,28 +85,32 @@ def locked(session: Session, model: type[Any], key: int, lock: bool) -> Any:
     return session.get(model, key)
 
 
+_Listing = TypeVar("_Listing", AssistanceRequest, AssistanceOffer)
+
+
+def _load_visible(
+    session: Session, model: type[_Listing], key: int, actor: Principal, *, lock: bool, what: str
+) -> _Listing:
+    """A request or offer the actor may see; otherwise 404 (existence is not revealed)."""
+    row: _Listing | None = locked(session, model, key, lock)
+    if row is None or not may_see(actor, row.visibility):
+        raise NotFound(
+            f"no assistance {what} {key} visible to you",
+            [FieldError(f"{what}_id", f"unknown {what}", key)],
+        )
+    return row
+
+
 def load_request(
     session: Session, request_id: int, actor: Principal, *, lock: bool = False
 ) -> AssistanceRequest:
-    request = locked(session, AssistanceRequest, request_id, lock)
-    if request is None or not may_see(actor, request.visibility):
-        raise NotFound(
-            f"no assistance request {request_id} visible to you",
-            [FieldError("request_id", "unknown request", request_id)],
-        )
-    return request
+    return _load_visible(session, AssistanceRequest, request_id, actor, lock=lock, what="request")
 
 
 def load_offer(
     session: Session, offer_id: int, actor: Principal, *, lock: bool = False
 ) -> AssistanceOffer:
-    offer = locked(session, AssistanceOffer, offer_id, lock)
-    if offer is None or not may_see(actor, offer.visibility):
-        raise NotFound(
-            f"no assistance offer {offer_id} visible to you",
-            [FieldError("offer_id", "unknown offer", offer_id)],
-        )
-    return offer
+    return _load_visible(session, AssistanceOffer, offer_id, actor, lock=lock, what="offer")
 
 
 def commitments_of(

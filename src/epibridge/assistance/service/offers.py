@@ -12,10 +12,10 @@ from epibridge.assistance import views
 from epibridge.assistance.catalogue import SECRETARIAT
 from epibridge.assistance.models import AssistanceOffer, OfferLine
 from epibridge.assistance.schemas import CommitmentCreate, OfferCreate, OfferRead
-from epibridge.assistance.service import common
+from epibridge.assistance.service import common, listings
 from epibridge.assistance.statuses import MessageKind, OfferStatus, RequestStatus
 from epibridge.db import utcnow
-from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
@@ -65,7 +65,6 @@ def create_offer(
         )
     if errors:
         raise InvalidInput("the offer is not valid", errors)
-    now = utcnow()
     offer = AssistanceOffer(
         message_kind=MessageKind.RESPONSE_TO_REQUEST_RESOURCE
         if request
@@ -74,23 +73,8 @@ def create_offer(
         request_id=request.id if request else None,
         available_from=data.available_from,
         expected_delivery=data.expected_delivery,
-        visibility=data.visibility,
-        status=OfferStatus.OPEN,
-        note=data.note,
-        created_at=now,
-        created_by=actor.actor,
-        on_behalf=on_behalf,
-        updated_at=now,
-        lines=[
-            OfferLine(
-                line_no=index + 1,
-                item=line.item,
-                unit=line.unit,
-                quantity=line.quantity,
-                note=line.note,
-            )
-            for index, line in enumerate(data.lines)
-        ],
+        **listings.opening(actor, visibility=data.visibility, note=data.note, on_behalf=on_behalf),
+        lines=listings.new_lines(OfferLine, data.lines),
     )
     session.add(offer)
     session.flush()
@@ -139,15 +123,9 @@ def withdraw_offer(
     day = today or utcnow().date()
     offer = common.load_offer(session, offer_id, actor, lock=True)
     common.authorize_offerer(actor, offer.state)
-    if offer.status != OfferStatus.OPEN:
-        raise Conflict(f"offer {offer.id} is already {offer.status}")
-    offer.status = OfferStatus.WITHDRAWN
-    if reason:
-        offer.note = f"{offer.note}\n\nWithdrawn: {reason}" if offer.note else reason
-    offer.updated_at = utcnow()
-    commitments = common.commitments_of(session, offer_ids=[offer.id])
-    released = common.release_pledged(commitments, day=day, at=offer.updated_at)
-    session.flush()
+    commitments, released = listings.end(
+        session, offer, status=OfferStatus.WITHDRAWN, reason=reason, day=day
+    )
     requesters = sorted({c.request_id for c in commitments})
     common.record(
         session,

@@ -11,7 +11,7 @@ from epibridge import paging
 from epibridge.assistance import views
 from epibridge.assistance.models import AssistanceRequest, RequestLine
 from epibridge.assistance.schemas import RequestCreate, RequestRead, RequestUpdate
-from epibridge.assistance.service import common
+from epibridge.assistance.service import common, listings
 from epibridge.assistance.statuses import RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
@@ -44,7 +44,6 @@ def create_request(
         common.check_event(session, actor, data.event_id, errors)
     if errors:
         raise InvalidInput("the request is not valid", errors)
-    now = utcnow()
     request = AssistanceRequest(
         state=state,
         urgency=data.urgency,
@@ -53,23 +52,8 @@ def create_request(
         delivery_longitude=data.delivery_longitude,
         needed_by=data.needed_by,
         event_id=data.event_id,
-        visibility=data.visibility,
-        status=RequestStatus.OPEN,
-        note=data.note,
-        created_at=now,
-        created_by=actor.actor,
-        on_behalf=on_behalf,
-        updated_at=now,
-        lines=[
-            RequestLine(
-                line_no=index + 1,
-                item=line.item,
-                unit=line.unit,
-                quantity=line.quantity,
-                note=line.note,
-            )
-            for index, line in enumerate(data.lines)
-        ],
+        **listings.opening(actor, visibility=data.visibility, note=data.note, on_behalf=on_behalf),
+        lines=listings.new_lines(RequestLine, data.lines),
     )
     session.add(request)
     session.flush()
@@ -143,15 +127,9 @@ def cancel_request(
     day = today or utcnow().date()
     request = common.load_request(session, request_id, actor, lock=True)
     common.authorize_state(actor, request.state)
-    if request.status != RequestStatus.OPEN:
-        raise Conflict(f"request {request.id} is already {request.status}")
-    request.status = RequestStatus.CANCELLED
-    if reason:
-        request.note = f"{request.note}\n\nCancelled: {reason}" if request.note else reason
-    request.updated_at = utcnow()
-    commitments = common.commitments_of(session, request_ids=[request.id])
-    released = common.release_pledged(commitments, day=day, at=request.updated_at)
-    session.flush()
+    commitments, released = listings.end(
+        session, request, status=RequestStatus.CANCELLED, reason=reason, day=day
+    )
     state = _state_of(views.request_read(request, commitments, day))
     common.record(
         session,

@@ -13,6 +13,8 @@ from epibridge.consultations.service.consultations import (
 )
 from epibridge.consultations.service.decisions import (
     SCHEDULER_ACTOR,
+    PositionRight,
+    check_may_record_position,
     close_decision,
     close_due_decisions,
     list_decisions,
@@ -37,8 +39,10 @@ from epibridge.consultations.service.signatures import list_signatures, sign
 
 __all__ = [
     "SCHEDULER_ACTOR",
+    "PositionRight",
     "add_record_entry",
     "can_record_position",
+    "check_may_record_position",
     "close_decision",
     "close_due_decisions",
     "compare_versions",

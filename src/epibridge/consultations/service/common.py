@@ -164,6 +164,44 @@ def require_not_adopted(document: Document) -> None:
         )
 
 
+def require_current_version(
+    document: Document, version: int, *, advice: str = "", field: str = "version"
+) -> None:
+    """Refuse a step taken on a superseded version: what is said of an older text must not be
+    counted for the newer one. ``advice`` says what to do instead, in the caller's words."""
+    if version != document.current_version:
+        raise Conflict(
+            f"version {version} of document {document.id} is superseded by version "
+            f"{document.current_version}" + (f"; {advice}" if advice else ""),
+            [FieldError(field, "not the current version", version)],
+        )
+
+
+def require_member_say(
+    session: Session,
+    *,
+    actor: Principal,
+    consultation: Consultation,
+    document: Document,
+    state: str,
+    version: int,
+    advice: str,
+) -> tuple[str, bool]:
+    """The rule a member state's say on a draft obeys, positions and amendments alike.
+
+    Whoever speaks for the state may; the state takes part as a member (observers have no
+    say); the document is not adopted; the consultation is open; the version is the current
+    one. Returns the state's code and whether the actor speaks on its behalf.
+    """
+    code = members.require_state(session, state)
+    on_behalf = authorize_state_write(actor, code)
+    require_member_participant(consultation, code)
+    require_not_adopted(document)
+    require_open(consultation)
+    require_current_version(document, version, advice=advice)
+    return code, on_behalf
+
+
 def open_decision(session: Session, document_id: int) -> Decision | None:
     return session.execute(
         select(Decision).where(

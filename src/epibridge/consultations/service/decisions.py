@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from epibridge import audit
-from epibridge.consultations.models import Decision, Document, Position
+from epibridge.consultations.models import Consultation, Decision, Document, Position
 from epibridge.consultations.schemas import DecisionCreate, PositionCreate
 from epibridge.consultations.service.common import (
     DOCUMENT_ENTITY,
@@ -20,6 +21,8 @@ from epibridge.consultations.service.common import (
     load,
     load_document,
     open_decision,
+    require_current_version,
+    require_member_say,
     require_not_adopted,
     require_open,
 )
@@ -28,7 +31,6 @@ from epibridge.consultations.service.documents import (
     get_version,
     publish_about,
 )
-from epibridge.consultations.service.positions import check_position
 from epibridge.consultations.statuses import (
     DecisionStatus,
     DocumentStatus,
@@ -87,12 +89,7 @@ def put_to_decision(
         )
     require_not_adopted(document)
     require_open(consultation)
-    if data.version != document.current_version:
-        raise Conflict(
-            f"version {data.version} of document {document.id} is superseded by version "
-            f"{document.current_version}",
-            [FieldError("version", "not the current version", data.version)],
-        )
+    require_current_version(document, data.version)
     if open_decision(session, document.id) is not None:
         raise Conflict(
             f"a version of document {document.id} is already under decision",
@@ -140,6 +137,60 @@ def put_to_decision(
     return decision
 
 
+@dataclass(frozen=True)
+class PositionRight:
+    """Who may record a position now: the state, the open decision, whether on its behalf."""
+
+    state: str
+    decision: Decision
+    on_behalf: bool
+
+
+def check_may_record_position(
+    session: Session,
+    *,
+    actor: Principal,
+    consultation: Consultation,
+    document: Document,
+    state: str,
+    version: int,
+    now: datetime | None = None,
+) -> PositionRight:
+    """Raise unless ``actor`` may record ``state``'s position on ``version`` now.
+
+    The one place the rule lives: ``record_position`` applies it, and a page offering the form
+    asks it (catching the ``DomainError``) rather than guessing from the decision alone.
+    """
+    moment = clock(now)
+    code, on_behalf = require_member_say(
+        session,
+        actor=actor,
+        consultation=consultation,
+        document=document,
+        state=state,
+        version=version,
+        advice="positions are taken on the version under decision",
+    )
+    decision = open_decision(session, document.id)
+    if decision is None:
+        raise Conflict(
+            f"no version of document {document.id} is under decision",
+            [FieldError("version", "not under decision", version)],
+        )
+    if moment > decision.deadline:
+        raise Conflict(
+            f"the decision on version {decision.version_number} closed for positions at its "
+            f"deadline {decision.deadline.isoformat()}",
+            [FieldError("deadline", "passed", decision.deadline.isoformat())],
+        )
+    if code not in decision.member_states:
+        raise InvalidInput(
+            f"{code} was not a participating member state when the decision opened",
+            [FieldError("state", "not among the deciding member states", code)],
+        )
+    return PositionRight(state=code, decision=decision, on_behalf=on_behalf)
+
+
 def record_position(
     session: Session,
     *,
@@ -151,19 +202,16 @@ def record_position(
     """Record (or change, until the deadline) a member state's position on the version."""
     moment = clock(now)
     document = load_document(session, document_id, lock=True)
-    consultation = load(session, document.consultation_id)
-    state = members.require_state(session, data.state)
-    decision = open_decision(session, document.id)
-    on_behalf = check_position(
+    right = check_may_record_position(
+        session,
         actor=actor,
-        consultation=consultation,
+        consultation=load(session, document.consultation_id),
         document=document,
-        decision=decision,
-        state=state,
+        state=data.state,
         version=data.version,
-        moment=moment,
+        now=moment,
     )
-    assert decision is not None
+    state, decision, on_behalf = right.state, right.decision, right.on_behalf
     reasons = (data.reasons or "").strip() or None
     if data.position == Stance.OBJECT and not reasons:
         raise InvalidInput(

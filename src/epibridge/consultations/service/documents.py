@@ -15,20 +15,19 @@ from epibridge.consultations.schemas import AmendmentCreate, DocumentCreate, Ver
 from epibridge.consultations.service.common import (
     DOCUMENT_ENTITY,
     authorize_convenor,
-    authorize_state_write,
     clock,
     load,
     load_document,
     open_decision,
     participant_states,
-    require_member_participant,
+    require_current_version,
+    require_member_say,
     require_not_adopted,
     require_open,
     require_visible,
 )
 from epibridge.consultations.statuses import AmendmentStatus, DecisionStatus, DocumentStatus
-from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
-from epibridge.members import service as members
+from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.notifications.outbox.service import publish
 from epibridge.security import Principal, Visibility
 
@@ -164,12 +163,9 @@ def create_version(
     on_behalf = authorize_convenor(actor, consultation)
     require_not_adopted(document)
     require_open(consultation)
-    if data.based_on != document.current_version:
-        raise Conflict(
-            f"version {data.based_on} of document {document.id} is superseded by version "
-            f"{document.current_version}; base the new version on it",
-            [FieldError("based_on", "not the current version", data.based_on)],
-        )
+    require_current_version(
+        document, data.based_on, advice="base the new version on it", field="based_on"
+    )
     texts = clean_texts(data.texts)
     current = get_version(session, document_id=document.id, number=document.current_version)
     if texts == current.texts:
@@ -262,18 +258,15 @@ def propose_amendment(
     """Propose, for a participating member state, an amendment to the current version."""
     moment = clock(now)
     document = load_document(session, document_id, lock=True)
-    consultation = load(session, document.consultation_id)
-    state = members.require_state(session, data.state)
-    on_behalf = authorize_state_write(actor, state)
-    require_member_participant(consultation, state)
-    require_not_adopted(document)
-    require_open(consultation)
-    if data.version != document.current_version:
-        raise Conflict(
-            f"version {data.version} of document {document.id} is superseded by version "
-            f"{document.current_version}; amend the current one",
-            [FieldError("version", "not the current version", data.version)],
-        )
+    state, on_behalf = require_member_say(
+        session,
+        actor=actor,
+        consultation=load(session, document.consultation_id),
+        document=document,
+        state=data.state,
+        version=data.version,
+        advice="amend the current one",
+    )
     texts = {lang: t.strip() for lang, t in data.texts.items() if t and t.strip()}
     amendment = Amendment(
         document_id=document.id,

@@ -11,19 +11,17 @@ from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
-from rich.table import Table
 
 from epibridge import paging
 from epibridge.cli_support import (
-    console,
     echo_json,
     is_terminal,
-    operator,
-    reading,
+    print_table,
+    reading_as,
     report_errors,
     sessions_for,
     settings_of,
-    writing,
+    writing_as,
 )
 from epibridge.notifications.outbox import dead_letters, service
 from epibridge.notifications.outbox.addresses import parse_networks
@@ -79,9 +77,9 @@ def create(
         owner=owner,
     )
     allow = parse_networks(settings_of(ctx).webhook_allow_networks)
-    with writing(ctx) as session:
+    with writing_as(ctx) as (session, actor):
         subscription, secret = service.create_subscription(
-            session, actor=operator(), data=data, allow_networks=allow
+            session, actor=actor, data=data, allow_networks=allow
         )
         read = service.to_read(subscription)
     typer.echo(f"subscription {read.id} created for {read.owner} ({read.kind})")
@@ -98,32 +96,35 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List subscriptions."""
-    with reading(ctx) as session:
+    with reading_as(ctx) as (session, actor):
         subscriptions = paging.every(
             lambda cursor: service.list_subscriptions(
-                session, actor=operator(), owner=owner, cursor=cursor, limit=500
+                session, actor=actor, owner=owner, cursor=cursor, limit=500
             )
         )
         items = [service.to_read(s) for s in subscriptions]
     if as_json:
-        echo_json([i.model_dump(mode="json") for i in items])
+        echo_json(items)
         return
-    table = Table(title=f"{len(items)} subscriptions")
-    for column in ("#", "Owner", "Kind", "Address", "Lang", "Topics", "States", "Ex.", "Active"):
-        table.add_column(column, overflow="fold")
-    for i in items:
-        table.add_row(
-            str(i.id),
-            i.owner,
-            i.kind,
-            i.url or i.email or "",
-            i.language,
-            ",".join(i.topics) or "all",
-            ",".join(i.states) or "all",
-            "yes" if i.include_exercises else "no",
-            "yes" if i.active else "no",
-        )
-    console.print(table)
+    print_table(
+        f"{len(items)} subscriptions",
+        ("#", "Owner", "Kind", "Address", "Lang", "Topics", "States", "Ex.", "Active"),
+        (
+            (
+                str(i.id),
+                i.owner,
+                i.kind,
+                i.url or i.email or "",
+                i.language,
+                ",".join(i.topics) or "all",
+                ",".join(i.states) or "all",
+                "yes" if i.include_exercises else "no",
+                "yes" if i.active else "no",
+            )
+            for i in items
+        ),
+        overflow="fold",
+    )
 
 
 @subscriptions_app.command("update")
@@ -143,11 +144,11 @@ def update(
         url=webhook, email=email, language=language.value if language else None, active=active
     )
     allow = parse_networks(settings_of(ctx).webhook_allow_networks)
-    with writing(ctx) as session:
+    with writing_as(ctx) as (session, actor):
         read = service.to_read(
             service.update_subscription(
                 session,
-                actor=operator(),
+                actor=actor,
                 subscription_id=subscription_id,
                 data=data,
                 allow_networks=allow,
@@ -160,17 +161,17 @@ def update(
 @report_errors
 def delete(ctx: typer.Context, subscription_id: int) -> None:
     """Delete a subscription; nothing more is delivered to it."""
-    with writing(ctx) as session:
-        service.delete_subscription(session, actor=operator(), subscription_id=subscription_id)
+    with writing_as(ctx) as (session, actor):
+        service.delete_subscription(session, actor=actor, subscription_id=subscription_id)
     typer.echo(f"subscription {subscription_id} deleted")
 
 
 def _print_deliveries(ctx: typer.Context, status: str | None, sub: int | None, js: bool) -> None:
-    with reading(ctx) as session:
+    with reading_as(ctx) as (session, actor):
         listed = paging.pages(
             lambda cursor: dead_letters.list_deliveries(
                 session,
-                actor=operator(),
+                actor=actor,
                 status=status,
                 subscription_id=sub,
                 cursor=cursor,
@@ -179,22 +180,25 @@ def _print_deliveries(ctx: typer.Context, status: str | None, sub: int | None, j
         )
         items = [i for page in listed for i in dead_letters.to_reads(session, page.items)]
     if js:
-        echo_json([i.model_dump(mode="json") for i in items])
+        echo_json(items)
         return
-    table = Table(title=f"{len(items)} deliveries" + (f" ({status})" if status else ""))
-    for column in ("#", "Sub.", "Message", "Topic", "Status", "Tries", "Last error"):
-        table.add_column(column, overflow="fold")
-    for i in items:
-        table.add_row(
-            str(i.id),
-            str(i.subscription_id),
-            i.message_id,
-            ("[EXERCISE] " if i.exercise else "") + i.topic,
-            i.status,
-            str(i.attempts),
-            i.last_error or "",
-        )
-    console.print(table)
+    print_table(
+        f"{len(items)} deliveries" + (f" ({status})" if status else ""),
+        ("#", "Sub.", "Message", "Topic", "Status", "Tries", "Last error"),
+        (
+            (
+                str(i.id),
+                str(i.subscription_id),
+                i.message_id,
+                ("[EXERCISE] " if i.exercise else "") + i.topic,
+                i.status,
+                str(i.attempts),
+                i.last_error or "",
+            )
+            for i in items
+        ),
+        overflow="fold",
+    )
 
 
 @subscriptions_app.command("deliveries")
@@ -233,9 +237,9 @@ def replay(
     """Put dead deliveries back in the queue, with a new 24-hour retry window."""
     if delivery is None and subscription is None and not all_:
         raise typer.BadParameter("give --delivery, --subscription or --all")
-    with writing(ctx) as session:
+    with writing_as(ctx) as (session, actor):
         count = dead_letters.replay(
-            session, actor=operator(), delivery_id=delivery, subscription_id=subscription
+            session, actor=actor, delivery_id=delivery, subscription_id=subscription
         )
     typer.echo(f"{count} dead deliveries re-queued")
 

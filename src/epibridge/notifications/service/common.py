@@ -4,6 +4,7 @@ places and codes, and the self-contained summary that goes into every outbox mes
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -14,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from epibridge import audit
 from epibridge.db import utcnow
-from epibridge.errors import DomainError, FieldError, InvalidInput, NotFound
+from epibridge.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from epibridge.members import service as members
 from epibridge.notifications.diseases import disease_name, validate_disease_code
 from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.outbox import service as outbox
 from epibridge.notifications.schemas import COUNT_FIELDS
 from epibridge.notifications.statuses import EventMode, EventStatus
-from epibridge.security import Action, Principal, Role, Visibility, can_see, decide
+from epibridge.security import Action, Principal, Role, Visibility, authorize, can_see, decide
 
 API_PATH = "/api/v1/notifications"
 ENTITY = "notification"
@@ -75,6 +76,30 @@ def load_event(
             [FieldError("id", "unknown notification", event_id)],
         )
     return event
+
+
+def load_for_change(
+    session: Session,
+    event_id: int,
+    principal: Principal,
+    *,
+    statuses: Collection[str] | None = None,
+    rule: str = "",
+) -> tuple[NotificationEvent, bool]:
+    """The event ``principal`` changes as its state's, locked until commit; whether on behalf.
+
+    The preamble of every change the notifying state makes: the event must be visible (else
+    404), the principal must write for its state, and, when ``statuses`` are given, the event
+    must be in one of them (else a conflict that states the ``rule``).
+    """
+    event = load_event(session, event_id, principal, lock=True)
+    decision = authorize(principal, Action.WRITE_STATE, event.state)
+    if statuses is not None and event.status not in statuses:
+        raise Conflict(
+            f"notification {event_id} is {event.status}",
+            [FieldError("status", rule, event.status)],
+        )
+    return event, decision.on_behalf
 
 
 def check_disease(code: str, errors: list[FieldError], field: str = "disease") -> str:

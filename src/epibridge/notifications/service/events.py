@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
-from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.errors import FieldError, InvalidInput
 from epibridge.notifications import annex2 as annex2_rules
 from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.schemas import (
@@ -19,7 +19,7 @@ from epibridge.notifications.schemas import (
     Translation,
 )
 from epibridge.notifications.service import common, versioning
-from epibridge.notifications.statuses import CloseKind, EventStatus
+from epibridge.notifications.statuses import LIVE_STATUSES, CloseKind, EventStatus
 from epibridge.security import Action, Principal, authorize
 
 DEFAULT_EVENT_TYPE = "outbreak"
@@ -196,13 +196,9 @@ def notify(
 ) -> NotificationEvent:
     """Notify a draft to the other states."""
     now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    decision = authorize(actor, Action.WRITE_STATE, event.state)
-    if event.status != EventStatus.DRAFT:
-        raise Conflict(
-            f"notification {event_id} is already {event.status}",
-            [FieldError("status", "only a draft can be notified", event.status)],
-        )
+    event, on_behalf = common.load_for_change(
+        session, event_id, actor, statuses={EventStatus.DRAFT}, rule="only a draft can be notified"
+    )
     errors: list[FieldError] = []
     common.check_dates(event.onset_date, event.detection_date, errors, today=now.date())
     common.raise_if(errors, "the draft is not valid any more")
@@ -215,7 +211,7 @@ def notify(
         event=event,
         kind=EventStatus.NOTIFIED,
         action="notify",
-        on_behalf=decision.on_behalf,
+        on_behalf=on_behalf,
         now=now,
     )
     return event
@@ -235,13 +231,13 @@ def update(
 ) -> NotificationEvent:
     """Record a follow-up (a new version with the counts as of now); a draft is just edited."""
     now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    decision = authorize(actor, Action.WRITE_STATE, event.state)
-    if event.status == EventStatus.CLOSED:
-        raise Conflict(
-            f"notification {event_id} is closed",
-            [FieldError("status", "a closed notification cannot be updated", event.status)],
-        )
+    event, on_behalf = common.load_for_change(
+        session,
+        event_id,
+        actor,
+        statuses={EventStatus.DRAFT, *LIVE_STATUSES},
+        rule="a closed notification cannot be updated",
+    )
     errors: list[FieldError] = []
     fields = data.model_fields_set
     disease = common.check_disease(data.disease, errors) if data.disease else event.disease
@@ -309,7 +305,7 @@ def update(
             actor=actor.actor,
             action="edit_draft",
             event=event,
-            state={**common.snapshot(event), "on_behalf": decision.on_behalf},
+            state={**common.snapshot(event), "on_behalf": on_behalf},
         )
         return event
     event.status = EventStatus.UPDATED
@@ -319,7 +315,7 @@ def update(
         event=event,
         kind=EventStatus.UPDATED,
         action="update",
-        on_behalf=decision.on_behalf,
+        on_behalf=on_behalf,
         now=now,
         reason=reason,
         msg_type="Update",
@@ -340,13 +336,13 @@ def close(
 ) -> NotificationEvent:
     """Close a notified event with its reason."""
     now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    decision = authorize(actor, Action.WRITE_STATE, event.state)
-    if event.status in (EventStatus.DRAFT, EventStatus.CLOSED):
-        raise Conflict(
-            f"notification {event_id} is {event.status}",
-            [FieldError("status", "only a notified event can be closed", event.status)],
-        )
+    event, on_behalf = common.load_for_change(
+        session,
+        event_id,
+        actor,
+        statuses=set(LIVE_STATUSES),
+        rule="only a notified event can be closed",
+    )
     event.status = EventStatus.CLOSED
     event.closed_at = now
     event.updated_at = now
@@ -357,7 +353,7 @@ def close(
         event=event,
         kind=EventStatus.CLOSED,
         action="close",
-        on_behalf=decision.on_behalf,
+        on_behalf=on_behalf,
         now=now,
         reason=event.close_reason,
         msg_type="Cancel" if data.kind == CloseKind.WITHDRAWN else "Update",
@@ -377,8 +373,7 @@ def assess_annex2(
 ) -> NotificationEvent:
     """Store the state's Annex 2 answers and outcome with its event."""
     now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    decision = authorize(actor, Action.WRITE_STATE, event.state)
+    event, on_behalf = common.load_for_change(session, event_id, actor)
     errors: list[FieldError] = []
     annex = _annex2(event.disease, data, errors, now, actor.actor)
     common.raise_if(errors, "the Annex 2 answers are not valid")
@@ -390,6 +385,6 @@ def assess_annex2(
         actor=actor.actor,
         action="annex2",
         event=event,
-        state={"annex2": annex, "on_behalf": decision.on_behalf},
+        state={"annex2": annex, "on_behalf": on_behalf},
     )
     return event

@@ -105,8 +105,7 @@ def answer_verification(
 ) -> VerificationRequest:
     """Answer a verification request as the notifying state."""
     now = now or utcnow()
-    event = common.load_event(session, event_id, actor, lock=True)
-    decision = authorize(actor, Action.WRITE_STATE, event.state)
+    event, on_behalf = common.load_for_change(session, event_id, actor)
     request = session.get(VerificationRequest, verification_id)
     if request is None or request.event_id != event.id:
         raise NotFound(
@@ -120,7 +119,7 @@ def answer_verification(
         )
     request.answered_at = now
     request.answered_by = actor.actor
-    request.answer_on_behalf = decision.on_behalf
+    request.answer_on_behalf = on_behalf
     request.verified = data.verified
     request.answer = data.answer.strip()
     session.flush()
@@ -133,7 +132,7 @@ def answer_verification(
             "verification_id": request.id,
             "verified": data.verified,
             "answer": request.answer,
-            "on_behalf": decision.on_behalf,
+            "on_behalf": on_behalf,
             "late": now > request.due_at,
         },
     )
