@@ -118,8 +118,9 @@ def curve_page(web: WebDep) -> Response:
     principal = web.require()
     authorize(principal, Action.READ_MEMBERS)  # the members' data: not for observers
     with read_session(web.sessions) as session:
-        listed = members.list_states(session, on=utcnow().date(), status=MembershipStatus.MEMBER)
-        names = {item.state.iso3: item.state.name(web.lang) for item in listed}
+        names = members.state_names(
+            session, on=utcnow().date(), lang=web.lang, status=MembershipStatus.MEMBER
+        )
     params = web.request.query_params
     result, chart, error, selector = None, None, None, None
     if params.get("disease"):

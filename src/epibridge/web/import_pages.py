@@ -51,8 +51,9 @@ def _may_import(principal: Principal) -> None:
 
 def _import_states(web: Web, principal: Principal) -> dict[str, str]:
     with read_session(web.sessions) as session:
-        listed = members.list_states(session, on=utcnow().date(), status=MembershipStatus.MEMBER)
-        names = {item.state.iso3: item.state.name(web.lang) for item in listed}
+        names = members.state_names(
+            session, on=utcnow().date(), lang=web.lang, status=MembershipStatus.MEMBER
+        )
     if principal.state:
         return {principal.state: names.get(principal.state, principal.state)}
     return names
