@@ -158,5 +158,5 @@ def create_app(
     app.include_router(detection_api.router)
     app.include_router(reports_api.router)
     # Domain routers: one include line per domain, above this comment.
-    pages.mount(app)
+    pages.mount(app, api_not_found=problems.http_problem)
     return app

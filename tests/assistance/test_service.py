@@ -440,7 +440,7 @@ def test_ending_a_request_or_an_offer_is_one_rule(
         )
         request_id, offer_id = request.id, offer.id
     with write_session(sessions) as session:
-        pledges, _ = service.list_commitments(session, actor=FP_CHN, offer_id=offer_id)
+        pledges = service.list_commitments(session, actor=FP_CHN, offer_id=offer_id).items
         respirators, oxygen = (c.id for c in pledges)
         service.change_status(
             session,
@@ -466,7 +466,7 @@ def test_ending_a_request_or_an_offer_is_one_rule(
         f"first note\n\n{status.capitalize()}: {reason}",
     )
     with read_session(sessions) as session:
-        after, _ = service.list_commitments(session, actor=FP_CHN, offer_id=offer_id)
+        after = service.list_commitments(session, actor=FP_CHN, offer_id=offer_id).items
         entry = session.execute(select(AuditEntry).where(AuditEntry.action == action)).scalar_one()
     # What is on its way stays tracked; only the pledge not yet dispatched is released.
     assert {c.id: c.status for c in after} == {respirators: "released", oxygen: "dispatched"}

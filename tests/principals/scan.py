@@ -71,6 +71,7 @@ READERS = {
     f"epibridge.{name}"
     for name in (
         "assistance.service.board.board",
+        "consultations.service.positions.can_record_position",
         "consultations.service.positions.position_states",
         "notifications.service.dashboard.situation",
         "assistance.service.commitments.get_commitment",

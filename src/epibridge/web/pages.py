@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -10,7 +11,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from epibridge.api.problems import http_problem
 from epibridge.i18n import N_
 from epibridge.web import (
     assistance_pages,
@@ -27,6 +27,8 @@ from epibridge.web import (
 from epibridge.web.context import CsrfFailed, LoginRequired, Web, get_web
 
 _HERE = Path(__file__).parent
+ErrorHandler = Callable[[Request, HTTPException], Awaitable[Response]]
+
 NO_PAGE = N_(
     "There is no page at this address: check the link, or start again from the situation dashboard."
 )
@@ -39,7 +41,9 @@ def _not_found_page(request: Request) -> HTMLResponse:
     )
 
 
-def mount(app: FastAPI) -> None:
+def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
+    """Add the pages; ``api_not_found`` answers a 404 to API clients (the app passes the API's
+    problem handler, so the web layer does not import the API layer)."""
     app.state.session_principal = auth.session_principal
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     app.include_router(auth.router)
@@ -64,7 +68,7 @@ def mount(app: FastAPI) -> None:
         # /api/ path, or no text/html in Accept) keep the problem document.
         if plain_pages.wants_page(request):
             return await run_in_threadpool(_not_found_page, request)
-        return await http_problem(request, exc)
+        return await api_not_found(request, exc)
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> HTMLResponse:
