@@ -1,6 +1,8 @@
-"""/api/v1/signals and /api/v1/data/rt over real HTTP: contract, filters, pages, permissions."""
+"""Signals, thresholds and R_t routes over real HTTP: contract, filters, pages, permissions."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
@@ -157,3 +159,39 @@ def test_rt_contract(live_url: str, sessions: sessionmaker[Session]) -> None:
     assert missing.status_code == 404
     assert httpx.get(api, params={"state": "KAZ"}, headers=token).status_code == 422
     assert httpx.get(api, params=base).status_code == 401
+
+
+def test_thresholds_use_the_whole_history_and_clip_only_the_points(
+    live_url: str, sessions: sessionmaker[Session]
+) -> None:
+    """Contract of GET /api/v1/data/thresholds: a range never cuts the history a method needs."""
+    submit_series(sessions, "KAZ", BASELINE + OUTBREAK)
+    fp_rus = bearer(make_user(sessions, "fp-rus", "focal_point", "RUS"))
+    url = f"{live_url}/api/v1/data/thresholds"
+    query = {"state": "KAZ", "disease": "A09", "classification": "confirmed", "method": "ears-c1"}
+
+    full = httpx.get(url, params=query, headers=fp_rus)
+    assert full.status_code == 200, full.text
+    points = full.json()["points"]
+    assert len(points) == len(BASELINE + OUTBREAK)
+    assert all(set(p) == {"period_start", "value", "threshold", "alarm"} for p in points)
+    assert [p["value"] for p in points] == [float(v) for v in BASELINE + OUTBREAK]
+    assert [p["alarm"] for p in points[-2:]] == [True, True]
+    assert full.json()["synthetic"] is True
+
+    # EARS C1 needs 7 weeks of baseline: three weeks alone would have none, so no alarm at all.
+    start, end = points[-3]["period_start"], points[-2]["period_start"]
+    clipped = httpx.get(url, params={**query, "start": start}, headers=fp_rus).json()["points"]
+    assert clipped == points[-3:]
+    inside = httpx.get(
+        url, params={**query, "start": start, "end": _sunday(end)}, headers=fp_rus
+    ).json()["points"]
+    assert inside == points[-3:-1]
+
+    other = httpx.get(url, params={**query, "method": "no-such"}, headers=fp_rus)
+    assert other.status_code == 422 and "method" in other.text
+    assert httpx.get(url, params=query).status_code == 401
+
+
+def _sunday(monday: str) -> str:
+    return (date.fromisoformat(monday) + timedelta(days=6)).isoformat()

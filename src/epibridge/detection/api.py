@@ -10,7 +10,13 @@ from epibridge.api.deps import CurrentPrincipal, ReadSession, WriteSession
 from epibridge.api.pagination import Cursor, Page, PageLimit
 from epibridge.api.selector import selector_query
 from epibridge.detection import service
-from epibridge.detection.schemas import MethodName, RtRead, SignalDismiss, SignalRead
+from epibridge.detection.schemas import (
+    MethodName,
+    RtRead,
+    SignalDismiss,
+    SignalRead,
+    ThresholdsRead,
+)
 from epibridge.detection.service import rt as rt_service
 from epibridge.detection.statuses import SignalStatus
 from epibridge.epidata.selector import SeriesSelector
@@ -77,6 +83,23 @@ def dismiss_signal(
     """Dismiss a signal of your state with the reason it is not an outbreak."""
     return service.to_read(
         service.dismiss(session, actor=principal, signal_id=signal_id, data=data)
+    )
+
+
+@router.get("/data/thresholds", response_model=ThresholdsRead, tags=["epidemic data"])
+def get_thresholds(
+    session: ReadSession,
+    principal: CurrentPrincipal,
+    selector: RtQuery,
+    method: Annotated[MethodName, Query(description="Detection method.")] = "ears-c1",
+) -> ThresholdsRead:
+    """A method's threshold and alarm per period, as the curve page draws them.
+
+    Computed on the series' whole history; ``start`` and ``end`` clip the points returned,
+    never the history the method uses.
+    """
+    return ThresholdsRead.of(
+        service.series_thresholds(session, principal=principal, selector=selector, method=method)
     )
 
 

@@ -147,3 +147,44 @@ class RtRead(BaseModel):
     as_of: datetime | None
     synthetic: bool
     estimates: list[RtPoint]
+
+
+class ThresholdValue(BaseModel):
+    """One period of ``GET /api/v1/data/thresholds``: the figure the curve page draws."""
+
+    period_start: date
+    value: float | None = Field(description="The observed count; null where nothing was reported.")
+    threshold: float | None = Field(description="The method's upper bound; null without one.")
+    alarm: bool | None = Field(description="null where the method leaves it undefined.")
+
+
+class ThresholdsRead(BaseModel):
+    """A method's thresholds over one series: computed on all its history, clipped to the range."""
+
+    state: str
+    disease: str
+    metric: str
+    classification: str
+    method: str
+    synthetic: bool = Field(description="True when the series is synthetic (demo or test) data.")
+    points: list[ThresholdValue]
+
+    @classmethod
+    def of(cls, found: SeriesThresholds) -> ThresholdsRead:
+        return cls(
+            state=found.state,
+            disease=found.disease,
+            metric=found.metric,
+            classification=found.classification,
+            method=found.method,
+            synthetic=found.synthetic,
+            points=[
+                ThresholdValue(
+                    period_start=p.period_start,
+                    value=p.observed,
+                    threshold=p.upperbound,
+                    alarm=p.alarm,
+                )
+                for p in found.points
+            ],
+        )

@@ -8,7 +8,7 @@ Member states' series are read only through ``epidata.queries``; reference datas
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -204,8 +204,15 @@ def finite_or_none(value: float) -> float | None:
 def series_thresholds(
     session: Session, *, principal: Principal, selector: SeriesSelector, method: str = "ears-c1"
 ) -> SeriesThresholds:
-    """Return expected value, upper bound and alarm per period of a series for one method."""
-    loaded = load_sco(session, principal=principal, selector=selector)
+    """Return expected value, upper bound and alarm per period of a series for one method.
+
+    The method sees the series' whole history whatever range is asked: a baseline needs the
+    years before the range, so ``start``/``end`` only clip the points returned (cutting the
+    history would drop alarms inside the range, or leave the method without its baseline).
+    """
+    loaded = load_sco(
+        session, principal=principal, selector=replace(selector, start=None, end=None)
+    )
     if loaded is None:
         raise missing_series(selector)
     outcome = evaluate(loaded, method, np.arange(loaded.counts.size))
@@ -237,5 +244,13 @@ def series_thresholds(
                 alarm=rows.get(i, (None, None, None))[2],
             )
             for i in range(loaded.counts.size)
+            if _in_range(loaded.starts[i], loaded.ends[i], selector)
         ],
     )
+
+
+def _in_range(period_start: date, period_end: date, selector: SeriesSelector) -> bool:
+    """Whether a period lies inside the selector's range, as the series query keeps rows."""
+    if selector.start is not None and period_start < selector.start:
+        return False
+    return selector.end is None or period_end <= selector.end
