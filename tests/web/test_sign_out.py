@@ -34,8 +34,12 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
+#: Generous: these tests check which sessions survive, not how fast a loaded machine answers.
+TIMEOUT = httpx.Timeout(30.0)
+
+
 def _sign_in(base: str, name: str = "fp-kaz") -> httpx.Client:
-    client = httpx.Client(base_url=base)
+    client = httpx.Client(base_url=base, timeout=TIMEOUT)
     token = _csrf(client.get("/login").text)
     response = client.post(
         "/login", data={"csrf_token": token, "name": name, "password": PASSWORD, "next": "/"}
@@ -46,7 +50,9 @@ def _sign_in(base: str, name: str = "fp-kaz") -> httpx.Client:
 
 def _copy(client: httpx.Client) -> httpx.Client:
     """Another client holding a copy of the cookie (a stolen or saved cookie)."""
-    return httpx.Client(base_url=str(client.base_url), cookies=dict(client.cookies))
+    return httpx.Client(
+        base_url=str(client.base_url), cookies=dict(client.cookies), timeout=TIMEOUT
+    )
 
 
 def _works(client: httpx.Client) -> bool:
