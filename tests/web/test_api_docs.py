@@ -23,9 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import i18n
 from epibridge.web.pages import NO_PAGE
-from tests.web.test_browser import browser, site, watch_csp
-
-__all__ = ["browser", "site"]  # the fixtures, used by name
+from tests.web.browsing import watch_csp
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

@@ -8,37 +8,21 @@ to ``<artifacts>/screenshots/``.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge import audit
-from epibridge.db import create_db_engine, make_sessionmaker
 from epibridge.detection import service as detection
 from epibridge.detection.schemas import RunOptions
 from epibridge.detection.service.common import DETECTION_ACTOR
-from epibridge.settings import Settings
 from tests.helpers import make_user
-from tests.support.server import live_server
+from tests.web.browsing import PASSWORD, watch_csp
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "correct-horse-1"
 CURVE = "/data/curve?state=KAZ&disease=A00&metric=cases&classification=confirmed&detect=ears-c1"
 #: Twelve synthetic weeks (labelled so in the file name) with a spike in the last one.
 WEEKLY = (3, 4, 2, 5, 3, 4, 3, 4, 2, 3, 4, 40)
@@ -52,57 +36,6 @@ CSV_BAD = (
     "KAZ,,A00,cases,confirmed,2026-10-05,2026-10-11,4\n"
     "KAZ,,A00,cases,confirmed,2026-10-12,2026-10-18,-7\n"
 )
-
-
-@pytest.fixture
-def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session]]]:
-    path = tmp_path / "browser.db"
-    shutil.copyfile(sqlite_template, path)
-    settings = Settings(
-        database_url=f"sqlite:///{path}", var_dir=tmp_path / "var", secret_key="browser-test"
-    )
-    engine = create_db_engine(settings.database_url)
-    try:
-        with live_server(settings) as base:
-            yield base, make_sessionmaker(engine, audit=audit.trail_for(settings))
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-#: Reports every Content-Security-Policy violation of a page, before any page script runs.
-CSP_LISTENER = """
-document.addEventListener("securitypolicyviolation", function (e) {
-  var where = location.pathname + ": " + e.violatedDirective;
-  window.__reportCsp(where + " " + (e.blockedURI || "inline"));
-});
-"""
-
-
-def watch_csp(context: BrowserContext) -> list[str]:
-    """Collect the CSP violations of every page of ``context`` (DOM events and console)."""
-    found: list[str] = []
-    context.csp = found  # type: ignore[attr-defined]
-    context.expose_function("__reportCsp", lambda text: found.append(text))
-    context.add_init_script(CSP_LISTENER)
-
-    def on_page(page: Page) -> None:
-        page.on(
-            "console",
-            lambda m: found.append(m.text) if "Content Security Policy" in m.text else None,
-        )
-
-    context.on("page", on_page)
-    return found
 
 
 def _sign_in(browser: Browser, base: str, name: str) -> Page:

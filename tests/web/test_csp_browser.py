@@ -8,9 +8,7 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.helpers import make_user
-from tests.web.test_browser import PASSWORD, browser, site, watch_csp
-
-__all__ = ["browser", "site"]  # the fixtures, used by name
+from tests.web.browsing import PASSWORD, watch_csp
 
 pytestmark = pytest.mark.browser
 
