@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import logging
 import os
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, text
@@ -36,23 +37,24 @@ LOCK_KEY = int.from_bytes(hashlib.sha256(b"epibridge.scheduler").digest()[:8], "
 LOCK_FILE = "scheduler.lock"
 
 
-class Leadership:
+class Leadership(ABC):
     """Whether this process leads; ``poll`` keeps, checks or tries to take the leadership."""
 
     #: How the leader is elected, for the log and the health endpoint's readers.
     method = ""
 
     @property
+    @abstractmethod
     def held(self) -> bool:
-        raise NotImplementedError
+        """Whether this process led at its last poll."""
 
+    @abstractmethod
     def poll(self) -> bool:
         """Take the leadership if free, check it if held; return whether it is held now."""
-        raise NotImplementedError
 
+    @abstractmethod
     def release(self) -> None:
         """Give the leadership up (another process may take it at its next try)."""
-        raise NotImplementedError
 
 
 class PostgresLeadership(Leadership):
