@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DB ?= sqlite:///./var/epibridge.db
 PYTEST_ARGS ?=
+# One pytest process per core (pytest-xdist): a single process uses about one core, since the
+# live servers of the tests share its interpreter lock. Each worker starts its own PostgreSQL.
+TEST_WORKERS ?= auto
 
 .PHONY: demo test install kernel lint format serve clean lock
 
@@ -33,7 +36,7 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory kernel
 	$(BIN)/ruff check src tests benchmarks migrations
 	$(BIN)/ruff format --check src tests benchmarks migrations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks migrations

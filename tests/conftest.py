@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,15 @@ from epibridge import audit, migrate
 from epibridge.db import create_db_engine, make_sessionmaker
 from epibridge.settings import Settings
 from tests.support.postgres import Cluster, start_cluster
+
+#: The tests' HTTP client waits this long for an answer. They check behaviour, not latency
+#: (benchmarks/ measures that); httpx's 5 s default failed a request to a live server on a
+#: loaded two-core CI machine. Set once here, for every client and shortcut.
+PATIENT = httpx.Timeout(30.0)
+for _call in (httpx.Client.__init__, httpx.AsyncClient.__init__, httpx.request, httpx.get):
+    _call.__kwdefaults__["timeout"] = PATIENT
+for _call in (httpx.post, httpx.put, httpx.patch, httpx.delete, httpx.head, httpx.options):
+    _call.__kwdefaults__["timeout"] = PATIENT
 
 BACKENDS = [
     b for b in os.environ.get("EPIBRIDGE_TEST_BACKENDS", "sqlite,postgresql").split(",") if b

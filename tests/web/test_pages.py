@@ -51,7 +51,7 @@ def _csrf(html: str) -> str:
 
 
 def _sign_in(base: str, name: str, password: str = PASSWORD) -> httpx.Client:
-    client = httpx.Client(base_url=base)
+    client = httpx.Client(base_url=base, timeout=30)
     token = _csrf(client.get("/login").text)
     response = client.post(
         "/login", data={"csrf_token": token, "name": name, "password": password, "next": "/"}

@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import special
 
 __all__ = ["QUANTILES", "RtEstimate", "discr_si", "estimate_r"]
 
@@ -54,7 +54,9 @@ def discr_si(k: ArrayLike, mu: float, sigma: float) -> NDArray[np.float64]:
     scale = sigma**2 / (mu - 1)
 
     def cdf(x: NDArray[np.float64], a: float) -> NDArray[np.float64]:
-        return stats.gamma.cdf(x, a, scale=scale)
+        # The gamma CDF itself (what scipy.stats.gamma.cdf computes, without importing
+        # scipy.stats, which costs a second at every CLI start); zero below zero.
+        return special.gammainc(a, np.maximum(x, 0.0) / scale)
 
     res = k * cdf(k, shape) + (k - 2) * cdf(k - 2, shape) - 2 * (k - 1) * cdf(k - 1, shape)
     res += shape * scale * (2 * cdf(k - 1, shape + 1) - cdf(k - 2, shape + 1) - cdf(k, shape + 1))
@@ -201,9 +203,8 @@ def estimate_r(
     shape = np.where(defined, shape, np.nan)
     scale = np.where(defined, scale, np.nan)
 
-    quantiles = stats.gamma.ppf(
-        np.asarray(QUANTILES)[None, :], shape[:, None], scale=scale[:, None]
-    )
+    # The gamma quantile function (scipy.stats.gamma.ppf's own formula).
+    quantiles = special.gammaincinv(shape[:, None], np.asarray(QUANTILES)[None, :]) * scale[:, None]
     return RtEstimate(
         t_start=starts,
         t_end=ends,
