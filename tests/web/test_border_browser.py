@@ -195,6 +195,8 @@ def test_the_map_zooms_and_no_dot_hides_another(web: Site) -> None:
     _registry(web.sessions)
     web.user("sec", "secretariat")
     page = web.sign_in("sec")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.get_by_role("link", name="Borders", exact=True).click()
     svg = page.locator("#border-map svg")
     whole = svg.get_attribute("viewBox")
@@ -215,8 +217,15 @@ def test_the_map_zooms_and_no_dot_hides_another(web: Site) -> None:
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.wheel(0, 200)
     assert float((svg.get_attribute("viewBox") or "").split()[2]) == pytest.approx(312.5)
+    # Dragging moves the zoomed map.
+    before = float((svg.get_attribute("viewBox") or "").split()[0])
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 - 80, box["y"] + box["height"] / 2, steps=4)
+    page.mouse.up()
+    assert float((svg.get_attribute("viewBox") or "").split()[0]) > before
     page.get_by_role("button", name="Whole map").click()
     assert (svg.get_attribute("viewBox") or "").split()[2] == "1000.00"
     # A dot is a link to its crossing.
     page.locator("#border-map a.xing-link").first.click()
     expect(page).to_have_url(re.compile(r"/borders/crossings/\d+$"))
+    assert errors == []  # the script ran without an error
