@@ -46,6 +46,46 @@ def place(longitude: float, latitude: float) -> Point:
     return round(x, 1), round(y, 1)
 
 
+#: Radius of a point marker (a border crossing) at the default zoom, in map units.
+DOT_RADIUS = 6.0
+#: Space kept between two markers set aside, in map units.
+DOT_GAP = 1.0
+_GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
+
+
+def spread(points: list[Point], radius: float = DOT_RADIUS, gap: float = DOT_GAP) -> list[Point]:
+    """Move markers apart until none hides another; each stays as near its place as it can.
+
+    Crossings a few kilometres apart (the road and the rail post at Khorgos, the two bridges at
+    Blagoveshchensk) fall on one spot at the map's scale. Overlapping markers are pushed apart
+    pairwise, a little at a time, until their centres are two radii and a gap apart; markers on
+    the very same spot start apart along the golden angle, so the result does not depend on
+    the order of floating-point ties. The page draws a line from a moved marker to its place.
+    """
+    wanted = 2 * radius + gap
+    moved = [[x, y] for x, y in points]
+    for _ in range(200):
+        clear = True
+        for i in range(len(moved)):
+            for j in range(i + 1, len(moved)):
+                dx, dy = moved[j][0] - moved[i][0], moved[j][1] - moved[i][1]
+                distance = math.hypot(dx, dy)
+                if distance >= wanted - 1e-9:
+                    continue
+                clear = False
+                if distance < 1e-9:
+                    angle = (i + j) * _GOLDEN_ANGLE
+                    dx, dy, distance = math.cos(angle), math.sin(angle), 1.0
+                push = (wanted - distance) / 2 * 1.01 / distance
+                moved[i][0] -= dx * push
+                moved[i][1] -= dy * push
+                moved[j][0] += dx * push
+                moved[j][1] += dy * push
+        if clear:
+            break
+    return [(round(x, 1), round(y, 1)) for x, y in moved]
+
+
 @dataclass(frozen=True)
 class MapShape:
     iso3: str

@@ -395,3 +395,13 @@ def test_list_filters_and_pages(sessions: sessionmaker[Session]) -> None:
         assert seen == sorted(ids.values())
         with pytest.raises(InvalidInput):
             service.list_crossings(session, state="XXX")
+
+
+def test_writable_states_are_what_the_rules_allow() -> None:
+    """The faces offer what this returns; a lane write checks the same (any party state)."""
+    assert service.writable_states(FP_KAZ, ["KAZ", "CHN"]) == ["KAZ"]
+    assert service.writable_states(FP_CHN, ["KAZ", "CHN"]) == ["CHN"]
+    assert service.writable_states(FP_RUS, ["KAZ", "CHN"]) == []
+    assert service.writable_states(SECRETARIAT, ["KAZ", "CHN"]) == ["KAZ", "CHN"]
+    assert service.writable_states(OBSERVER, ["MNG", "CHN"]) == []
+    assert service.writable_states(ADMIN, ["KAZ"]) == []

@@ -1,14 +1,23 @@
 """The map asset covers every state of the shipped profile, and the builder decodes TopoJSON,
-continues shapes across the antimeridian and keeps tiny island states visible."""
+continues shapes across the antimeridian and keeps tiny island states visible; crossing dots
+are set apart so none hides another."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import re
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from epibridge import maps
+from epibridge.borders import service as borders
+from epibridge.db import write_session
 from epibridge.members.service import read_profile
 from epibridge.web import mapbuild
+from tests.helpers import OPERATOR, make_user
+from tests.web.test_pages import PASSWORD, _sign_in
 
 
 def test_every_profile_state_has_a_shape() -> None:
@@ -99,3 +108,40 @@ def test_points_land_where_the_shapes_are() -> None:
         x0, x1, y0, y1 = box(iso3)
         assert x0 <= x <= x1 and y0 <= y <= y1, (iso3, x, y)
     assert maps.place(76.95, 43.25) == tuple(round(v, 1) for v in maps.project(76.95, 43.25))
+
+
+def test_spread_sets_overlapping_markers_apart_and_leaves_the_others() -> None:
+    lone, twin_a, twin_b = (100.0, 100.0), (300.0, 200.0), (300.0, 200.0)
+    near = (305.0, 203.0)
+    out = maps.spread([lone, twin_a, twin_b, near])
+    assert out[0] == lone  # nothing near it: it stays where it is
+    for i, j in itertools.combinations(range(4), 2):
+        assert math.dist(out[i], out[j]) >= 2 * maps.DOT_RADIUS, (i, j, out)
+    # Each moved marker stays near its place (a few radii at most).
+    for before, after in zip([lone, twin_a, twin_b, near], out, strict=True):
+        assert math.dist(before, after) < 3 * maps.DOT_RADIUS
+    assert maps.spread([twin_a, twin_b]) == maps.spread([twin_a, twin_b])  # deterministic
+
+
+def test_no_crossing_dot_hides_another(live_url: str, sessions: sessionmaker[Session]) -> None:
+    """At the default zoom, read from the page's SVG: no two dot centres closer than the sum of
+    their radii (so none is even partly covered), and each moved dot has its line home."""
+    with write_session(sessions) as session:
+        borders.load_registry(session, actor=OPERATOR)
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ", password=PASSWORD)
+    html = _sign_in(live_url, "fp-kaz").get("/borders").text
+    dots = [
+        {k: float(v) for k, v in re.findall(r'(cx|cy|r|data-x|data-y)="([-\d.]+)"', tag)}
+        for tag in re.findall(r"<circle class=\"xing [^>]*>", html)
+    ]
+    assert len(dots) == len(borders.read_registry()) == 27
+    for a, b in itertools.combinations(dots, 2):
+        assert math.dist((a["cx"], a["cy"]), (b["cx"], b["cy"])) >= a["r"] + b["r"], (a, b)
+    # The registry has crossings on one spot (Khorgos road and rail): some dots were moved,
+    # each with a leader line from its true place.
+    moved = [d for d in dots if (d["cx"], d["cy"]) != (d["data-x"], d["data-y"])]
+    assert moved and html.count('<line class="leader"') == len(moved)
+    unmoved = [(d["data-x"], d["data-y"]) for d in dots]
+    assert any(
+        math.dist(p, q) < maps.DOT_RADIUS for p, q in itertools.combinations(unmoved, 2)
+    )  # without spreading they would overlap: the test can fail

@@ -1,6 +1,6 @@
 """The rules of the borders domain, split by subject; import them from here."""
 
-from epibridge.borders.service.common import get_crossing
+from epibridge.borders.service.common import get_crossing, writable_states
 from epibridge.borders.service.crossings import (
     create_crossing,
     list_crossings,
@@ -41,4 +41,5 @@ __all__ = [
     "share_land_border",
     "update_crossing",
     "update_lane",
+    "writable_states",
 ]

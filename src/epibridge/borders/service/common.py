@@ -15,12 +15,20 @@ def authorize_state(actor: Principal, state: str) -> bool:
     return authorize(actor, Action.WRITE_STATE, state).on_behalf
 
 
+def writable_states(actor: Principal, states: list[str]) -> list[str]:
+    """The states among ``states`` whose data ``actor`` may write, in their order.
+
+    The faces ask this to offer only what the rules allow: the sides a person may report for,
+    whether a lane may be changed by them (a party state's focal point, or the Secretariat).
+    """
+    return [s for s in states if decide(actor, Action.WRITE_STATE, s).allowed]
+
+
 def authorize_any_state(actor: Principal, states: list[str]) -> bool:
     """Check that ``actor`` may write for at least one of ``states`` (parties to an agreement)."""
-    for state in states:
-        decision = decide(actor, Action.WRITE_STATE, state)
-        if decision.allowed:
-            return decision.on_behalf
+    allowed = writable_states(actor, states)
+    if allowed:
+        return decide(actor, Action.WRITE_STATE, allowed[0]).on_behalf
     # Raises with the reason for the first state.
     return authorize(actor, Action.WRITE_STATE, states[0]).on_behalf
 
