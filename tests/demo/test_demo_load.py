@@ -269,6 +269,7 @@ def _inventory(demo: Demo) -> dict[str, int]:
 
 def test_loading_again_adds_nothing_and_keeps_credentials_until_reset(demo: Demo) -> None:
     before, credentials = _inventory(demo), demo.credentials()
+    demo.credentials_file.chmod(0o644)  # as an older version left it: rewritten private
     again = demo.cli("demo", "load").stdout
     assert "already played" in again and "unchanged" in again
     assert _inventory(demo) == before

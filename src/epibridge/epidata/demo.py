@@ -98,10 +98,10 @@ def final_counts(state: str, disease_no: int, first: date, weeks: int) -> np.nda
     iso_weeks = np.array([(first + timedelta(weeks=int(i))).isocalendar()[1] for i in index])
     season = 1 + disease.amplitude * np.cos(2 * math.pi * (iso_weeks - disease.peak_week) / 52.18)
     expected = people / 100_000 * disease.weekly_rate * season
-    for st, code, first, length, peak in OUTBREAKS:
-        if st == state and code == disease.code and first < weeks:
+    for st, code, begin, length, peak in OUTBREAKS:
+        if st == state and code == disease.code and begin < weeks:
             shape = np.sin(np.linspace(0, math.pi, length)) * (peak - 1) + 1
-            expected[first : first + length] *= shape[: max(0, weeks - first)]
+            expected[begin : begin + length] *= shape[: weeks - begin]
     counts = np.random.default_rng([*seeds, 2]).poisson(expected * noise).astype(float)
     counts[missing] = np.nan
     return counts
