@@ -92,17 +92,3 @@ def test_db_upgrade_on_a_new_database_loads_the_profile(tmp_path: Path) -> None:
         len(json.loads(run(fresh, "org", "members", "--on", "2024-07-05", "-f", "json").stdout))
         == 10
     )
-
-
-def test_demo_load_prints_working_credentials(settings: Settings, live_url: str) -> None:
-    out = run(settings, "demo", "load").stdout
-    lines = [line.split() for line in out.splitlines() if line.startswith("fp-kaz ")]
-    assert len(lines) == 1
-    name, role, state, password, token = lines[0]
-    assert (name, role, state) == ("fp-kaz", "focal_point", "KAZ") and len(password) >= 12
-    me = httpx.get(f"{live_url}/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
-    assert me.json()["name"] == "fp-kaz"
-    # Loading again refreshes the credentials; the earlier token stops working.
-    run(settings, "demo", "load")
-    stale = httpx.get(f"{live_url}/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
-    assert stale.status_code == 401
