@@ -19,6 +19,7 @@ from epibridge.members.statuses import MembershipStatus
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import Situation
 from epibridge.security import Action, Principal, decide
+from epibridge.web import dashboard_figures
 from epibridge.web.context import Web, get_web, page_errors
 
 router = APIRouter(include_in_schema=False)
@@ -52,9 +53,20 @@ def _signals(session: Any, principal: Principal) -> list[SignalRead] | None:
     return [detection.to_read(row) for row in page.items]
 
 
+def _figures(
+    session: Any, web: Web, principal: Principal, day: date, disease: str, names: dict[str, str]
+) -> dashboard_figures.Figures | None:
+    """The epidemic figures for accounts that read the members' data; None hides the part."""
+    if not decide(principal, Action.READ_MEMBERS).allowed:
+        return None
+    return dashboard_figures.build(
+        session, web, principal, on=day, disease=disease, state_names=names
+    )
+
+
 @router.get("/", response_class=HTMLResponse)
 @page_errors
-def dashboard(web: WebDep, on: str | None = None) -> Response:
+def dashboard(web: WebDep, on: str | None = None, disease: str = "") -> Response:
     day = _day(on)
     now = utcnow()
     with read_session(web.sessions) as session:
@@ -64,9 +76,11 @@ def dashboard(web: WebDep, on: str | None = None) -> Response:
         names = members.state_names(session, on=day, lang=web.lang)
         situation: Situation | None = None
         signals: list[SignalRead] | None = None
+        figures: dashboard_figures.Figures | None = None
         if web.principal is not None:
             situation = notifications.situation(session, actor=web.principal, on=day, now=now)
             signals = _signals(session, web.principal)
+            figures = _figures(session, web, web.principal, day, disease, names)
     risks: dict[str, list[str]] = {}
     for item in situation.active if situation else []:
         risks.setdefault(item.state, []).append(item.risk_level or "")
@@ -88,6 +102,8 @@ def dashboard(web: WebDep, on: str | None = None) -> Response:
             "situation": situation,
             "signals": signals,
             "state_names": names,
+            "figures": figures,
+            "rate_legend": dashboard_figures.legend(web, figures.edges) if figures else [],
         },
     )
 
