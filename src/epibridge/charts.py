@@ -136,16 +136,20 @@ def _axes(
 
 
 def _tip(
-    curves: list[Curve], d: date, fmt_number: Format, fmt_date: DateFormat, labels: Labels
+    curves: list[Curve],
+    d: date,
+    formats: tuple[Format, Format, DateFormat],
+    labels: Labels,
 ) -> str:
     """What hovering a period shows: its date, each curve's value, threshold and alarm."""
+    fmt_number, fmt_threshold, fmt_date = formats
     parts = []
     for curve in curves:
         value = dict(curve.points).get(d)
         text = f"{curve.label}: {labels.not_reported if value is None else fmt_number(value)}"
         limit = dict(curve.threshold or []).get(d)
         if limit is not None:
-            text += f" · {labels.threshold} {fmt_number(round(limit, 1))}"
+            text += f" · {labels.threshold} {fmt_threshold(limit)}"
         if d in curve.alarms:
             text += f" · {labels.alarm}"
         parts.append(text)
@@ -218,13 +222,16 @@ def svg(
     fmt_number: Format,
     fmt_date: DateFormat,
     labels: Labels | None = None,
+    fmt_threshold: Format | None = None,
 ) -> str:
     """Draw curves: one as bars, several as lines; thresholds and alarms when given.
 
     Every period carries its values as an SVG ``<title>`` (a tooltip, and what
-    ``static/chart.js`` shows beside the pointer), in the caller's formats and words.
+    ``static/chart.js`` shows beside the pointer), in the caller's formats and words;
+    thresholds are written with ``fmt_threshold`` (default: ``fmt_number`` to one decimal).
     """
     labels = labels or Labels()
+    formats = (fmt_number, fmt_threshold or (lambda v: fmt_number(round(v, 1))), fmt_date)
     periods = sorted({d for c in curves for d, _ in c.points})
     values = [v for c in curves for _, v in c.points if v is not None]
     values += [v for c in curves for _, v in (c.threshold or []) if v is not None]
@@ -236,7 +243,7 @@ def svg(
         ymax=marks[-1] or 1.0,
         plot_h=plot_h,
     )
-    tips = {d: _tip(curves, d, fmt_number, fmt_date, labels) for d in periods}
+    tips = {d: _tip(curves, d, formats, labels) for d in periods}
     out = [
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
         'class="tips" xmlns="http://www.w3.org/2000/svg">',

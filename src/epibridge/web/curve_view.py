@@ -152,6 +152,7 @@ def draw(
         fmt_number=lambda v: fmt_number(v, web.lang),
         fmt_date=lambda d: fmt_date(d, web.lang, "short"),
         labels=labels,
+        fmt_threshold=lambda v: fmt_number(v, web.lang, 1),  # as the table writes it
     )
     return Drawing(
         chart=chart,

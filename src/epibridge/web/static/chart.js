@@ -1,7 +1,7 @@
-// Values on hover for the server-drawn charts (epibridge/charts.py). Each bar, period column
-// and sparkline bar carries its text as an SVG <title>, already in the page's language; this
-// shows that text in a box beside the pointer at once, instead of the
-// browser's delayed tooltip. Without this script the <title> tooltips still work.
+// Values on hover for the server-drawn charts (epibridge/charts.py) and the dashboard's rate
+// map: each bar, period column, sparkline bar and state carries its text as an SVG <title>,
+// already in the page's language; this shows that text in a box beside the pointer at once,
+// instead of the browser's delayed tooltip. Without this script the <title> tooltips still work.
 (function () {
   "use strict";
   var charts = document.querySelectorAll("svg.tips");
@@ -38,7 +38,7 @@
   Array.prototype.forEach.call(charts, function (svg) {
     // The <title> children become data-tip (and a label for assistive technology), so the
     // browser's own tooltip does not cover this one.
-    Array.prototype.forEach.call(svg.querySelectorAll("rect > title"), function (title) {
+    Array.prototype.forEach.call(svg.querySelectorAll("rect > title, path > title"), function (title) {
       var owner = title.parentNode;
       owner.setAttribute("data-tip", title.textContent);
       owner.setAttribute("aria-label", title.textContent);
