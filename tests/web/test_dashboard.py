@@ -107,3 +107,12 @@ def test_a_day_without_data_says_so(live_url: str, sessions: sessionmaker[Sessio
     text = _text(client.get("/", params={"on": DAY, "lang": "en"}).text)
     assert "0 of 9 member states reported the week of Mar 18, 2024 (0%)." in text
     assert "No cases reported in these weeks." in text
+
+
+def test_the_states_page_gives_the_population_the_rates_use(live_url: str) -> None:
+    page = _text(httpx.get(f"{live_url}/states", params={"on": DAY, "lang": "en"}).text)
+    # Kazakhstan's shipped 2024 figure (UN WPP 2024), the denominator of its rates above.
+    assert "Kazakhstan" in page and "20,592,571 (2024)" in page
+    assert "Population: UN World Population Prospects 2024." in page
+    russian = httpx.get(f"{live_url}/states", params={"on": DAY, "lang": "ru"}).text
+    assert "20\xa0592\xa0571 (2024)" in russian and "Население" in russian

@@ -12,6 +12,7 @@ from epibridge import maps
 from epibridge.db import read_session, utcnow
 from epibridge.detection import service as detection
 from epibridge.detection.schemas import SignalRead
+from epibridge.epidata.population import population
 from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.members import views
@@ -128,6 +129,7 @@ def states_page(web: WebDep, on: str | None = None) -> Response:
             "others": [s for s in listed if s.status != MembershipStatus.MEMBER],
             "chair_name": chair_name,
             "status_names": translated(web, STATUS_NAMES),
+            "populations": {s.iso3: population(s.iso3, day.year) for s in listed},
         },
     )
 
