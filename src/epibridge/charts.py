@@ -105,14 +105,16 @@ def _axes(
 ) -> list[str]:
     """The grid lines, the value labels, (at most about ten) period labels and the axis names."""
     out = ['<g class="grid">']
-    for t in marks:
-        out.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{plot.y(t):.1f}" y2="{plot.y(t):.1f}"/>'
-        )
+    out += [
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{plot.y(t):.1f}" y2="{plot.y(t):.1f}"/>'
+        for t in marks
+    ]
     out.append('</g><g class="axis">')
-    for t in marks:
-        label = escape(fmt_number(t))
-        out.append(f'<text x="{LEFT - 6}" y="{plot.y(t) + 4:.1f}" text-anchor="end">{label}</text>')
+    out += [
+        f'<text x="{LEFT - 6}" y="{plot.y(t) + 4:.1f}" text-anchor="end">'
+        f"{escape(fmt_number(t))}</text>"
+        for t in marks
+    ]
     label_every = max(1, math.ceil(max(len(periods), 1) / 10))
     for d in periods[::label_every]:
         out.append(
@@ -285,19 +287,12 @@ def sparkline(
         f"<title>{escape(title)}</title>"
     ]
     for i, (day, value) in enumerate(weeks):
-        x = i * slot + slot * 0.1
         shown = labels.not_reported if value is None else fmt_number(value)
-        tip = f"<title>{escape(fmt_date(day))}: {escape(shown)}</title>"
-        if value is None:
-            parts.append(
-                f'<rect class="gap" x="{x:.1f}" y="{base - 4}" width="{slot * 0.8:.1f}" '
-                f'height="4">{tip}</rect>'
-            )
-            continue
-        height = max((base - 2) * value / top, 1.0)
+        height = 4.0 if value is None else max((base - 2) * value / top, 1.0)
         parts.append(
-            f'<rect class="bar" x="{x:.1f}" y="{base - height:.1f}" width="{slot * 0.8:.1f}" '
-            f'height="{height:.1f}">{tip}</rect>'
+            f'<rect class="{"gap" if value is None else "bar"}" x="{i * slot + slot * 0.1:.1f}" '
+            f'y="{base - height:.1f}" width="{slot * 0.8:.1f}" height="{height:.1f}">'
+            f"<title>{escape(fmt_date(day))}: {escape(shown)}</title></rect>"
         )
     parts.append(f'<line class="base" x1="0" x2="{SPARK_WIDTH}" y1="{base}" y2="{base}"/></svg>')
     return "".join(parts)
