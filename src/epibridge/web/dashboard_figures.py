@@ -8,6 +8,7 @@ language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import pairwise
 from typing import Any
 
@@ -52,7 +53,7 @@ def build(
     web: Web,
     principal: Principal,
     *,
-    on: Any,
+    on: date,
     disease: str,
     state_names: dict[str, str],
 ) -> Figures:
