@@ -35,6 +35,13 @@ def _web(curves: int) -> str:
 DRAWINGS = {
     "web bars": lambda: _web(1),
     "web lines": lambda: _web(2),
+    "sparkline": lambda: charts.sparkline(
+        list(zip(MONDAYS, [3, None, 25, 7], strict=True)),
+        title=HOSTILE,
+        fmt_number=lambda v: f"{v:g}<",
+        fmt_date=lambda d: f"{d:%d.%m}&",
+        labels=charts.Labels(not_reported=HOSTILE),
+    ),
     "report curve": lambda: charts.weekly_svg(
         list(zip(MONDAYS, [3, None, 25, 7], strict=True)),
         alarm_weeks={MONDAYS[2]},
@@ -58,6 +65,7 @@ def test_text_is_escaped_in_every_chart(name: str) -> None:
         assert root.get("aria-label") == HOSTILE
     # Labels from the callers are escaped as well: they come back as given.
     texts = {"".join(t.itertext()) for t in root.iter(f"{SVG}text")}
+    texts |= {t.text or "" for t in root.iter(f"{SVG}title")}
     assert name == "report map" or any(t.endswith(("<", "&")) for t in texts)
 
 
@@ -109,3 +117,68 @@ def test_reports_email_and_the_shared_pieces_do_not_import_the_web_ui() -> None:
         for path in modules
     }
     assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_every_period_says_its_values_in_the_callers_words() -> None:
+    """The hover text of a period: its date, each curve's value, threshold and alarm."""
+    drawing = charts.svg(
+        [
+            charts.Curve(
+                label="Kazakhstan",
+                points=[(MONDAYS[0], 3.0), (MONDAYS[1], None), (MONDAYS[2], 25.0)],
+                threshold=[(MONDAYS[2], 9.96)],
+                alarms=frozenset({MONDAYS[2]}),
+            )
+        ],
+        title="Measles",
+        fmt_number=lambda v: f"{v:g}",
+        fmt_date=lambda d: f"{d:%d.%m}",
+        labels=charts.Labels(
+            x="Semaine", y="Cas", threshold="seuil", alarm="alerte", not_reported="non déclaré"
+        ),
+        fmt_threshold=lambda v: f"{v:.1f}",
+    )
+    root = ET.fromstring(drawing)
+    hits = [r.findtext(f"{SVG}title") for r in root.iter(f"{SVG}rect") if r.get("class") == "hit"]
+    assert hits == [
+        "04.03 — Kazakhstan: 3",
+        "11.03 — Kazakhstan: non déclaré",
+        "18.03 — Kazakhstan: 25 · seuil 10.0 · alerte",
+    ]
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    assert [b.findtext(f"{SVG}title") for b in bars] == [hits[0], hits[2]]  # no bar for "none"
+    labels = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "label"]
+    assert labels == ["Cas", "Semaine"]
+    assert root.get("class") == "tips"
+
+
+def test_a_sparkline_draws_a_week_not_reported_apart_from_zero() -> None:
+    drawing = charts.sparkline(
+        list(zip(MONDAYS, [4, None, 0, 8], strict=True)),
+        title="t",
+        fmt_number=str,
+        fmt_date=lambda d: f"{d:%d.%m}",
+    )
+    rects = list(ET.fromstring(drawing).iter(f"{SVG}rect"))
+    assert [(r.get("class"), r.findtext(f"{SVG}title")) for r in rects] == [
+        ("bar", "04.03: 4"),
+        ("gap", "11.03: not reported"),
+        ("bar", "18.03: 0"),
+        ("bar", "25.03: 8"),
+    ]
+    heights = [float(r.get("height") or 0) for r in rects]
+    assert heights[3] == 2 * heights[0] and heights[2] == 1.0  # zero: a hairline, not a gap
+
+
+def test_rate_classes_are_round_limits_and_a_missing_rate_has_none() -> None:
+    edges = charts.rate_edges([0.4856, 0.0483, None])
+    assert edges == pytest.approx([0, 0.2, 0.4, 0.6])
+    assert [charts.rate_class(v, edges) for v in (0.0, 0.0483, 0.2, 0.4856, 0.6, None)] == [
+        0,
+        0,
+        1,
+        2,
+        2,  # the top limit belongs to the last class
+        None,
+    ]
+    assert charts.rate_edges([None, None]) == [0, 1] and charts.rate_class(0, [0, 1]) == 0

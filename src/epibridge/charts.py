@@ -21,21 +21,12 @@ from epibridge import maps
 Format = Callable[[float], str]
 DateFormat = Callable[[date], str]
 
-WIDTH, HEIGHT = 900, 320
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
+WIDTH, HEIGHT = 900, 360
+LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 64
 PALETTE = ("#1f5f99", "#9a4d00", "#2e7d32", "#8b1a1a", "#5b3f8c", "#00695c", "#6d4c41", "#455a64")
-RISK_COLOURS = {
-    "very_high": "#8b0000",
-    "high": "#d7301f",
-    "moderate": "#fc8d59",
-    "low": "#fdcc8a",
-}
-STATUS_COLOURS = {
-    "member": "#1f5f99",
-    "observer": "#6fa8dc",
-    "dialogue_partner": "#b9d4ec",
-    "partner": "#b9d4ec",
-}
+RISK_COLOURS = {"very_high": "#8b0000", "high": "#d7301f", "moderate": "#fc8d59", "low": "#fdcc8a"}
+STATUS_COLOURS = {"member": "#1f5f99", "observer": "#6fa8dc"}
+STATUS_COLOURS.update(dialogue_partner="#b9d4ec", partner="#b9d4ec")
 
 
 def escape(value: object) -> str:
@@ -68,6 +59,20 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class Labels:
+    """A chart's words in the reader's language: the page translates them, the chart places them.
+
+    ``x`` and ``y`` name the axes; the others are the words of the values shown on hover.
+    """
+
+    x: str = ""
+    y: str = ""
+    threshold: str = "threshold"
+    alarm: str = "alarm"
+    not_reported: str = "not reported"
+
+
+@dataclass(frozen=True)
 class _Plot:
     """Where a period and a value land in the plot area."""
 
@@ -91,34 +96,82 @@ class _Plot:
 
 
 def _axes(
-    plot: _Plot, marks: list[float], periods: list[date], fmt_number: Format, fmt_date: DateFormat
+    plot: _Plot,
+    marks: list[float],
+    periods: list[date],
+    fmt_number: Format,
+    fmt_date: DateFormat,
+    labels: Labels,
 ) -> list[str]:
-    """The horizontal grid lines, the value labels and (at most about ten) period labels."""
+    """The grid lines, the value labels, (at most about ten) period labels and the axis names."""
     out = ['<g class="grid">']
-    for t in marks:
-        out.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{plot.y(t):.1f}" y2="{plot.y(t):.1f}"/>'
-        )
+    out += [
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{plot.y(t):.1f}" y2="{plot.y(t):.1f}"/>'
+        for t in marks
+    ]
     out.append('</g><g class="axis">')
-    for t in marks:
-        label = escape(fmt_number(t))
-        out.append(f'<text x="{LEFT - 6}" y="{plot.y(t) + 4:.1f}" text-anchor="end">{label}</text>')
-    label_every = max(1, max(len(periods), 1) // 10)
+    out += [
+        f'<text x="{LEFT - 6}" y="{plot.y(t) + 4:.1f}" text-anchor="end">'
+        f"{escape(fmt_number(t))}</text>"
+        for t in marks
+    ]
+    label_every = max(1, math.ceil(max(len(periods), 1) / 10))
     for d in periods[::label_every]:
         out.append(
             f'<text x="{plot.x(d):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
             f"{escape(fmt_date(d))}</text>"
         )
+    middle = TOP + plot.plot_h / 2
+    if labels.y:
+        out.append(
+            f'<text class="label" x="14" y="{middle:.1f}" text-anchor="middle" '
+            f'transform="rotate(-90 14 {middle:.1f})">{escape(labels.y)}</text>'
+        )
+    if labels.x:
+        centre = LEFT + (WIDTH - LEFT - RIGHT) / 2
+        out.append(
+            f'<text class="label" x="{centre:.1f}" y="{HEIGHT - BOTTOM + 34}" '
+            f'text-anchor="middle">{escape(labels.x)}</text>'
+        )
     out.append("</g>")
     return out
 
 
-def _bars(plot: _Plot, curve: Curve, fmt_number: Format, fmt_date: DateFormat) -> list[str]:
+def _tip(
+    curves: list[Curve],
+    d: date,
+    formats: tuple[Format, Format, DateFormat],
+    labels: Labels,
+) -> str:
+    """What hovering a period shows: its date, each curve's value, threshold and alarm."""
+    fmt_number, fmt_threshold, fmt_date = formats
+    parts = []
+    for curve in curves:
+        value = dict(curve.points).get(d)
+        text = f"{curve.label}: {labels.not_reported if value is None else fmt_number(value)}"
+        limit = dict(curve.threshold or []).get(d)
+        if limit is not None:
+            text += f" · {labels.threshold} {fmt_threshold(limit)}"
+        if d in curve.alarms:
+            text += f" · {labels.alarm}"
+        parts.append(text)
+    return escape(f"{fmt_date(d)} — " + "; ".join(parts))
+
+
+def _hits(plot: _Plot, periods: list[date], tips: dict[date, str]) -> list[str]:
+    """A transparent column per period, under the drawing: hovering it shows the period's values."""
+    return [
+        f'<rect class="hit" x="{plot.x(d) - plot.slot / 2:.1f}" y="{TOP}" '
+        f'width="{plot.slot:.1f}" height="{plot.plot_h:.1f}"><title>{tips[d]}</title></rect>'
+        for d in periods
+    ]
+
+
+def _bars(plot: _Plot, curve: Curve, tips: dict[date, str]) -> list[str]:
     bar = max(plot.slot * 0.8, 1.0)
     return [
         f'<rect class="bar" x="{plot.x(d) - bar / 2:.1f}" y="{plot.y(v):.1f}" width="{bar:.1f}" '
-        f'height="{max(plot.y(0) - plot.y(v), 0):.1f}"><title>{escape(fmt_date(d))}: '
-        f"{escape(fmt_number(v))}</title></rect>"
+        f'height="{max(plot.y(0) - plot.y(v), 0):.1f}"><title>{tips[d]}</title></rect>'
         for d, v in curve.points
         if v is not None
     ]
@@ -164,8 +217,23 @@ def _legend(curves: list[Curve]) -> list[str]:
     return out
 
 
-def svg(curves: list[Curve], *, title: str, fmt_number: Format, fmt_date: DateFormat) -> str:
-    """Draw curves: one as bars, several as lines; thresholds and alarms when given."""
+def svg(
+    curves: list[Curve],
+    *,
+    title: str,
+    fmt_number: Format,
+    fmt_date: DateFormat,
+    labels: Labels | None = None,
+    fmt_threshold: Format | None = None,
+) -> str:
+    """Draw curves: one as bars, several as lines; thresholds and alarms when given.
+
+    Every period carries its values as an SVG ``<title>`` (a tooltip, and what
+    ``static/chart.js`` shows beside the pointer), in the caller's formats and words;
+    thresholds are written with ``fmt_threshold`` (default: ``fmt_number`` to one decimal).
+    """
+    labels = labels or Labels()
+    formats = (fmt_number, fmt_threshold or (lambda v: fmt_number(round(v, 1))), fmt_date)
     periods = sorted({d for c in curves for d, _ in c.points})
     values = [v for c in curves for _, v in c.points if v is not None]
     values += [v for c in curves for _, v in (c.threshold or []) if v is not None]
@@ -177,21 +245,72 @@ def svg(curves: list[Curve], *, title: str, fmt_number: Format, fmt_date: DateFo
         ymax=marks[-1] or 1.0,
         plot_h=plot_h,
     )
+    tips = {d: _tip(curves, d, formats, labels) for d in periods}
     out = [
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
-        'xmlns="http://www.w3.org/2000/svg">',
+        'class="tips" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
-    out += _axes(plot, marks, periods, fmt_number, fmt_date)
-    out += (
-        _bars(plot, curves[0], fmt_number, fmt_date) if len(curves) == 1 else _lines(plot, curves)
-    )
+    out += _axes(plot, marks, periods, fmt_number, fmt_date, labels)
+    out += _hits(plot, periods, tips)
+    out += _bars(plot, curves[0], tips) if len(curves) == 1 else _lines(plot, curves)
     for curve in curves:
         out += _marks(plot, curve)
     if len(curves) > 1:
         out += _legend(curves)
     out.append("</svg>")
     return "".join(out)
+
+
+SPARK_WIDTH, SPARK_HEIGHT = 120, 32
+
+
+def sparkline(
+    weeks: list[tuple[date, int | None]],
+    *,
+    title: str,
+    fmt_number: Format,
+    fmt_date: DateFormat,
+    labels: Labels | None = None,
+) -> str:
+    """A small bar chart of a few periods; a period not reported is an outlined stub, not zero.
+
+    Each bar carries its period and value as ``<title>`` (shown on hover by ``chart.js``).
+    """
+    labels = labels or Labels()
+    top = max((v for _, v in weeks if v is not None), default=0) or 1
+    slot = SPARK_WIDTH / max(len(weeks), 1)
+    base = SPARK_HEIGHT - 2
+    parts = [
+        f'<svg viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" role="img" class="spark tips" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(title)}</title>"
+    ]
+    for i, (day, value) in enumerate(weeks):
+        shown = labels.not_reported if value is None else fmt_number(value)
+        height = 4.0 if value is None else max((base - 2) * value / top, 1.0)
+        parts.append(
+            f'<rect class="{"gap" if value is None else "bar"}" x="{i * slot + slot * 0.1:.1f}" '
+            f'y="{base - height:.1f}" width="{slot * 0.8:.1f}" height="{height:.1f}">'
+            f"<title>{escape(fmt_date(day))}: {escape(shown)}</title></rect>"
+        )
+    parts.append(f'<line class="base" x1="0" x2="{SPARK_WIDTH}" y1="{base}" y2="{base}"/></svg>')
+    return "".join(parts)
+
+
+def rate_edges(values: list[float | None]) -> list[float]:
+    """A rate map's class limits: round values from 0 past the highest rate (2 to 5 classes)."""
+    return ticks(max((v for v in values if v is not None), default=0.0))
+
+
+def rate_class(value: float | None, edges: list[float]) -> int | None:
+    """The class of ``value`` (edges[i] <= value < edges[i + 1]); None for a missing value."""
+    if value is None:
+        return None
+    for i in range(len(edges) - 1):
+        if value < edges[i + 1]:
+            return i
+    return len(edges) - 2
 
 
 # The reports' weekly curve: a dozen bars, the report week dark, alarm weeks marked.

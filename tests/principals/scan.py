@@ -102,6 +102,8 @@ READERS = {
         "epidata.queries.series_json",
         "epidata.queries.totals",
         "epidata.queries.increases",
+        "epidata.overview.overview",
+        "epidata.overview.diseases_with_data",
         "epidata.reference.list_datasets",
         "epidata.reference.get_dataset",
         "epidata.revisions.history",

@@ -118,6 +118,12 @@ class SeriesThresholds(BaseModel):
     as_of: datetime | None
     synthetic: bool
     points: list[ThresholdPoint]
+    #: Periods of history the method needs before a period it judges, and the periods the
+    #: whole series has (first to last known): a page says why there is no threshold.
+    history_needed: int = 0
+    history_periods: int = 0
+    #: The first period of the whole history with a threshold; None when the method has none.
+    first_judged: date | None = None
 
 
 class RtPoint(BaseModel):

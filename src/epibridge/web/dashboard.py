@@ -12,6 +12,7 @@ from epibridge import maps
 from epibridge.db import read_session, utcnow
 from epibridge.detection import service as detection
 from epibridge.detection.schemas import SignalRead
+from epibridge.epidata.population import population
 from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.members import views
@@ -19,6 +20,7 @@ from epibridge.members.statuses import MembershipStatus
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import Situation
 from epibridge.security import Action, Principal, decide
+from epibridge.web import dashboard_figures
 from epibridge.web.context import Web, get_web, page_errors
 
 router = APIRouter(include_in_schema=False)
@@ -52,9 +54,20 @@ def _signals(session: Any, principal: Principal) -> list[SignalRead] | None:
     return [detection.to_read(row) for row in page.items]
 
 
+def _figures(
+    session: Any, web: Web, principal: Principal, day: date, disease: str, names: dict[str, str]
+) -> dashboard_figures.Figures | None:
+    """The epidemic figures for accounts that read the members' data; None hides the part."""
+    if not decide(principal, Action.READ_MEMBERS).allowed:
+        return None
+    return dashboard_figures.build(
+        session, web, principal, on=day, disease=disease, state_names=names
+    )
+
+
 @router.get("/", response_class=HTMLResponse)
 @page_errors
-def dashboard(web: WebDep, on: str | None = None) -> Response:
+def dashboard(web: WebDep, on: str | None = None, disease: str = "") -> Response:
     day = _day(on)
     now = utcnow()
     with read_session(web.sessions) as session:
@@ -64,9 +77,11 @@ def dashboard(web: WebDep, on: str | None = None) -> Response:
         names = members.state_names(session, on=day, lang=web.lang)
         situation: Situation | None = None
         signals: list[SignalRead] | None = None
+        figures: dashboard_figures.Figures | None = None
         if web.principal is not None:
             situation = notifications.situation(session, actor=web.principal, on=day, now=now)
             signals = _signals(session, web.principal)
+            figures = _figures(session, web, web.principal, day, disease, names)
     risks: dict[str, list[str]] = {}
     for item in situation.active if situation else []:
         risks.setdefault(item.state, []).append(item.risk_level or "")
@@ -88,6 +103,8 @@ def dashboard(web: WebDep, on: str | None = None) -> Response:
             "situation": situation,
             "signals": signals,
             "state_names": names,
+            "figures": figures,
+            "rate_legend": dashboard_figures.legend(web, figures.edges) if figures else [],
         },
     )
 
@@ -112,6 +129,7 @@ def states_page(web: WebDep, on: str | None = None) -> Response:
             "others": [s for s in listed if s.status != MembershipStatus.MEMBER],
             "chair_name": chair_name,
             "status_names": translated(web, STATUS_NAMES),
+            "populations": {s.iso3: population(s.iso3, day.year) for s in listed},
         },
     )
 

@@ -3,25 +3,26 @@ with the detection service's thresholds and alarms drawn over it."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, QueryParams
 
-from epibridge import charts
 from epibridge.db import read_session, utcnow
 from epibridge.detection import service as detection
-from epibridge.epidata import queries
+from epibridge.detection.schemas import SeriesThresholds
+from epibridge.epidata import overview, queries
 from epibridge.epidata.codes import METRICS
 from epibridge.epidata.schemas import SeriesSet
 from epibridge.epidata.selector import SeriesSelector
-from epibridge.errors import DomainError
-from epibridge.i18n import N_, fmt_date, fmt_number
+from epibridge.errors import DomainError, NotFound
+from epibridge.i18n import N_, fmt_number
 from epibridge.members import service as members
 from epibridge.members.statuses import MembershipStatus
 from epibridge.security import Action, Principal, authorize
+from epibridge.web import curve_view
 from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form
 
 router = APIRouter(prefix="/data", include_in_schema=False)
@@ -121,92 +122,65 @@ def curve_page(web: WebDep) -> Response:
         names = members.state_names(
             session, on=utcnow().date(), lang=web.lang, status=MembershipStatus.MEMBER
         )
+        codes = overview.diseases_with_data(session, principal=principal)
     params = web.request.query_params
-    result, chart, error, selector = None, None, None, None
+    result, error, selector = None, None, None
     if params.get("disease"):
         try:
             selector = selector_of(params, principal.state)
             if selector.states:
                 result = _curve(web, principal, selector, params.get("rate", ""))
         except DomainError as exc:
-            error = exc.detail
+            error = web.gettext(exc.detail)
     chosen = list(selector.states) if selector else [s for s in params.getlist("state") if s]
     form = _form(params, chosen or ([principal.state] if principal.state else []))
-    rows: list[dict[str, Any]] = []
+    drawing = curve_view.Drawing()
     if result is not None and selector is not None:
-        rows, chart, error = _drawn(web, principal, result, selector, form, names)
+        drawing = _drawing(web, principal, result, selector, form, names)
     query = web.request.url.query
     return web.render(
         "data/curve.html",
         {
             "form": form,
             "state_names": names,
+            "diseases": curve_view.disease_choices(codes, form["disease"], web.lang),
             "metric_names": {k: web.gettext(METRIC_NAMES.get(k, k)) for k in METRICS},
             "classification_names": {k: web.gettext(v) for k, v in CLASSIFICATION_NAMES.items()},
             "granularity_names": {k: web.gettext(v) for k, v in GRANULARITY_NAMES.items()},
-            "chart": chart,
-            "rows": rows,
-            "synthetic": any(r["synthetic"] for r in rows),
+            "drawing": drawing,
             "error": error,
             "csv_url": f"/data/curve.csv?{query}" if result is not None else None,
             "rate_per": RATE_PER,
             "detection_names": DETECTION_METHODS,
-            "detected": bool(form["detect"]),
+            "detected": bool(form["detect"]) and not drawing.empty,
         },
     )
 
 
-def _drawn(
+def _drawing(
     web: Web,
     principal: Principal,
     result: SeriesSet,
     selector: SeriesSelector,
     form: dict[str, Any],
     names: dict[str, str],
-) -> tuple[list[dict[str, Any]], str, str | None]:
-    """The table rows, the chart and the detection overlay's complaint, if any."""
+) -> curve_view.Drawing:
+    metric = web.gettext(METRIC_NAMES.get(selector.metric, selector.metric))
+    classification = web.gettext(CLASSIFICATION_NAMES.get(selector.classification, "All cases"))
     rate = form["rate"] == "yes"
-    error = None
-    curves = []
-    rows: list[dict[str, Any]] = []
-    detected = _thresholds(web, principal, result, selector, form["detect"]) if not rate else {}
-    if form["detect"] and rate:
-        error = web.gettext("Detection runs on counts: choose counts to see thresholds.")
-    for item in result.series:
-        points = [(p.period_start, p.rate if rate else p.value) for p in item.points]
-        threshold, alarms = detected.get(item.state, (None, set()))
-        curves.append(
-            charts.Curve(
-                label=names.get(item.state, item.state),
-                points=points,
-                threshold=threshold,
-                alarms=frozenset(alarms),
-            )
-        )
-        limits = dict(threshold or [])
-        for p in item.points:
-            rows.append(
-                {
-                    "state": item.state,
-                    "point": p,
-                    "synthetic": item.synthetic,
-                    "threshold": limits.get(p.period_start),
-                    "alarm": p.period_start in alarms,
-                }
-            )
-    rows.sort(key=lambda r: (r["point"].period_start, r["state"]))
-    title = (
-        web.gettext("Epidemic curve")
-        + f": {selector.disease}, "
-        + web.gettext(METRIC_NAMES.get(selector.metric, selector.metric))
+    per = fmt_number(RATE_PER, web.lang)
+    detect = form["detect"] and not curve_view.is_empty(result)
+    return curve_view.draw(
+        web,
+        result,
+        selector,
+        form,
+        names,
+        title=curve_view.title_of(web, selector, names, metric, classification),
+        y_label=web.gettext("Rate per %(per)s inhabitants") % {"per": per} if rate else metric,
+        method=DETECTION_METHODS.get(form["detect"], ""),
+        found=_thresholds(web, principal, result, selector, form) if detect else {},
     )
-    chart = charts.svg(
-        curves,
-        title=title,
-        fmt_number=lambda v: fmt_number(v, web.lang),
-        fmt_date=lambda d: fmt_date(d, web.lang, "short"),
-    )
-    return rows, chart, error
 
 
 @router.get("/curve.csv")
@@ -226,25 +200,32 @@ def curve_csv(web: WebDep) -> Response:
 
 
 def _thresholds(
-    web: Web, principal: Principal, result: SeriesSet, selector: SeriesSelector, method: str
-) -> dict[str, tuple[list[tuple[date, float | None]], set[date]]]:
-    """Thresholds and alarms of the chosen method per state, from the detection service."""
-    if not method:
-        return {}
-    out: dict[str, tuple[list[tuple[date, float | None]], set[date]]] = {}
+    web: Web,
+    principal: Principal,
+    result: SeriesSet,
+    selector: SeriesSelector,
+    form: dict[str, Any],
+) -> dict[str, SeriesThresholds | str]:
+    """Per state, the chosen method's thresholds from the detection service, or why there are none.
+
+    The service computes them on the whole history and clips them to the range (the same call
+    as ``GET /api/v1/data/thresholds``); a state without the series has no entry.
+    """
+    if form["rate"] == "yes":
+        reason = web.gettext("Detection runs on counts: choose counts to see thresholds.")
+        return {item.state: reason for item in result.series}
+    out: dict[str, SeriesThresholds | str] = {}
     with read_session(web.sessions) as session:
         for item in result.series:
             try:
-                found = detection.series_thresholds(
+                out[item.state] = detection.series_thresholds(
                     session,
                     principal=principal,
                     selector=selector.for_state(item.state),
-                    method=method,
+                    method=form["detect"],
                 )
-            except DomainError:
-                continue  # no series, or a granularity detection does not run on
-            out[item.state] = (
-                [(p.period_start, p.upperbound) for p in found.points if p.upperbound is not None],
-                {p.period_start for p in found.points if p.alarm},
-            )
+            except NotFound:
+                continue  # nothing reported: the page says so for the curve already
+            except DomainError as exc:
+                out[item.state] = web.gettext(exc.detail)  # e.g. a granularity it does not take
     return out

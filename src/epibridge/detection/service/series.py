@@ -216,6 +216,7 @@ def series_thresholds(
     if loaded is None:
         raise missing_series(selector)
     outcome = evaluate(loaded, method, np.arange(loaded.counts.size))
+    needed = history_needed(method, FREQUENCY[loaded.granularity])
     rows: dict[int, tuple[float | None, float | None, bool | None]] = {}
     if outcome is not None:
         usable, result = outcome
@@ -234,6 +235,9 @@ def series_thresholds(
         method=method,
         as_of=selector.as_of,
         synthetic=loaded.synthetic,
+        history_needed=needed,
+        history_periods=int(loaded.counts.size),
+        first_judged=next((loaded.starts[i] for i in sorted(rows) if rows[i][1] is not None), None),
         points=[
             ThresholdPoint(
                 period_start=loaded.starts[i],
