@@ -65,6 +65,34 @@ def decision_snapshot(decision: Decision) -> dict[str, Any]:
     }
 
 
+def check_may_put_to_decision(
+    session: Session, actor: Principal, consultation: Consultation, document: Document
+) -> bool:
+    """Raise unless ``actor`` may put the current version to decision now: the convenor, of
+    a document not adopted and not already under decision, in an open consultation."""
+    on_behalf = authorize_convenor(actor, consultation)
+    require_not_adopted(document)
+    require_open(consultation)
+    if open_decision(session, document.id) is not None:
+        raise Conflict(
+            f"a version of document {document.id} is already under decision",
+            [FieldError("document_id", "a decision is open")],
+        )
+    return on_behalf
+
+
+def check_may_use_silence(session: Session, actor: Principal, moment: datetime) -> None:
+    """Raise unless ``actor`` speaks for the chair: the silence procedure is the chair's choice."""
+    chair = chair_state(session, moment.date())
+    authorize(
+        actor,
+        Action.WRITE_STATE,
+        chair,
+        field="procedure",
+        why=f"the silence procedure is the chairing state's ({chair}) choice",
+    )
+
+
 def put_to_decision(
     session: Session,
     *,
@@ -77,24 +105,10 @@ def put_to_decision(
     moment = clock(now)
     document = load_document(session, document_id, lock=True)
     consultation = load(session, document.consultation_id)
-    on_behalf = authorize_convenor(actor, consultation)
+    on_behalf = check_may_put_to_decision(session, actor, consultation, document)
     if data.procedure == Procedure.SILENCE:
-        chair = chair_state(session, moment.date())
-        authorize(
-            actor,
-            Action.WRITE_STATE,
-            chair,
-            field="procedure",
-            why=f"the silence procedure is the chairing state's ({chair}) choice",
-        )
-    require_not_adopted(document)
-    require_open(consultation)
+        check_may_use_silence(session, actor, moment)
     require_current_version(document, data.version)
-    if open_decision(session, document.id) is not None:
-        raise Conflict(
-            f"a version of document {document.id} is already under decision",
-            [FieldError("document_id", "a decision is open")],
-        )
     if data.deadline <= moment:
         raise InvalidInput(
             "the deadline of a decision must be in the future",
@@ -337,14 +351,15 @@ def _close(session: Session, decision: Decision, *, actor: str, moment: datetime
     )
 
 
-def close_decision(
-    session: Session, *, actor: Principal, document_id: int, now: datetime | None = None
+def check_may_close(
+    session: Session,
+    actor: Principal,
+    consultation: Consultation,
+    document: Document,
+    moment: datetime,
 ) -> Decision:
-    """Close the open decision now: early only once every member state has taken a position."""
-    moment = clock(now)
-    _lock_numbering(session)
-    document = load_document(session, document_id, lock=True)
-    consultation = load(session, document.consultation_id)
+    """Raise unless ``actor`` may close the open decision at ``moment``: the convenor, before
+    the deadline only once no deciding state is silent. Returns the decision."""
     authorize_convenor(actor, consultation)
     require_not_adopted(document)
     decision = open_decision(session, document.id)
@@ -360,6 +375,18 @@ def close_decision(
             + ", ".join(silent),
             [FieldError("deadline", "not reached while states are silent", ", ".join(silent))],
         )
+    return decision
+
+
+def close_decision(
+    session: Session, *, actor: Principal, document_id: int, now: datetime | None = None
+) -> Decision:
+    """Close the open decision now: early only once every member state has taken a position."""
+    moment = clock(now)
+    _lock_numbering(session)
+    document = load_document(session, document_id, lock=True)
+    consultation = load(session, document.consultation_id)
+    decision = check_may_close(session, actor, consultation, document, moment)
     _close(session, decision, actor=actor.actor, moment=moment)
     return decision
 
