@@ -26,7 +26,6 @@ from epibridge.consultations.service.decisions import (
     list_decisions,
     put_to_decision,
     record_position,
-    tally,
 )
 from epibridge.consultations.service.documents import (
     compare_versions,
@@ -39,6 +38,7 @@ from epibridge.consultations.service.documents import (
     list_versions,
     propose_amendment,
 )
+from epibridge.consultations.service.outcome import tally
 from epibridge.consultations.service.positions import can_record_position, position_states
 from epibridge.consultations.service.reading import counts, get, list_, list_record
 from epibridge.consultations.service.signatures import list_signatures, sign

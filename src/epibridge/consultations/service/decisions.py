@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -31,6 +30,7 @@ from epibridge.consultations.service.documents import (
     get_version,
     publish_about,
 )
+from epibridge.consultations.service.outcome import decision_snapshot, outcome, tally
 from epibridge.consultations.statuses import (
     DecisionStatus,
     DocumentStatus,
@@ -48,21 +48,6 @@ SCHEDULER_ACTOR = system_principal("scheduler")
 NUMBER_SERIES = "BIO"
 # Key of the PostgreSQL advisory lock that serializes the numbering of adopted documents.
 _NUMBER_LOCK_KEY = 0x45424E4F  # "EBNO"
-
-
-def decision_snapshot(decision: Decision) -> dict[str, Any]:
-    return {
-        "id": decision.id,
-        "document_id": decision.document_id,
-        "version": decision.version_number,
-        "procedure": decision.procedure,
-        "decision_rule": decision.decision_rule,
-        "participation": decision.participation,
-        "member_states": decision.member_states,
-        "deadline": decision.deadline,
-        "status": decision.status,
-        "outcome": decision.outcome,
-    }
 
 
 def check_may_put_to_decision(
@@ -261,45 +246,6 @@ def record_position(
     return existing
 
 
-def tally(decision: Decision) -> dict[str, Any]:
-    """Count the positions, name the silent states and the share that took part."""
-    given = {p.state_iso3: p.position for p in decision.positions}
-    total = len(decision.member_states) or 1
-    return {
-        **{stance.value: sum(1 for p in given.values() if p == stance) for stance in Stance},
-        "silent": [s for s in decision.member_states if s not in given],
-        "participation": round(len(given) / total, 4),
-        "participation_required": decision.participation,
-    }
-
-
-def _outcome(decision: Decision) -> tuple[bool, str]:
-    counts = tally(decision)
-    objections = [p for p in decision.positions if p.position == Stance.OBJECT]
-    silence = decision.procedure == Procedure.SILENCE
-    # Under the silence procedure a state that says nothing consents, so every state counts.
-    participation_met = silence or counts["participation"] + 1e-9 >= decision.participation
-    shown = f"{counts['participation']:.0%} of member states took a position"
-    if decision.decision_rule == "majority":
-        if not participation_met:
-            return False, f"not adopted: {shown}, {decision.participation:.0%} required"
-        if counts["support"] > counts["object"]:
-            return True, f"adopted by majority: {counts['support']} for, {counts['object']} against"
-        return False, f"not adopted: {counts['support']} for, {counts['object']} against"
-    if objections:
-        named = "; ".join(f"{p.state_iso3}: {p.reasons}" for p in objections)
-        return False, f"not adopted: objection by {named}"
-    if not participation_met:
-        return False, (
-            f"not adopted: {shown}, {decision.participation:.0%} required "
-            f"(silent: {', '.join(counts['silent'])})"
-        )
-    if silence:
-        deadline = f"{decision.deadline:%Y-%m-%d %H:%M} UTC"
-        return True, f"adopted under the silence procedure: no objection by {deadline}"
-    return True, f"adopted by consensus: no objection, {shown}"
-
-
 def _number(session: Session, year: int) -> tuple[int, str]:
     # The caller holds the numbering lock (``_lock_numbering``), so max + 1 is not raced.
     last = session.execute(
@@ -313,11 +259,11 @@ def _number(session: Session, year: int) -> tuple[int, str]:
 def _close(session: Session, decision: Decision, *, actor: str, moment: datetime) -> None:
     document = load_document(session, decision.document_id, lock=True)
     consultation = load(session, document.consultation_id)
-    adopted, outcome = _outcome(decision)
+    adopted, said = outcome(decision)
     decision.status = DecisionStatus.ADOPTED if adopted else DecisionStatus.REJECTED
     decision.closed_at = moment
     decision.closed_by = actor
-    decision.outcome = outcome
+    decision.outcome = said
     if adopted:
         seq, number = _number(session, moment.year)
         document.status = DocumentStatus.ADOPTED
