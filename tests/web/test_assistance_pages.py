@@ -235,3 +235,35 @@ def test_bad_input_names_the_field(live_url: str, sessions: sessionmaker[Session
         },
     )
     assert past.status_code == 422 and "<strong>Needed by</strong>: is in the past" in past.text
+
+
+def test_every_assistance_page_labels_its_controls(
+    live_url: str, sessions: sessionmaker[Session]
+) -> None:
+    request_id = _kaz_request(sessions)
+    with read_session(sessions) as session:
+        offer_id = assistance.list_offers(session, actor=FP_KAZ).items[0].id
+    make_user(sessions, "sec", "secretariat", password=PASSWORD)
+    client = _sign_in(live_url, "sec")
+    pages = [
+        "/assistance/requests",
+        "/assistance/requests/new",
+        f"/assistance/requests/{request_id}",
+        "/assistance/offers",
+        "/assistance/offers/new",
+        f"/assistance/offers/new?request_id={request_id}",
+        f"/assistance/offers/{offer_id}",
+    ]
+    for lang in ("en", "ru", "zh"):
+        for path in pages:
+            response = client.get(path, params={"lang": lang})
+            assert response.status_code == 200, (path, response.text[:300])
+            parsed = _parse(response.text)
+            assert parsed.html_lang == lang
+            for control in parsed.controls:
+                assert control.get("id") in parsed.labels, f"{path}: {control} has no label"
+    # The Secretariat acts for either side: every step and the cancel button are offered.
+    page = client.get(f"/assistance/requests/{request_id}", params={"lang": "en"}).text
+    for button in ("Mark dispatched", "Release the pledge", 'id="cancel-request"'):
+        assert button in page
+    assert "Confirm receipt" not in page  # not before delivery

@@ -218,3 +218,37 @@ def test_convene_form_names_the_field(live_url: str, sessions: sessionmaker[Sess
     assert 'value="ab"' in posted.text and 'value="Comments"' in posted.text
     with read_session(sessions) as session:
         assert consultations.list_(session, actor=SECRETARIAT, limit=5).items == []
+
+
+def test_the_convenor_forms_and_their_refusals(
+    live_url: str, sessions: sessionmaker[Session]
+) -> None:
+    cid, did, _ = _seed(sessions)
+    make_user(sessions, "sec", "secretariat", password=PASSWORD)
+    client = _sign_in(live_url, "sec")
+    path = f"/consultations/{cid}/documents/{did}"
+    for lang in ("en", "ru", "zh"):
+        for page in (f"/consultations/{cid}", path, "/consultations/new"):
+            response = client.get(page, params={"lang": lang})
+            assert response.status_code == 200, (page, response.text[:300])
+            parsed = _parse(response.text)
+            for control in parsed.controls:
+                assert control.get("id") in parsed.labels, f"{page}: {control} has no label"
+    doc = client.get(path, params={"lang": "en"}).text
+    # Under decision: a new version may still be made (it withdraws the decision), the
+    # decision cannot be closed while Kazakhstan and Russia are silent.
+    assert 'id="version-form"' in doc and 'id="close-decision"' not in doc
+    assert 'id="decision-form"' not in doc
+    # A new version based on a superseded one is refused naming the field, on the page.
+    stale = client.post(
+        f"{path}/versions",
+        data={"csrf_token": _csrf(doc), "based_on": "1", "text_en": "Another text (synthetic)."},
+    )
+    assert stale.status_code == 409
+    assert re.search(r"<strong>Based on version</strong>: not the current version", stale.text)
+    assert "Another text (synthetic)." in stale.text  # what was typed comes back
+    with read_session(sessions) as session:
+        assert (
+            consultations.get_document(session, actor=SECRETARIAT, document_id=did).current_version
+            == 2
+        )
