@@ -267,3 +267,32 @@ def test_every_assistance_page_labels_its_controls(
     for button in ("Mark dispatched", "Release the pledge", 'id="cancel-request"'):
         assert button in page
     assert "Confirm receipt" not in page  # not before delivery
+
+
+def test_a_line_problem_is_shown_on_the_line_it_names(
+    live_url: str, sessions: sessionmaker[Session]
+) -> None:
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ", password=PASSWORD)
+    kaz = _sign_in(live_url, "fp-kaz")
+    form = kaz.get("/assistance/requests/new", params={"lang": "en"}).text
+    # Rows 2 and 4 filled, the same item twice: the service's "line 2" is the form's line 2
+    # once the filled rows are moved up.
+    posted = kaz.post(
+        "/assistance/requests/new",
+        data={
+            "csrf_token": _csrf(form),
+            "state": "KAZ",
+            "urgency": "expected",
+            "delivery_point": "Astana (synthetic)",
+            "needed_by": (utcnow().date() + timedelta(days=5)).isoformat(),
+            "line-1-item": "ppe-gloves",
+            "line-1-quantity": "100",
+            "line-3-item": "ppe-gloves",
+            "line-3-quantity": "50",
+        },
+    )
+    assert posted.status_code == 422
+    assert "<strong>Line 2, item</strong>: line 2: item listed twice" in posted.text
+    assert re.search(r'id="line-1-item"[^>]*aria-invalid="true"', posted.text)
+    assert re.search(r'id="line-1-quantity"[^>]*value="50"', posted.text)
+    assert re.search(r'id="line-0-quantity"[^>]*value="100"', posted.text)

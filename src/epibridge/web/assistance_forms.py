@@ -2,14 +2,15 @@
 turning a submitted form into the service's input (``RequestCreate``, ``OfferCreate``).
 
 A line's unit is the catalogue's unit of the item chosen, so a person picks an item and types a
-quantity; the service checks the lines (its errors name ``lines.N.x``, which ``line_control``
-maps back to the row of the form the person filled).
+quantity; the service checks the lines (its errors name ``lines.N.x``, shown beside row N of
+the form, whose filled rows ``compacted`` moves up).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.datastructures import FormData
 
@@ -25,6 +26,8 @@ from epibridge.security import Principal, Role
 from epibridge.web.context import Web, text
 from epibridge.web.dashboard import translated
 from epibridge.web.form_input import FormError, day, validated, whole
+
+M = TypeVar("M", RequestCreate, OfferCreate)
 
 #: How many line rows a form offers (empty rows are left out).
 LINE_ROWS = 4
@@ -114,25 +117,39 @@ def label_of(web: Web, name: str) -> str | None:
     return LABELS.get(name)
 
 
-def line_control(rows: list[int]) -> Any:
-    """Map a service's ``lines.K.part`` (K among the lines sent) to the form's row control."""
+def compacted(values: dict[str, str]) -> tuple[dict[str, str], Callable[[str], str]]:
+    """The form's values with its filled rows moved up, and a renaming of problems to match.
+
+    The service numbers the lines it was sent (``lines.K.x``, "line K+1: ..."); with the filled
+    rows shown first and in order, its line K is the form's row K, so the row a problem is
+    shown beside and its label ("Line K+1") say the same as the service's message.
+    """
+    order = [
+        row
+        for row in range(LINE_ROWS)
+        if any(values.get(f"line-{row}-{part}") for part in ("item", "quantity", "note"))
+    ]
+    out = {key: value for key, value in values.items() if not _LINE.match(key)}
+    for new, row in enumerate(order):
+        for part in ("item", "quantity", "note"):
+            out[f"line-{new}-{part}"] = values.get(f"line-{row}-{part}", "")
 
     def rename(name: str) -> str:
         parts = name.split(".")
         if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit():
-            index = int(parts[1])
-            if index < len(rows):
-                return f"line-{rows[index]}-{parts[2]}"
+            return f"line-{parts[1]}-{parts[2]}"
+        found = _LINE.match(name)
+        if found and int(found.group(1)) in order:
+            return f"line-{order.index(int(found.group(1)))}-{found.group(2)}"
         return name
 
-    return rename
+    return out, rename
 
 
-def lines_of(form: FormData, problems: list[FieldError]) -> tuple[list[dict[str, Any]], list[int]]:
-    """The filled rows as service lines (unit from the catalogue), and the row of each line."""
+def lines_of(form: FormData, problems: list[FieldError]) -> list[dict[str, Any]]:
+    """The filled rows as service lines, the unit the catalogue's for the item chosen."""
     items = catalogue()
     lines: list[dict[str, Any]] = []
-    rows: list[int] = []
     for row in range(LINE_ROWS):
         item = text(form, f"line-{row}-item")
         typed = text(form, f"line-{row}-quantity")
@@ -147,15 +164,13 @@ def lines_of(form: FormData, problems: list[FieldError]) -> tuple[list[dict[str,
         known = items.get(item)
         unit = known.unit if known else "-"
         lines.append({"item": item, "quantity": quantity, "unit": unit, "note": note})
-        rows.append(row)
-    return lines, rows
+    return lines
 
 
-def _covered(problems: list[FieldError]) -> frozenset[str]:
-    """A wrong row is named already: "no line" is not said on top of it."""
-    return (
-        frozenset({"lines"}) if any(p.field.startswith("line-") for p in problems) else frozenset()
-    )
+def _checked(model: type[M], payload: dict[str, Any], problems: list[FieldError]) -> M:
+    # A wrong row is named already: "no line" is not said on top of it.
+    named_rows = any(p.field.startswith("line-") for p in problems)
+    return validated(model, payload, problems, frozenset({"lines"} if named_rows else ()))
 
 
 def form_values(form: FormData) -> dict[str, str]:
@@ -163,10 +178,10 @@ def form_values(form: FormData) -> dict[str, str]:
     return {key: text(form, key) for key in form if key != "csrf_token"}
 
 
-def request_input(form: FormData, principal: Principal) -> tuple[RequestCreate, list[int]]:
+def request_input(form: FormData, principal: Principal) -> RequestCreate:
     """The request the form describes; ``InvalidInput`` naming every wrong field otherwise."""
     problems: list[FieldError] = []
-    lines, rows = lines_of(form, problems)
+    lines = lines_of(form, problems)
     event = whole(text(form, "event_id"), "event_id", problems)
     payload: dict[str, Any] = {
         "state": text(form, "state") or principal.state or "",
@@ -178,13 +193,13 @@ def request_input(form: FormData, principal: Principal) -> tuple[RequestCreate, 
         "note": text(form, "note") or None,
         "lines": lines,
     }
-    return validated(RequestCreate, payload, problems, _covered(problems)), rows
+    return _checked(RequestCreate, payload, problems)
 
 
-def offer_input(form: FormData, principal: Principal) -> tuple[OfferCreate, list[int]]:
+def offer_input(form: FormData, principal: Principal) -> OfferCreate:
     """The offer the form describes (an answer to a request when it names one)."""
     problems: list[FieldError] = []
-    lines, rows = lines_of(form, problems)
+    lines = lines_of(form, problems)
     state = text(form, "state")
     if principal.role is not Role.SECRETARIAT:
         state = state or principal.state or ""
@@ -198,7 +213,7 @@ def offer_input(form: FormData, principal: Principal) -> tuple[OfferCreate, list
         "commit": text(form, "commit") == "yes",
         "lines": lines,
     }
-    return validated(OfferCreate, payload, problems, _covered(problems)), rows
+    return _checked(OfferCreate, payload, problems)
 
 
 def state_choices(web: Web, principal: Principal) -> dict[str, str]:

@@ -27,9 +27,9 @@ from epibridge.security import Principal
 from epibridge.web.assistance_forms import (
     LABELS,
     LINE_ROWS,
+    compacted,
     form_values,
     label_of,
-    line_control,
     names,
     offer_input,
     state_choices,
@@ -109,7 +109,6 @@ def _offer_form(
     principal: Principal,
     values: dict[str, str],
     problems: DomainError | None = None,
-    rows: list[int] | None = None,
 ) -> Response:
     states = state_choices(web, principal)
     request = _answered(web, principal, values.get("request_id", ""))
@@ -128,8 +127,10 @@ def _offer_form(
         **names(web),
     }
     if problems is not None:
-        found = shown(web, problems, lambda n: label_of(web, n), line_control(rows or []))
+        shown_values, rename = compacted(values)
+        found = shown(web, problems, lambda n: label_of(web, n), rename)
         context.update(errors=found.by_field, listed=found.listed, detail=found.detail)
+        context["values"] = shown_values
     return web.render("assistance/offer_form.html", context, 200 if problems is None else 422)
 
 
@@ -155,14 +156,13 @@ def new_offer_page(web: WebDep, request_id: str = "") -> Response:
 def create_offer(web: WebDep, form: FormDep) -> Response:
     principal = web.require()
     values = form_values(form)
-    rows: list[int] = []
     try:
-        data, rows = offer_input(form, principal)
+        data = offer_input(form, principal)
         with write_session(web.sessions) as session:
             offer = assistance.create_offer(session, actor=principal, data=data)
             offer_id = offer.id
     except InvalidInput as exc:
-        return _offer_form(web, principal, values, exc, rows)
+        return _offer_form(web, principal, values, exc)
     if data.request_id is not None:
         done = "offered_pledged" if data.commit else "offered"
         return web.redirect(f"/assistance/requests/{data.request_id}?done={done}#commitments")

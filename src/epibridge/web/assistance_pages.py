@@ -32,10 +32,10 @@ from epibridge.web import assistance_offers
 from epibridge.web.assistance_forms import (
     LABELS,
     LINE_ROWS,
+    compacted,
     event_choices,
     form_values,
     label_of,
-    line_control,
     names,
     request_input,
     state_choices,
@@ -91,7 +91,6 @@ def board_page(web: WebDep, state: str | None = None, item: str | None = None) -
             "state_names": state_names,
             "chosen_state": chosen_state,
             "chosen_item": chosen_item,
-            "may_request": bool(state_choices(web, principal)),
             **names(web),
         },
     )
@@ -136,7 +135,6 @@ def _request_form(
     principal: Principal,
     values: dict[str, str],
     problems: DomainError | None = None,
-    rows: list[int] | None = None,
 ) -> Response:
     states = state_choices(web, principal)
     chosen = values.get("state") or principal.state
@@ -151,8 +149,10 @@ def _request_form(
         **names(web),
     }
     if problems is not None:
-        found = shown(web, problems, lambda n: label_of(web, n), line_control(rows or []))
+        shown_values, rename = compacted(values)
+        found = shown(web, problems, lambda n: label_of(web, n), rename)
         context.update(errors=found.by_field, listed=found.listed, detail=found.detail)
+        context["values"] = shown_values
     return web.render("assistance/request_form.html", context, 200 if problems is None else 422)
 
 
@@ -169,26 +169,14 @@ def new_request_page(web: WebDep, event_id: str = "") -> Response:
 def create_request(web: WebDep, form: FormDep) -> Response:
     principal = web.require()
     values = form_values(form)
-    rows: list[int] = []
     try:
-        data, rows = request_input(form, principal)
+        data = request_input(form, principal)
         with write_session(web.sessions) as session:
             request = assistance.create_request(session, actor=principal, data=data)
             request_id = request.id
     except InvalidInput as exc:
-        if not rows:
-            rows = _rows_of(form)
-        return _request_form(web, principal, values, exc, rows)
+        return _request_form(web, principal, values, exc)
     return web.redirect(f"/assistance/requests/{request_id}?done=requested")
-
-
-def _rows_of(form: FormData) -> list[int]:
-    """The rows holding a line, when the form was refused before the lines were read."""
-    return [
-        row
-        for row in range(LINE_ROWS)
-        if text(form, f"line-{row}-item") or text(form, f"line-{row}-quantity")
-    ]
 
 
 def _event(session: Any, principal: Principal, event_id: int | None) -> Any:
