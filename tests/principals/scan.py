@@ -123,6 +123,18 @@ READERS = {
         "reports.service.reports.build",
         "reports.service.reports.get",
         "reports.service.reports.list_",
+        # What a page may offer: the rules asked, their refusal caught (nothing written).
+        "assistance.service.abilities.commitment_steps",
+        "assistance.service.abilities.offer_abilities",
+        "assistance.service.abilities.request_abilities",
+        "consultations.service.abilities.can_convene",
+        "consultations.service.abilities.can_draft",
+        "consultations.service.abilities.document_abilities",
+        "consultations.service.consultations.authorize_chair",
+        "consultations.service.decisions.check_may_close",
+        "consultations.service.decisions.check_may_put_to_decision",
+        "consultations.service.decisions.check_may_use_silence",
+        "consultations.service.signatures.check_may_sign",
     )
 }
 

@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.consultations import service as consultations
+from epibridge.consultations import views as consultation_views
 from epibridge.consultations.schemas import (
     AgendaItemIn,
     ConsultationCreate,
@@ -19,7 +20,7 @@ from epibridge.consultations.schemas import (
     RecordEntryCreate,
     VersionCreate,
 )
-from epibridge.db import utcnow, write_session
+from epibridge.db import read_session, utcnow, write_session
 from epibridge.security import Principal, Role
 from tests.helpers import make_user
 from tests.web.test_pages import PASSWORD, _csrf, _parse, _sign_in
@@ -148,3 +149,106 @@ def test_consultation_pages(live_url: str, sessions: sessionmaker[Session]) -> N
     assert "<del>48</del>" in page and "/position" not in page
     assert observer.get(f"/consultations/{members_only}").status_code == 403
     assert httpx.get(f"{live_url}/consultations").status_code == 303
+
+
+def test_a_state_speaks_only_for_itself(live_url: str, sessions: sessionmaker[Session]) -> None:
+    cid, did, _ = _seed(sessions)
+    make_user(sessions, "fp-rus", "focal_point", "RUS", password=PASSWORD)
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ", password=PASSWORD)
+    rus = _sign_in(live_url, "fp-rus")
+    page = rus.get(f"/consultations/{cid}/documents/{did}", params={"lang": "ru"}).text
+    assert '<option value="RUS"' in page and '<option value="KAZ"' not in page
+    for lang, heading in {"ru": "<h1>Нет доступа</h1>", "zh": "<h1>无权操作</h1>"}.items():
+        refused = rus.post(
+            f"/consultations/{cid}/documents/{did}/position",
+            params={"lang": lang},
+            data={"csrf_token": _csrf(page), "state": "KAZ", "version": "2", "position": "support"},
+        )
+        assert refused.status_code == 403, refused.text[:300]
+        assert f'<html lang="{lang}">' in refused.text and heading in refused.text
+    with read_session(sessions) as session:
+        document = consultations.get_document(session, actor=SECRETARIAT, document_id=did)
+        positions = consultation_views.document_read(session, document).decision.positions  # type: ignore[union-attr]
+    assert [p.state for p in positions] == ["CHN"]
+    # Kazakhstan does not chair today (Kyrgyzstan does): it may not convene.
+    kaz = _sign_in(live_url, "fp-kaz")
+    assert 'href="/consultations/new"' not in kaz.get("/consultations").text
+    assert kaz.get("/consultations/new", params={"lang": "ru"}).status_code == 403
+    posted = kaz.post(
+        "/consultations/new",
+        params={"lang": "ru"},
+        data={"csrf_token": _csrf(page), "topic": "Not ours (synthetic)", "participants": "KAZ"},
+    )
+    assert posted.status_code == 403 and "<h1>Нет доступа</h1>" in posted.text
+    # An objection without reasons is refused naming the field, and nothing is recorded.
+    own = kaz.get(f"/consultations/{cid}/documents/{did}", params={"lang": "en"}).text
+    objection = kaz.post(
+        f"/consultations/{cid}/documents/{did}/position",
+        data={"csrf_token": _csrf(own), "state": "KAZ", "version": "2", "position": "object"},
+    )
+    assert objection.status_code == 422
+    assert re.search(r"<strong>Reasons</strong>: required to object", objection.text)
+
+
+def test_convene_form_names_the_field(live_url: str, sessions: sessionmaker[Session]) -> None:
+    make_user(sessions, "sec", "secretariat", password=PASSWORD)
+    client = _sign_in(live_url, "sec")
+    listing = client.get("/consultations", params={"lang": "ru"}).text
+    assert 'href="/consultations/new"' in listing
+    form = client.get("/consultations/new")
+    assert form.status_code == 200 and 'name="participants" value="KAZ" checked' in form.text
+    posted = client.post(
+        "/consultations/new",
+        data={
+            "csrf_token": _csrf(form.text),
+            "topic": "ab",
+            "deadline_label": "Comments",
+            "deadline_due": "soon",
+        },
+    )
+    assert posted.status_code == 422
+    for label, message in [
+        ("Тема", "слишком короткое: не менее 3 символов"),
+        ("Участвующие государства-члены", "выберите хотя бы одно государство-член"),
+        ("Срок: когда (UTC)", "дата и время"),
+    ]:
+        assert re.search(rf"<strong>{re.escape(label)}</strong>: [^<]*{message}", posted.text), (
+            label
+        )
+    assert 'value="ab"' in posted.text and 'value="Comments"' in posted.text
+    with read_session(sessions) as session:
+        assert consultations.list_(session, actor=SECRETARIAT, limit=5).items == []
+
+
+def test_the_convenor_forms_and_their_refusals(
+    live_url: str, sessions: sessionmaker[Session]
+) -> None:
+    cid, did, _ = _seed(sessions)
+    make_user(sessions, "sec", "secretariat", password=PASSWORD)
+    client = _sign_in(live_url, "sec")
+    path = f"/consultations/{cid}/documents/{did}"
+    for lang in ("en", "ru", "zh"):
+        for page in (f"/consultations/{cid}", path, "/consultations/new"):
+            response = client.get(page, params={"lang": lang})
+            assert response.status_code == 200, (page, response.text[:300])
+            parsed = _parse(response.text)
+            for control in parsed.controls:
+                assert control.get("id") in parsed.labels, f"{page}: {control} has no label"
+    doc = client.get(path, params={"lang": "en"}).text
+    # Under decision: a new version may still be made (it withdraws the decision), the
+    # decision cannot be closed while Kazakhstan and Russia are silent.
+    assert 'id="version-form"' in doc and 'id="close-decision"' not in doc
+    assert 'id="decision-form"' not in doc
+    # A new version based on a superseded one is refused naming the field, on the page.
+    stale = client.post(
+        f"{path}/versions",
+        data={"csrf_token": _csrf(doc), "based_on": "1", "text_en": "Another text (synthetic)."},
+    )
+    assert stale.status_code == 409
+    assert re.search(r"<strong>Based on version</strong>: not the current version", stale.text)
+    assert "Another text (synthetic)." in stale.text  # what was typed comes back
+    with read_session(sessions) as session:
+        assert (
+            consultations.get_document(session, actor=SECRETARIAT, document_id=did).current_version
+            == 2
+        )

@@ -1,9 +1,10 @@
-"""Consultation pages: the list, one consultation, a document's versions with their differences
-and the positions of the states on the version put to decision.
+"""Consultation pages: the list, convening, one consultation with its documents, and starting a
+draft. A document's own page (versions, amendments, decision, positions, signatures) is in
+``consultation_documents``, whose routes this router carries.
 
 The services decide what an account may see (members and the Secretariat every consultation,
-observers those they take part in); a focal point records its own state's position here, the
-Secretariat any participating member state's on its behalf.
+observers those they take part in) and what it may do: a form is shown when the service's
+``can_convene``/``can_draft``/``document_abilities`` says the write would be accepted.
 """
 
 from __future__ import annotations
@@ -12,62 +13,49 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from epibridge.consultations import service as consultations
 from epibridge.consultations import views as consultation_views
-from epibridge.consultations.schemas import PositionCreate
 from epibridge.db import read_session, utcnow, write_session
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.errors import DomainError, InvalidInput
 from epibridge.i18n import N_
 from epibridge.inputs import Id
 from epibridge.members import service as members
-from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
-from epibridge.web.dashboard import translated
+from epibridge.members.statuses import OBSERVING, MembershipStatus
+from epibridge.notifications import service as notifications
+from epibridge.security import Principal
+from epibridge.web import consultation_documents
+from epibridge.web.consultation_forms import (
+    convene_input,
+    document_input,
+    form_values,
+    label_of,
+    names,
+)
+from epibridge.web.context import Web, get_web, page_errors, posted_form
+from epibridge.web.form_input import refusing, shown
 
 router = APIRouter(prefix="/consultations", include_in_schema=False)
+router.include_router(consultation_documents.router)
 WebDep = Annotated[Web, Depends(get_web)]
 FormDep = Annotated[FormData, Depends(posted_form)]
 PAGE = 25
+EVENT_CHOICES = 30
 
-STATUS_NAMES = {
-    "requested": N_("Requested"),
-    "declined": N_("Declined"),
-    "open": N_("Open"),
-    "draft": N_("Draft"),
-    "under_decision": N_("Under decision"),
-    "adopted": N_("Adopted"),
-    "rejected": N_("Rejected"),
-    "closed": N_("Closed"),
-}
-KIND_NAMES = {
-    "joint_statement": N_("Joint statement"),
-    "action_plan": N_("Action plan"),
-    "protocol": N_("Protocol"),
-}
-POSITION_NAMES = {
-    "support": N_("Support"),
-    "abstain": N_("Abstain"),
-    "object": N_("Object"),
-}
-CHANGE_NAMES = {
-    "added": N_("Added"),
-    "removed": N_("Removed"),
-    "changed": N_("Changed"),
-    "unchanged": N_("Unchanged"),
-}
-PROCEDURE_NAMES = {"consensus": N_("Consensus"), "silence": N_("Silence procedure")}
+CONVENE_REFUSED = N_(
+    "Only the focal point of the state chairing the organization, or the Secretariat, convenes "
+    "a consultation."
+)
+DRAFT_REFUSED = N_(
+    "Only the convenor of this consultation (the chair's focal point or the Secretariat) starts "
+    "a draft."
+)
+DONE = {"convened": N_("The consultation is convened; the participating states are told.")}
 
 
-def _names(web: Web) -> dict[str, Any]:
-    return {
-        "status_names": translated(web, STATUS_NAMES),
-        "kind_names": translated(web, KIND_NAMES),
-        "position_names": translated(web, POSITION_NAMES),
-        "change_names": translated(web, CHANGE_NAMES),
-        "procedure_names": translated(web, PROCEDURE_NAMES),
-    }
+def _today_names(session: Any, lang: str, status: MembershipStatus | None = None) -> dict[str, str]:
+    return members.state_names(session, on=utcnow().date(), lang=lang, status=status)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -77,17 +65,77 @@ def list_page(web: WebDep, cursor: str | None = None) -> Response:
     with read_session(web.sessions) as session:
         page = consultations.list_(session, actor=principal, limit=PAGE, cursor=cursor or None)
         items = consultation_views.summaries(session, page.items)
-        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
+        state_names = _today_names(session, web.lang)
+        may_convene = consultations.can_convene(session, actor=principal)
     return web.render(
         "consultations/list.html",
-        {"items": items, "next_cursor": page.next_cursor, "state_names": names, **_names(web)},
+        {
+            "items": items,
+            "next_cursor": page.next_cursor,
+            "state_names": state_names,
+            "may_convene": may_convene,
+            **names(web),
+        },
     )
 
 
-@router.get("/{consultation_id}", response_class=HTMLResponse)
+def _convene_form(
+    web: Web, principal: Principal, values: dict[str, Any], problems: DomainError | None = None
+) -> Response:
+    with read_session(web.sessions) as session:
+        member_names = _today_names(session, web.lang, MembershipStatus.MEMBER)
+        observing = {
+            code: name
+            for status in sorted(OBSERVING)
+            for code, name in _today_names(session, web.lang, status).items()
+        }
+        events = notifications.list_events(session, actor=principal, limit=EVENT_CHOICES).items
+    context: dict[str, Any] = {
+        "values": values,
+        "member_names": member_names,
+        "observer_names": observing,
+        "events": events,
+        "errors": {},
+        "listed": [],
+        "detail": None,
+        **names(web),
+    }
+    if problems is not None:
+        found = shown(web, problems, label_of, lambda n: n.split("[")[0].split(".")[0])
+        context.update(errors=found.by_field, listed=found.listed, detail=found.detail)
+    return web.render("consultations/convene.html", context, 200 if problems is None else 422)
+
+
+@router.get("/new", response_class=HTMLResponse)
 @page_errors
-def consultation_page(web: WebDep, consultation_id: Id) -> Response:
+def convene_page(web: WebDep) -> Response:
     principal = web.require()
+    with read_session(web.sessions) as session:
+        member_names = _today_names(session, web.lang, MembershipStatus.MEMBER)
+        may_convene = consultations.can_convene(session, actor=principal)
+    if not may_convene:
+        detail = web.gettext(CONVENE_REFUSED)
+        return web.render("error.html", {"status": 403, "detail": detail, "errors": []}, 403)
+    return _convene_form(web, principal, {"participants": sorted(member_names)})
+
+
+@router.post("/new", response_class=HTMLResponse)
+@page_errors
+@refusing(CONVENE_REFUSED)
+def convene(web: WebDep, form: FormDep) -> Response:
+    principal = web.require()
+    values = form_values(form)
+    try:
+        data = convene_input(form)
+        with write_session(web.sessions) as session:
+            consultation = consultations.convene(session, actor=principal, data=data)
+            consultation_id = consultation.id
+    except InvalidInput as exc:
+        return _convene_form(web, principal, values, exc)
+    return web.redirect(f"/consultations/{consultation_id}?done=convened")
+
+
+def _consultation_context(web: Web, principal: Principal, consultation_id: int) -> dict[str, Any]:
     with read_session(web.sessions) as session:
         row = consultations.get(session, actor=principal, consultation_id=consultation_id)
         consultation = consultation_views.consultation_read(session, row)
@@ -97,83 +145,63 @@ def consultation_page(web: WebDep, consultation_id: Id) -> Response:
                 session, actor=principal, consultation_id=consultation_id
             )
         ]
-        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
-    return web.render(
-        "consultations/consultation.html",
-        {"c": consultation, "record": record, "state_names": names, **_names(web)},
-    )
-
-
-def _document_context(web: Web, consultation_id: Id, document_id: Id) -> dict[str, Any]:
-    principal = web.require()
-    with read_session(web.sessions) as session:
-        consultation = consultations.get(session, actor=principal, consultation_id=consultation_id)
-        row = consultations.get_document(
-            session, actor=principal, document_id=document_id, consultation_id=consultation_id
+        events = {}
+        for event_id in consultation.event_ids:
+            try:
+                events[event_id] = notifications.get(session, actor=principal, event_id=event_id)
+            except DomainError:
+                continue
+        may_draft = consultations.can_draft(
+            session, actor=principal, consultation_id=consultation_id
         )
-        document = consultation_views.document_read(session, row)
-        versions = consultation_views.versions(session, row)
-        position_states = consultations.position_states(
-            session, actor=principal, document_id=document_id
-        )
-        names = members.state_names(session, on=utcnow().date(), lang=web.lang)
+        state_names = _today_names(session, web.lang)
     return {
-        "consultation_id": consultation_id,
-        "topic": consultation.topic,
-        "document": document,
-        "versions": list(reversed(versions)),
-        "position_states": position_states,
-        "state_names": names,
-        "form": {},
+        "c": consultation,
+        "record": record,
+        "events": events,
+        "may_draft": may_draft,
+        "state_names": state_names,
+        "values": {},
         "errors": {},
-        **_names(web),
+        "listed": [],
+        "detail": None,
+        **names(web),
     }
 
 
-@router.get("/{consultation_id}/documents/{document_id}", response_class=HTMLResponse)
+@router.get("/{consultation_id}", response_class=HTMLResponse)
 @page_errors
-def document_page(web: WebDep, consultation_id: Id, document_id: Id) -> Response:
-    return web.render(
-        "consultations/document.html", _document_context(web, consultation_id, document_id)
-    )
-
-
-@router.post("/{consultation_id}/documents/{document_id}/position", response_class=HTMLResponse)
-@page_errors
-def record_position(web: WebDep, form: FormDep, consultation_id: Id, document_id: Id) -> Response:
+def consultation_page(web: WebDep, consultation_id: Id, done: str = "") -> Response:
     principal = web.require()
-    values = {
-        "state": text(form, "state"),
-        "version": text(form, "version"),
-        "position": text(form, "position"),
-        "reasons": text(form, "reasons") or None,
-    }
+    context = _consultation_context(web, principal, consultation_id)
+    context["done"] = web.gettext(DONE[done]) if done in DONE else None
+    return web.render("consultations/consultation.html", context)
+
+
+@router.post("/{consultation_id}/documents", response_class=HTMLResponse)
+@page_errors
+@refusing(DRAFT_REFUSED)
+def create_document(web: WebDep, form: FormDep, consultation_id: Id) -> Response:
+    principal = web.require()
+    values = form_values(form)
     try:
-        try:
-            data = PositionCreate.model_validate(values)
-        except ValidationError as exc:
-            raise InvalidInput(
-                "check the highlighted fields",
-                [
-                    FieldError(".".join(str(p) for p in e["loc"]), e["msg"], e.get("input"))
-                    for e in exc.errors()
-                ],
-            ) from exc
+        data = document_input(form)
         with write_session(web.sessions) as session:
-            consultations.get_document(
-                session, actor=principal, document_id=document_id, consultation_id=consultation_id
+            document = consultations.create_document(
+                session, actor=principal, consultation_id=consultation_id, data=data
             )
-            consultations.record_position(
-                session, actor=principal, document_id=document_id, data=data
-            )
+            document_id = document.id
     except InvalidInput as exc:
-        context = _document_context(web, consultation_id, document_id)
-        context.update(
-            {
-                "form": values,
-                "errors": field_errors(list(exc.errors)),
-                "detail": exc.detail,
-            }
-        )
-        return web.render("consultations/document.html", context, 422)
-    return web.redirect(f"/consultations/{consultation_id}/documents/{document_id}#positions")
+        context = _consultation_context(web, principal, consultation_id)
+        found = shown(web, exc, label_of, _text_control)
+        context.update(values=values, errors=found.by_field, listed=found.listed)
+        context["detail"] = found.detail
+        return web.render("consultations/consultation.html", context, 422)
+    return web.redirect(f"/consultations/{consultation_id}/documents/{document_id}?done=drafted")
+
+
+def _text_control(name: str) -> str:
+    """``texts.ru`` names the Russian text's control; ``texts`` (none given) the English one."""
+    if name.startswith("texts."):
+        return "text_" + name.split(".", 1)[1]
+    return "text_en" if name == "texts" else name

@@ -1,6 +1,13 @@
 """The rules of emergency assistance, split by subject; import them from here."""
 
 from epibridge.assistance.catalogue import catalogue
+from epibridge.assistance.service.abilities import (
+    OfferAbilities,
+    RequestAbilities,
+    commitment_steps,
+    offer_abilities,
+    request_abilities,
+)
 from epibridge.assistance.service.board import board
 from epibridge.assistance.service.commitments import (
     change_status,
@@ -20,11 +27,14 @@ from epibridge.assistance.service.requests import (
 )
 
 __all__ = [
+    "OfferAbilities",
+    "RequestAbilities",
     "board",
     "cancel_request",
     "catalogue",
     "change_status",
     "commit",
+    "commitment_steps",
     "create_offer",
     "create_request",
     "get_commitment",
@@ -33,7 +43,9 @@ __all__ = [
     "list_commitments",
     "list_offers",
     "list_requests",
+    "offer_abilities",
     "read",
+    "request_abilities",
     "suggest_matches",
     "update_request",
     "withdraw_offer",

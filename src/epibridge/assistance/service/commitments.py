@@ -190,21 +190,15 @@ def get_commitment(
     return commitment
 
 
-def change_status(
-    session: Session,
-    *,
+def check_step(
     actor: Principal,
-    commitment_id: int,
-    data: CommitmentStatusUpdate,
-    today: date | None = None,
-) -> Commitment:
-    """Move a commitment on: dispatched, delivered (offerer), confirmed (requester), released."""
-    day = today or utcnow().date()
-    commitment = get_commitment(session, actor=actor, commitment_id=commitment_id, lock=True)
-    request = session.get(AssistanceRequest, commitment.request_id)
-    offer = session.get(AssistanceOffer, commitment.offer_id)
-    assert request is not None and offer is not None
-    target = data.status
+    commitment: Commitment,
+    request: AssistanceRequest,
+    offer: AssistanceOffer,
+    target: CommitmentStatus,
+) -> bool:
+    """Raise unless ``actor`` may move ``commitment`` to ``target`` now; return whether on a
+    state's behalf. The offerer dispatches, delivers and releases; the requester confirms."""
     if target == CommitmentStatus.CONFIRMED:
         # Only the state that asked (or the Secretariat on its behalf) confirms receipt.
         on_behalf = common.authorize_state(actor, request.state)
@@ -225,6 +219,26 @@ def change_status(
             + (f"its next step is {expected}" if expected else "it cannot change any more"),
             [FieldError("status", f"cannot go from {current} to {target}", target)],
         )
+    return on_behalf
+
+
+def change_status(
+    session: Session,
+    *,
+    actor: Principal,
+    commitment_id: int,
+    data: CommitmentStatusUpdate,
+    today: date | None = None,
+) -> Commitment:
+    """Move a commitment on: dispatched, delivered (offerer), confirmed (requester), released."""
+    day = today or utcnow().date()
+    commitment = get_commitment(session, actor=actor, commitment_id=commitment_id, lock=True)
+    request = session.get(AssistanceRequest, commitment.request_id)
+    offer = session.get(AssistanceOffer, commitment.offer_id)
+    assert request is not None and offer is not None
+    target = data.status
+    on_behalf = check_step(actor, commitment, request, offer, target)
+    current = commitment.status
     on = data.on or day
     if on > day:
         raise InvalidInput(

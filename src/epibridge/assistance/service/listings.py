@@ -60,6 +60,13 @@ def opening(
     }
 
 
+def require_open(listing: Listing) -> None:
+    """An ended listing stays ended: it is neither cancelled nor withdrawn twice."""
+    what = "request" if isinstance(listing, AssistanceRequest) else "offer"
+    if listing.status != "open":
+        raise Conflict(f"{what} {listing.id} is already {listing.status}")
+
+
 def end(
     session: Session, listing: Listing, *, status: str, reason: str | None, day: date
 ) -> tuple[list[Commitment], list[int]]:
@@ -69,9 +76,7 @@ def end(
     what was not sent is no longer wanted (request) or no longer coming (offer). Goods already
     on their way stay tracked.
     """
-    what = "request" if isinstance(listing, AssistanceRequest) else "offer"
-    if listing.status != "open":
-        raise Conflict(f"{what} {listing.id} is already {listing.status}")
+    require_open(listing)
     listing.status = status
     if reason:
         label = status.capitalize()

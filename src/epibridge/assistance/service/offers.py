@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from epibridge import paging
 from epibridge.assistance import views
 from epibridge.assistance.catalogue import SECRETARIAT
-from epibridge.assistance.models import AssistanceOffer, OfferLine
+from epibridge.assistance.models import AssistanceOffer, AssistanceRequest, OfferLine
 from epibridge.assistance.schemas import CommitmentCreate, OfferCreate, OfferRead
 from epibridge.assistance.service import common, listings
 from epibridge.assistance.statuses import MessageKind, OfferStatus, RequestStatus
@@ -19,6 +19,16 @@ from epibridge.errors import FieldError, InvalidInput
 from epibridge.members import service as members
 from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
+
+
+def answer_errors(request: AssistanceRequest, state: str | None) -> list[FieldError]:
+    """Why ``state`` (None: the Secretariat's own account) cannot answer ``request``."""
+    errors = []
+    if request.status != RequestStatus.OPEN:
+        errors.append(FieldError("request_id", f"the request is {request.status}", request.id))
+    if state is not None and state == request.state:
+        errors.append(FieldError("state", "a state does not answer its own request", state))
+    return errors
 
 
 def create_offer(
@@ -35,12 +45,7 @@ def create_offer(
     request = None
     if data.request_id is not None:
         request = common.load_request(session, data.request_id, actor, lock=data.commit)
-        if request.status != RequestStatus.OPEN:
-            errors.append(
-                FieldError("request_id", f"the request is {request.status}", data.request_id)
-            )
-        if state is not None and state == request.state:
-            errors.append(FieldError("state", "a state does not answer its own request", state))
+        errors += answer_errors(request, state)
         asked = {line.item for line in request.lines}
         for index, line in enumerate(data.lines):
             if line.item in common.catalogue() and line.item not in asked:
@@ -111,6 +116,12 @@ def create_offer(
     return offer
 
 
+def check_may_withdraw(actor: Principal, offer: AssistanceOffer) -> None:
+    """Raise unless ``actor`` may withdraw ``offer`` now: the offerer's, and still open."""
+    common.authorize_offerer(actor, offer.state)
+    listings.require_open(offer)
+
+
 def withdraw_offer(
     session: Session,
     *,
@@ -122,7 +133,7 @@ def withdraw_offer(
     """Withdraw an offer; its pledges not yet dispatched are released."""
     day = today or utcnow().date()
     offer = common.load_offer(session, offer_id, actor, lock=True)
-    common.authorize_offerer(actor, offer.state)
+    check_may_withdraw(actor, offer)
     commitments, released = listings.end(
         session, offer, status=OfferStatus.WITHDRAWN, reason=reason, day=day
     )
@@ -145,8 +156,6 @@ def withdraw_offer(
 
 
 def _request_states(session: Session, request_ids: list[int]) -> list[str]:
-    from epibridge.assistance.models import AssistanceRequest
-
     if not request_ids:
         return []
     return list(

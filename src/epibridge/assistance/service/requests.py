@@ -115,6 +115,12 @@ def update_request(
     return request
 
 
+def check_may_cancel(actor: Principal, request: AssistanceRequest) -> None:
+    """Raise unless ``actor`` may cancel ``request`` now: its state's own, and still open."""
+    common.authorize_state(actor, request.state)
+    listings.require_open(request)
+
+
 def cancel_request(
     session: Session,
     *,
@@ -126,7 +132,7 @@ def cancel_request(
     """Cancel a state's own request; pledges not yet dispatched are released."""
     day = today or utcnow().date()
     request = common.load_request(session, request_id, actor, lock=True)
-    common.authorize_state(actor, request.state)
+    check_may_cancel(actor, request)
     commitments, released = listings.end(
         session, request, status=RequestStatus.CANCELLED, reason=reason, day=day
     )

@@ -4,6 +4,12 @@ Interfaces import this package and call its functions; the split into modules on
 file short.
 """
 
+from epibridge.consultations.service.abilities import (
+    DocumentAbilities,
+    can_convene,
+    can_draft,
+    document_abilities,
+)
 from epibridge.consultations.service.consultations import (
     add_record_entry,
     convene,
@@ -20,7 +26,6 @@ from epibridge.consultations.service.decisions import (
     list_decisions,
     put_to_decision,
     record_position,
-    tally,
 )
 from epibridge.consultations.service.documents import (
     compare_versions,
@@ -33,14 +38,18 @@ from epibridge.consultations.service.documents import (
     list_versions,
     propose_amendment,
 )
+from epibridge.consultations.service.outcome import tally
 from epibridge.consultations.service.positions import can_record_position, position_states
 from epibridge.consultations.service.reading import counts, get, list_, list_record
 from epibridge.consultations.service.signatures import list_signatures, sign
 
 __all__ = [
     "SCHEDULER_ACTOR",
+    "DocumentAbilities",
     "PositionRight",
     "add_record_entry",
+    "can_convene",
+    "can_draft",
     "can_record_position",
     "check_may_record_position",
     "close_decision",
@@ -50,6 +59,7 @@ __all__ = [
     "counts",
     "create_document",
     "create_version",
+    "document_abilities",
     "get",
     "get_document",
     "get_version",

@@ -96,7 +96,8 @@ def _open(
     consultation.agenda = agenda_items(agenda)
 
 
-def _authorize_chair(session: Session, actor: Principal, day: date, what: str) -> bool:
+def authorize_chair(session: Session, actor: Principal, day: date, what: str) -> bool:
+    """Check that ``actor`` speaks for the chair on ``day`` (or is the Secretariat)."""
     if is_secretariat(actor):
         authorize(actor, Action.COORDINATE, field="convenor")
         return False
@@ -116,7 +117,7 @@ def convene(
     """Convene a consultation as the chairing state's focal point or the Secretariat."""
     moment = clock(now)
     day = moment.date()
-    _authorize_chair(session, actor, day, "convenes a consultation; a member may request one")
+    authorize_chair(session, actor, day, "convenes a consultation; a member may request one")
     consultation = Consultation(
         topic=data.topic,
         description=data.description,
@@ -204,7 +205,7 @@ def respond(
     moment = clock(now)
     day = moment.date()
     consultation = load(session, consultation_id, lock=True)
-    on_behalf = _authorize_chair(session, actor, day, "answers a request for a consultation")
+    on_behalf = authorize_chair(session, actor, day, "answers a request for a consultation")
     if consultation.status != ConsultationStatus.REQUESTED:
         raise Conflict(
             f"consultation {consultation.id} is {consultation.status}; only a request is answered",

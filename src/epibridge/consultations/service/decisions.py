@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -31,6 +30,7 @@ from epibridge.consultations.service.documents import (
     get_version,
     publish_about,
 )
+from epibridge.consultations.service.outcome import decision_snapshot, outcome, tally
 from epibridge.consultations.statuses import (
     DecisionStatus,
     DocumentStatus,
@@ -50,19 +50,32 @@ NUMBER_SERIES = "BIO"
 _NUMBER_LOCK_KEY = 0x45424E4F  # "EBNO"
 
 
-def decision_snapshot(decision: Decision) -> dict[str, Any]:
-    return {
-        "id": decision.id,
-        "document_id": decision.document_id,
-        "version": decision.version_number,
-        "procedure": decision.procedure,
-        "decision_rule": decision.decision_rule,
-        "participation": decision.participation,
-        "member_states": decision.member_states,
-        "deadline": decision.deadline,
-        "status": decision.status,
-        "outcome": decision.outcome,
-    }
+def check_may_put_to_decision(
+    session: Session, actor: Principal, consultation: Consultation, document: Document
+) -> bool:
+    """Raise unless ``actor`` may put the current version to decision now: the convenor, of
+    a document not adopted and not already under decision, in an open consultation."""
+    on_behalf = authorize_convenor(actor, consultation)
+    require_not_adopted(document)
+    require_open(consultation)
+    if open_decision(session, document.id) is not None:
+        raise Conflict(
+            f"a version of document {document.id} is already under decision",
+            [FieldError("document_id", "a decision is open")],
+        )
+    return on_behalf
+
+
+def check_may_use_silence(session: Session, actor: Principal, moment: datetime) -> None:
+    """Raise unless ``actor`` speaks for the chair: the silence procedure is the chair's choice."""
+    chair = chair_state(session, moment.date())
+    authorize(
+        actor,
+        Action.WRITE_STATE,
+        chair,
+        field="procedure",
+        why=f"the silence procedure is the chairing state's ({chair}) choice",
+    )
 
 
 def put_to_decision(
@@ -77,24 +90,10 @@ def put_to_decision(
     moment = clock(now)
     document = load_document(session, document_id, lock=True)
     consultation = load(session, document.consultation_id)
-    on_behalf = authorize_convenor(actor, consultation)
+    on_behalf = check_may_put_to_decision(session, actor, consultation, document)
     if data.procedure == Procedure.SILENCE:
-        chair = chair_state(session, moment.date())
-        authorize(
-            actor,
-            Action.WRITE_STATE,
-            chair,
-            field="procedure",
-            why=f"the silence procedure is the chairing state's ({chair}) choice",
-        )
-    require_not_adopted(document)
-    require_open(consultation)
+        check_may_use_silence(session, actor, moment)
     require_current_version(document, data.version)
-    if open_decision(session, document.id) is not None:
-        raise Conflict(
-            f"a version of document {document.id} is already under decision",
-            [FieldError("document_id", "a decision is open")],
-        )
     if data.deadline <= moment:
         raise InvalidInput(
             "the deadline of a decision must be in the future",
@@ -247,45 +246,6 @@ def record_position(
     return existing
 
 
-def tally(decision: Decision) -> dict[str, Any]:
-    """Count the positions, name the silent states and the share that took part."""
-    given = {p.state_iso3: p.position for p in decision.positions}
-    total = len(decision.member_states) or 1
-    return {
-        **{stance.value: sum(1 for p in given.values() if p == stance) for stance in Stance},
-        "silent": [s for s in decision.member_states if s not in given],
-        "participation": round(len(given) / total, 4),
-        "participation_required": decision.participation,
-    }
-
-
-def _outcome(decision: Decision) -> tuple[bool, str]:
-    counts = tally(decision)
-    objections = [p for p in decision.positions if p.position == Stance.OBJECT]
-    silence = decision.procedure == Procedure.SILENCE
-    # Under the silence procedure a state that says nothing consents, so every state counts.
-    participation_met = silence or counts["participation"] + 1e-9 >= decision.participation
-    shown = f"{counts['participation']:.0%} of member states took a position"
-    if decision.decision_rule == "majority":
-        if not participation_met:
-            return False, f"not adopted: {shown}, {decision.participation:.0%} required"
-        if counts["support"] > counts["object"]:
-            return True, f"adopted by majority: {counts['support']} for, {counts['object']} against"
-        return False, f"not adopted: {counts['support']} for, {counts['object']} against"
-    if objections:
-        named = "; ".join(f"{p.state_iso3}: {p.reasons}" for p in objections)
-        return False, f"not adopted: objection by {named}"
-    if not participation_met:
-        return False, (
-            f"not adopted: {shown}, {decision.participation:.0%} required "
-            f"(silent: {', '.join(counts['silent'])})"
-        )
-    if silence:
-        deadline = f"{decision.deadline:%Y-%m-%d %H:%M} UTC"
-        return True, f"adopted under the silence procedure: no objection by {deadline}"
-    return True, f"adopted by consensus: no objection, {shown}"
-
-
 def _number(session: Session, year: int) -> tuple[int, str]:
     # The caller holds the numbering lock (``_lock_numbering``), so max + 1 is not raced.
     last = session.execute(
@@ -299,11 +259,11 @@ def _number(session: Session, year: int) -> tuple[int, str]:
 def _close(session: Session, decision: Decision, *, actor: str, moment: datetime) -> None:
     document = load_document(session, decision.document_id, lock=True)
     consultation = load(session, document.consultation_id)
-    adopted, outcome = _outcome(decision)
+    adopted, said = outcome(decision)
     decision.status = DecisionStatus.ADOPTED if adopted else DecisionStatus.REJECTED
     decision.closed_at = moment
     decision.closed_by = actor
-    decision.outcome = outcome
+    decision.outcome = said
     if adopted:
         seq, number = _number(session, moment.year)
         document.status = DocumentStatus.ADOPTED
@@ -337,14 +297,15 @@ def _close(session: Session, decision: Decision, *, actor: str, moment: datetime
     )
 
 
-def close_decision(
-    session: Session, *, actor: Principal, document_id: int, now: datetime | None = None
+def check_may_close(
+    session: Session,
+    actor: Principal,
+    consultation: Consultation,
+    document: Document,
+    moment: datetime,
 ) -> Decision:
-    """Close the open decision now: early only once every member state has taken a position."""
-    moment = clock(now)
-    _lock_numbering(session)
-    document = load_document(session, document_id, lock=True)
-    consultation = load(session, document.consultation_id)
+    """Raise unless ``actor`` may close the open decision at ``moment``: the convenor, before
+    the deadline only once no deciding state is silent. Returns the decision."""
     authorize_convenor(actor, consultation)
     require_not_adopted(document)
     decision = open_decision(session, document.id)
@@ -360,6 +321,18 @@ def close_decision(
             + ", ".join(silent),
             [FieldError("deadline", "not reached while states are silent", ", ".join(silent))],
         )
+    return decision
+
+
+def close_decision(
+    session: Session, *, actor: Principal, document_id: int, now: datetime | None = None
+) -> Decision:
+    """Close the open decision now: early only once every member state has taken a position."""
+    moment = clock(now)
+    _lock_numbering(session)
+    document = load_document(session, document_id, lock=True)
+    consultation = load(session, document.consultation_id)
+    decision = check_may_close(session, actor, consultation, document, moment)
     _close(session, decision, actor=actor.actor, moment=moment)
     return decision
 

@@ -100,6 +100,23 @@ def _announce_version(
     )
 
 
+def check_may_draft(actor: Principal, consultation: Consultation) -> bool:
+    """Raise unless ``actor`` may start a draft now: the convenor, in an open consultation.
+    Returns whether on the chair's behalf."""
+    on_behalf = authorize_convenor(actor, consultation)
+    require_open(consultation)
+    return on_behalf
+
+
+def check_may_revise(actor: Principal, consultation: Consultation, document: Document) -> bool:
+    """Raise unless ``actor`` may make a new version now: the convenor, of a document not
+    adopted, in an open consultation. Returns whether on the chair's behalf."""
+    on_behalf = authorize_convenor(actor, consultation)
+    require_not_adopted(document)
+    require_open(consultation)
+    return on_behalf
+
+
 def create_document(
     session: Session,
     *,
@@ -111,8 +128,7 @@ def create_document(
     """Start a draft document in a consultation, with its first version."""
     moment = clock(now)
     consultation = load(session, consultation_id, lock=True)
-    on_behalf = authorize_convenor(actor, consultation)
-    require_open(consultation)
+    on_behalf = check_may_draft(actor, consultation)
     texts = clean_texts(data.texts)
     document = Document(
         consultation_id=consultation.id,
@@ -160,9 +176,7 @@ def create_version(
     moment = clock(now)
     document = load_document(session, document_id, lock=True)
     consultation = load(session, document.consultation_id)
-    on_behalf = authorize_convenor(actor, consultation)
-    require_not_adopted(document)
-    require_open(consultation)
+    on_behalf = check_may_revise(actor, consultation, document)
     require_current_version(
         document, data.based_on, advice="base the new version on it", field="based_on"
     )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epibridge import audit
-from epibridge.consultations.models import Signature
+from epibridge.consultations.models import Consultation, Document, Signature
 from epibridge.consultations.schemas import SignatureCreate
 from epibridge.consultations.service.common import (
     DOCUMENT_ENTITY,
@@ -25,6 +25,40 @@ from epibridge.members import service as members
 from epibridge.security import Principal
 
 
+def check_may_sign(
+    session: Session,
+    actor: Principal,
+    consultation: Consultation,
+    document: Document,
+    state: str,
+) -> str:
+    """Raise unless ``actor`` may sign ``document`` for ``state`` now; return the state's code.
+
+    The state's own focal point signs (never the Secretariat for it), for a participating
+    member state, an adopted document, once."""
+    code = members.require_state(session, state)
+    if authorize_state_write(actor, code):
+        raise Forbidden(
+            f"{code} signs through its own focal point; the Secretariat does not sign for it",
+            [FieldError("state", "signature by the state's focal point only", code)],
+        )
+    require_member_participant(consultation, code)
+    if document.status != DocumentStatus.ADOPTED:
+        raise Conflict(
+            f"document {document.id} is not adopted; only an adopted document is signed",
+            [FieldError("document_id", f"document is {document.status}", document.id)],
+        )
+    exists = session.execute(
+        select(Signature).where(Signature.document_id == document.id, Signature.state_iso3 == code)
+    ).scalar_one_or_none()
+    if exists is not None:
+        raise Conflict(
+            f"{code} signed document {document.number} on {exists.signed_at.isoformat()}",
+            [FieldError("state", "already signed", code)],
+        )
+    return code
+
+
 def sign(
     session: Session,
     *,
@@ -37,26 +71,7 @@ def sign(
     moment = clock(now)
     document = load_document(session, document_id, lock=True)
     consultation = load(session, document.consultation_id)
-    state = members.require_state(session, data.state)
-    if authorize_state_write(actor, state):
-        raise Forbidden(
-            f"{state} signs through its own focal point; the Secretariat does not sign for it",
-            [FieldError("state", "signature by the state's focal point only", state)],
-        )
-    require_member_participant(consultation, state)
-    if document.status != DocumentStatus.ADOPTED:
-        raise Conflict(
-            f"document {document.id} is not adopted; only an adopted document is signed",
-            [FieldError("document_id", f"document is {document.status}", document.id)],
-        )
-    exists = session.execute(
-        select(Signature).where(Signature.document_id == document.id, Signature.state_iso3 == state)
-    ).scalar_one_or_none()
-    if exists is not None:
-        raise Conflict(
-            f"{state} signed document {document.number} on {exists.signed_at.isoformat()}",
-            [FieldError("state", "already signed", state)],
-        )
+    state = check_may_sign(session, actor, consultation, document, data.state)
     signature = Signature(
         document_id=document.id, state_iso3=state, signed_by=actor.actor, signed_at=moment
     )
