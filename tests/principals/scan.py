@@ -121,6 +121,13 @@ READERS = {
         "reports.service.reports.build",
         "reports.service.reports.get",
         "reports.service.reports.list_",
+        "audit.listing.check",
+        "audit.listing.vocabulary",
+        "members.administration.get_account",
+        "members.administration.list_accounts",
+        "members.administration.tokens_of",
+        "members.directory.directory",
+        "search.service.search",
     )
 }
 

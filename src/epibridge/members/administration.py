@@ -205,16 +205,22 @@ def tokens_of(session: Session, *, actor: Principal, name: str) -> list[ApiToken
     )
 
 
-def revoke_token(session: Session, *, actor: Principal, token_id: int) -> ApiToken:
+def revoke_token(
+    session: Session, *, actor: Principal, token_id: int, of: str | None = None
+) -> ApiToken:
     """Revoke one token: its owner may, and administrators may revoke anyone's.
 
     Someone else's token is "no such token" to an account that may not revoke it, so ids
-    cannot be probed.
+    cannot be probed; so is a token that is not the account ``of``'s, when it is named.
     """
     require_principal(actor)
     token = session.get(ApiToken, token_id)
     mine = token is not None and actor.kind == "user" and actor.user_id == token.user_id
-    if token is None or not (mine or decide(actor, Action.ADMINISTER).allowed):
+    if (
+        token is None
+        or (of is not None and token.user.name != of)
+        or not (mine or decide(actor, Action.ADMINISTER).allowed)
+    ):
         raise NotFound(UNKNOWN_TOKEN, [FieldError("token_id", UNKNOWN_TOKEN_FIELD, token_id)])
     if token.revoked_at is not None:
         raise Conflict(TOKEN_REVOKED, [FieldError("token_id", TOKEN_REVOKED_FIELD, token_id)])

@@ -241,7 +241,8 @@ def revoke_token(web: WebDep, form: FormDep, name: str, token_id: Id) -> Respons
     principal = web.require()
     try:
         with write_session(web.sessions) as session:
-            administration.revoke_token(session, actor=principal, token_id=token_id)
+            administration.get_account(session, actor=principal, name=name)
+            administration.revoke_token(session, actor=principal, token_id=token_id, of=name)
     except DomainError as exc:
         return _refused(web, name, exc, {})
     return web.redirect(f"/admin/accounts/{name}?done=revoked")
