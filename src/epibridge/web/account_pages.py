@@ -21,6 +21,7 @@ from epibridge.i18n import LANGUAGES, N_
 from epibridge.inputs import BigId, Id
 from epibridge.members import administration
 from epibridge.members import service as members
+from epibridge.members.statuses import MembershipStatus
 from epibridge.notifications.outbox import feeds, service
 from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.schemas import SubscriptionCreate, SubscriptionUpdate
@@ -102,7 +103,9 @@ def _subscriptions_context(web: Web) -> dict[str, Any]:
     principal = web.require()
     with read_session(web.sessions) as session:
         mine = service.list_subscriptions(session, actor=principal, limit=PAGE).items
-        state_names = members.state_names(session, on=utcnow().date(), lang=web.lang)
+        state_names = members.state_names(
+            session, on=utcnow().date(), lang=web.lang, status=MembershipStatus.MEMBER
+        )
     return {
         "subscriptions": mine,
         "state_names": state_names,

@@ -163,6 +163,13 @@ def account_page(web: WebDep, name: str, done: str | None = None) -> Response:
     return web.render("admin/account.html", context)
 
 
+@router.get("/accounts/{name}/{action:path}")
+def account_again(web: WebDep, name: str, action: str) -> Response:
+    """The address a form answered from (the language switcher links to it) shows the account."""
+    del action
+    return web.redirect(f"/admin/accounts/{name}")
+
+
 def _refused(web: Web, name: str, exc: DomainError, form: dict[str, Any]) -> Response:
     context = _account_context(web, name)
     context.update({"form": form, **failure(web, exc)})

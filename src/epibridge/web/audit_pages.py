@@ -85,6 +85,12 @@ def audit_page(
     return web.render("audit/log.html", _context(web, chosen, cursor or None))
 
 
+@router.get("/verify")
+def verify_again(web: WebDep) -> Response:
+    """A link to the verification's address (the language switcher) shows the log again."""
+    return web.redirect("/audit")
+
+
 @router.post("/verify", response_class=HTMLResponse)
 @page_errors
 def verify(web: WebDep, form: FormDep) -> Response:
