@@ -30,6 +30,7 @@ STANDING_NAMES = {
     "locked_out": N_("Locked out after wrong passwords"),
     "locked": N_("Locked"),
 }
+KIND_NAMES = {"webhook": N_("Webhook"), "email": N_("E-mail")}
 TOKEN_STATE_NAMES = {"active": N_("Active"), "expired": N_("Expired"), "revoked": N_("Revoked")}
 
 

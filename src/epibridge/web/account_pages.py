@@ -27,6 +27,7 @@ from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.schemas import SubscriptionCreate, SubscriptionUpdate
 from epibridge.security import Action, decide
 from epibridge.web.account_forms import (
+    KIND_NAMES,
     ROLE_NAMES,
     TOKEN_STATE_NAMES,
     failure,
@@ -40,7 +41,6 @@ WebDep = Annotated[Web, Depends(get_web)]
 FormDep = Annotated[FormData, Depends(posted_form)]
 PAGE = 100
 
-KIND_NAMES = {"webhook": N_("Webhook"), "email": N_("E-mail")}
 #: Topic prefixes a subscription can be limited to (none chosen: everything).
 TOPIC_NAMES = {
     "notification.": N_("Event notifications"),

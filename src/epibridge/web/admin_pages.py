@@ -24,6 +24,7 @@ from epibridge.members.schemas import IssuedToken, UserCreate
 from epibridge.notifications.outbox import service as outbox
 from epibridge.security import ACCOUNT_ROLES
 from epibridge.web.account_forms import (
+    KIND_NAMES,
     ROLE_NAMES,
     STANDING_NAMES,
     TOKEN_STATE_NAMES,
@@ -54,6 +55,7 @@ BAD_DAYS_FIELD = N_("a whole number of days from 1 to 3650")
 def _names(web: Web) -> dict[str, Any]:
     return {
         "role_names": names(web, ROLE_NAMES),
+        "kind_names": names(web, KIND_NAMES),
         "standing_names": names(web, STANDING_NAMES),
         "token_state_names": names(web, TOKEN_STATE_NAMES),
         "roles": [r for r in ROLE_NAMES if r in ACCOUNT_ROLES],
