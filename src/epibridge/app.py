@@ -28,6 +28,7 @@ from epibridge.notifications import api as notifications_api
 from epibridge.notifications.outbox import api as outbox_api
 from epibridge.reports import api as reports_api
 from epibridge.runtime import background as runtime
+from epibridge.search import api as search_api
 from epibridge.settings import Settings, secret_key
 from epibridge.web import pages
 from epibridge.web.headers import SecurityHeaders
@@ -157,6 +158,7 @@ def create_app(
     app.include_router(assistance_api.router)
     app.include_router(detection_api.router)
     app.include_router(reports_api.router)
+    app.include_router(search_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app, api_not_found=problems.http_problem)
     return app

@@ -36,9 +36,13 @@ LIST_ROUTES = [
     "/api/v1/deliveries/dead",
     "/api/v1/notifications",
     "/api/v1/reports",
+    "/api/v1/search",
     "/api/v1/signals",
     "/api/v1/subscriptions",
 ]
+
+#: What a list route needs besides its paging parameters.
+REQUIRED = {"/api/v1/search": {"q": "cholera"}}
 
 MALFORMED_CURSORS = [
     "!!!not-base64",
@@ -78,10 +82,10 @@ def _url(client: httpx.Client, path: str) -> str:
 
 @pytest.mark.parametrize("path", LIST_ROUTES)
 def test_every_list_route_refuses_a_malformed_cursor_alike(client: httpx.Client, path: str) -> None:
-    url = _url(client, path)
-    assert client.get(url, params={"limit": 1}).status_code == 200
+    url, required = _url(client, path), REQUIRED.get(path, {})
+    assert client.get(url, params={"limit": 1, **required}).status_code == 200
     for cursor in MALFORMED_CURSORS:
-        answer = client.get(url, params={"cursor": cursor, "limit": 1})
+        answer = client.get(url, params={"cursor": cursor, "limit": 1, **required})
         assert answer.status_code == 422, (cursor, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
         problem = answer.json()
@@ -98,6 +102,6 @@ def test_every_list_route_refuses_a_malformed_cursor_alike(client: httpx.Client,
 def test_every_list_route_bounds_its_limit_alike(client: httpx.Client, path: str) -> None:
     url = _url(client, path)
     for limit in (0, 100000):
-        answer = client.get(url, params={"limit": limit})
+        answer = client.get(url, params={"limit": limit, **REQUIRED.get(path, {})})
         assert answer.status_code == 422, answer.text
         assert [e["field"] for e in answer.json()["errors"]] == ["limit"]

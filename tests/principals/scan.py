@@ -135,6 +135,13 @@ READERS = {
         "consultations.service.decisions.check_may_put_to_decision",
         "consultations.service.decisions.check_may_use_silence",
         "consultations.service.signatures.check_may_sign",
+        "audit.listing.check",
+        "audit.listing.vocabulary",
+        "members.administration.get_account",
+        "members.administration.list_accounts",
+        "members.administration.tokens_of",
+        "members.directory.directory",
+        "search.service.search",
     )
 }
 

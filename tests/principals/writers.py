@@ -27,7 +27,7 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     from epibridge.epidata import reference
     from epibridge.epidata import service as epidata
     from epibridge.epidata.ingest import ingest
-    from epibridge.members import accounts
+    from epibridge.members import accounts, administration
     from epibridge.members import service as members
     from epibridge.members.schemas import UserCreate
     from epibridge.notifications import schemas as ns
@@ -213,6 +213,18 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
         ),
         _q("members.accounts.set_password"): lambda s, a: accounts.set_password(
             s, actor=a, name="fp-kaz", password="synthetic-password"
+        ),
+        _q("members.administration.change_role"): lambda s, a: administration.change_role(
+            s, actor=a, name="fp-kaz", role="secretariat", state=None
+        ),
+        _q("members.administration.lock"): lambda s, a: administration.lock(
+            s, actor=a, name="fp-kaz"
+        ),
+        _q("members.administration.unlock"): lambda s, a: administration.unlock(
+            s, actor=a, name="fp-kaz"
+        ),
+        _q("members.administration.revoke_token"): lambda s, a: administration.revoke_token(
+            s, actor=a, token_id=1
         ),
         _q("members.service.load_profile"): lambda s, a: members.load_profile(
             s, actor=a, document=members.read_profile("sco")

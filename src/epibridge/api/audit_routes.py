@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -39,14 +39,21 @@ def list_audit(
     entity: str | None = None,
     entity_id: str | None = None,
     actor: str | None = None,
+    action: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> Page[AuditEntryRead]:
-    """Page through the audit log, oldest first."""
+    """Page through the audit log, oldest first (``actor``: as logged, or an account's name;
+    ``since``/``until``: UTC days, both included)."""
     return audit.list_entries(
         session,
         actor=principal,
         entity=entity,
         entity_id=entity_id,
         by=actor,
+        action=action,
+        since=since,
+        until=until,
         cursor=cursor,
         limit=limit,
     ).map(AuditEntryRead.model_validate)

@@ -21,7 +21,7 @@ from epibridge.audit.chain import (
     trail_of,
 )
 from epibridge.audit.checkpoints import Checkpoint, Head, read_head
-from epibridge.audit.listing import list_entries
+from epibridge.audit.listing import Vocabulary, check, list_entries, vocabulary
 from epibridge.audit.trail import Trail, checkpoint_file, trail_for
 from epibridge.audit.verify import (
     ChainBreak,
@@ -42,7 +42,9 @@ __all__ = [
     "Problem",
     "Trail",
     "Verification",
+    "Vocabulary",
     "canonical_json",
+    "check",
     "checkpoint_file",
     "count_entries",
     "digest_of",
@@ -56,4 +58,5 @@ __all__ = [
     "trail_of",
     "verify",
     "verify_chain",
+    "vocabulary",
 ]

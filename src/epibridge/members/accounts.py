@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from epibridge import audit
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from epibridge.i18n import N_
 from epibridge.members import browser_sessions
 from epibridge.members import service as org
 from epibridge.members.models import ApiToken, User
@@ -31,6 +32,43 @@ from epibridge.security import (
     new_token,
 )
 
+#: Why a role and a state do not go together (message ids, shown in the reader's language).
+STATE_REQUIRED = N_("This role must be bound to a state.")
+STATE_REQUIRED_FIELD = N_("required for this role")
+NOT_OBSERVER = N_("An observer account must belong to an observer or partner state.")
+NOT_OBSERVER_FIELD = N_("not an observer or partner state today")
+NOT_MEMBER = N_("A focal point or system account must belong to a member state.")
+NOT_MEMBER_FIELD = N_("not a member state today")
+NOT_BOUND = N_("This role is not bound to a state.")
+NOT_BOUND_FIELD = N_("must be empty for this role")
+NAME_TAKEN = N_("An account with this name already exists.")
+NAME_TAKEN_FIELD = N_("already taken")
+PASSWORD_SHORT = N_("A password has at least 8 characters.")
+PASSWORD_SHORT_FIELD = N_("at least 8 characters")
+
+
+def bound_state(session: Session, role: Role, state: str | None) -> str | None:
+    """The state an account of ``role`` is bound to (normalized), or the error naming ``state``.
+
+    Focal points and system accounts belong to a member state today, observers to an observer
+    or partner state; the Secretariat and administrators to none. Creating an account and
+    changing its role both ask this.
+    """
+    if role not in STATE_BOUND_ROLES:
+        if state:
+            raise InvalidInput(NOT_BOUND, [FieldError("state", NOT_BOUND_FIELD, state)])
+        return None
+    if not state:
+        raise InvalidInput(STATE_REQUIRED, [FieldError("state", STATE_REQUIRED_FIELD)])
+    code = org.require_state(session, state)
+    status = org.status_on(org.get_state(session, iso3=code), utcnow().date())
+    is_member = status is not None and status.status == MembershipStatus.MEMBER
+    if role is Role.OBSERVER and (status is None or is_member):
+        raise InvalidInput(NOT_OBSERVER, [FieldError("state", NOT_OBSERVER_FIELD, state)])
+    if role in (Role.FOCAL_POINT, Role.SYSTEM) and not is_member:
+        raise InvalidInput(NOT_MEMBER, [FieldError("state", NOT_MEMBER_FIELD, state)])
+    return code
+
 
 def create_user(
     session: Session, *, actor: Principal, data: UserCreate, token_ttl_days: int
@@ -38,35 +76,9 @@ def create_user(
     """Create an account and issue its first API token."""
     authorize(actor, Action.ADMINISTER)
     role = Role(data.role)
-    state: str | None = None
-    if role in STATE_BOUND_ROLES:
-        if not data.state:
-            raise InvalidInput(
-                f"role {role.value} must be bound to a state",
-                [FieldError("state", "required for this role")],
-            )
-        state = org.require_state(session, data.state)
-        status = org.status_on(org.get_state(session, iso3=state), utcnow().date())
-        is_member = status is not None and status.status == MembershipStatus.MEMBER
-        if role is Role.OBSERVER and (status is None or is_member):
-            raise InvalidInput(
-                "an observer account must belong to an observer or partner state",
-                [FieldError("state", "not an observer or partner state today", data.state)],
-            )
-        if role in (Role.FOCAL_POINT, Role.SYSTEM) and not is_member:
-            raise InvalidInput(
-                f"a {role.value} account must belong to a member state",
-                [FieldError("state", "not a member state today", data.state)],
-            )
-    elif data.state:
-        raise InvalidInput(
-            f"role {role.value} is not bound to a state",
-            [FieldError("state", "must be empty for this role", data.state)],
-        )
+    state = bound_state(session, role, data.state)
     if session.execute(select(User.id).where(User.name == data.name)).first():
-        raise Conflict(
-            f"a user named {data.name!r} already exists", [FieldError("name", "already taken")]
-        )
+        raise Conflict(NAME_TAKEN, [FieldError("name", NAME_TAKEN_FIELD, data.name)])
     user = User(
         name=data.name,
         role=role.value,
@@ -81,7 +93,7 @@ def create_user(
     try:
         session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"a user named {data.name!r} already exists") from exc
+        raise Conflict(NAME_TAKEN, [FieldError("name", NAME_TAKEN_FIELD, data.name)]) from exc
     audit.record(
         session,
         actor=actor.actor,
@@ -229,7 +241,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
 def set_password(session: Session, *, actor: Principal, name: str, password: str) -> None:
     authorize(actor, Action.ADMINISTER)
     if len(password) < 8:
-        raise InvalidInput("password too short", [FieldError("password", "at least 8 characters")])
+        raise InvalidInput(PASSWORD_SHORT, [FieldError("password", PASSWORD_SHORT_FIELD)])
     user = get_user(session, name=name)
     user.password_hash = hash_password(password)
     user.failed_logins = 0

@@ -19,3 +19,21 @@ class MembershipStatus(StrEnum):
 OBSERVING = frozenset(
     {MembershipStatus.OBSERVER, MembershipStatus.DIALOGUE_PARTNER, MembershipStatus.PARTNER}
 )
+
+
+class AccountStanding(StrEnum):
+    """Whether an account can sign in and use its tokens now (derived, not stored)."""
+
+    ACTIVE = "active"
+    #: Too many wrong passwords: password sign-in refused until ``locked_until``; tokens work.
+    LOCKED_OUT = "locked_out"
+    #: Locked by an administrator (or deactivated): no sign-in, no token, no delivery.
+    LOCKED = "locked"
+
+
+class TokenState(StrEnum):
+    """Where an API token stands (derived from its dates, not stored)."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"

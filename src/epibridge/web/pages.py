@@ -13,16 +13,21 @@ from starlette.exceptions import HTTPException
 
 from epibridge.i18n import N_
 from epibridge.web import (
+    account_pages,
+    admin_pages,
     assistance_pages,
+    audit_pages,
     auth,
     border_pages,
     consultation_pages,
     dashboard,
     data_pages,
+    directory_pages,
     import_pages,
     notification_pages,
     plain_pages,
     report_pages,
+    search_pages,
 )
 from epibridge.web.context import CsrfFailed, LoginRequired, Web, get_web
 
@@ -55,6 +60,11 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(assistance_pages.router)
     app.include_router(consultation_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(account_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(audit_pages.router)
+    app.include_router(directory_pages.router)
+    app.include_router(search_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

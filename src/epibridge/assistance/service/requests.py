@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from epibridge import paging
@@ -171,11 +171,13 @@ def list_requests(
     status: str | None = None,
     item: str | None = None,
     event_id: int | None = None,
+    q: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
     today: date | None = None,
 ) -> Page[RequestRead]:
-    """List the requests the caller may see, oldest first, with remaining quantities."""
+    """List the requests the caller may see, oldest first, with remaining quantities
+    (``q``: text in the delivery point, the note or an item's code)."""
     authorize(actor, Action.READ_PARTNERS)
     day = today or utcnow().date()
     query = (
@@ -195,6 +197,19 @@ def list_requests(
         query = query.where(AssistanceRequest.lines.any(RequestLine.item == item))
     if event_id is not None:
         query = query.where(AssistanceRequest.event_id == event_id)
+    if q and q.strip():
+        text = q.strip().lower()
+        query = query.where(
+            or_(
+                func.lower(AssistanceRequest.delivery_point).contains(text, autoescape=True),
+                func.lower(func.coalesce(AssistanceRequest.note, "")).contains(
+                    text, autoescape=True
+                ),
+                AssistanceRequest.lines.any(
+                    func.lower(RequestLine.item).contains(text, autoescape=True)
+                ),
+            )
+        )
 
     def reads(rows: list[AssistanceRequest]) -> list[RequestRead]:
         commitments = common.commitments_of(session, request_ids=[r.id for r in rows])

@@ -54,7 +54,9 @@ def list_(
     if status:
         query = query.where(Consultation.status == status)
     if topic:
-        query = query.where(func.lower(Consultation.topic).contains(topic.lower()))
+        query = query.where(
+            func.lower(Consultation.topic).contains(topic.strip().lower(), autoescape=True)
+        )
     if state:
         code = members.require_state(session, state)
         query = query.where(

@@ -5,7 +5,7 @@ A decision covers the signal's episode: every open signal sharing its draft noti
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from epibridge import audit, paging
@@ -17,6 +17,7 @@ from epibridge.detection.service.series import SCO
 from epibridge.detection.statuses import SignalStatus
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
 from epibridge.notifications import service as notifications
+from epibridge.notifications.diseases import DISEASES
 from epibridge.notifications.statuses import EventStatus
 from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
@@ -40,10 +41,12 @@ def list_signals(
     status: str | None = None,
     method: str | None = None,
     dataset: str | None = None,
+    q: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[Signal]:
-    """List signals newest first, with filters, one page at a time."""
+    """List signals newest first, with filters (``q``: text in the title
+    or the disease's name in any language), one page at a time."""
     authorize(principal, Action.READ_MEMBERS)
     query = select(Signal)
     if state:
@@ -64,6 +67,15 @@ def list_signals(
             query = query.where(Signal.dataset.startswith("reference:"))
         else:
             query = query.where(Signal.dataset == dataset)
+    if q and q.strip():
+        text = q.strip().lower()
+        # A signal's title names its disease by code: the text also finds the code by name.
+        named = [
+            d.code for d in DISEASES.values() if any(text in n.lower() for n in (d.en, d.ru, d.zh))
+        ]
+        query = query.where(
+            or_(func.lower(Signal.title).contains(text, autoescape=True), Signal.disease.in_(named))
+        )
     return paging.page(
         session, query, paging.Order(Signal.id, descending=True), cursor=cursor, limit=limit
     )

@@ -37,6 +37,19 @@ def _check_access(principal: Principal | None, audience: Visibility) -> None:
         )
 
 
+def audiences(principal: Principal | None) -> list[Visibility]:
+    """The feeds ``principal`` may read, narrowest audience first (the rule ``build_feed``
+    applies), for a page that lists them."""
+    readable = []
+    for audience in (Visibility.MEMBERS, Visibility.PARTNERS, Visibility.PUBLIC):
+        try:
+            _check_access(principal, audience)
+        except (Unauthenticated, Forbidden):
+            continue
+        readable.append(audience)
+    return readable
+
+
 def list_feed_messages(
     session: Session, *, principal: Principal | None, audience: Visibility, limit: int = 50
 ) -> list[OutboxMessage]:

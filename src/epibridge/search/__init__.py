@@ -1,0 +1,1 @@
+"""Search across events, signals, assistance requests and consultations (``service.search``)."""
