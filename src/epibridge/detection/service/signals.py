@@ -141,6 +141,12 @@ def confirm(session: Session, *, actor: Principal, signal_id: int) -> Signal:
         signal.notification_id = open_draft(session, signal)
         session.flush()
     event = notifications.get(session, actor=actor, event_id=signal.notification_id)
+    if event.status == EventStatus.DISCARDED:
+        # The state discarded the draft and now confirms the signal after all: the signal
+        # gets a new draft, notified at once; the discarded one stays as it was decided.
+        signal.notification_id = open_draft(session, signal)
+        session.flush()
+        event = notifications.get(session, actor=actor, event_id=signal.notification_id)
     if event.status == EventStatus.DRAFT:
         notifications.notify(session, actor=actor, event_id=signal.notification_id)
     _decide(

@@ -15,6 +15,7 @@ from epibridge.notifications.schemas import (
     Annex2Answers,
     NotificationClose,
     NotificationCreate,
+    NotificationDiscard,
     NotificationUpdate,
     Translation,
 )
@@ -151,10 +152,10 @@ def create(
         longitude=data.longitude,
         onset_date=data.onset_date,
         detection_date=data.detection_date,
-        suspected_cases=data.suspected_cases or 0,
-        probable_cases=data.probable_cases or 0,
-        confirmed_cases=data.confirmed_cases or 0,
-        deaths=data.deaths or 0,
+        suspected_cases=data.suspected_cases,
+        probable_cases=data.probable_cases,
+        confirmed_cases=data.confirmed_cases,
+        deaths=data.deaths,
         affected_states=affected,
         measures=data.measures,
         description=data.description,
@@ -264,7 +265,9 @@ def update(
     decreased = [
         name
         for name in common.COUNT_FIELDS
-        if getattr(data, name) is not None and getattr(data, name) < getattr(event, name)
+        if getattr(data, name) is not None
+        and getattr(event, name) is not None
+        and getattr(data, name) < getattr(event, name)
     ]
     reason = (data.reason or "").strip() or None
     if decreased and reason is None and event.status != EventStatus.DRAFT:
@@ -386,5 +389,42 @@ def assess_annex2(
         action="annex2",
         event=event,
         state={"annex2": annex, "on_behalf": on_behalf},
+    )
+    return event
+
+
+def discard(
+    session: Session,
+    *,
+    actor: Principal,
+    event_id: int,
+    data: NotificationDiscard,
+    now: datetime | None = None,
+) -> NotificationEvent:
+    """Decide not to notify a draft: it is kept, with the reason, and never leaves the state.
+
+    Nothing is published: a draft was never sent, so nobody is told it went away.
+    """
+    now = now or utcnow()
+    event, on_behalf = common.load_for_change(
+        session,
+        event_id,
+        actor,
+        statuses={EventStatus.DRAFT},
+        rule="only a draft can be discarded",
+    )
+    reason = data.reason.strip()
+    if not reason:
+        raise InvalidInput("give the reason", [FieldError("reason", "must not be blank")])
+    event.status = EventStatus.DISCARDED
+    event.close_reason = reason
+    event.updated_at = now
+    session.flush()
+    common.record(
+        session,
+        actor=actor.actor,
+        action="discard",
+        event=event,
+        state={**common.snapshot(event), "on_behalf": on_behalf, "reason": reason},
     )
     return event
