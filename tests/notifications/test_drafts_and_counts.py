@@ -111,9 +111,7 @@ def test_discard_a_draft_keeps_it_with_the_reason_and_sends_nothing(
         # Not listed with the events unless asked for; other states never see it.
         listed = service.list_events(session, actor=FP_KAZ, limit=50)
         assert event_id not in [e.id for e in listed.items]
-        asked = service.list_events(
-            session, actor=FP_KAZ, limit=50, status=EventStatus.DISCARDED
-        )
+        asked = service.list_events(session, actor=FP_KAZ, limit=50, status=EventStatus.DISCARDED)
         assert [e.id for e in asked.items] == [event_id]
         with pytest.raises(NotFound):
             service.get(session, actor=FP_RUS, event_id=event_id)
