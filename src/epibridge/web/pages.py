@@ -23,6 +23,7 @@ from epibridge.web import (
     notification_pages,
     plain_pages,
     report_pages,
+    signal_pages,
 )
 from epibridge.web.context import CsrfFailed, LoginRequired, Web, get_web
 
@@ -55,6 +56,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(assistance_pages.router)
     app.include_router(consultation_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(signal_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

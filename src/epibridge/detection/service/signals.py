@@ -19,7 +19,7 @@ from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
 from epibridge.notifications import service as notifications
 from epibridge.notifications.statuses import EventStatus
 from epibridge.paging import Page
-from epibridge.security import Action, Principal, authorize
+from epibridge.security import Action, Principal, authorize, decide
 
 
 def get(session: Session, *, principal: Principal, signal_id: int) -> Signal:
@@ -40,12 +40,15 @@ def list_signals(
     status: str | None = None,
     method: str | None = None,
     dataset: str | None = None,
+    notification_id: int | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[Signal]:
     """List signals newest first, with filters, one page at a time."""
     authorize(principal, Action.READ_MEMBERS)
     query = select(Signal)
+    if notification_id is not None:  # the signals a draft notification was opened for
+        query = query.where(Signal.notification_id == notification_id)
     if state:
         query = query.where(Signal.state == state.strip().upper())
     if disease:
@@ -181,6 +184,21 @@ def dismiss(session: Session, *, actor: Principal, signal_id: int, data: SignalD
         reason=reason,
     )
     return signal
+
+
+def decisions(principal: Principal, signal: Signal) -> frozenset[str]:
+    """What ``principal`` may decide on ``signal`` now ("confirm", "dismiss"): what a face offers.
+
+    The same questions ``confirm`` and ``dismiss`` ask of ``security.decide`` before acting.
+    """
+    if signal.status != SignalStatus.OPEN:
+        return frozenset()
+    if signal.dataset != SCO:
+        coordinates = decide(principal, Action.COORDINATE).allowed
+        return frozenset({"dismiss"}) if coordinates else frozenset()
+    if decide(principal, Action.WRITE_STATE, signal.state).allowed:
+        return frozenset({"confirm", "dismiss"})
+    return frozenset()
 
 
 def to_read(signal: Signal) -> SignalRead:
