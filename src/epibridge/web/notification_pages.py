@@ -28,6 +28,7 @@ from epibridge.notifications.statuses import EventStatus
 from epibridge.security import PermissionDenied, Principal
 from epibridge.web import notification_actions
 from epibridge.web.context import Web, get_web, page_errors, posted_form
+from epibridge.web.data_pages import DETECTION_METHODS
 from epibridge.web.notification_forms import (
     COUNT_FIELDS,
     DONE_MESSAGES,
@@ -159,6 +160,7 @@ def event_page(web: WebDep, event_id: Id, done: str = "", to: str = "") -> Respo
             if "answer_verification" in allowed
             else [],
             "signals": signals,
+            "method_names": DETECTION_METHODS,
             "done": web.gettext(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
             "reminded": ", ".join(names[s] for s in to.split(",") if s in names),
             **page_names(web),
