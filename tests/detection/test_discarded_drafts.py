@@ -39,11 +39,15 @@ def test_confirming_after_the_draft_was_discarded_notifies_a_new_draft(
             event_id=draft_id,
             data=NotificationDiscard(reason="Synthetic test: data entry error"),
         )
+    # What the signal page offers: the owning state decides, another state only reads.
+    assert service.decisions(FP_KAZ, signal) == {"confirm", "dismiss"}
+    assert service.decisions(FP_RUS, signal) == frozenset()
     with write_session(sessions) as session:
         service.confirm(session, actor=FP_KAZ, signal_id=signal.id)
     with read_session(sessions) as session:
         confirmed = service.get(session, principal=FP_KAZ, signal_id=signal.id)
         assert confirmed.status == "confirmed" and confirmed.notification_id != draft_id
+        assert service.decisions(FP_KAZ, confirmed) == frozenset()  # decided once
         event = notifications.get(session, actor=FP_RUS, event_id=confirmed.notification_id)
         assert event.status == "notified"
         old = notifications.get(session, actor=FP_KAZ, event_id=draft_id)
