@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.audit import AuditEntry
-from epibridge.db import read_session, write_session
+from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import Conflict, InvalidInput, NotFound
 from epibridge.notifications import cap as caplib
 from epibridge.notifications import service
@@ -113,6 +113,8 @@ def test_discard_a_draft_keeps_it_with_the_reason_and_sends_nothing(
         assert event_id not in [e.id for e in listed.items]
         asked = service.list_events(session, actor=FP_KAZ, limit=50, status=EventStatus.DISCARDED)
         assert [e.id for e in asked.items] == [event_id]
+        latest = service.situation(session, actor=FP_KAZ, on=utcnow().date()).latest
+        assert event_id not in [e.id for e in latest]  # nor on the dashboard
         with pytest.raises(NotFound):
             service.get(session, actor=FP_RUS, event_id=event_id)
         with pytest.raises(Conflict):
