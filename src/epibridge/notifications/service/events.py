@@ -15,7 +15,6 @@ from epibridge.notifications.schemas import (
     Annex2Answers,
     NotificationClose,
     NotificationCreate,
-    NotificationDiscard,
     NotificationUpdate,
     Translation,
 )
@@ -389,42 +388,5 @@ def assess_annex2(
         action="annex2",
         event=event,
         state={"annex2": annex, "on_behalf": on_behalf},
-    )
-    return event
-
-
-def discard(
-    session: Session,
-    *,
-    actor: Principal,
-    event_id: int,
-    data: NotificationDiscard,
-    now: datetime | None = None,
-) -> NotificationEvent:
-    """Decide not to notify a draft: it is kept, with the reason, and never leaves the state.
-
-    Nothing is published: a draft was never sent, so nobody is told it went away.
-    """
-    now = now or utcnow()
-    event, on_behalf = common.load_for_change(
-        session,
-        event_id,
-        actor,
-        statuses={EventStatus.DRAFT},
-        rule="only a draft can be discarded",
-    )
-    reason = data.reason.strip()
-    if not reason:
-        raise InvalidInput("give the reason", [FieldError("reason", "must not be blank")])
-    event.status = EventStatus.DISCARDED
-    event.close_reason = reason
-    event.updated_at = now
-    session.flush()
-    common.record(
-        session,
-        actor=actor.actor,
-        action="discard",
-        event=event,
-        state={**common.snapshot(event), "on_behalf": on_behalf, "reason": reason},
     )
     return event
