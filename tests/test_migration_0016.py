@@ -40,7 +40,10 @@ def test_rows_stored_before_the_check_are_cleaned_and_audited(
     _migrate(settings, BEFORE, sessions)
     with write_session(sessions) as session:
         event = service.create(
-            session, actor=FP_KAZ, data=NotificationCreate(**event_body(visibility="public"))
+            session,
+            actor=FP_KAZ,
+            # 0015's counts are NOT NULL (0020 made "not reported" possible): give all four.
+            data=NotificationCreate(**event_body(visibility="public", probable_cases=0)),
         )
         event_id = event.id
         # What the old entrances let through: written straight to the table, as they did.

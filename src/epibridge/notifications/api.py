@@ -24,6 +24,7 @@ from epibridge.notifications.schemas import (
     Created,
     NotificationClose,
     NotificationCreate,
+    NotificationDiscard,
     NotificationRead,
     NotificationSummary,
     NotificationUpdate,
@@ -196,6 +197,15 @@ def notify_draft(
 ) -> NotificationRead:
     """Notify a draft to the other states."""
     event = service.notify(session, actor=principal, event_id=event_id)
+    return service.to_read(session, event)
+
+
+@router.post("/{event_id}/discard", response_model=NotificationRead)
+def discard_draft(
+    session: WriteSession, principal: CurrentPrincipal, event_id: Id, data: NotificationDiscard
+) -> NotificationRead:
+    """Discard a draft with the reason it is not notified (it is kept, never sent)."""
+    event = service.discard(session, actor=principal, event_id=event_id, data=data)
     return service.to_read(session, event)
 
 

@@ -104,6 +104,14 @@ class NotificationClose(InputModel):
     )
 
 
+class NotificationDiscard(InputModel):
+    """Why a draft is not notified (kept with the discarded draft)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class VerificationCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -132,10 +140,12 @@ class CommentCreate(InputModel):
 
 
 class Counts(BaseModel):
-    suspected_cases: int
-    probable_cases: int
-    confirmed_cases: int
-    deaths: int
+    """An event's counts; null is "not reported" (never shown or exported as 0)."""
+
+    suspected_cases: int | None
+    probable_cases: int | None
+    confirmed_cases: int | None
+    deaths: int | None
 
 
 #: The counts an event carries, in this order everywhere: forms, CAP parameters, e-mails.

@@ -15,6 +15,9 @@ class EventStatus(StrEnum):
     NOTIFIED = "notified"
     UPDATED = "updated"
     CLOSED = "closed"
+    #: A draft its state decided not to notify: kept (with its reason) rather than deleted, so
+    #: the audit trail and a detection signal that opened it still point at something.
+    DISCARDED = "discarded"
 
 
 #: What a version can be: a draft has none.
@@ -23,6 +26,8 @@ VERSION_KINDS = (EventStatus.NOTIFIED, EventStatus.UPDATED, EventStatus.CLOSED)
 START_STATUSES = (EventStatus.DRAFT, EventStatus.NOTIFIED)
 #: Events that other states see and that can still change (updates, verification).
 LIVE_STATUSES = (EventStatus.NOTIFIED, EventStatus.UPDATED)
+#: Events never notified: only their own state (and the Secretariat) sees them.
+PRIVATE_STATUSES = (EventStatus.DRAFT, EventStatus.DISCARDED)
 
 
 class EventMode(StrEnum):

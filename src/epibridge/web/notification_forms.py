@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+import pycountry
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -15,9 +16,10 @@ from epibridge.db import read_session, utcnow
 from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.members.statuses import MembershipStatus
-from epibridge.notifications import annex2
+from epibridge.notifications import annex2, risk
 from epibridge.notifications.risk import Consequence, Likelihood
 from epibridge.notifications.schemas import COUNT_FIELDS, Annex2Answers
+from epibridge.notifications.statuses import EventStatus
 from epibridge.security import Role
 from epibridge.web.context import Web, text
 from epibridge.web.dashboard import RISK_NAMES, translated
@@ -27,6 +29,26 @@ STATUS_NAMES = {
     "notified": N_("Notified"),
     "updated": N_("Updated"),
     "closed": N_("Closed"),
+    "discarded": N_("Discarded"),
+}
+VISIBILITY_NAMES = {
+    "members": N_("Member states and the Secretariat"),
+    "partners": N_("Also observers and partners"),
+    "public": N_("Public"),
+}
+#: What the event page says after each action (``?done=``).
+DONE_MESSAGES = {
+    "acknowledged": N_("Receipt acknowledged."),
+    "assessed": N_("Risk assessment recorded."),
+    "updated": N_("Update notified."),
+    "draft_saved": N_("Draft saved; it is still not notified."),
+    "notified": N_("Notified to the member states."),
+    "discarded": N_("Draft discarded; it will not be notified."),
+    "commented": N_("Comment added."),
+    "reminded": N_("Reminder sent to the states still to acknowledge:"),
+    "verification_requested": N_("Verification requested."),
+    "verification_answered": N_("Verification answered."),
+    "closed": N_("The event is closed."),
 }
 TIMELINE_NAMES = {
     "draft_created": N_("Draft created"),
@@ -39,6 +61,7 @@ TIMELINE_NAMES = {
     "assessed": N_("Risk assessed"),
     "acknowledged": N_("Acknowledged"),
     "comment": N_("Comment"),
+    "discarded": N_("Draft discarded"),
 }
 QUESTION_LABELS = {
     "serious_impact": N_("Is the public health impact of the event serious?"),
@@ -77,6 +100,7 @@ COUNT_NAMES = {
 
 def page_names(web: Web) -> dict[str, Any]:
     return {
+        "visibility_names": translated(web, VISIBILITY_NAMES),
         "status_names": translated(web, STATUS_NAMES),
         "risk_names": translated(web, RISK_NAMES),
         "timeline_names": translated(web, TIMELINE_NAMES),
@@ -189,6 +213,7 @@ def render_form(
         {
             "member_names": member_names,
             "event": event,
+            "draft": event is not None and event.status == EventStatus.DRAFT,
             "values": values,
             "errors": errors,
             "detail": detail,
@@ -198,3 +223,36 @@ def render_form(
         },
         status,
     )
+
+
+def area_name(code: str | None) -> str:
+    """An ISO 3166-2 code with its subdivision's name (the standard's, as pycountry has it)."""
+    if not code:
+        return ""
+    subdivision = pycountry.subdivisions.get(code=code)
+    return f"{code} ({subdivision.name})" if subdivision is not None else code
+
+
+def risk_matrix(web: Web, assessments: Iterable[Any]) -> list[dict[str, Any]]:
+    """The WHO 5x5 matrix as rows to draw: each cell's level (``risk.MATRIX``) and who chose it.
+
+    Rows run from almost certain down, columns from minimal consequence up, as in the manual.
+    """
+    chosen: dict[tuple[str, str], list[str]] = {}
+    for a in assessments:
+        chosen.setdefault((a.likelihood, a.consequence), []).append(a.assessor)
+    return [
+        {
+            "likelihood": likelihood.value,
+            "label": web.gettext(LIKELIHOOD_NAMES[likelihood.value]),
+            "cells": [
+                {
+                    "consequence": consequence.value,
+                    "level": risk.MATRIX[(likelihood, consequence)].value,
+                    "assessors": chosen.get((likelihood.value, consequence.value), []),
+                }
+                for consequence in Consequence
+            ],
+        }
+        for likelihood in Likelihood
+    ]

@@ -1,13 +1,15 @@
 """Notification pages: the list, one event with its timeline and actions, the create/update form.
 
-Every action calls ``notifications.service`` in one write session; the rules (who may
-acknowledge, Annex 2, risk levels) live there. The form's live Annex 2 outcome calls the
+The actions posted from an event's page are in ``notification_actions`` (included here); each
+calls ``notifications.service`` in one write session, and the buttons shown are the ones
+``notifications.service.actions`` allows. The rules (who may acknowledge, Annex 2, risk
+levels) live there. The form's live Annex 2 outcome calls the
 notifications API's ``GET /api/v1/notifications/annex2`` from ``static/annex2.js``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
@@ -16,34 +18,34 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow, write_session
-from epibridge.errors import DomainError, FieldError
+from epibridge.detection import service as detection
+from epibridge.errors import DomainError
 from epibridge.inputs import Id
 from epibridge.notifications import annex2
 from epibridge.notifications import service as notifications
-from epibridge.notifications.schemas import (
-    AssessmentCreate,
-    NotificationClose,
-    NotificationCreate,
-    NotificationUpdate,
-    VerificationAnswer,
-    VerificationCreate,
-)
-from epibridge.notifications.statuses import LIVE_STATUSES, EventStatus
-from epibridge.security import Role
-from epibridge.web.context import Web, get_web, page_errors, posted_form, text
+from epibridge.notifications.schemas import NotificationCreate, NotificationUpdate
+from epibridge.notifications.statuses import EventStatus
+from epibridge.security import PermissionDenied, Principal
+from epibridge.web import notification_actions
+from epibridge.web.context import Web, get_web, page_errors, posted_form
+from epibridge.web.data_pages import DETECTION_METHODS
 from epibridge.web.notification_forms import (
     COUNT_FIELDS,
+    DONE_MESSAGES,
     STATUS_NAMES,
+    area_name,
     day,
     page_names,
     payload_of,
     pydantic_errors,
     render_form,
+    risk_matrix,
     state_names,
     values_of,
 )
 
 router = APIRouter(prefix="/notifications", include_in_schema=False)
+router.include_router(notification_actions.router)
 WebDep = Annotated[Web, Depends(get_web)]
 FormDep = Annotated[FormData, Depends(posted_form)]
 PAGE = 25
@@ -136,122 +138,49 @@ def create(web: WebDep, form: FormDep) -> Response:
 
 @router.get("/{event_id}", response_class=HTMLResponse)
 @page_errors
-def event_page(web: WebDep, event_id: Id, done: str = "") -> Response:
+def event_page(web: WebDep, event_id: Id, done: str = "", to: str = "") -> Response:
     principal = web.require()
     with read_session(web.sessions) as session:
         event = notifications.get(session, actor=principal, event_id=event_id)
         timeline = notifications.timeline(session, actor=principal, event_id=event_id)
         names = state_names(session, web.lang)
-    pending = event.acknowledgements.pending
-    messages = {
-        "acknowledged": web.gettext("Receipt acknowledged."),
-        "assessed": web.gettext("Risk assessment recorded."),
-        "updated": web.gettext("Update notified."),
-        "verification_requested": web.gettext("Verification requested."),
-        "verification_answered": web.gettext("Verification answered."),
-        "closed": web.gettext("The event is closed."),
-    }
-    own = principal.state == event.state or principal.role is Role.SECRETARIAT
+        signals = _signals_of(session, principal, event_id)
+    allowed = notifications.actions(principal, event)
     return web.render(
         "notifications/event.html",
         {
             "event": event,
             "timeline": list(reversed(timeline)),
+            "comments": [t for t in timeline if t.kind == "comment"],
             "state_names": names,
-            "can_acknowledge": principal.state is not None
-            and principal.state in pending
-            and event.status != EventStatus.DRAFT,
-            "can_update": own,
-            "can_request_verification": event.status in LIVE_STATUSES
-            and (principal.role is Role.SECRETARIAT or principal.state not in (None, event.state)),
+            "allowed": allowed,
+            "area_name": area_name(event.area_code),
+            "matrix": risk_matrix(web, event.risk.assessments),
             "open_verifications": [v for v in event.verifications if v.answered_at is None]
-            if own
+            if "answer_verification" in allowed
             else [],
-            "done": messages.get(done),
+            "signals": signals,
+            "method_names": DETECTION_METHODS,
+            "done": web.gettext(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
+            "reminded": ", ".join(names[s] for s in to.split(",") if s in names),
             **page_names(web),
         },
     )
 
 
-@router.post("/{event_id}/acknowledge")
-@page_errors
-def acknowledge(web: WebDep, form: FormDep, event_id: Id) -> Response:
-    del form
-    principal = web.require()
-    with write_session(web.sessions) as session:
-        notifications.acknowledge(session, actor=principal, event_id=event_id)
-    return web.redirect(f"/notifications/{event_id}?done=acknowledged")
+def _signals_of(session: Any, principal: Principal, event_id: int) -> list[Any]:
+    """The detection signals the event's draft was opened for (none when typed by hand).
 
-
-@router.post("/{event_id}/assess")
-@page_errors
-def assess(web: WebDep, form: FormDep, event_id: Id) -> Response:
-    principal = web.require()
+    Signals are the members' business: a reader the detection service refuses (an observer
+    reading a partners' event) sees the event without them.
+    """
     try:
-        data = AssessmentCreate(
-            likelihood=text(form, "likelihood"),  # type: ignore[arg-type]
-            consequence=text(form, "consequence"),  # type: ignore[arg-type]
-            rationale=text(form, "rationale"),
+        page = detection.list_signals(
+            session, principal=principal, notification_id=event_id, limit=PAGE
         )
-    except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
-        return web.error(DomainError(web.gettext("The assessment is incomplete."), errors))
-    with write_session(web.sessions) as session:
-        notifications.assess(session, actor=principal, event_id=event_id, data=data)
-    return web.redirect(f"/notifications/{event_id}?done=assessed")
-
-
-@router.post("/{event_id}/close")
-@page_errors
-def close(web: WebDep, form: FormDep, event_id: Id) -> Response:
-    principal = web.require()
-    try:
-        data = NotificationClose(
-            reason=text(form, "reason"),
-            kind="withdrawn" if text(form, "kind") == "withdrawn" else "ended",
-        )
-    except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
-        return web.error(DomainError(web.gettext("Give the reason for closing."), errors))
-    with write_session(web.sessions) as session:
-        notifications.close(session, actor=principal, event_id=event_id, data=data)
-    return web.redirect(f"/notifications/{event_id}?done=closed")
-
-
-@router.post("/{event_id}/verifications")
-@page_errors
-def request_verification(web: WebDep, form: FormDep, event_id: Id) -> Response:
-    principal = web.require()
-    try:
-        data = VerificationCreate(question=text(form, "question"))
-    except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
-        return web.error(DomainError(web.gettext("Write the question."), errors))
-    with write_session(web.sessions) as session:
-        notifications.request_verification(session, actor=principal, event_id=event_id, data=data)
-    return web.redirect(f"/notifications/{event_id}?done=verification_requested")
-
-
-@router.post("/{event_id}/verifications/{verification_id}/answer")
-@page_errors
-def answer_verification(web: WebDep, form: FormDep, event_id: Id, verification_id: Id) -> Response:
-    principal = web.require()
-    try:
-        data = VerificationAnswer(
-            verified=text(form, "verified") == "yes", answer=text(form, "answer")
-        )
-    except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
-        return web.error(DomainError(web.gettext("Write the answer."), errors))
-    with write_session(web.sessions) as session:
-        notifications.answer_verification(
-            session,
-            actor=principal,
-            event_id=event_id,
-            verification_id=verification_id,
-            data=data,
-        )
-    return web.redirect(f"/notifications/{event_id}?done=verification_answered")
+    except PermissionDenied:
+        return []
+    return list(page.items)
 
 
 @router.get("/{event_id}/update", response_class=HTMLResponse)
@@ -269,7 +198,11 @@ def update_page(web: WebDep, event_id: Id) -> Response:
         "description": event.description or "",
         "measures": event.measures or "",
         "visibility": event.visibility,
-        **{k: str(getattr(event.counts, k)) for k in COUNT_FIELDS},
+        # A count not reported stays empty: the form never turns it into a 0.
+        **{
+            k: "" if getattr(event.counts, k) is None else str(getattr(event.counts, k))
+            for k in COUNT_FIELDS
+        },
     }
     if event.annex2 is not None:
         for key, answer in event.annex2.answers.items():
@@ -301,4 +234,5 @@ def update(web: WebDep, form: FormDep, event_id: Id) -> Response:
         return render_form(
             web, event, values, {e.field: e.message for e in exc.errors}, 422, exc.detail
         )
-    return web.redirect(f"/notifications/{event_id}?done=updated")
+    done = "draft_saved" if event.status == EventStatus.DRAFT else "updated"
+    return web.redirect(f"/notifications/{event_id}?done={done}")

@@ -28,6 +28,7 @@ from epibridge.web import (
     plain_pages,
     report_pages,
     search_pages,
+    signal_pages,
 )
 from epibridge.web.context import CsrfFailed, LoginRequired, Web, get_web
 
@@ -65,6 +66,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(audit_pages.router)
     app.include_router(directory_pages.router)
     app.include_router(search_pages.router)
+    app.include_router(signal_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -8,10 +8,18 @@ number of a stored series.
 from epibridge.detection.service.rt import series_rt
 from epibridge.detection.service.runs import run, take_in_submissions
 from epibridge.detection.service.series import series_thresholds
-from epibridge.detection.service.signals import confirm, dismiss, get, list_signals, to_read
+from epibridge.detection.service.signals import (
+    confirm,
+    decisions,
+    dismiss,
+    get,
+    list_signals,
+    to_read,
+)
 
 __all__ = [
     "confirm",
+    "decisions",
     "dismiss",
     "get",
     "list_signals",

@@ -20,7 +20,7 @@ from epibridge.notifications import service as notifications
 from epibridge.notifications.diseases import DISEASES
 from epibridge.notifications.statuses import EventStatus
 from epibridge.paging import Page
-from epibridge.security import Action, Principal, authorize
+from epibridge.security import Action, Principal, authorize, decide
 
 
 def get(session: Session, *, principal: Principal, signal_id: int) -> Signal:
@@ -42,6 +42,7 @@ def list_signals(
     method: str | None = None,
     dataset: str | None = None,
     q: str | None = None,
+    notification_id: int | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[Signal]:
@@ -49,6 +50,8 @@ def list_signals(
     or the disease's name in any language), one page at a time."""
     authorize(principal, Action.READ_MEMBERS)
     query = select(Signal)
+    if notification_id is not None:  # the signals a draft notification was opened for
+        query = query.where(Signal.notification_id == notification_id)
     if state:
         query = query.where(Signal.state == state.strip().upper())
     if disease:
@@ -153,6 +156,12 @@ def confirm(session: Session, *, actor: Principal, signal_id: int) -> Signal:
         signal.notification_id = open_draft(session, signal)
         session.flush()
     event = notifications.get(session, actor=actor, event_id=signal.notification_id)
+    if event.status == EventStatus.DISCARDED:
+        # The state discarded the draft and now confirms the signal after all: the signal
+        # gets a new draft, notified at once; the discarded one stays as it was decided.
+        signal.notification_id = open_draft(session, signal)
+        session.flush()
+        event = notifications.get(session, actor=actor, event_id=signal.notification_id)
     if event.status == EventStatus.DRAFT:
         notifications.notify(session, actor=actor, event_id=signal.notification_id)
     _decide(
@@ -187,6 +196,21 @@ def dismiss(session: Session, *, actor: Principal, signal_id: int, data: SignalD
         reason=reason,
     )
     return signal
+
+
+def decisions(principal: Principal, signal: Signal) -> frozenset[str]:
+    """What ``principal`` may decide on ``signal`` now ("confirm", "dismiss"): what a face offers.
+
+    The same questions ``confirm`` and ``dismiss`` ask of ``security.decide`` before acting.
+    """
+    if signal.status != SignalStatus.OPEN:
+        return frozenset()
+    if signal.dataset != SCO:
+        coordinates = decide(principal, Action.COORDINATE).allowed
+        return frozenset({"dismiss"}) if coordinates else frozenset()
+    if decide(principal, Action.WRITE_STATE, signal.state).allowed:
+        return frozenset({"confirm", "dismiss"})
+    return frozenset()
 
 
 def to_read(signal: Signal) -> SignalRead:

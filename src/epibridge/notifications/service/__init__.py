@@ -1,15 +1,18 @@
 """The rules of event notifications, split by concern; import the functions from here.
 
-``events`` the lifecycle, ``versioning`` the versions with their CAP identity and messages,
-``queries`` finding events, ``dashboard`` the situation of a day, ``verification``
-verification requests, ``interactions`` acknowledgements, risk assessments, comments and
-reminders, ``reminders`` the automatic ones the scheduler sends, ``reads`` read models and the
-timeline, ``cap_export``/``cap_import`` CAP 1.2, ``common`` what they all share.
+``events`` the lifecycle (``discarding`` a draft not notified), ``versioning`` the versions
+with their CAP identity and messages, ``queries`` finding events, ``dashboard`` the situation
+of a day, ``verification`` verification requests, ``interactions`` acknowledgements, risk
+assessments, comments and reminders, ``reminders`` the automatic ones the scheduler sends,
+``reads`` read models and the timeline, ``allowed`` the actions a principal may take on an
+event (what faces offer), ``cap_export``/``cap_import`` CAP 1.2, ``common`` what they all share.
 """
 
+from epibridge.notifications.service.allowed import actions
 from epibridge.notifications.service.cap_export import export, message_for
 from epibridge.notifications.service.cap_import import alert_state, import_alert
 from epibridge.notifications.service.dashboard import situation
+from epibridge.notifications.service.discarding import discard
 from epibridge.notifications.service.events import assess_annex2, close, create, notify, update
 from epibridge.notifications.service.interactions import (
     acknowledge,
@@ -32,6 +35,7 @@ from epibridge.notifications.service.verification import answer_verification, re
 
 __all__ = [
     "acknowledge",
+    "actions",
     "alert_state",
     "answer_verification",
     "assess",
@@ -40,6 +44,7 @@ __all__ = [
     "close",
     "comment",
     "create",
+    "discard",
     "export",
     "get",
     "import_alert",

@@ -22,7 +22,7 @@ from epibridge.notifications import cap as caplib
 from epibridge.notifications.diseases import UNKNOWN, disease_name
 from epibridge.notifications.models import NotificationVersion
 from epibridge.notifications.service import common, queries
-from epibridge.notifications.statuses import EventMode, EventStatus
+from epibridge.notifications.statuses import PRIVATE_STATUSES, EventMode, EventStatus
 from epibridge.security import Principal, Visibility
 
 _RESTRICTION = {
@@ -85,7 +85,10 @@ def _info(version: NotificationVersion, lang: str, texts: dict[str, Any]) -> cap
         title = f"[{snap['mode'].upper()}] {title}"
     if closing:
         title = f"Closed: {title}"
-    parameters = [caplib.ValuePair(name, str(snap[name])) for name in _PARAMS]
+    # A count not reported is left out: a parameter of 0 would say there were none.
+    parameters = [
+        caplib.ValuePair(name, str(snap[name])) for name in _PARAMS if snap.get(name) is not None
+    ]
     parameters += [
         caplib.ValuePair("event_type", snap["event_type"]),
         caplib.ValuePair("onset_date", snap["onset_date"]),
@@ -175,10 +178,10 @@ def message_for(
 def export(session: Session, *, actor: Principal, event_id: int) -> bytes:
     """Return the CAP 1.2 XML of the latest message of an event, validated against the schema."""
     event = queries.get(session, actor=actor, event_id=event_id)
-    if event.status == EventStatus.DRAFT:
+    if event.status in PRIVATE_STATUSES:
         raise Conflict(
-            f"notification {event_id} is a draft and has no CAP message yet",
-            [FieldError("status", "not notified yet", EventStatus.DRAFT)],
+            f"notification {event_id} is {event.status} and has no CAP message",
+            [FieldError("status", "not notified", event.status)],
         )
     versions = queries.versions(session, event_id=event.id)
     latest = versions[-1]

@@ -21,7 +21,7 @@ from epibridge.notifications.diseases import disease_name, validate_disease_code
 from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.outbox import service as outbox
 from epibridge.notifications.schemas import COUNT_FIELDS
-from epibridge.notifications.statuses import EventMode, EventStatus
+from epibridge.notifications.statuses import PRIVATE_STATUSES, EventMode
 from epibridge.security import Action, Principal, Role, Visibility, authorize, can_see, decide
 
 API_PATH = "/api/v1/notifications"
@@ -42,7 +42,7 @@ def may_see(principal: Principal | None, event: NotificationEvent) -> bool:
     # Nothing is shown to anonymous callers here; the public feed is the outbox's business.
     if principal is None or not can_see(principal, event.visibility):
         return False
-    return event.status != EventStatus.DRAFT or may_write(principal, event.state)
+    return event.status not in PRIVATE_STATUSES or may_write(principal, event.state)
 
 
 def visible_clause(principal: Principal) -> ColumnElement[bool]:
@@ -55,11 +55,11 @@ def visible_clause(principal: Principal) -> ColumnElement[bool]:
         return and_(
             clause,
             or_(
-                NotificationEvent.status != EventStatus.DRAFT,
+                NotificationEvent.status.not_in(PRIVATE_STATUSES),
                 NotificationEvent.state == principal.state,
             ),
         )
-    return and_(clause, NotificationEvent.status != EventStatus.DRAFT)
+    return and_(clause, NotificationEvent.status.not_in(PRIVATE_STATUSES))
 
 
 def load_event(
@@ -187,7 +187,8 @@ def raise_if(errors: list[FieldError], detail: str) -> None:
         raise InvalidInput(detail, errors)
 
 
-def counts(event: NotificationEvent) -> dict[str, int]:
+def counts(event: NotificationEvent) -> dict[str, int | None]:
+    """The four counts; None is "not reported"."""
     return {name: getattr(event, name) for name in COUNT_FIELDS}
 
 

@@ -42,7 +42,13 @@ def situation(
     return Situation(
         day=on,
         active=_summaries(session, now, and_(visible, active_on(on)), newest),
-        latest=_summaries(session, now, visible, newest, limit=LATEST),
+        latest=_summaries(
+            session,
+            now,
+            and_(visible, NotificationEvent.status != EventStatus.DISCARDED),
+            newest,
+            limit=LATEST,
+        ),
         owed=_owed(session, actor, now, visible),
         deadlines=_summaries(
             session,

@@ -151,10 +151,10 @@ def create(
         longitude=data.longitude,
         onset_date=data.onset_date,
         detection_date=data.detection_date,
-        suspected_cases=data.suspected_cases or 0,
-        probable_cases=data.probable_cases or 0,
-        confirmed_cases=data.confirmed_cases or 0,
-        deaths=data.deaths or 0,
+        suspected_cases=data.suspected_cases,
+        probable_cases=data.probable_cases,
+        confirmed_cases=data.confirmed_cases,
+        deaths=data.deaths,
         affected_states=affected,
         measures=data.measures,
         description=data.description,
@@ -264,7 +264,9 @@ def update(
     decreased = [
         name
         for name in common.COUNT_FIELDS
-        if getattr(data, name) is not None and getattr(data, name) < getattr(event, name)
+        if getattr(data, name) is not None
+        and getattr(event, name) is not None
+        and getattr(data, name) < getattr(event, name)
     ]
     reason = (data.reason or "").strip() or None
     if decreased and reason is None and event.status != EventStatus.DRAFT:

@@ -51,6 +51,9 @@ def list_events(
         )
     if status:
         query = query.where(NotificationEvent.status == status)
+    else:
+        # A discarded draft is kept for the record, not listed with the events (ask for it).
+        query = query.where(NotificationEvent.status != EventStatus.DISCARDED)
     if onset_from:
         query = query.where(NotificationEvent.onset_date >= onset_from)
     if onset_to:

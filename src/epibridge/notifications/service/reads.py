@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from epibridge.audit import AuditEntry
 from epibridge.db import utcnow
 from epibridge.notifications.diseases import disease_name
 from epibridge.notifications.models import NotificationEvent, RiskAssessment, VerificationRequest
@@ -21,7 +23,7 @@ from epibridge.notifications.schemas import (
     VerificationRead,
 )
 from epibridge.notifications.service import common, interactions, queries, verification
-from epibridge.notifications.statuses import EventMode, EventStatus
+from epibridge.notifications.statuses import PRIVATE_STATUSES, EventMode, EventStatus
 from epibridge.security import Principal
 
 
@@ -92,7 +94,7 @@ def to_read(
     done = {a.state for a in acks}
     expected = (
         interactions.expected_acknowledgers(session, event, on=now)
-        if event.status != EventStatus.DRAFT
+        if event.status not in PRIVATE_STATUSES
         else []
     )
     annex = event.annex2
@@ -227,6 +229,33 @@ def timeline(session: Session, *, actor: Principal, event_id: int) -> list[Timel
                 at=c.at, kind="comment", actor=c.actor, state=c.state, detail={"body": c.body}
             )
         )
+    if event.status == EventStatus.DISCARDED:
+        entries.append(
+            TimelineEntry(
+                at=event.updated_at,
+                kind="discarded",
+                actor=_discarded_by(session, event),
+                state=event.state,
+                detail={"reason": event.close_reason},
+            )
+        )
     order = {"draft_created": 0, "notified": 1}
     entries.sort(key=lambda e: (e.at, order.get(e.kind, 2)))
     return entries
+
+
+def _discarded_by(session: Session, event: NotificationEvent) -> str:
+    """Who discarded a draft: the event keeps no column for it, its audit entry says."""
+    return (
+        session.execute(
+            select(AuditEntry.actor)
+            .where(
+                AuditEntry.entity == common.ENTITY,
+                AuditEntry.entity_id == str(event.id),
+                AuditEntry.action == "discard",
+            )
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        or ""
+    )

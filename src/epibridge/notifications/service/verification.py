@@ -18,7 +18,7 @@ from epibridge.notifications.schemas import (
     VerificationCreate,
 )
 from epibridge.notifications.service import common
-from epibridge.notifications.statuses import EventStatus
+from epibridge.notifications.statuses import PRIVATE_STATUSES
 from epibridge.security import Action, Principal, Role, authorize
 
 VERIFICATION_WINDOW = timedelta(hours=24)
@@ -26,10 +26,10 @@ VERIFICATION_WINDOW = timedelta(hours=24)
 
 
 def require_notified(event: NotificationEvent, what: str) -> None:
-    if event.status == EventStatus.DRAFT:
+    if event.status in PRIVATE_STATUSES:
         raise Conflict(
-            f"notification {event.id} is a draft; {what} needs a notified event",
-            [FieldError("status", "not notified yet", event.status)],
+            f"notification {event.id} is {event.status}; {what} needs a notified event",
+            [FieldError("status", "not notified", event.status)],
         )
 
 

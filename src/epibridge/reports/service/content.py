@@ -55,8 +55,8 @@ class EventLine:
     status: str
     risk: str | None
     happened: list[str]  # notified, updated, closed: what happened to it this week
-    cases: int
-    deaths: int
+    cases: int | None  # None: no count reported (the table shows a dash, never 0)
+    deaths: int | None
     mode: str
 
 
@@ -192,10 +192,20 @@ def _event_line(
         status=event.status,
         risk=event.risk_level,
         happened=happened,
-        cases=event.suspected_cases + event.probable_cases + event.confirmed_cases,
+        cases=_reported_cases(event),
         deaths=event.deaths,
         mode=event.mode,
     )
+
+
+def _reported_cases(event: NotificationEvent) -> int | None:
+    """Suspected, probable and confirmed cases together; None when none was reported."""
+    given = [
+        c
+        for c in (event.suspected_cases, event.probable_cases, event.confirmed_cases)
+        if c is not None
+    ]
+    return sum(given) if given else None
 
 
 def _curves(
