@@ -36,7 +36,7 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory kernel
 	$(BIN)/ruff check src tests benchmarks migrations
 	$(BIN)/ruff format --check src tests benchmarks migrations
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks migrations

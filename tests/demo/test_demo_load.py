@@ -28,6 +28,11 @@ from epibridge.settings import Settings
 from tests.conftest import BACKENDS
 from tests.support.server import live_server
 
+#: Its module-scoped fixture is built once: under pytest-xdist every test of the module
+#: goes to one worker (``make test`` runs ``--dist loadgroup``).
+pytestmark = pytest.mark.xdist_group("demo-load")
+
+
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 KAZ_EVENT = "Measles outbreak in Almaty region (SYNTHETIC demo)"
 

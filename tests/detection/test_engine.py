@@ -14,6 +14,11 @@ from epibridge.detection.engine import infer_frequency, run_batch
 from epibridge.detection.methods import run_method
 from epibridge.detection.result import DetectionResult
 
+#: Its module-scoped fixture is built once: under pytest-xdist every test of the module
+#: goes to one worker (``make test`` runs ``--dist loadgroup``).
+pytestmark = pytest.mark.xdist_group("detection-engine")
+
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "surveillance"
 N_TIME = 6 * 52
 DATES = np.datetime64("2001-01-01") + 7 * np.arange(N_TIME)

@@ -10,6 +10,11 @@ import pytest
 
 from epibridge.detection.rt import QUANTILES, discr_si, estimate_r
 
+#: Its module-scoped fixture is built once: under pytest-xdist every test of the module
+#: goes to one worker (``make test`` runs ``--dist loadgroup``).
+pytestmark = pytest.mark.xdist_group("detection-rt")
+
+
 REFERENCE = Path(__file__).parents[1] / "fixtures" / "surveillance" / "epiestim"
 RTOL = 1e-9  # worst measured difference from R: 3.2e-11
 
