@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import create_db_engine, make_sessionmaker, read_session, write_session
 from epibridge.errors import DomainError, FieldError, InvalidInput, Unauthenticated
+from epibridge.i18n import N_
 from epibridge.security import PermissionDenied, Principal, operator_principal
 from epibridge.settings import Settings
 
@@ -73,7 +74,9 @@ def acting_as(session: Session, name: str | None) -> Principal:
     user = accounts.get_user(session, name=name)
     if not user.is_active:
         raise Unauthenticated(
-            f"account {name} is deactivated", [FieldError("--as", "inactive", name)]
+            N_("account {name} is deactivated"),
+            [FieldError("--as", "inactive", name)],
+            params={"name": name},
         )
     return replace(accounts.principal_of(user), via=operator().actor)
 
@@ -157,7 +160,9 @@ def parse_day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
-            f"{option} must be a date YYYY-MM-DD", [FieldError(option, "malformed date", value)]
+            N_("{option} must be a date YYYY-MM-DD"),
+            [FieldError(option, "malformed date", value)],
+            params={"option": option},
         ) from None
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from epibridge import audit
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from epibridge.i18n import N_
 from epibridge.members import browser_sessions
 from epibridge.members import service as org
 from epibridge.members.models import ApiToken, User
@@ -42,8 +43,9 @@ def create_user(
     if role in STATE_BOUND_ROLES:
         if not data.state:
             raise InvalidInput(
-                f"role {role.value} must be bound to a state",
+                N_("role {role} must be bound to a state"),
                 [FieldError("state", "required for this role")],
+                params={"role": role.value},
             )
         state = org.require_state(session, data.state)
         status = org.status_on(org.get_state(session, iso3=state), utcnow().date())
@@ -55,17 +57,21 @@ def create_user(
             )
         if role in (Role.FOCAL_POINT, Role.SYSTEM) and not is_member:
             raise InvalidInput(
-                f"a {role.value} account must belong to a member state",
+                N_("a {role} account must belong to a member state"),
                 [FieldError("state", "not a member state today", data.state)],
+                params={"role": role.value},
             )
     elif data.state:
         raise InvalidInput(
-            f"role {role.value} is not bound to a state",
+            N_("role {role} is not bound to a state"),
             [FieldError("state", "must be empty for this role", data.state)],
+            params={"role": role.value},
         )
     if session.execute(select(User.id).where(User.name == data.name)).first():
         raise Conflict(
-            f"a user named {data.name!r} already exists", [FieldError("name", "already taken")]
+            N_("a user named '{name}' already exists"),
+            [FieldError("name", "already taken")],
+            params={"name": data.name},
         )
     user = User(
         name=data.name,
@@ -81,7 +87,9 @@ def create_user(
     try:
         session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"a user named {data.name!r} already exists") from exc
+        raise Conflict(
+            N_("a user named '{name}' already exists"), params={"name": data.name}
+        ) from exc
     audit.record(
         session,
         actor=actor.actor,
@@ -130,7 +138,11 @@ def issue_token(
 def get_user(session: Session, *, name: str) -> User:
     user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
     if user is None:
-        raise NotFound(f"no user named {name!r}", [FieldError("name", "unknown user", name)])
+        raise NotFound(
+            N_("no user named '{name}'"),
+            [FieldError("name", "unknown user", name)],
+            params={"name": name},
+        )
     return user
 
 

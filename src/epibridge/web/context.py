@@ -139,8 +139,8 @@ class Web:
             status, detail, errors = 403, str(exc), []
         elif isinstance(exc, DomainError):
             # Messages marked with N_ are message ids: shown in the reader's language.
-            status, detail = exc.status, self.gettext(exc.detail)
-            errors = [FieldError(e.field, self.gettext(e.message), e.value) for e in exc.errors]
+            status, detail = exc.status, exc.detail_in(self.lang)
+            errors = [FieldError(e.field, e.message_in(self.lang), e.value) for e in exc.errors]
         else:
             raise exc
         return self.render(

@@ -39,6 +39,7 @@ from epibridge.consultations.statuses import (
     Stance,
 )
 from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.i18n import N_, Phrase
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, system_principal
 
@@ -85,15 +86,19 @@ def put_to_decision(
             Action.WRITE_STATE,
             chair,
             field="procedure",
-            why=f"the silence procedure is the chairing state's ({chair}) choice",
+            why=Phrase(
+                N_("the silence procedure is the chairing state's ({chair}) choice"),
+                {"chair": chair},
+            ),
         )
     require_not_adopted(document)
     require_open(consultation)
     require_current_version(document, data.version)
     if open_decision(session, document.id) is not None:
         raise Conflict(
-            f"a version of document {document.id} is already under decision",
+            N_("a version of document {id} is already under decision"),
             [FieldError("document_id", "a decision is open")],
+            params={"id": document.id},
         )
     if data.deadline <= moment:
         raise InvalidInput(
@@ -169,24 +174,32 @@ def check_may_record_position(
         document=document,
         state=state,
         version=version,
-        advice="positions are taken on the version under decision",
+        advice=N_("positions are taken on the version under decision"),
     )
     decision = open_decision(session, document.id)
     if decision is None:
         raise Conflict(
-            f"no version of document {document.id} is under decision",
+            N_("no version of document {id} is under decision"),
             [FieldError("version", "not under decision", version)],
+            params={"id": document.id},
         )
     if moment > decision.deadline:
         raise Conflict(
-            f"the decision on version {decision.version_number} closed for positions at its "
-            f"deadline {decision.deadline.isoformat()}",
+            N_(
+                "the decision on version {version_number} closed for positions at its deadline "
+                "{deadline}"
+            ),
             [FieldError("deadline", "passed", decision.deadline.isoformat())],
+            params={
+                "version_number": decision.version_number,
+                "deadline": decision.deadline.isoformat(),
+            },
         )
     if code not in decision.member_states:
         raise InvalidInput(
-            f"{code} was not a participating member state when the decision opened",
+            N_("{code} was not a participating member state when the decision opened"),
             [FieldError("state", "not among the deciding member states", code)],
+            params={"code": code},
         )
     return PositionRight(state=code, decision=decision, on_behalf=on_behalf)
 
@@ -350,15 +363,16 @@ def close_decision(
     decision = open_decision(session, document.id)
     if decision is None:
         raise Conflict(
-            f"no version of document {document.id} is under decision",
+            N_("no version of document {id} is under decision"),
             [FieldError("document_id", "no open decision", document.id)],
+            params={"id": document.id},
         )
     silent = tally(decision)["silent"]
     if moment < decision.deadline and silent:
         raise Conflict(
-            f"the decision is open until {decision.deadline.isoformat()}; still silent: "
-            + ", ".join(silent),
+            N_("the decision is open until {deadline}; still silent: {silent}"),
             [FieldError("deadline", "not reached while states are silent", ", ".join(silent))],
+            params={"deadline": decision.deadline.isoformat(), "silent": silent},
         )
     _close(session, decision, actor=actor.actor, moment=moment)
     return decision
@@ -369,7 +383,9 @@ def close_due_decisions(
 ) -> list[Decision]:
     """Close every open decision whose deadline has passed (the scheduler calls this)."""
     moment = clock(now)
-    authorize(actor, Action.COORDINATE, field="actor", why="the Secretariat closes due decisions")
+    authorize(
+        actor, Action.COORDINATE, field="actor", why=N_("the Secretariat closes due decisions")
+    )
     _lock_numbering(session)
     due = list(
         session.execute(

@@ -28,6 +28,7 @@ from epibridge.consultations.service.common import (
 )
 from epibridge.consultations.statuses import AmendmentStatus, DecisionStatus, DocumentStatus
 from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.notifications.outbox.service import publish
 from epibridge.security import Principal, Visibility
 
@@ -164,7 +165,7 @@ def create_version(
     require_not_adopted(document)
     require_open(consultation)
     require_current_version(
-        document, data.based_on, advice="base the new version on it", field="based_on"
+        document, data.based_on, advice=N_("base the new version on it"), field="based_on"
     )
     texts = clean_texts(data.texts)
     current = get_version(session, document_id=document.id, number=document.current_version)
@@ -238,8 +239,9 @@ def _amendments_to_incorporate(
             errors.append(
                 FieldError(
                     f"incorporates[{index}]",
-                    f"already incorporated in version {amendment.incorporated_in}",
+                    N_("already incorporated in version {incorporated_in}"),
                     amendment_id,
+                    params={"incorporated_in": amendment.incorporated_in},
                 )
             )
     if errors:
@@ -265,7 +267,7 @@ def propose_amendment(
         document=document,
         state=data.state,
         version=data.version,
-        advice="amend the current one",
+        advice=N_("amend the current one"),
     )
     texts = {lang: t.strip() for lang, t in data.texts.items() if t and t.strip()}
     amendment = Amendment(
@@ -306,8 +308,9 @@ def get_document(
     document = load_document(session, document_id)
     if consultation_id is not None and document.consultation_id != consultation_id:
         raise NotFound(
-            f"document {document_id} does not belong to consultation {consultation_id}",
+            N_("document {document_id} does not belong to consultation {consultation_id}"),
             [FieldError("document_id", "not in this consultation", document_id)],
+            params={"document_id": document_id, "consultation_id": consultation_id},
         )
     require_visible(actor, load(session, document.consultation_id))
     return document
@@ -329,8 +332,9 @@ def get_version(session: Session, *, document_id: int, number: int) -> Version:
     ).scalar_one_or_none()
     if version is None:
         raise NotFound(
-            f"document {document_id} has no version {number}",
+            N_("document {document_id} has no version {number}"),
             [FieldError("version", "no such version", number)],
+            params={"document_id": document_id, "number": number},
         )
     return version
 

@@ -11,6 +11,7 @@ from epibridge.consultations.models import AgendaItem, Consultation
 from epibridge.consultations.schemas import AgendaItemIn, DeadlineItem
 from epibridge.consultations.statuses import ParticipantRole
 from epibridge.errors import DomainError, FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.members.statuses import OBSERVING
 from epibridge.notifications import service as events
@@ -72,7 +73,9 @@ def _participants(
             errors.extend(exc.errors)
             continue
         if code not in members_then:
-            errors.append(FieldError(field, f"not a member state on {day}", value))
+            errors.append(
+                FieldError(field, N_("not a member state on {day}"), value, params={"day": day})
+            )
         elif code not in chosen:
             chosen.append(code)
     return chosen
@@ -98,7 +101,11 @@ def _observers(
         if code in members_then:
             errors.append(FieldError(field, "a member state takes part as a participant", value))
         elif period is None or period.status not in OBSERVING:
-            errors.append(FieldError(field, f"not an observer or partner on {day}", value))
+            errors.append(
+                FieldError(
+                    field, N_("not an observer or partner on {day}"), value, params={"day": day}
+                )
+            )
         elif code not in invited:
             invited.append(code)
     return invited

@@ -21,6 +21,7 @@ from epibridge.consultations.service.common import (
 from epibridge.consultations.service.documents import document_snapshot, publish_about
 from epibridge.consultations.statuses import DocumentStatus
 from epibridge.errors import Conflict, FieldError, Forbidden
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.security import Principal
 
@@ -40,22 +41,36 @@ def sign(
     state = members.require_state(session, data.state)
     if authorize_state_write(actor, state):
         raise Forbidden(
-            f"{state} signs through its own focal point; the Secretariat does not sign for it",
+            N_("{state} signs through its own focal point; the Secretariat does not sign for it"),
             [FieldError("state", "signature by the state's focal point only", state)],
+            params={"state": state},
         )
     require_member_participant(consultation, state)
     if document.status != DocumentStatus.ADOPTED:
         raise Conflict(
-            f"document {document.id} is not adopted; only an adopted document is signed",
-            [FieldError("document_id", f"document is {document.status}", document.id)],
+            N_("document {id} is not adopted; only an adopted document is signed"),
+            [
+                FieldError(
+                    "document_id",
+                    N_("document is {status}"),
+                    document.id,
+                    params={"status": document.status},
+                )
+            ],
+            params={"id": document.id},
         )
     exists = session.execute(
         select(Signature).where(Signature.document_id == document.id, Signature.state_iso3 == state)
     ).scalar_one_or_none()
     if exists is not None:
         raise Conflict(
-            f"{state} signed document {document.number} on {exists.signed_at.isoformat()}",
+            N_("{state} signed document {number} on {signed_at}"),
             [FieldError("state", "already signed", state)],
+            params={
+                "state": state,
+                "number": document.number,
+                "signed_at": exists.signed_at.isoformat(),
+            },
         )
     signature = Signature(
         document_id=document.id, state_iso3=state, signed_by=actor.actor, signed_at=moment

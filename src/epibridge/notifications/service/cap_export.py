@@ -18,6 +18,7 @@ import pycountry
 from sqlalchemy.orm import Session
 
 from epibridge.errors import Conflict, FieldError
+from epibridge.i18n import N_
 from epibridge.notifications import cap as caplib
 from epibridge.notifications.diseases import UNKNOWN, disease_name
 from epibridge.notifications.models import NotificationVersion
@@ -177,8 +178,9 @@ def export(session: Session, *, actor: Principal, event_id: int) -> bytes:
     event = queries.get(session, actor=actor, event_id=event_id)
     if event.status == EventStatus.DRAFT:
         raise Conflict(
-            f"notification {event_id} is a draft and has no CAP message yet",
+            N_("notification {event_id} is a draft and has no CAP message yet"),
             [FieldError("status", "not notified yet", EventStatus.DRAFT)],
+            params={"event_id": event_id},
         )
     versions = queries.versions(session, event_id=event.id)
     latest = versions[-1]
