@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from epibridge import i18n
 
 ROOT = Path(i18n.__file__).parent
-KEYWORDS = {**DEFAULT_KEYWORDS, "NP_": ((1, "c"), 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, **i18n.EXTRACT_KEYWORDS}
 Key = str | tuple[str, ...]
 
 
@@ -51,6 +51,10 @@ def _placeholders(text: str) -> list[str]:
     return sorted(re.findall(r"%\(\w+\)[sd]", text))
 
 
+def _braces(text: str) -> list[str]:
+    return sorted(re.findall(r"\{(\w+)\}", text))
+
+
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_string_of_web_reports_and_email_is_in_the_catalog(lang: str) -> None:
     extracted = _extracted()
@@ -83,6 +87,8 @@ def test_every_entry_is_translated(lang: str) -> None:
             # A placeholder lost in translation would show the raw format or crash.
             for name in [p.split(")")[0] for p in msgid.split("%(")[1:]]:
                 assert f"%({name})" in strings[0], (lang, msgid)
+        # An error message's {name} placeholders (epibridge.errors) survive translation too.
+        assert _braces(strings[0]) == _braces(msgid), (lang, msgid)
     assert not untranslated, f"{lang}: untranslated {untranslated}"
     # Translations differ from the English text for ordinary words.
     assert _entries(lang)[("Sign in", None)] != "Sign in"

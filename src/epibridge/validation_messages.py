@@ -42,9 +42,7 @@ MESSAGES: dict[str, str] = {
     "frozen_set_type": N_("Input should be a valid list"),
     "set_item_not_hashable": N_("Set items should be hashable"),
     "string_type": N_("Input should be a valid string"),
-    "string_unicode": N_(
-        "Input should be a valid string, unable to parse raw data as a unicode string"
-    ),
+    "string_unicode": N_("Input should be a valid string of Unicode text"),
     "string_too_short": N_("String should have at least {min_length} characters"),
     "string_too_long": N_("String should have at most {max_length} characters"),
     "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),

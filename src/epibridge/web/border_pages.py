@@ -25,6 +25,7 @@ from epibridge.i18n import N_
 from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, decide
+from epibridge.validation_messages import field_error
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
 from epibridge.web.dashboard import translated
 
@@ -189,10 +190,7 @@ def report_status(web: WebDep, form: FormDep, crossing_id: Id) -> Response:
         except ValidationError as exc:
             raise InvalidInput(
                 "check the highlighted fields",
-                [
-                    FieldError(".".join(str(p) for p in e["loc"]), e["msg"], e.get("input"))
-                    for e in exc.errors()
-                ],
+                [field_error(e, value=e.get("input")) for e in exc.errors()],
             ) from exc
         with write_session(web.sessions) as session:
             borders.report_status(session, actor=principal, crossing_id=crossing_id, data=data)

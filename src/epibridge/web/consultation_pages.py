@@ -19,10 +19,11 @@ from epibridge.consultations import service as consultations
 from epibridge.consultations import views as consultation_views
 from epibridge.consultations.schemas import PositionCreate
 from epibridge.db import read_session, utcnow, write_session
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.errors import InvalidInput
 from epibridge.i18n import N_
 from epibridge.inputs import Id
 from epibridge.members import service as members
+from epibridge.validation_messages import field_error
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
 from epibridge.web.dashboard import translated
 
@@ -154,10 +155,7 @@ def record_position(web: WebDep, form: FormDep, consultation_id: Id, document_id
         except ValidationError as exc:
             raise InvalidInput(
                 "check the highlighted fields",
-                [
-                    FieldError(".".join(str(p) for p in e["loc"]), e["msg"], e.get("input"))
-                    for e in exc.errors()
-                ],
+                [field_error(e, value=e.get("input")) for e in exc.errors()],
             ) from exc
         with write_session(web.sessions) as session:
             consultations.get_document(

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow, write_session
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.errors import InvalidInput
 from epibridge.i18n import LANGUAGE_NAMES, LANGUAGES
 from epibridge.inputs import Id
 from epibridge.members import service as members
@@ -23,6 +23,7 @@ from epibridge.reports import service as reports
 from epibridge.reports.schemas import ReportCreate
 from epibridge.reports.weeks import previous_week
 from epibridge.security import Action, authorize
+from epibridge.validation_messages import field_error
 from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
@@ -71,10 +72,7 @@ def generate(web: WebDep, form: FormDep) -> Response:
         except ValidationError as exc:
             raise InvalidInput(
                 "check the highlighted fields",
-                [
-                    FieldError(".".join(str(p) for p in e["loc"]), e["msg"], e.get("input"))
-                    for e in exc.errors()
-                ],
+                [field_error(e, value=e.get("input")) for e in exc.errors()],
             ) from exc
         # Rendering takes seconds: it reads in a read session; storing is one short write.
         with read_session(web.sessions) as session:
