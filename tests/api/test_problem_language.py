@@ -1,0 +1,120 @@
+"""Problem documents in the client's language (issue 14 contract): a request with
+``Accept-Language: ru`` (or ``zh``) that fails gets ``title``, ``detail`` and
+``errors[].message`` in that language, with the parameters of each message filled in;
+request validation (pydantic's error types) and the services' errors alike. English stays the
+default, and what a program reads (``type``, ``status``, ``errors[].field``) never changes.
+Over real HTTP, on both backends."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.helpers import bearer, make_user
+
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+SCRIPT = {"ru": CYRILLIC, "zh": HAN}
+
+
+def _problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return response.json()
+
+
+@pytest.fixture
+def admin(sessions: sessionmaker[Session]) -> dict[str, str]:
+    return bearer(make_user(sessions, "admin", "admin"))
+
+
+BAD_USER = {"name": "x" * 80, "role": "emperor", "state": 42, "extra": True}
+
+
+def test_request_validation_in_russian(live_url: str, admin: dict[str, str]) -> None:
+    response = httpx.post(
+        f"{live_url}/api/v1/users", json=BAD_USER, headers={**admin, "Accept-Language": "ru"}
+    )
+    problem = _problem(response, 422)
+    assert response.headers["content-language"] == "ru"
+    assert problem["title"] == "Неверные данные"
+    assert problem["type"].endswith("/invalid-input") and problem["status"] == 422
+    assert problem["detail"].startswith("запрос неверен (")
+    messages = {e["field"]: e["message"] for e in problem["errors"]}
+    # string_too_long with its ctx parameter, enum with its choices, string_type, extra_forbidden
+    assert messages["name"] == "Максимальная длина строки — 64 симв."
+    assert (
+        messages["role"]
+        == "Ожидается 'focal_point', 'secretariat', 'observer', 'admin' или 'system'"
+    )
+    assert messages["state"] == "Ожидается строка"
+    assert messages["extra"] == "Лишние поля не допускаются"
+    assert all(CYRILLIC.search(m) for m in messages.values()), messages
+
+
+def test_missing_field_and_query_parsing_in_chinese(live_url: str, admin: dict[str, str]) -> None:
+    headers = {**admin, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+    missing = _problem(httpx.post(f"{live_url}/api/v1/users", json={}, headers=headers), 422)
+    assert missing["title"] == "输入无效" and missing["detail"].startswith("请求无效（")
+    assert {e["field"]: e["message"] for e in missing["errors"]} == {
+        "name": "必填字段",
+        "role": "必填字段",
+    }
+    parsing = _problem(
+        httpx.get(f"{live_url}/api/v1/notifications", params={"limit": "many"}, headers=headers),
+        422,
+    )
+    assert [e["field"] for e in parsing["errors"]] == ["limit"]
+    assert parsing["errors"][0]["message"] == "应为有效的整数，无法将字符串解析为整数"
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+def test_service_errors_with_parameters(live_url: str, admin: dict[str, str], lang: str) -> None:
+    headers = {**admin, "Accept-Language": lang}
+    # InvalidInput raised by the accounts service, its detail a message id with {role}
+    unbound = {"name": "fp-nowhere", "role": "focal_point"}
+    problem = _problem(httpx.post(f"{live_url}/api/v1/users", json=unbound, headers=headers), 422)
+    expected = {
+        "ru": ("роль focal_point должна быть привязана к государству", "обязательно для этой роли"),
+        "zh": ("角色 focal_point 必须绑定到一个国家", "该角色必填"),
+    }[lang]
+    assert (problem["detail"], problem["errors"][0]["message"]) == expected
+    assert problem["errors"][0]["field"] == "state"
+    # NotFound with the id as its parameter, and its title
+    missing = _problem(httpx.get(f"{live_url}/api/v1/signals/987654", headers=headers), 404)
+    assert "987654" in missing["detail"] and SCRIPT[lang].search(missing["detail"])
+    assert missing["title"] == {"ru": "Не найдено", "zh": "未找到"}[lang]
+    # the paging helper's refusal (a domain error raised before any service runs)
+    cursor = _problem(
+        httpx.get(f"{live_url}/api/v1/notifications", params={"cursor": "nope"}, headers=headers),
+        422,
+    )
+    assert cursor["errors"][0]["field"] == "cursor"
+    assert SCRIPT[lang].search(cursor["detail"]) and SCRIPT[lang].search(
+        cursor["errors"][0]["message"]
+    )
+
+
+def test_english_stays_the_default(live_url: str, admin: dict[str, str]) -> None:
+    for headers in ({}, {"Accept-Language": "de-DE, fr;q=0.5"}, {"Accept-Language": "*"}):
+        response = httpx.post(f"{live_url}/api/v1/users", json={}, headers={**admin, **headers})
+        problem = _problem(response, 422)
+        assert response.headers["content-language"] == "en"
+        assert problem["title"] == "Invalid input"
+        assert problem["detail"] == "the request is not valid (name, role)"
+        assert [e["message"] for e in problem["errors"]] == ["Field required", "Field required"]
+    unbound = {"name": "fp-nowhere", "role": "focal_point"}
+    problem = _problem(httpx.post(f"{live_url}/api/v1/users", json=unbound, headers=admin), 422)
+    assert problem["detail"] == "role focal_point must be bound to a state"
+
+
+def test_unauthenticated_and_unknown_route_in_russian(live_url: str) -> None:
+    ru = {"Accept-Language": "ru", "Accept": "application/json"}
+    denied = _problem(httpx.get(f"{live_url}/api/v1/users", headers=ru), 401)
+    assert denied["title"] == "Требуется вход" and CYRILLIC.search(denied["detail"])
+    assert denied["errors"][0] == {"field": "Authorization", "message": "отсутствует"}
+    nowhere = _problem(httpx.get(f"{live_url}/api/v1/nowhere", headers=ru), 404)
+    assert nowhere["title"] == "Не найдено" and nowhere["detail"] == "Не найдено"
