@@ -23,6 +23,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from epibridge import i18n
+from epibridge.assistance import catalogue as assistance_catalogue
+from epibridge.borders.views import names_in
+from epibridge.consultations.outcomes import outcome_in
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.i18n import N_
 from epibridge.notifications.diseases import disease_name
@@ -55,9 +58,22 @@ def environment(lang: str) -> jinja2.Environment:
     env.filters["num"] = lambda value, digits=None: i18n.fmt_number(value, lang, digits)
     env.filters["disease"] = lambda code: (disease_name(code, lang) or code) if code else ""
     env.filters["tojson_attr"] = lambda value: json.dumps(value, default=str)
+    # Names the data carries in each language (crossings, catalogue items and units, outcomes).
+    env.filters["place"] = lambda crossing, which="name": names_in(crossing, lang)[which]
+    env.filters["item"] = lambda code: assistance_catalogue.item_name(code, lang)
+    env.filters["unit"] = lambda unit: assistance_catalogue.unit_name(unit, lang)
+    env.filters["outcome"] = lambda decision: outcome_in(decision, lang)
+    env.filters["localized"] = lambda event, field="title": localized(event, field, lang)
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     return env
+
+
+def localized(record: Any, field: str, lang: str) -> str:
+    """A text of a record that carries its other languages (``translations``, as events do)."""
+    translations = getattr(record, "translations", None) or {}
+    own = translations.get(lang) or {}
+    return own.get(field) or getattr(record, field, None) or ""
 
 
 @dataclass

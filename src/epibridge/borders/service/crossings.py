@@ -104,6 +104,7 @@ def _validated(session: Session, data: CrossingCreate) -> dict[str, Any]:
         "opening_hours": data.opening_hours,
         "source": data.source,
         "note": data.note,
+        "names": data.names.model_dump(exclude_none=True) if data.names else None,
     }
 
 
@@ -149,6 +150,9 @@ def update_crossing(
             raise InvalidInput(
                 N_("{key} cannot be emptied"), [FieldError(key, "required")], params={"key": key}
             )
+    if "names" in changes:
+        names = data.names
+        changes["names"] = names.model_dump(exclude_none=True) if names else None
     capacity = changes.pop("capacity", None)
     if capacity is not None:
         changes.update(

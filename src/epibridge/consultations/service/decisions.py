@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from epibridge import audit
+from epibridge import audit, i18n
 from epibridge.consultations.models import Consultation, Decision, Document, Position
+from epibridge.consultations.outcomes import OUTCOMES, percent
 from epibridge.consultations.schemas import DecisionCreate, PositionCreate
 from epibridge.consultations.service.common import (
     DOCUMENT_ENTITY,
@@ -272,31 +273,32 @@ def tally(decision: Decision) -> dict[str, Any]:
     }
 
 
-def _outcome(decision: Decision) -> tuple[bool, str]:
+def _outcome(decision: Decision) -> tuple[bool, str, dict[str, Any]]:
+    """Whether the decision adopts its version, and why: a message id and its parameters."""
     counts = tally(decision)
     objections = [p for p in decision.positions if p.position == Stance.OBJECT]
     silence = decision.procedure == Procedure.SILENCE
     # Under the silence procedure a state that says nothing consents, so every state counts.
     participation_met = silence or counts["participation"] + 1e-9 >= decision.participation
-    shown = f"{counts['participation']:.0%} of member states took a position"
+    shares = {
+        "share": percent(counts["participation"]),
+        "required": percent(decision.participation),
+    }
+    votes = {"support": counts["support"], "object": counts["object"]}
     if decision.decision_rule == "majority":
         if not participation_met:
-            return False, f"not adopted: {shown}, {decision.participation:.0%} required"
+            return False, OUTCOMES["short"], shares
         if counts["support"] > counts["object"]:
-            return True, f"adopted by majority: {counts['support']} for, {counts['object']} against"
-        return False, f"not adopted: {counts['support']} for, {counts['object']} against"
+            return True, OUTCOMES["majority"], votes
+        return False, OUTCOMES["no_majority"], votes
     if objections:
         named = "; ".join(f"{p.state_iso3}: {p.reasons}" for p in objections)
-        return False, f"not adopted: objection by {named}"
+        return False, OUTCOMES["objection"], {"objections": named}
     if not participation_met:
-        return False, (
-            f"not adopted: {shown}, {decision.participation:.0%} required "
-            f"(silent: {', '.join(counts['silent'])})"
-        )
+        return False, OUTCOMES["short_silent"], {**shares, "silent": ", ".join(counts["silent"])}
     if silence:
-        deadline = f"{decision.deadline:%Y-%m-%d %H:%M} UTC"
-        return True, f"adopted under the silence procedure: no objection by {deadline}"
-    return True, f"adopted by consensus: no objection, {shown}"
+        return True, OUTCOMES["silence"], {"deadline": f"{decision.deadline:%Y-%m-%d %H:%M} UTC"}
+    return True, OUTCOMES["consensus"], {"share": shares["share"]}
 
 
 def _number(session: Session, year: int) -> tuple[int, str]:
@@ -312,11 +314,12 @@ def _number(session: Session, year: int) -> tuple[int, str]:
 def _close(session: Session, decision: Decision, *, actor: str, moment: datetime) -> None:
     document = load_document(session, decision.document_id, lock=True)
     consultation = load(session, document.consultation_id)
-    adopted, outcome = _outcome(decision)
+    adopted, outcome, params = _outcome(decision)
     decision.status = DecisionStatus.ADOPTED if adopted else DecisionStatus.REJECTED
     decision.closed_at = moment
     decision.closed_by = actor
-    decision.outcome = outcome
+    decision.outcome = i18n.message(outcome, params)
+    decision.outcome_message = {"id": outcome, "params": params}
     if adopted:
         seq, number = _number(session, moment.year)
         document.status = DocumentStatus.ADOPTED

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epibridge import audit
+from epibridge import audit, i18n
 from epibridge.consultations import diff
 from epibridge.consultations.models import Amendment, Consultation, Document, Version
+from epibridge.consultations.outcomes import OUTCOMES
 from epibridge.consultations.schemas import AmendmentCreate, DocumentCreate, VersionCreate
 from epibridge.consultations.service.common import (
     DOCUMENT_ENTITY,
@@ -193,7 +194,9 @@ def create_version(
         withdrawn.status = DecisionStatus.WITHDRAWN
         withdrawn.closed_at = moment
         withdrawn.closed_by = actor.actor
-        withdrawn.outcome = f"withdrawn: version {withdrawn.version_number} superseded by {number}"
+        params = {"version": withdrawn.version_number, "number": number}
+        withdrawn.outcome = i18n.message(OUTCOMES["withdrawn"], params)
+        withdrawn.outcome_message = {"id": OUTCOMES["withdrawn"], "params": params}
     document.current_version = number
     document.status = DocumentStatus.DRAFT
     consultation.updated_at = moment
