@@ -203,6 +203,14 @@ def message(msgid: str, params: Mapping[str, object] | None = None, lang: str = 
     return msgid
 
 
+def text_in(value: object, lang: str) -> str:
+    """A reason given as a string (a ``Text`` or a message id) in ``lang``: what a refusal
+    carries that is not an ``epibridge.errors`` error (``PermissionDenied``)."""
+    if isinstance(value, Text):
+        return message(value.msgid, value.params, lang)
+    return message(str(value), None, lang)
+
+
 def locale(lang: str) -> Locale:
     from babel import Locale
 

@@ -118,3 +118,15 @@ def test_unauthenticated_and_unknown_route_in_russian(live_url: str) -> None:
     assert denied["errors"][0] == {"field": "Authorization", "message": "отсутствует"}
     nowhere = _problem(httpx.get(f"{live_url}/api/v1/nowhere", headers=ru), 404)
     assert nowhere["title"] == "Не найдено" and nowhere["detail"] == "Не найдено"
+
+
+def test_a_refused_permission_in_russian(live_url: str, sessions: sessionmaker[Session]) -> None:
+    focal_point = bearer(make_user(sessions, "fp-kaz", "focal_point", "KAZ"))
+    response = httpx.get(
+        f"{live_url}/api/v1/users", headers={**focal_point, "Accept-Language": "ru"}
+    )
+    problem = _problem(response, 403)
+    assert problem["title"] == "Запрещено"
+    assert problem["detail"] == "роли focal_point не разрешено действие administer"
+    english = _problem(httpx.get(f"{live_url}/api/v1/users", headers=focal_point), 403)
+    assert english["detail"] == "role focal_point may not administer"

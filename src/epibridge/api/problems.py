@@ -180,13 +180,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PermissionDenied)
     async def _denied(request: Request, exc: PermissionDenied) -> JSONResponse:
+        lang = language_of(request)
         return problem_response(
             status=403,
             title=N_("Forbidden"),
-            detail=str(exc),
+            detail=i18n.text_in(exc.args[0] if exc.args else str(exc), lang),
             kind="forbidden",
             instance=request.url.path,
-            lang=language_of(request),
+            lang=lang,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -25,6 +25,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from epibridge import i18n
 from epibridge.api.deps import get_optional_principal
 from epibridge.api.problems import domain_problem, language_of, problem_response
 from epibridge.epidata.uploads import may_upload
@@ -72,7 +73,7 @@ def _problem(exc: DomainError | PermissionDenied, request: Request) -> Response:
         return problem_response(
             status=403,
             title="Forbidden",
-            detail=str(exc),
+            detail=i18n.text_in(exc.args[0] if exc.args else str(exc), lang),
             kind="forbidden",
             instance=request.url.path,
             lang=lang,

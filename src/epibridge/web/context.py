@@ -152,7 +152,11 @@ class Web:
 
     def error(self, exc: Exception) -> HTMLResponse:
         if isinstance(exc, PermissionDenied):
-            status, detail, errors = 403, str(exc), []
+            status, detail, errors = (
+                403,
+                i18n.text_in(exc.args[0] if exc.args else exc, self.lang),
+                [],
+            )
         elif isinstance(exc, DomainError):
             # Messages marked with N_ are message ids: shown in the reader's language.
             status, detail = exc.status, exc.detail_in(self.lang)

@@ -60,12 +60,13 @@ def authorize(
     try:
         return security_authorize(principal, action, state)
     except PermissionDenied as exc:
+        reason = exc.args[0] if exc.args else str(exc)  # security's reason, a Text
         if not why:
-            raise Forbidden(str(exc), [FieldError(field, str(exc), state)]) from None
+            raise Forbidden(reason, [FieldError(field, reason, state)]) from None
         raise Forbidden(
             N_("{why}: {reason}"),
-            [FieldError(field, str(exc), state)],
-            params={"why": why if isinstance(why, Phrase) else Phrase(why), "reason": str(exc)},
+            [FieldError(field, reason, state)],
+            params={"why": why if isinstance(why, Phrase) else Phrase(why), "reason": reason},
         ) from None
 
 
