@@ -11,9 +11,15 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from epibridge.borders import service as borders
+from epibridge.borders.models import Crossing
+from epibridge.borders.service.crossings import REGISTRY_ACTOR
+from epibridge.db import write_session
 from tests.helpers import bearer, make_user
+from tests.web.test_pages import PASSWORD, _csrf, _sign_in
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -130,3 +136,40 @@ def test_a_refused_permission_in_russian(live_url: str, sessions: sessionmaker[S
     assert problem["detail"] == "роли focal_point не разрешено действие administer"
     english = _problem(httpx.get(f"{live_url}/api/v1/users", headers=focal_point), 403)
     assert english["detail"] == "role focal_point may not administer"
+
+
+@pytest.mark.parametrize(
+    ("lang", "detail", "too_big", "not_whole"),
+    [
+        ("ru", "проверьте выделенные поля", "Значение должно быть не больше 4", "не целое число"),
+        ("zh", "请检查突出显示的字段", "值必须小于或等于 4", "不是整数"),
+    ],
+)
+def test_a_form_refused_on_a_page_says_why_in_the_pages_language(
+    live_url: str,
+    sessions: sessionmaker[Session],
+    lang: str,
+    detail: str,
+    too_big: str,
+    not_whole: str,
+) -> None:
+    with write_session(sessions) as session:
+        borders.load_registry(session, actor=REGISTRY_ACTOR)
+        crossing_id = session.execute(
+            select(Crossing.id).where(Crossing.code == "KAZ-CHN-khorgos-road")
+        ).scalar_one()
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ", password=PASSWORD)
+    client = _sign_in(live_url, "fp-kaz")
+    page = client.get(f"/borders/crossings/{crossing_id}", params={"lang": lang})
+    form = {"side": "KAZ", "direction": "outbound", "traffic": "freight", "status": "closed"}
+    bad_level = client.post(
+        f"/borders/crossings/{crossing_id}/status",
+        data={"csrf_token": _csrf(page.text), **form, "measures_c8": "9"},
+    )
+    assert bad_level.status_code == 422
+    assert detail in bad_level.text and f"measures_c8: {too_big}" in bad_level.text
+    bad_wait = client.post(
+        f"/borders/crossings/{crossing_id}/status",
+        data={"csrf_token": _csrf(page.text), **form, "wait_minutes": "soon"},
+    )
+    assert bad_wait.status_code == 422 and f"wait_minutes: {not_whole}" in bad_wait.text

@@ -26,7 +26,7 @@ from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, decide
 from epibridge.validation_messages import field_error
-from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
+from epibridge.web.context import Web, get_web, page_errors, posted_form, text
 from epibridge.web.dashboard import translated
 
 router = APIRouter(include_in_schema=False)
@@ -199,8 +199,8 @@ def report_status(web: WebDep, form: FormDep, crossing_id: Id) -> Response:
         context.update(
             {
                 "form": {k: form.get(k) for k in form},
-                "errors": field_errors(list(exc.errors)),
-                "detail": exc.detail,
+                "errors": web.field_errors(list(exc.errors)),
+                "detail": web.detail(exc),
             }
         )
         return web.render("borders/crossing.html", context, 422)

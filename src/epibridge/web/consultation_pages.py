@@ -24,7 +24,7 @@ from epibridge.i18n import N_
 from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.validation_messages import field_error
-from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
+from epibridge.web.context import Web, get_web, page_errors, posted_form, text
 from epibridge.web.dashboard import translated
 
 router = APIRouter(prefix="/consultations", include_in_schema=False)
@@ -169,8 +169,8 @@ def record_position(web: WebDep, form: FormDep, consultation_id: Id, document_id
         context.update(
             {
                 "form": values,
-                "errors": field_errors(list(exc.errors)),
-                "detail": exc.detail,
+                "errors": web.field_errors(list(exc.errors)),
+                "detail": web.detail(exc),
             }
         )
         return web.render("consultations/document.html", context, 422)

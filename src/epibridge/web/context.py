@@ -98,6 +98,14 @@ class Web:
     def gettext(self, message: str) -> str:
         return i18n.translations(self.lang).gettext(message)
 
+    def field_errors(self, errors: list[FieldError]) -> dict[str, str]:
+        """Each field's message in the reader's language (a form shows it by its field)."""
+        return field_errors(errors, self.lang)
+
+    def detail(self, exc: DomainError) -> str:
+        """A service error's sentence in the reader's language."""
+        return exc.detail_in(self.lang)
+
     def require(self) -> Principal:
         """The signed-in principal; a visitor is sent to the sign-in page."""
         if self.principal is None:
@@ -256,8 +264,9 @@ def text(form: FormData, name: str) -> str:
     return value.strip()
 
 
-def field_errors(errors: list[FieldError]) -> dict[str, str]:
-    return {e.field: e.message for e in errors}
+def field_errors(errors: list[FieldError], lang: str = i18n.DEFAULT) -> dict[str, str]:
+    """The message of each field, in ``lang``, as a form shows them beside its fields."""
+    return {e.field: e.message_in(lang) for e in errors}
 
 
 def parse_date(value: str | None) -> date | None:

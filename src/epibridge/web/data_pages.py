@@ -129,7 +129,7 @@ def curve_page(web: WebDep) -> Response:
             if selector.states:
                 result = _curve(web, principal, selector, params.get("rate", ""))
         except DomainError as exc:
-            error = exc.detail
+            error = web.detail(exc)
     chosen = list(selector.states) if selector else [s for s in params.getlist("state") if s]
     form = _form(params, chosen or ([principal.state] if principal.state else []))
     rows: list[dict[str, Any]] = []

@@ -124,13 +124,11 @@ def create(web: WebDep, form: FormDep) -> Response:
             event = notifications.create(session, actor=principal, data=data)
             event_id = event.id
     except ValidationError as exc:
-        return render_form(web, None, values, pydantic_errors(exc), status=422)
+        return render_form(web, None, values, pydantic_errors(exc, web.lang), status=422)
     except DomainError as exc:
         if exc.status not in (409, 422, 400):
             raise
-        return render_form(
-            web, None, values, {e.field: e.message for e in exc.errors}, 422, exc.detail
-        )
+        return render_form(web, None, values, web.field_errors(exc.errors), 422, web.detail(exc))
     return web.redirect(f"/notifications/{event_id}")
 
 
@@ -194,7 +192,7 @@ def assess(web: WebDep, form: FormDep, event_id: Id) -> Response:
             rationale=text(form, "rationale"),
         )
     except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
+        errors = [FieldError(k, v) for k, v in pydantic_errors(exc, web.lang).items()]
         return web.error(DomainError(web.gettext("The assessment is incomplete."), errors))
     with write_session(web.sessions) as session:
         notifications.assess(session, actor=principal, event_id=event_id, data=data)
@@ -211,7 +209,7 @@ def close(web: WebDep, form: FormDep, event_id: Id) -> Response:
             kind="withdrawn" if text(form, "kind") == "withdrawn" else "ended",
         )
     except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
+        errors = [FieldError(k, v) for k, v in pydantic_errors(exc, web.lang).items()]
         return web.error(DomainError(web.gettext("Give the reason for closing."), errors))
     with write_session(web.sessions) as session:
         notifications.close(session, actor=principal, event_id=event_id, data=data)
@@ -225,7 +223,7 @@ def request_verification(web: WebDep, form: FormDep, event_id: Id) -> Response:
     try:
         data = VerificationCreate(question=text(form, "question"))
     except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
+        errors = [FieldError(k, v) for k, v in pydantic_errors(exc, web.lang).items()]
         return web.error(DomainError(web.gettext("Write the question."), errors))
     with write_session(web.sessions) as session:
         notifications.request_verification(session, actor=principal, event_id=event_id, data=data)
@@ -241,7 +239,7 @@ def answer_verification(web: WebDep, form: FormDep, event_id: Id, verification_i
             verified=text(form, "verified") == "yes", answer=text(form, "answer")
         )
     except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
+        errors = [FieldError(k, v) for k, v in pydantic_errors(exc, web.lang).items()]
         return web.error(DomainError(web.gettext("Write the answer."), errors))
     with write_session(web.sessions) as session:
         notifications.answer_verification(
@@ -294,11 +292,9 @@ def update(web: WebDep, form: FormDep, event_id: Id) -> Response:
         with write_session(web.sessions) as session:
             notifications.update(session, actor=principal, event_id=event_id, data=data)
     except ValidationError as exc:
-        return render_form(web, event, values, pydantic_errors(exc), status=422)
+        return render_form(web, event, values, pydantic_errors(exc, web.lang), status=422)
     except DomainError as exc:
         if exc.status not in (409, 422, 400):
             raise
-        return render_form(
-            web, event, values, {e.field: e.message for e in exc.errors}, 422, exc.detail
-        )
+        return render_form(web, event, values, web.field_errors(exc.errors), 422, web.detail(exc))
     return web.redirect(f"/notifications/{event_id}?done=updated")

@@ -24,7 +24,7 @@ from epibridge.reports.schemas import ReportCreate
 from epibridge.reports.weeks import previous_week
 from epibridge.security import Action, authorize
 from epibridge.validation_messages import field_error
-from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
+from epibridge.web.context import Web, get_web, page_errors, posted_form, text
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -85,8 +85,8 @@ def generate(web: WebDep, form: FormDep) -> Response:
         context.update(
             {
                 "form": {k: v or "" for k, v in values.items()},
-                "errors": field_errors(list(exc.errors)),
-                "detail": exc.detail,
+                "errors": web.field_errors(list(exc.errors)),
+                "detail": web.detail(exc),
             }
         )
         return web.render("reports/list.html", context, 422)
