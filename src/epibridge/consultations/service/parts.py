@@ -48,9 +48,11 @@ def event_ids(session: Session, actor: Principal, ids: list[int]) -> list[int]:
         try:
             events.get(session, actor=actor, event_id=event_id)
         except DomainError as exc:
-            errors.append(FieldError(f"event_ids[{index}]", exc.detail, event_id))
+            field = f"event_ids[{index}]"
+            errors.append(FieldError(field, exc.detail_id, event_id, params=exc.params))
         except PermissionDenied as exc:
-            errors.append(FieldError(f"event_ids[{index}]", str(exc), event_id))
+            reason = exc.args[0] if exc.args else str(exc)  # security's reason, a Text
+            errors.append(FieldError(f"event_ids[{index}]", reason, event_id))
     if errors:
         raise InvalidInput("linked notification events are not known", errors)
     return unique

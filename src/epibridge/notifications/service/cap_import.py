@@ -220,7 +220,7 @@ def _cap_field(field: str) -> str:
 
 
 def _as_cap_errors(exc: DomainError) -> DomainError:
-    exc.errors = [FieldError(_cap_field(e.field), e.message, e.value) for e in exc.errors]
+    exc.errors = [e.at(_cap_field(e.field)) for e in exc.errors]
     return exc
 
 
