@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 import typer
 from pydantic import BaseModel
-from rich.table import Table
 
 from epibridge import cli_support
 from epibridge.errors import Conflict, InvalidInput
@@ -71,14 +70,15 @@ def test_echo_json_writes_read_models_as_the_api_does(
         assert out == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"
 
 
-def test_print_table_is_the_table_commands_printed(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = [("1", "a long cell " * 3), ("2", "")]
-    table = Table(title="2 things")
-    for column in ("#", "What"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    cli_support.console.print(table)
-    by_hand = capsys.readouterr().out
-    cli_support.print_table("2 things", ("#", "What"), rows, overflow="fold")
-    assert capsys.readouterr().out == by_hand != ""
+def test_print_table_fits_the_console_and_keeps_short_cells_whole(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rows = [("1", "notified v1", "a long cell " * 12), ("2", "draft", "")]
+    cli_support.print_table("2 things", ("#", "Status", "What"), rows, overflow="fold")
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "2 things" in lines[0] and max(len(line) for line in lines) <= 80
+    assert lines[1].split() == ["#", "Status", "What"]
+    assert lines[3].startswith("1  notified v1  a long cell a long cell")
+    assert out.split().count("long") == 12  # wrapped at its spaces, nothing cut
+    assert "Table" not in out and "┃" not in out  # a plain layout, no heavy box

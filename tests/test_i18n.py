@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from epibridge import i18n
 
 ROOT = Path(i18n.__file__).parent
-KEYWORDS = {**DEFAULT_KEYWORDS, "NP_": ((1, "c"), 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, **i18n.EXTRACT_KEYWORDS}
 Key = str | tuple[str, ...]
 
 
@@ -51,6 +51,10 @@ def _placeholders(text: str) -> list[str]:
     return sorted(re.findall(r"%\(\w+\)[sd]", text))
 
 
+def _braces(text: str) -> list[str]:
+    return sorted(re.findall(r"\{(\w+)\}", text))
+
+
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_string_of_web_reports_and_email_is_in_the_catalog(lang: str) -> None:
     extracted = _extracted()
@@ -83,6 +87,8 @@ def test_every_entry_is_translated(lang: str) -> None:
             # A placeholder lost in translation would show the raw format or crash.
             for name in [p.split(")")[0] for p in msgid.split("%(")[1:]]:
                 assert f"%({name})" in strings[0], (lang, msgid)
+        # An error message's {name} placeholders (epibridge.errors) survive translation too.
+        assert _braces(strings[0]) == _braces(msgid), (lang, msgid)
     assert not untranslated, f"{lang}: untranslated {untranslated}"
     # Translations differ from the English text for ordinary words.
     assert _entries(lang)[("Sign in", None)] != "Sign in"
@@ -158,3 +164,109 @@ def test_dates_and_numbers_follow_the_language() -> None:
     moment = datetime(2024, 7, 4, 23, 30, tzinfo=UTC)
     assert i18n.fmt_date(moment, "en") == "Jul 4, 2024, 11:30:00\u202fPM"
     assert i18n.fmt_day(moment, "ru") == "4 июл. 2024\u202fг."
+
+
+GLOSSARY = Path(__file__).resolve().parents[1] / "docs" / "glossary.md"
+
+
+def _glossary_table(heading: str) -> list[list[str]]:
+    """The rows of the table under ``## heading`` in docs/glossary.md (header row left out)."""
+    text = GLOSSARY.read_text(encoding="utf-8").split(f"## {heading}\n", 1)[1].split("\n## ")[0]
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:]]
+
+
+def test_the_catalogues_use_the_glossary_terms() -> None:
+    rows = _glossary_table("Checked in the catalogues")
+    assert len(rows) >= 30
+    entries = {lang: _entries(lang) for lang in ("ru", "zh")}
+    wrong = []
+    for msgid, ru, zh in rows:
+        for lang, term in (("ru", ru), ("zh", zh)):
+            text = entries[lang].get((msgid, None))
+            assert isinstance(text, str), f"{msgid!r} is not in the {lang} catalogue"
+            if term.lower() not in text.lower():
+                wrong.append(f"{lang} {msgid!r}: {text!r} lacks {term!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_catalogues_avoid_the_words_the_glossary_rules_out() -> None:
+    rows = _glossary_table("Words to avoid")
+    assert {lang for _, _, lang, _ in rows} == {"ru", "zh"}
+    found = []
+    for english, avoid, lang, _why in rows:
+        # A whole word in Russian (взаимопомощь is not помощь), anywhere in Chinese.
+        pattern = re.compile(
+            (r"(?<![а-яё])" if lang == "ru" else "") + re.escape(avoid), re.IGNORECASE
+        )
+        for (msgid, _context), text in _entries(lang).items():
+            strings = text if isinstance(text, tuple) else (text,)
+            if english in msgid and any(pattern.search(s) for s in strings):
+                found.append(f"{lang} {msgid!r}: {strings[0]!r} uses {avoid!r}")
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "line 3: ppe-gloves is counted in pair, not box"),
+        ("ru", "строка 3: ppe-gloves учитывается в единицах «pair», а не «box»"),
+        ("zh", "第 3 行：ppe-gloves 的计量单位是 pair，不是 box"),
+    ],
+)
+def test_a_message_is_rendered_in_the_readers_language_with_its_parameters(
+    lang: str, expected: str
+) -> None:
+    from epibridge.errors import FieldError, InvalidInput
+
+    params = {"line": 3, "item": "ppe-gloves", "unit": "pair", "given": "box"}
+    error = FieldError(
+        "lines.2.unit",
+        "line {line}: {item} is counted in {unit}, not {given}",
+        "box",
+        params=params,
+    )
+    refusal = InvalidInput("the request is not valid", [error])
+    assert error.message_in(lang) == expected
+    assert refusal.errors[0].as_dict(lang) == {
+        "field": "lines.2.unit",
+        "message": expected,
+        "value": "box",
+    }
+    # what logs and the CLI show, and what callers compared before, stays the English
+    assert error.message == "line 3: ppe-gloves is counted in pair, not box"
+    assert (
+        str(refusal)
+        == "the request is not valid (lines.2.unit: line 3: ppe-gloves is counted in pair, not box)"
+    )
+    assert refusal.detail_in(lang) == i18n.translations(lang).gettext("the request is not valid")
+
+
+def test_nested_phrases_and_texts_follow_the_reader() -> None:
+    from epibridge.errors import FieldError
+    from epibridge.text import problem
+
+    reason = problem("a\x00b")
+    assert isinstance(reason, i18n.Text) and reason.startswith("U+0000 at position 1: control")
+    error = FieldError("title", reason)
+    assert error.message_in("ru").startswith("U+0000 в позиции 1: управляющие символы")
+    assert error.message_in("zh").startswith("位置 1 的 U+0000：不接受控制字符")
+    choices = i18n.Phrase("{choices} or {last}", {"choices": "'a', 'b'", "last": "'c'"})
+    assert i18n.message("Input should be {expected}", {"expected": choices}, "ru") == (
+        "Ожидается 'a', 'b' или 'c'"
+    )
+
+
+def test_a_broken_translation_falls_back_to_english_not_to_an_error() -> None:
+    catalog = i18n.translations("ru")
+    msgid = "no commitment {id}"
+    original = catalog._catalog[msgid]
+    catalog._catalog[msgid] = "обязательства {nomer} нет {"  # a placeholder mistyped
+    try:
+        assert i18n.message(msgid, {"id": 7}, "ru") == "no commitment 7"
+    finally:
+        catalog._catalog[msgid] = original
+    assert i18n.message(msgid, {"id": 7}, "ru") == "обязательства 7 нет"
+    # without parameters a text is used as written, braces and all
+    assert i18n.message("{not a placeholder}", None, "zh") == "{not a placeholder}"
+    assert i18n.message("no commitment {id}", {}, "xx") == "no commitment {id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
 from collections.abc import Callable, MutableMapping
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -60,7 +61,7 @@ class LazyGroup(TyperGroup):
             if not isinstance(target, typer.Typer):
                 target, command = typer.Typer(), target
                 target.command(name)(command)
-            cmd = typer.main.get_command(target)
+            cmd = plain_help(typer.main.get_command(target))
             cmd.name = name
             self._loaded[name] = cmd
         return self._loaded.get(name)
@@ -73,6 +74,26 @@ class LazyGroup(TyperGroup):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*self._loaded, *(n for n in LAZY_COMMANDS if n not in self._loaded)]
+
+
+def plain_help(command: click.Command) -> click.Command:
+    """Use click's help layout for ``command`` and everything under it.
+
+    Rich's panels squeeze three columns into the terminal and cut option names and their
+    choices mid-word at 80 columns; click's layout keeps each option whole on its line and
+    wraps the help text beside or under it.
+    """
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None  # type: ignore[attr-defined]
+    subcommands = getattr(command, "commands", None)  # a group (Typer's click, not click's)
+    if isinstance(subcommands, dict) and not isinstance(command, LazyGroup):
+        for sub in subcommands.values():
+            plain_help(sub)
+    return command
+
+
+#: Help as wide as the terminal, up to 100 columns (click's own limit is 80).
+CONTEXT = {"max_content_width": 100}
 
 
 def report_errors(fn: Callable[P, R]) -> Callable[P, R]:
@@ -92,10 +113,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     cls=LazyGroup,
+    rich_markup_mode=None,
+    context_settings=CONTEXT,
 )
-db_app = typer.Typer(help="The database: migrations and status.")
-audit_app = typer.Typer(help="The keyed, hash-chained audit log and its signed checkpoints.")
-demo_app = typer.Typer(help="The demo organization's accounts and data.")
+db_app = typer.Typer(help="The database: migrations and status.", rich_markup_mode=None)
+audit_app = typer.Typer(
+    help="The keyed, hash-chained audit log and its signed checkpoints.", rich_markup_mode=None
+)
+demo_app = typer.Typer(help="The demo organization's accounts and data.", rich_markup_mode=None)
 
 
 @app.callback()
@@ -256,6 +281,7 @@ def demo_load(
 
 
 @app.command("serve")
+@report_errors
 def serve(
     ctx: typer.Context,
     host: Annotated[
@@ -284,9 +310,10 @@ def serve(
 
     import uvicorn
 
-    from epibridge.cli_support import settings_of
+    from epibridge.cli_support import require_database, settings_of
 
     settings = settings_of(ctx)
+    require_database(settings.database_url).dispose()  # say how to create it, never serve none
     overrides = {"serve_worker": worker, "serve_scheduler": scheduler}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     bind_host = host or settings.host
@@ -320,4 +347,12 @@ app.add_typer(demo_app, name="demo")
 
 
 def main() -> None:
-    app()
+    """The console script: a command that finds no database says how to make one, no
+    traceback (commands not wrapped in ``report_errors``, such as the worker, included)."""
+    from epibridge.errors import NoDatabase
+
+    try:
+        app()
+    except NoDatabase as exc:
+        sys.stderr.write(f"error: {exc.detail}\n")
+        raise SystemExit(1) from None

@@ -20,6 +20,7 @@ import typer
 
 from epibridge.epidata.selector import IDENTITY, VIEW, SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 
 R = TypeVar("R")
 States = Literal["many", "one", "none"]
@@ -71,8 +72,9 @@ def _day(value: str | None, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
-            f"{option_name(name)} must be a date YYYY-MM-DD",
+            N_("{option} must be a date YYYY-MM-DD"),
             [FieldError(option_name(name), "malformed date", value)],
+            params={"option": option_name(name)},
         ) from None
 
 
@@ -102,8 +104,8 @@ def parse(values: dict[str, Any]) -> SeriesSelector:
     try:
         return SeriesSelector(states=(state,) if isinstance(state, str) else tuple(state), **typed)
     except InvalidInput as exc:
-        errors = [FieldError(option_name(e.field), e.message, e.value) for e in exc.errors]
-        raise InvalidInput(exc.detail, errors) from None
+        errors = [e.at(option_name(e.field)) for e in exc.errors]
+        raise InvalidInput(exc.detail_id, errors, params=exc.params) from None
 
 
 def selector_options(

@@ -2,12 +2,30 @@
 
 Services never import FastAPI; the API maps these to RFC 9457 problem documents, the CLI to a
 message and a non-zero exit code.
+
+A message is a message id, the English text marked ``N_("...")``, with its ``{name}``
+placeholders filled from ``params`` kept apart: ``detail`` and ``message`` are the English
+sentence (what logs, the CLI and ``str()`` show), ``detail_in(lang)`` and ``message_in(lang)``
+the reader's, translated from the catalogue and filled then. A service never formats the
+English itself, or no language could translate it::
+
+    raise InvalidInput(
+        N_("{key} cannot be emptied"),
+        [FieldError(key, N_("must be at most {limit}"), value, params={"limit": 20})],
+        params={"key": key},
+    )
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from epibridge.i18n import N_, Text
+from epibridge.i18n import message as render
+
+Params = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -17,9 +35,26 @@ class FieldError:
     field: str
     message: str
     value: Any = None
+    params: Params | None = field(default=None, kw_only=True, compare=False, repr=False)
+    #: The message id ``message`` was rendered from (``message`` is its English sentence).
+    message_id: str = field(init=False, compare=False, repr=False)
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"field": self.field, "message": self.message}
+    def __post_init__(self) -> None:
+        if isinstance(self.message, Text) and self.params is None:
+            object.__setattr__(self, "params", self.message.params)
+            object.__setattr__(self, "message", self.message.msgid)
+        object.__setattr__(self, "message_id", str(self.message))
+        object.__setattr__(self, "message", render(self.message, self.params, "en"))
+
+    def message_in(self, lang: str) -> str:
+        return render(self.message_id, self.params, lang)
+
+    def at(self, field: str) -> FieldError:
+        """The same problem named after another field (an option of a command, a form field)."""
+        return FieldError(field, self.message_id, self.value, params=self.params)
+
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field, "message": self.message_in(lang)}
         if self.value is not None:
             out["value"] = self.value
         return out
@@ -31,10 +66,25 @@ class DomainError(Exception):
 
     detail: str
     errors: list[FieldError] = field(default_factory=list)
+    params: Params | None = field(default=None, kw_only=True, compare=False, repr=False)
+    #: The message id ``detail`` was rendered from (``detail`` is its English sentence).
+    detail_id: str = field(init=False, compare=False, repr=False)
 
     status = 400
-    title = "Bad request"
+    title = N_("Bad request")
     kind = "bad-request"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.detail, Text) and self.params is None:
+            self.detail, self.params = self.detail.msgid, self.detail.params
+        self.detail_id = str(self.detail)
+        self.detail = render(self.detail, self.params, "en")
+
+    def detail_in(self, lang: str) -> str:
+        return render(self.detail_id, self.params, lang)
+
+    def title_in(self, lang: str) -> str:
+        return render(self.title, None, lang)
 
     def __str__(self) -> str:
         if not self.errors:
@@ -45,29 +95,37 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     status = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
     kind = "invalid-input"
 
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
     kind = "not-found"
 
 
 class Conflict(DomainError):
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
     kind = "conflict"
 
 
 class Forbidden(DomainError):
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
     kind = "forbidden"
 
 
 class Unauthenticated(DomainError):
     status = 401
-    title = "Unauthenticated"
+    title = N_("Unauthenticated")
     kind = "unauthenticated"
+
+
+class NoDatabase(DomainError):
+    """There is no database to work on (or it has no schema yet): the operator creates it."""
+
+    status = 503
+    title = N_("No database")
+    kind = "no-database"

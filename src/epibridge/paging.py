@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,7 +30,7 @@ R = TypeVar("R")
 #: sparse filter needs few round trips, few enough that a dense one wastes little.
 READ_AHEAD = 200
 
-MALFORMED = "the cursor is not one this API issued"
+MALFORMED = N_("the cursor is not one this API issued")
 
 
 class Page(BaseModel, Generic[T]):
@@ -76,7 +77,9 @@ def clamp_limit(limit: int | None, *, default: int, maximum: int) -> int:
         return default
     if limit < 1 or limit > maximum:
         raise InvalidInput(
-            f"limit must be between 1 and {maximum}", [FieldError("limit", "out of range", limit)]
+            N_("limit must be between 1 and {maximum}"),
+            [FieldError("limit", "out of range", limit)],
+            params={"maximum": maximum},
         )
     return limit
 

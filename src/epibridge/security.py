@@ -16,6 +16,8 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from epibridge.i18n import N_, Text
+
 TOKEN_PREFIX = "eb_"
 
 
@@ -175,17 +177,25 @@ def decide(principal: Principal, action: Action, state: str | None = None) -> De
     """Decide whether ``principal`` may take ``action`` on data of ``state`` (ISO3 or None)."""
     require_principal(principal)
     if action not in _ROLE_ACTIONS[principal.role]:
-        return Decision(False, f"role {principal.role.value} may not {action.value}")
+        return Decision(
+            False,
+            Text(
+                N_("role {role} may not {action}"),
+                {"role": principal.role.value, "action": action.value},
+            ),
+        )
     if action is Action.WRITE_STATE:
         if state is None:
-            return Decision(False, "a write must name the state whose data it changes")
+            return Decision(False, N_("a write must name the state whose data it changes"))
         if principal.role in (Role.SECRETARIAT, Role.OPERATOR):
             return Decision(True, on_behalf=True)
         if principal.state != state:
             return Decision(
                 False,
-                f"a {principal.role.value} of {principal.state} may only write data of "
-                f"{principal.state}, not {state}",
+                Text(
+                    N_("a {role} of {state} may only write data of {state}, not {other}"),
+                    {"role": principal.role.value, "state": principal.state, "other": state},
+                ),
             )
     return Decision(True)
 

@@ -31,6 +31,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from epibridge.i18n import N_, Phrase, Text
+
 #: The refused characters, as a regular-expression class (also used by Polars on uploads).
 DISALLOWED_CLASS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
 _DISALLOWED = re.compile(DISALLOWED_CLASS)
@@ -45,7 +47,7 @@ MIN_DATE = date(1900, 1, 1)
 #: The largest integer any column stores (SQLite INTEGER, PostgreSQL bigint).
 MAX_INT64 = 2**63 - 1
 
-REASON = "control characters (other than tab, LF, CR), NUL and lone surrogates are refused"
+REASON = N_("control characters (other than tab, LF, CR), NUL and lone surrogates are refused")
 
 
 def first_disallowed(value: str) -> int | None:
@@ -59,7 +61,10 @@ def problem(value: str) -> str | None:
     at = first_disallowed(value)
     if at is None:
         return None
-    return f"U+{ord(value[at]):04X} at position {at}: {REASON}"
+    return Text(
+        N_("U+{code} at position {at}: {reason}"),
+        {"code": f"{ord(value[at]):04X}", "at": at, "reason": Phrase(REASON)},
+    )
 
 
 def clean(value: str) -> str:
@@ -79,15 +84,15 @@ def unsafe_paths(value: Any, path: str = "") -> list[tuple[str, str]]:
             found.append((path, reason))
     elif isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > MAX_INT64:
-            found.append((path, "is beyond the 64-bit range any database column can store"))
+            found.append((path, N_("is beyond the 64-bit range any database column can store")))
     elif isinstance(value, float):
         if not math.isfinite(value):
-            found.append((path, "NaN and infinite numbers are refused: send a finite number"))
+            found.append((path, N_("NaN and infinite numbers are refused: send a finite number")))
     elif isinstance(value, dict):
         for key, item in value.items():
             sub = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and (reason := problem(key)):
-                found.append((path or "(key)", f"key: {reason}"))
+                found.append((path or "(key)", Text(N_("key: {reason}"), {"reason": reason})))
                 continue
             found.extend(unsafe_paths(item, sub))
     elif isinstance(value, list | tuple | set | frozenset):

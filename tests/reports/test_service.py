@@ -35,11 +35,11 @@ HEADINGS = {
         "2. Карта",
         "3. Эпидемические кривые",
         "4. Пункты пропуска, статус которых изменился",
-        "5. Неудовлетворённые потребности в помощи",
+        "5. Неудовлетворённые потребности во взаимопомощи",
         "6. Текущие консультации",
     ],
     "zh": [
-        "1.本周通报、更新和结束的事件",
+        "1.本周通报、更新和关闭的事件",
         "2.地图",
         "3.流行曲线",
         "4.状态发生变化的边境口岸",
@@ -53,7 +53,7 @@ LOCALIZED = {
            "SYNTHETIC demo data", "Measles (B05)", "open → restricted", "Very high",
            "generated demo data, not real surveillance data"],
     "ru": ["Оперативная сводка", "Казахстан", "Китай", "Россия", "УЧЕНИЯ",
-           "СИНТЕТИЧЕСКИЕ демонстрационные данные", "Корь (B05)", "открыт → ограничен",
+           "СИНТЕТИЧЕСКИЕ демонстрационные данные", "Корь (B05)", "открыто → ограничено",
            "Очень высокий", "20 мая 2024 г."],
     "zh": ["疫情形势报告", "哈萨克斯坦", "中国", "俄罗斯", "演练", "合成演示数据", "麻疹(B05)",
            "开放→受限", "很高", "2024年5月20日"],
@@ -94,7 +94,8 @@ def test_one_report_in_each_language_shows_the_seeded_week(
         for word in LOCALIZED[lang]:
             assert squeezed(word) in flat, (lang, word)
         assert "ears-c1" in text  # the detection alarm under the measles curve
-        assert "50" in text and "dose" in text  # the vaccine still needed
+        unit = {"en": "dose", "ru": "доза", "zh": "剂"}[lang]  # the catalogue's unit, translated
+        assert "50" in text and unit in text  # the vaccine still needed
         if lang == "zh":
             assert page_png(path, 1).stat().st_size > 10_000
 

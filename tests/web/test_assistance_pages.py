@@ -73,7 +73,7 @@ def test_assistance_board(live_url: str, sessions: sessionmaker[Session]) -> Non
     make_user(sessions, "fp-kaz", "focal_point", "KAZ", password=PASSWORD)
     make_user(sessions, "observer-mng", "observer", "MNG", password=PASSWORD)
     client = _sign_in(live_url, "fp-kaz")
-    headings = {"en": "Assistance board", "ru": "Доска помощи", "zh": "援助看板"}
+    headings = {"en": "Assistance board", "ru": "Доска взаимопомощи", "zh": "援助看板"}
     for lang, heading in headings.items():
         response = client.get("/assistance", params={"lang": lang})
         assert response.status_code == 200, response.text[:500]

@@ -16,7 +16,7 @@ def test_report_pages(live_url: str, sessions: sessionmaker[Session]) -> None:
     make_user(sessions, "fp-kaz", "focal_point", "KAZ", password=PASSWORD)
     make_user(sessions, "observer-mng", "observer", "MNG", password=PASSWORD)
     client = _sign_in(live_url, "fp-kaz")
-    headings = {"en": "Situation reports", "ru": "Ситуационные отчёты", "zh": "态势报告"}
+    headings = {"en": "Situation reports", "ru": "Оперативные сводки", "zh": "疫情形势报告"}
     for lang, heading in headings.items():
         response = client.get("/reports", params={"lang": lang})
         assert response.status_code == 200, response.text[:500]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,14 +16,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 
+from epibridge import i18n
 from epibridge.errors import DomainError, FieldError
+from epibridge.i18n import N_, Phrase
 from epibridge.security import PermissionDenied
 from epibridge.text import printable
+from epibridge.validation_messages import field_error
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://epibridge.example/problems/"
 log = logging.getLogger("epibridge.api")
+
+
+def language_of(request: Request | HTTPConnection | None) -> str:
+    """The language a client reads problems in: its Accept-Language, else English."""
+    if request is None:
+        return i18n.DEFAULT
+    return i18n.negotiate(request.headers.get("accept-language")) or i18n.DEFAULT
 
 
 def problem_response(
@@ -34,19 +46,44 @@ def problem_response(
     instance: str | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    lang: str = i18n.DEFAULT,
+    params: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
+    """The problem document; ``title``, ``detail`` (with ``params``) and the errors' messages
+    are message ids, written in ``lang``. ``type`` and the fields stay as they are: they are
+    what a program reads."""
     body: dict[str, Any] = {
         "type": TYPE_BASE + kind,
-        "title": title,
+        "title": i18n.message(title, None, lang),
         "status": status,
-        "detail": detail,
+        "detail": i18n.message(detail, params, lang),
     }
     if instance:
         body["instance"] = instance
     if errors:
-        body["errors"] = [e.as_dict() for e in errors]
+        body["errors"] = [e.as_dict(lang) for e in errors]
+    headers = {**(headers or {}), "Content-Language": lang}
     return JSONResponse(
         _encodable(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def domain_problem(
+    exc: DomainError, *, instance: str | None, lang: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The problem document of a service's error, in ``lang``."""
+    if exc.status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    return problem_response(
+        status=exc.status,
+        title=exc.title,
+        detail=exc.detail_id,
+        params=exc.params,
+        kind=exc.kind,
+        instance=instance,
+        errors=list(exc.errors),
+        headers=headers,
+        lang=lang,
     )
 
 
@@ -79,26 +116,27 @@ def _encodable(value: Any, limit: int = 2000) -> Any:
 
 
 def invalid_input_response(
-    *, instance: str, errors: list[FieldError], detail: str | None = None
+    *,
+    instance: str,
+    errors: list[FieldError],
+    detail: str | None = None,
+    lang: str = i18n.DEFAULT,
 ) -> JSONResponse:
     """The one 422 problem shape; its detail names the first fields unless given."""
+    params: dict[str, Any] | None = None
     if detail is None:
-        detail = f"the request is not valid ({', '.join(e.field for e in errors[:5])})"
+        detail = N_("the request is not valid ({fields})")
+        params = {"fields": [e.field for e in errors[:5]]}
     return problem_response(
         status=422,
-        title="Invalid input",
+        title=N_("Invalid input"),
         detail=detail,
+        params=params,
         kind="invalid-input",
         instance=instance,
         errors=errors,
+        lang=lang,
     )
-
-
-def _location(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
-        parts = parts[1:] or parts
-    return ".".join(parts)
 
 
 def _jsonable(value: Any) -> Any:
@@ -112,21 +150,24 @@ def _jsonable(value: Any) -> Any:
 
 async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     """The problem document of an HTTP error (no route, wrong method, undecodable body)."""
+    lang = language_of(request)
     cause = exc.__cause__
     if exc.status_code == 400 and isinstance(cause, RecursionError | ValueError):
         # FastAPI's body parser gives up on JSON nested deeper than Python recurses or an
         # integer over 4300 digits with a bare 400: it is malformed JSON like any other.
-        reason = "nested too deeply" if isinstance(cause, RecursionError) else str(cause)
-        return invalid_input_response(
-            instance=request.url.path, errors=[FieldError("body", f"malformed JSON: {reason}")]
-        )
+        reason = N_("nested too deeply") if isinstance(cause, RecursionError) else str(cause)
+        error = FieldError("body", N_("malformed JSON: {error}"), params={"error": Phrase(reason)})
+        return invalid_input_response(instance=request.url.path, errors=[error], lang=lang)
+    title = _TITLES.get(exc.status_code, N_("Error"))
     return problem_response(
         status=exc.status_code,
-        title=_TITLES.get(exc.status_code, "Error"),
-        detail=str(exc.detail),
-        kind=_TITLES.get(exc.status_code, "error").lower().replace(" ", "-"),
+        title=title,
+        # Starlette's details are its reason phrases ("Not Found"): the title, translated.
+        detail=_DETAILS.get(str(exc.detail), str(exc.detail)),
+        kind=title.lower().replace(" ", "-"),
         instance=request.url.path,
         headers=getattr(exc, "headers", None),
+        lang=lang,
     )
 
 
@@ -135,38 +176,28 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return problem_response(
-            status=exc.status,
-            title=exc.title,
-            detail=exc.detail,
-            kind=exc.kind,
-            instance=request.url.path,
-            errors=exc.errors,
-            headers=headers,
-        )
+        return domain_problem(exc, instance=request.url.path, lang=language_of(request))
 
     @app.exception_handler(PermissionDenied)
     async def _denied(request: Request, exc: PermissionDenied) -> JSONResponse:
+        lang = language_of(request)
         return problem_response(
             status=403,
-            title="Forbidden",
-            detail=str(exc),
+            title=N_("Forbidden"),
+            detail=i18n.text_in(exc.args[0] if exc.args else str(exc), lang),
             kind="forbidden",
             instance=request.url.path,
+            lang=lang,
         )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = []
-        for error in exc.errors():
-            message = error.get("msg", "invalid")
-            if error.get("type") == "json_invalid":
-                message = f"malformed JSON: {error.get('ctx', {}).get('error', message)}"
-            errors.append(
-                FieldError(_location(error.get("loc", ())), message, _jsonable(error.get("input")))
-            )
-        return invalid_input_response(instance=request.url.path, errors=errors)
+        # pydantic's English sentences become message ids with their parameters (its error
+        # types), so the client reads them in its Accept-Language.
+        errors = [field_error(e, value=_jsonable(e.get("input"))) for e in exc.errors()]
+        return invalid_input_response(
+            instance=request.url.path, errors=errors, lang=language_of(request)
+        )
 
     app.add_exception_handler(StarletteHTTPException, http_problem)  # type: ignore[arg-type]
 
@@ -180,7 +211,8 @@ def install(app: FastAPI) -> None:
         return invalid_input_response(
             instance=request.url.path,
             errors=[],
-            detail="a value of the request is outside what the database can store",
+            detail=N_("a value of the request is outside what the database can store"),
+            lang=language_of(request),
         )
 
     @app.exception_handler(Exception)
@@ -190,23 +222,32 @@ def install(app: FastAPI) -> None:
         # say so, or a keep-alive client's next request on it fails with a reset.
         return problem_response(
             status=500,
-            title="Internal error",
-            detail="the server failed to handle this request; nothing was written",
+            title=N_("Internal error"),
+            detail=N_("the server failed to handle this request; nothing was written"),
             kind="internal-error",
             instance=request.url.path,
             headers={"Connection": "close"},
+            lang=language_of(request),
         )
 
 
 _TITLES = {
-    400: "Bad request",
-    401: "Unauthenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Content too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    429: "Too many requests",
+    400: N_("Bad request"),
+    401: N_("Unauthenticated"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    413: N_("Content too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Invalid input"),
+    429: N_("Too many requests"),
+}
+#: Starlette's reason phrases, which it gives as the detail of a bare HTTP error.
+_DETAILS = {
+    "Bad Request": N_("Bad request"),
+    "Not Found": N_("Not found"),
+    "Method Not Allowed": N_("Method not allowed"),
+    "Unsupported Media Type": N_("Unsupported media type"),
+    "Too Many Requests": N_("Too many requests"),
 }

@@ -17,8 +17,9 @@ from urllib.parse import parse_qsl
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from epibridge.api.problems import invalid_input_response
+from epibridge.api.problems import invalid_input_response, language_of
 from epibridge.errors import FieldError
+from epibridge.i18n import N_, Phrase
 from epibridge.text import first_disallowed, printable, problem
 from epibridge.web import plain_pages
 
@@ -43,7 +44,9 @@ class UnsafeTextGuard:
                 return
             if errors:
                 response = invalid_input_response(
-                    instance=printable(scope.get("path", "")), errors=errors
+                    instance=printable(scope.get("path", "")),
+                    errors=errors,
+                    lang=language_of(HTTPConnection(scope)),
                 )
                 await response(scope, receive, send)
                 return
@@ -80,7 +83,13 @@ def _query_errors(query_string: bytes) -> list[FieldError]:
     errors = []
     for key, value in parse_qsl(text, keep_blank_values=True):
         if reason := problem(key):
-            errors.append(FieldError(printable(key), f"parameter name: {reason}"))
+            errors.append(
+                FieldError(
+                    printable(key),
+                    N_("parameter name: {reason}"),
+                    params={"reason": Phrase(reason)},
+                )
+            )
         elif reason := problem(value):
             errors.append(FieldError(key, reason, printable(value)))
     return errors

@@ -18,8 +18,9 @@ from fastapi.responses import Response
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from epibridge.api.problems import problem_response
+from epibridge.api.problems import language_of, problem_response
 from epibridge.db import describe_error, is_unavailable
+from epibridge.i18n import N_
 from epibridge.web import plain_pages
 
 log = logging.getLogger("epibridge.api")
@@ -27,7 +28,7 @@ log = logging.getLogger("epibridge.api")
 RETRY_AFTER = 5
 #: At most one log line per this many seconds while the database stays away.
 _LOG_EVERY = 60.0
-_DETAIL = "the database is unavailable; nothing was written, try again shortly"
+_DETAIL = N_("the database is unavailable; nothing was written, try again shortly")
 
 
 class _Once:
@@ -53,11 +54,12 @@ def unavailable_response(request: Request) -> Response:
         return plain_pages.outage_page(request, headers)
     return problem_response(
         status=503,
-        title="Service unavailable",
+        title=N_("Service unavailable"),
         detail=_DETAIL,
         kind="database-unavailable",
         instance=request.url.path,
         headers=headers,
+        lang=language_of(request),
     )
 
 
@@ -82,10 +84,11 @@ def install(app: FastAPI) -> None:
             log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
             return problem_response(
                 status=500,
-                title="Internal error",
-                detail="the server failed to handle this request; nothing was written",
+                title=N_("Internal error"),
+                detail=N_("the server failed to handle this request; nothing was written"),
                 kind="internal-error",
                 instance=request.url.path,
+                lang=language_of(request),
             )
         if once.due():
             log.warning("database unavailable (answering 503): %s", describe_error(exc))

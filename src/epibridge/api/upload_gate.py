@@ -25,8 +25,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from epibridge import i18n
 from epibridge.api.deps import get_optional_principal
-from epibridge.api.problems import problem_response
+from epibridge.api.problems import domain_problem, language_of, problem_response
 from epibridge.epidata.uploads import may_upload
 from epibridge.errors import DomainError, FieldError, Unauthenticated
 from epibridge.security import PermissionDenied, Principal
@@ -67,23 +68,17 @@ async def _no_body() -> Any:
 
 def _problem(exc: DomainError | PermissionDenied, request: Request) -> Response:
     """The same problem document the app's exception handlers (api/problems.py) give."""
+    lang = language_of(request)
     if isinstance(exc, PermissionDenied):
         return problem_response(
             status=403,
             title="Forbidden",
-            detail=str(exc),
+            detail=i18n.text_in(exc.args[0] if exc.args else str(exc), lang),
             kind="forbidden",
             instance=request.url.path,
+            lang=lang,
         )
-    return problem_response(
-        status=exc.status,
-        title=exc.title,
-        detail=exc.detail,
-        kind=exc.kind,
-        instance=request.url.path,
-        errors=list(exc.errors),
-        headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
-    )
+    return domain_problem(exc, instance=request.url.path, lang=lang)
 
 
 def _api_refusal(request: Request) -> Response | None:

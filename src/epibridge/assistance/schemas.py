@@ -44,12 +44,18 @@ class CatalogueItem(BaseModel):
     name: str
     category: str
     unit: str
+    names: dict[str, str] = Field(
+        default_factory=dict, description="The name in other languages, by language code."
+    )
 
 
 class Catalogue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[CatalogueItem]
+    #: Units and categories named in other languages: {"piece": {"ru": "шт.", ...}}.
+    units: dict[str, dict[str, str]] = {}
+    categories: dict[str, dict[str, str]] = {}
 
 
 class LineIn(InputModel):

@@ -23,6 +23,7 @@ from epibridge.cli_support import (
     writing_as,
 )
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 
 borders_app = typer.Typer(help="Border crossings: registry, status by side, green and fast lanes.")
 lanes_app = typer.Typer(help="Green lanes (priority freight) and fast lanes (essential personnel).")
@@ -48,12 +49,15 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
-            f"{option} must be an ISO date-time", [FieldError(option, "malformed", value)]
+            N_("{option} must be an ISO date-time"),
+            [FieldError(option, "malformed", value)],
+            params={"option": option},
         ) from None
     if parsed.tzinfo is None:
         raise InvalidInput(
-            f"{option} needs a time zone (e.g. 2026-01-01T08:00:00+06:00 or ...Z)",
+            N_("{option} needs a time zone (e.g. 2026-01-01T08:00:00+06:00 or ...Z)"),
             [FieldError(option, "time zone missing", value)],
+            params={"option": option},
         )
     return parsed
 

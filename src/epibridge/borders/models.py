@@ -7,6 +7,7 @@ table and is asked through its service.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -52,6 +53,9 @@ class Crossing(Base):
     name_a: Mapped[str] = mapped_column(String(200), nullable=False)
     state_b: Mapped[str] = mapped_column(String(3), nullable=False, index=True)
     name_b: Mapped[str] = mapped_column(String(200), nullable=False)
+    # The names in the other languages, {"ru": {"name", "name_a", "name_b"}, "zh": {...},
+    # "source": where they come from}; a language or name absent shows the English.
+    names: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     latitude: Mapped[float] = mapped_column(Float, nullable=False)
     longitude: Mapped[float] = mapped_column(Float, nullable=False)
     approximate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

@@ -42,6 +42,28 @@ class Capacity(InputModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class PlaceNames(InputModel):
+    """A crossing's names in one more language; a name left out is shown in English."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name_a: str | None = Field(default=None, min_length=1, max_length=200)
+    name_b: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class CrossingNames(InputModel):
+    """The names of a crossing and its posts in Russian and Chinese, and where they come from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ru: PlaceNames | None = None
+    zh: PlaceNames | None = None
+    source: str | None = Field(
+        default=None, max_length=2000, description="Where the names come from."
+    )
+
+
 class CrossingCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,6 +83,7 @@ class CrossingCreate(InputModel):
         min_length=3, max_length=2000, description="Where the crossing is documented."
     )
     note: str | None = Field(default=None, max_length=2000)
+    names: CrossingNames | None = None
 
 
 class CrossingUpdate(InputModel):
@@ -78,6 +101,7 @@ class CrossingUpdate(InputModel):
     opening_hours: str | None = Field(default=None, max_length=200)
     source: str | None = Field(default=None, min_length=3, max_length=2000)
     note: str | None = Field(default=None, max_length=2000)
+    names: CrossingNames | None = None
 
 
 class RegistryDefaults(BaseModel):
@@ -199,6 +223,9 @@ class CrossingRead(BaseModel):
     opening_hours: str | None
     source: str
     note: str | None
+    names: CrossingNames | None = Field(
+        default=None, description="The names in Russian and Chinese (``name`` is English)."
+    )
     sides: list[SideRead]
     status: CrossingStatus = Field(description="Worst of the two sides' statuses.")
     colour: Colour

@@ -136,6 +136,7 @@ def crossing_read(
         ),
         opening_hours=crossing.opening_hours,
         source=crossing.source,
+        names=crossing.names or None,
         note=crossing.note,
         sides=sides,
         status=overall,
@@ -170,3 +171,23 @@ def feature(read: CrossingRead) -> dict[str, object]:
     """The crossing as a GeoJSON Feature (for maps)."""
     properties = read.model_dump(mode="json", exclude={"geometry", "coordinates"})
     return {"type": "Feature", "id": read.id, "geometry": read.geometry, "properties": properties}
+
+
+def names_in(crossing: Crossing | CrossingRead, lang: str) -> dict[str, str]:
+    """The crossing's ``name``, ``name_a`` and ``name_b`` in ``lang``, English where missing.
+
+    Works on a row and on its read model (whose posts are its sides'), so the pages, the
+    reports and the CLI name a crossing alike.
+    """
+    if isinstance(crossing, CrossingRead):
+        english = {
+            "name": crossing.name,
+            "name_a": crossing.sides[0].post if crossing.sides else "",
+            "name_b": crossing.sides[1].post if len(crossing.sides) > 1 else "",
+        }
+        names = crossing.names.model_dump() if crossing.names else {}
+    else:
+        english = {"name": crossing.name, "name_a": crossing.name_a, "name_b": crossing.name_b}
+        names = crossing.names or {}
+    local = names.get(lang) or {}
+    return {key: local.get(key) or value for key, value in english.items()}

@@ -40,6 +40,7 @@ from epibridge.consultations.schemas import (
 )
 from epibridge.consultations.statuses import ConsultationStatus
 from epibridge.errors import FieldError, NotFound
+from epibridge.i18n import N_
 from epibridge.inputs import Id
 from epibridge.security import Principal
 
@@ -244,8 +245,9 @@ def get_version(
         if version.number == number:
             return version
     raise NotFound(
-        f"document {document_id} has no version {number}",
+        N_("document {document_id} has no version {number}"),
         [FieldError("number", "no such version", number)],
+        params={"document_id": document_id, "number": number},
     )
 
 
@@ -326,8 +328,9 @@ def get_decision(
     decisions = service.list_decisions(session, document_id=document_id)
     if not decisions:
         raise NotFound(
-            f"document {document_id} has not been put to decision",
+            N_("document {document_id} has not been put to decision"),
             [FieldError("document_id", "no decision yet", document_id)],
+            params={"document_id": document_id},
         )
     return views.decision_read(decisions[-1])
 

@@ -27,6 +27,7 @@ from epibridge.consultations.schemas import (
 )
 from epibridge.consultations.statuses import Procedure, Stance
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 
 app = typer.Typer(
     help="Biosecurity consultations: convene, drafts, positions, adoption, signatures."
@@ -47,8 +48,9 @@ def _moment(value: str | None, option: str) -> datetime | None:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise InvalidInput(
-            f"{option} must be an ISO time with its offset, e.g. 2024-05-01T12:00:00+00:00",
+            N_("{option} must be an ISO time with its offset, e.g. 2024-05-01T12:00:00+00:00"),
             [FieldError(option, "not an ISO time with timezone", value)],
+            params={"option": option},
         )
     return moment
 

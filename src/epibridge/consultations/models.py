@@ -225,6 +225,9 @@ class Decision(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str | None] = mapped_column(Text)
+    # ``outcome`` as a message id and its parameters ({"id": ..., "params": {...}}), so that
+    # each reader sees it in their language; ``outcome`` keeps the English.
+    outcome_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     positions: Mapped[list[Position]] = relationship(
         order_by="Position.state_iso3", cascade="all, delete-orphan"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -268,6 +268,10 @@ class DecisionRead(BaseModel):
     closed_at: datetime | None
     closed_by: str | None
     outcome: str | None
+    outcome_message: dict[str, Any] | None = Field(
+        default=None,
+        description="The outcome as a message id and its parameters (``outcome`` is English).",
+    )
     member_states: list[str]
     positions: list[PositionRead]
     tally: Tally

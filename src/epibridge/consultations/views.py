@@ -187,6 +187,7 @@ def decision_read(d: Decision) -> DecisionRead:
         closed_at=d.closed_at,
         closed_by=d.closed_by,
         outcome=d.outcome,
+        outcome_message=d.outcome_message,
         member_states=list(d.member_states),
         positions=[
             PositionRead(

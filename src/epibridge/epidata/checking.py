@@ -15,6 +15,7 @@ from epibridge.epidata.reading import RowError
 from epibridge.epidata.schemas import BadRow
 from epibridge.epidata.validation import Collected, check_duplicates
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 
 
 @dataclass
@@ -53,8 +54,12 @@ def rejection(errors: list[RowError], count: int) -> InvalidInput:
     """The refusal of a file with ``count`` bad values: the first ones listed, all counted."""
     shown = min(count, MAX_REPORTED_ERRORS)
     return InvalidInput(
-        f"the file was rejected: {count} bad value(s)"
-        + (f" (the first {shown} listed)" if count > shown else "")
-        + "; nothing was written",
+        N_(
+            "the file was rejected: {count} bad value(s) (the first {shown} listed); nothing was "
+            "written"
+        )
+        if count > shown
+        else N_("the file was rejected: {count} bad value(s); nothing was written"),
         [BadRow(e.column, e.reason, e.value, row=e.row) for e in errors[:MAX_REPORTED_ERRORS]],
+        params={"count": count, "shown": shown},
     )

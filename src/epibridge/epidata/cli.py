@@ -33,6 +33,7 @@ from epibridge.epidata.ingest import IngestOptions, ingest
 from epibridge.epidata.schemas import BadRow
 from epibridge.epidata.selector import IDENTITY, SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 
 data_app = typer.Typer(help="The epidemic database: import, query, revisions, demo data.")
 
@@ -63,7 +64,11 @@ def import_file(
 ) -> None:
     """Import a file atomically; on any bad row print each one and exit 2, writing nothing."""
     if not path.is_file():
-        raise InvalidInput(f"no file {path}", [FieldError("FILE", "not found", str(path))])
+        raise InvalidInput(
+            N_("no file {path}"),
+            [FieldError("FILE", "not found", str(path))],
+            params={"path": path},
+        )
     settings = settings_of(ctx)
     size = path.stat().st_size
     bar = (

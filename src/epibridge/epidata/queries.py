@@ -33,6 +33,7 @@ from epibridge.epidata.schemas import (
 )
 from epibridge.epidata.selector import IDENTITY, SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
 
@@ -282,7 +283,7 @@ def totals(
     """Return the organization-wide total over every state that reported the series."""
     authorize(principal, Action.READ_PARTNERS)
     # Partners read totals only: a total of named states would be members' data.
-    selector.refuse(["states"], "the organization-wide total is over every state")
+    selector.refuse(["states"], N_("the organization-wide total is over every state"))
     result = _series_set(session, None, selector, per, True)
     assert result.total is not None
     return result.total
@@ -303,7 +304,7 @@ def increases(
         raise InvalidInput("weeks must be 1 to 52", [FieldError("weeks", "out of range", weeks)])
     selector.refuse(
         ["states", "granularity", "start", "end"],
-        "increases rank every state over whole ISO weeks ending with until",
+        N_("increases rank every state over whole ISO weeks ending with until"),
     )
     meta = series_meta(session, selector, None)
     if not meta:

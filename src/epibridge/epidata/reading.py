@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from epibridge.epidata.codes import ALL_COLUMNS, REQUIRED_COLUMNS
+from epibridge.i18n import N_, Phrase, Text
 
 BLOCK_BYTES = 16 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
@@ -89,7 +90,14 @@ def refuse_foreign_encoding(head: bytes) -> None:
     for bom, name in boms.items():
         if head.startswith(bom):
             raise FileRejected(
-                [RowError(1, "*", None, f"the file's encoding is {name}: save it as UTF-8")]
+                [
+                    RowError(
+                        1,
+                        "*",
+                        None,
+                        Text(N_("the file's encoding is {name}: save it as UTF-8"), {"name": name}),
+                    )
+                ]
             )
     if head and head.count(b"\x00") * 4 >= len(head):
         raise FileRejected(
@@ -187,7 +195,7 @@ def _header(line: str) -> list[str]:
         raise FileRejected([RowError(1, "header", line[:80], "not UTF-8 text: save as UTF-8")])
     names = [n.strip().strip('"').strip().lower() for n in line.split(",")]
     if len(names) == 1:
-        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+        for sep, label in ((";", N_("semicolons")), ("\t", N_("tabs")), ("|", N_("bars"))):
             if sep in line:
                 raise FileRejected(
                     [
@@ -195,8 +203,13 @@ def _header(line: str) -> list[str]:
                             1,
                             "header",
                             line[:80],
-                            f"wrong delimiter: values are separated by {label}; "
-                            "the delimiter must be a comma",
+                            Text(
+                                N_(
+                                    "wrong delimiter: values are separated by {label}; the "
+                                    "delimiter must be a comma"
+                                ),
+                                {"label": Phrase(label)},
+                            ),
                         )
                     ]
                 )
@@ -304,13 +317,19 @@ def _csv_block(lines: list[str], first: int, names: list[str], padded: bool = Tr
         "raw", "_row", "_bad_text", "_fields"
     ).iter_rows():
         if bad_text:
-            reason = "not UTF-8 text: the file must be UTF-8 encoded"
+            reason = N_("not UTF-8 text: the file must be UTF-8 encoded")
         elif fields == 1 and any(sep in text for sep in (";", "\t", "|")):
-            reason = "wrong delimiter: the delimiter must be a comma"
+            reason = N_("wrong delimiter: the delimiter must be a comma")
         elif fields < n:
-            reason = f"expected {n} comma-separated values, found {fields} (truncated line?)"
+            reason = Text(
+                N_("expected {n} comma-separated values, found {fields} (truncated line?)"),
+                {"n": n, "fields": fields},
+            )
         else:
-            reason = f"expected {n} comma-separated values, found {fields}"
+            reason = Text(
+                N_("expected {n} comma-separated values, found {fields}"),
+                {"n": n, "fields": fields},
+            )
         errors.append(RowError(int(row), "*", text[:120], reason))
     good = raw.filter(~pl.col("_bad_text") & (pl.col("_fields") == n))
     split = good.select(
@@ -360,4 +379,4 @@ def _unterminated_quotes(
     return split.filter(~flagged.select(any_bad).to_series()), errors
 
 
-_QUOTE = 'unterminated quote: a value that opens with " must close with "'
+_QUOTE = N_('unterminated quote: a value that opens with " must close with "')

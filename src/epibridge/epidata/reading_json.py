@@ -27,6 +27,7 @@ from epibridge.epidata.reading import (
     _line_blocks,
     refuse_foreign_encoding,
 )
+from epibridge.i18n import N_, Text
 
 
 def _loads(text: str) -> object:
@@ -95,10 +96,19 @@ def _array_records(stream: IO[bytes], progress: Progress | None) -> list[object]
         ) from exc
     except json.JSONDecodeError as exc:
         raise FileRejected(
-            [RowError(exc.lineno, "*", None, f"not valid JSON (truncated?): {exc.msg}")]
+            [
+                RowError(
+                    exc.lineno,
+                    "*",
+                    None,
+                    Text(N_("not valid JSON (truncated?): {error}"), {"error": exc.msg}),
+                )
+            ]
         ) from exc
     except ValueError as exc:
-        raise FileRejected([RowError(0, "*", None, f"not valid JSON: {exc}")]) from exc
+        raise FileRejected(
+            [RowError(0, "*", None, Text(N_("not valid JSON: {error}"), {"error": exc}))]
+        ) from exc
     if not isinstance(records, list):
         raise FileRejected([RowError(0, "*", None, "not a JSON array of objects")])
     return records
@@ -125,9 +135,11 @@ def _lines_to_batch(first: int, lines: list[str]) -> Batch:
         try:
             records.append((first + i, _loads(line)))
         except json.JSONDecodeError as exc:
-            errors.append(RowError(first + i, "*", line[:120], f"not a JSON object: {exc.msg}"))
+            reason = Text(N_("not a JSON object: {error}"), {"error": exc.msg})
+            errors.append(RowError(first + i, "*", line[:120], reason))
         except ValueError as exc:
-            errors.append(RowError(first + i, "*", line[:120], f"not a JSON object: {exc}"))
+            reason = Text(N_("not a JSON object: {error}"), {"error": exc})
+            errors.append(RowError(first + i, "*", line[:120], reason))
     batch = _records_to_batch(records)
     batch.errors[:0] = errors
     return batch

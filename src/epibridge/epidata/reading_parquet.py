@@ -14,6 +14,7 @@ import polars as pl
 
 from epibridge.epidata.codes import ALL_COLUMNS, REQUIRED_COLUMNS
 from epibridge.epidata.reading import RECORD_BATCH, Batch, FileRejected, Progress, RowError
+from epibridge.i18n import N_, Text
 
 
 def parquet_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Batch]:
@@ -25,7 +26,14 @@ def parquet_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Ba
         parquet = pq.ParquetFile(stream)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise FileRejected(
-            [RowError(0, "*", None, f"not a readable Parquet file (truncated?): {exc}")]
+            [
+                RowError(
+                    0,
+                    "*",
+                    None,
+                    Text(N_("not a readable Parquet file (truncated?): {error}"), {"error": exc}),
+                )
+            ]
         ) from exc
     names = [n.lower() for n in parquet.schema_arrow.names]
     problems = [
@@ -62,5 +70,12 @@ def parquet_batches(stream: IO[bytes], progress: Progress | None) -> Iterator[Ba
             yield Batch(out)
     except (pa.ArrowException, OSError) as exc:
         raise FileRejected(
-            [RowError(offset, "*", None, f"the Parquet file is damaged or truncated: {exc}")]
+            [
+                RowError(
+                    offset,
+                    "*",
+                    None,
+                    Text(N_("the Parquet file is damaged or truncated: {error}"), {"error": exc}),
+                )
+            ]
         ) from exc

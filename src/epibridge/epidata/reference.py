@@ -20,6 +20,7 @@ from epibridge import audit
 from epibridge.epidata.models import ReferenceDataset, ReferenceValue
 from epibridge.epidata.schemas import ReferenceDatasetRead, ReferenceSeriesRead, ReferenceValueRead
 from epibridge.errors import FieldError, NotFound
+from epibridge.i18n import N_
 from epibridge.security import Action, Principal, authorize
 
 _R = "R package surveillance 1.20.3 (CRAN), dataset "
@@ -229,7 +230,11 @@ def get_dataset(session: Session, *, principal: Principal, name: str) -> Referen
         select(ReferenceDataset).where(ReferenceDataset.name == name)
     ).scalar_one_or_none()
     if dataset is None:
-        raise NotFound(f"no reference dataset {name!r}", [FieldError("name", "unknown", name)])
+        raise NotFound(
+            N_("no reference dataset '{name}'"),
+            [FieldError("name", "unknown", name)],
+            params={"name": name},
+        )
     values = session.execute(
         select(ReferenceValue)
         .where(ReferenceValue.dataset_id == dataset.id)

@@ -9,6 +9,7 @@ from epibridge.epidata.models import Observation
 from epibridge.epidata.queries import series_meta
 from epibridge.epidata.schemas import HistoryRead, VersionRead
 from epibridge.epidata.selector import SeriesSelector
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize
 
@@ -23,7 +24,7 @@ def history(
     authorize(principal, Action.READ_MEMBERS)
     code = members.require_state(session, selector.one_state())
     # Every version is listed, as received: there is nothing to aggregate or to travel back to.
-    selector.refuse(["granularity", "as_of"], "the history lists every version as received")
+    selector.refuse(["granularity", "as_of"], N_("the history lists every version as received"))
     start, end = selector.start, selector.end
     meta = series_meta(session, selector, [code])
     versions: list[VersionRead] = []

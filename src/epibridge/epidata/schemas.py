@@ -17,8 +17,8 @@ class BadRow(FieldError):
 
     row: int = 0
 
-    def as_dict(self) -> dict[str, Any]:
-        out = super().as_dict()
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
+        out = super().as_dict(lang)
         out["row"] = self.row
         return out
 

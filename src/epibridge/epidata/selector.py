@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 
 from epibridge.epidata.codes import AGE_GROUP_PATTERN, CLASSIFICATIONS, METRICS, SEXES, Granularity
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.notifications.diseases import validate_disease_code
 
 GRANULARITIES: tuple[str, ...] = ("day", "week", "month")
@@ -54,7 +55,9 @@ class SeriesSelector:
             *_view_problems(self.granularity, self.start, self.end, self.as_of),
         ]
         if problems:
-            detail = problems[0][0] if len(problems) == 1 else "the series selection is not valid"
+            detail = (
+                problems[0][0] if len(problems) == 1 else N_("the series selection is not valid")
+            )
             raise InvalidInput(detail, [error for _, error in problems])
         states = tuple(
             code.strip() for value in self.states for code in str(value).split(",") if code.strip()
@@ -107,10 +110,14 @@ def _shown(value: object) -> object:
     return value
 
 
+_UNKNOWN = {"metric": N_("unknown metric"), "classification": N_("unknown classification")}
+_NOT_A_DATE = {"start": N_("start must be a date"), "end": N_("end must be a date")}
+
+
 def _identity_problems(selector: SeriesSelector) -> list[Problem]:
     problems: list[Problem] = []
     if isinstance(selector.states, str) or not all(isinstance(s, str) for s in selector.states):
-        problems.append(("states must be ISO3 codes", FieldError("state", "ISO3 codes")))
+        problems.append((N_("states must be ISO3 codes"), FieldError("state", "ISO3 codes")))
     try:
         validate_disease_code(selector.disease)
     except ValueError as exc:
@@ -118,31 +125,37 @@ def _identity_problems(selector: SeriesSelector) -> list[Problem]:
     for name, allowed in (("metric", METRICS), ("classification", CLASSIFICATIONS)):
         value = getattr(selector, name)
         if value not in allowed:
-            error = FieldError(name, "one of " + ", ".join(allowed), value)
-            problems.append((f"unknown {name}", error))
+            error = FieldError(name, N_("one of {choices}"), value, params={"choices": allowed})
+            problems.append((_UNKNOWN[name], error))
     if selector.age_group and not _AGE_GROUP.fullmatch(selector.age_group):
-        reason = "an age group such as 0-4, 65+ or <1 (empty: all ages)"
-        problems.append(("unknown age_group", FieldError("age_group", reason, selector.age_group)))
+        reason = N_("an age group such as 0-4, 65+ or <1 (empty: all ages)")
+        problems.append(
+            (N_("unknown age_group"), FieldError("age_group", reason, selector.age_group))
+        )
     if selector.sex and selector.sex.lower() not in SEXES:
-        reason = "one of " + ", ".join(SEXES) + " (empty: everyone)"
-        problems.append(("unknown sex", FieldError("sex", reason, selector.sex)))
+        error = FieldError(
+            "sex", N_("one of {choices} (empty: everyone)"), selector.sex, params={"choices": SEXES}
+        )
+        problems.append((N_("unknown sex"), error))
     return problems
 
 
 def _view_problems(granularity: str, start: object, end: object, as_of: object) -> list[Problem]:
     problems: list[Problem] = []
     if granularity not in GRANULARITIES:
-        error = FieldError("granularity", "one of " + ", ".join(GRANULARITIES), granularity)
-        problems.append(("unknown granularity", error))
+        error = FieldError(
+            "granularity", N_("one of {choices}"), granularity, params={"choices": GRANULARITIES}
+        )
+        problems.append((N_("unknown granularity"), error))
     for name, value in (("start", start), ("end", end)):
         if value is not None and not _is_day(value):
-            problems.append(
-                (f"{name} must be a date", FieldError(name, "a date YYYY-MM-DD", value))
-            )
+            problems.append((_NOT_A_DATE[name], FieldError(name, "a date YYYY-MM-DD", value)))
     if _is_day(start) and _is_day(end) and end < start:  # type: ignore[operator]
-        problems.append(("end is before start", FieldError("end", "before start", str(end))))
+        problems.append((N_("end is before start"), FieldError("end", "before start", str(end))))
     if as_of is not None and not isinstance(as_of, datetime):
-        problems.append(("as_of must be a moment", FieldError("as_of", "an ISO timestamp", as_of)))
+        problems.append(
+            (N_("as_of must be a moment"), FieldError("as_of", "an ISO timestamp", as_of))
+        )
     return problems
 
 

@@ -26,6 +26,7 @@ from epibridge.epidata.reading import FileRejected, Progress, digest_and_size, r
 from epibridge.epidata.schemas import SubmissionRead
 from epibridge.epidata.validation import Collected, check_batch
 from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
@@ -82,8 +83,9 @@ def _open(
     for name, value in (("state", state), ("file", filename)):
         if reason := text_problem(value):
             raise InvalidInput(
-                f"the {name} holds a character that cannot be stored",
+                N_("the {name} holds a character that cannot be stored"),
                 [FieldError(name, reason, printable(value))],
+                params={"name": name},
             )
     code = members.require_state(session, state)
     actor_name, on_behalf = _actor(actor, code)
@@ -91,13 +93,21 @@ def _open(
     if fmt not in FILE_FORMATS:
         raise InvalidInput(
             "the file format is unknown: name the file .csv, .parquet or .json, or give the format",
-            [FieldError("format", "one of " + ", ".join(FILE_FORMATS), file_format or filename)],
+            [
+                FieldError(
+                    "format",
+                    N_("one of {choices}"),
+                    file_format or filename,
+                    params={"choices": FILE_FORMATS},
+                )
+            ],
         )
     digest, size = digest_and_size(stream)
     if max_bytes is not None and size > max_bytes:
         raise InvalidInput(
-            f"the file is {size} bytes, over the limit of {max_bytes}: split it",
+            N_("the file is {size} bytes, over the limit of {max_bytes}: split it"),
             [FieldError("file", "too large", size)],
+            params={"size": size, "max_bytes": max_bytes},
         )
     return CheckedFile(
         state=code,
@@ -222,7 +232,9 @@ def get(session: Session, *, principal: Principal, submission_id: int) -> Submis
     found = session.get(Submission, submission_id)
     if found is None:
         raise NotFound(
-            f"no submission {submission_id}", [FieldError("id", "unknown", submission_id)]
+            N_("no submission {submission_id}"),
+            [FieldError("id", "unknown", submission_id)],
+            params={"submission_id": submission_id},
         )
     return found
 

@@ -27,11 +27,12 @@ from epibridge.epidata.codes import (
 )
 from epibridge.epidata.reading import Batch, RowError
 from epibridge.epidata.validation_errors import report_bad
+from epibridge.i18n import N_, Text
 from epibridge.notifications.diseases import validate_disease_code
 from epibridge.text import MIN_DATE, POLARS_DISALLOWED, printable
 
 _MAX_DIGITS = 15  # counts up to 10**15 - 1: far beyond any population, safe in int64
-_UNSAFE = "a control character, NUL or other character that cannot be published"
+_UNSAFE = N_("a control character, NUL or other character that cannot be published")
 
 
 def latest_today() -> date:
@@ -108,36 +109,42 @@ def _rules(collected: Collected) -> dict[str, _Rule]:
         code = raw.upper()
         if code == state:
             return code, ""
-        return None, f"not the submitting state {state}: a file carries one state's data"
+        return None, Text(
+            N_("not the submitting state {state}: a file carries one state's data"),
+            {"state": state},
+        )
 
     def area_rule(raw: str) -> tuple[str | None, str]:
         code = raw.upper()
         if code == "" or code in areas:
             return code, ""
-        return None, f"not an ISO 3166-2 subdivision of {state} (leave empty for the whole state)"
+        return None, Text(
+            N_("not an ISO 3166-2 subdivision of {state} (leave empty for the whole state)"),
+            {"state": state},
+        )
 
     def closed(values: tuple[str, ...], what: str, empty: bool = False) -> _Rule:
         def rule(raw: str) -> tuple[str | None, str]:
             code = raw.lower()
             if code in values or (empty and code == ""):
                 return code, ""
-            return None, f"unknown {what}: " + ", ".join(values)
+            return None, Text(what, {"choices": values})
 
         return rule
 
     def age_rule(raw: str) -> tuple[str | None, str]:
         if raw == "" or age.fullmatch(raw):
             return raw, ""
-        return None, "not an age group such as 0-4, 65+ or <1 (empty: all ages)"
+        return None, N_("not an age group such as 0-4, 65+ or <1 (empty: all ages)")
 
     return {
         "state": state_rule,
         "area": area_rule,
         "disease": collected.disease,
-        "metric": closed(METRICS, "metric"),
-        "classification": closed(CLASSIFICATIONS, "classification"),
+        "metric": closed(METRICS, N_("unknown metric: {choices}")),
+        "classification": closed(CLASSIFICATIONS, N_("unknown classification: {choices}")),
         "age_group": age_rule,
-        "sex": closed(SEXES, "sex", empty=True),
+        "sex": closed(SEXES, N_("unknown sex: {choices}"), empty=True),
     }
 
 
@@ -149,9 +156,11 @@ def _day(raw: str) -> tuple[date | None, str]:
             pass
         else:
             if day < MIN_DATE:
-                return None, f"before {MIN_DATE.isoformat()}: no record is that old"
+                return None, Text(
+                    N_("before {day}: no record is that old"), {"day": MIN_DATE.isoformat()}
+                )
             return day, ""
-    return None, "not a date YYYY-MM-DD"
+    return None, N_("not a date YYYY-MM-DD")
 
 
 def _checked_uniques(
@@ -363,7 +372,10 @@ def check_duplicates(collected: Collected, frame: pl.DataFrame) -> None:
                 int(row),
                 "period_start",
                 str(start),
-                f"duplicate key: the same series and period is on line {first}",
+                Text(
+                    N_("duplicate key: the same series and period is on line {line}"),
+                    {"line": first},
+                ),
             )
             for row, start, first in reported.select("_row", "period_start", "_first").iter_rows()
         ),

@@ -13,6 +13,7 @@ import polars as pl
 
 from epibridge.epidata.codes import MAX_REPORTED_ERRORS
 from epibridge.epidata.reading import RowError
+from epibridge.i18n import N_, Text
 
 if TYPE_CHECKING:
     from epibridge.epidata.validation import Collected
@@ -20,21 +21,21 @@ if TYPE_CHECKING:
 
 def _value_reason(raw: str) -> str:
     if re.fullmatch(r"-\d+(\.\d*)?", raw):
-        return "negative count: counts are non-negative integers"
+        return N_("negative count: counts are non-negative integers")
     if re.fullmatch(r"\d+\.\d+", raw):
-        return "not an integer: counts are whole numbers"
+        return N_("not an integer: counts are whole numbers")
     if re.fullmatch(r"\d+", raw):
-        return "implausibly large count"
-    return "not a number (leave empty for 'not reported')"
+        return N_("implausibly large count")
+    return N_("not a number (leave empty for 'not reported')")
 
 
 def _period_reason(start: date, end: date) -> str:
     days = (end - start).days
     if days < 0:
-        return "period_end is before period_start"
+        return N_("period_end is before period_start")
     if days == 6:
-        return "not an ISO week: a week runs Monday to Sunday"
-    return "the period is not a day, an ISO week (Monday-Sunday) or a calendar month"
+        return N_("not an ISO week: a week runs Monday to Sunday")
+    return N_("the period is not a day, an ISO week (Monday-Sunday) or a calendar month")
 
 
 def _mask_errors(
@@ -54,8 +55,10 @@ def _mask_errors(
                 int(row),
                 "period_end",
                 raw_end,
-                f"the period ends after the current one (today is "
-                f"{collected.today}): no future data",
+                Text(
+                    N_("the period ends after the current one (today is {today}): no future data"),
+                    {"today": collected.today},
+                ),
             )
             for row, raw_end in sample.select("_row", "period_end").iter_rows()
         ]

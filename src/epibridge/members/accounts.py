@@ -142,7 +142,11 @@ def issue_token(
 def get_user(session: Session, *, name: str) -> User:
     user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
     if user is None:
-        raise NotFound(f"no user named {name!r}", [FieldError("name", "unknown user", name)])
+        raise NotFound(
+            N_("no user named '{name}'"),
+            [FieldError("name", "unknown user", name)],
+            params={"name": name},
+        )
     return user
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, status
 from epibridge.api.deps import CurrentPrincipal, ReadSession, SettingsDep, WriteSession
 from epibridge.db import utcnow
 from epibridge.errors import NotFound
-from epibridge.i18n import Language
+from epibridge.i18n import N_, Language
 from epibridge.members import accounts, service, views
 from epibridge.members.schemas import (
     BodyRead,
@@ -90,7 +90,7 @@ def get_chair(session: ReadSession, on: OnDate = None, lang: Lang = "en") -> Cha
     day = on or utcnow().date()
     chair = service.chair_on(session, on=day)
     if chair is None:
-        raise NotFound(f"no chairmanship is recorded for {day}")
+        raise NotFound(N_("no chairmanship is recorded for {day}"), params={"day": day})
     return views.chair_read(chair, service.get_state(session, iso3=chair.state_iso3), lang)
 
 

@@ -19,6 +19,7 @@ from epibridge.cli_support import (
 )
 from epibridge.db import utcnow
 from epibridge.errors import InvalidInput
+from epibridge.i18n import N_
 from epibridge.members import accounts, service, views
 from epibridge.members.schemas import AccountRole, UserCreate
 from epibridge.members.statuses import MembershipStatus
@@ -98,7 +99,7 @@ def chair(ctx: typer.Context, on: OnOption = None, fmt: FormatOption = OutputFor
     with reading(ctx) as session:
         period = service.chair_on(session, on=day)
         if period is None:
-            raise InvalidInput(f"no chairmanship is recorded for {day}")
+            raise InvalidInput(N_("no chairmanship is recorded for {day}"), params={"day": day})
         read = views.chair_read(period, service.get_state(session, iso3=period.state_iso3))
     if fmt is OutputFormat.json:
         echo_json(read)

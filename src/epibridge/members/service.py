@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from epibridge import audit
 from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.members.models import Body, Chairmanship, Organization, State, StateStatus
 from epibridge.members.schemas import ProfileDocument
 from epibridge.members.statuses import MembershipStatus
 from epibridge.security import Action, Principal, authorize, system_principal
+from epibridge.validation_messages import field_errors
 
 #: The profile loader (``epibridge db upgrade`` on a new database) is one of epibridge's
 #: components: its audit entry says ``system:profile``.
@@ -30,30 +32,40 @@ def read_profile(profile: str) -> ProfileDocument:
     path = Path(profile)
     if path.suffix in {".yaml", ".yml"}:
         if not path.is_file():
-            raise InvalidInput(f"profile file {profile} does not exist")
+            raise InvalidInput(
+                N_("profile file {profile} does not exist"), params={"profile": profile}
+            )
         text = path.read_text(encoding="utf-8")
     else:
         shipped = resources.files("epibridge.members") / "profiles" / f"{profile}.yaml"
         if not shipped.is_file():
-            raise InvalidInput(f"no profile named {profile!r} is shipped; give a .yaml path")
+            raise InvalidInput(
+                N_("no profile named '{profile}' is shipped; give a .yaml path"),
+                params={"profile": profile},
+            )
         text = shipped.read_text(encoding="utf-8")
     try:
         raw = yaml.safe_load(text)
     except (yaml.YAMLError, ValueError) as exc:
         # PyYAML raises ValueError for impossible dates such as 2001-13-01.
-        raise InvalidInput(f"profile {profile} is not valid YAML: {exc}") from exc
+        raise InvalidInput(
+            N_("profile {profile} is not valid YAML: {error}"),
+            params={"profile": profile, "error": exc},
+        ) from exc
     try:
         document = ProfileDocument.model_validate(raw)
     except ValidationError as exc:
         raise InvalidInput(
-            f"profile {profile} is not valid",
-            [FieldError(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()],
+            N_("profile {profile} is not valid"),
+            field_errors(exc.errors()),
+            params={"profile": profile},
         ) from exc
     for state in document.states:
         if pycountry.countries.get(alpha_3=state.iso3) is None:
             raise InvalidInput(
-                f"profile {profile} names an unknown country",
+                N_("profile {profile} names an unknown country"),
                 [FieldError("states.iso3", "not an ISO 3166-1 alpha-3 code", state.iso3)],
+                params={"profile": profile},
             )
     return document
 
@@ -206,8 +218,9 @@ def get_state(session: Session, *, iso3: str) -> State:
     ).scalar_one_or_none()
     if state is None:
         raise NotFound(
-            f"no state with code {iso3!r} in the organization profile",
+            N_("no state with code '{iso3}' in the organization profile"),
             [FieldError("iso3", "unknown state", iso3)],
+            params={"iso3": iso3},
         )
     return state
 
@@ -220,7 +233,9 @@ def require_state(session: Session, iso3: str, *, field: str = "state") -> str:
         reason = (
             "not a state of the organization profile" if known else "not an ISO 3166-1 alpha-3 code"
         )
-        raise InvalidInput(f"unknown state {iso3!r}", [FieldError(field, reason, iso3)])
+        raise InvalidInput(
+            N_("unknown state '{iso3}'"), [FieldError(field, reason, iso3)], params={"iso3": iso3}
+        )
     return code
 
 

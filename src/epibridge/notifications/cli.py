@@ -19,6 +19,7 @@ from epibridge.cli_support import (
     writing_as,
 )
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.notifications import service
 from epibridge.notifications.schemas import NotificationCreate, NotificationSummary
 from epibridge.notifications.statuses import EventStatus
@@ -170,7 +171,9 @@ def create(ctx: typer.Context, file: Path, as_user: AsRequired) -> None:
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InvalidInput(f"cannot read {file}", [FieldError("file", str(exc))]) from None
+        raise InvalidInput(
+            N_("cannot read {file}"), [FieldError("file", str(exc))], params={"file": file}
+        ) from None
     data = NotificationCreate.model_validate(raw)
     with writing_as(ctx, as_user) as (session, actor):
         event = service.create(session, actor=actor, data=data)

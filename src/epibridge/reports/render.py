@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from epibridge import charts, i18n
+from epibridge.assistance import catalogue
 from epibridge.notifications.statuses import EventStatus
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ def _environment(lang: str) -> Environment:
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["date"] = lambda value, form="medium": i18n.fmt_day(value, lang, form)
     env.filters["num"] = lambda value: i18n.fmt_number(value, lang)
+    env.filters["item"] = lambda code: catalogue.item_name(code, lang)
+    env.filters["unit"] = lambda unit: catalogue.unit_name(unit, lang)
     return env
 
 

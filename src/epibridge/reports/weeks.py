@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 
 _PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -63,7 +64,9 @@ def parse_week(value: str, *, field: str = "week") -> IsoWeek:
         date.fromisocalendar(year, week, 1)
     except ValueError:
         raise InvalidInput(
-            f"{year} has no ISO week {week}", [FieldError(field, "no such ISO week", value)]
+            N_("{year} has no ISO week {week}"),
+            [FieldError(field, "no such ISO week", value)],
+            params={"year": year, "week": week},
         ) from None
     return IsoWeek(year, week)
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
+from epibridge.validation_messages import field_error
 from epibridge.web.context import Web
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,10 +46,7 @@ def validated(model: type[M], values: dict[str, Any]) -> M:
     except ValidationError as exc:
         raise InvalidInput(
             CHECK_FIELDS,
-            [
-                FieldError(".".join(str(p) for p in e["loc"]) or "form", e["msg"], e.get("input"))
-                for e in exc.errors()
-            ],
+            [field_error(e, value=e.get("input")) for e in exc.errors()],
         ) from exc
 
 
@@ -65,6 +63,6 @@ def day_of(value: str | None, field: str) -> date | None:
 def failure(web: Web, exc: InvalidInput) -> dict[str, Any]:
     """The context a form page shows a refusal with: the detail and each field's reason."""
     return {
-        "detail": web.gettext(exc.detail),
-        "errors": {e.field: web.gettext(e.message) for e in exc.errors},
+        "detail": web.detail(exc),
+        "errors": web.field_errors(list(exc.errors)),
     }

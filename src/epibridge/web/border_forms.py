@@ -20,6 +20,7 @@ from epibridge.borders.schemas import CrossingRead
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
 from epibridge.text import first_disallowed, printable
+from epibridge.validation_messages import field_error
 from epibridge.web.context import UNSAFE_FIELD, UNSAFE_FORM, Web, text
 
 STATUS_NAMES = {
@@ -97,37 +98,10 @@ NOT_NUMBER = N_("not a number")
 NOT_MOMENT = N_("not a date and time (YYYY-MM-DD hh:mm)")
 NOT_DAY = N_("not a date (YYYY-MM-DD)")
 REQUIRED = N_("required")
-AT_LEAST = N_("must be at least %(limit)s")
-AT_MOST = N_("must be at most %(limit)s")
-MORE_THAN = N_("must be more than %(limit)s")
-LESS_THAN = N_("must be less than %(limit)s")
-TOO_LONG = N_("too long: at most %(limit)s characters")
-TOO_MANY = N_("too many: at most %(limit)s")
-TOO_FEW = N_("choose at least %(limit)s")
-NOT_A_CHOICE = N_("not one of the choices")
-NOT_VALID = N_("not valid (%(reason)s)")
 CAPACITY_RANGE = N_("must be between 0 and 300")
 
-_LIMITS = {
-    "greater_than_equal": (AT_LEAST, "ge"),
-    "less_than_equal": (AT_MOST, "le"),
-    "greater_than": (MORE_THAN, "gt"),
-    "less_than": (LESS_THAN, "lt"),
-    "string_too_long": (TOO_LONG, "max_length"),
-    "too_long": (TOO_MANY, "max_length"),
-    "too_short": (TOO_FEW, "min_length"),
-}
-_PLAIN = {
-    "missing": REQUIRED,
-    "string_too_short": REQUIRED,
-    "int_parsing": NOT_WHOLE,
-    "int_type": NOT_WHOLE,
-    "int_from_float": NOT_WHOLE,
-    "float_parsing": NOT_NUMBER,
-    "float_type": NOT_NUMBER,
-    "enum": NOT_A_CHOICE,
-    "literal_error": NOT_A_CHOICE,
-}
+#: pydantic's range errors: on the capacity they say the percentage's range, not the share's.
+LIMIT_TYPES = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
 
 
 #: Enough for every crossing of the registry on one page.
@@ -162,28 +136,15 @@ def names(web: Web) -> dict[str, Any]:
     }
 
 
-def _message(web: Web, error: Any) -> str:
-    kind = error["type"]
-    context = error.get("ctx") or {}
-    if error["loc"] and error["loc"][0] == "capacity_share" and kind in _LIMITS:
-        return web.gettext(CAPACITY_RANGE)
-    if kind in _LIMITS and _LIMITS[kind][1] in context:
-        message, key = _LIMITS[kind]
-        return web.gettext(message) % {"limit": context[key]}
-    if kind in _PLAIN:
-        return web.gettext(_PLAIN[kind])
-    if kind.startswith("datetime") or kind.startswith("timezone"):
-        return web.gettext(NOT_MOMENT)
-    if kind.startswith("date"):
-        return web.gettext(NOT_DAY)
-    return web.gettext(NOT_VALID) % {"reason": error["msg"]}
-
-
-def invalid(web: Web, exc: ValidationError) -> InvalidInput:
-    """The model's refusal as the service's error, each message in the reader's language."""
-    errors = [
-        FieldError(".".join(str(p) for p in e["loc"]), _message(web, e), None) for e in exc.errors()
-    ]
+def invalid(exc: ValidationError) -> InvalidInput:
+    """The model's refusal as the service's error: message ids with their parameters, which
+    the page renders in the reader's language (the one pydantic vocabulary of the API)."""
+    errors = []
+    for error in exc.errors():
+        if error["loc"] and error["loc"][0] == "capacity_share" and error["type"] in LIMIT_TYPES:
+            errors.append(FieldError("capacity_share", CAPACITY_RANGE))  # typed as a percentage
+        else:
+            errors.append(field_error(error))
     return InvalidInput(CHECK_FIELDS, errors)
 
 
@@ -198,7 +159,7 @@ def shown_errors(web: Web, errors: list[FieldError]) -> dict[str, dict[str, str]
         label = FIELD_LABELS.get(field)
         out[field] = {
             "label": web.gettext(label) if label else field,
-            "message": web.gettext(error.message),
+            "message": error.message_in(web.lang),
         }
     return out
 

@@ -136,14 +136,14 @@ def report_status(web: WebDep, form: FormDep, crossing_id: Id) -> Response:
         try:
             data = StatusReportCreate.model_validate(values)
         except ValidationError as exc:
-            raise border_forms.invalid(web, exc) from exc
+            raise border_forms.invalid(exc) from exc
         with write_session(web.sessions) as session:
             borders.report_status(session, actor=principal, crossing_id=crossing_id, data=data)
     except (InvalidInput, Conflict) as exc:
-        return _refused(web, form, crossing_id, exc.detail, list(exc.errors), exc.status)
+        return _refused(web, form, crossing_id, web.detail(exc), list(exc.errors), exc.status)
     except PermissionDenied:
         refused = [FieldError("side", NOT_YOUR_SIDE_FIELD)]
-        return _refused(web, form, crossing_id, NOT_YOUR_SIDE, refused, 403)
+        return _refused(web, form, crossing_id, web.gettext(NOT_YOUR_SIDE), refused, 403)
     return web.redirect(f"/borders/crossings/{crossing_id}?done=reported#status-form")
 
 
@@ -156,7 +156,7 @@ def _refused(
         {
             "values": border_forms.form_values(form),
             "errors": border_forms.shown_errors(web, errors),
-            "detail": web.gettext(detail),
+            "detail": detail,
         }
     )
     return web.render("borders/crossing.html", context, status)

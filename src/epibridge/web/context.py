@@ -23,6 +23,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from epibridge import i18n
+from epibridge.assistance import catalogue as assistance_catalogue
+from epibridge.borders.views import names_in
+from epibridge.consultations.outcomes import outcome_in
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.i18n import N_
 from epibridge.notifications.diseases import disease_name
@@ -55,9 +58,22 @@ def environment(lang: str) -> jinja2.Environment:
     env.filters["num"] = lambda value, digits=None: i18n.fmt_number(value, lang, digits)
     env.filters["disease"] = lambda code: (disease_name(code, lang) or code) if code else ""
     env.filters["tojson_attr"] = lambda value: json.dumps(value, default=str)
+    # Names the data carries in each language (crossings, catalogue items and units, outcomes).
+    env.filters["place"] = lambda crossing, which="name": names_in(crossing, lang)[which]
+    env.filters["item"] = lambda code: assistance_catalogue.item_name(code, lang)
+    env.filters["unit"] = lambda unit: assistance_catalogue.unit_name(unit, lang)
+    env.filters["outcome"] = lambda decision: outcome_in(decision, lang)
+    env.filters["localized"] = lambda event, field="title": localized(event, field, lang)
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     return env
+
+
+def localized(record: Any, field: str, lang: str) -> str:
+    """A text of a record that carries its other languages (``translations``, as events do)."""
+    translations = getattr(record, "translations", None) or {}
+    own = translations.get(lang) or {}
+    return own.get(field) or getattr(record, field, None) or ""
 
 
 @dataclass
@@ -81,6 +97,14 @@ class Web:
 
     def gettext(self, message: str) -> str:
         return i18n.translations(self.lang).gettext(message)
+
+    def field_errors(self, errors: list[FieldError]) -> dict[str, str]:
+        """Each field's message in the reader's language (a form shows it by its field)."""
+        return field_errors(errors, self.lang)
+
+    def detail(self, exc: DomainError) -> str:
+        """A service error's sentence in the reader's language."""
+        return exc.detail_in(self.lang)
 
     def require(self) -> Principal:
         """The signed-in principal; a visitor is sent to the sign-in page."""
@@ -136,11 +160,15 @@ class Web:
 
     def error(self, exc: Exception) -> HTMLResponse:
         if isinstance(exc, PermissionDenied):
-            status, detail, errors = 403, str(exc), []
+            status, detail, errors = (
+                403,
+                i18n.text_in(exc.args[0] if exc.args else exc, self.lang),
+                [],
+            )
         elif isinstance(exc, DomainError):
             # Messages marked with N_ are message ids: shown in the reader's language.
-            status, detail = exc.status, self.gettext(exc.detail)
-            errors = [FieldError(e.field, self.gettext(e.message), e.value) for e in exc.errors]
+            status, detail = exc.status, exc.detail_in(self.lang)
+            errors = [FieldError(e.field, e.message_in(self.lang), e.value) for e in exc.errors]
         else:
             raise exc
         return self.render(
@@ -236,8 +264,9 @@ def text(form: FormData, name: str) -> str:
     return value.strip()
 
 
-def field_errors(errors: list[FieldError]) -> dict[str, str]:
-    return {e.field: e.message for e in errors}
+def field_errors(errors: list[FieldError], lang: str = i18n.DEFAULT) -> dict[str, str]:
+    """The message of each field, in ``lang``, as a form shows them beside its fields."""
+    return {e.field: e.message_in(lang) for e in errors}
 
 
 def parse_date(value: str | None) -> date | None:

@@ -62,7 +62,7 @@ def build(
     try:
         found = overview.overview(session, principal=principal, on=on, disease=disease or None)
     except DomainError as exc:
-        error = web.gettext(exc.detail)
+        error = web.detail(exc)
         found = overview.overview(session, principal=principal, on=on)
     listed = overview.diseases_with_data(session, principal=principal)
     wanted = [*found.diseases, *listed, *([found.rate_disease] if found.rate_disease else [])]

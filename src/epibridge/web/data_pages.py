@@ -131,7 +131,7 @@ def curve_page(web: WebDep) -> Response:
             if selector.states:
                 result = _curve(web, principal, selector, params.get("rate", ""))
         except DomainError as exc:
-            error = web.gettext(exc.detail)
+            error = web.detail(exc)
     chosen = list(selector.states) if selector else [s for s in params.getlist("state") if s]
     form = _form(params, chosen or ([principal.state] if principal.state else []))
     drawing = curve_view.Drawing()
@@ -227,5 +227,5 @@ def _thresholds(
             except NotFound:
                 continue  # nothing reported: the page says so for the curve already
             except DomainError as exc:
-                out[item.state] = web.gettext(exc.detail)  # e.g. a granularity it does not take
+                out[item.state] = web.detail(exc)  # e.g. a granularity it does not take
     return out

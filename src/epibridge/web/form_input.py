@@ -173,14 +173,15 @@ def shown(
     listed: list[tuple[str, str]] = []
     for error in exc.errors:
         name = rename(error.field)
-        params = error.params if isinstance(error, FormError) else {}
-        message = web.gettext(error.message)
-        if params:
-            message = message % params
+        if isinstance(error, FormError):  # this module's ids take %-style parameters
+            message = web.gettext(error.message)
+            message = message % error.params if error.params else message
+        else:  # a service's message id with its {name} parameters
+            message = error.message_in(web.lang)
         by_field.setdefault(name, message)
         title = label(name)
         listed.append((web.gettext(title) if title else name, message))
-    return Shown(web.gettext(exc.detail), by_field, listed)
+    return Shown(web.detail(exc), by_field, listed)
 
 
 def refusing(message: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -103,10 +103,10 @@ def import_check(web: WebDep, form: FormDep) -> Response:
         )
     except DomainError as exc:
         stored.unlink(missing_ok=True)
-        rows = [e.as_dict() for e in exc.errors]
+        rows = [e.as_dict(web.lang) for e in exc.errors]
         return web.render(
             "data/import.html",
-            {**context, "report": {"detail": exc.detail, "rows": rows}, "checked": None},
+            {**context, "report": {"detail": web.detail(exc), "rows": rows}, "checked": None},
             status=422,
         )
     except BaseException:  # refused (another state's data) or failed: nothing is kept

@@ -135,17 +135,17 @@ def _refused(
 ) -> Response:
     context = _form_context(web, lane_id)
     if isinstance(exc, PermissionDenied):
-        detail, errors = NOT_A_PARTY, [FieldError("states", NOT_A_PARTY_FIELD)]
+        detail, errors = web.gettext(NOT_A_PARTY), [FieldError("states", NOT_A_PARTY_FIELD)]
     else:
         assert isinstance(exc, InvalidInput | Conflict)
-        detail, errors = exc.detail, list(exc.errors)
+        detail, errors = web.detail(exc), list(exc.errors)
     sent = border_forms.form_values(form)
     if lane_id is not None:
         # Kind, states and start are fixed once recorded: shown as they are, not as sent.
         sent = {k: v for k, v in sent.items() if k not in ("kind", "states", "valid_from")}
     context["values"].update(sent)
     context.update(
-        {"errors": border_forms.shown_errors(web, errors), "detail": web.gettext(detail)}
+        {"errors": border_forms.shown_errors(web, errors), "detail": detail}
     )
     return web.render("borders/lane_form.html", context, status)
 
@@ -155,7 +155,7 @@ def _validated(web: Web, form: FormData, model: type[LaneCreate] | type[LaneUpda
     try:
         data = model.model_validate(values)
     except ValidationError as exc:
-        errors += border_forms.invalid(web, exc).errors
+        errors += border_forms.invalid(exc).errors
         data = None
     if errors:
         raise InvalidInput(border_forms.CHECK_FIELDS, errors)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from epibridge.db import write_session
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.errors import InvalidInput
 from epibridge.i18n import N_
 from epibridge.inputs import Id
 from epibridge.notifications import service as notifications
@@ -28,8 +28,8 @@ from epibridge.notifications.schemas import (
     VerificationAnswer,
     VerificationCreate,
 )
+from epibridge.validation_messages import field_error
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
-from epibridge.web.notification_forms import pydantic_errors
 
 #: Included by ``notification_pages.router`` (prefix ``/notifications``).
 router = APIRouter(include_in_schema=False)
@@ -45,7 +45,7 @@ def _parsed(web: Web, model: type[M], detail: str, values: dict[str, Any]) -> M 
     try:
         return model(**values)
     except ValidationError as exc:
-        errors = [FieldError(k, v) for k, v in pydantic_errors(exc).items()]
+        errors = [field_error(e) for e in exc.errors()]
         return web.error(InvalidInput(detail, errors))
 
 

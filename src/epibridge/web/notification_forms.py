@@ -21,6 +21,7 @@ from epibridge.notifications.risk import Consequence, Likelihood
 from epibridge.notifications.schemas import COUNT_FIELDS, Annex2Answers
 from epibridge.notifications.statuses import EventStatus
 from epibridge.security import Role
+from epibridge.validation_messages import field_error
 from epibridge.web.context import Web, text
 from epibridge.web.dashboard import RISK_NAMES, translated
 
@@ -186,11 +187,12 @@ def payload_of(values: dict[str, str], *, create: bool) -> dict[str, Any]:
     return payload
 
 
-def pydantic_errors(exc: ValidationError) -> dict[str, str]:
+def pydantic_errors(exc: ValidationError, lang: str = "en") -> dict[str, str]:
+    """The first problem of each field, in ``lang``."""
     out: dict[str, str] = {}
     for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "form"
-        out.setdefault(field, error["msg"])
+        problem = field_error(error)
+        out.setdefault(problem.field or "form", problem.message_in(lang))
     return out
 
 

@@ -126,13 +126,11 @@ def create(web: WebDep, form: FormDep) -> Response:
             event = notifications.create(session, actor=principal, data=data)
             event_id = event.id
     except ValidationError as exc:
-        return render_form(web, None, values, pydantic_errors(exc), status=422)
+        return render_form(web, None, values, pydantic_errors(exc, web.lang), status=422)
     except DomainError as exc:
         if exc.status not in (409, 422, 400):
             raise
-        return render_form(
-            web, None, values, {e.field: e.message for e in exc.errors}, 422, exc.detail
-        )
+        return render_form(web, None, values, web.field_errors(exc.errors), 422, web.detail(exc))
     return web.redirect(f"/notifications/{event_id}")
 
 
@@ -227,12 +225,10 @@ def update(web: WebDep, form: FormDep, event_id: Id) -> Response:
         with write_session(web.sessions) as session:
             notifications.update(session, actor=principal, event_id=event_id, data=data)
     except ValidationError as exc:
-        return render_form(web, event, values, pydantic_errors(exc), status=422)
+        return render_form(web, event, values, pydantic_errors(exc, web.lang), status=422)
     except DomainError as exc:
         if exc.status not in (409, 422, 400):
             raise
-        return render_form(
-            web, event, values, {e.field: e.message for e in exc.errors}, 422, exc.detail
-        )
+        return render_form(web, event, values, web.field_errors(exc.errors), 422, web.detail(exc))
     done = "draft_saved" if event.status == EventStatus.DRAFT else "updated"
     return web.redirect(f"/notifications/{event_id}?done={done}")

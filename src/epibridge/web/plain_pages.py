@@ -58,7 +58,7 @@ def _page(
     gettext = i18n.translations(lang).gettext
     title, message = html.escape(gettext(title_id)), html.escape(gettext(message_id))
     items = "".join(
-        f"<li><strong>{html.escape(e.field)}</strong>: {html.escape(gettext(e.message))}</li>"
+        f"<li><strong>{html.escape(e.field)}</strong>: {html.escape(e.message_in(lang))}</li>"
         for e in errors
     )
     page = (

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow, write_session
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.errors import InvalidInput
 from epibridge.i18n import LANGUAGE_NAMES, LANGUAGES
 from epibridge.inputs import Id
 from epibridge.members import service as members
@@ -23,7 +23,8 @@ from epibridge.reports import service as reports
 from epibridge.reports.schemas import ReportCreate
 from epibridge.reports.weeks import previous_week
 from epibridge.security import Action, authorize
-from epibridge.web.context import Web, field_errors, get_web, page_errors, posted_form, text
+from epibridge.validation_messages import field_error
+from epibridge.web.context import Web, get_web, page_errors, posted_form, text
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -71,10 +72,7 @@ def generate(web: WebDep, form: FormDep) -> Response:
         except ValidationError as exc:
             raise InvalidInput(
                 "check the highlighted fields",
-                [
-                    FieldError(".".join(str(p) for p in e["loc"]), e["msg"], e.get("input"))
-                    for e in exc.errors()
-                ],
+                [field_error(e, value=e.get("input")) for e in exc.errors()],
             ) from exc
         # Rendering takes seconds: it reads in a read session; storing is one short write.
         with read_session(web.sessions) as session:
@@ -87,8 +85,8 @@ def generate(web: WebDep, form: FormDep) -> Response:
         context.update(
             {
                 "form": {k: v or "" for k, v in values.items()},
-                "errors": field_errors(list(exc.errors)),
-                "detail": exc.detail,
+                "errors": web.field_errors(list(exc.errors)),
+                "detail": web.detail(exc),
             }
         )
         return web.render("reports/list.html", context, 422)

@@ -26,6 +26,7 @@ from epibridge.assistance.service import common
 from epibridge.assistance.statuses import CommitmentStatus, OfferStatus, RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.paging import Page
 from epibridge.security import Principal
 
@@ -70,9 +71,23 @@ def _match_errors(
     """Why this offer line cannot serve this request line: status, own state, item."""
     errors = []
     if request.status != RequestStatus.OPEN:
-        errors.append(FieldError("request_line_id", f"the request is {request.status}", request.id))
+        errors.append(
+            FieldError(
+                "request_line_id",
+                N_("the request is {status}"),
+                request.id,
+                params={"status": request.status},
+            )
+        )
     if offer.status != OfferStatus.OPEN:
-        errors.append(FieldError("offer_line_id", f"the offer is {offer.status}", offer.id))
+        errors.append(
+            FieldError(
+                "offer_line_id",
+                N_("the offer is {status}"),
+                offer.id,
+                params={"status": offer.status},
+            )
+        )
     if offer.state is not None and offer.state == request.state:
         errors.append(
             FieldError("offer_line_id", "a state cannot pledge to its own request", offer.state)
@@ -81,8 +96,9 @@ def _match_errors(
         errors.append(
             FieldError(
                 "offer_line_id",
-                f"the offer line is {offer_line.item}, the request line {request_line.item}",
+                N_("the offer line is {offered}, the request line {requested}"),
                 offer_line.item,
+                params={"offered": offer_line.item, "requested": request_line.item},
             )
         )
     return errors
@@ -111,16 +127,18 @@ def _quantity_errors(
         errors.append(
             FieldError(
                 "quantity",
-                f"only {needed} {request_line.unit} of {request_line.item} remain needed",
+                N_("only {quantity} {unit} of {item} remain needed"),
                 quantity,
+                params={"quantity": needed, "unit": request_line.unit, "item": request_line.item},
             )
         )
     if quantity > available:
         errors.append(
             FieldError(
                 "quantity",
-                f"only {available} {offer_line.unit} of {offer_line.item} remain offered",
+                N_("only {quantity} {unit} of {item} remain offered"),
                 quantity,
+                params={"quantity": available, "unit": offer_line.unit, "item": offer_line.item},
             )
         )
     return errors
@@ -183,8 +201,9 @@ def get_commitment(
     commitment = common.locked(session, Commitment, commitment_id, lock)
     if commitment is None:
         raise NotFound(
-            f"no commitment {commitment_id}",
+            N_("no commitment {id}"),
             [FieldError("commitment_id", "unknown commitment", commitment_id)],
+            params={"id": commitment_id},
         )
     common.load_request(session, commitment.request_id, actor)
     return commitment
@@ -208,16 +227,32 @@ def check_step(
     if target == CommitmentStatus.RELEASED:
         if current not in (CommitmentStatus.PLEDGED, CommitmentStatus.DISPATCHED):
             raise Conflict(
-                f"commitment {commitment.id} is {current}; only a pledged or dispatched one "
-                "can be released",
-                [FieldError("status", f"cannot go from {current} to released", target)],
+                N_("commitment {id} is {status}; only a pledged or dispatched one can be released"),
+                [
+                    FieldError(
+                        "status",
+                        N_("cannot go from {status} to {target}"),
+                        target,
+                        params={"status": current, "target": target},
+                    )
+                ],
+                params={"id": commitment.id, "status": current},
             )
     elif _NEXT.get(current) != target:
         expected = _NEXT.get(current)
         raise Conflict(
-            f"commitment {commitment.id} is {current}; "
-            + (f"its next step is {expected}" if expected else "it cannot change any more"),
-            [FieldError("status", f"cannot go from {current} to {target}", target)],
+            N_("commitment {id} is {status}; its next step is {expected}")
+            if expected
+            else N_("commitment {id} is {status}; it cannot change any more"),
+            [
+                FieldError(
+                    "status",
+                    N_("cannot go from {status} to {target}"),
+                    target,
+                    params={"status": current, "target": target},
+                )
+            ],
+            params={"id": commitment.id, "status": current, "expected": expected},
         )
     return on_behalf
 
@@ -248,8 +283,13 @@ def change_status(
     previous = getattr(commitment, _DATE_COLUMN[current])
     if previous is not None and on < previous:
         raise InvalidInput(
-            f"the date is before the {current} date {previous}",
-            [FieldError("on", f"before {previous}", on.isoformat())],
+            N_("the date is before the {status} date {previous}"),
+            [
+                FieldError(
+                    "on", N_("before {previous}"), on.isoformat(), params={"previous": previous}
+                )
+            ],
+            params={"status": current, "previous": previous},
         )
     commitment.status = target
     setattr(commitment, _DATE_COLUMN[target], on)

@@ -14,6 +14,7 @@ from epibridge.assistance.models import AssistanceOffer, AssistanceRequest, Comm
 from epibridge.assistance.schemas import LineIn
 from epibridge.assistance.statuses import ASSISTANCE_VISIBILITY, CommitmentStatus
 from epibridge.errors import DomainError, FieldError, NotFound
+from epibridge.i18n import N_
 from epibridge.notifications.outbox.service import publish
 from epibridge.security import Action, Principal, Visibility, authorize, can_see
 
@@ -32,21 +33,33 @@ def check_lines(lines: list[LineIn], errors: list[FieldError]) -> None:
             errors.append(
                 FieldError(
                     f"{where}.unit",
-                    f"line {index + 1}: {item.code} is counted in {item.unit}, not {line.unit}",
+                    N_("line {line}: {item} is counted in {unit}, not {given}"),
                     line.unit,
+                    params={
+                        "line": index + 1,
+                        "item": item.code,
+                        "unit": item.unit,
+                        "given": line.unit,
+                    },
                 )
             )
         if line.quantity <= 0:
             errors.append(
                 FieldError(
                     f"{where}.quantity",
-                    f"line {index + 1}: the quantity must be more than zero",
+                    N_("line {line}: the quantity must be more than zero"),
                     line.quantity,
+                    params={"line": index + 1},
                 )
             )
         if line.item in seen:
             errors.append(
-                FieldError(f"{where}.item", f"line {index + 1}: item listed twice", line.item)
+                FieldError(
+                    f"{where}.item",
+                    N_("line {line}: item listed twice"),
+                    line.item,
+                    params={"line": index + 1},
+                )
             )
         seen.add(line.item)
 
@@ -88,6 +101,13 @@ def locked(session: Session, model: type[Any], key: int, lock: bool) -> Any:
 _Listing = TypeVar("_Listing", AssistanceRequest, AssistanceOffer)
 
 
+_NOT_VISIBLE = {
+    "request": N_("no assistance request {id} visible to you"),
+    "offer": N_("no assistance offer {id} visible to you"),
+}
+_UNKNOWN = {"request": N_("unknown request"), "offer": N_("unknown offer")}
+
+
 def _load_visible(
     session: Session, model: type[_Listing], key: int, actor: Principal, *, lock: bool, what: str
 ) -> _Listing:
@@ -95,8 +115,9 @@ def _load_visible(
     row: _Listing | None = locked(session, model, key, lock)
     if row is None or not may_see(actor, row.visibility):
         raise NotFound(
-            f"no assistance {what} {key} visible to you",
-            [FieldError(f"{what}_id", f"unknown {what}", key)],
+            _NOT_VISIBLE[what],
+            [FieldError(f"{what}_id", _UNKNOWN[what], key)],
+            params={"id": key},
         )
     return row
 

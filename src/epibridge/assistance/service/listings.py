@@ -24,6 +24,7 @@ from epibridge.assistance.schemas import LineIn
 from epibridge.assistance.service import common
 from epibridge.db import utcnow
 from epibridge.errors import Conflict
+from epibridge.i18n import N_
 from epibridge.security import Principal
 
 Listing = AssistanceRequest | AssistanceOffer
@@ -64,7 +65,12 @@ def require_open(listing: Listing) -> None:
     """An ended listing stays ended: it is neither cancelled nor withdrawn twice."""
     what = "request" if isinstance(listing, AssistanceRequest) else "offer"
     if listing.status != "open":
-        raise Conflict(f"{what} {listing.id} is already {listing.status}")
+        raise Conflict(
+            N_("request {id} is already {status}")
+            if what == "request"
+            else N_("offer {id} is already {status}"),
+            params={"id": listing.id, "status": listing.status},
+        )
 
 
 def end(

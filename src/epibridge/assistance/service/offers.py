@@ -16,6 +16,7 @@ from epibridge.assistance.service import common, listings
 from epibridge.assistance.statuses import MessageKind, OfferStatus, RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
@@ -25,7 +26,14 @@ def answer_errors(request: AssistanceRequest, state: str | None) -> list[FieldEr
     """Why ``state`` (None: the Secretariat's own account) cannot answer ``request``."""
     errors = []
     if request.status != RequestStatus.OPEN:
-        errors.append(FieldError("request_id", f"the request is {request.status}", request.id))
+        errors.append(
+            FieldError(
+                "request_id",
+                N_("the request is {status}"),
+                request.id,
+                params={"status": request.status},
+            )
+        )
     if state is not None and state == request.state:
         errors.append(FieldError("state", "a state does not answer its own request", state))
     return errors
@@ -52,8 +60,9 @@ def create_offer(
                 errors.append(
                     FieldError(
                         f"lines.{index}.item",
-                        f"line {index + 1}: request {request.id} does not ask for {line.item}",
+                        N_("line {line}: request {id} does not ask for {item}"),
                         line.item,
+                        params={"line": index + 1, "id": request.id, "item": line.item},
                     )
                 )
     elif data.commit:

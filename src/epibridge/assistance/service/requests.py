@@ -15,6 +15,7 @@ from epibridge.assistance.service import common, listings
 from epibridge.assistance.statuses import RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.paging import Page
 from epibridge.security import Action, Principal, authorize
@@ -84,11 +85,16 @@ def update_request(
     request = common.load_request(session, request_id, actor, lock=True)
     common.authorize_state(actor, request.state)
     if request.status != RequestStatus.OPEN:
-        raise Conflict(f"request {request.id} is {request.status}; it cannot change")
+        raise Conflict(
+            N_("request {id} is {status}; it cannot change"),
+            params={"id": request.id, "status": request.status},
+        )
     changes = data.model_dump(exclude_unset=True)
     for key in ("urgency", "delivery_point", "needed_by"):
         if key in changes and changes[key] is None:
-            raise InvalidInput(f"{key} cannot be emptied", [FieldError(key, "required")])
+            raise InvalidInput(
+                N_("{key} cannot be emptied"), [FieldError(key, "required")], params={"key": key}
+            )
     if "needed_by" in changes and changes["needed_by"] < day:
         raise InvalidInput(
             "the new date is in the past",

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from epibridge.borders.models import Crossing
 from epibridge.errors import FieldError, NotFound
+from epibridge.i18n import N_
 from epibridge.security import Action, Principal, authorize, decide
 
 
@@ -50,7 +51,8 @@ def get_crossing(session: Session, *, crossing_id: int, lock: bool = False) -> C
         crossing = session.get(Crossing, crossing_id)
     if crossing is None:
         raise NotFound(
-            f"no border crossing with id {crossing_id}",
+            N_("no border crossing with id {id}"),
             [FieldError("crossing_id", "unknown crossing", crossing_id)],
+            params={"id": crossing_id},
         )
     return crossing

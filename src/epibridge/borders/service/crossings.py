@@ -28,9 +28,11 @@ from epibridge.borders.statuses import LAND_KINDS
 from epibridge.borders.views import crossing_read
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.paging import Page
 from epibridge.security import Principal, system_principal
+from epibridge.validation_messages import field_errors
 
 #: The registry loader as a component (tests and set-up scripts); commands act as the operator.
 REGISTRY_ACTOR = system_principal("borders-registry")
@@ -53,8 +55,9 @@ def read_registry() -> list[CrossingCreate]:
             items.append(CrossingCreate.model_validate(merged))
         except ValidationError as exc:
             raise InvalidInput(
-                f"crossing {index} ({raw.get('code')}) of the registry is not valid",
-                [FieldError(f"crossings.{index}.{e['loc'][0]}", e["msg"]) for e in exc.errors()],
+                N_("crossing {index} ({code}) of the registry is not valid"),
+                field_errors(exc.errors(), prefix=f"crossings.{index}."),
+                params={"index": index, "code": raw.get("code")},
             ) from exc
     return items
 
@@ -69,9 +72,19 @@ def _validated(session: Session, data: CrossingCreate) -> dict[str, Any]:
         )
     if data.kind in LAND_KINDS and not share_land_border(state_a, state_b):
         raise InvalidInput(
-            f"{state_a} and {state_b} share no land border, so there is no {data.kind} "
-            "crossing between them (only air and sea crossings may join them)",
-            [FieldError("state_b", f"no land border with {state_a}", data.state_b)],
+            N_(
+                "{state_a} and {state_b} share no land border, so there is no {kind} "
+                "crossing between them (only air and sea crossings may join them)"
+            ),
+            [
+                FieldError(
+                    "state_b",
+                    N_("no land border with {state}"),
+                    data.state_b,
+                    params={"state": state_a},
+                )
+            ],
+            params={"state_a": state_a, "state_b": state_b, "kind": data.kind},
         )
     return {
         "code": data.code,
@@ -91,6 +104,7 @@ def _validated(session: Session, data: CrossingCreate) -> dict[str, Any]:
         "opening_hours": data.opening_hours,
         "source": data.source,
         "note": data.note,
+        "names": data.names.model_dump(exclude_none=True) if data.names else None,
     }
 
 
@@ -112,8 +126,9 @@ def create_crossing(session: Session, *, actor: Principal, data: CrossingCreate)
     values = _validated(session, data)
     if session.execute(select(Crossing.id).where(Crossing.code == data.code)).first():
         raise Conflict(
-            f"a crossing with code {data.code!r} already exists",
+            N_("a crossing with code '{code}' already exists"),
             [FieldError("code", "already taken", data.code)],
+            params={"code": data.code},
         )
     now = utcnow()
     crossing = Crossing(**values, created_at=now, updated_at=now)
@@ -132,7 +147,12 @@ def update_crossing(
     changes = data.model_dump(exclude_unset=True)
     for key in ("name", "name_a", "name_b", "latitude", "longitude", "approximate", "source"):
         if key in changes and changes[key] is None:
-            raise InvalidInput(f"{key} cannot be emptied", [FieldError(key, "required")])
+            raise InvalidInput(
+                N_("{key} cannot be emptied"), [FieldError(key, "required")], params={"key": key}
+            )
+    if "names" in changes:
+        names = data.names
+        changes["names"] = names.model_dump(exclude_none=True) if names else None
     capacity = changes.pop("capacity", None)
     if capacity is not None:
         changes.update(

@@ -15,6 +15,7 @@ from epibridge.borders.service.common import authorize_any_state
 from epibridge.borders.views import lane_read
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
 from epibridge.paging import Page
@@ -50,9 +51,17 @@ def _crossings(session: Session, ids: list[int], states: list[str]) -> list[int]
             errors.append(
                 FieldError(
                     f"crossing_ids.{index}",
-                    f"crossing {crossing.name} joins {crossing.state_a} and {crossing.state_b}, "
-                    f"not only states of the lane ({', '.join(states)})",
+                    N_(
+                        "crossing {name} joins {state_a} and {state_b}, not only states of the "
+                        "lane ({states})"
+                    ),
                     crossing_id,
+                    params={
+                        "name": crossing.name,
+                        "state_a": crossing.state_a,
+                        "state_b": crossing.state_b,
+                        "states": states,
+                    },
                 )
             )
     if errors:
@@ -114,7 +123,9 @@ def get_lane(session: Session, *, lane_id: int) -> Lane:
     lane = session.get(Lane, lane_id)
     if lane is None:
         raise NotFound(
-            f"no lane with id {lane_id}", [FieldError("lane_id", "unknown lane", lane_id)]
+            N_("no lane with id {id}"),
+            [FieldError("lane_id", "unknown lane", lane_id)],
+            params={"id": lane_id},
         )
     return lane
 
@@ -132,7 +143,9 @@ def update_lane(session: Session, *, actor: Principal, lane_id: int, data: LaneU
         )
     for key in ("name", "target_minutes"):
         if key in changes and changes[key] is None:
-            raise InvalidInput(f"{key} cannot be emptied", [FieldError(key, "required")])
+            raise InvalidInput(
+                N_("{key} cannot be emptied"), [FieldError(key, "required")], params={"key": key}
+            )
     if changes.get("crossing_ids") is not None:
         ids = _crossings(session, changes.pop("crossing_ids"), lane.states)
         lane.crossings = [LaneCrossing(crossing_id=i) for i in ids]

@@ -16,6 +16,7 @@ from epibridge.borders.statuses import CrossingStatus
 from epibridge.borders.views import report_read
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.i18n import N_, Phrase
 from epibridge.notifications.outbox.service import publish
 from epibridge.paging import Page
 from epibridge.security import Principal, Visibility
@@ -54,8 +55,16 @@ def report_status(
     side = data.side.strip().upper()
     if side not in (crossing.state_a, crossing.state_b):
         raise InvalidInput(
-            f"{side} is not a side of crossing {crossing.name}",
-            [FieldError("side", f"must be {crossing.state_a} or {crossing.state_b}", data.side)],
+            N_("{side} is not a side of crossing {name}"),
+            [
+                FieldError(
+                    "side",
+                    N_("must be {state_a} or {state_b}"),
+                    data.side,
+                    params={"state_a": crossing.state_a, "state_b": crossing.state_b},
+                )
+            ],
+            params={"side": side, "name": crossing.name},
         )
     on_behalf = authorize_state(actor, side)
     errors = _contradictions(data)
@@ -86,18 +95,32 @@ def report_status(
     others = [r for r in clashes if r not in superseded]
     if others:
         first = others[0]
-        until = first.effective_until.isoformat() if first.effective_until else "open-ended"
+        until: str | Phrase = (
+            first.effective_until.isoformat() if first.effective_until else Phrase(N_("open-ended"))
+        )
         raise Conflict(
-            f"{side} already reported {data.direction} {data.traffic} traffic at "
-            f"{crossing.name} for an overlapping period (report {first.id}: {first.status}, "
-            f"{first.effective_from.isoformat()} – {until})",
+            N_(
+                "{side} already reported {direction} {traffic} traffic at {name} for an "
+                "overlapping period (report {id}: {status}, {start} – {until})"
+            ),
             [
                 FieldError(
                     "effective_from",
-                    f"overlaps report {first.id} of the same side, direction and traffic",
+                    N_("overlaps report {id} of the same side, direction and traffic"),
                     data.effective_from.isoformat(),
+                    params={"id": first.id},
                 )
             ],
+            params={
+                "side": side,
+                "direction": data.direction,
+                "traffic": data.traffic,
+                "name": crossing.name,
+                "id": first.id,
+                "status": first.status,
+                "start": first.effective_from.isoformat(),
+                "until": until,
+            },
         )
     now = utcnow()
     report = StatusReport(

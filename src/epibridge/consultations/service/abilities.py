@@ -33,6 +33,7 @@ from epibridge.consultations.service.positions import position_states
 from epibridge.consultations.service.signatures import check_may_sign
 from epibridge.consultations.statuses import ParticipantRole
 from epibridge.errors import DomainError
+from epibridge.i18n import N_
 from epibridge.security import PermissionDenied, Principal
 
 
@@ -48,7 +49,11 @@ def can_convene(session: Session, *, actor: Principal, now: datetime | None = No
     """Whether ``actor`` may convene a consultation now (the chair's focal point, the
     Secretariat)."""
     day = clock(now).date()
-    return _allowed(lambda: authorize_chair(session, actor, day, "convenes a consultation"))
+    why = N_(
+        "only the chairing state ({chair}) or the Secretariat convenes a consultation; "
+        "a member may request one"
+    )
+    return _allowed(lambda: authorize_chair(session, actor, day, why))
 
 
 def can_draft(session: Session, *, actor: Principal, consultation_id: int) -> bool:

@@ -21,6 +21,7 @@ from epibridge.consultations.statuses import (
 )
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from epibridge.i18n import N_, Phrase
 from epibridge.members import service as members
 from epibridge.security import (
     Action,
@@ -53,13 +54,20 @@ def authorize(
     state: str | None = None,
     *,
     field: str = "state",
-    why: str = "",
+    why: str | Phrase = "",
 ) -> Permission:
+    """``security.authorize``, refusing with ``Forbidden`` that says ``why`` (a message id)."""
     try:
         return security_authorize(principal, action, state)
     except PermissionDenied as exc:
-        detail = f"{why}: {exc}" if why else str(exc)
-        raise Forbidden(detail, [FieldError(field, str(exc), state)]) from None
+        reason = exc.args[0] if exc.args else str(exc)  # security's reason, a Text
+        if not why:
+            raise Forbidden(reason, [FieldError(field, reason, state)]) from None
+        raise Forbidden(
+            N_("{why}: {reason}"),
+            [FieldError(field, reason, state)],
+            params={"why": why if isinstance(why, Phrase) else Phrase(why), "reason": reason},
+        ) from None
 
 
 def authorize_state_write(principal: Principal, state: str, *, field: str = "state") -> bool:
@@ -75,8 +83,9 @@ def load(session: Session, consultation_id: int, *, lock: bool = False) -> Consu
     consultation = session.execute(query).scalar_one_or_none()
     if consultation is None:
         raise NotFound(
-            f"no consultation {consultation_id}",
+            N_("no consultation {id}"),
             [FieldError("consultation_id", "unknown consultation", consultation_id)],
+            params={"id": consultation_id},
         )
     return consultation
 
@@ -88,8 +97,9 @@ def load_document(session: Session, document_id: int, *, lock: bool = False) -> 
     document = session.execute(query).scalar_one_or_none()
     if document is None:
         raise NotFound(
-            f"no consultation document {document_id}",
+            N_("no consultation document {id}"),
             [FieldError("document_id", "unknown document", document_id)],
+            params={"id": document_id},
         )
     return document
 
@@ -106,8 +116,9 @@ def may_see(principal: Principal, consultation: Consultation) -> bool:
 def require_visible(principal: Principal, consultation: Consultation) -> None:
     if not may_see(principal, consultation):
         raise Forbidden(
-            f"consultation {consultation.id} is not shared with {principal.name}",
+            N_("consultation {id} is not shared with {name}"),
             [FieldError("consultation_id", "not visible to this account", consultation.id)],
+            params={"id": consultation.id, "name": principal.name},
         )
 
 
@@ -117,7 +128,7 @@ def authorize_convenor(principal: Principal, consultation: Consultation) -> bool
     A consultation convened by the chair is run by the chairing state's focal point (the
     Secretariat may act on its behalf); one convened by the Secretariat by the Secretariat.
     """
-    why = f"only the convenor of consultation {consultation.id} may do this"
+    why = Phrase(N_("only the convenor of consultation {id} may do this"), {"id": consultation.id})
     if consultation.convening_state:
         return authorize(
             principal, Action.WRITE_STATE, consultation.convening_state, field="convenor", why=why
@@ -129,8 +140,15 @@ def authorize_convenor(principal: Principal, consultation: Consultation) -> bool
 def require_open(consultation: Consultation) -> None:
     if consultation.status != ConsultationStatus.OPEN:
         raise Conflict(
-            f"consultation {consultation.id} is {consultation.status}, not open",
-            [FieldError("consultation_id", f"consultation is {consultation.status}")],
+            N_("consultation {id} is {status}, not open"),
+            [
+                FieldError(
+                    "consultation_id",
+                    N_("consultation is {status}"),
+                    params={"status": consultation.status},
+                )
+            ],
+            params={"id": consultation.id, "status": consultation.status},
         )
 
 
@@ -145,22 +163,29 @@ def require_member_participant(
     found = participant(consultation, state)
     if found is None:
         raise InvalidInput(
-            f"{state} is not a participant of consultation {consultation.id}",
+            N_("{state} is not a participant of consultation {id}"),
             [FieldError(field, "not a participating member state", state)],
+            params={"state": state, "id": consultation.id},
         )
     if found.role != ParticipantRole.MEMBER:
         raise InvalidInput(
-            f"{state} is an invited observer of consultation {consultation.id}, without a say",
+            N_("{state} is an invited observer of consultation {id}, without a say"),
             [FieldError(field, "an observer takes no position", state)],
+            params={"state": state, "id": consultation.id},
         )
 
 
 def require_not_adopted(document: Document) -> None:
     if document.status == DocumentStatus.ADOPTED:
+        adopted = document.adopted_at
         raise Conflict(
-            f"document {document.id} ({document.number}) was adopted on "
-            f"{document.adopted_at:%Y-%m-%d} and is frozen",
+            N_("document {id} ({number}) was adopted on {day} and is frozen"),
             [FieldError("document_id", "adopted documents cannot be changed", document.id)],
+            params={
+                "id": document.id,
+                "number": document.number,
+                "day": adopted.date().isoformat() if adopted else "",
+            },
         )
 
 
@@ -168,12 +193,19 @@ def require_current_version(
     document: Document, version: int, *, advice: str = "", field: str = "version"
 ) -> None:
     """Refuse a step taken on a superseded version: what is said of an older text must not be
-    counted for the newer one. ``advice`` says what to do instead, in the caller's words."""
+    counted for the newer one. ``advice`` says what to do instead (a message id)."""
     if version != document.current_version:
         raise Conflict(
-            f"version {version} of document {document.id} is superseded by version "
-            f"{document.current_version}" + (f"; {advice}" if advice else ""),
+            N_("version {version} of document {id} is superseded by version {current}; {advice}")
+            if advice
+            else N_("version {version} of document {id} is superseded by version {current}"),
             [FieldError(field, "not the current version", version)],
+            params={
+                "version": version,
+                "id": document.id,
+                "current": document.current_version,
+                "advice": Phrase(advice),
+            },
         )
 
 
@@ -227,8 +259,9 @@ def chair_state(session: Session, day: date) -> str:
     chair = members.chair_on(session, on=day)
     if chair is None:
         raise Conflict(
-            f"no chairmanship is recorded for {day}",
+            N_("no chairmanship is recorded for {day}"),
             [FieldError("convenor", "no chairing state on this day", str(day))],
+            params={"day": day},
         )
     return chair.state_iso3
 

@@ -43,6 +43,7 @@ from epibridge.consultations.statuses import (
     RecordKind,
 )
 from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.i18n import N_, Phrase
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
 from epibridge.security import Action, Principal, Visibility
@@ -96,8 +97,8 @@ def _open(
     consultation.agenda = agenda_items(agenda)
 
 
-def authorize_chair(session: Session, actor: Principal, day: date, what: str) -> bool:
-    """Check that ``actor`` speaks for the chair on ``day`` (or is the Secretariat)."""
+def authorize_chair(session: Session, actor: Principal, day: date, why: str) -> bool:
+    """The chairing state (``why``: a message id naming it ``{chair}``) or the Secretariat."""
     if is_secretariat(actor):
         authorize(actor, Action.COORDINATE, field="convenor")
         return False
@@ -107,7 +108,7 @@ def authorize_chair(session: Session, actor: Principal, day: date, what: str) ->
         Action.WRITE_STATE,
         chair,
         field="convenor",
-        why=f"only the chairing state ({chair}) or the Secretariat {what}",
+        why=Phrase(why, {"chair": chair}),
     ).on_behalf
 
 
@@ -117,7 +118,15 @@ def convene(
     """Convene a consultation as the chairing state's focal point or the Secretariat."""
     moment = clock(now)
     day = moment.date()
-    authorize_chair(session, actor, day, "convenes a consultation; a member may request one")
+    authorize_chair(
+        session,
+        actor,
+        day,
+        N_(
+            "only the chairing state ({chair}) or the Secretariat convenes a consultation; "
+            "a member may request one"
+        ),
+    )
     consultation = Consultation(
         topic=data.topic,
         description=data.description,
@@ -162,8 +171,9 @@ def request(
     on_behalf = authorize_state_write(actor, state)
     if state not in {s.iso3 for s in members.members_on(session, on=day)}:
         raise InvalidInput(
-            f"{state} is not a member state on {day}",
+            N_("{state} is not a member state on {day}"),
             [FieldError("state", "only a member state requests a consultation", data.state)],
+            params={"state": state, "day": day},
         )
     chair = chair_state(session, day)
     consultation = Consultation(
@@ -205,11 +215,20 @@ def respond(
     moment = clock(now)
     day = moment.date()
     consultation = load(session, consultation_id, lock=True)
-    on_behalf = authorize_chair(session, actor, day, "answers a request for a consultation")
+    on_behalf = authorize_chair(
+        session,
+        actor,
+        day,
+        N_(
+            "only the chairing state ({chair}) or the Secretariat answers a request for a "
+            "consultation"
+        ),
+    )
     if consultation.status != ConsultationStatus.REQUESTED:
         raise Conflict(
-            f"consultation {consultation.id} is {consultation.status}; only a request is answered",
+            N_("consultation {id} is {status}; only a request is answered"),
             [FieldError("consultation_id", "not a pending request", consultation.id)],
+            params={"id": consultation.id, "status": consultation.status},
         )
     if not data.accept and not data.reason:
         raise InvalidInput(
@@ -302,11 +321,14 @@ def add_record_entry(
         on_behalf = authorize_state_write(actor, state)
         if participant(consultation, state) is None:
             raise InvalidInput(
-                f"{state} does not take part in consultation {consultation.id}",
+                N_("{state} does not take part in consultation {id}"),
                 [FieldError("state", "not a participant", data.state)],
+                params={"state": state, "id": consultation.id},
             )
     else:
-        authorize(actor, Action.COORDINATE, field="state", why="a note names the state it is from")
+        authorize(
+            actor, Action.COORDINATE, field="state", why=N_("a note names the state it is from")
+        )
     if data.agenda_position is not None and data.agenda_position > len(consultation.agenda):
         raise InvalidInput(
             "no such agenda item",

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from epibridge import audit
+from epibridge import audit, i18n
 from epibridge.consultations.models import Consultation, Decision, Document, Position
 from epibridge.consultations.schemas import DecisionCreate, PositionCreate
 from epibridge.consultations.service.common import (
@@ -39,6 +39,7 @@ from epibridge.consultations.statuses import (
     Stance,
 )
 from epibridge.errors import Conflict, FieldError, InvalidInput
+from epibridge.i18n import N_, Phrase
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, system_principal
 
@@ -60,8 +61,9 @@ def check_may_put_to_decision(
     require_open(consultation)
     if open_decision(session, document.id) is not None:
         raise Conflict(
-            f"a version of document {document.id} is already under decision",
+            N_("a version of document {id} is already under decision"),
             [FieldError("document_id", "a decision is open")],
+            params={"id": document.id},
         )
     return on_behalf
 
@@ -74,7 +76,10 @@ def check_may_use_silence(session: Session, actor: Principal, moment: datetime) 
         Action.WRITE_STATE,
         chair,
         field="procedure",
-        why=f"the silence procedure is the chairing state's ({chair}) choice",
+        why=Phrase(
+            N_("the silence procedure is the chairing state's ({chair}) choice"),
+            {"chair": chair},
+        ),
     )
 
 
@@ -168,24 +173,32 @@ def check_may_record_position(
         document=document,
         state=state,
         version=version,
-        advice="positions are taken on the version under decision",
+        advice=N_("positions are taken on the version under decision"),
     )
     decision = open_decision(session, document.id)
     if decision is None:
         raise Conflict(
-            f"no version of document {document.id} is under decision",
+            N_("no version of document {id} is under decision"),
             [FieldError("version", "not under decision", version)],
+            params={"id": document.id},
         )
     if moment > decision.deadline:
         raise Conflict(
-            f"the decision on version {decision.version_number} closed for positions at its "
-            f"deadline {decision.deadline.isoformat()}",
+            N_(
+                "the decision on version {version_number} closed for positions at its deadline "
+                "{deadline}"
+            ),
             [FieldError("deadline", "passed", decision.deadline.isoformat())],
+            params={
+                "version_number": decision.version_number,
+                "deadline": decision.deadline.isoformat(),
+            },
         )
     if code not in decision.member_states:
         raise InvalidInput(
-            f"{code} was not a participating member state when the decision opened",
+            N_("{code} was not a participating member state when the decision opened"),
             [FieldError("state", "not among the deciding member states", code)],
+            params={"code": code},
         )
     return PositionRight(state=code, decision=decision, on_behalf=on_behalf)
 
@@ -259,11 +272,12 @@ def _number(session: Session, year: int) -> tuple[int, str]:
 def _close(session: Session, decision: Decision, *, actor: str, moment: datetime) -> None:
     document = load_document(session, decision.document_id, lock=True)
     consultation = load(session, document.consultation_id)
-    adopted, said = outcome(decision)
+    adopted, said, params = outcome(decision)
     decision.status = DecisionStatus.ADOPTED if adopted else DecisionStatus.REJECTED
     decision.closed_at = moment
     decision.closed_by = actor
-    decision.outcome = said
+    decision.outcome = i18n.message(said, params)
+    decision.outcome_message = {"id": said, "params": params}
     if adopted:
         seq, number = _number(session, moment.year)
         document.status = DocumentStatus.ADOPTED
@@ -311,15 +325,16 @@ def check_may_close(
     decision = open_decision(session, document.id)
     if decision is None:
         raise Conflict(
-            f"no version of document {document.id} is under decision",
+            N_("no version of document {id} is under decision"),
             [FieldError("document_id", "no open decision", document.id)],
+            params={"id": document.id},
         )
     silent = tally(decision)["silent"]
     if moment < decision.deadline and silent:
         raise Conflict(
-            f"the decision is open until {decision.deadline.isoformat()}; still silent: "
-            + ", ".join(silent),
+            N_("the decision is open until {deadline}; still silent: {silent}"),
             [FieldError("deadline", "not reached while states are silent", ", ".join(silent))],
+            params={"deadline": decision.deadline.isoformat(), "silent": silent},
         )
     return decision
 
@@ -342,7 +357,9 @@ def close_due_decisions(
 ) -> list[Decision]:
     """Close every open decision whose deadline has passed (the scheduler calls this)."""
     moment = clock(now)
-    authorize(actor, Action.COORDINATE, field="actor", why="the Secretariat closes due decisions")
+    authorize(
+        actor, Action.COORDINATE, field="actor", why=N_("the Secretariat closes due decisions")
+    )
     _lock_numbering(session)
     due = list(
         session.execute(

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from epibridge import audit
+from epibridge import audit, i18n
 from epibridge.consultations import diff
 from epibridge.consultations.models import Amendment, Consultation, Document, Version
+from epibridge.consultations.outcomes import OUTCOMES
 from epibridge.consultations.schemas import AmendmentCreate, DocumentCreate, VersionCreate
 from epibridge.consultations.service.common import (
     DOCUMENT_ENTITY,
@@ -28,6 +29,7 @@ from epibridge.consultations.service.common import (
 )
 from epibridge.consultations.statuses import AmendmentStatus, DecisionStatus, DocumentStatus
 from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.notifications.outbox.service import publish
 from epibridge.security import Principal, Visibility
 
@@ -178,7 +180,7 @@ def create_version(
     consultation = load(session, document.consultation_id)
     on_behalf = check_may_revise(actor, consultation, document)
     require_current_version(
-        document, data.based_on, advice="base the new version on it", field="based_on"
+        document, data.based_on, advice=N_("base the new version on it"), field="based_on"
     )
     texts = clean_texts(data.texts)
     current = get_version(session, document_id=document.id, number=document.current_version)
@@ -206,7 +208,9 @@ def create_version(
         withdrawn.status = DecisionStatus.WITHDRAWN
         withdrawn.closed_at = moment
         withdrawn.closed_by = actor.actor
-        withdrawn.outcome = f"withdrawn: version {withdrawn.version_number} superseded by {number}"
+        params = {"version": withdrawn.version_number, "number": number}
+        withdrawn.outcome = i18n.message(OUTCOMES["withdrawn"], params)
+        withdrawn.outcome_message = {"id": OUTCOMES["withdrawn"], "params": params}
     document.current_version = number
     document.status = DocumentStatus.DRAFT
     consultation.updated_at = moment
@@ -252,8 +256,9 @@ def _amendments_to_incorporate(
             errors.append(
                 FieldError(
                     f"incorporates[{index}]",
-                    f"already incorporated in version {amendment.incorporated_in}",
+                    N_("already incorporated in version {incorporated_in}"),
                     amendment_id,
+                    params={"incorporated_in": amendment.incorporated_in},
                 )
             )
     if errors:
@@ -279,7 +284,7 @@ def propose_amendment(
         document=document,
         state=data.state,
         version=data.version,
-        advice="amend the current one",
+        advice=N_("amend the current one"),
     )
     texts = {lang: t.strip() for lang, t in data.texts.items() if t and t.strip()}
     amendment = Amendment(
@@ -320,8 +325,9 @@ def get_document(
     document = load_document(session, document_id)
     if consultation_id is not None and document.consultation_id != consultation_id:
         raise NotFound(
-            f"document {document_id} does not belong to consultation {consultation_id}",
+            N_("document {document_id} does not belong to consultation {consultation_id}"),
             [FieldError("document_id", "not in this consultation", document_id)],
+            params={"document_id": document_id, "consultation_id": consultation_id},
         )
     require_visible(actor, load(session, document.consultation_id))
     return document
@@ -343,8 +349,9 @@ def get_version(session: Session, *, document_id: int, number: int) -> Version:
     ).scalar_one_or_none()
     if version is None:
         raise NotFound(
-            f"document {document_id} has no version {number}",
+            N_("document {document_id} has no version {number}"),
             [FieldError("version", "no such version", number)],
+            params={"document_id": document_id, "number": number},
         )
     return version
 

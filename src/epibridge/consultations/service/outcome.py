@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from epibridge.consultations.models import Decision
+from epibridge.consultations.outcomes import OUTCOMES, percent
 from epibridge.consultations.statuses import Procedure, Stance
 
 
@@ -39,28 +40,29 @@ def tally(decision: Decision) -> dict[str, Any]:
     }
 
 
-def outcome(decision: Decision) -> tuple[bool, str]:
+def outcome(decision: Decision) -> tuple[bool, str, dict[str, Any]]:
+    """Whether the decision adopts its version, and why: a message id and its parameters."""
     counts = tally(decision)
     objections = [p for p in decision.positions if p.position == Stance.OBJECT]
     silence = decision.procedure == Procedure.SILENCE
     # Under the silence procedure a state that says nothing consents, so every state counts.
     participation_met = silence or counts["participation"] + 1e-9 >= decision.participation
-    shown = f"{counts['participation']:.0%} of member states took a position"
+    shares = {
+        "share": percent(counts["participation"]),
+        "required": percent(decision.participation),
+    }
+    votes = {"support": counts["support"], "object": counts["object"]}
     if decision.decision_rule == "majority":
         if not participation_met:
-            return False, f"not adopted: {shown}, {decision.participation:.0%} required"
+            return False, OUTCOMES["short"], shares
         if counts["support"] > counts["object"]:
-            return True, f"adopted by majority: {counts['support']} for, {counts['object']} against"
-        return False, f"not adopted: {counts['support']} for, {counts['object']} against"
+            return True, OUTCOMES["majority"], votes
+        return False, OUTCOMES["no_majority"], votes
     if objections:
         named = "; ".join(f"{p.state_iso3}: {p.reasons}" for p in objections)
-        return False, f"not adopted: objection by {named}"
+        return False, OUTCOMES["objection"], {"objections": named}
     if not participation_met:
-        return False, (
-            f"not adopted: {shown}, {decision.participation:.0%} required "
-            f"(silent: {', '.join(counts['silent'])})"
-        )
+        return False, OUTCOMES["short_silent"], {**shares, "silent": ", ".join(counts["silent"])}
     if silence:
-        deadline = f"{decision.deadline:%Y-%m-%d %H:%M} UTC"
-        return True, f"adopted under the silence procedure: no objection by {deadline}"
-    return True, f"adopted by consensus: no objection, {shown}"
+        return True, OUTCOMES["silence"], {"deadline": f"{decision.deadline:%Y-%m-%d %H:%M} UTC"}
+    return True, OUTCOMES["consensus"], {"share": shares["share"]}

@@ -11,6 +11,7 @@ from epibridge.consultations.models import AgendaItem, Consultation
 from epibridge.consultations.schemas import AgendaItemIn, DeadlineItem
 from epibridge.consultations.statuses import ParticipantRole
 from epibridge.errors import DomainError, FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.members.statuses import OBSERVING
 from epibridge.notifications import service as events
@@ -47,9 +48,11 @@ def event_ids(session: Session, actor: Principal, ids: list[int]) -> list[int]:
         try:
             events.get(session, actor=actor, event_id=event_id)
         except DomainError as exc:
-            errors.append(FieldError(f"event_ids[{index}]", exc.detail, event_id))
+            field = f"event_ids[{index}]"
+            errors.append(FieldError(field, exc.detail_id, event_id, params=exc.params))
         except PermissionDenied as exc:
-            errors.append(FieldError(f"event_ids[{index}]", str(exc), event_id))
+            reason = exc.args[0] if exc.args else str(exc)  # security's reason, a Text
+            errors.append(FieldError(f"event_ids[{index}]", reason, event_id))
     if errors:
         raise InvalidInput("linked notification events are not known", errors)
     return unique
@@ -72,7 +75,9 @@ def _participants(
             errors.extend(exc.errors)
             continue
         if code not in members_then:
-            errors.append(FieldError(field, f"not a member state on {day}", value))
+            errors.append(
+                FieldError(field, N_("not a member state on {day}"), value, params={"day": day})
+            )
         elif code not in chosen:
             chosen.append(code)
     return chosen
@@ -98,7 +103,11 @@ def _observers(
         if code in members_then:
             errors.append(FieldError(field, "a member state takes part as a participant", value))
         elif period is None or period.status not in OBSERVING:
-            errors.append(FieldError(field, f"not an observer or partner on {day}", value))
+            errors.append(
+                FieldError(
+                    field, N_("not an observer or partner on {day}"), value, params={"day": day}
+                )
+            )
         elif code not in invited:
             invited.append(code)
     return invited

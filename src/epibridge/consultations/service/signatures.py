@@ -21,6 +21,7 @@ from epibridge.consultations.service.common import (
 from epibridge.consultations.service.documents import document_snapshot, publish_about
 from epibridge.consultations.statuses import DocumentStatus
 from epibridge.errors import Conflict, FieldError, Forbidden
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.security import Principal
 
@@ -39,22 +40,36 @@ def check_may_sign(
     code = members.require_state(session, state)
     if authorize_state_write(actor, code):
         raise Forbidden(
-            f"{code} signs through its own focal point; the Secretariat does not sign for it",
+            N_("{state} signs through its own focal point; the Secretariat does not sign for it"),
             [FieldError("state", "signature by the state's focal point only", code)],
+            params={"state": code},
         )
     require_member_participant(consultation, code)
     if document.status != DocumentStatus.ADOPTED:
         raise Conflict(
-            f"document {document.id} is not adopted; only an adopted document is signed",
-            [FieldError("document_id", f"document is {document.status}", document.id)],
+            N_("document {id} is not adopted; only an adopted document is signed"),
+            [
+                FieldError(
+                    "document_id",
+                    N_("document is {status}"),
+                    document.id,
+                    params={"status": document.status},
+                )
+            ],
+            params={"id": document.id},
         )
     exists = session.execute(
         select(Signature).where(Signature.document_id == document.id, Signature.state_iso3 == code)
     ).scalar_one_or_none()
     if exists is not None:
         raise Conflict(
-            f"{code} signed document {document.number} on {exists.signed_at.isoformat()}",
+            N_("{state} signed document {number} on {signed_at}"),
             [FieldError("state", "already signed", code)],
+            params={
+                "state": code,
+                "number": document.number,
+                "signed_at": exists.signed_at.isoformat(),
+            },
         )
     return code
 

@@ -15,6 +15,7 @@ from epibridge.detection.schemas import RtPoint, RtRead
 from epibridge.detection.service.series import finite_or_none, load_sco, missing_series
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.security import Principal
 
 #: EpiEstim's Flu2009 example (pandemic influenza, Cori et al. 2013): mean 2.6, sd 1.5.
@@ -44,15 +45,20 @@ def series_rt(
     missing = [str(s) for s, c in zip(loaded.starts, loaded.counts, strict=True) if np.isnan(c)]
     if missing:
         raise InvalidInput(
-            f"{len(missing)} period(s) of the series are not reported; choose start/end around "
-            "them",
+            N_("{count} period(s) of the series are not reported; choose start/end around them"),
             [FieldError("start", "period not reported", day) for day in missing[:20]],
+            params={"count": len(missing)},
         )
     n = loaded.counts.size
     if n < window + 1:
         raise InvalidInput(
-            f"the series has {n} periods; a window of {window} needs at least {window + 1}",
-            [FieldError("window", f"at most {max(n - 1, 0)} here", window)],
+            N_("the series has {n} periods; a window of {window} needs at least {needed}"),
+            [
+                FieldError(
+                    "window", N_("at most {limit} here"), window, params={"limit": max(n - 1, 0)}
+                )
+            ],
+            params={"n": n, "window": window, "needed": window + 1},
         )
     starts = np.arange(2, n - window + 2)
     ends = starts + window - 1

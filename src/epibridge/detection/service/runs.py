@@ -27,6 +27,7 @@ from epibridge.detection.service.storing import Finding
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.notifications.diseases import validate_disease_code
 from epibridge.notifications.outbox import service as outbox
@@ -119,7 +120,11 @@ def _check(session: Session, options: RunOptions) -> tuple[set[str] | None, set[
                 errors.append(FieldError(f"disease[{i}]", str(exc), code))
     for i, metric in enumerate(options.metrics):
         if metric not in METRICS:
-            errors.append(FieldError(f"metric[{i}]", "one of " + ", ".join(METRICS), metric))
+            errors.append(
+                FieldError(
+                    f"metric[{i}]", N_("one of {choices}"), metric, params={"choices": METRICS}
+                )
+            )
     if errors:
         raise InvalidInput("the run's options are not valid", errors)
     return states, diseases

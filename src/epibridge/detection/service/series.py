@@ -22,6 +22,7 @@ from epibridge.detection.schemas import SeriesThresholds, ThresholdPoint
 from epibridge.epidata import queries, reference
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.security import Principal
 
 Granularity = Literal["week", "month"]
@@ -134,9 +135,14 @@ def load_sco(
 def missing_series(selector: SeriesSelector) -> NotFound:
     """The answer when the selected state reported nothing of the series."""
     return NotFound(
-        f"no {selector.metric} ({selector.classification}) of {selector.disease} reported by "
-        f"{selector.one_state()}",
+        N_("no {metric} ({classification}) of {disease} reported by {state}"),
         [FieldError("disease", "no series", selector.disease)],
+        params={
+            "metric": selector.metric,
+            "classification": selector.classification,
+            "disease": selector.disease,
+            "state": selector.one_state(),
+        },
     )
 
 
@@ -185,7 +191,9 @@ def evaluate(
     """
     if method not in METHODS:
         raise InvalidInput(
-            f"unknown method {method!r}", [FieldError("method", "one of " + ", ".join(METHODS))]
+            N_("unknown method '{method}'"),
+            [FieldError("method", N_("one of {choices}"), params={"choices": METHODS})],
+            params={"method": method},
         )
     freq = FREQUENCY[series.granularity]
     usable = monitored[monitored >= history_needed(method, freq)]

@@ -16,6 +16,7 @@ from epibridge.detection.service.common import ENTITY, audit_state, open_draft, 
 from epibridge.detection.service.series import SCO
 from epibridge.detection.statuses import SignalStatus
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.notifications import service as notifications
 from epibridge.notifications.diseases import DISEASES
 from epibridge.notifications.statuses import EventStatus
@@ -28,7 +29,11 @@ def get(session: Session, *, principal: Principal, signal_id: int) -> Signal:
     authorize(principal, Action.READ_MEMBERS)
     signal = session.get(Signal, signal_id)
     if signal is None:
-        raise NotFound(f"no signal {signal_id}", [FieldError("id", "unknown signal", signal_id)])
+        raise NotFound(
+            N_("no signal {signal_id}"),
+            [FieldError("id", "unknown signal", signal_id)],
+            params={"signal_id": signal_id},
+        )
     return signal
 
 
@@ -102,8 +107,9 @@ def _episode(session: Session, signal: Signal) -> list[Signal]:
 def _require_open(signal: Signal) -> None:
     if signal.status != SignalStatus.OPEN:
         raise Conflict(
-            f"signal {signal.id} is already {signal.status}",
+            N_("signal {id} is already {status}"),
             [FieldError("status", "only an open signal can be decided", signal.status)],
+            params={"id": signal.id, "status": signal.status},
         )
 
 
@@ -146,9 +152,12 @@ def confirm(session: Session, *, actor: Principal, signal_id: int) -> Signal:
     signal = get(session, principal=actor, signal_id=signal_id)
     if signal.dataset != SCO:
         raise Conflict(
-            f"signal {signal_id} is on {signal.dataset}, not a member state's data: "
-            "it can be dismissed, never notified",
+            N_(
+                "signal {signal_id} is on {dataset}, not a member state's data: it can be "
+                "dismissed, never notified"
+            ),
             [FieldError("dataset", "reference data are never notified", signal.dataset)],
+            params={"signal_id": signal_id, "dataset": signal.dataset},
         )
     decision = authorize(actor, Action.WRITE_STATE, signal.state)
     _require_open(signal)

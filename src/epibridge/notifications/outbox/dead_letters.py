@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from epibridge import audit, paging
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.notifications.outbox.models import Delivery, OutboxMessage, Subscription
 from epibridge.notifications.outbox.schemas import DeliveryRead
 from epibridge.notifications.outbox.service import get_subscription
@@ -76,8 +77,9 @@ def list_deliveries(
     """List deliveries of the caller's subscriptions (administrators: all), newest first."""
     if status is not None and status not in set(DeliveryStatus):
         raise InvalidInput(
-            f"status must be one of {', '.join(DeliveryStatus)}",
+            N_("status must be one of {choices}"),
             [FieldError("status", "unknown status", status)],
+            params={"choices": list(DeliveryStatus)},
         )
     if subscription_id is not None:
         get_subscription(session, actor=actor, subscription_id=subscription_id)
@@ -115,13 +117,15 @@ def replay(
         row = session.execute(_visible_deliveries(actor).where(Delivery.id == delivery_id)).first()
         if row is None:
             raise NotFound(
-                f"no delivery {delivery_id}",
+                N_("no delivery {delivery_id}"),
                 [FieldError("delivery_id", "unknown delivery", delivery_id)],
+                params={"delivery_id": delivery_id},
             )
         if row[0].status != DeliveryStatus.DEAD:
             raise Conflict(
-                f"delivery {delivery_id} is {row[0].status}, not dead",
+                N_("delivery {delivery_id} is {status}, not dead"),
                 [FieldError("delivery_id", "only dead deliveries can be replayed", delivery_id)],
+                params={"delivery_id": delivery_id, "status": row[0].status},
             )
         query = query.where(Delivery.id == delivery_id)
     if subscription_id is not None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, Forbidden, Unauthenticated
+from epibridge.i18n import N_
 from epibridge.notifications.outbox.content import describe
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.security import Principal, Visibility, can_see
@@ -27,13 +28,15 @@ def _check_access(principal: Principal | None, audience: Visibility) -> None:
         return
     if principal is None:
         raise Unauthenticated(
-            f"the {audience.value} feed needs an API token: send 'Authorization: Bearer TOKEN'",
+            N_("the {audience} feed needs an API token: send 'Authorization: Bearer TOKEN'"),
             [FieldError("Authorization", "missing")],
+            params={"audience": audience.value},
         )
     if not can_see(principal, audience):
         raise Forbidden(
-            f"a {principal.role.value} may not read the {audience.value} feed",
+            N_("a {role} may not read the {audience} feed"),
             [FieldError("audience", "not visible to this role", audience.value)],
+            params={"role": principal.role.value, "audience": audience.value},
         )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from epibridge import audit, paging
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.members import accounts
 from epibridge.members import service as org
 from epibridge.members.models import User
@@ -100,7 +101,7 @@ def _check_url(url: str | None, networks: Sequence[IPNetwork] = ()) -> list[Fiel
     if not url:
         return [FieldError("url", "required for a webhook")]
     if len(url) > MAX_URL:
-        return [FieldError("url", f"longer than {MAX_URL} characters")]
+        return [FieldError("url", N_("longer than {limit} characters"), params={"limit": MAX_URL})]
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -121,9 +122,12 @@ def _check_url(url: str | None, networks: Sequence[IPNetwork] = ()) -> list[Fiel
         return [
             FieldError(
                 "url",
-                f"{exc}: webhooks reach public addresses only (or the networks listed in "
-                "EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS)",
+                N_(
+                    "{error}: webhooks reach public addresses only (or the networks listed in "
+                    "EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS)"
+                ),
                 url,
+                params={"error": exc},
             )
         ]
     return []
@@ -200,7 +204,9 @@ def create_subscription(
         owner = accounts.get_user(session, name=owner_name)
     except NotFound:
         raise InvalidInput(
-            f"no account named {owner_name!r}", [FieldError("owner", "unknown account", owner_name)]
+            N_("no account named '{owner_name}'"),
+            [FieldError("owner", "unknown account", owner_name)],
+            params={"owner_name": owner_name},
         ) from None
     if data.kind == SubscriptionKind.WEBHOOK:
         _may_receive_webhooks(owner)
@@ -252,8 +258,9 @@ def get_subscription(session: Session, *, actor: Principal, subscription_id: int
     subscription = session.get(Subscription, subscription_id)
     if subscription is None or subscription.deleted_at is not None:
         raise NotFound(
-            f"no subscription {subscription_id}",
+            N_("no subscription {subscription_id}"),
             [FieldError("subscription_id", "unknown subscription", subscription_id)],
+            params={"subscription_id": subscription_id},
         )
     _may_manage(actor, subscription)
     return subscription

@@ -18,6 +18,7 @@ import pycountry
 from sqlalchemy.orm import Session
 
 from epibridge.errors import Conflict, FieldError
+from epibridge.i18n import N_
 from epibridge.notifications import cap as caplib
 from epibridge.notifications.diseases import UNKNOWN, disease_name
 from epibridge.notifications.models import NotificationVersion
@@ -180,8 +181,11 @@ def export(session: Session, *, actor: Principal, event_id: int) -> bytes:
     event = queries.get(session, actor=actor, event_id=event_id)
     if event.status in PRIVATE_STATUSES:
         raise Conflict(
-            f"notification {event_id} is {event.status} and has no CAP message",
-            [FieldError("status", "not notified", event.status)],
+            N_("notification {event_id} is a draft and has no CAP message yet")
+            if event.status == EventStatus.DRAFT
+            else N_("notification {event_id} was discarded and has no CAP message"),
+            [FieldError("status", N_("not notified"), event.status)],
+            params={"event_id": event_id},
         )
     versions = queries.versions(session, event_id=event.id)
     latest = versions[-1]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
 from epibridge.errors import DomainError, FieldError, Forbidden, InvalidInput
+from epibridge.i18n import N_
 from epibridge.notifications import cap as caplib
 from epibridge.notifications.diseases import UNKNOWN
 from epibridge.notifications.models import NotificationEvent, NotificationVersion
@@ -25,6 +26,7 @@ from epibridge.notifications.statuses import CloseKind, EventMode
 from epibridge.security import Action, Principal, Visibility, decide
 from epibridge.text import printable
 from epibridge.text import problem as text_problem
+from epibridge.validation_messages import field_error
 
 _MODE_BY_STATUS = {
     caplib.Status.ACTUAL: EventMode.ACTUAL,
@@ -41,7 +43,8 @@ def _issues(exc: caplib.CapValidationError) -> list[FieldError]:
     return [
         FieldError(
             issue.path or "body",
-            f"line {issue.line}: {issue.reason}" if issue.line else issue.reason,
+            N_("line {line}: {reason}") if issue.line else issue.reason,
+            params={"line": issue.line, "reason": issue.reason} if issue.line else None,
         )
         for issue in exc.issues
     ]
@@ -102,11 +105,17 @@ def _check_geocodes(msg: caplib.CapMessage, state: str) -> None:
     foreign = {iso3: code for iso3, code in _geocode_states(msg).items() if iso3 != state}
     if foreign:
         raise InvalidInput(
-            f"the alert comes from {state} but its area names another state",
+            N_("the alert comes from {state} but its area names another state"),
             [
-                FieldError("/alert/info/area/geocode", f"not in {state} (the sender's state)", code)
+                FieldError(
+                    "/alert/info/area/geocode",
+                    N_("not in {state} (the sender's state)"),
+                    code,
+                    params={"state": state},
+                )
                 for code in foreign.values()
             ],
+            params={"state": state},
         )
 
 
@@ -211,7 +220,7 @@ def _cap_field(field: str) -> str:
 
 
 def _as_cap_errors(exc: DomainError) -> DomainError:
-    exc.errors = [FieldError(_cap_field(e.field), e.message, e.value) for e in exc.errors]
+    exc.errors = [e.at(_cap_field(e.field)) for e in exc.errors]
     return exc
 
 
@@ -222,10 +231,8 @@ def _validated(model: type[Any], values: dict[str, Any]) -> Any:
         raise InvalidInput(
             "the CAP alert does not describe a valid notification",
             [
-                FieldError(
-                    _cap_field(".".join(map(str, e["loc"]))),
-                    e["msg"],
-                    printable(str(e.get("input")), 200),
+                field_error(e, value=printable(str(e.get("input")), 200)).at(
+                    _cap_field(".".join(map(str, e["loc"])))
                 )
                 for e in exc.errors()
             ],
@@ -257,13 +264,15 @@ def _check_notification(msg: caplib.CapMessage) -> None:
     """Refuse an alert that is no notification: its status, its type, or no info block."""
     if msg.status.value not in _MODE_BY_STATUS:
         raise InvalidInput(
-            f"a {msg.status.value} alert is not a notification",
+            N_("a {status} alert is not a notification"),
             [FieldError("/alert/status", "must be Actual, Exercise or Test", msg.status.value)],
+            params={"status": msg.status.value},
         )
     if msg.msg_type not in (caplib.MsgType.ALERT, caplib.MsgType.UPDATE, caplib.MsgType.CANCEL):
         raise InvalidInput(
-            f"a {msg.msg_type.value} message is not a notification",
+            N_("a {type} message is not a notification"),
             [FieldError("/alert/msgType", "must be Alert, Update or Cancel", msg.msg_type.value)],
+            params={"type": msg.msg_type.value},
         )
     if not msg.infos:
         raise InvalidInput(
@@ -384,8 +393,13 @@ def import_alert(
     decision = decide(actor, Action.WRITE_STATE, state)
     if not decision.allowed:
         raise Forbidden(
-            f"the alert's sender is of {state}; {decision.reason}",
-            [FieldError("/alert/sender", f"a sender of {state}", msg.sender)],
+            N_("the alert's sender is of {state}; {reason}"),
+            [
+                FieldError(
+                    "/alert/sender", N_("a sender of {state}"), msg.sender, params={"state": state}
+                )
+            ],
+            params={"state": state, "reason": decision.reason},
         )
     existing = _known(session, msg.sender, msg.identifier)
     if existing is not None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from epibridge import audit
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.notifications.diseases import disease_name, validate_disease_code
 from epibridge.notifications.models import NotificationEvent
@@ -72,8 +73,9 @@ def load_event(
     event = session.execute(query).scalar_one_or_none()
     if event is None or not may_see(principal, event):
         raise NotFound(
-            f"no notification {event_id} visible to you",
+            N_("no notification {event_id} visible to you"),
             [FieldError("id", "unknown notification", event_id)],
+            params={"event_id": event_id},
         )
     return event
 
@@ -96,8 +98,9 @@ def load_for_change(
     decision = authorize(principal, Action.WRITE_STATE, event.state)
     if statuses is not None and event.status not in statuses:
         raise Conflict(
-            f"notification {event_id} is {event.status}",
+            N_("notification {event_id} is {status}"),
             [FieldError("status", rule, event.status)],
+            params={"event_id": event_id, "status": event.status},
         )
     return event, decision.on_behalf
 
@@ -145,9 +148,12 @@ def check_area(state: str, area_code: str, errors: list[FieldError], field: str)
         errors.append(
             FieldError(
                 field,
-                f"is a subdivision of {owner.alpha_3 if owner else subdivision.country_code}, "
-                f"not of the notifying state {state}",
+                N_("is a subdivision of {owner}, not of the notifying state {state}"),
                 area_code,
+                params={
+                    "owner": owner.alpha_3 if owner else subdivision.country_code,
+                    "state": state,
+                },
             )
         )
     return code
@@ -163,21 +169,30 @@ def check_dates(
 ) -> None:
     if onset is not None and onset > today:
         errors.append(
-            FieldError(f"{prefix}onset_date", f"is in the future (today is {today})", str(onset))
+            FieldError(
+                f"{prefix}onset_date",
+                N_("is in the future (today is {today})"),
+                str(onset),
+                params={"today": today},
+            )
         )
     if detection is not None:
         if detection > today:
             errors.append(
                 FieldError(
                     f"{prefix}detection_date",
-                    f"is in the future (today is {today})",
+                    N_("is in the future (today is {today})"),
                     str(detection),
+                    params={"today": today},
                 )
             )
         if onset is not None and detection < onset:
             errors.append(
                 FieldError(
-                    f"{prefix}detection_date", f"is before the onset date {onset}", str(detection)
+                    f"{prefix}detection_date",
+                    N_("is before the onset date {onset}"),
+                    str(detection),
+                    params={"onset": onset},
                 )
             )
 

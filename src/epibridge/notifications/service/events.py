@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
 from epibridge.notifications import annex2 as annex2_rules
 from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.schemas import (
@@ -118,7 +119,7 @@ def create(
             "name the state whose event this is", [FieldError("state", "required for your role")]
         )
     state = common.check_state(session, raw_state, errors, "state")
-    common.raise_if(errors, "the state is not valid")
+    common.raise_if(errors, N_("the state is not valid"))
     assert state is not None
     decision = authorize(actor, Action.WRITE_STATE, state)
     disease = common.check_disease(data.disease, errors)
@@ -134,7 +135,7 @@ def create(
     affected = _affected(session, data.affected_states, errors) or []
     translations = _translations(data.translations, data.language, errors) or {}
     annex = _annex2(disease, data.annex2, errors, now, actor.actor) if data.annex2 else None
-    common.raise_if(errors, "the notification is not valid")
+    common.raise_if(errors, N_("the notification is not valid"))
 
     notify = data.status == EventStatus.NOTIFIED
     event = NotificationEvent(
@@ -197,11 +198,15 @@ def notify(
     """Notify a draft to the other states."""
     now = now or utcnow()
     event, on_behalf = common.load_for_change(
-        session, event_id, actor, statuses={EventStatus.DRAFT}, rule="only a draft can be notified"
+        session,
+        event_id,
+        actor,
+        statuses={EventStatus.DRAFT},
+        rule=N_("only a draft can be notified"),
     )
     errors: list[FieldError] = []
     common.check_dates(event.onset_date, event.detection_date, errors, today=now.date())
-    common.raise_if(errors, "the draft is not valid any more")
+    common.raise_if(errors, N_("the draft is not valid any more"))
     event.status = EventStatus.NOTIFIED
     event.notified_at = now
     event.updated_at = now
@@ -236,7 +241,7 @@ def update(
         event_id,
         actor,
         statuses={EventStatus.DRAFT, *LIVE_STATUSES},
-        rule="a closed notification cannot be updated",
+        rule=N_("a closed notification cannot be updated"),
     )
     errors: list[FieldError] = []
     fields = data.model_fields_set
@@ -273,13 +278,16 @@ def update(
         errors.extend(
             FieldError(
                 name,
-                f"decreases from {getattr(event, name)} to {getattr(data, name)}; "
-                "give a 'reason' (e.g. cases discarded after testing)",
+                N_(
+                    "decreases from {before} to {after}; give a 'reason' (e.g. cases "
+                    "discarded after testing)"
+                ),
                 getattr(data, name),
+                params={"before": getattr(event, name), "after": getattr(data, name)},
             )
             for name in decreased
         )
-    common.raise_if(errors, "the update is not valid")
+    common.raise_if(errors, N_("the update is not valid"))
 
     for name in _SIMPLE_FIELDS:
         value = getattr(data, name)
@@ -343,7 +351,7 @@ def close(
         event_id,
         actor,
         statuses=set(LIVE_STATUSES),
-        rule="only a notified event can be closed",
+        rule=N_("only a notified event can be closed"),
     )
     event.status = EventStatus.CLOSED
     event.closed_at = now
@@ -378,7 +386,7 @@ def assess_annex2(
     event, on_behalf = common.load_for_change(session, event_id, actor)
     errors: list[FieldError] = []
     annex = _annex2(event.disease, data, errors, now, actor.actor)
-    common.raise_if(errors, "the Annex 2 answers are not valid")
+    common.raise_if(errors, N_("the Annex 2 answers are not valid"))
     _apply_annex2(event, annex)
     event.updated_at = now
     session.flush()

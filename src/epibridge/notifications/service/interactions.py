@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, Forbidden
+from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.notifications import risk
 from epibridge.notifications.models import (
@@ -63,7 +64,7 @@ def acknowledge(
             "receipt is acknowledged by a member state's focal point",
             [FieldError("state", "your account is not bound to a state")],
         )
-    verification.require_notified(event, "an acknowledgement")
+    verification.require_notified(event, N_("an acknowledgement"))
     if actor.state == event.state:
         raise Conflict(
             "the notifying state does not acknowledge its own event",
@@ -71,8 +72,9 @@ def acknowledge(
         )
     if actor.state not in expected_acknowledgers(session, event, on=now):
         raise Forbidden(
-            f"{actor.state} is not a member state today",
+            N_("{state} is not a member state today"),
             [FieldError("state", "not a member state", actor.state)],
+            params={"state": actor.state},
         )
     existing = session.execute(
         select(Acknowledgement).where(
@@ -81,8 +83,9 @@ def acknowledge(
     ).scalar_one_or_none()
     if existing is not None:
         raise Conflict(
-            f"{actor.state} acknowledged notification {event_id} at {existing.at}",
+            N_("{state} acknowledged notification {event_id} at {at}"),
             [FieldError("state", "already acknowledged", actor.state)],
+            params={"state": actor.state, "event_id": event_id, "at": existing.at},
         )
     ack = Acknowledgement(event_id=event.id, state=actor.state, at=now, actor=actor.actor)
     session.add(ack)
@@ -90,8 +93,9 @@ def acknowledge(
         session.flush()
     except IntegrityError as exc:
         raise Conflict(
-            f"{actor.state} already acknowledged notification {event_id}",
+            N_("{state} already acknowledged notification {event_id}"),
             [FieldError("state", "already acknowledged", actor.state)],
+            params={"state": actor.state, "event_id": event_id},
         ) from exc
     common.record(
         session, actor=actor.actor, action="acknowledge", event=event, state={"state": ack.state}
@@ -136,7 +140,7 @@ def assess(
             "risk is assessed by a member state or the Secretariat",
             [FieldError("state", "your account is not bound to a state")],
         )
-    verification.require_notified(event, "a risk assessment")
+    verification.require_notified(event, N_("a risk assessment"))
     level = risk.assess(data.likelihood, data.consequence)
     row = RiskAssessment(
         event_id=event.id,
@@ -234,12 +238,13 @@ def remind(
         authorize(actor, Action.COORDINATE)
     else:
         authorize(actor, Action.WRITE_STATE, event.state)
-    verification.require_notified(event, "a reminder")
+    verification.require_notified(event, N_("a reminder"))
     pending = pending_states(session, event, now=now)
     if not pending:
         raise Conflict(
-            f"every member state has acknowledged notification {event_id}",
+            N_("every member state has acknowledged notification {event_id}"),
             [FieldError("id", "nothing to remind", event_id)],
+            params={"event_id": event_id},
         )
     common.record(
         session, actor=actor.actor, action="remind", event=event, state={"states": pending}

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, Forbidden, NotFound
+from epibridge.i18n import N_, Phrase
 from epibridge.notifications.models import (
     NotificationEvent,
     VerificationRequest,
@@ -18,7 +19,7 @@ from epibridge.notifications.schemas import (
     VerificationCreate,
 )
 from epibridge.notifications.service import common
-from epibridge.notifications.statuses import PRIVATE_STATUSES
+from epibridge.notifications.statuses import PRIVATE_STATUSES, EventStatus
 from epibridge.security import Action, Principal, Role, authorize
 
 VERIFICATION_WINDOW = timedelta(hours=24)
@@ -28,8 +29,11 @@ VERIFICATION_WINDOW = timedelta(hours=24)
 def require_notified(event: NotificationEvent, what: str) -> None:
     if event.status in PRIVATE_STATUSES:
         raise Conflict(
-            f"notification {event.id} is {event.status}; {what} needs a notified event",
-            [FieldError("status", "not notified", event.status)],
+            N_("notification {id} is a draft; {what} needs a notified event")
+            if event.status == EventStatus.DRAFT
+            else N_("notification {id} was discarded; {what} needs a notified event"),
+            [FieldError("status", N_("not notified"), event.status)],
+            params={"id": event.id, "what": Phrase(what)},
         )
 
 
@@ -53,7 +57,7 @@ def request_verification(
                 "a state does not ask itself to verify its own event",
                 [FieldError("id", "your own state's event", event_id)],
             )
-    require_notified(event, "a verification request")
+    require_notified(event, N_("a verification request"))
     request = VerificationRequest(
         event_id=event.id,
         requested_at=now,
@@ -109,13 +113,15 @@ def answer_verification(
     request = session.get(VerificationRequest, verification_id)
     if request is None or request.event_id != event.id:
         raise NotFound(
-            f"no verification request {verification_id} on notification {event_id}",
+            N_("no verification request {verification_id} on notification {event_id}"),
             [FieldError("verification_id", "unknown", verification_id)],
+            params={"verification_id": verification_id, "event_id": event_id},
         )
     if request.answered_at is not None:
         raise Conflict(
-            f"verification request {verification_id} was answered at {request.answered_at}",
+            N_("verification request {verification_id} was answered at {answered_at}"),
             [FieldError("verification_id", "already answered", verification_id)],
+            params={"verification_id": verification_id, "answered_at": request.answered_at},
         )
     request.answered_at = now
     request.answered_by = actor.actor

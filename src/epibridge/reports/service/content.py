@@ -17,6 +17,7 @@ from epibridge.assistance import service as assistance
 from epibridge.assistance.schemas import RequestRead
 from epibridge.assistance.statuses import RequestStatus
 from epibridge.borders import service as borders
+from epibridge.borders import views as border_views
 from epibridge.consultations import service as consultations
 from epibridge.consultations import views as consultation_views
 from epibridge.consultations.schemas import ConsultationSummary
@@ -141,7 +142,7 @@ def gather(
     real, drills = _events(session, actor, week, lang, state)
     content.events, content.exercises = real, drills
     content.curves = _curves(session, actor, week, lang, state, content, real)
-    content.crossings = _crossings(session, week, state)
+    content.crossings = _crossings(session, week, state, lang)
     content.needs = _needs(session, actor, state, now)
     content.consultations = _consultations(session, actor, week, state)
     return content
@@ -310,7 +311,9 @@ def _signals(
     return found
 
 
-def _crossings(session: Session, week: IsoWeek, state: str | None) -> list[CrossingChange]:
+def _crossings(
+    session: Session, week: IsoWeek, state: str | None, lang: str
+) -> list[CrossingChange]:
     """Status reports that took effect in the week, with the status each replaced."""
     changes: list[CrossingChange] = []
     crossings = paging.every(
@@ -330,7 +333,7 @@ def _crossings(session: Session, week: IsoWeek, state: str | None) -> list[Cross
                 continue
             changes.append(
                 CrossingChange(
-                    crossing=crossing.name,
+                    crossing=border_views.names_in(crossing, lang)["name"],
                     states=crossing.states,
                     side=report.side,
                     direction=report.direction,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, defer, undefer
 from epibridge import audit, paging
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput, NotFound
-from epibridge.i18n import LANGUAGES
+from epibridge.i18n import LANGUAGES, N_
 from epibridge.members import service as members
 from epibridge.notifications.outbox.service import publish
 from epibridge.paging import Page
@@ -45,7 +45,9 @@ def _checked(session: Session, data: ReportCreate) -> tuple[str | None, str]:
     week = parse_week(data.week)
     errors = []
     if data.lang not in LANGUAGES:
-        errors.append(FieldError("lang", "one of " + ", ".join(LANGUAGES), data.lang))
+        errors.append(
+            FieldError("lang", N_("one of {choices}"), data.lang, params={"choices": LANGUAGES})
+        )
     if data.format not in FORMATS:
         errors.append(FieldError("format", "pdf or html", data.format))
     if errors:
@@ -121,7 +123,11 @@ def get(session: Session, *, actor: Principal, report_id: int) -> Report:
         select(Report).where(Report.id == report_id).options(undefer(Report.content))
     ).scalar_one_or_none()
     if report is None:
-        raise NotFound(f"no report {report_id}", [FieldError("id", "unknown report", report_id)])
+        raise NotFound(
+            N_("no report {report_id}"),
+            [FieldError("id", "unknown report", report_id)],
+            params={"report_id": report_id},
+        )
     return report
 
 
@@ -166,7 +172,8 @@ def list_(
     if lang:
         if lang not in LANGUAGES:
             raise InvalidInput(
-                "unknown language", [FieldError("lang", "one of " + ", ".join(LANGUAGES), lang)]
+                "unknown language",
+                [FieldError("lang", N_("one of {choices}"), lang, params={"choices": LANGUAGES})],
             )
         query = query.where(Report.lang == lang)
     return paging.page(
