@@ -16,7 +16,7 @@ SQLite documents as safe to make by editing the stored CREATE TABLE text ("Makin
 Of Table Schema Changes", https://www.sqlite.org/lang_altertable.html).
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-08 10:00:00.000000+00:00
 """
 
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -144,9 +144,7 @@ def _refused(
         # Kind, states and start are fixed once recorded: shown as they are, not as sent.
         sent = {k: v for k, v in sent.items() if k not in ("kind", "states", "valid_from")}
     context["values"].update(sent)
-    context.update(
-        {"errors": border_forms.shown_errors(web, errors), "detail": detail}
-    )
+    context.update({"errors": border_forms.shown_errors(web, errors), "detail": detail})
     return web.render("borders/lane_form.html", context, status)
 
 
