@@ -208,3 +208,24 @@ def test_the_copy_takes_both_layouts_names_what_is_missing_and_drops_the_rest(
     assert (target / "ru" / "page.png").read_bytes() == small  # small ones are copied as they are
     reduced = (target / "en" / "page.png").read_bytes()
     assert reduced[:8] == PNG and len(reduced) < len(large)
+
+
+def _anchors(page: Path) -> set[str]:
+    """The heading anchors of a Markdown page, as GitHub makes them."""
+    headings = re.findall(r"^#+ (.+)$", FENCE.sub("", page.read_text(encoding="utf-8")), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_every_link_of_a_guide_leads_somewhere() -> None:
+    checked = 0
+    for guide in sorted(GUIDES.glob("*.md")):
+        for target in re.findall(r"\]\(([^)\s]+)\)", guide.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            file, _, anchor = target.partition("#")
+            page = (guide.parent / file).resolve() if file else guide
+            assert page.exists(), f"{guide.name}: {target} does not exist"
+            if anchor:
+                assert anchor in _anchors(page), f"{guide.name}: no heading for {target}"
+            checked += 1
+    assert checked >= 80
