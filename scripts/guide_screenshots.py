@@ -16,6 +16,7 @@ about a third of their size.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import os
 import re
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     default = os.environ.get("EPIBRIDGE_TEST_ARTIFACTS", str(ROOT / "test-artifacts"))
     parser.add_argument("--artifacts", default=default, help="the tests' artifacts folder")
     shots = Path(parser.parse_args(argv).artifacts) / "screenshots"
+    if importlib.util.find_spec("PIL") is None:
+        print("Pillow is not installed: large images are copied as they are", file=sys.stderr)
     missing = copy(shots)
     total = sum(p.stat().st_size for p in TARGET.glob("*/*.png"))
     count = len(list(TARGET.glob("*/*.png")))
