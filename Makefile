@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # live servers of the tests share its interpreter lock. Each worker starts its own PostgreSQL.
 TEST_WORKERS ?= auto
 
-.PHONY: demo test install kernel lint format serve clean lock
+.PHONY: demo test install kernel lint format serve clean lock screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,3 +51,12 @@ lock: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache
+
+# The user guides' screenshots (docs/guide/screenshots): run the browser tests, which write them to
+# test-artifacts/screenshots, then copy exactly those the guides name; a name no test produced
+# fails, and so does a failing browser test (after the copy).
+screenshots: $(STAMP)
+	./scripts/system-deps.sh test
+	rm -rf "$${EPIBRIDGE_TEST_ARTIFACTS:-test-artifacts}/screenshots"
+	status=0; $(BIN)/pytest -m browser tests/web || status=$$?; \
+	$(BIN)/python scripts/guide_screenshots.py && exit $$status
