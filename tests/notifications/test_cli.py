@@ -78,11 +78,17 @@ def test_notify_commands(
         e["id"]
         for e in json.loads(run(settings, "notify", "list", "--real", "--format", "json").stdout)
     ] == [first]
-    assert "Synthetic test" in run(settings, "notify", "list").stdout
+    table = run(settings, "notify", "list").stdout
+    assert "Synthetic test" in table
+    # The probable count was not reported: a dash the legend explains, never 0 or "None".
+    assert "12/–/3/0" in table and "None" not in table
+    assert "S/P/C/D: suspected, probable and confirmed cases, deaths; – not reported." in table
 
     shown = json.loads(run(settings, "notify", "show", str(first), "--format", "json").stdout)
     assert shown["area_code"] == "KZ-75" and shown["timeline"][0]["kind"] == "notified"
-    assert "pending:" in run(settings, "notify", "show", str(first)).stdout
+    text = run(settings, "notify", "show", str(first)).stdout
+    assert "pending:" in text and "None" not in text
+    assert "suspected 12, probable not reported, confirmed 3, deaths 0" in text
 
     xml = run(settings, "notify", "export-cap", str(first)).stdout.encode()
     caplib.validate(xml)

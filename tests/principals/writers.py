@@ -235,6 +235,9 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
         _q("notifications.service.events.notify"): lambda s, a: notifications.notify(
             s, actor=a, event_id=seed["draft"]
         ),
+        _q("notifications.service.discarding.discard"): lambda s, a: notifications.discard(
+            s, actor=a, event_id=seed["draft"], data=ns.NotificationDiscard(reason="synthetic")
+        ),
         _q("notifications.service.events.update"): lambda s, a: notifications.update(
             s, actor=a, event_id=event, data=ns.NotificationUpdate(deaths=1, reason="synthetic")
         ),

@@ -1,5 +1,6 @@
 """A focal point searches in Chromium: a word of an event's title finds the event, and the
-consultation on it; another state's draft is not found."""
+consultation on it; another state's draft is not found; each hit opens its own page (the
+event, the consultation, the signal, the assistance request)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,13 @@ def test_a_focal_point_finds_an_event_and_a_consultation(web: Site) -> None:
     page.goto(f"{web.base}/search?q=coordination")
     page.get_by_role("link", name="Synthetic cholera response coordination").click()
     assert page.url.endswith(f"/consultations/{world.consultation}")
+
+    page.goto(f"{web.base}/search?q=cholera&kind=signal")
+    hits.first.get_by_role("link").click()
+    page.wait_for_url("**/signals/*")
+    number = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Signal #{number}: Cholera")
+    page.goto(f"{web.base}/search?q=Bishkek")
+    hits.first.get_by_role("link").click()
+    assert page.url.endswith(f"/assistance/requests/{world.request}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Request #{world.request}")

@@ -1,5 +1,6 @@
 """Search over real HTTP, on both backends, the page and GET /api/v1/search alike: each reader
-finds only what it may read, pages walk every hit once, bad input names its parameter."""
+finds only what it may read, each hit links to its own page, pages walk every hit once, bad
+input names its parameter."""
 
 from __future__ import annotations
 
@@ -8,15 +9,25 @@ import re
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.helpers import bearer, make_user
+from epibridge.db import read_session
+from epibridge.detection import service as detection
+from tests.helpers import OPERATOR, bearer, make_user
 from tests.search.seed import build
 from tests.web.test_pages import PASSWORD, _sign_in
 
+HIT = re.compile(
+    r'<li class="hit \w+">\s*<span class="tag">[^<]*</span>\s*<a href="([^"]+)">([^<]*)<'
+)
+
 
 def _links(html: str) -> list[str]:
-    return re.findall(
-        r'<li class="hit \w+">\s*<span class="tag">[^<]*</span>\s*<a href="([^"]+)"', html
-    )
+    return [href for href, _ in HIT.findall(html)]
+
+
+def _heading(html: str) -> str:
+    found = re.search(r"<h1>(.*?)</h1>", html, re.S)
+    assert found, html[:300]
+    return found.group(1)
 
 
 def test_the_page_shows_each_reader_what_it_may_read(
@@ -29,7 +40,8 @@ def test_the_page_shows_each_reader_what_it_may_read(
         ("obs-mng", "observer", "MNG"),
     ):
         make_user(sessions, name, role, state, password=PASSWORD)
-    kaz = _sign_in(live_url, "fp-kaz").get("/search", params={"q": "cholera"})
+    reader = _sign_in(live_url, "fp-kaz")
+    kaz = reader.get("/search", params={"q": "cholera"})
     rus = _sign_in(live_url, "fp-rus").get("/search", params={"q": "cholera", "lang": "ru"})
     observer = _sign_in(live_url, "obs-mng").get("/search", params={"q": "cholera"})
     assert kaz.status_code == rus.status_code == observer.status_code == 200
@@ -37,9 +49,26 @@ def test_the_page_shows_each_reader_what_it_may_read(
     assert draft in _links(kaz.text) and draft not in _links(rus.text)
     assert "Synthetic draft: cholera in Shymkent" not in rus.text
     assert f"/consultations/{world.consultation}" in _links(rus.text)
-    assert "/data/curve?state=KAZ" in _links(rus.text)  # the signal, on its series' curve
+    with read_session(sessions) as session:
+        signals = detection.list_signals(session, principal=OPERATOR, state="KAZ").items
+    assert len(signals) == world.signals > 0
+    assert {f"/signals/{s.id}" for s in signals} <= set(_links(rus.text))  # each to its page
+    assert f"/assistance/requests/{world.request}" in _links(rus.text)
     assert "Сигнал обнаружения" in rus.text and "Консультация" in rus.text
-    assert _links(observer.text) == [f"/notifications/{world.shared}", "/assistance?state=KGZ"]
+    assert _links(observer.text) == [
+        f"/notifications/{world.shared}",
+        f"/assistance/requests/{world.request}",
+    ]
+    # Every link opens the page of the record it names: by its title, or a signal or request
+    # (whose title is made of its contents) by its number.
+    hits = HIT.findall(kaz.text)
+    assert len({link.split("/")[1] for link, _ in hits}) == 4  # every kind
+    for link, title in hits:
+        shown = reader.get(link)
+        assert shown.status_code == 200, (link, shown.status_code)
+        number = link.rsplit("/", 1)[1]
+        named = {"signals": f"Signal #{number}:", "requests": f"Request #{number}:"}
+        assert named.get(link.split("/")[-2], title) in _heading(shown.text), link
     none = _sign_in(live_url, "fp-rus").get("/search", params={"q": "Shymkent", "lang": "en"})
     assert "Nothing you may read matches “Shymkent”." in none.text
     short = _sign_in(live_url, "fp-rus").get("/search", params={"q": "x", "lang": "zh"})

@@ -77,7 +77,7 @@ def test_focal_point_confirms_a_signal_from_the_list(web: Site) -> None:
     expect(kaz.locator("#pending")).to_contain_text("Russia")
 
     # The list in the other languages (for the guides).
-    for lang, title in (("ru", "Сигналы выявления вспышек"), ("zh", "监测信号")):
+    for lang, title in (("ru", "Сигналы обнаружения"), ("zh", "监测信号")):
         web.go(kaz, f"/signals?state=KAZ&lang={lang}")
         expect(kaz.locator("h1")).to_have_text(title)
         expect(kaz.locator("#signals tbody tr").first).to_contain_text(

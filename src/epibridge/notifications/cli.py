@@ -27,6 +27,18 @@ from epibridge.notifications.statuses import EventStatus
 notify_app = typer.Typer(help="Event notifications: list, show, create, export CAP, remind.")
 
 
+#: How a count a state did not report is printed: never as 0, and never as Python's "None".
+NOT_REPORTED = "not reported"
+NOT_REPORTED_CELL = "–"
+COUNTS_LEGEND = (
+    f"S/P/C/D: suspected, probable and confirmed cases, deaths; {NOT_REPORTED_CELL} {NOT_REPORTED}."
+)
+
+
+def _count(value: int | None, missing: str = NOT_REPORTED) -> str:
+    return missing if value is None else str(value)
+
+
 AsOption = Annotated[
     str | None,
     typer.Option("--as", help="Act as this account (its permissions apply and it is audited)."),
@@ -83,6 +95,8 @@ def list_(
         map(_summary_row, items),
         overflow="fold",
     )
+    if items:
+        typer.echo(COUNTS_LEGEND)
 
 
 def _summary_row(i: NotificationSummary) -> tuple[str, ...]:
@@ -95,7 +109,10 @@ def _summary_row(i: NotificationSummary) -> tuple[str, ...]:
         i.disease,
         i.title,
         str(i.onset_date),
-        f"{c.suspected_cases}/{c.probable_cases}/{c.confirmed_cases}/{c.deaths}",
+        "/".join(
+            _count(n, NOT_REPORTED_CELL)
+            for n in (c.suspected_cases, c.probable_cases, c.confirmed_cases, c.deaths)
+        ),
         i.risk_level or "",
         flags,
     )
@@ -126,8 +143,8 @@ def show(
     typer.echo(f"disease {read.disease} ({read.disease_name}); onset {read.onset_date}")
     c = read.counts
     typer.echo(
-        f"suspected {c.suspected_cases}, probable {c.probable_cases}, "
-        f"confirmed {c.confirmed_cases}, deaths {c.deaths}"
+        f"suspected {_count(c.suspected_cases)}, probable {_count(c.probable_cases)}, "
+        f"confirmed {_count(c.confirmed_cases)}, deaths {_count(c.deaths)}"
     )
     if read.annex2:
         late = " OVERDUE" if read.overdue else ""

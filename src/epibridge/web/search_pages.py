@@ -51,15 +51,18 @@ STATUS_NAMES = {
 }
 
 
+#: The page of the web UI that shows a hit of each kind.
+PAGES = {
+    SearchKind.EVENT: "/notifications/{id}",
+    SearchKind.SIGNAL: "/signals/{id}",
+    SearchKind.REQUEST: "/assistance/requests/{id}",
+    SearchKind.CONSULTATION: "/consultations/{id}",
+}
+
+
 def page_of(hit: SearchHit) -> str:
     """The page of the web UI that shows a hit."""
-    if hit.kind is SearchKind.EVENT:
-        return f"/notifications/{hit.id}"
-    if hit.kind is SearchKind.CONSULTATION:
-        return f"/consultations/{hit.id}"
-    if hit.kind is SearchKind.REQUEST:
-        return "/assistance?" + urlencode({"state": hit.state or ""})
-    return "/data/curve?" + urlencode({"state": hit.state or ""})
+    return PAGES[hit.kind].format(id=hit.id)
 
 
 @router.get("/search", response_class=HTMLResponse)
