@@ -41,7 +41,13 @@ from epibridge.validation_messages import field_error
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console()
+
+def terminal() -> Console:
+    """Standard output sized as the terminal is now: ``COLUMNS`` and the window are read at
+    each call (a console made at import would keep the width of whoever imported it first)."""
+    return Console()
+
+
 err_console = Console(stderr=True)
 
 
@@ -316,7 +322,8 @@ def print_table(
     such as URLs).
     """
     body = [[str(cell) for cell in row] for row in rows]
-    widths, wrapping = column_widths(columns, body, console.width)
+    out = terminal()
+    widths, wrapping = column_widths(columns, body, out.width)
     table = Table(
         title=title,
         box=box.SIMPLE_HEAD,
@@ -330,7 +337,7 @@ def print_table(
         )
     for row in body:
         table.add_row(*row)
-    console.print(table)
+    out.print(table)
 
 
 def column_widths(

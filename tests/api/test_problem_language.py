@@ -167,9 +167,12 @@ def test_a_form_refused_on_a_page_says_why_in_the_pages_language(
         data={"csrf_token": _csrf(page.text), **form, "measures_c8": "9"},
     )
     assert bad_level.status_code == 422
-    assert detail in bad_level.text and f"measures_c8: {too_big}" in bad_level.text
+    # the summary links each field (by its translated label) and says what is wrong with it
+    assert detail in bad_level.text
+    assert '<a href="#measures_c8">' in bad_level.text and f"</a>: {too_big}</li>" in bad_level.text
     bad_wait = client.post(
         f"/borders/crossings/{crossing_id}/status",
         data={"csrf_token": _csrf(page.text), **form, "wait_minutes": "soon"},
     )
-    assert bad_wait.status_code == 422 and f"wait_minutes: {not_whole}" in bad_wait.text
+    assert bad_wait.status_code == 422 and '<a href="#wait_minutes">' in bad_wait.text
+    assert f"</a>: {not_whole}</li>" in bad_wait.text

@@ -115,7 +115,7 @@ def test_a_refused_report_names_the_field_in_russian(web: Site) -> None:
     page.get_by_role("button", name="Сообщить статус").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Пропускная способность, в процентах от обычной")
-    expect(alert).to_contain_text("у закрытого пункта нет пропускной способности")
+    expect(alert).to_contain_text("у закрытого пункта пропуска нет пропускной способности")
     capacity = page.get_by_label("Пропускная способность, в процентах от обычной")
     expect(capacity).to_have_value("50")  # kept as typed
     expect(capacity).to_have_attribute("aria-invalid", "true")

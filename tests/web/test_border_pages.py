@@ -215,7 +215,7 @@ def test_status_form_refusals_name_the_field(
     assert closed.status_code == 422
     label = "Пропускная способность, в процентах от обычной"
     assert f'<a href="#capacity_percent">{label}</a>' in closed.text
-    assert "у закрытого пункта нет пропускной способности" in closed.text
+    assert "у закрытого пункта пропуска нет пропускной способности" in closed.text
     assert 'id="capacity_percent" name="capacity_percent" type="number" value="50"' in closed.text
     # Values the form cannot read, and out of range, each beside its field.
     garbled = kaz.post(
@@ -232,7 +232,7 @@ def test_status_form_refusals_name_the_field(
         assert f"{label}</a>: {message}" in garbled.text, label
     fixed = kaz.post(f"{url}/status", data=_status_form(page, measures_c8="7"))
     assert fixed.status_code == 422
-    assert "Санитарные меры (уровень OxCGRT C8)</a>: должно быть не больше 4" in fixed.text
+    assert "Санитарные меры (уровень OxCGRT C8)</a>: Значение должно быть не больше 4" in fixed.text
     assert _report_count(sessions, khorgos) == before  # nothing was stored
 
     # The Secretariat reports China's side on its behalf, with every field of the form.

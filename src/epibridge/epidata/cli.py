@@ -15,7 +15,6 @@ from rich.table import Table
 
 from epibridge.cli_selector import selector_options
 from epibridge.cli_support import (
-    console,
     echo_json,
     err_console,
     is_terminal,
@@ -26,6 +25,7 @@ from epibridge.cli_support import (
     report_errors,
     sessions_for,
     settings_of,
+    terminal,
 )
 from epibridge.db import utcnow
 from epibridge.epidata import export, queries, reference, revisions, service, uploads
@@ -177,7 +177,7 @@ def query(
             value = "not reported" if p.value is None else str(p.value)
             extra = [] if not per else ["" if p.rate is None else f"{p.rate:g}"]
             table.add_row(str(p.period_start), str(p.period_end), value, *extra)
-        console.print(table)
+        terminal().print(table)
 
 
 @data_app.command("history")
@@ -200,7 +200,7 @@ def history(ctx: typer.Context, selector: SeriesSelector) -> None:
             f"{v.superseded_at:%Y-%m-%d %H:%M:%S}" if v.superseded_at else "current",
             str(v.submission_id),
         )
-    console.print(table)
+    terminal().print(table)
 
 
 @data_app.command("increases")
@@ -229,7 +229,7 @@ def increases(
             f"{r.recent_start}..{r.recent_end}",
             "SYNTHETIC" if r.synthetic else "reported",
         )
-    console.print(table)
+    terminal().print(table)
 
 
 @data_app.command("submissions")

@@ -33,15 +33,15 @@ from epibridge.security import (
 )
 
 #: Why a role and a state do not go together (message ids, shown in the reader's language).
-STATE_REQUIRED = N_("This role must be bound to a state.")
+STATE_REQUIRED = N_("role {role} must be bound to a state")
 STATE_REQUIRED_FIELD = N_("required for this role")
-NOT_OBSERVER = N_("An observer account must belong to an observer or partner state.")
+NOT_OBSERVER = N_("an observer account must belong to an observer or partner state")
 NOT_OBSERVER_FIELD = N_("not an observer or partner state today")
-NOT_MEMBER = N_("A focal point or system account must belong to a member state.")
+NOT_MEMBER = N_("a {role} account must belong to a member state")
 NOT_MEMBER_FIELD = N_("not a member state today")
-NOT_BOUND = N_("This role is not bound to a state.")
+NOT_BOUND = N_("role {role} is not bound to a state")
 NOT_BOUND_FIELD = N_("must be empty for this role")
-NAME_TAKEN = N_("An account with this name already exists.")
+NAME_TAKEN = N_("a user named '{name}' already exists")
 NAME_TAKEN_FIELD = N_("already taken")
 PASSWORD_SHORT = N_("A password has at least 8 characters.")
 PASSWORD_SHORT_FIELD = N_("at least 8 characters")
@@ -56,17 +56,29 @@ def bound_state(session: Session, role: Role, state: str | None) -> str | None:
     """
     if role not in STATE_BOUND_ROLES:
         if state:
-            raise InvalidInput(NOT_BOUND, [FieldError("state", NOT_BOUND_FIELD, state)])
+            raise InvalidInput(
+                NOT_BOUND,
+                [FieldError("state", NOT_BOUND_FIELD, state)],
+                params={"role": role.value},
+            )
         return None
     if not state:
-        raise InvalidInput(STATE_REQUIRED, [FieldError("state", STATE_REQUIRED_FIELD)])
+        raise InvalidInput(
+            STATE_REQUIRED,
+            [FieldError("state", STATE_REQUIRED_FIELD)],
+            params={"role": role.value},
+        )
     code = org.require_state(session, state)
     status = org.status_on(org.get_state(session, iso3=code), utcnow().date())
     is_member = status is not None and status.status == MembershipStatus.MEMBER
     if role is Role.OBSERVER and (status is None or is_member):
         raise InvalidInput(NOT_OBSERVER, [FieldError("state", NOT_OBSERVER_FIELD, state)])
     if role in (Role.FOCAL_POINT, Role.SYSTEM) and not is_member:
-        raise InvalidInput(NOT_MEMBER, [FieldError("state", NOT_MEMBER_FIELD, state)])
+        raise InvalidInput(
+            NOT_MEMBER,
+            [FieldError("state", NOT_MEMBER_FIELD, state)],
+            params={"role": role.value},
+        )
     return code
 
 
@@ -78,7 +90,11 @@ def create_user(
     role = Role(data.role)
     state = bound_state(session, role, data.state)
     if session.execute(select(User.id).where(User.name == data.name)).first():
-        raise Conflict(NAME_TAKEN, [FieldError("name", NAME_TAKEN_FIELD, data.name)])
+        raise Conflict(
+            NAME_TAKEN,
+            [FieldError("name", NAME_TAKEN_FIELD, data.name)],
+            params={"name": data.name},
+        )
     user = User(
         name=data.name,
         role=role.value,
@@ -93,7 +109,11 @@ def create_user(
     try:
         session.flush()
     except IntegrityError as exc:
-        raise Conflict(NAME_TAKEN, [FieldError("name", NAME_TAKEN_FIELD, data.name)]) from exc
+        raise Conflict(
+            NAME_TAKEN,
+            [FieldError("name", NAME_TAKEN_FIELD, data.name)],
+            params={"name": data.name},
+        ) from exc
     audit.record(
         session,
         actor=actor.actor,

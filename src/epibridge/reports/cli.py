@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from epibridge.cli_support import (
-    console,
     err_console,
     is_terminal,
     operator,
@@ -18,6 +17,7 @@ from epibridge.cli_support import (
     report_errors,
     sessions_for,
     settings_of,
+    terminal,
     writing_as,
 )
 from epibridge.errors import FieldError, InvalidInput
@@ -41,7 +41,7 @@ def _format_of(output: Path) -> str:
 def _generate(ctx: typer.Context, data: ReportCreate) -> tuple[service.Rendered, int]:
     """Render with no write lock held, then store the file in one short transaction."""
     label = f"rendering {data.week} ({data.lang}, {data.format})"
-    status = console.status(label) if is_terminal() else None
+    status = terminal().status(label) if is_terminal() else None
     if status is not None:
         status.start()
     try:

@@ -92,7 +92,7 @@ FIELD_LABELS = {
 #: Input fields whose form field has another name (the share is typed as a percentage).
 FORM_FIELDS = {"capacity_share": "capacity_percent"}
 
-CHECK_FIELDS = N_("Check the highlighted fields.")
+CHECK_FIELDS = N_("check the highlighted fields")
 NOT_WHOLE = N_("not a whole number")
 NOT_NUMBER = N_("not a number")
 NOT_MOMENT = N_("not a date and time (YYYY-MM-DD hh:mm)")
