@@ -211,7 +211,7 @@ def test_bad_input_names_the_field(live_url: str, sessions: sessionmaker[Session
         ("Срок", "дата (ГГГГ-ММ-ДД)"),
         ("Строка 1, количество", "целым числом"),
         ("Строка 2, позиция", "выберите позицию"),
-        ("Пункт доставки", "обязательное поле"),
+        ("Пункт доставки", "Обязательное поле"),  # validation_messages: "Field required"
     ]:
         found = re.search(rf"<strong>{re.escape(label)}</strong>: [^<]*{re.escape(message)}", text)
         assert found, (label, re.findall(r"<li><strong>.*?</li>", text))

@@ -208,7 +208,7 @@ def test_convene_form_names_the_field(live_url: str, sessions: sessionmaker[Sess
     )
     assert posted.status_code == 422
     for label, message in [
-        ("Тема", "слишком короткое: не менее 3 символов"),
+        ("Тема", "Минимальная длина строки — 3 симв."),  # validation_messages
         ("Участвующие государства-члены", "выберите хотя бы одно государство-член"),
         ("Срок: когда (UTC)", "дата и время"),
     ]:

@@ -8,10 +8,12 @@ other: only its hash is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from epibridge.db import read_session, utcnow, write_session
@@ -22,7 +24,7 @@ from epibridge.members import accounts, administration
 from epibridge.members import service as members
 from epibridge.members.schemas import IssuedToken, UserCreate
 from epibridge.notifications.outbox import service as outbox
-from epibridge.security import ACCOUNT_ROLES
+from epibridge.security import ACCOUNT_ROLES, Principal
 from epibridge.web.account_forms import (
     KIND_NAMES,
     ROLE_NAMES,
@@ -33,6 +35,7 @@ from epibridge.web.account_forms import (
     validated,
 )
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
+from epibridge.web.form_input import act
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -178,42 +181,42 @@ def _refused(web: Web, name: str, exc: DomainError, form: dict[str, Any]) -> Res
     return web.render("admin/account.html", context, exc.status)
 
 
+def _changed(
+    web: Web,
+    name: str,
+    done: str,
+    change: Callable[..., Any],
+    typed: dict[str, Any] | None = None,
+    **arguments: Any,
+) -> Response:
+    """One change to the account ``name`` by the signed-in administrator, then its page saying
+    what was done; refused, its page again with the refusal beside what was typed."""
+    try:
+        act(web, change, name=name, **arguments)
+    except DomainError as exc:
+        return _refused(web, name, exc, typed or {})
+    return web.redirect(f"/admin/accounts/{name}?done={done}")
+
+
 @router.post("/accounts/{name}/role", response_class=HTMLResponse)
 @page_errors
 def change_role(web: WebDep, form: FormDep, name: str) -> Response:
-    principal = web.require()
-    values = {"role": text(form, "role"), "state": text(form, "state")}
-    try:
-        with write_session(web.sessions) as session:
-            administration.change_role(
-                session, actor=principal, name=name, role=values["role"], state=values["state"]
-            )
-    except DomainError as exc:
-        return _refused(web, name, exc, values)
-    return web.redirect(f"/admin/accounts/{name}?done=role")
+    typed = {"role": text(form, "role"), "state": text(form, "state")}
+    return _changed(web, name, "role", administration.change_role, typed, **typed)
 
 
 @router.post("/accounts/{name}/lock", response_class=HTMLResponse)
 @page_errors
 def lock(web: WebDep, form: FormDep, name: str) -> Response:
     del form
-    principal = web.require()
-    try:
-        with write_session(web.sessions) as session:
-            administration.lock(session, actor=principal, name=name)
-    except DomainError as exc:
-        return _refused(web, name, exc, {})
-    return web.redirect(f"/admin/accounts/{name}?done=locked")
+    return _changed(web, name, "locked", administration.lock)
 
 
 @router.post("/accounts/{name}/unlock", response_class=HTMLResponse)
 @page_errors
 def unlock(web: WebDep, form: FormDep, name: str) -> Response:
     del form
-    principal = web.require()
-    with write_session(web.sessions) as session:
-        administration.unlock(session, actor=principal, name=name)
-    return web.redirect(f"/admin/accounts/{name}?done=unlocked")
+    return _changed(web, name, "unlocked", administration.unlock)
 
 
 def _days(value: str) -> int:
@@ -226,60 +229,46 @@ def _days(value: str) -> int:
     return days
 
 
+def _issue_token(session: Session, *, actor: Principal, name: str, **token: Any) -> IssuedToken:
+    user = administration.get_account(session, actor=actor, name=name)
+    return accounts.issue_token(session, actor=actor, user=user, **token)
+
+
 @router.post("/accounts/{name}/tokens", response_class=HTMLResponse)
 @page_errors
 def issue_token(web: WebDep, form: FormDep, name: str) -> Response:
-    principal = web.require()
-    values = {"label": text(form, "label"), "days": text(form, "days")}
+    typed = {"label": text(form, "label"), "days": text(form, "days")}
     try:
-        days = _days(values["days"])
-        with write_session(web.sessions) as session:
-            user = administration.get_account(session, actor=principal, name=name)
-            issued: IssuedToken = accounts.issue_token(
-                session, actor=principal, user=user, ttl_days=days, label=values["label"] or None
-            )
+        days = _days(typed["days"])
+        issued = act(web, _issue_token, name=name, ttl_days=days, label=typed["label"] or None)
     except DomainError as exc:
-        return _refused(web, name, exc, values)
+        return _refused(web, name, exc, typed)
     return web.render("admin/account.html", {**_account_context(web, name), "issued": issued})
+
+
+def _revoke_token(session: Session, *, actor: Principal, name: str, token_id: int) -> None:
+    """Revoke one of the account's tokens (an account not found is said so first)."""
+    administration.get_account(session, actor=actor, name=name)
+    administration.revoke_token(session, actor=actor, token_id=token_id, of=name)
 
 
 @router.post("/accounts/{name}/tokens/{token_id}/revoke", response_class=HTMLResponse)
 @page_errors
 def revoke_token(web: WebDep, form: FormDep, name: str, token_id: Id) -> Response:
     del form
-    principal = web.require()
-    try:
-        with write_session(web.sessions) as session:
-            administration.get_account(session, actor=principal, name=name)
-            administration.revoke_token(session, actor=principal, token_id=token_id, of=name)
-    except DomainError as exc:
-        return _refused(web, name, exc, {})
-    return web.redirect(f"/admin/accounts/{name}?done=revoked")
+    return _changed(web, name, "revoked", _revoke_token, token_id=token_id)
 
 
 @router.post("/accounts/{name}/sessions", response_class=HTMLResponse)
 @page_errors
 def end_sessions(web: WebDep, form: FormDep, name: str) -> Response:
     del form
-    principal = web.require()
-    with write_session(web.sessions) as session:
-        accounts.end_sessions(session, actor=principal, name=name)
-    return web.redirect(f"/admin/accounts/{name}?done=sessions")
+    return _changed(web, name, "sessions", accounts.end_sessions)
 
 
 @router.post("/accounts/{name}/password", response_class=HTMLResponse)
 @page_errors
 def set_password(web: WebDep, form: FormDep, name: str) -> Response:
-    principal = web.require()
-    password = form.get("password")
-    try:
-        with write_session(web.sessions) as session:
-            accounts.set_password(
-                session,
-                actor=principal,
-                name=name,
-                password=password if isinstance(password, str) else "",
-            )
-    except DomainError as exc:
-        return _refused(web, name, exc, {})
-    return web.redirect(f"/admin/accounts/{name}?done=password")
+    typed = form.get("password")
+    password = typed if isinstance(typed, str) else ""
+    return _changed(web, name, "password", accounts.set_password, password=password)

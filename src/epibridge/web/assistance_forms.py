@@ -12,12 +12,13 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from epibridge.assistance.catalogue import catalogue
 from epibridge.assistance.schemas import OfferCreate, RequestCreate
 from epibridge.db import read_session, utcnow
-from epibridge.errors import FieldError
+from epibridge.errors import DomainError, FieldError
 from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.members.statuses import MembershipStatus
@@ -25,7 +26,7 @@ from epibridge.notifications import service as notifications
 from epibridge.security import Principal, Role
 from epibridge.web.context import Web, text
 from epibridge.web.dashboard import translated
-from epibridge.web.form_input import FormError, day, validated, whole
+from epibridge.web.form_input import day, form_page, validated, whole
 
 M = TypeVar("M", RequestCreate, OfferCreate)
 
@@ -146,6 +147,20 @@ def compacted(values: dict[str, str]) -> tuple[dict[str, str], Callable[[str], s
     return out, rename
 
 
+def filled_form(
+    web: Web,
+    template: str,
+    context: dict[str, Any],
+    values: dict[str, str],
+    refusal: DomainError | None,
+) -> Response:
+    """A request or offer form with its line rows, filled rows first (see ``compacted``); when
+    refused, with what was typed and each problem beside its control."""
+    values, rename = compacted(values)
+    context = {**context, "values": values, "rows": range(LINE_ROWS), **names(web)}
+    return form_page(web, template, context, refusal, lambda name: label_of(web, name), rename)
+
+
 def lines_of(form: FormData, problems: list[FieldError]) -> list[dict[str, Any]]:
     """The filled rows as service lines, the unit the catalogue's for the item chosen."""
     items = catalogue()
@@ -157,7 +172,7 @@ def lines_of(form: FormData, problems: list[FieldError]) -> list[dict[str, Any]]
         if not item and not typed and not note:
             continue
         if not item:
-            problems.append(FormError(f"line-{row}-item", CHOOSE_ITEM))
+            problems.append(FieldError(f"line-{row}-item", CHOOSE_ITEM))
         quantity = whole(typed, f"line-{row}-quantity", problems, required=True)
         if not item or quantity is None:
             continue

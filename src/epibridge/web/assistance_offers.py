@@ -18,7 +18,7 @@ from epibridge import paging
 from epibridge.assistance import service as assistance
 from epibridge.assistance.catalogue import SECRETARIAT
 from epibridge.assistance.schemas import CommitmentStatusUpdate
-from epibridge.db import read_session, utcnow, write_session
+from epibridge.db import read_session, utcnow
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.i18n import N_
 from epibridge.inputs import Id
@@ -27,15 +27,14 @@ from epibridge.security import Principal
 from epibridge.web.assistance_forms import (
     LABELS,
     LINE_ROWS,
-    compacted,
+    filled_form,
     form_values,
-    label_of,
     names,
     offer_input,
     state_choices,
 )
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
-from epibridge.web.form_input import day, refusing, shown, validated
+from epibridge.web.form_input import act, day, error_page, refusing, validated
 
 router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -110,28 +109,15 @@ def _offer_form(
     values: dict[str, str],
     problems: DomainError | None = None,
 ) -> Response:
-    states = state_choices(web, principal)
-    request = _answered(web, principal, values.get("request_id", ""))
     with read_session(web.sessions) as session:
         state_names = members.state_names(session, on=utcnow().date(), lang=web.lang)
-    context: dict[str, Any] = {
-        "values": values,
-        "states": states,
+    context = {
+        "states": state_choices(web, principal),
         "state_names": state_names,
         "secretariat": SECRETARIAT,
-        "request": request,
-        "rows": range(LINE_ROWS),
-        "errors": {},
-        "listed": [],
-        "detail": None,
-        **names(web),
+        "request": _answered(web, principal, values.get("request_id", "")),
     }
-    if problems is not None:
-        shown_values, rename = compacted(values)
-        found = shown(web, problems, lambda n: label_of(web, n), rename)
-        context.update(errors=found.by_field, listed=found.listed, detail=found.detail)
-        context["values"] = shown_values
-    return web.render("assistance/offer_form.html", context, 200 if problems is None else 422)
+    return filled_form(web, "assistance/offer_form.html", context, values, problems)
 
 
 @router.get("/assistance/offers/new", response_class=HTMLResponse)
@@ -158,9 +144,7 @@ def create_offer(web: WebDep, form: FormDep) -> Response:
     values = form_values(form)
     try:
         data = offer_input(form, principal)
-        with write_session(web.sessions) as session:
-            offer = assistance.create_offer(session, actor=principal, data=data)
-            offer_id = offer.id
+        offer_id = act(web, assistance.create_offer, data=data).id
     except InvalidInput as exc:
         return _offer_form(web, principal, values, exc)
     if data.request_id is not None:
@@ -201,10 +185,8 @@ def offer_page(web: WebDep, offer_id: Id, done: str = "") -> Response:
 @page_errors
 @refusing(WITHDRAW_REFUSED)
 def withdraw_offer(web: WebDep, form: FormDep, offer_id: Id) -> Response:
-    principal = web.require()
     reason = text(form, "reason") or None
-    with write_session(web.sessions) as session:
-        assistance.withdraw_offer(session, actor=principal, offer_id=offer_id, reason=reason)
+    act(web, assistance.withdraw_offer, offer_id=offer_id, reason=reason)
     return web.redirect(f"/assistance/offers/{offer_id}?done=withdrawn")
 
 
@@ -228,19 +210,7 @@ def change_status(web: WebDep, form: FormDep, commitment_id: Id) -> Response:
     back = _safe_back(text(form, "back"), f"/assistance/requests/{request_id}")
     try:
         data = validated(CommitmentStatusUpdate, payload, problems)
-        with write_session(web.sessions) as session:
-            assistance.change_status(
-                session, actor=principal, commitment_id=commitment_id, data=data
-            )
+        act(web, assistance.change_status, commitment_id=commitment_id, data=data)
     except InvalidInput as exc:
-        found = shown(web, exc, lambda n: LABELS.get(n))
-        return web.render(
-            "error.html",
-            {
-                "status": 422,
-                "detail": found.detail,
-                "errors": [FieldError(label, message) for label, message in found.listed],
-            },
-            422,
-        )
+        return error_page(web, exc, LABELS.get)
     return web.redirect(f"{back.split('#')[0].split('?')[0]}?done={data.status}#commitments")

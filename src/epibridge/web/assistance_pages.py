@@ -31,17 +31,15 @@ from epibridge.security import PermissionDenied, Principal
 from epibridge.web import assistance_offers
 from epibridge.web.assistance_forms import (
     LABELS,
-    LINE_ROWS,
-    compacted,
     event_choices,
+    filled_form,
     form_values,
-    label_of,
     names,
     request_input,
     state_choices,
 )
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
-from epibridge.web.form_input import FormError, day, refusing, shown, validated, whole
+from epibridge.web.form_input import act, day, form_page, refusing, validated, whole
 
 router = APIRouter(include_in_schema=False)
 router.include_router(assistance_offers.router)
@@ -136,24 +134,12 @@ def _request_form(
     values: dict[str, str],
     problems: DomainError | None = None,
 ) -> Response:
-    states = state_choices(web, principal)
     chosen = values.get("state") or principal.state
-    context: dict[str, Any] = {
-        "values": values,
-        "states": states,
+    context = {
+        "states": state_choices(web, principal),
         "events": event_choices(web, principal, chosen if principal.state else None),
-        "rows": range(LINE_ROWS),
-        "errors": {},
-        "listed": [],
-        "detail": None,
-        **names(web),
     }
-    if problems is not None:
-        shown_values, rename = compacted(values)
-        found = shown(web, problems, lambda n: label_of(web, n), rename)
-        context.update(errors=found.by_field, listed=found.listed, detail=found.detail)
-        context["values"] = shown_values
-    return web.render("assistance/request_form.html", context, 200 if problems is None else 422)
+    return filled_form(web, "assistance/request_form.html", context, values, problems)
 
 
 @router.get("/assistance/requests/new", response_class=HTMLResponse)
@@ -170,13 +156,10 @@ def create_request(web: WebDep, form: FormDep) -> Response:
     principal = web.require()
     values = form_values(form)
     try:
-        data = request_input(form, principal)
-        with write_session(web.sessions) as session:
-            request = assistance.create_request(session, actor=principal, data=data)
-            request_id = request.id
+        request = act(web, assistance.create_request, data=request_input(form, principal))
     except InvalidInput as exc:
         return _request_form(web, principal, values, exc)
-    return web.redirect(f"/assistance/requests/{request_id}?done=requested")
+    return web.redirect(f"/assistance/requests/{request.id}?done=requested")
 
 
 def _event(session: Any, principal: Principal, event_id: int | None) -> Any:
@@ -218,9 +201,6 @@ def _request_context(web: Web, principal: Principal, request_id: int) -> dict[st
         "matches": matches,
         "event": event,
         "state_names": state_names,
-        "errors": {},
-        "listed": [],
-        "detail": None,
         "values": {},
         **names(web),
     }
@@ -233,26 +213,22 @@ def request_page(web: WebDep, request_id: Id, done: str = "") -> Response:
     context = _request_context(web, principal, request_id)
     context["done"] = web.gettext(DONE[done]) if done in DONE else None
     context["done"] = context["done"] or assistance_offers.done_message(web, done)
-    return web.render("assistance/request.html", context)
+    return form_page(web, "assistance/request.html", context, None, LABELS.get)
 
 
 def _refused_on_request(
     web: Web, principal: Principal, request_id: int, exc: DomainError, values: dict[str, str]
 ) -> Response:
-    context = _request_context(web, principal, request_id)
-    found = shown(web, exc, lambda n: LABELS.get(n))
-    context.update(errors=found.by_field, listed=found.listed, detail=found.detail, values=values)
-    return web.render("assistance/request.html", context, 422)
+    context = {**_request_context(web, principal, request_id), "values": values}
+    return form_page(web, "assistance/request.html", context, exc, LABELS.get)
 
 
 @router.post("/assistance/requests/{request_id}/cancel", response_class=HTMLResponse)
 @page_errors
 @refusing(CANCEL_REFUSED)
 def cancel_request(web: WebDep, form: FormDep, request_id: Id) -> Response:
-    principal = web.require()
     reason = text(form, "reason") or None
-    with write_session(web.sessions) as session:
-        assistance.cancel_request(session, actor=principal, request_id=request_id, reason=reason)
+    act(web, assistance.cancel_request, request_id=request_id, reason=reason)
     return web.redirect(f"/assistance/requests/{request_id}?done=cancelled")
 
 
@@ -277,7 +253,7 @@ def pledge(web: WebDep, form: FormDep, request_id: Id) -> Response:
             if data.request_line_id not in {line.id for line in request.lines}:
                 raise InvalidInput(
                     N_("The pledge is not valid."),
-                    [FormError("request_line_id", N_("not a line of this request"))],
+                    [FieldError("request_line_id", N_("not a line of this request"))],
                 )
             assistance.commit(session, actor=principal, data=data)
     except InvalidInput as exc:

@@ -23,7 +23,7 @@ from epibridge.errors import FieldError
 from epibridge.i18n import LANGUAGES, N_
 from epibridge.web.context import Web, text
 from epibridge.web.dashboard import translated
-from epibridge.web.form_input import FormError, moment_utc, validated, whole
+from epibridge.web.form_input import moment_utc, validated, whole
 
 STATUS_NAMES = {
     "requested": N_("Requested"),
@@ -138,7 +138,7 @@ def convene_input(form: FormData) -> ConsultationCreate:
     if label or due:
         moment = moment_utc(due, "deadline_due", problems)
         if not label:
-            problems.append(FormError("deadline_label", N_("say what is due by this time")))
+            problems.append(FieldError("deadline_label", N_("say what is due by this time")))
         if moment is not None and label:
             deadlines.append({"label": label, "due": moment})
     events: list[int] = []
@@ -156,7 +156,7 @@ def convene_input(form: FormData) -> ConsultationCreate:
         "event_ids": events,
     }
     if not payload["participants"]:
-        problems.append(FormError("participants", N_("choose at least one member state")))
+        problems.append(FieldError("participants", N_("choose at least one member state")))
     return validated(ConsultationCreate, payload, problems)
 
 

@@ -1,10 +1,11 @@
 """From a submitted form to a service's input, and from a refusal to words the reader can act on.
 
 Pydantic names what is wrong with a value in English; a page says it in the reader's language,
-next to the field's own label. ``validated`` turns a model's errors into ``InvalidInput`` whose
-messages are message ids with their parameters; ``shown`` translates them (and the services'
-own field errors) for the page. ``refusing`` answers a refusal (403) with a sentence saying
-what only someone else may do, in the reader's language, instead of a 500 or an English reason.
+next to the field's own label. ``validated`` turns a model's errors into ``InvalidInput`` in
+the one vocabulary of pydantic errors (``validation_messages``: message ids with parameters,
+the API's and every form's); ``shown`` translates them (and the services' own field errors)
+for the page. ``refusing`` answers a refusal (403) with a sentence saying what only someone
+else may do, in the reader's language, instead of a 500 or an English reason.
 """
 
 from __future__ import annotations
@@ -12,79 +13,46 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
+from epibridge.db import write_session
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.i18n import N_
 from epibridge.security import PermissionDenied
+from epibridge.validation_messages import MESSAGES, field_error
 from epibridge.web.context import Web
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 CHECK_FIELDS = N_("Please correct the fields marked below.")
-REQUIRED = N_("is required")
+#: pydantic's word for a field left out: a form says it of an empty field too.
+REQUIRED = MESSAGES["missing"]
+# The form reads typed numbers and dates itself, so its message can name the format expected.
 WHOLE_NUMBER = N_("must be a whole number")
 A_DATE = N_("must be a date (YYYY-MM-DD)")
 A_MOMENT = N_("must be a date and a time")
-NOT_A_CHOICE = N_("is not one of the choices offered")
-NOT_VALID = N_("is not valid")
-AT_LEAST_ONE = N_("needs at least one entry")
 
-#: Pydantic's error types, as the page says them (parameters from the error's context).
-PYDANTIC_MESSAGES = {
-    "missing": REQUIRED,
-    "string_too_short": N_("is too short: at least %(min_length)s characters"),
-    "string_too_long": N_("is too long: at most %(max_length)s characters"),
-    "too_short": N_("needs at least %(min_length)s entries"),
-    "too_long": N_("takes at most %(max_length)s entries"),
-    "int_parsing": WHOLE_NUMBER,
-    "int_type": WHOLE_NUMBER,
-    "int_from_float": WHOLE_NUMBER,
-    "float_parsing": N_("must be a number"),
-    "finite_number": N_("must be a number"),
-    "greater_than_equal": N_("must be at least %(ge)s"),
-    "less_than_equal": N_("must be at most %(le)s"),
-    "greater_than": N_("must be more than %(gt)s"),
-    "date_parsing": A_DATE,
-    "date_from_datetime_parsing": A_DATE,
-    "date_type": A_DATE,
-    "datetime_parsing": A_MOMENT,
-    "datetime_from_date_parsing": A_MOMENT,
-    "datetime_type": A_MOMENT,
-    "timezone_aware": A_MOMENT,
-    "enum": NOT_A_CHOICE,
-    "literal_error": NOT_A_CHOICE,
-    "string_pattern_mismatch": N_("is not in the expected form"),
-    "date_too_early": N_("is before %(min)s: no record is that old"),
-    "unsafe_text": N_("contains a control character, NUL or a lone surrogate"),
-}
+#: pydantic's "at least one" errors: an empty control in a form, which is simply left out.
+EMPTY_TYPES = frozenset({"string_too_short", "too_short"})
 
 
-@dataclass(frozen=True)
-class FormError(FieldError):
-    """A field's problem as a message id and the parameters it is formatted with."""
-
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-
-def _field(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "form"
+def _as_typed(error: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A form sends an empty text (or no entry) where nothing was typed, never a missing field:
+    "at least 1 character" there means the field is required, and is said so."""
+    if error.get("type") in EMPTY_TYPES and (error.get("ctx") or {}).get("min_length") == 1:
+        return {**error, "type": "missing", "ctx": {}}
+    return error
 
 
 def pydantic_problems(exc: ValidationError) -> list[FieldError]:
-    problems: list[FieldError] = []
-    for error in exc.errors():
-        context = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | str)}
-        message = PYDANTIC_MESSAGES.get(error["type"], NOT_VALID)
-        if context.get("min_length") == 1:
-            # An empty text or list where one is needed: simply required.
-            message = REQUIRED if error["type"] == "string_too_short" else AT_LEAST_ONE
-        problems.append(FormError(_field(error["loc"]), message, None, context))
-    return problems
+    """The model's errors as the form's problems, in the one vocabulary of pydantic errors."""
+    return [field_error(_as_typed(error)) for error in exc.errors()]
 
 
 def validated(
@@ -115,12 +83,12 @@ def whole(
     """A whole number typed in a field; a problem naming the field otherwise."""
     if not value:
         if required:
-            problems.append(FormError(name, REQUIRED))
+            problems.append(FieldError(name, REQUIRED))
         return None
     try:
         return int(value)
     except ValueError:
-        problems.append(FormError(name, WHOLE_NUMBER, value))
+        problems.append(FieldError(name, WHOLE_NUMBER, value))
         return None
 
 
@@ -130,26 +98,30 @@ def day(
     """A date field (``YYYY-MM-DD``); a wrong one is a problem naming the field."""
     if not value:
         if required:
-            problems.append(FormError(name, REQUIRED))
+            problems.append(FieldError(name, REQUIRED))
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        problems.append(FormError(name, A_DATE, value))
+        problems.append(FieldError(name, A_DATE, value))
         return None
 
 
 def moment_utc(value: str, name: str, problems: list[FieldError]) -> datetime | None:
     """A required ``datetime-local`` field read as UTC, which the page says next to it."""
     if not value:
-        problems.append(FormError(name, REQUIRED))
+        problems.append(FieldError(name, REQUIRED))
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        problems.append(FormError(name, A_MOMENT, value))
+        problems.append(FieldError(name, A_MOMENT, value))
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+#: What a form page's template is given when nothing was refused.
+NO_PROBLEMS: Mapping[str, Any] = {"errors": {}, "listed": [], "detail": None}
 
 
 @dataclass(frozen=True)
@@ -159,6 +131,10 @@ class Shown:
     detail: str
     by_field: dict[str, str]
     listed: list[tuple[str, str]]
+
+    def context(self) -> dict[str, Any]:
+        """The template's ``errors``, ``listed`` and ``detail`` (see ``NO_PROBLEMS``)."""
+        return {"errors": self.by_field, "listed": self.listed, "detail": self.detail}
 
 
 def shown(
@@ -173,15 +149,44 @@ def shown(
     listed: list[tuple[str, str]] = []
     for error in exc.errors:
         name = rename(error.field)
-        if isinstance(error, FormError):  # this module's ids take %-style parameters
-            message = web.gettext(error.message)
-            message = message % error.params if error.params else message
-        else:  # a service's message id with its {name} parameters
-            message = error.message_in(web.lang)
+        message = error.message_in(web.lang)
         by_field.setdefault(name, message)
         title = label(name)
         listed.append((web.gettext(title) if title else name, message))
     return Shown(web.detail(exc), by_field, listed)
+
+
+def form_page(
+    web: Web,
+    template: str,
+    context: Mapping[str, Any],
+    refusal: DomainError | None,
+    label: Callable[[str], str | None],
+    rename: Callable[[str], str] = lambda name: name,
+) -> Response:
+    """A page with a form: as asked for (200), or with a refusal's problems beside its fields
+    and listed with their labels (the refusal's status, 422 for invalid input)."""
+    shown_context = {**NO_PROBLEMS, **context}
+    if refusal is None:
+        return web.render(template, shown_context)
+    shown_context.update(shown(web, refusal, label, rename).context())
+    return web.render(template, shown_context, refusal.status)
+
+
+def error_page(web: Web, refusal: DomainError, label: Callable[[str], str | None]) -> Response:
+    """A refusal on the error page (no form to show again), each problem named by its label."""
+    found = shown(web, refusal, label)
+    errors = [FieldError(name, message) for name, message in found.listed]
+    context = {"status": refusal.status, "detail": found.detail, "errors": errors}
+    return web.render("error.html", context, refusal.status)
+
+
+def act(web: Web, call: Callable[..., T], **arguments: Any) -> T:
+    """One service call as the signed-in principal, in one write session (committed when it
+    returns, rolled back when it refuses)."""
+    principal = web.require()
+    with write_session(web.sessions) as session:
+        return call(session, actor=principal, **arguments)
 
 
 def refusing(message: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

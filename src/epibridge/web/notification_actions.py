@@ -8,14 +8,13 @@ service's: a refusal comes back as the service's 403, 404 or 409 and is shown as
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from epibridge.db import write_session
 from epibridge.errors import InvalidInput
 from epibridge.i18n import N_
 from epibridge.inputs import Id
@@ -28,8 +27,8 @@ from epibridge.notifications.schemas import (
     VerificationAnswer,
     VerificationCreate,
 )
-from epibridge.validation_messages import field_error
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
+from epibridge.web.form_input import act, pydantic_problems
 
 #: Included by ``notification_pages.router`` (prefix ``/notifications``).
 router = APIRouter(include_in_schema=False)
@@ -37,23 +36,35 @@ WebDep = Annotated[Web, Depends(get_web)]
 FormDep = Annotated[FormData, Depends(posted_form)]
 
 
-M = TypeVar("M", bound=BaseModel)
+class _Input(NamedTuple):
+    """A form's fields for the service's input ``model``; ``detail`` says what a refusal lacks."""
+
+    model: type[BaseModel]
+    detail: str
+    values: dict[str, Any]
+
+    def parsed(self) -> BaseModel:
+        """The model; refused (the 422 page, by ``page_errors``) naming each wrong field."""
+        try:
+            return self.model.model_validate(self.values)
+        except ValidationError as exc:
+            raise InvalidInput(self.detail, pydantic_problems(exc)) from exc
 
 
-def _parsed(web: Web, model: type[M], detail: str, values: dict[str, Any]) -> M | Response:
-    """The form as the service's input model, or the 422 page naming the fields."""
-    try:
-        return model(**values)
-    except ValidationError as exc:
-        errors = [field_error(e) for e in exc.errors()]
-        return web.error(InvalidInput(detail, errors))
-
-
-def _done(web: Web, event_id: int, done: str, call: Callable[..., Any], **kw: Any) -> Response:
-    """Run one service call as the signed-in principal, then show the event again."""
-    principal = web.require()
-    with write_session(web.sessions) as session:
-        call(session, actor=principal, event_id=event_id, **kw)
+def _done(
+    web: Web,
+    event_id: int,
+    done: str,
+    call: Callable[..., Any],
+    form: _Input | None = None,
+    **arguments: Any,
+) -> Response:
+    """Run one service call as the signed-in principal, with the form's input as ``data``
+    when it has one, then show the event again saying what was done."""
+    web.require()  # a visitor signs in before a form is judged
+    if form is not None:
+        arguments["data"] = form.parsed()
+    act(web, call, event_id=event_id, **arguments)
     return web.redirect(f"/notifications/{event_id}?done={done}")
 
 
@@ -67,16 +78,9 @@ def notify(web: WebDep, form: FormDep, event_id: Id) -> Response:
 @router.post("/{event_id}/discard")
 @page_errors
 def discard(web: WebDep, form: FormDep, event_id: Id) -> Response:
-    web.require()
-    data = _parsed(
-        web,
-        NotificationDiscard,
-        N_("Give the reason for discarding the draft."),
-        {"reason": text(form, "reason")},
-    )
-    if isinstance(data, Response):
-        return data
-    return _done(web, event_id, "discarded", notifications.discard, data=data)
+    why = N_("Give the reason for discarding the draft.")
+    discarding = _Input(NotificationDiscard, why, {"reason": text(form, "reason")})
+    return _done(web, event_id, "discarded", notifications.discard, discarding)
 
 
 @router.post("/{event_id}/acknowledge")
@@ -90,9 +94,7 @@ def acknowledge(web: WebDep, form: FormDep, event_id: Id) -> Response:
 @page_errors
 def remind(web: WebDep, form: FormDep, event_id: Id) -> Response:
     del form
-    principal = web.require()
-    with write_session(web.sessions) as session:
-        states = notifications.remind(session, actor=principal, event_id=event_id)
+    states = act(web, notifications.remind, event_id=event_id)
     # The page names the states reminded (``to``: only codes it knows are shown).
     return web.redirect(f"/notifications/{event_id}?done=reminded&to={','.join(states)}")
 
@@ -100,11 +102,8 @@ def remind(web: WebDep, form: FormDep, event_id: Id) -> Response:
 @router.post("/{event_id}/comments")
 @page_errors
 def comment(web: WebDep, form: FormDep, event_id: Id) -> Response:
-    web.require()
-    data = _parsed(web, CommentCreate, N_("Write the comment."), {"body": text(form, "body")})
-    if isinstance(data, Response):
-        return data
-    return _done(web, event_id, "commented", notifications.comment, data=data)
+    body = _Input(CommentCreate, N_("Write the comment."), {"body": text(form, "body")})
+    return _done(web, event_id, "commented", notifications.comment, body)
 
 
 def _cell(form: FormData) -> dict[str, str]:
@@ -115,67 +114,41 @@ def _cell(form: FormData) -> dict[str, str]:
 @router.post("/{event_id}/assess")
 @page_errors
 def assess(web: WebDep, form: FormDep, event_id: Id) -> Response:
-    web.require()
-    data = _parsed(
-        web,
-        AssessmentCreate,
-        N_("The assessment is incomplete."),
-        {**_cell(form), "rationale": text(form, "rationale")},
-    )
-    if isinstance(data, Response):
-        return data
-    return _done(web, event_id, "assessed", notifications.assess, data=data)
+    values = {**_cell(form), "rationale": text(form, "rationale")}
+    assessment = _Input(AssessmentCreate, N_("The assessment is incomplete."), values)
+    return _done(web, event_id, "assessed", notifications.assess, assessment)
 
 
 @router.post("/{event_id}/close")
 @page_errors
 def close(web: WebDep, form: FormDep, event_id: Id) -> Response:
-    web.require()
-    data = _parsed(
-        web,
-        NotificationClose,
-        N_("Give the reason for closing."),
-        {
-            "reason": text(form, "reason"),
-            "kind": "withdrawn" if text(form, "kind") == "withdrawn" else "ended",
-        },
-    )
-    if isinstance(data, Response):
-        return data
-    return _done(web, event_id, "closed", notifications.close, data=data)
+    values = {
+        "reason": text(form, "reason"),
+        "kind": "withdrawn" if text(form, "kind") == "withdrawn" else "ended",
+    }
+    closing = _Input(NotificationClose, N_("Give the reason for closing."), values)
+    return _done(web, event_id, "closed", notifications.close, closing)
 
 
 @router.post("/{event_id}/verifications")
 @page_errors
 def request_verification(web: WebDep, form: FormDep, event_id: Id) -> Response:
-    web.require()
-    data = _parsed(
-        web, VerificationCreate, N_("Write the question."), {"question": text(form, "question")}
-    )
-    if isinstance(data, Response):
-        return data
-    return _done(
-        web, event_id, "verification_requested", notifications.request_verification, data=data
-    )
+    question = {"question": text(form, "question")}
+    asking = _Input(VerificationCreate, N_("Write the question."), question)
+    requesting = notifications.request_verification
+    return _done(web, event_id, "verification_requested", requesting, asking)
 
 
 @router.post("/{event_id}/verifications/{verification_id}/answer")
 @page_errors
 def answer_verification(web: WebDep, form: FormDep, event_id: Id, verification_id: Id) -> Response:
-    web.require()
-    data = _parsed(
-        web,
-        VerificationAnswer,
-        N_("Write the answer."),
-        {"verified": text(form, "verified") == "yes", "answer": text(form, "answer")},
-    )
-    if isinstance(data, Response):
-        return data
+    values = {"verified": text(form, "verified") == "yes", "answer": text(form, "answer")}
+    answer = _Input(VerificationAnswer, N_("Write the answer."), values)
     return _done(
         web,
         event_id,
         "verification_answered",
         notifications.answer_verification,
+        answer,
         verification_id=verification_id,
-        data=data,
     )
