@@ -21,6 +21,7 @@ from epibridge.preparedness.service.directory import (
     get_entry,
     may_edit,
     remind_unconfirmed,
+    require_editor,
     save_entry,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "remind_unconfirmed",
     "report",
     "report_csv",
+    "require_editor",
     "save_entry",
     "unanswered",
 ]

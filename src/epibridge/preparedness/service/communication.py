@@ -33,7 +33,7 @@ from epibridge.preparedness.schemas import (
     TestAnswerRead,
 )
 from epibridge.preparedness.statuses import AnswerTime
-from epibridge.security import Action, Principal, authorize
+from epibridge.security import Action, Principal, authorize, decide
 
 ENTITY = "communication_test"
 TOPIC = "preparedness.communication_test"
@@ -217,10 +217,10 @@ def report(session: Session, *, actor: Principal, test_id: int) -> Communication
 
 
 def unanswered(session: Session, *, actor: Principal, limit: int = 5) -> list[CommunicationTest]:
-    """The newest tests the caller's state has not acknowledged (the web notice shows them)."""
-    if actor.state is None:
+    """The newest tests the caller's state has not acknowledged (the web notice shows them);
+    none for an account that cannot acknowledge (no state, or an observer)."""
+    if actor.state is None or not decide(actor, Action.CONTRIBUTE).allowed:
         return []
-    authorize(actor, Action.READ_MEMBERS)
     answered = select(CommunicationTestAnswer.test_id).where(
         CommunicationTestAnswer.state == actor.state
     )

@@ -78,7 +78,7 @@ def may_edit(actor: Principal, state: str) -> bool:
     return require_principal(actor).role is Role.FOCAL_POINT and actor.state == state
 
 
-def _require_editor(actor: Principal, iso3: str) -> None:
+def require_editor(actor: Principal, iso3: str) -> None:
     authorize(actor, Action.WRITE_STATE, iso3)
     if not may_edit(actor, iso3):
         raise Forbidden(
@@ -110,7 +110,7 @@ def save_entry(
 ) -> DirectoryEntryRead:
     """Write the state's entry (every field as given; an empty one clears it)."""
     iso3 = org.require_state(session, state)
-    _require_editor(actor, iso3)
+    require_editor(actor, iso3)
     errors = _check(data)
     if errors:
         raise InvalidInput(N_("the directory entry is not valid"), errors)
@@ -143,7 +143,7 @@ def confirm_entry(
 ) -> DirectoryEntryRead:
     """The state says its entry is current today; good for a year."""
     iso3 = org.require_state(session, state)
-    _require_editor(actor, iso3)
+    require_editor(actor, iso3)
     now = now or utcnow()
     entry = session.get(DirectoryEntry, iso3)
     if entry is None or not (entry.focal_point_name or entry.focal_point_email or entry.duty_phone):
