@@ -81,9 +81,10 @@ def _entry_form(
 ) -> Response:
     with read_session(web.sessions) as session:
         name = members.get_state(session, iso3=iso3).name(web.lang)
+    shown = {key: "" if value is None else value for key, value in values.items()}
     return web.render(
         "directory/edit.html",
-        {"iso3": iso3, "state_name": name, "values": values, "errors": errors},
+        {"iso3": iso3, "state_name": name, "values": shown, "errors": errors},
         status,
     )
 
