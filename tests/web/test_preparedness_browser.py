@@ -52,6 +52,14 @@ def test_the_secretariat_records_a_pheic_on_the_event_page(web: Site) -> None:
         read = notifications.get(session, actor=FP_KAZ, event_id=event_id)
     assert read.who_determination.determination is WhoDetermination.PHEIC
     assert read.who_determination.determined_on.isoformat() == day  # type: ignore[union-attr]
+    # The events list filters on it.
+    listing = web.go(page, "/notifications")
+    listing.select_option("#f-who", "pheic")
+    listing.get_by_role("button", name="Filter").click()
+    expect(listing.locator("main table")).to_contain_text("novel influenza cluster")
+    web.go(listing, "/notifications?who_determination=none")
+    expect(listing.locator("main")).not_to_contain_text("novel influenza cluster")
+    web.go(page, f"/notifications/{event_id}")
     # A date in the future is refused, naming the field.
     page.fill("#determined_on", "2999-01-01")
     page.click("#record-determination")
