@@ -13,6 +13,7 @@ from epibridge.epidata import models as epidata_models  # noqa: F401
 from epibridge.members import models as members_models
 from epibridge.notifications import models as notifications_models  # noqa: F401
 from epibridge.notifications.outbox import models as outbox_models
+from epibridge.preparedness import models as preparedness_models  # noqa: F401
 from epibridge.reports import models as reports_models  # noqa: F401
 
 # Each domain's models module is imported here, one line per domain.

@@ -35,6 +35,7 @@ LIST_ROUTES = [
     "/api/v1/deliveries",
     "/api/v1/deliveries/dead",
     "/api/v1/notifications",
+    "/api/v1/preparedness/communication-tests",
     "/api/v1/reports",
     "/api/v1/search",
     "/api/v1/signals",

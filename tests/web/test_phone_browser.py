@@ -29,6 +29,8 @@ from epibridge.detection import service as detection
 from epibridge.epidata.ingest import ingest
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import NotificationCreate
+from epibridge.preparedness import service as preparedness
+from epibridge.preparedness.schemas import CommunicationTestCreate
 from epibridge.security import Principal, Role
 from epibridge.settings import Settings
 from tests.detection.system import BASELINE, OUTBREAK, detect, submit_series
@@ -89,6 +91,9 @@ PAGES: list[tuple[str, frozenset[str]]] = [
     ("/account/subscriptions", EVERYONE),
     ("/admin/accounts", ADMIN),
     ("/admin/accounts/{name}", ADMIN),
+    ("/directory/{state}/edit", frozenset({"focal_point"})),
+    ("/preparedness/tests", BOTH),
+    ("/preparedness/tests/{test_id}", BOTH),
 ]
 #: Addresses a form answered from (the language switcher links to them): they send the browser
 #: on to a page of ``PAGES``, they show nothing themselves.
@@ -244,6 +249,11 @@ def _seed(sessions: sessionmaker[Session]) -> dict[str, int | str]:
     with read_session(sessions) as session:
         found = detection.list_signals(session, principal=OPERATOR, state="KAZ", limit=1)
     ids["signal_id"] = found.items[0].id
+    with write_session(sessions) as session:
+        ids["state"] = "KAZ"
+        ids["test_id"] = preparedness.launch(
+            session, actor=SECRETARIAT, data=CommunicationTestCreate(note="Synthetic half-yearly")
+        ).id
     return ids
 
 

@@ -35,7 +35,7 @@ from epibridge.notifications.schemas import (
     VerificationRead,
 )
 from epibridge.notifications.service import common
-from epibridge.notifications.statuses import EventStatus
+from epibridge.notifications.statuses import EventStatus, WhoDetermination
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
@@ -70,6 +70,10 @@ def list_notifications(
     q: Annotated[str | None, Query(description="words in the title or description")] = None,
     exercise: Annotated[bool | None, Query(description="only drills (true) or real")] = None,
     overdue: Annotated[bool | None, Query(description="notification deadline missed")] = None,
+    who_determination: Annotated[
+        WhoDetermination | None,
+        Query(description="WHO's determination: none, pheic or pandemic_emergency"),
+    ] = None,
 ) -> Page[NotificationSummary]:
     """List the events you may see, newest first, with filters."""
     page = service.list_events(
@@ -87,6 +91,7 @@ def list_notifications(
         q=q,
         exercise=exercise,
         overdue=overdue,
+        who_determination=who_determination,
     )
     return page.map(service.to_summary)
 

@@ -25,7 +25,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epibridge.db import Base, StrEnumType, UTCDateTime, check_in
-from epibridge.notifications.statuses import VERSION_KINDS, EventMode, EventStatus
+from epibridge.notifications.statuses import (
+    VERSION_KINDS,
+    EventMode,
+    EventStatus,
+    WhoDetermination,
+)
 from epibridge.security import Visibility
 
 
@@ -181,3 +186,35 @@ class Comment(Base):
     actor: Mapped[str] = mapped_column(String(200), nullable=False)
     state: Mapped[str | None] = mapped_column(String(3))
     body: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class EventDetermination(Base):
+    """WHO's determination on one event (PHEIC, pandemic emergency or none), with its dates.
+
+    A table of its own rather than columns of the event: only the Secretariat writes it
+    (``preparedness.service``), an event update never touches it, and most events have none.
+    """
+
+    __tablename__ = "notification_who_determinations"
+    __table_args__ = (check_in("determination", WhoDetermination),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("notification_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    determination: Mapped[WhoDetermination] = mapped_column(
+        StrEnumType(WhoDetermination, 32), nullable=False, index=True
+    )
+    determined_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(500))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    def audit_state(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "determination": self.determination,
+            "determined_on": self.determined_on,
+            "ended_on": self.ended_on,
+            "source": self.source,
+        }

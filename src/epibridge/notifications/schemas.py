@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from epibridge.inputs import InputModel
 from epibridge.notifications.risk import Consequence, Likelihood
-from epibridge.notifications.statuses import START_STATUSES, CloseKind, EventMode, EventStatus
+from epibridge.notifications.statuses import (
+    START_STATUSES,
+    CloseKind,
+    EventMode,
+    EventStatus,
+    WhoDetermination,
+)
 from epibridge.security import Visibility
 from epibridge.vocabulary import choice_of
 
@@ -226,6 +232,16 @@ class NotificationSummary(BaseModel):
     links: dict[str, str]
 
 
+class WhoDeterminationRead(BaseModel):
+    """WHO's determination on the event (IHR as amended in 2024); ``none`` until one is recorded."""
+
+    determination: WhoDetermination = WhoDetermination.NONE
+    determined_on: date | None = None
+    ended_on: date | None = None
+    source: str | None = None
+    recorded_at: datetime | None = None
+
+
 class NotificationRead(NotificationSummary):
     """One event with everything recorded about it."""
 
@@ -246,6 +262,7 @@ class NotificationRead(NotificationSummary):
     risk: RiskRead
     acknowledgements: AcknowledgementsRead
     verifications: list[VerificationRead]
+    who_determination: WhoDeterminationRead = Field(default_factory=WhoDeterminationRead)
 
 
 class AcknowledgementRead(BaseModel):

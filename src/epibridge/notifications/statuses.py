@@ -43,3 +43,15 @@ class CloseKind(StrEnum):
 
     ENDED = "ended"
     WITHDRAWN = "withdrawn"
+
+
+class WhoDetermination(StrEnum):
+    """WHO's determination on an event under the IHR as amended in 2024 (articles 1 and 12).
+
+    A pandemic emergency is a kind of PHEIC (the amended article 1); only the Secretariat
+    records either (``preparedness.service.record_determination``).
+    """
+
+    NONE = "none"
+    PHEIC = "pheic"
+    PANDEMIC_EMERGENCY = "pandemic_emergency"

@@ -4,7 +4,9 @@ Every job calls a service, as its command would: detection over the changed seri
 minute and over every series every hour (as ``epibridge detect schedule``), decisions past
 their deadline every minute (``epibridge consult close-due``), acknowledgement reminders every
 quarter hour (``notifications.service.remind_due``) and the previous week's situation reports,
-looked for every hour from Monday 06:00 UTC on (``epibridge report weekly``). A new leader runs
+looked for every hour from Monday 06:00 UTC on (``epibridge report weekly``), and the yearly
+reminders to confirm the IHR directory, looked for every hour (``epibridge preparedness
+remind``). A new leader runs
 every job at once, so a take-over or a restart catches up what was missed. Each job is written
 so that running it twice does no harm (a second leader for a moment, a manual run besides).
 """
@@ -99,6 +101,15 @@ def weekly_reports(context: Context) -> str | None:
     return f"stored {', '.join(made)}" if made else None
 
 
+def directory_reminders(context: Context) -> str | None:
+    """The yearly reminder to confirm the IHR directory (``epibridge preparedness remind``)."""
+    from epibridge.preparedness import service
+
+    with write_session(context.sessions) as session:
+        reminded = service.remind_unconfirmed(session, actor=SCHEDULER, now=context.now)
+    return f"reminded {' '.join(reminded)}" if reminded else None
+
+
 def default_jobs() -> list[Job]:
     return [
         Job("detection (every series)", 3600, detect(changed=False)),
@@ -106,6 +117,7 @@ def default_jobs() -> list[Job]:
         Job("decisions past their deadline", 60, close_due),
         Job("acknowledgement reminders", 900, remind),
         Job("weekly situation reports", 3600, weekly_reports),
+        Job("IHR directory confirmation reminders", 3600, directory_reminders),
     ]
 
 

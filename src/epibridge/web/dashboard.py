@@ -19,6 +19,7 @@ from epibridge.members import views
 from epibridge.members.statuses import MembershipStatus
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import Situation
+from epibridge.preparedness import service as preparedness
 from epibridge.security import Action, Principal, decide
 from epibridge.web import dashboard_figures
 from epibridge.web.context import Web, get_web, page_errors
@@ -78,8 +79,10 @@ def dashboard(web: WebDep, on: str | None = None, disease: str = "") -> Response
         situation: Situation | None = None
         signals: list[SignalRead] | None = None
         figures: dashboard_figures.Figures | None = None
+        open_tests: list[Any] = []
         if web.principal is not None:
             situation = notifications.situation(session, actor=web.principal, on=day, now=now)
+            open_tests = preparedness.unanswered(session, actor=web.principal)
             signals = _signals(session, web.principal)
             figures = _figures(session, web, web.principal, day, disease, names)
     risks: dict[str, list[str]] = {}
@@ -105,6 +108,7 @@ def dashboard(web: WebDep, on: str | None = None, disease: str = "") -> Response
             "state_names": names,
             "figures": figures,
             "rate_legend": dashboard_figures.legend(web, figures.edges) if figures else [],
+            "open_tests": open_tests,
         },
     )
 

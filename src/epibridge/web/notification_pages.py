@@ -24,7 +24,7 @@ from epibridge.inputs import Id
 from epibridge.notifications import annex2
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import NotificationCreate, NotificationUpdate
-from epibridge.notifications.statuses import EventStatus
+from epibridge.notifications.statuses import EventStatus, WhoDetermination
 from epibridge.security import PermissionDenied, Principal
 from epibridge.web import notification_actions
 from epibridge.web.context import Web, get_web, page_errors, posted_form
@@ -63,6 +63,7 @@ def list_page(
     onset_to: str = "",
     exercise: str = "",
     overdue: str = "",
+    who_determination: str = "",
     after: str | None = None,
 ) -> Response:
     principal = web.require()
@@ -76,6 +77,9 @@ def list_page(
         "onset_to": onset_to,
         "exercise": exercise,
         "overdue": overdue,
+        "who_determination": who_determination
+        if who_determination in {w.value for w in WhoDetermination}
+        else "",
     }
     with read_session(web.sessions) as session:
         page = notifications.list_events(
@@ -91,6 +95,9 @@ def list_page(
             onset_to=day(onset_to),
             exercise={"yes": True, "no": False}.get(exercise),
             overdue=True if overdue == "yes" else None,
+            who_determination=WhoDetermination(filters["who_determination"])
+            if filters["who_determination"]
+            else None,
             now=now,
         )
         items = [notifications.to_summary(row, now) for row in page.items]

@@ -26,6 +26,7 @@ from epibridge.web import (
     import_pages,
     notification_pages,
     plain_pages,
+    preparedness_pages,
     report_pages,
     search_pages,
     signal_pages,
@@ -67,6 +68,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(directory_pages.router)
     app.include_router(search_pages.router)
     app.include_router(signal_pages.router)
+    app.include_router(preparedness_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -49,9 +49,28 @@ BACKOFF_CAP = timedelta(hours=1)
 WORKER_ACTOR = system_principal("worker").actor
 
 
+#: A payload naming ``addressed_to`` (ISO3 codes) is a message to those states' accounts, not
+#: news of an event: a directory reminder, a communication test. It reaches the accounts bound
+#: to those states whatever their subscriptions' topic and state filters say (a test that a
+#: filter could hide would test nothing), and no one else.
+ADDRESSED_TO = "addressed_to"
+
+
+def _addressed(message: OutboxMessage) -> list[str] | None:
+    payload = message.payload
+    addressed = payload.get(ADDRESSED_TO) if isinstance(payload, dict) else None
+    return [str(s) for s in addressed] if isinstance(addressed, list) else None
+
+
 def _matches(subscription: Subscription, principal: Principal, message: OutboxMessage) -> bool:
     if not can_see(principal, Visibility(message.visibility)):
         return False
+    addressed = _addressed(message)
+    if addressed is not None:
+        return principal.state in addressed and (
+            subscription.kind != SubscriptionKind.WEBHOOK
+            or decide(principal, Action.RECEIVE_WEBHOOKS).allowed
+        )
     if (
         subscription.kind == SubscriptionKind.WEBHOOK
         and not decide(principal, Action.RECEIVE_WEBHOOKS).allowed

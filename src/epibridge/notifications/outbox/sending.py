@@ -128,7 +128,11 @@ TOPICS = {
     "notification.reminder": N_("Reminder: acknowledgement due"),
     "notification.verification_requested": N_("Verification requested"),
     "notification.assessed": N_("Risk assessed"),
+    "preparedness.communication_test": N_("TEST: IHR communication test"),
+    "preparedness.directory_reminder": N_("Reminder: confirm your IHR directory entry"),
 }
+#: A payload with ``"test": true`` (a communication test) is marked so in the subject and body.
+TEST_PREFIX = "[TEST]"
 COUNT_NAMES = {
     "suspected_cases": N_("Suspected cases"),
     "probable_cases": N_("Probable cases"),
@@ -150,8 +154,12 @@ def render_email(job: Job, *, base_url: str) -> tuple[str, str]:
     state = payload.get("state")
     # The subject reads alike in every language but for the topic: mail filters match on it.
     subject = f"{'[EXERCISE] ' if message.exercise else ''}{topic}"
+    if payload.get("test") is True:
+        subject = f"{TEST_PREFIX} {subject}"
     subject += f" — {state}: {title}" if state else f": {title}"
     lines = [gettext("*** EXERCISE / TEST — not a real event ***"), ""] if message.exercise else []
+    if payload.get("test") is True:
+        lines += [gettext("*** TEST — a communication test, not an event ***"), ""]
     lines += [topic, "", gettext("Title:      %(title)s") % {"title": title}]
     lines += _fields(gettext, payload)
     if link:

@@ -9,9 +9,13 @@ from sqlalchemy.orm import Session
 
 from epibridge import paging
 from epibridge.db import utcnow
-from epibridge.notifications.models import NotificationEvent, NotificationVersion
+from epibridge.notifications.models import (
+    EventDetermination,
+    NotificationEvent,
+    NotificationVersion,
+)
 from epibridge.notifications.service import common
-from epibridge.notifications.statuses import EventMode, EventStatus
+from epibridge.notifications.statuses import EventMode, EventStatus, WhoDetermination
 from epibridge.paging import Page
 from epibridge.security import Principal
 
@@ -37,6 +41,7 @@ def list_events(
     q: str | None = None,
     exercise: bool | None = None,
     overdue: bool | None = None,
+    who_determination: WhoDetermination | None = None,
     now: datetime | None = None,
 ) -> Page[NotificationEvent]:
     """List the events the caller may see, newest first, one page at a time."""
@@ -85,6 +90,8 @@ def list_events(
     if overdue is not None:
         clause = common.overdue_clause(now)
         query = query.where(clause if overdue else ~clause)
+    if who_determination is not None:
+        query = query.where(determination_clause(who_determination))
     return paging.page(
         session,
         query,
@@ -92,6 +99,17 @@ def list_events(
         cursor=cursor,
         limit=limit,
     )
+
+
+def determination_clause(determination: WhoDetermination):  # type: ignore[no-untyped-def]
+    """Events carrying ``determination`` (``none``: no row, or a row saying none)."""
+    recorded = select(EventDetermination.event_id).where(
+        EventDetermination.event_id == NotificationEvent.id,
+        EventDetermination.determination != WhoDetermination.NONE,
+    )
+    if determination is WhoDetermination.NONE:
+        return ~recorded.exists()
+    return recorded.where(EventDetermination.determination == determination).exists()
 
 
 def _start_of(day: date, days: int = 0) -> datetime:

@@ -10,7 +10,12 @@ from sqlalchemy.orm import Session
 from epibridge.audit import AuditEntry
 from epibridge.db import utcnow
 from epibridge.notifications.diseases import disease_name
-from epibridge.notifications.models import NotificationEvent, RiskAssessment, VerificationRequest
+from epibridge.notifications.models import (
+    EventDetermination,
+    NotificationEvent,
+    RiskAssessment,
+    VerificationRequest,
+)
 from epibridge.notifications.schemas import (
     AcknowledgementsRead,
     Annex2Read,
@@ -21,6 +26,7 @@ from epibridge.notifications.schemas import (
     RiskRead,
     TimelineEntry,
     VerificationRead,
+    WhoDeterminationRead,
 )
 from epibridge.notifications.service import common, interactions, queries, verification
 from epibridge.notifications.statuses import PRIVATE_STATUSES, EventMode, EventStatus
@@ -127,6 +133,19 @@ def to_read(
             verification_read(v, now)
             for v in verification.verifications(session, event_id=event.id)
         ],
+        who_determination=determination_read(session.get(EventDetermination, event.id)),
+    )
+
+
+def determination_read(row: EventDetermination | None) -> WhoDeterminationRead:
+    if row is None:
+        return WhoDeterminationRead()
+    return WhoDeterminationRead(
+        determination=row.determination,
+        determined_on=row.determined_on,
+        ended_on=row.ended_on,
+        source=row.source,
+        recorded_at=row.recorded_at,
     )
 
 
