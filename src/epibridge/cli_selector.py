@@ -13,11 +13,11 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
+from epibridge.cli_support import choice_enum
 from epibridge.epidata.selector import (
     GRANULARITIES,
     HELP,
@@ -36,7 +36,7 @@ R = TypeVar("R")
 States = Literal["many", "one", "none"]
 
 
-GranularityChoice = StrEnum("GranularityChoice", [(name, name) for name in GRANULARITIES])
+GranularityChoice = choice_enum("GranularityChoice", GRANULARITIES)
 
 
 _STATES: dict[str, tuple[Any, str]] = {
