@@ -82,3 +82,14 @@ def test_print_table_fits_the_console_and_keeps_short_cells_whole(
     assert lines[3].startswith("1  notified v1  a long cell a long cell")
     assert out.split().count("long") == 12  # wrapped at its spaces, nothing cut
     assert "Table" not in out and "┃" not in out  # a plain layout, no heavy box
+
+
+def test_a_choice_option_lists_the_domain_vocabulary_and_the_clis_extras() -> None:
+    from epibridge.borders.cli import DirectionChoice
+    from epibridge.borders.statuses import Direction
+    from epibridge.i18n import LANGUAGES
+    from epibridge.notifications.outbox.cli import LanguageChoice
+
+    assert [c.value for c in DirectionChoice] == [*(d.value for d in Direction), "both"]
+    assert [c.value for c in LanguageChoice] == list(LANGUAGES)
+    assert DirectionChoice("inbound") == Direction.INBOUND

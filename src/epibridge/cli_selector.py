@@ -13,12 +13,22 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
-from epibridge.epidata.selector import IDENTITY, VIEW, SeriesSelector
+from epibridge.cli_support import choice_enum
+from epibridge.epidata.selector import (
+    GRANULARITIES,
+    HELP,
+    IDENTITY,
+    REQUIRED,
+    VIEW,
+    SeriesSelector,
+    default_of,
+    granularity_help,
+    type_of,
+)
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
 
@@ -26,29 +36,24 @@ R = TypeVar("R")
 States = Literal["many", "one", "none"]
 
 
-class GranularityChoice(StrEnum):
-    day = "day"
-    week = "week"
-    month = "month"
+GranularityChoice = choice_enum("GranularityChoice", GRANULARITIES)
 
 
 _STATES: dict[str, tuple[Any, str]] = {
-    "many": (list[str], "ISO3 code; repeat (or comma-separate) for several states."),
-    "one": (str, "ISO3 code."),
+    "many": (list[str], HELP["states"]),
+    "one": (str, HELP["state"]),
 }
-#: Type, default and help of each option but the state.
-_OPTIONS: dict[str, tuple[Any, Any, str]] = {
-    "disease": (str, inspect.Parameter.empty, "ICD-10 code."),
-    "metric": (str, "cases", "cases, deaths, hospitalisations, ..."),
-    "classification": (str, "all", "suspected/probable/confirmed/all."),
-    "area": (str, "", "ISO 3166-2 code (default: whole state)."),
-    "age_group": (str, "", "Age group such as 0-4 or 65+ (default: all ages)."),
-    "sex": (str, "", "female, male or unknown (default: everyone)."),
-    "granularity": (GranularityChoice, GranularityChoice.week, "day, week or month."),
-    "start": (str | None, None, "First day YYYY-MM-DD."),
-    "end": (str | None, None, "Last day YYYY-MM-DD."),
-    "as_of": (str | None, None, "What was known then (ISO timestamp, UTC if no offset)."),
-}
+#: Fields typed as text on the command line and parsed here, so an error names the option.
+_PARSED_HERE = ("start", "end", "as_of")
+
+
+def _option(name: str) -> tuple[Any, Any, str]:
+    """Type, default and help of an option, read from the selector (its one table)."""
+    if name == "granularity":
+        return GranularityChoice, GranularityChoice(default_of(name)), granularity_help()
+    default = default_of(name)
+    kind = str | None if name in _PARSED_HERE else type_of(name)
+    return kind, inspect.Parameter.empty if default is REQUIRED else default, HELP[name]
 
 
 def option_name(name: str) -> str:
@@ -116,7 +121,7 @@ def selector_options(
     if states != "none":
         kind, help_text = _STATES[states]
         added.append(_parameter("state", kind, inspect.Parameter.empty, help_text))
-    added += [_parameter(name, *_OPTIONS[name]) for name in fields]
+    added += [_parameter(name, *_option(name)) for name in fields]
     names = [p.name for p in added]
 
     def decorate(command: Callable[..., R]) -> Callable[..., R]:

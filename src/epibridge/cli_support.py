@@ -250,6 +250,16 @@ def _say(text: str, *, error: bool = False) -> None:
     err_console.print(prefix + escape(text), highlight=False, soft_wrap=True)
 
 
+def choice_enum(name: str, values: Iterable[str], *extra: str) -> type[StrEnum]:
+    """A command option's choices taken from the domain's vocabulary, plus the CLI's ``extra``.
+
+    Typer lists an enum's values as the choices; built from the vocabulary (an enum, a
+    ``Literal``'s arguments), they cannot drift from what the service accepts.
+    """
+    members = [str(value) for value in values] + list(extra)
+    return StrEnum(name, [(member, member) for member in members])  # type: ignore[return-value]
+
+
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+import typer
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -32,7 +33,13 @@ from epibridge.detection import service as detection
 from epibridge.detection.rt import estimate_r
 from epibridge.epidata import queries, revisions
 from epibridge.epidata.models import Observation
-from epibridge.epidata.selector import FIELDS, SeriesSelector
+from epibridge.epidata.selector import (
+    FIELDS,
+    HELP,
+    SeriesSelector,
+    default_of,
+    granularity_help,
+)
 from epibridge.errors import DomainError, InvalidInput
 from epibridge.settings import Settings
 from tests.epidata.helpers import HEADER, csv_of, submit
@@ -320,3 +327,29 @@ def test_the_selector_normalizes_once() -> None:
     with pytest.raises(InvalidInput) as refused:
         SELECTED.refuse(["granularity", "as_of", "area"], "not used here")
     assert [e.field for e in refused.value.errors] == ["granularity", "as_of", "area"]
+
+
+def test_every_face_describes_the_fields_from_the_selector(live_url: str) -> None:
+    """The query parameters and the command options are the selector's one table, not copies."""
+    defaults = {name: default_of(name) for name in FIELDS if name != "state"}
+    openapi = httpx.get(f"{live_url}/openapi.json").json()
+    parameters = {
+        p["name"]: p for p in openapi["paths"]["/api/v1/data/series"]["get"]["parameters"]
+    }
+    described_as = {**HELP, "state": HELP["states"], "granularity": granularity_help()}
+    for name in FIELDS:
+        described = parameters[name]
+        assert described["description"] == described_as[name], name
+        required = name in ("state", "disease")
+        assert described.get("required", False) is required, name
+        if not required and defaults[name] is not None:
+            assert described["schema"]["default"] == defaults[name], name
+
+    command = typer.main.get_command(app).commands["data"].commands["query"]  # type: ignore[attr-defined]
+    options = {p.name: p for p in command.params}
+    for name in FIELDS:
+        option = options[name]
+        assert option.help == described_as[name], name
+        assert option.opts == [f"--{name.replace('_', '-')}"]
+        if name not in ("state", "disease"):
+            assert option.default == defaults[name], name

@@ -10,32 +10,35 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import Query
 
 from epibridge.epidata.codes import Granularity
-from epibridge.epidata.selector import IDENTITY, VIEW, SeriesSelector
+from epibridge.epidata.selector import (
+    HELP,
+    IDENTITY,
+    REQUIRED,
+    VIEW,
+    SeriesSelector,
+    default_of,
+    granularity_help,
+    type_of,
+)
 
 States = Literal["many", "one", "none"]
 
+#: The ``state`` parameter's type and description, by how many states a route reads.
 _STATES: dict[str, tuple[Any, str]] = {
-    "many": (list[str], "ISO3 code(s): repeat or comma-separate."),
-    "one": (str, "ISO3 code of the state."),
+    "many": (list[str], HELP["states"]),
+    "one": (str, HELP["state"]),
 }
-#: Type, default and description of each field but the state and the granularity.
-_FIELDS: dict[str, tuple[Any, Any, str]] = {
-    "disease": (str, inspect.Parameter.empty, "ICD-10 code, e.g. J11, A00, U07.1."),
-    "metric": (str, "cases", "cases, deaths, hospitalisations, tests, ..."),
-    "classification": (str, "all", "suspected, probable, confirmed or all."),
-    "area": (str, "", "ISO 3166-2 code; empty for the whole state."),
-    "age_group": (str, "", "e.g. 0-4, 65+; empty for all ages."),
-    "sex": (str, "", "female, male, unknown; empty for everyone."),
-    "start": (date | None, None, "First day of the range (YYYY-MM-DD)."),
-    "end": (date | None, None, "Last day of the range (YYYY-MM-DD)."),
-    "as_of": (datetime | None, None, "Show what was known at this moment (ISO timestamp)."),
-}
+
+
+def _field(name: str) -> tuple[Any, Any, str]:
+    """Type, default and description of a field, read from the selector (its one table)."""
+    default = default_of(name)
+    return type_of(name), inspect.Parameter.empty if default is REQUIRED else default, HELP[name]
 
 
 def _parameter(name: str, kind: Any, default: Any, description: str) -> inspect.Parameter:
@@ -65,11 +68,10 @@ def selector_query(
         parameters.append(_parameter("state", kind, inspect.Parameter.empty, description))
     for name in wanted:
         if name == "granularity":
-            *others, last = get_args(granularity)
-            description = f"{', '.join(others)} or {last} (weeks are ISO weeks)."
-            parameters.append(_parameter(name, granularity, "week", description))
+            description = granularity_help(get_args(granularity))
+            parameters.append(_parameter(name, granularity, default_of(name), description))
         else:
-            parameters.append(_parameter(name, *_FIELDS[name]))
+            parameters.append(_parameter(name, *_field(name)))
 
     async def read(**values: Any) -> SeriesSelector:
         state = values.pop("state", ())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -15,6 +14,7 @@ from epibridge.borders.statuses import CrossingKind, CrossingStatus, Direction, 
 from epibridge.cli_support import (
     FormatOption,
     OutputFormat,
+    choice_enum,
     echo_json,
     parse_day,
     print_table,
@@ -30,16 +30,9 @@ lanes_app = typer.Typer(help="Green lanes (priority freight) and fast lanes (ess
 borders_app.add_typer(lanes_app, name="lanes")
 
 
-class DirectionChoice(StrEnum):
-    outbound = "outbound"
-    inbound = "inbound"
-    both = "both"
-
-
-class TrafficChoice(StrEnum):
-    freight = "freight"
-    people = "people"
-    both = "both"
+#: The domain's directions and kinds of traffic, and ``both`` (two reports) on the command line.
+DirectionChoice = choice_enum("DirectionChoice", Direction, "both")
+TrafficChoice = choice_enum("TrafficChoice", Traffic, "both")
 
 
 def _parse_time(value: str | None, option: str) -> datetime | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from epibridge import paging
 from epibridge.borders import service as borders
 from epibridge.borders.schemas import LaneCreate, StatusReportCreate
+from epibridge.borders.statuses import CrossingStatus, Direction, LaneKind, Traffic
 from epibridge.demo_scenario.cast import Cast, Timeline
 from epibridge.errors import FieldError, NotFound
 
@@ -24,6 +25,55 @@ RAIL = "KAZ-CHN-altynkol-rail"
 LANE_NAME = "Kazakhstan–China green lane for medical supplies (SYNTHETIC demo)"
 LANE_TARGET_MINUTES = 30
 SYNTHETIC = "(SYNTHETIC demo report)"
+
+
+_FREIGHT_MEASURES = "Disinfection of vehicles, drivers' vaccination check"
+#: What each side reports on the road crossing: side, direction, traffic, status, capacity
+#: share, wait in minutes, OxCGRT C8 and the measures. People from Kazakhstan to China: open
+#: on the way out, restricted on the way in (the conflict). Freight: both sides agree it is
+#: restricted, and trucks wait far beyond the lane's target.
+REPORTS: tuple[tuple[str, Direction, Traffic, CrossingStatus, float, int, int, str], ...] = (
+    (
+        "KAZ",
+        Direction.OUTBOUND,
+        Traffic.PEOPLE,
+        CrossingStatus.OPEN,
+        1.0,
+        20,
+        0,
+        "No restriction on departures",
+    ),
+    (
+        "CHN",
+        Direction.INBOUND,
+        Traffic.PEOPLE,
+        CrossingStatus.RESTRICTED,
+        0.5,
+        90,
+        1,
+        "Measles screening and vaccination check of arrivals",
+    ),
+    (
+        "KAZ",
+        Direction.OUTBOUND,
+        Traffic.FREIGHT,
+        CrossingStatus.RESTRICTED,
+        0.6,
+        240,
+        1,
+        _FREIGHT_MEASURES,
+    ),
+    (
+        "CHN",
+        Direction.INBOUND,
+        Traffic.FREIGHT,
+        CrossingStatus.RESTRICTED,
+        0.6,
+        180,
+        1,
+        _FREIGHT_MEASURES,
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -49,54 +99,20 @@ def play(session: Session, cast: Cast, time: Timeline) -> Borders:
         )
     road = ids[ROAD]
     since = time.last_week(3, 6)
-    # The flow Kazakhstan -> China of people: open on the way out, restricted on the way in.
-    borders.report_status(
-        session,
-        actor=cast.fp("KAZ"),
-        crossing_id=road,
-        data=StatusReportCreate(
-            side="KAZ",
-            direction="outbound",  # type: ignore[arg-type]
-            traffic="people",  # type: ignore[arg-type]
-            status="open",
-            capacity_share=1.0,
-            wait_minutes=20,
-            measures_c8=0,
-            measures_text=f"No restriction on departures {SYNTHETIC}",
-            effective_from=since,
-        ),
-    )
-    borders.report_status(
-        session,
-        actor=cast.fp("CHN"),
-        crossing_id=road,
-        data=StatusReportCreate(
-            side="CHN",
-            direction="inbound",  # type: ignore[arg-type]
-            traffic="people",  # type: ignore[arg-type]
-            status="restricted",
-            capacity_share=0.5,
-            wait_minutes=90,
-            measures_c8=1,
-            measures_text=f"Measles screening and vaccination check of arrivals {SYNTHETIC}",
-            effective_from=since,
-        ),
-    )
-    # Freight: both sides agree it is restricted, and trucks wait far beyond the lane's target.
-    for side, direction, wait in (("KAZ", "outbound", 240), ("CHN", "inbound", 180)):
+    for side, direction, traffic, status, share, wait, c8, measures in REPORTS:
         borders.report_status(
             session,
             actor=cast.fp(side),
             crossing_id=road,
             data=StatusReportCreate(
                 side=side,
-                direction=direction,  # type: ignore[arg-type]
-                traffic="freight",  # type: ignore[arg-type]
-                status="restricted",
-                capacity_share=0.6,
+                direction=direction,
+                traffic=traffic,
+                status=status,
+                capacity_share=share,
                 wait_minutes=wait,
-                measures_c8=1,
-                measures_text=f"Disinfection of vehicles, drivers' vaccination check {SYNTHETIC}",
+                measures_c8=c8,
+                measures_text=f"{measures} {SYNTHETIC}",
                 effective_from=since,
             ),
         )
@@ -104,7 +120,7 @@ def play(session: Session, cast: Cast, time: Timeline) -> Borders:
         session,
         actor=cast.fp("KAZ"),
         data=LaneCreate(
-            kind="green",  # type: ignore[arg-type]
+            kind=LaneKind.GREEN,
             name=LANE_NAME,
             states=["KAZ", "CHN"],
             crossing_ids=[road, ids[RAIL]],

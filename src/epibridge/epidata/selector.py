@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from datetime import UTC, date, datetime
+from typing import Any, get_type_hints
 
 from epibridge.epidata.codes import AGE_GROUP_PATTERN, CLASSIFICATIONS, METRICS, SEXES, Granularity
 from epibridge.errors import FieldError, InvalidInput
@@ -28,6 +29,24 @@ IDENTITY: tuple[str, ...] = ("disease", "metric", "classification", "area", "age
 VIEW: tuple[str, ...] = ("granularity", "start", "end", "as_of")
 #: Every field, named as the faces name it (``state`` in a query, ``--state`` on the command line).
 FIELDS: tuple[str, ...] = ("state", *IDENTITY, *VIEW)
+
+#: What each field means, said once for every face: the query parameters' descriptions (the
+#: OpenAPI document) and the command options' help are these. The state reads one or many.
+HELP: dict[str, str] = {
+    "states": "ISO3 code(s) of the state(s): repeat or comma-separate.",
+    "state": "ISO3 code of the state.",
+    "disease": "ICD-10 code, e.g. J11, A00, U07.1.",
+    "metric": "cases, deaths, hospitalisations, tests, ...",
+    "classification": "suspected, probable, confirmed or all.",
+    "area": "ISO 3166-2 code; empty for the whole state.",
+    "age_group": "e.g. 0-4, 65+; empty for all ages.",
+    "sex": "female, male, unknown; empty for everyone.",
+    "start": "First day of the range (YYYY-MM-DD).",
+    "end": "Last day of the range (YYYY-MM-DD).",
+    "as_of": "Show what was known at this moment (ISO timestamp, UTC if no offset).",
+}
+#: A field without a default: the faces make it required.
+REQUIRED = MISSING
 
 _AGE_GROUP = re.compile(AGE_GROUP_PATTERN)
 Problem = tuple[str, FieldError]
@@ -96,6 +115,22 @@ class SeriesSelector:
         ]
         if wrong:
             raise InvalidInput(reason, wrong)
+
+
+def default_of(name: str) -> Any:
+    """The field's default (``REQUIRED`` for the disease), as a face offers it when not given."""
+    return {f.name: f.default for f in fields(SeriesSelector)}[name]
+
+
+def type_of(name: str) -> Any:
+    """The field's type (``str``, ``date | None``, the granularity's ``Literal``, ...)."""
+    return get_type_hints(SeriesSelector)[name]
+
+
+def granularity_help(choices: Iterable[str] = GRANULARITIES) -> str:
+    """The granularity's description, listing the periods a face offers."""
+    *others, last = choices
+    return f"{', '.join(others)} or {last} (weeks are ISO weeks)."
 
 
 def _face_name(name: str) -> str:

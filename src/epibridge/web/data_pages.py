@@ -16,7 +16,7 @@ from epibridge.detection.schemas import SeriesThresholds
 from epibridge.epidata import overview, queries
 from epibridge.epidata.codes import METRICS
 from epibridge.epidata.schemas import SeriesSet
-from epibridge.epidata.selector import SeriesSelector
+from epibridge.epidata.selector import IDENTITY, VIEW, SeriesSelector, default_of
 from epibridge.errors import DomainError, NotFound
 from epibridge.i18n import N_, fmt_number
 from epibridge.members import service as members
@@ -51,19 +51,18 @@ DETECTION_METHODS = {
     "farrington": "Farrington",
     "noufaily": "Noufaily",
 }
+
+
+def _shown_default(name: str) -> str:
+    default = default_of(name)
+    return default if isinstance(default, str) else ""
+
+
 GRANULARITY_NAMES = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
-#: The page's query parameters but ``state``, with what an absent one means.
+#: The page's query parameters but ``state``, with what an absent one means: the selector's
+#: fields and defaults (``epidata.selector``), then the page's own two.
 FORM_FIELDS: tuple[tuple[str, str], ...] = (
-    ("disease", ""),
-    ("metric", "cases"),
-    ("classification", "all"),
-    ("area", ""),
-    ("age_group", ""),
-    ("sex", ""),
-    ("granularity", "week"),
-    ("start", ""),
-    ("end", ""),
-    ("as_of", ""),
+    *((name, _shown_default(name)) for name in (*IDENTITY, *VIEW)),
     ("rate", ""),
     ("detect", ""),
 )
@@ -77,17 +76,14 @@ def selector_of(params: QueryParams, default_state: str | None) -> SeriesSelecto
     "as known on" day is the end of that day, UTC.
     """
     states = tuple(s for s in params.getlist("state") if s)
-    granularity = params.get("granularity", "week")
+    text = {name: params.get(name, _shown_default(name)) for name in IDENTITY}
+    text["classification"] = text["classification"] or "all"  # the form's "All cases" is empty
+    granularity = params.get("granularity", "")
     as_of = parse_date(params.get("as_of"))
     return SeriesSelector(
         states=states or ((default_state,) if default_state else ()),
-        disease=params.get("disease", ""),
-        metric=params.get("metric", "cases"),
-        classification=params.get("classification") or "all",
-        area=params.get("area", ""),
-        age_group=params.get("age_group", ""),
-        sex=params.get("sex", ""),
-        granularity=granularity if granularity in GRANULARITY_NAMES else "week",  # type: ignore[arg-type]
+        **text,
+        granularity=granularity if granularity in GRANULARITY_NAMES else default_of("granularity"),
         start=parse_date(params.get("start")),
         end=parse_date(params.get("end")),
         as_of=datetime.combine(as_of, time.max, tzinfo=UTC) if as_of else None,

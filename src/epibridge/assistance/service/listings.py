@@ -22,12 +22,15 @@ from epibridge.assistance.models import (
 )
 from epibridge.assistance.schemas import LineIn
 from epibridge.assistance.service import common
+from epibridge.assistance.statuses import OfferStatus, RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import Conflict
 from epibridge.i18n import N_
 from epibridge.security import Principal
 
 Listing = AssistanceRequest | AssistanceOffer
+#: A listing its owner has not ended (each kind has its own enum; the value is the same).
+OPEN = (RequestStatus.OPEN, OfferStatus.OPEN)
 L = TypeVar("L", RequestLine, OfferLine)
 
 
@@ -46,13 +49,18 @@ def new_lines(model: type[L], lines: list[LineIn]) -> list[L]:
 
 
 def opening(
-    actor: Principal, *, visibility: str, note: str | None, on_behalf: bool
+    actor: Principal,
+    *,
+    status: RequestStatus | OfferStatus,
+    visibility: str,
+    note: str | None,
+    on_behalf: bool,
 ) -> dict[str, Any]:
     """The columns every new listing starts with: open, and stamped with who put it up when."""
     now = utcnow()
     return {
         "visibility": visibility,
-        "status": "open",
+        "status": status,
         "note": note,
         "created_at": now,
         "created_by": actor.actor,
@@ -64,7 +72,7 @@ def opening(
 def require_open(listing: Listing) -> None:
     """An ended listing stays ended: it is neither cancelled nor withdrawn twice."""
     what = "request" if isinstance(listing, AssistanceRequest) else "offer"
-    if listing.status != "open":
+    if listing.status not in OPEN:
         raise Conflict(
             N_("request {id} is already {status}")
             if what == "request"

@@ -87,7 +87,13 @@ def create_offer(
         request_id=request.id if request else None,
         available_from=data.available_from,
         expected_delivery=data.expected_delivery,
-        **listings.opening(actor, visibility=data.visibility, note=data.note, on_behalf=on_behalf),
+        **listings.opening(
+            actor,
+            status=OfferStatus.OPEN,
+            visibility=data.visibility,
+            note=data.note,
+            on_behalf=on_behalf,
+        ),
         lines=listings.new_lines(OfferLine, data.lines),
     )
     session.add(offer)

@@ -53,7 +53,13 @@ def create_request(
         delivery_longitude=data.delivery_longitude,
         needed_by=data.needed_by,
         event_id=data.event_id,
-        **listings.opening(actor, visibility=data.visibility, note=data.note, on_behalf=on_behalf),
+        **listings.opening(
+            actor,
+            status=RequestStatus.OPEN,
+            visibility=data.visibility,
+            note=data.note,
+            on_behalf=on_behalf,
+        ),
         lines=listings.new_lines(RequestLine, data.lines),
     )
     session.add(request)

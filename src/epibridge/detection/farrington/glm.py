@@ -21,87 +21,23 @@ of the data; without a trend they need no cell-level work at all. The matrix
 is an "arrow" (a diagonal block for the levels plus the trend row), solved in
 closed form. Problems whose linear predictor comes near R's clamp
 ``pmax(exp(eta), .Machine$double.eps)`` (or overflow) are refitted cell by
-cell with the direct transcription of ``glm.fit`` in :func:`_fit_reference`.
+cell with the direct transcription of ``glm.fit`` in ``glm_reference``. The
+start values and the final state both paths share are in ``glm_state``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from epibridge.detection.farrington.glm_reference import fit_reference as _fit_reference
+from epibridge.detection.farrington.glm_state import EPS, GlmFit, StartValues, finish
 from epibridge.detection.farrington.layout import Layout
 
-EPS = np.finfo(np.float64).eps
+__all__ = ["EPS", "GlmFit", "StartValues", "fit_quasipoisson", "hat_values", "mu_power"]
+
 #: Linear predictors outside this range leave the fast path: below it R's clamp
 #: ``mu >= eps`` (eta < -36.04) may bite, above it ``exp`` may overflow.
 _ETA_SAFE = (-30.0, 600.0)
-
-
-@dataclass(frozen=True)
-class StartValues:
-    """Per-cell quantities of ``y`` that the first iteration and the deviance need.
-
-    From R's start ``eta = log(y + 0.1)``, ``mu = exp(eta)``: ``g = mu * eta + y - mu``
-    (so that ``prior * g`` is ``w * z``), ``d0`` the unit deviance at the start,
-    ``ylogy = y log(y) - y`` (0 log 0 = 0) the constant part of the deviance.
-    Computed once per time point and gathered, not once per cell.
-    """
-
-    mu0: np.ndarray
-    g: np.ndarray
-    d0: np.ndarray
-    ylogy: np.ndarray
-
-    @staticmethod
-    def of(y: np.ndarray) -> StartValues:
-        """For counts without NaN (absent cells carry weight 0 and any finite count)."""
-        eta = np.log(y + 0.1)
-        mu = _linkinv(eta)
-        ylog = np.where(y > 0, y, 1.0)
-        logy = np.log(ylog)
-        return StartValues(
-            mu0=mu,
-            g=mu * eta + y - mu,
-            d0=y * (logy - np.log(mu)) - (y - mu),
-            ylogy=y * logy - y,
-        )
-
-    def take(self, cols: np.ndarray) -> StartValues:
-        return StartValues(
-            self.mu0[:, cols], self.g[:, cols], self.d0[:, cols], self.ylogy[:, cols]
-        )
-
-
-@dataclass(frozen=True)
-class GlmFit:
-    """State of ``n`` fitted problems as R reports it; cell arrays are ``(width, n)``.
-
-    Coefficients are per level (``beta``, ``(L, n)``) and for ``wtime``
-    (``trend``, NaN without). The unscaled covariance ``(X'WX)^-1`` is kept as
-    the pieces the package uses: level variances, trend-level covariances and
-    the trend variance; all are 0 for a level without data (R's aliased
-    coefficient).
-    """
-
-    beta: np.ndarray  # (L, n)
-    trend: np.ndarray  # (n,)
-    var_level: np.ndarray  # (L, n)
-    cov_trend_level: np.ndarray  # (L, n)
-    var_trend: np.ndarray  # (n,)
-    mu: np.ndarray  # (width, n) fitted means
-    w_work: np.ndarray  # (width, n) working weights of the last iteration
-    dispersion: np.ndarray  # (n,) Pearson estimate, NaN when no residual df
-    df_residual: np.ndarray  # (n,)
-    converged: np.ndarray  # (n,) bool
-    exact: np.ndarray  # (n,) bool: fitted cell by cell (mu may be clamped)
-    with_trend: bool
-
-
-def _linkinv(eta: np.ndarray) -> np.ndarray:
-    """R's log-link inverse and ``mu.eta``: ``pmax(exp(eta), .Machine$double.eps)``."""
-    with np.errstate(over="ignore"):
-        return np.maximum(np.exp(eta), EPS)
 
 
 def _solve(
@@ -306,7 +242,7 @@ def _fit_fast(
     w_work = np.where(first, start.mu0, mu_prev)
     if wt:
         w_work *= prior
-    fit = _finish(
+    fit = finish(
         y,
         prior,
         (fin_a, fin_b, fin_vl, fin_ctl, fin_vt),
@@ -318,142 +254,6 @@ def _fit_fast(
         trend,
     )
     return fit, unsafe
-
-
-def _finish(
-    y: np.ndarray,
-    prior: np.ndarray,
-    coef: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    mu: np.ndarray,
-    w_work: np.ndarray,
-    empty: np.ndarray,
-    converged: np.ndarray,
-    exact: np.ndarray,
-    trend: bool,
-) -> GlmFit:
-    """Residual df and the Pearson dispersion of the final state."""
-    rank = empty.shape[0] - empty.sum(axis=0) + (1 if trend else 0)
-    df = (prior > 0).sum(axis=0) - rank
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        resid = y - mu
-        resid /= mu
-        # absent cells have w_work == 0 and a finite residual, so they add 0
-        resid *= resid
-        resid *= w_work
-        pearson = np.add.reduce(resid, axis=0)
-        dispersion = np.where(df > 0, pearson / np.maximum(df, 1), np.nan)
-    beta, trend_coef, var_l, cov_tl, var_t = coef
-    return GlmFit(
-        beta,
-        trend_coef,
-        var_l,
-        cov_tl,
-        var_t,
-        mu,
-        w_work,
-        dispersion,
-        df,
-        converged,
-        exact,
-        trend,
-    )
-
-
-def _fit_reference(
-    y_cells: np.ndarray,
-    prior_cells: np.ndarray,
-    lay: Layout,
-    trend: bool,
-    maxit: int,
-    epsilon: float,
-) -> GlmFit:
-    """``glm.fit`` transcribed cell by cell (clamp included), for what the fast path cannot take."""
-    y, prior = y_cells.T, prior_cells.T
-    n, width = y.shape
-    n_levels = lay.n_levels
-    level = np.broadcast_to(lay.level, (n, width))
-    t = np.broadcast_to(lay.t.T, (n, width)) if trend else None
-    off = 1 if trend else 0
-    p = n_levels + off
-    ylog = np.where(y > 0, y, 1.0)
-
-    def deviance(mu: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        yy = y[rows]
-        return np.sum(2.0 * prior[rows] * (yy * np.log(ylog[rows] / mu) - (yy - mu)), axis=1)
-
-    eta = np.log(y + 0.1)
-    mu = _linkinv(eta)
-    devold = deviance(mu, np.arange(n))
-    converged = np.zeros(n, dtype=bool)
-    beta = np.zeros((n, p))
-    cov = np.zeros((n, p, p))
-    w_work = np.zeros_like(y)
-    empty = np.zeros((n, n_levels), dtype=bool)
-    act = np.arange(n)
-    for _ in range(maxit):
-        la, ea, ma = level[act], eta[act], mu[act]
-        z = ea + (y[act] - ma) / ma
-        w = prior[act] * ma
-        flat = (np.arange(act.size)[:, None] * n_levels + la).ravel()
-
-        def gsum(v: np.ndarray, size: int = act.size, flat: np.ndarray = flat) -> np.ndarray:
-            return np.bincount(flat, weights=v.ravel(), minlength=size * n_levels).reshape(
-                size, n_levels
-            )
-
-        d = gsum(w)
-        rz = gsum(w * z)
-        emp = d == 0.0
-        a = np.zeros((act.size, p, p))
-        idx = np.arange(off, p)
-        a[:, idx, idx] = np.where(emp, 1.0, d)
-        if t is not None:
-            ta = t[act]
-            wt = w * ta
-            c = gsum(wt)
-            a[:, 0, 0] = np.sum(wt * ta, axis=1)
-            a[:, 0, 1:] = c
-            a[:, 1:, 0] = c
-            rhs = np.concatenate([np.sum(wt * z, axis=1)[:, None], rz], axis=1)
-        else:
-            rhs = rz
-        inv = np.linalg.inv(a)
-        inv[:, off:, :][emp] = 0.0
-        inv.transpose(0, 2, 1)[:, off:, :][emp] = 0.0
-        new_beta = np.einsum("nij,nj->ni", inv, rhs)
-        new_eta = np.take_along_axis(new_beta[:, off:], la, axis=1)
-        if t is not None:
-            new_eta += new_beta[:, :1] * t[act]
-        new_mu = _linkinv(new_eta)
-        dev = deviance(new_mu, act)
-        beta[act], cov[act], w_work[act], empty[act] = new_beta, inv, w, emp
-        eta[act], mu[act] = new_eta, new_mu
-        with np.errstate(invalid="ignore"):
-            done = np.abs(dev - devold[act]) / (np.abs(dev) + 0.1) < epsilon
-        converged[act[done]] = True
-        devold[act] = dev
-        act = act[~done]
-        if act.size == 0:
-            break
-    diag = np.diagonal(cov, axis1=1, axis2=2)
-    coef = (
-        beta[:, off:].T.copy(),
-        beta[:, 0].copy() if trend else np.full(n, np.nan),
-        diag[:, off:].T.copy(),
-        cov[:, 0, 1:].T.copy() if trend else np.zeros((n_levels, n)),
-        cov[:, 0, 0].copy() if trend else np.zeros(n),
-    )
-    return _finish(
-        y_cells,
-        prior_cells,
-        coef,
-        np.ascontiguousarray(mu.T),
-        np.ascontiguousarray(w_work.T),
-        empty.T,
-        converged,
-        np.ones(n, dtype=bool),
-        trend,
-    )
 
 
 def fit_quasipoisson(

@@ -1,6 +1,6 @@
 /* farringtonFlexible's GLM fits, one problem at a time (see native.py).
  *
- * A transcription of the NumPy path (glm.py: _fit_fast, _solve, _unsafe, _finish;
+ * A transcription of the NumPy path (glm.py: _fit_fast, _solve, _unsafe; glm_state.py: finish;
  * fit.py: _fit_glm, anscombe_weights; glm.py: hat_values, mu_power) for one
  * problem: the same operations in the same order (sums row after row, products
  * grouped as NumPy groups them, exp(b t) from the same two tables), so results
@@ -153,7 +153,7 @@ static void moments(double b, const double *restrict w, const double *restrict t
 #undef EBT
 }
 
-/* glm._fit_fast + glm._finish for one problem with prior weights w.
+/* glm._fit_fast + glm_state.finish for one problem with prior weights w.
  * Fills v, mu (fitted values) and ww (the working weights R reports). */
 static Fit irls(double *const *cell, const double *restrict t, const double *restrict w,
                 int64_t width, const int64_t *bounds, int trend, int maxit, double epsilon,

@@ -6,7 +6,6 @@ import logging
 import signal
 import threading
 from datetime import timedelta
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -14,6 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from epibridge import paging
 from epibridge.cli_support import (
+    choice_enum,
     echo_json,
     is_terminal,
     print_table,
@@ -23,6 +23,7 @@ from epibridge.cli_support import (
     settings_of,
     writing_as,
 )
+from epibridge.i18n import LANGUAGES
 from epibridge.notifications.outbox import dead_letters, service
 from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.schemas import SubscriptionCreate, SubscriptionUpdate
@@ -34,10 +35,7 @@ subscriptions_app = typer.Typer(
 )
 
 
-class LanguageChoice(StrEnum):
-    en = "en"
-    ru = "ru"
-    zh = "zh"
+LanguageChoice = choice_enum("LanguageChoice", LANGUAGES)
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from epibridge.db import Base, StrEnumType, UTCDateTime
+from epibridge.db import Base, StrEnumType, UTCDateTime, check_in
 from epibridge.notifications.outbox.statuses import DeliveryStatus, SubscriptionKind
 
 
@@ -50,6 +50,7 @@ class Subscription(Base):
     """
 
     __tablename__ = "outbox_subscriptions"
+    __table_args__ = (check_in("kind", SubscriptionKind),)
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
@@ -94,6 +95,7 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("message_id", "subscription_id", name="uq_outbox_deliveries_pair"),
         Index("ix_outbox_deliveries_due", "status", "next_attempt_at"),
+        check_in("status", DeliveryStatus),
     )
 
     id: Mapped[int] = mapped_column(

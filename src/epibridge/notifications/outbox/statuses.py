@@ -1,7 +1,7 @@
 """The closed vocabularies of subscriptions and their deliveries.
 
-The outbox tables were created without CHECK constraints on these columns, so only the code
-keeps them closed (``tests/test_vocabularies.py`` lists them as unchecked).
+The outbox tables were created without CHECK constraints on these columns; migration 0022
+added them, and the models write theirs from these enums (``db.check_in``).
 """
 
 from __future__ import annotations

@@ -5,12 +5,14 @@ with their CAP identity and messages, ``queries`` finding events, ``dashboard`` 
 of a day, ``verification`` verification requests, ``interactions`` acknowledgements, risk
 assessments, comments and reminders, ``reminders`` the automatic ones the scheduler sends,
 ``reads`` read models and the timeline, ``allowed`` the actions a principal may take on an
-event (what faces offer), ``cap_export``/``cap_import`` CAP 1.2, ``common`` what they all share.
+event (what faces offer), ``cap_export``/``cap_import`` CAP 1.2 (``cap_reading`` what an
+alert says), ``common`` what they all share.
 """
 
 from epibridge.notifications.service.allowed import actions
 from epibridge.notifications.service.cap_export import export, message_for
-from epibridge.notifications.service.cap_import import alert_state, import_alert
+from epibridge.notifications.service.cap_import import import_alert
+from epibridge.notifications.service.cap_reading import alert_state
 from epibridge.notifications.service.dashboard import situation
 from epibridge.notifications.service.discarding import discard
 from epibridge.notifications.service.events import assess_annex2, close, create, notify, update
