@@ -39,11 +39,16 @@ OUTCOME_CHECK = "ck_consultations_closing_outcome"
 BEFORE = "status IN ('requested', 'declined', 'open')"
 AFTER = "status IN ('requested', 'declined', 'open', 'closed')"
 OUTCOME = "closing_outcome IS NULL OR closing_outcome IN ('adopted', 'no_consensus', 'withdrawn')"
-PLAIN_COLUMNS = (
-    sa.Column("closed_at", epibridge.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column("closed_by", sa.String(length=200), nullable=True),
-    sa.Column("closing_reason", sa.Text(), nullable=True),
-)
+PLAIN_COLUMNS = ("closed_at", "closed_by", "closing_reason")
+
+
+def _plain_column(name: str) -> sa.Column[object]:
+    kind = {
+        "closed_at": epibridge.db.UTCDateTime(timezone=True),
+        "closed_by": sa.String(length=200),
+        "closing_reason": sa.Text(),
+    }[name]
+    return sa.Column(name, kind, nullable=True)
 
 
 def _edit_sqlite_schema(bind: sa.Connection, edits: list[tuple[str, str]]) -> None:
@@ -68,8 +73,8 @@ def _edit_sqlite_schema(bind: sa.Connection, edits: list[tuple[str, str]]) -> No
 
 def upgrade() -> None:
     bind = op.get_bind()
-    for column in PLAIN_COLUMNS:
-        op.add_column(TABLE, column.copy())
+    for name in PLAIN_COLUMNS:
+        op.add_column(TABLE, _plain_column(name))
     if bind.dialect.name == "sqlite":
         bind.exec_driver_sql(
             f"ALTER TABLE {TABLE} ADD COLUMN closing_outcome VARCHAR(16) "
@@ -95,12 +100,12 @@ def downgrade() -> None:
                 (re.escape(f"CHECK ({AFTER})"), f"CHECK ({BEFORE})"),
             ],
         )
-        for name in ("closing_outcome", *(c.name for c in PLAIN_COLUMNS)):
+        for name in ("closing_outcome", *PLAIN_COLUMNS):
             bind.exec_driver_sql(f"ALTER TABLE {TABLE} DROP COLUMN {name}")
         return
     op.drop_constraint(op.f(STATUS_CHECK), TABLE, type_="check")
     op.create_check_constraint(op.f(STATUS_CHECK), TABLE, BEFORE)
     op.drop_constraint(op.f(OUTCOME_CHECK), TABLE, type_="check")
     op.drop_column(TABLE, "closing_outcome")
-    for column in PLAIN_COLUMNS:
-        op.drop_column(TABLE, column.name)
+    for name in PLAIN_COLUMNS:
+        op.drop_column(TABLE, name)
