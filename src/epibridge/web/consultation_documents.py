@@ -107,6 +107,7 @@ def document_context(
     return {
         "consultation_id": consultation_id,
         "topic": consultation.topic,
+        "consultation_closed": consultation.closed_at,
         "document": document,
         "versions": list(reversed(versions)),
         "amendments": amendments,

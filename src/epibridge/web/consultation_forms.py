@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from epibridge.consultations.schemas import (
     AmendmentCreate,
+    ConsultationClose,
     ConsultationCreate,
     DecisionCreate,
     DocumentCreate,
@@ -54,6 +55,12 @@ CHANGE_NAMES = {
     "changed": N_("Changed"),
     "unchanged": N_("Unchanged"),
 }
+#: How a consultation ended (``ClosingOutcome``), as its page says it.
+OUTCOME_NAMES = {
+    "adopted": N_("Ended with adopted documents"),
+    "no_consensus": N_("Ended without consensus"),
+    "withdrawn": N_("Withdrawn: no longer needed"),
+}
 PROCEDURE_NAMES = {"consensus": N_("Consensus"), "silence": N_("Silence procedure")}
 LABELS = {
     "topic": N_("Topic"),
@@ -84,6 +91,7 @@ LABELS = {
     "document_id": N_("Document"),
     "convenor": N_("Convenor"),
     "consultation_id": N_("Consultation"),
+    "outcome": N_("How it ended"),
 }
 TEXT_FIELDS = {lang: f"text_{lang}" for lang in LANGUAGES}
 #: The fields a form sends once per value chosen.
@@ -97,6 +105,7 @@ def names(web: Web) -> dict[str, Any]:
         "position_names": translated(web, POSITION_NAMES),
         "change_names": translated(web, CHANGE_NAMES),
         "procedure_names": translated(web, PROCEDURE_NAMES),
+        "outcome_names": translated(web, OUTCOME_NAMES),
         "text_fields": TEXT_FIELDS,
     }
 
@@ -216,3 +225,8 @@ def position_input(form: FormData) -> PositionCreate:
         "reasons": text(form, "reasons") or None,
     }
     return validated(PositionCreate, payload, problems)
+
+
+def close_input(form: FormData) -> ConsultationClose:
+    payload = {"outcome": text(form, "outcome"), "reason": text(form, "reason") or None}
+    return validated(ConsultationClose, payload, [])
