@@ -118,6 +118,14 @@ def label_of(name: str) -> str | None:
     return LABELS.get(base)
 
 
+def control_of(name: str) -> str:
+    """The form control a service's field names: ``texts.ru`` the Russian text's, ``texts``
+    (none given) the English one's, ``incorporates[1]`` the amendments' boxes."""
+    if name.startswith("texts."):
+        return "text_" + name.split(".", 1)[1]
+    return "text_en" if name == "texts" else name.split("[")[0]
+
+
 def form_values(form: FormData) -> dict[str, Any]:
     """What was sent, to fill the form again (lists for the fields sent several times)."""
     values: dict[str, Any] = {}

@@ -28,6 +28,7 @@ from epibridge.security import Principal
 from epibridge.web import consultation_documents
 from epibridge.web.consultation_forms import (
     close_input,
+    control_of,
     convene_input,
     document_input,
     form_values,
@@ -205,7 +206,7 @@ def create_document(web: WebDep, form: FormDep, consultation_id: Id) -> Response
             document_id = document.id
     except InvalidInput as exc:
         context = _consultation_context(web, principal, consultation_id)
-        found = shown(web, exc, label_of, _text_control)
+        found = shown(web, exc, label_of, control_of)
         context.update(values=values, errors=found.by_field, listed=found.listed)
         context.update(detail=found.detail, problem_at="draft")
         return web.render("consultations/consultation.html", context, 422)
@@ -233,10 +234,3 @@ def close(web: WebDep, form: FormDep, consultation_id: Id) -> Response:
         context.update(detail=found.detail, problem_at="close")
         return web.render("consultations/consultation.html", context, exc.status)
     return web.redirect(f"/consultations/{consultation_id}?done=closed")
-
-
-def _text_control(name: str) -> str:
-    """``texts.ru`` names the Russian text's control; ``texts`` (none given) the English one."""
-    if name.startswith("texts."):
-        return "text_" + name.split(".", 1)[1]
-    return "text_en" if name == "texts" else name
