@@ -336,3 +336,62 @@ def test_bad_input_is_refused_over_http_and_changes_nothing(
     _problem(
         httpx.get(f"{doc}/diff", params={"from": 1, "to": 9}, headers=tokens["sec"]), 404, "version"
     )
+
+
+def test_closing_over_http(live_url: str, tokens: dict[str, dict[str, str]]) -> None:
+    url, document = _open_document(live_url, tokens)
+    # Only the convenor (the chair, Kyrgyzstan, or the Secretariat) closes.
+    _problem(
+        httpx.post(
+            f"{url}/close", json={"outcome": "withdrawn", "reason": "x"}, headers=tokens["kaz"]
+        ),
+        403,
+        "convenor",
+    )
+    _problem(
+        httpx.post(f"{url}/close", json={"outcome": "adopted"}, headers=tokens["kgz"]),
+        422,
+        "outcome",
+    )
+    _problem(
+        httpx.post(f"{url}/close", json={"outcome": "no_consensus"}, headers=tokens["kgz"]),
+        422,
+        "reason",
+    )
+    _problem(
+        httpx.post(f"{url}/close", json={"outcome": "ended"}, headers=tokens["kgz"]), 422, "outcome"
+    )
+    closed = _ok(
+        httpx.post(
+            f"{url}/close",
+            json={"outcome": "no_consensus", "reason": "No agreement on the data to share."},
+            headers=tokens["kgz"],
+        )
+    )
+    assert (closed["status"], closed["closing_outcome"], closed["closed_by"]) == (
+        "closed",
+        "no_consensus",
+        "user:user-kgz",
+    )
+    assert closed["closing_reason"] == "No agreement on the data to share."
+    assert _ok(httpx.get(url, headers=tokens["mng"]))["status"] == "closed"
+    listed = _ok(httpx.get(f"{live_url}/api/v1/consultations?status=closed", headers=tokens["rus"]))
+    assert [c["id"] for c in listed["items"]] == [closed["id"]]
+    refused = _problem(
+        httpx.post(
+            f"{document}/amendments",
+            json={"state": "KAZ", "version": 1, "reason": "Add a clause"},
+            headers={**tokens["kaz"], "Accept-Language": "ru"},
+        ),
+        409,
+        "consultation_id",
+    )
+    assert refused["detail"].startswith(f"консультация {closed['id']} закрыта ")
+    assert refused["detail"].endswith("поправки больше не предлагаются")
+    _problem(
+        httpx.post(
+            f"{url}/close", json={"outcome": "withdrawn", "reason": "again"}, headers=tokens["kgz"]
+        ),
+        409,
+        "consultation_id",
+    )

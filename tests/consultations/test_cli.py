@@ -120,3 +120,11 @@ def test_consult_commands_from_convening_to_signature(
     assert [c["id"] for c in listed] == [consultation_id]
     # Nothing is due now.
     assert "0 decision(s) closed" in run(settings, "close-due").stdout
+
+    closed = run(
+        settings, "close", str(consultation_id), "--as", "fp-chair", "--outcome", "adopted",
+    ).stdout  # fmt: skip
+    assert f"consultation {consultation_id} closed (adopted) by user:fp-chair" in closed
+    shown = run(settings, "show", str(consultation_id), "--as", "fp-guest").stdout
+    assert "[closed] convened" in shown
+    assert f"closed {utcnow():%Y-%m-%d} by user:fp-chair" in shown and "(adopted)" in shown

@@ -19,7 +19,7 @@ import epibridge
 from epibridge.security import Role
 
 FACES = ("epibridge.api", "epibridge.web", "epibridge.cli", "epibridge.app")
-FACE_MODULES = (".api", ".cli", ".cli_system", ".views")
+FACE_MODULES = (".api", "_api", ".cli", ".cli_system", ".views")
 
 #: Helpers that only write the audit/outbox *name* of an actor their caller has authorized.
 NAME_RECORDERS = {
@@ -29,6 +29,7 @@ NAME_RECORDERS = {
     "epibridge.notifications.service.common.record",
     "epibridge.notifications.service.versioning.add_version",
     "epibridge.consultations.service.documents.publish_about",
+    "epibridge.consultations.service.consultations.announce",
 }
 
 #: Public feeds: ``None`` is an anonymous reader, who sees less than anyone signed in.
@@ -135,6 +136,8 @@ READERS = {
         "consultations.service.decisions.check_may_put_to_decision",
         "consultations.service.decisions.check_may_use_silence",
         "consultations.service.signatures.check_may_sign",
+        "consultations.service.closing.check_may_close_consultation",
+        "consultations.service.closing.closing_outcomes",
         "audit.listing.check",
         "audit.listing.vocabulary",
         "members.administration.get_account",

@@ -124,6 +124,15 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
                 s, actor=a, consultation_id=cons, data=cs.RecordEntryCreate(text="x"), now=NOW
             )
         ),
+        _q("consultations.service.closing.close_consultation"): lambda s, a: (
+            consultations.close_consultation(
+                s,
+                actor=a,
+                consultation_id=cons,
+                data=cs.ConsultationClose(outcome="withdrawn", reason="synthetic"),  # type: ignore[arg-type]
+                now=NOW,
+            )
+        ),
         _q("consultations.service.documents.create_document"): lambda s, a: (
             consultations.create_document(
                 s,

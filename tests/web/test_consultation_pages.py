@@ -252,3 +252,21 @@ def test_the_convenor_forms_and_their_refusals(
             consultations.get_document(session, actor=SECRETARIAT, document_id=did).current_version
             == 2
         )
+
+
+def test_only_the_convenor_closes_through_the_page(
+    live_url: str, sessions: sessionmaker[Session]
+) -> None:
+    cid, _did, _ = _seed(sessions)
+    make_user(sessions, "fp-rus", "focal_point", "RUS", password=PASSWORD)
+    rus = _sign_in(live_url, "fp-rus")
+    page = rus.get(f"/consultations/{cid}").text
+    assert 'id="close-form"' not in page
+    refused = rus.post(
+        f"/consultations/{cid}/close",
+        params={"lang": "zh"},
+        data={"csrf_token": _csrf(page), "outcome": "withdrawn", "reason": "Not ours"},
+    )
+    assert refused.status_code == 403 and "<h1>无权操作</h1>" in refused.text
+    with read_session(sessions) as session:
+        assert consultations.get(session, actor=SECRETARIAT, consultation_id=cid).status == "open"

@@ -20,12 +20,13 @@ from epibridge.cli_support import (
 from epibridge.consultations import service, views
 from epibridge.consultations.schemas import (
     AgendaItemIn,
+    ConsultationClose,
     ConsultationCreate,
     DecisionCreate,
     PositionCreate,
     SignatureCreate,
 )
-from epibridge.consultations.statuses import Procedure, Stance
+from epibridge.consultations.statuses import ClosingOutcome, Procedure, Stance
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
 
@@ -105,6 +106,11 @@ def show(
         echo_json(read)
         return
     typer.echo(f"#{read.id} {read.topic} [{read.status}] convened {read.convened_on}")
+    if read.closed_at:
+        why = f": {read.closing_reason}" if read.closing_reason else ""
+        typer.echo(
+            f"closed {read.closed_at:%Y-%m-%d} by {read.closed_by} ({read.closing_outcome}){why}"
+        )
     members = [p.state for p in read.participants if p.has_say]
     observers = [p.state for p in read.participants if not p.has_say]
     typer.echo(f"member states: {', '.join(members)}")
@@ -255,6 +261,32 @@ def adopt(ctx: typer.Context, document_id: int, as_: AsOption) -> None:
         decision = service.close_decision(session, actor=actor, document_id=document_id)
         number = service.get_document(session, actor=actor, document_id=document_id).number
     typer.echo(f"{decision.status}{' as ' + number if number else ''}: {decision.outcome}")
+
+
+@app.command("close")
+@report_errors
+def close(
+    ctx: typer.Context,
+    consultation_id: int,
+    as_: AsOption,
+    outcome: Annotated[
+        ClosingOutcome,
+        typer.Option(help="How it ended: adopted (documents adopted), no_consensus, withdrawn."),
+    ],
+    reason: Annotated[
+        str | None, typer.Option(help="Why (required unless the outcome is adopted).")
+    ] = None,
+) -> None:
+    """Close the consultation (its convenor); it then takes nothing more."""
+    with writing_as(ctx, as_) as (session, actor):
+        closed = service.close_consultation(
+            session,
+            actor=actor,
+            consultation_id=consultation_id,
+            data=ConsultationClose(outcome=outcome, reason=reason),
+        )
+        line = f"consultation {closed.id} closed ({closed.closing_outcome}) by {closed.closed_by}"
+    typer.echo(line)
 
 
 @app.command("close-due")

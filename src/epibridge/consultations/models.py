@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from epibridge.consultations.statuses import (
     AmendmentStatus,
+    ClosingOutcome,
     ConsultationStatus,
     ConvenorKind,
     DecisionStatus,
@@ -44,6 +45,7 @@ class Consultation(Base):
     __table_args__ = (
         check_in("status", ConsultationStatus),
         check_in("convenor_kind", ConvenorKind),
+        check_in("closing_outcome", ClosingOutcome),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -63,6 +65,11 @@ class Consultation(Base):
     request_reason: Mapped[str | None] = mapped_column(Text)
     responded_by: Mapped[str | None] = mapped_column(String(200))
     response_reason: Mapped[str | None] = mapped_column(Text)
+    # Set when the convenor closes the consultation (status ``closed``), never changed after.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    closing_outcome: Mapped[ClosingOutcome | None] = mapped_column(StrEnumType(ClosingOutcome, 16))
+    closing_reason: Mapped[str | None] = mapped_column(Text)
     event_ids: Mapped[list[int]] = mapped_column(JSON, nullable=False, default=list)
     deadlines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

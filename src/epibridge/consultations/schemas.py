@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from epibridge.consultations.statuses import (
     AmendmentStatus,
+    ClosingOutcome,
     ConsultationStatus,
     ConvenorKind,
     DecisionStatus,
@@ -69,6 +70,13 @@ class RequestResponse(_In):
     observers: list[str] = Field(default_factory=list, max_length=50)
     agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=100)
     deadlines: list[DeadlineItem] = Field(default_factory=list, max_length=50)
+
+
+class ConsultationClose(_In):
+    """How the consultation ended; a reason is needed unless it ends with adopted documents."""
+
+    outcome: ClosingOutcome
+    reason: str | None = Field(default=None, max_length=10_000)
 
 
 class AgendaUpdate(_In):
@@ -178,6 +186,10 @@ class ConsultationRead(ConsultationSummary):
     request_reason: str | None
     responded_by: str | None
     response_reason: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+    closing_outcome: ClosingOutcome | None
+    closing_reason: str | None
     event_ids: list[int]
     deadlines: list[DeadlineItem]
     participants: list[ParticipantRead]

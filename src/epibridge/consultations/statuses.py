@@ -6,11 +6,26 @@ from enum import StrEnum
 
 
 class ConsultationStatus(StrEnum):
-    """A member state may request a consultation; the convenor opens or declines it."""
+    """A member state may request a consultation; the convenor opens or declines it, and
+    closes it when its work is done (a closed consultation takes nothing more)."""
 
     REQUESTED = "requested"
     DECLINED = "declined"
     OPEN = "open"
+    CLOSED = "closed"
+
+
+class ClosingOutcome(StrEnum):
+    """How a consultation ended, as the convenor records it when closing it.
+
+    ``adopted``: it produced adopted documents (at least one); ``no_consensus``: the members
+    could not agree; ``withdrawn``: the matter no longer needs consulting (the requesting state
+    withdrew, the event is over).
+    """
+
+    ADOPTED = "adopted"
+    NO_CONSENSUS = "no_consensus"
+    WITHDRAWN = "withdrawn"
 
 
 class ConvenorKind(StrEnum):

@@ -4,7 +4,8 @@ rejection, by the organization's rule), and signatures.
 
 Which forms the page shows is the service's answer (``document_abilities``; positions through
 ``position_states``, i.e. ``can_record_position``); every write calls
-``consultations.service``. ``consultation_pages`` carries this router (under /consultations).
+``consultations.service``, through one handler (``_act``) registered for each form of
+``FORMS``. ``consultation_pages`` carries this router (under /consultations).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from epibridge.members import service as members
 from epibridge.security import Principal
 from epibridge.web.consultation_forms import (
     amendment_input,
+    control_of,
     decision_input,
     form_values,
     label_of,
@@ -107,6 +109,7 @@ def document_context(
     return {
         "consultation_id": consultation_id,
         "topic": consultation.topic,
+        "consultation_closed": consultation.closed_at,
         "document": document,
         "versions": list(reversed(versions)),
         "amendments": amendments,
@@ -154,7 +157,7 @@ def _act(
         # Bad input, or a step the document's state refuses now (a superseded version, a
         # decision still open): shown on the page, beside the form it came from.
         context = document_context(web, principal, consultation_id, document_id)
-        found = shown(web, exc, label_of, _control)
+        found = shown(web, exc, label_of, control_of)
         values = form_values(form)
         context.update(
             values=context["values"] | values,
@@ -168,107 +171,86 @@ def _act(
     return web.redirect(f"{_base(consultation_id, document_id)}?done={where}#{ANCHORS[where]}")
 
 
-def _control(name: str) -> str:
-    if name.startswith("texts."):
-        return "text_" + name.split(".", 1)[1]
-    return "text_en" if name == "texts" else name.split("[")[0]
+#: A service write made from a submitted form, for one document.
+Write = Callable[[Session, Principal], object]
 
 
-@router.post("/{consultation_id}/documents/{document_id}/position", response_class=HTMLResponse)
-@page_errors
-@refusing(STATE_ONLY)
-def record_position(web: WebDep, form: FormDep, consultation_id: Id, document_id: Id) -> Response:
-    return _act(
-        web,
-        form,
-        consultation_id,
-        document_id,
-        where="position",
-        write=lambda s, p: consultations.record_position(
-            s, actor=p, document_id=document_id, data=position_input(form)
+def _signature(form: FormData, document_id: int) -> Write:
+    data = validated(SignatureCreate, {"state": text(form, "state")}, [])
+    return lambda s, p: consultations.sign(s, actor=p, document_id=document_id, data=data)
+
+
+#: The page's forms: the path each posts to (under the document), the ``DONE`` key it reports
+#: with, who may send it (said on a refusal), and the write it makes. One handler serves all.
+FORMS: list[tuple[str, str, str, Callable[[FormData, int], Write]]] = [
+    (
+        "position",
+        "position",
+        STATE_ONLY,
+        lambda form, doc: (
+            lambda s, p: consultations.record_position(
+                s, actor=p, document_id=doc, data=position_input(form)
+            )
         ),
-    )
-
-
-@router.post("/{consultation_id}/documents/{document_id}/versions", response_class=HTMLResponse)
-@page_errors
-@refusing(CONVENOR_ONLY)
-def create_version(web: WebDep, form: FormDep, consultation_id: Id, document_id: Id) -> Response:
-    return _act(
-        web,
-        form,
-        consultation_id,
-        document_id,
-        where="version",
-        write=lambda s, p: consultations.create_version(
-            s, actor=p, document_id=document_id, data=version_input(form)
+    ),
+    (
+        "versions",
+        "version",
+        CONVENOR_ONLY,
+        lambda form, doc: (
+            lambda s, p: consultations.create_version(
+                s, actor=p, document_id=doc, data=version_input(form)
+            )
         ),
-    )
-
-
-@router.post("/{consultation_id}/documents/{document_id}/amendments", response_class=HTMLResponse)
-@page_errors
-@refusing(STATE_ONLY)
-def propose_amendment(web: WebDep, form: FormDep, consultation_id: Id, document_id: Id) -> Response:
-    return _act(
-        web,
-        form,
-        consultation_id,
-        document_id,
-        where="amendment",
-        write=lambda s, p: consultations.propose_amendment(
-            s, actor=p, document_id=document_id, data=amendment_input(form)
+    ),
+    (
+        "amendments",
+        "amendment",
+        STATE_ONLY,
+        lambda form, doc: (
+            lambda s, p: consultations.propose_amendment(
+                s, actor=p, document_id=doc, data=amendment_input(form)
+            )
         ),
-    )
-
-
-@router.post("/{consultation_id}/documents/{document_id}/decision", response_class=HTMLResponse)
-@page_errors
-@refusing(CONVENOR_ONLY)
-def put_to_decision(web: WebDep, form: FormDep, consultation_id: Id, document_id: Id) -> Response:
-    return _act(
-        web,
-        form,
-        consultation_id,
-        document_id,
-        where="decision",
-        write=lambda s, p: consultations.put_to_decision(
-            s, actor=p, document_id=document_id, data=decision_input(form)
+    ),
+    (
+        "decision",
+        "decision",
+        CONVENOR_ONLY,
+        lambda form, doc: (
+            lambda s, p: consultations.put_to_decision(
+                s, actor=p, document_id=doc, data=decision_input(form)
+            )
         ),
-    )
+    ),
+    (
+        "decision/close",
+        "closed",
+        CONVENOR_ONLY,
+        lambda form, doc: lambda s, p: consultations.close_decision(s, actor=p, document_id=doc),
+    ),
+    ("sign", "signed", SIGN_REFUSED, _signature),
+]
 
 
-@router.post(
-    "/{consultation_id}/documents/{document_id}/decision/close", response_class=HTMLResponse
-)
-@page_errors
-@refusing(CONVENOR_ONLY)
-def close_decision(web: WebDep, form: FormDep, consultation_id: Id, document_id: Id) -> Response:
-    return _act(
-        web,
-        form,
-        consultation_id,
-        document_id,
-        where="closed",
-        write=lambda s, p: consultations.close_decision(s, actor=p, document_id=document_id),
-    )
+def _form_route(
+    path: str, where: str, refusal: str, write: Callable[[FormData, int], Write]
+) -> None:
+    def handler(web: WebDep, form: FormDep, consultation_id: Id, document_id: Id) -> Response:
+        return _act(
+            web,
+            form,
+            consultation_id,
+            document_id,
+            where=where,
+            write=lambda s, p: write(form, document_id)(s, p),
+        )
+
+    handler.__name__ = handler.__qualname__ = f"document_{where}"
+    router.post(
+        f"/{{consultation_id}}/documents/{{document_id}}/{path}", response_class=HTMLResponse
+    )(page_errors(refusing(refusal)(handler)))
 
 
-@router.post("/{consultation_id}/documents/{document_id}/sign", response_class=HTMLResponse)
-@page_errors
-@refusing(SIGN_REFUSED)
-def sign(web: WebDep, form: FormDep, consultation_id: Id, document_id: Id) -> Response:
-    state = text(form, "state")
-    return _act(
-        web,
-        form,
-        consultation_id,
-        document_id,
-        where="signed",
-        write=lambda s, p: consultations.sign(
-            s,
-            actor=p,
-            document_id=document_id,
-            data=validated(SignatureCreate, {"state": state}, []),
-        ),
-    )
+for _path, _where, _refusal, _write in FORMS:
+    _form_route(_path, _where, _refusal, _write)

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from epibridge.consultations.schemas import (
     AmendmentCreate,
+    ConsultationClose,
     ConsultationCreate,
     DecisionCreate,
     DocumentCreate,
@@ -54,6 +55,12 @@ CHANGE_NAMES = {
     "changed": N_("Changed"),
     "unchanged": N_("Unchanged"),
 }
+#: How a consultation ended (``ClosingOutcome``), as its page says it.
+OUTCOME_NAMES = {
+    "adopted": N_("Ended with adopted documents"),
+    "no_consensus": N_("Ended without consensus"),
+    "withdrawn": N_("Withdrawn: no longer needed"),
+}
 PROCEDURE_NAMES = {"consensus": N_("Consensus"), "silence": N_("Silence procedure")}
 LABELS = {
     "topic": N_("Topic"),
@@ -84,6 +91,7 @@ LABELS = {
     "document_id": N_("Document"),
     "convenor": N_("Convenor"),
     "consultation_id": N_("Consultation"),
+    "outcome": N_("How it ended"),
 }
 TEXT_FIELDS = {lang: f"text_{lang}" for lang in LANGUAGES}
 #: The fields a form sends once per value chosen.
@@ -97,6 +105,7 @@ def names(web: Web) -> dict[str, Any]:
         "position_names": translated(web, POSITION_NAMES),
         "change_names": translated(web, CHANGE_NAMES),
         "procedure_names": translated(web, PROCEDURE_NAMES),
+        "outcome_names": translated(web, OUTCOME_NAMES),
         "text_fields": TEXT_FIELDS,
     }
 
@@ -107,6 +116,14 @@ def label_of(name: str) -> str | None:
     if base == "texts" and "." in name:
         return LABELS.get(TEXT_FIELDS.get(name.split(".")[1], ""), LABELS["texts"])
     return LABELS.get(base)
+
+
+def control_of(name: str) -> str:
+    """The form control a service's field names: ``texts.ru`` the Russian text's, ``texts``
+    (none given) the English one's, ``incorporates[1]`` the amendments' boxes."""
+    if name.startswith("texts."):
+        return "text_" + name.split(".", 1)[1]
+    return "text_en" if name == "texts" else name.split("[")[0]
 
 
 def form_values(form: FormData) -> dict[str, Any]:
@@ -216,3 +233,8 @@ def position_input(form: FormData) -> PositionCreate:
         "reasons": text(form, "reasons") or None,
     }
     return validated(PositionCreate, payload, problems)
+
+
+def close_input(form: FormData) -> ConsultationClose:
+    payload = {"outcome": text(form, "outcome"), "reason": text(form, "reason") or None}
+    return validated(ConsultationClose, payload, [])

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from epibridge.consultations import service as consultations
 from epibridge.consultations import views as consultation_views
 from epibridge.db import read_session, utcnow, write_session
-from epibridge.errors import DomainError, InvalidInput
+from epibridge.errors import Conflict, DomainError, InvalidInput
 from epibridge.i18n import N_
 from epibridge.inputs import Id
 from epibridge.members import service as members
@@ -27,6 +27,8 @@ from epibridge.notifications import service as notifications
 from epibridge.security import Principal
 from epibridge.web import consultation_documents
 from epibridge.web.consultation_forms import (
+    close_input,
+    control_of,
     convene_input,
     document_input,
     form_values,
@@ -51,7 +53,13 @@ DRAFT_REFUSED = N_(
     "Only the convenor of this consultation (the chair's focal point or the Secretariat) starts "
     "a draft."
 )
-DONE = {"convened": N_("The consultation is convened; the participating states are told.")}
+CLOSE_REFUSED = N_(
+    "Only the convenor of this consultation (the chair's focal point or the Secretariat) closes it."
+)
+DONE = {
+    "convened": N_("The consultation is convened; the participating states are told."),
+    "closed": N_("The consultation is closed; the participating states are told."),
+}
 
 
 def _today_names(session: Any, lang: str, status: MembershipStatus | None = None) -> dict[str, str]:
@@ -154,8 +162,12 @@ def _consultation_context(web: Web, principal: Principal, consultation_id: int) 
         may_draft = consultations.can_draft(
             session, actor=principal, consultation_id=consultation_id
         )
+        outcomes = consultations.closing_outcomes(
+            session, actor=principal, consultation_id=consultation_id
+        )
         state_names = _today_names(session, web.lang)
     return {
+        "closing_outcomes": [str(o) for o in outcomes],
         "c": consultation,
         "record": record,
         "events": events,
@@ -165,6 +177,7 @@ def _consultation_context(web: Web, principal: Principal, consultation_id: int) 
         "errors": {},
         "listed": [],
         "detail": None,
+        "problem_at": None,
         **names(web),
     }
 
@@ -193,15 +206,31 @@ def create_document(web: WebDep, form: FormDep, consultation_id: Id) -> Response
             document_id = document.id
     except InvalidInput as exc:
         context = _consultation_context(web, principal, consultation_id)
-        found = shown(web, exc, label_of, _text_control)
+        found = shown(web, exc, label_of, control_of)
         context.update(values=values, errors=found.by_field, listed=found.listed)
-        context["detail"] = found.detail
+        context.update(detail=found.detail, problem_at="draft")
         return web.render("consultations/consultation.html", context, 422)
     return web.redirect(f"/consultations/{consultation_id}/documents/{document_id}?done=drafted")
 
 
-def _text_control(name: str) -> str:
-    """``texts.ru`` names the Russian text's control; ``texts`` (none given) the English one."""
-    if name.startswith("texts."):
-        return "text_" + name.split(".", 1)[1]
-    return "text_en" if name == "texts" else name
+@router.post("/{consultation_id}/close", response_class=HTMLResponse)
+@page_errors
+@refusing(CLOSE_REFUSED)
+def close(web: WebDep, form: FormDep, consultation_id: Id) -> Response:
+    principal = web.require()
+    values = form_values(form)
+    try:
+        data = close_input(form)
+        with write_session(web.sessions) as session:
+            consultations.close_consultation(
+                session, actor=principal, consultation_id=consultation_id, data=data
+            )
+    except (InvalidInput, Conflict) as exc:
+        # A missing reason, or a state that refuses closing now (a decision round opened
+        # meanwhile): shown beside the closing form.
+        context = _consultation_context(web, principal, consultation_id)
+        found = shown(web, exc, label_of)
+        context.update(values=values, errors=found.by_field, listed=found.listed)
+        context.update(detail=found.detail, problem_at="close")
+        return web.render("consultations/consultation.html", context, exc.status)
+    return web.redirect(f"/consultations/{consultation_id}?done=closed")

@@ -10,6 +10,7 @@ from epibridge.consultations.service.abilities import (
     can_draft,
     document_abilities,
 )
+from epibridge.consultations.service.closing import close_consultation, closing_outcomes
 from epibridge.consultations.service.consultations import (
     add_record_entry,
     convene,
@@ -52,8 +53,10 @@ __all__ = [
     "can_draft",
     "can_record_position",
     "check_may_record_position",
+    "close_consultation",
     "close_decision",
     "close_due_decisions",
+    "closing_outcomes",
     "compare_versions",
     "convene",
     "counts",

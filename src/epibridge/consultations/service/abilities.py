@@ -104,6 +104,7 @@ def document_abilities(
                     state=s,
                     version=document.current_version,
                     advice="",
+                    act="amendment",
                 )
             )
         ],

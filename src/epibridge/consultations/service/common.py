@@ -137,7 +137,32 @@ def authorize_convenor(principal: Principal, consultation: Consultation) -> bool
     return False
 
 
-def require_open(consultation: Consultation) -> None:
+#: What a closed consultation refuses, one sentence per act (each names the act refused).
+CLOSED_REFUSALS = {
+    "agenda": N_("consultation {id} was closed on {day}: its agenda is final"),
+    "record": N_("consultation {id} was closed on {day}: nothing more is added to its record"),
+    "draft": N_("consultation {id} was closed on {day}: no new draft is started in it"),
+    "version": N_("consultation {id} was closed on {day}: its documents take no new version"),
+    "amendment": N_("consultation {id} was closed on {day}: no amendment is proposed any more"),
+    "decision": N_("consultation {id} was closed on {day}: nothing more is put to decision"),
+    "position": N_("consultation {id} was closed on {day}: no position is recorded any more"),
+    "signature": N_("consultation {id} was closed on {day}: its documents are not signed any more"),
+    "close": N_("consultation {id} was closed on {day} already"),
+}
+
+
+def require_open(consultation: Consultation, *, act: str) -> None:
+    """Refuse ``act`` (a key of ``CLOSED_REFUSALS``) unless the consultation is open.
+
+    A closed consultation says what it refuses and since when; a request not yet answered
+    or declined says its status."""
+    if consultation.status == ConsultationStatus.CLOSED:
+        closed = consultation.closed_at
+        raise Conflict(
+            CLOSED_REFUSALS[act],
+            [FieldError("consultation_id", N_("consultation is closed"), consultation.id)],
+            params={"id": consultation.id, "day": closed.date().isoformat() if closed else ""},
+        )
     if consultation.status != ConsultationStatus.OPEN:
         raise Conflict(
             N_("consultation {id} is {status}, not open"),
@@ -218,18 +243,20 @@ def require_member_say(
     state: str,
     version: int,
     advice: str,
+    act: str,
 ) -> tuple[str, bool]:
     """The rule a member state's say on a draft obeys, positions and amendments alike.
 
     Whoever speaks for the state may; the state takes part as a member (observers have no
-    say); the document is not adopted; the consultation is open; the version is the current
-    one. Returns the state's code and whether the actor speaks on its behalf.
+    say); the document is not adopted; the consultation is open (``act`` says what a
+    closed one refuses); the version is the current one. Returns the state's code and
+    whether the actor speaks on its behalf.
     """
     code = members.require_state(session, state)
     on_behalf = authorize_state_write(actor, code)
     require_member_participant(consultation, code)
     require_not_adopted(document)
-    require_open(consultation)
+    require_open(consultation, act=act)
     require_current_version(document, version, advice=advice)
     return code, on_behalf
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -49,14 +50,22 @@ from epibridge.notifications.outbox.service import publish
 from epibridge.security import Action, Principal, Visibility
 
 
-def _announce(session: Session, consultation: Consultation, *, actor: str, topic: str) -> None:
+def announce(
+    session: Session,
+    consultation: Consultation,
+    *,
+    actor: str,
+    topic: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Tell the consultation's delegations (or, for a request, the chair and the requester)."""
     publish(
         session,
         actor=actor,
         topic=topic,
         entity=ENTITY,
         entity_id=consultation.id,
-        payload=snapshot(consultation),
+        payload={**snapshot(consultation), **(extra or {})},
         visibility=Visibility.MEMBERS,
         states=participant_states(consultation)
         or [s for s in (consultation.requested_by_state, consultation.convening_state) if s],
@@ -157,7 +166,7 @@ def convene(
         entity_id=consultation.id,
         state=snapshot(consultation),
     )
-    _announce(session, consultation, actor=actor.actor, topic="consultation.convened")
+    announce(session, consultation, actor=actor.actor, topic="consultation.convened")
     return consultation
 
 
@@ -199,7 +208,7 @@ def request(
         entity_id=consultation.id,
         state={**snapshot(consultation), "reason": data.reason, "on_behalf": on_behalf},
     )
-    _announce(session, consultation, actor=actor.actor, topic="consultation.request_received")
+    announce(session, consultation, actor=actor.actor, topic="consultation.request_received")
     return consultation
 
 
@@ -261,7 +270,7 @@ def respond(
         entity_id=consultation.id,
         state={**snapshot(consultation), "reason": data.reason, "on_behalf": on_behalf},
     )
-    _announce(
+    announce(
         session,
         consultation,
         actor=actor.actor,
@@ -282,7 +291,7 @@ def set_agenda(
     moment = clock(now)
     consultation = load(session, consultation_id, lock=True)
     on_behalf = authorize_convenor(actor, consultation)
-    require_open(consultation)
+    require_open(consultation, act="agenda")
     consultation.agenda.clear()
     session.flush()
     consultation.agenda.extend(agenda_items(items))
@@ -310,7 +319,7 @@ def add_record_entry(
     """Add minutes (the convenor) or a note (a participating delegation) to the record."""
     moment = clock(now)
     consultation = load(session, consultation_id, lock=True)
-    require_open(consultation)
+    require_open(consultation, act="record")
     state: str | None = None
     on_behalf = False
     if data.kind == RecordKind.MINUTES:

@@ -58,7 +58,7 @@ def check_may_put_to_decision(
     a document not adopted and not already under decision, in an open consultation."""
     on_behalf = authorize_convenor(actor, consultation)
     require_not_adopted(document)
-    require_open(consultation)
+    require_open(consultation, act="decision")
     if open_decision(session, document.id) is not None:
         raise Conflict(
             N_("a version of document {id} is already under decision"),
@@ -174,6 +174,7 @@ def check_may_record_position(
         state=state,
         version=version,
         advice=N_("positions are taken on the version under decision"),
+        act="position",
     )
     decision = open_decision(session, document.id)
     if decision is None:

@@ -106,7 +106,7 @@ def check_may_draft(actor: Principal, consultation: Consultation) -> bool:
     """Raise unless ``actor`` may start a draft now: the convenor, in an open consultation.
     Returns whether on the chair's behalf."""
     on_behalf = authorize_convenor(actor, consultation)
-    require_open(consultation)
+    require_open(consultation, act="draft")
     return on_behalf
 
 
@@ -115,7 +115,7 @@ def check_may_revise(actor: Principal, consultation: Consultation, document: Doc
     adopted, in an open consultation. Returns whether on the chair's behalf."""
     on_behalf = authorize_convenor(actor, consultation)
     require_not_adopted(document)
-    require_open(consultation)
+    require_open(consultation, act="version")
     return on_behalf
 
 
@@ -285,6 +285,7 @@ def propose_amendment(
         state=data.state,
         version=data.version,
         advice=N_("amend the current one"),
+        act="amendment",
     )
     texts = {lang: t.strip() for lang, t in data.texts.items() if t and t.strip()}
     amendment = Amendment(

@@ -17,6 +17,7 @@ from epibridge.consultations.service.common import (
     load,
     load_document,
     require_member_participant,
+    require_open,
 )
 from epibridge.consultations.service.documents import document_snapshot, publish_about
 from epibridge.consultations.statuses import DocumentStatus
@@ -45,6 +46,7 @@ def check_may_sign(
             params={"state": code},
         )
     require_member_participant(consultation, code)
+    require_open(consultation, act="signature")
     if document.status != DocumentStatus.ADOPTED:
         raise Conflict(
             N_("document {id} is not adopted; only an adopted document is signed"),
