@@ -50,6 +50,7 @@ EXTRACT_KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "NoDatabase": (1,),
     "FieldError": (2,),
     "RowError": (4,),
+    "InvalidValue": (1,),
 }
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
-from epibridge.errors import DomainError, FieldError, Forbidden, InvalidInput
+from epibridge.errors import DomainError, FieldError, Forbidden, InvalidInput, reason_of
 from epibridge.i18n import N_
 from epibridge.notifications import cap as caplib
 from epibridge.notifications.diseases import UNKNOWN
@@ -256,7 +256,7 @@ def _parsed(xml: bytes) -> caplib.CapMessage:
         raise InvalidInput("the CAP alert is not valid CAP 1.2", _issues(exc)) from None
     except (ValueError, TypeError) as exc:
         raise InvalidInput(
-            "the CAP alert is not valid CAP 1.2", [FieldError("body", str(exc))]
+            "the CAP alert is not valid CAP 1.2", [FieldError("body", reason_of(exc))]
         ) from None
 
 
