@@ -11,6 +11,7 @@ event (what faces offer), ``cap_export``/``cap_import`` CAP 1.2, ``common`` what
 from epibridge.notifications.service.allowed import actions
 from epibridge.notifications.service.cap_export import export, message_for
 from epibridge.notifications.service.cap_import import alert_state, import_alert
+from epibridge.notifications.service.common import titles
 from epibridge.notifications.service.dashboard import situation
 from epibridge.notifications.service.discarding import discard
 from epibridge.notifications.service.events import assess_annex2, close, create, notify, update
@@ -57,6 +58,7 @@ __all__ = [
     "request_verification",
     "situation",
     "timeline",
+    "titles",
     "to_read",
     "to_summary",
     "update",

@@ -252,6 +252,15 @@ def snapshot(event: NotificationEvent, **extra: Any) -> dict[str, Any]:
     return audit.json_ready(values)
 
 
+def titles(event: NotificationEvent) -> dict[str, str]:
+    """The event's title in each other language it carries (what lists show their readers)."""
+    return {
+        lang: texts["title"]
+        for lang, texts in (event.translations or {}).items()
+        if isinstance(texts, dict) and texts.get("title")
+    }
+
+
 def summary(event: NotificationEvent, now: datetime | None = None) -> dict[str, Any]:
     """The self-contained JSON a webhook or e-mail carries: enough to act on without a call back."""
     now = now or utcnow()

@@ -1,0 +1,51 @@
+"""An event's title in the reader's language wherever a page lists it, not only on its own page
+(issue 14, point 6): detection drafts are written in the three languages, so the notifications
+list, the dashboard and the search results show a Russian reader the Russian title. Over real
+HTTP, on both backends."""
+
+from __future__ import annotations
+
+from html import escape
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge.db import read_session
+from epibridge.notifications import service as notifications
+from tests.detection.system import BASELINE, OUTBREAK, detect, submit_series
+from tests.detection.test_service import FP_KAZ, _signals
+from tests.helpers import bearer, make_user
+from tests.web.test_pages import PASSWORD, _sign_in
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+def test_a_detection_draft_is_listed_under_its_title_in_the_readers_language(
+    live_url: str, sessions: sessionmaker[Session], lang: str
+) -> None:
+    submit_series(sessions, "KAZ", BASELINE + OUTBREAK)
+    detect(sessions)
+    draft_id = min(_signals(sessions), key=lambda s: s.id).notification_id
+    with read_session(sessions) as session:
+        draft = notifications.get(session, actor=FP_KAZ, event_id=draft_id)
+        english, translated = draft.title, draft.translations[lang]["title"]
+    assert translated != english
+    make_user(sessions, "fp-kaz", "focal_point", "KAZ", password=PASSWORD)
+    client = _sign_in(live_url, "fp-kaz")
+    link = f'<a href="/notifications/{draft_id}">'
+    for path, params in (
+        ("/notifications", {}),
+        ("/", {}),  # the dashboard's latest notifications
+        ("/search", {"q": "A09"}),
+    ):
+        page = client.get(path, params={**params, "lang": lang})
+        assert page.status_code == 200, path
+        assert f"{link}{escape(translated)}</a>" in page.text, path
+        assert escape(english) not in page.text, path
+        shown = client.get(path, params={**params, "lang": "en"}).text
+        assert f"{link}{escape(english)}</a>" in shown, path
+    # API lists carry the other languages' titles too, so a client can do the same
+    token = bearer(make_user(sessions, "fp-kaz-api", "focal_point", "KAZ"))
+    listed = httpx.get(f"{live_url}/api/v1/notifications", headers=token).json()["items"]
+    item = next(i for i in listed if i["id"] == draft_id)
+    assert item["title"] == english and item["titles"][lang] == translated
