@@ -1,6 +1,7 @@
 """An event's title in the reader's language wherever a page lists it, not only on its own page
 (issue 14, point 6): detection drafts are written in the three languages, so the notifications
-list, the dashboard and the search results show a Russian reader the Russian title. Over real
+list, the dashboard, the search results and the signal's link to its draft show a Russian
+reader the Russian title. Over real
 HTTP, on both backends."""
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def test_a_detection_draft_is_listed_under_its_title_in_the_readers_language(
 ) -> None:
     submit_series(sessions, "KAZ", BASELINE + OUTBREAK)
     detect(sessions)
-    draft_id = min(_signals(sessions), key=lambda s: s.id).notification_id
+    signal = min(_signals(sessions), key=lambda s: s.id)
+    draft_id = signal.notification_id
     with read_session(sessions) as session:
         draft = notifications.get(session, actor=FP_KAZ, event_id=draft_id)
         english, translated = draft.title, draft.translations[lang]["title"]
@@ -44,6 +46,9 @@ def test_a_detection_draft_is_listed_under_its_title_in_the_readers_language(
         assert escape(english) not in page.text, path
         shown = client.get(path, params={**params, "lang": "en"}).text
         assert f"{link}{escape(english)}</a>" in shown, path
+    # the signal's page links its draft under the draft's title
+    page = client.get(f"/signals/{signal.id}", params={"lang": lang}).text
+    assert f'id="draft-link">{escape(translated)}</a>' in page
     # API lists carry the other languages' titles too, so a client can do the same
     token = bearer(make_user(sessions, "fp-kaz-api", "focal_point", "KAZ"))
     listed = httpx.get(f"{live_url}/api/v1/notifications", headers=token).json()["items"]
