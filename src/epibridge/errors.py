@@ -93,6 +93,29 @@ class DomainError(Exception):
         return f"{self.detail} ({parts})"
 
 
+class InvalidValue(ValueError):
+    """A ``ValueError`` whose message is a message id with parameters.
+
+    Checks shared by pydantic validators and services (a disease code, a CAP time) raise it:
+    pydantic wraps it as ``value_error`` and ``validation_messages`` renders it in the
+    reader's language; code that catches ``ValueError`` keeps the message id with
+    ``reason_of(exc)``, where ``str(exc)`` would keep only the English.
+    """
+
+    def __init__(self, msgid: str, params: Params | None = None) -> None:
+        super().__init__(Text(msgid, params))
+
+    @property
+    def reason(self) -> Text:
+        return self.args[0]
+
+
+def reason_of(exc: BaseException) -> str:
+    """Why ``exc`` was raised: a ``Text`` (still translatable) when it carries a message id."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Text) else str(exc)
+
+
 class InvalidInput(DomainError):
     status = 422
     title = N_("Invalid input")

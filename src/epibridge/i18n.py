@@ -50,6 +50,7 @@ EXTRACT_KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "NoDatabase": (1,),
     "FieldError": (2,),
     "RowError": (4,),
+    "InvalidValue": (1,),
 }
 
 
@@ -201,6 +202,20 @@ def message(msgid: str, params: Mapping[str, object] | None = None, lang: str = 
         except (ValueError, IndexError, AttributeError, TypeError):
             continue
     return msgid
+
+
+def localized(record: object, field: str, lang: str) -> str:
+    """A text of a record in ``lang`` when the record carries it, else its own.
+
+    Events keep their other languages in ``translations`` (``{"ru": {"title": …}}``); a list
+    item that carries only the titles has ``titles`` (``{"ru": …}``). Detection drafts are
+    written in the three languages, so a list shows a Russian reader the Russian title.
+    """
+    translations = getattr(record, "translations", None) or {}
+    own = (translations.get(lang) or {}).get(field)
+    if not own and field == "title":
+        own = (getattr(record, "titles", None) or {}).get(lang)
+    return own or getattr(record, field, None) or ""
 
 
 def text_in(value: object, lang: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from epibridge.errors import FieldError
+from epibridge.errors import FieldError, reason_of
 from epibridge.i18n import N_, Phrase, Text
 
 #: Message ids by pydantic error type; ``{name}`` is the error's ``ctx[name]``.
@@ -102,7 +102,7 @@ MESSAGES: dict[str, str] = {
 }
 
 #: The parts of pydantic's sentences that are themselves sentences (the date and time parser's
-#: reasons, the text checks' reasons): translated when the catalogue has them.
+#: reasons, the text checks' reasons, the json module's): translated when the catalogue has them.
 TRANSLATED_CONTEXT = frozenset({"error", "reason"})
 FRAGMENTS = (
     N_("input is too short"),
@@ -128,6 +128,16 @@ FRAGMENTS = (
     N_("invalid timezone sign"),
     N_("second fraction digits missing after `.`"),
     N_("year 0 is out of range"),
+    # the json module's reasons (a malformed body's json_invalid, an upload's rows)
+    N_("Expecting value"),
+    N_("Expecting property name enclosed in double quotes"),
+    N_("Expecting ':' delimiter"),
+    N_("Expecting ',' delimiter"),
+    N_("Extra data"),
+    N_("Unterminated string starting at"),
+    N_("Invalid control character at"),
+    N_("Invalid \\escape"),
+    N_("Invalid \\uXXXX escape"),
 )
 _OR = N_("{choices} or {last}")
 
@@ -143,8 +153,8 @@ def location(loc: Iterable[Any], *, prefix: str = "") -> str:
 def _params(error: Mapping[str, Any]) -> dict[str, Any]:
     ctx = dict(error.get("ctx") or {})
     for key in TRANSLATED_CONTEXT & ctx.keys():
-        if not isinstance(ctx[key], Text):
-            ctx[key] = Phrase(str(ctx[key]))
+        value = reason_of(ctx[key]) if isinstance(ctx[key], BaseException) else ctx[key]
+        ctx[key] = value if isinstance(value, Text) else Phrase(str(value))
     if "expected" in ctx and " or " in str(ctx["expected"]):
         head, _, last = str(ctx["expected"]).rpartition(" or ")
         ctx["expected"] = Phrase(_OR, {"choices": head, "last": last})

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from epibridge.audit.chain import GENESIS_HASH, AuditEntry, canonical_json
 from epibridge.audit.keys import CheckpointSigner
+from epibridge.errors import InvalidValue
+from epibridge.i18n import N_, Phrase
 
 FORMAT = "epibridge-audit-checkpoint/1"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -127,9 +129,9 @@ def parse(text: str, *, line: int) -> Checkpoint:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON ({exc.msg})") from None
+        raise InvalidValue(N_("not JSON ({error})"), {"error": Phrase(exc.msg)}) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"not a {FORMAT} line")
+        raise InvalidValue(N_("not a {format} line"), {"format": FORMAT})
     count, last_id, last_hash = data.get("count"), data.get("last_id"), data.get("last_hash")
     at, key_id, signature = data.get("at"), data.get("key"), data.get("signature")
     if not (
@@ -141,7 +143,7 @@ def parse(text: str, *, line: int) -> Checkpoint:
         and _HEX64.fullmatch(last_hash)
         and all(isinstance(v, str) for v in (at, key_id, signature))
     ):
-        raise ValueError("missing or malformed fields")
+        raise InvalidValue(N_("missing or malformed fields"))
     return Checkpoint(Head(count, last_id, last_hash), at, key_id, signature, line)
 
 

@@ -24,6 +24,8 @@ from epibridge.audit.chain import (
 from epibridge.audit.checkpoints import Checkpoint
 from epibridge.audit.keys import CHAIN_KEY_FILE, ChainKey, load_chain_key, load_verifier
 from epibridge.audit.trail import Trail
+from epibridge.errors import reason_of
+from epibridge.i18n import N_, Text, text_in
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,15 @@ class ChainBreak:
     reason: str
 
     def message(self) -> str:
-        return f"audit chain broken at entry {self.entry_id}: {self.reason}"
+        return self.message_in("en")
+
+    def message_in(self, lang: str) -> str:
+        """The problem in ``lang`` (the audit-log page's reader's; the CLI prints English)."""
+        said = Text(
+            N_("audit chain broken at entry {entry_id}: {reason}"),
+            {"entry_id": self.entry_id, "reason": self.reason},
+        )
+        return text_in(said, lang)
 
 
 @dataclass(frozen=True)
@@ -46,11 +56,33 @@ class CheckpointProblem:
     checkpoint: Checkpoint | None = None
 
     def message(self) -> str:
+        return self.message_in("en")
+
+    def message_in(self, lang: str) -> str:
+        """The problem in ``lang`` (the audit-log page's reader's; the CLI prints English)."""
         if self.checkpoint is not None:
-            return f"audit {self.checkpoint.describe()}: {self.reason}"
-        if self.line:
-            return f"audit checkpoint on line {self.line}: {self.reason}"
-        return f"audit checkpoints: {self.reason}"
+            head = self.checkpoint.head
+            said = Text(
+                N_(
+                    "audit checkpoint on line {line} ({at}: {count} entries up to entry "
+                    "{last_id}): {reason}"
+                ),
+                {
+                    "line": self.checkpoint.line,
+                    "at": self.checkpoint.at,
+                    "count": head.count,
+                    "last_id": head.last_id,
+                    "reason": self.reason,
+                },
+            )
+        elif self.line:
+            said = Text(
+                N_("audit checkpoint on line {line}: {reason}"),
+                {"line": self.line, "reason": self.reason},
+            )
+        else:
+            said = Text(N_("audit checkpoints: {reason}"), {"reason": self.reason})
+        return text_in(said, lang)
 
 
 Problem = ChainBreak | CheckpointProblem
@@ -86,20 +118,30 @@ def _break_reason(
 ) -> str | None:
     """Why ``entry`` does not belong to the chain, or None when it does."""
     if entry.prev_hash != expected_prev:
-        return "its previous-hash does not match the entry before it (row removed or edited)"
+        return Text(
+            N_("its previous-hash does not match the entry before it (row removed or edited)")
+        )
     if digest_of(entry.detail) != entry.digest:
-        return "its recorded state does not match its digest"
+        return Text(N_("its recorded state does not match its digest"))
     if entry.key_id is None and keyed_before:
-        return (
-            "it carries a plain SHA-256 hash after keyed entries: rewritten by someone without "
-            "the chain key"
+        return Text(
+            N_(
+                "it carries a plain SHA-256 hash after keyed entries: rewritten by someone "
+                "without the chain key"
+            )
         )
     if entry.key_id is not None and key is None:
-        return f"it is keyed with chain key {entry.key_id}, but {keys} does not exist"
+        return Text(
+            N_("it is keyed with chain key {key_id}, but {keys} does not exist"),
+            {"key_id": entry.key_id, "keys": keys},
+        )
     if entry.key_id is not None and key is not None and entry.key_id != key.key_id:
-        return (
-            f"it names chain key {entry.key_id}, not this deployment's key {key.key_id} "
-            "(rewritten with another key, or the wrong key file)"
+        return Text(
+            N_(
+                "it names chain key {key_id}, not this deployment's key {ours} (rewritten "
+                "with another key, or the wrong key file)"
+            ),
+            {"key_id": entry.key_id, "ours": key.key_id},
         )
     recomputed = entry_hash(
         key if entry.key_id is not None else None,
@@ -112,8 +154,14 @@ def _break_reason(
         digest=entry.digest,
     )
     if recomputed != entry.hash:
-        keyed = " under the chain key (rewritten without it?)" if entry.key_id else ""
-        return f"its hash does not match its contents{keyed}"
+        if entry.key_id:
+            return Text(
+                N_(
+                    "its hash does not match its contents under the chain key (rewritten "
+                    "without it?)"
+                )
+            )
+        return Text(N_("its hash does not match its contents"))
     return None
 
 
@@ -122,15 +170,20 @@ def _head_problems(entry: AuditEntry, count: int, signed: list[Checkpoint]) -> l
     problems: list[Problem] = []
     for checkpoint in signed:
         if checkpoint.head.last_hash != entry.hash:
-            reason = (
-                f"entry {entry.id} now has hash {entry.hash[:16]}…, the checkpoint signed "
-                f"{checkpoint.head.last_hash[:16]}…: entries up to it were rewritten or removed "
-                "and replaced"
+            reason = Text(
+                N_(
+                    "entry {id} now has hash {hash}…, the checkpoint signed {signed}…: entries "
+                    "up to it were rewritten or removed and replaced"
+                ),
+                {"id": entry.id, "hash": entry.hash[:16], "signed": checkpoint.head.last_hash[:16]},
             )
         elif checkpoint.head.count != count:
-            reason = (
-                f"the chain holds {count} entries up to entry {entry.id}, the checkpoint "
-                f"signed {checkpoint.head.count}"
+            reason = Text(
+                N_(
+                    "the chain holds {count} entries up to entry {id}, the checkpoint signed "
+                    "{signed}"
+                ),
+                {"count": count, "id": entry.id, "signed": checkpoint.head.count},
             )
         else:
             continue
@@ -175,21 +228,24 @@ def verify(session: Session, trail: Trail | None = None) -> Verification:
         try:
             checkpoint = checkpoints.parse(text, line=number)
         except ValueError as exc:
-            result.problems.append(CheckpointProblem(number, f"unreadable: {exc}"))
+            reason = Text(N_("unreadable: {reason}"), {"reason": reason_of(exc)})
+            result.problems.append(CheckpointProblem(number, reason))
             continue
         if verifier is None:
-            reason = f"cannot be checked: no checkpoint key in {trail.keys_dir}"
+            reason = Text(
+                N_("cannot be checked: no checkpoint key in {keys}"), {"keys": trail.keys_dir}
+            )
             result.problems.append(CheckpointProblem(number, reason, checkpoint))
             continue
         if checkpoint.key_id != verifier.key_id:
-            reason = (
-                f"signed with key {checkpoint.key_id}, not this deployment's checkpoint key "
-                f"{verifier.key_id}"
+            reason = Text(
+                N_("signed with key {key_id}, not this deployment's checkpoint key {ours}"),
+                {"key_id": checkpoint.key_id, "ours": verifier.key_id},
             )
             result.problems.append(CheckpointProblem(number, reason, checkpoint))
             continue
         if not verifier.valid(checkpoint.message(), checkpoint.signature):
-            reason = "its signature does not verify: the line was forged or altered"
+            reason = Text(N_("its signature does not verify: the line was forged or altered"))
             result.problems.append(CheckpointProblem(number, reason, checkpoint))
             continue
         result.checkpoints.append(checkpoint)
@@ -212,17 +268,26 @@ def _unmatched(
     """Signed heads the chain never reached, and a keyed chain without any checkpoint."""
     for waiting in heads.values():
         for checkpoint in waiting:
-            reason = (
-                f"entry {checkpoint.head.last_id} is gone: the chain now ends at entry "
-                f"{result.last_id} with {result.entries} entries, so entries up to the "
-                "checkpoint were removed"
+            reason = Text(
+                N_(
+                    "entry {id} is gone: the chain now ends at entry {last_id} with {entries} "
+                    "entries, so entries up to the checkpoint were removed"
+                ),
+                {
+                    "id": checkpoint.head.last_id,
+                    "last_id": result.last_id,
+                    "entries": result.entries,
+                },
             )
             result.problems.append(CheckpointProblem(checkpoint.line, reason, checkpoint))
     if not result.checkpoints and not result.problems and keyed:
-        reason = (
-            f"none in {path}, although this deployment keys its chain: the "
-            "file was removed or moved (EPIBRIDGE_AUDIT_CHECKPOINTS), or none was ever "
-            "written (`epibridge audit checkpoint` writes one)"
+        reason = Text(
+            N_(
+                "none in {path}, although this deployment keys its chain: the file was removed "
+                "or moved (EPIBRIDGE_AUDIT_CHECKPOINTS), or none was ever written (`epibridge "
+                "audit checkpoint` writes one)"
+            ),
+            {"path": path},
         )
         result.problems.append(CheckpointProblem(0, reason))
 

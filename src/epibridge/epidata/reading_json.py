@@ -27,7 +27,8 @@ from epibridge.epidata.reading import (
     _line_blocks,
     refuse_foreign_encoding,
 )
-from epibridge.i18n import N_, Text
+from epibridge.errors import InvalidValue, reason_of
+from epibridge.i18n import N_, Phrase, Text
 
 
 def _loads(text: str) -> object:
@@ -35,7 +36,7 @@ def _loads(text: str) -> object:
     try:
         return json.loads(text)
     except RecursionError:
-        raise ValueError("nested too deeply") from None
+        raise InvalidValue(N_("nested too deeply")) from None
 
 
 def _text(value: object) -> str | None:
@@ -101,13 +102,13 @@ def _array_records(stream: IO[bytes], progress: Progress | None) -> list[object]
                     exc.lineno,
                     "*",
                     None,
-                    Text(N_("not valid JSON (truncated?): {error}"), {"error": exc.msg}),
+                    Text(N_("not valid JSON (truncated?): {error}"), {"error": Phrase(exc.msg)}),
                 )
             ]
         ) from exc
     except ValueError as exc:
         raise FileRejected(
-            [RowError(0, "*", None, Text(N_("not valid JSON: {error}"), {"error": exc}))]
+            [RowError(0, "*", None, Text(N_("not valid JSON: {error}"), {"error": reason_of(exc)}))]
         ) from exc
     if not isinstance(records, list):
         raise FileRejected([RowError(0, "*", None, "not a JSON array of objects")])
@@ -135,10 +136,10 @@ def _lines_to_batch(first: int, lines: list[str]) -> Batch:
         try:
             records.append((first + i, _loads(line)))
         except json.JSONDecodeError as exc:
-            reason = Text(N_("not a JSON object: {error}"), {"error": exc.msg})
+            reason = Text(N_("not a JSON object: {error}"), {"error": Phrase(exc.msg)})
             errors.append(RowError(first + i, "*", line[:120], reason))
         except ValueError as exc:
-            reason = Text(N_("not a JSON object: {error}"), {"error": exc})
+            reason = Text(N_("not a JSON object: {error}"), {"error": reason_of(exc)})
             errors.append(RowError(first + i, "*", line[:120], reason))
     batch = _records_to_batch(records)
     batch.errors[:0] = errors

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any, get_type_hints
 
 from epibridge.epidata.codes import AGE_GROUP_PATTERN, CLASSIFICATIONS, METRICS, SEXES, Granularity
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.errors import FieldError, InvalidInput, reason_of
 from epibridge.i18n import N_
 from epibridge.notifications.diseases import validate_disease_code
 
@@ -156,7 +156,7 @@ def _identity_problems(selector: SeriesSelector) -> list[Problem]:
     try:
         validate_disease_code(selector.disease)
     except ValueError as exc:
-        problems.append((str(exc), FieldError("disease", str(exc), selector.disease)))
+        problems.append((reason_of(exc), FieldError("disease", reason_of(exc), selector.disease)))
     for name, allowed in (("metric", METRICS), ("classification", CLASSIFICATIONS)):
         value = getattr(selector, name)
         if value not in allowed:

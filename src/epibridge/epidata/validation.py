@@ -27,6 +27,7 @@ from epibridge.epidata.codes import (
 )
 from epibridge.epidata.reading import Batch, RowError
 from epibridge.epidata.validation_errors import report_bad
+from epibridge.errors import reason_of
 from epibridge.i18n import N_, Text
 from epibridge.notifications.diseases import validate_disease_code
 from epibridge.text import MIN_DATE, POLARS_DISALLOWED, printable
@@ -91,7 +92,7 @@ class Collected:
             try:
                 cached = (validate_disease_code(raw), "")
             except ValueError as exc:
-                cached = (None, str(exc))
+                cached = (None, reason_of(exc))
             self._diseases[raw] = cached
         return cached
 

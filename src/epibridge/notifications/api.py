@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from epibridge.api.deps import CurrentPrincipal, ReadSession, WriteSession
 from epibridge.api.pagination import Cursor, Page, PageLimit
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.errors import FieldError, InvalidInput, reason_of
 from epibridge.inputs import Id
 from epibridge.notifications import annex2, service
 from epibridge.notifications.schemas import (
@@ -124,7 +124,9 @@ def decide_annex2(
             travel_trade_restrictions=travel_trade_restrictions,
         )
     except ValueError as exc:
-        raise InvalidInput(str(exc), [FieldError("disease", str(exc), disease)]) from None
+        raise InvalidInput(
+            reason_of(exc), [FieldError("disease", reason_of(exc), disease)]
+        ) from None
     return Annex2Read(
         answers={
             "serious_impact": serious_impact,

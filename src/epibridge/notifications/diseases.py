@@ -19,7 +19,8 @@ import re
 from types import MappingProxyType
 from typing import NamedTuple
 
-from epibridge.i18n import LANGUAGES, Language
+from epibridge.errors import InvalidValue
+from epibridge.i18n import LANGUAGES, N_, Language
 
 __all__ = [
     "DISEASES",
@@ -268,21 +269,29 @@ def _in_accepted_range(code: str) -> bool:
 
 
 def validate_disease_code(code: str) -> str:
-    """Return the normalised code (``"a00"`` -> ``"A00"``) or raise ``ValueError`` saying why."""
+    """Return the normalised code (``"a00"`` -> ``"A00"``) or raise ``InvalidValue`` saying why."""
     if not isinstance(code, str):
-        raise ValueError(f"disease code must be a string, got {type(code).__name__}")
+        raise InvalidValue(
+            N_("disease code must be a string, got {kind}"), {"kind": type(code).__name__}
+        )
     norm = _normalise(code)
     if norm == UNKNOWN or norm in DISEASES:
         return norm
     if _FORMAT.fullmatch(norm) is None:
-        raise ValueError(
-            f"{code!r} is not an ICD-10 code: expected a letter, two digits and an optional "
-            "subdivision (e.g. 'A00', 'A98.4', 'U07.1'), or 'unknown'"
+        raise InvalidValue(
+            N_(
+                "{code} is not an ICD-10 code: expected a letter, two digits and an optional "
+                "subdivision (e.g. 'A00', 'A98.4', 'U07.1'), or 'unknown'"
+            ),
+            {"code": repr(code)},
         )
     if not _in_accepted_range(norm):
-        raise ValueError(
-            f"{code!r} is not an infectious-disease code: accepted are A00-B99, J09-J18, "
-            "U04 and U07, or 'unknown'"
+        raise InvalidValue(
+            N_(
+                "{code} is not an infectious-disease code: accepted are A00-B99, J09-J18, "
+                "U04 and U07, or 'unknown'"
+            ),
+            {"code": repr(code)},
         )
     return norm
 

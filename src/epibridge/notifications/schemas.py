@@ -217,6 +217,10 @@ class NotificationSummary(BaseModel):
     exercise: bool
     visibility: Visibility
     title: str
+    titles: dict[str, str] = Field(
+        default_factory=dict,
+        description="The title in each other language the event carries (ru, zh), by language.",
+    )
     disease: str
     disease_name: str | None
     event_type: str

@@ -13,6 +13,9 @@ class SearchHit(BaseModel):
     kind: SearchKind
     id: int
     title: str = Field(description="Event or signal title, request's items and place, topic.")
+    titles: dict[str, str] = Field(
+        default_factory=dict, description="An event's title in its other languages, by language."
+    )
     state: str | None = Field(description="The state it concerns (ISO3), if one.")
     status: str
     day: date = Field(

@@ -53,6 +53,7 @@ def _event(event: NotificationEvent) -> SearchHit:
         kind=SearchKind.EVENT,
         id=event.id,
         title=event.title,
+        titles=notifications.titles(event),
         state=event.state,
         status=event.status,
         day=event.onset_date,

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from epibridge import i18n
 from epibridge.assistance.catalogue import catalogue
 from epibridge.assistance.schemas import OfferCreate, RequestCreate
 from epibridge.db import read_session, utcnow
@@ -251,6 +252,11 @@ def event_choices(web: Web, principal: Principal, state: str | None) -> list[Any
             session, actor=principal, limit=EVENT_CHOICES, state=state or None
         )
         return [
-            {"id": e.id, "title": e.title, "state": e.state, "onset": e.onset_date}
+            {
+                "id": e.id,
+                "title": i18n.localized(e, "title", web.lang),
+                "state": e.state,
+                "onset": e.onset_date,
+            }
             for e in page.items
         ]

@@ -105,6 +105,6 @@ def verify(web: WebDep, form: FormDep) -> Response:
         "checkpoints": len(result.checkpoints),
         "uncovered": result.uncovered,
         "latest": result.latest,
-        "problems": [p.message() for p in result.problems],
+        "problems": [p.message_in(web.lang) for p in result.problems],
     }
     return web.render("audit/log.html", context)

@@ -63,17 +63,10 @@ def environment(lang: str) -> jinja2.Environment:
     env.filters["item"] = lambda code: assistance_catalogue.item_name(code, lang)
     env.filters["unit"] = lambda unit: assistance_catalogue.unit_name(unit, lang)
     env.filters["outcome"] = lambda decision: outcome_in(decision, lang)
-    env.filters["localized"] = lambda event, field="title": localized(event, field, lang)
+    env.filters["localized"] = lambda event, field="title": i18n.localized(event, field, lang)
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     return env
-
-
-def localized(record: Any, field: str, lang: str) -> str:
-    """A text of a record that carries its other languages (``translations``, as events do)."""
-    translations = getattr(record, "translations", None) or {}
-    own = translations.get(lang) or {}
-    return own.get(field) or getattr(record, field, None) or ""
 
 
 @dataclass

@@ -31,6 +31,7 @@ from epibridge.i18n import N_, NP_, fmt_date, fmt_number
 from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.members.statuses import MembershipStatus
+from epibridge.notifications import service as notifications
 from epibridge.security import Principal
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
 from epibridge.web.data_pages import CLASSIFICATION_NAMES, DETECTION_METHODS, METRIC_NAMES
@@ -147,6 +148,17 @@ def _chart(web: Web, principal: Principal, signal: Signal) -> tuple[str | None, 
     return svg, None
 
 
+def _draft_title(session: Any, web: Web, principal: Principal, signal: Signal) -> str | None:
+    """The linked draft's title in the reader's language, when the reader may see the draft."""
+    if signal.notification_id is None:
+        return None
+    try:
+        draft = notifications.get(session, actor=principal, event_id=signal.notification_id)
+    except DomainError:
+        return None
+    return i18n.localized(draft, "title", web.lang)
+
+
 @router.get("/{signal_id}", response_class=HTMLResponse)
 @page_errors
 def signal_page(web: WebDep, signal_id: Id, done: str = "") -> Response:
@@ -154,11 +166,13 @@ def signal_page(web: WebDep, signal_id: Id, done: str = "") -> Response:
     with read_session(web.sessions) as session:
         signal = detection.get(session, principal=principal, signal_id=signal_id)
         names = members.state_names(session, on=utcnow().date(), lang=web.lang)
+        draft_title = _draft_title(session, web, principal, signal)
     chart, no_chart = _chart(web, principal, signal)
     return web.render(
         "signals/signal.html",
         {
             "signal": signal,
+            "draft_title": draft_title,
             "state_names": names,
             "allowed": detection.decisions(principal, signal),
             "chart": chart,

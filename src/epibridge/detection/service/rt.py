@@ -25,6 +25,17 @@ DEFAULT_STD_SI = 1.5
 DEFAULT_WINDOW = 7
 
 
+def _check_serial_interval(mean_si: float, std_si: float) -> None:
+    """Refuse what ``discr_si`` would, before any read, in the reader's language."""
+    errors = []
+    if not mean_si > 1:
+        errors.append(FieldError("mean_si", N_("must be greater than 1"), mean_si))
+    if not std_si > 0:
+        errors.append(FieldError("std_si", N_("must be greater than 0"), std_si))
+    if errors:
+        raise InvalidInput(N_("the serial interval is not valid"), errors)
+
+
 def series_rt(
     session: Session,
     *,
@@ -39,6 +50,7 @@ def series_rt(
     """Estimate R_t over sliding windows of a state's series (parametric serial interval)."""
     if window < 1:
         raise InvalidInput("window must be at least 1", [FieldError("window", ">= 1", window)])
+    _check_serial_interval(mean_si, std_si)
     loaded = load_sco(session, principal=principal, selector=selector)
     if loaded is None:
         raise missing_series(selector)

@@ -26,7 +26,7 @@ from epibridge.detection.service import storing
 from epibridge.detection.service.storing import Finding
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS
 from epibridge.epidata.selector import SeriesSelector
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.errors import FieldError, InvalidInput, reason_of
 from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.notifications.diseases import validate_disease_code
@@ -117,7 +117,7 @@ def _check(session: Session, options: RunOptions) -> tuple[set[str] | None, set[
             try:
                 diseases.add(validate_disease_code(code))
             except ValueError as exc:
-                errors.append(FieldError(f"disease[{i}]", str(exc), code))
+                errors.append(FieldError(f"disease[{i}]", reason_of(exc), code))
     for i, metric in enumerate(options.metrics):
         if metric not in METRICS:
             errors.append(

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from lxml import etree
 
+from epibridge.errors import reason_of
 from epibridge.notifications.cap import text
 from epibridge.notifications.cap.model import (
     CAP_NS,
@@ -56,7 +57,8 @@ def _convert(node: etree._Element, func: Callable[[str], _T]) -> _T:
     try:
         return func(node.text or "")
     except ValueError as exc:
-        raise CapValidationError(Issue(node.sourceline, element_path(node), str(exc))) from None
+        reason = reason_of(exc)
+        raise CapValidationError(Issue(node.sourceline, element_path(node), reason)) from None
 
 
 def _time(el: etree._Element, tag: str) -> datetime | None:

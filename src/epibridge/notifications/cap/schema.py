@@ -17,7 +17,9 @@ import defusedxml
 from defusedxml import ElementTree as defused
 from lxml import etree
 
+from epibridge.i18n import N_, Text
 from epibridge.notifications.cap.model import CAP_NS
+from epibridge.notifications.cap.schema_messages import schema_reason
 
 __all__ = ["DEFAULT_MAX_BYTES", "CapValidationError", "Issue", "safe_parse", "validate"]
 
@@ -86,9 +88,11 @@ def _refuse_doctype(xml: bytes) -> None:
         return
 
 
-_DOCTYPE_REFUSED = (
-    "DOCTYPE declarations are not allowed in CAP alerts "
-    "(entities and external references are refused, nothing was resolved)"
+_DOCTYPE_REFUSED = Text(
+    N_(
+        "DOCTYPE declarations are not allowed in CAP alerts "
+        "(entities and external references are refused, nothing was resolved)"
+    )
 )
 
 
@@ -99,21 +103,29 @@ def safe_parse(xml: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     xml = bytes(xml)
     if len(xml) > max_bytes:
         raise CapValidationError(
-            f"alert is {len(xml)} bytes, larger than the limit of {max_bytes} bytes"
+            Text(
+                N_("alert is {size} bytes, larger than the limit of {limit} bytes"),
+                {"size": len(xml), "limit": max_bytes},
+            )
         )
     if not xml.strip():
-        raise CapValidationError("alert is empty")
+        raise CapValidationError(Text(N_("alert is empty")))
     _refuse_doctype(xml)
     try:
         tree = etree.ElementTree(etree.fromstring(xml, _parser()))
     except etree.XMLSyntaxError as exc:
-        raise CapValidationError(Issue(exc.lineno, None, f"malformed XML: {exc.msg}")) from None
+        reason = Text(N_("malformed XML: {error}"), {"error": exc.msg})
+        raise CapValidationError(Issue(exc.lineno, None, reason)) from None
     docinfo = tree.docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise CapValidationError(_DOCTYPE_REFUSED)
     for node in tree.iter(etree.Entity):
         raise CapValidationError(
-            Issue(node.sourceline, None, f"entity reference {node.text} is not allowed")
+            Issue(
+                node.sourceline,
+                None,
+                Text(N_("entity reference {entity} is not allowed"), {"entity": node.text}),
+            )
         )
     return tree
 
@@ -161,7 +173,10 @@ def validate_tree(tree: etree._ElementTree) -> None:
             Issue(
                 root.sourceline,
                 "/" + qname.localname,
-                f"root element is {found}; a CAP 1.2 alert is {{{CAP_NS}}}alert",
+                Text(
+                    N_("root element is {found}; a CAP 1.2 alert is {expected}"),
+                    {"found": found, "expected": f"{{{CAP_NS}}}alert"},
+                ),
             )
         )
     schema = _schema()
@@ -172,11 +187,12 @@ def validate_tree(tree: etree._ElementTree) -> None:
             Issue(
                 err.line or None,
                 _readable_path(tree, err.path),
-                err.message.replace("{" + CAP_NS + "}", ""),
+                schema_reason(err.message.replace("{" + CAP_NS + "}", "")),
             )
             for err in schema.error_log
         ]
-    raise CapValidationError(errors or [Issue(None, None, "schema validation failed")])
+    failed = Issue(None, None, Text(N_("schema validation failed")))
+    raise CapValidationError(errors or [failed])
 
 
 def validate(xml: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from epibridge.errors import InvalidValue
+from epibridge.i18n import N_
 from epibridge.notifications.cap.model import Circle, Reference
 
 _LIST_ITEM = re.compile(r'"([^"]*)"|(\S+)')
@@ -27,9 +29,15 @@ def format_time(value: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime:
-    value = datetime.fromisoformat(text.strip())
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValue(
+            N_("time {text} is not a date and time such as 2024-05-01T08:30:00+05:00"),
+            {"text": repr(text)},
+        ) from None
     if value.tzinfo is None:
-        raise ValueError(f"time {text!r} has no UTC offset")
+        raise InvalidValue(N_("time {text} has no UTC offset"), {"text": repr(text)})
     return value
 
 
@@ -58,7 +66,9 @@ def parse_references(text: str) -> tuple[Reference, ...]:
     for token in text.split():
         parts = token.split(",")
         if len(parts) != 3:
-            raise ValueError(f"reference {token!r} is not 'sender,identifier,sent'")
+            raise InvalidValue(
+                N_("reference {token} is not 'sender,identifier,sent'"), {"token": repr(token)}
+            )
         refs.append(Reference(parts[0], parts[1], parse_time(parts[2])))
     return tuple(refs)
 
@@ -75,9 +85,14 @@ def parse_polygon(text: str) -> tuple[tuple[float, float], ...]:
     ring = []
     for pair in text.split():
         lat, sep, lon = pair.partition(",")
-        if not sep:
-            raise ValueError(f"polygon point {pair!r} is not 'lat,lon'")
-        ring.append((float(lat), float(lon)))
+        try:
+            if not sep:
+                raise ValueError(pair)
+            ring.append((float(lat), float(lon)))
+        except ValueError:
+            raise InvalidValue(
+                N_("polygon point {pair} is not 'lat,lon'"), {"pair": repr(pair)}
+            ) from None
     return tuple(ring)
 
 
@@ -88,6 +103,11 @@ def format_circle(circle: Circle) -> str:
 def parse_circle(text: str) -> Circle:
     centre, _, radius = text.strip().partition(" ")
     lat, sep, lon = centre.partition(",")
-    if not sep or not radius.strip():
-        raise ValueError(f"circle {text!r} is not 'lat,lon radius'")
-    return Circle(float(lat), float(lon), float(radius))
+    try:
+        if not sep:
+            raise ValueError(text)
+        return Circle(float(lat), float(lon), float(radius))
+    except ValueError:
+        raise InvalidValue(
+            N_("circle {text} is not 'lat,lon radius'"), {"text": repr(text)}
+        ) from None

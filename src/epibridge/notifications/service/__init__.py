@@ -13,6 +13,7 @@ from epibridge.notifications.service.allowed import actions
 from epibridge.notifications.service.cap_export import export, message_for
 from epibridge.notifications.service.cap_import import import_alert
 from epibridge.notifications.service.cap_reading import alert_state
+from epibridge.notifications.service.common import titles
 from epibridge.notifications.service.dashboard import situation
 from epibridge.notifications.service.discarding import discard
 from epibridge.notifications.service.events import assess_annex2, close, create, notify, update
@@ -59,6 +60,7 @@ __all__ = [
     "request_verification",
     "situation",
     "timeline",
+    "titles",
     "to_read",
     "to_summary",
     "update",

@@ -13,7 +13,7 @@ from typing import Any
 import pycountry
 from pydantic import ValidationError
 
-from epibridge.errors import DomainError, FieldError, InvalidInput
+from epibridge.errors import DomainError, FieldError, InvalidInput, reason_of
 from epibridge.i18n import N_
 from epibridge.notifications import cap as caplib
 from epibridge.notifications.diseases import UNKNOWN
@@ -243,7 +243,7 @@ def parsed(xml: bytes) -> caplib.CapMessage:
         raise InvalidInput("the CAP alert is not valid CAP 1.2", _issues(exc)) from None
     except (ValueError, TypeError) as exc:
         raise InvalidInput(
-            "the CAP alert is not valid CAP 1.2", [FieldError("body", str(exc))]
+            "the CAP alert is not valid CAP 1.2", [FieldError("body", reason_of(exc))]
         ) from None
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from epibridge import audit
 from epibridge.db import utcnow
-from epibridge.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
+from epibridge.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, reason_of
 from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.notifications.diseases import disease_name, validate_disease_code
@@ -109,7 +109,7 @@ def check_disease(code: str, errors: list[FieldError], field: str = "disease") -
     try:
         return validate_disease_code(code)
     except ValueError as exc:
-        errors.append(FieldError(field, str(exc), code))
+        errors.append(FieldError(field, reason_of(exc), code))
         return code
 
 
@@ -250,6 +250,15 @@ def snapshot(event: NotificationEvent, **extra: Any) -> dict[str, Any]:
         **extra,
     }
     return audit.json_ready(values)
+
+
+def titles(event: NotificationEvent) -> dict[str, str]:
+    """The event's title in each other language it carries (what lists show their readers)."""
+    return {
+        lang: texts["title"]
+        for lang, texts in (event.translations or {}).items()
+        if isinstance(texts, dict) and texts.get("title")
+    }
 
 
 def summary(event: NotificationEvent, now: datetime | None = None) -> dict[str, Any]:

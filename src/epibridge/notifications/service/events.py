@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from epibridge.db import utcnow
-from epibridge.errors import FieldError, InvalidInput
+from epibridge.errors import FieldError, InvalidInput, reason_of
 from epibridge.i18n import N_
 from epibridge.notifications import annex2 as annex2_rules
 from epibridge.notifications.models import NotificationEvent
@@ -38,7 +38,7 @@ def _annex2(
             travel_trade_restrictions=answers.travel_trade_restrictions,
         )
     except ValueError as exc:
-        errors.append(FieldError("annex2", str(exc)))
+        errors.append(FieldError("annex2", reason_of(exc)))
         return None
     assessed_at = answers.assessed_at or now
     if assessed_at.tzinfo is None:

@@ -44,6 +44,7 @@ def to_summary(event: NotificationEvent, now: datetime | None = None) -> Notific
         exercise=event.mode != EventMode.ACTUAL,
         visibility=event.visibility,  # type: ignore[arg-type]
         title=event.title,
+        titles=common.titles(event),
         disease=event.disease,
         disease_name=disease_name(event.disease),
         event_type=event.event_type,

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from epibridge import paging
+from epibridge import i18n, paging
 from epibridge.assistance import service as assistance
 from epibridge.assistance.schemas import RequestRead
 from epibridge.assistance.statuses import RequestStatus
@@ -187,7 +187,7 @@ def _event_line(
     return EventLine(
         id=event.id,
         state=event.state,
-        title=event.title,
+        title=i18n.localized(event, "title", lang),
         disease=event.disease,
         disease_name=disease_name(event.disease, lang) or event.disease,
         status=event.status,
