@@ -14,6 +14,7 @@ from epibridge.members import models as members_models
 from epibridge.notifications import models as notifications_models  # noqa: F401
 from epibridge.notifications.outbox import models as outbox_models
 from epibridge.reports import models as reports_models  # noqa: F401
+from epibridge.timeliness import models as timeliness_models  # noqa: F401
 
 # Each domain's models module is imported here, one line per domain.
 
