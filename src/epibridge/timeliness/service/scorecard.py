@@ -280,7 +280,8 @@ def missed(
     cursor: str | None = None,
 ) -> Page[NotificationEvent]:
     """The visible events that missed a target (``detect``, ``notify``, ``respond`` or ``any``),
-    newest first: what the events list shows when asked for missed targets."""
+    newest first: what the events list shows when asked for missed targets. Drills are left
+    out, as scorecards leave them out."""
     if target not in MISSED_CHOICES:
         raise InvalidInput(
             N_("unknown target {target}"),
@@ -293,7 +294,9 @@ def missed(
         return any(item.targets[interval] is False for interval in chosen)
 
     query = select(NotificationEvent).where(
-        common.visible_clause(actor), NotificationEvent.status.not_in(PRIVATE_STATUSES)
+        common.visible_clause(actor),
+        NotificationEvent.mode == EventMode.ACTUAL,
+        NotificationEvent.status.not_in(PRIVATE_STATUSES),
     )
     page = paging.page(
         session,
