@@ -33,6 +33,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "consult": ("epibridge.consultations.cli", "app"),
     "report": ("epibridge.reports.cli", "report_app"),
     "scheduler": ("epibridge.runtime.cli", "scheduler"),
+    "timeliness": ("epibridge.timeliness.cli", "app"),
 }
 
 
