@@ -50,6 +50,7 @@ DONE_MESSAGES = {
     "verification_requested": N_("Verification requested."),
     "verification_answered": N_("Verification answered."),
     "closed": N_("The event is closed."),
+    "timeliness": N_("Timeliness recorded."),
 }
 TIMELINE_NAMES = {
     "draft_created": N_("Draft created"),

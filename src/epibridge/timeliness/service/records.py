@@ -81,6 +81,12 @@ def load(session: Session, events: Sequence[NotificationEvent]) -> list[EventTim
     return [found[e.id] for e in events]
 
 
+def may_record(actor: Principal, state: str, status: str) -> bool:
+    """Whether ``actor`` may record the milestones of an event of ``state`` in ``status``
+    (asked, as faces do; the writes below enforce it)."""
+    return status in WRITABLE and common.may_write(actor, state)
+
+
 def get(session: Session, *, actor: Principal, event_id: int) -> EventTimeliness:
     """The timeliness of one event the caller may see."""
     return load(session, [common.load_event(session, event_id, actor)])[0]

@@ -278,6 +278,7 @@ def missed(
     target: str,
     limit: int,
     cursor: str | None = None,
+    state: str | None = None,
 ) -> Page[NotificationEvent]:
     """The visible events that missed a target (``detect``, ``notify``, ``respond`` or ``any``),
     newest first: what the events list shows when asked for missed targets. Drills are left
@@ -298,6 +299,8 @@ def missed(
         NotificationEvent.mode == EventMode.ACTUAL,
         NotificationEvent.status.not_in(PRIVATE_STATUSES),
     )
+    if state:
+        query = query.where(NotificationEvent.state == state.strip().upper())
     page = paging.page(
         session,
         query,
