@@ -23,6 +23,7 @@ from epibridge.inputs import Id
 from epibridge.members import service as members
 from epibridge.security import Principal
 from epibridge.timeliness import service as timeliness
+from epibridge.timeliness.labels import ACTION_NAMES, CATEGORY_NAMES
 from epibridge.timeliness.schemas import (
     ActionRecord,
     FactorCreate,
@@ -33,7 +34,6 @@ from epibridge.timeliness.schemas import (
 from epibridge.timeliness.statuses import (
     ActionOutcome,
     EarlyAction,
-    FactorCategory,
     FactorKind,
     Interval,
 )
@@ -44,29 +44,6 @@ router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
 FormDep = Annotated[FormData, Depends(posted_form)]
 
-ACTION_NAMES = {
-    EarlyAction.INVESTIGATION: N_("Investigation started or response team deployed"),
-    EarlyAction.EPI_ANALYSIS: N_("Epidemiological analysis and initial risk assessment"),
-    EarlyAction.LAB_CONFIRMATION: N_("Laboratory confirmation of the etiology"),
-    EarlyAction.CASE_MANAGEMENT: N_("Case management and infection prevention and control"),
-    EarlyAction.COUNTERMEASURES: N_("Public health countermeasures in communities"),
-    EarlyAction.RISK_COMMUNICATION: N_("Risk communication and community engagement"),
-    EarlyAction.COORDINATION: N_("Coordination mechanism established"),
-}
-CATEGORY_NAMES = {
-    FactorCategory.HEALTH_SEEKING: N_("Health-seeking behaviour of the community"),
-    FactorCategory.CLINICIAN_KNOWLEDGE: N_("Health-care worker knowledge and suspicion"),
-    FactorCategory.SURVEILLANCE: N_("Surveillance and reporting"),
-    FactorCategory.LABORATORY: N_("Laboratory: specimens, transport, testing"),
-    FactorCategory.WORKFORCE: N_("Workforce"),
-    FactorCategory.COORDINATION: N_("Coordination and leadership"),
-    FactorCategory.FINANCING: N_("Financing"),
-    FactorCategory.LOGISTICS: N_("Logistics and supplies"),
-    FactorCategory.RISK_COMMUNICATION: N_("Risk communication and community engagement"),
-    FactorCategory.DATA_SYSTEMS: N_("Information systems and data sharing"),
-    FactorCategory.POLICY: N_("Plans, guidelines and legal framework"),
-    FactorCategory.OTHER: N_("Other"),
-}
 INTERVAL_NAMES = {
     Interval.DETECT: N_("Detect (target 7 days)"),
     Interval.NOTIFY: N_("Notify (target 1 day)"),
