@@ -234,7 +234,7 @@ def scorecard(
     if csv:
         typer.echo(service.to_csv(rows), nl=False)
     elif fmt is OutputFormat.json:
-        echo_json(rows)
+        echo_json([row.model_dump(mode="json", by_alias=True) for row in rows])
     else:
         print_table(
             "7-1-7 scorecard (shares of events meeting each target; medians in days)",
