@@ -31,6 +31,7 @@ from epibridge.reports import api as reports_api
 from epibridge.runtime import background as runtime
 from epibridge.search import api as search_api
 from epibridge.settings import Settings, secret_key
+from epibridge.timeliness import api as timeliness_api
 from epibridge.web import pages
 from epibridge.web.headers import SecurityHeaders
 
@@ -161,6 +162,7 @@ def create_app(
     app.include_router(reports_api.router)
     app.include_router(search_api.router)
     app.include_router(preparedness_api.router)
+    app.include_router(timeliness_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app, api_not_found=problems.http_problem)
     return app

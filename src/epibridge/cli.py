@@ -34,6 +34,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("epibridge.reports.cli", "report_app"),
     "scheduler": ("epibridge.runtime.cli", "scheduler"),
     "preparedness": ("epibridge.preparedness.cli", "preparedness_app"),
+    "timeliness": ("epibridge.timeliness.cli", "app"),
 }
 
 

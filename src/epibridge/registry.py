@@ -15,6 +15,7 @@ from epibridge.notifications import models as notifications_models  # noqa: F401
 from epibridge.notifications.outbox import models as outbox_models
 from epibridge.preparedness import models as preparedness_models  # noqa: F401
 from epibridge.reports import models as reports_models  # noqa: F401
+from epibridge.timeliness import models as timeliness_models  # noqa: F401
 
 # Each domain's models module is imported here, one line per domain.
 

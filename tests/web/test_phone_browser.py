@@ -94,6 +94,7 @@ PAGES: list[tuple[str, frozenset[str]]] = [
     ("/directory/{state}/edit", frozenset({"focal_point"})),
     ("/preparedness/tests", BOTH),
     ("/preparedness/tests/{test_id}", BOTH),
+    ("/timeliness", BOTH),
 ]
 #: Addresses a form answered from (the language switcher links to them): they send the browser
 #: on to a page of ``PAGES``, they show nothing themselves.

@@ -69,3 +69,27 @@ def download(session: ReadSession, principal: CurrentPrincipal, report_id: Id) -
             "ETag": f'"{report.digest}"',
         },
     )
+
+
+@router.get(
+    "/quarterly/{quarter}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "text/html": {}}}},
+)
+def quarterly(
+    session: ReadSession,
+    principal: CurrentPrincipal,
+    quarter: str,
+    lang: Annotated[Language, Query(description="Language.")] = "en",
+    state: Annotated[str | None, Query(description="Only this state's events.")] = None,
+    format: Annotated[str, Query(description="pdf or html.")] = "pdf",
+) -> Response:
+    """The quarterly 7-1-7 timeliness report (2026-Q3), made on request and not stored."""
+    name, body = service.build_quarterly(
+        session, actor=principal, quarter=quarter, lang=lang, state=state, format=format
+    )
+    return Response(
+        content=body,
+        media_type="application/pdf" if format == "pdf" else "text/html; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -161,3 +161,23 @@ def download(
         content, name = report.content, report.filename
     output.write_bytes(content)
     err_console.print(f"{name} written to {output} ({len(content)} bytes)", highlight=False)
+
+
+@report_app.command("quarterly")
+@report_errors
+def quarterly(
+    ctx: typer.Context,
+    quarter: Annotated[str, typer.Argument(help="The quarter, 2026-Q3.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.pdf or .html).")],
+    lang: Annotated[str, typer.Option(help="en, ru or zh.")] = "en",
+    state: Annotated[str | None, typer.Option(help="Only this state's events (ISO3).")] = None,
+    as_user: Annotated[str | None, typer.Option("--as", help="Act as this account.")] = None,
+) -> None:
+    """Write the quarterly 7-1-7 timeliness report (not stored; made again on request)."""
+    fmt = _format_of(output)
+    with reading_as(ctx, as_user) as (session, actor):
+        name, body = service.build_quarterly(
+            session, actor=actor, quarter=quarter, lang=lang, state=state, format=fmt
+        )
+    output.write_bytes(body)
+    typer.echo(f"{name}: {len(body)} bytes written to {output}")

@@ -12,9 +12,11 @@ from markupsafe import Markup
 from epibridge import charts, i18n
 from epibridge.assistance import catalogue
 from epibridge.notifications.statuses import EventStatus
+from epibridge.timeliness.labels import CATEGORY_NAMES
 
 if TYPE_CHECKING:
     from epibridge.reports.service.content import Content
+    from epibridge.reports.service.timeliness_section import QuarterlyContent
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -129,6 +131,35 @@ def html(content: Content) -> str:
         ),
         monday=content.week.monday,
         sunday=content.week.sunday,
+        card=None,
+        **_timeliness_words(lang, gettext),
+    )
+
+
+def _timeliness_words(lang: str, gettext: Any) -> dict[str, Any]:
+    """What the 7-1-7 parts print: shares as percentages, the taxonomy's categories."""
+
+    def pct(value: float | None) -> str:
+        return "–" if value is None else i18n.fmt_number(round(100 * value), lang) + " %"
+
+    return {"pct": pct, "categories": {str(k): gettext(v) for k, v in CATEGORY_NAMES.items()}}
+
+
+def quarterly_html(content: QuarterlyContent) -> str:
+    """The quarterly timeliness report as one self-contained HTML document."""
+    lang = content.lang
+    gettext = i18n.translations(lang).gettext
+    names = content.state_names
+    return (
+        _environment(lang)
+        .get_template("quarterly.html")
+        .render(
+            q=content,
+            lang=lang,
+            state_name=lambda code: names.get(code, code),
+            card=None,
+            **_timeliness_words(lang, gettext),
+        )
     )
 
 

@@ -51,6 +51,7 @@ DONE_MESSAGES = {
     "verification_answered": N_("Verification answered."),
     "closed": N_("The event is closed."),
     "determination": N_("WHO's determination recorded."),
+    "timeliness": N_("Timeliness recorded."),
 }
 TIMELINE_NAMES = {
     "draft_created": N_("Draft created"),

@@ -26,7 +26,7 @@ from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import NotificationCreate, NotificationUpdate
 from epibridge.notifications.statuses import EventStatus, WhoDetermination
 from epibridge.security import PermissionDenied, Principal
-from epibridge.web import notification_actions
+from epibridge.web import notification_actions, timeliness_pages
 from epibridge.web.context import Web, get_web, page_errors, posted_form
 from epibridge.web.data_pages import DETECTION_METHODS
 from epibridge.web.notification_forms import (
@@ -64,10 +64,12 @@ def list_page(
     exercise: str = "",
     overdue: str = "",
     who_determination: str = "",
+    missed: str = "",
     after: str | None = None,
 ) -> Response:
     principal = web.require()
     now = utcnow()
+    missed = missed if missed in timeliness_pages.MISSED_NAMES else ""
     filters = {
         "state": state,
         "disease": disease,
@@ -80,9 +82,11 @@ def list_page(
         "who_determination": who_determination
         if who_determination in {w.value for w in WhoDetermination}
         else "",
+        "missed": missed,
     }
     with read_session(web.sessions) as session:
-        page = notifications.list_events(
+        page = timeliness_pages.missed(session, principal, missed, after, state) if missed else None
+        page = page or notifications.list_events(
             session,
             actor=principal,
             limit=PAGE,
@@ -111,6 +115,7 @@ def list_page(
             "next_url": f"/notifications?{urlencode(older)}" if page.next_cursor else None,
             "state_names": names,
             **page_names(web),
+            "missed_names": timeliness_pages.names(web, timeliness_pages.MISSED_NAMES),
         },
     )
 
@@ -148,8 +153,11 @@ def event_page(web: WebDep, event_id: Id, done: str = "", to: str = "") -> Respo
     with read_session(web.sessions) as session:
         event = notifications.get(session, actor=principal, event_id=event_id)
         timeline = notifications.timeline(session, actor=principal, event_id=event_id)
+        timeline += timeliness_pages.entries(session, principal, event_id)
+        timeline.sort(key=lambda entry: entry.at)
         names = state_names(session, web.lang)
         signals = _signals_of(session, principal, event_id)
+        progress = timeliness_pages.section(session, web, principal, event)
     allowed = notifications.actions(principal, event)
     return web.render(
         "notifications/event.html",
@@ -169,6 +177,11 @@ def event_page(web: WebDep, event_id: Id, done: str = "", to: str = "") -> Respo
             "done": web.gettext(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
             "reminded": ", ".join(names[s] for s in to.split(",") if s in names),
             **page_names(web),
+            "timeline_names": {
+                **page_names(web)["timeline_names"],
+                **timeliness_pages.names(web, timeliness_pages.TIMELINE_NAMES),
+            },
+            "timeliness": progress if event.status != EventStatus.DISCARDED else None,
         },
     )
 

@@ -30,6 +30,7 @@ from epibridge.web import (
     report_pages,
     search_pages,
     signal_pages,
+    timeliness_pages,
 )
 from epibridge.web.context import CsrfFailed, LoginRequired, Web, get_web
 
@@ -69,6 +70,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(search_pages.router)
     app.include_router(signal_pages.router)
     app.include_router(preparedness_pages.router)
+    app.include_router(timeliness_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -3,6 +3,7 @@
 Interfaces import this package and call its functions.
 """
 
+from epibridge.reports.service.quarterly import build_quarterly
 from epibridge.reports.service.reports import (
     FORMATS,
     TOPIC,
@@ -22,6 +23,7 @@ __all__ = [
     "Rendered",
     "WeeklyResult",
     "build",
+    "build_quarterly",
     "find",
     "generate_weekly",
     "get",

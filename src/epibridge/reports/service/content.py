@@ -33,6 +33,7 @@ from epibridge.notifications import service as notifications
 from epibridge.notifications.diseases import disease_name
 from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.statuses import EventMode, EventStatus
+from epibridge.reports.service.timeliness_section import TimelinessSection, weekly_section
 from epibridge.reports.weeks import IsoWeek
 from epibridge.security import Principal
 
@@ -112,6 +113,7 @@ class Content:
     crossings: list[CrossingChange] = field(default_factory=list)
     needs: list[RequestRead] = field(default_factory=list)
     consultations: list[ConsultationSummary] = field(default_factory=list)
+    timeliness: TimelinessSection | None = None
 
     def count(self, what: str) -> int:
         return sum(1 for e in self.events if what in e.happened)
@@ -145,6 +147,9 @@ def gather(
     content.crossings = _crossings(session, week, state, lang)
     content.needs = _needs(session, actor, state, now)
     content.consultations = _consultations(session, actor, week, state)
+    content.timeliness = weekly_section(
+        session, actor=actor, monday=week.monday, sunday=week.sunday, state=state, now=now
+    )
     return content
 
 

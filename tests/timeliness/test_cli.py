@@ -1,0 +1,56 @@
+"""`epibridge timeliness`, run as the installed console script (a real process)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge.settings import Settings
+from tests.notifications.test_cli import run
+from tests.timeliness.factory import make_event
+
+
+def test_record_show_and_scorecard(settings: Settings, sessions: sessionmaker[Session]) -> None:
+    event_id = str(make_event(sessions))
+    run(settings, "users", "create", "fp-rus", "--role", "focal_point", "--state", "RUS")
+    run(
+        settings,
+        "timeliness",
+        "milestones",
+        event_id,
+        "--emergence",
+        "2026-02-27",
+        "--emergence-source",
+        "Synthetic: line list",
+    )
+    national = ["--national", "2026-03-06", "--national-source", "Synthetic: ministry log"]
+    run(settings, "timeliness", "milestones", event_id, *national)
+    for action in ("investigation", "epi_analysis", "lab_confirmation", "case_management"):
+        run(settings, "timeliness", "action", event_id, action, "--completed", "2026-03-08")
+    for action in ("countermeasures", "risk_communication"):
+        run(settings, "timeliness", "action", event_id, action, "--not-needed")
+    run(settings, "timeliness", "action", event_id, "coordination", "--completed", "2026-03-10")
+    enabler = ["--kind", "enabler", "--stage", "notify", "--category", "data_systems"]
+    run(settings, "timeliness", "factor", event_id, *enabler, "--description", "Synthetic: EIDSS")
+
+    shown = json.loads(run(settings, "timeliness", "show", event_id, "--format", "json").stdout)
+    # The emergence date kept when only the national date was given afterwards.
+    assert shown["emergence"]["source"] == "Synthetic: line list"
+    assert (shown["detect_days"], shown["notify_days"], shown["respond_days"]) == (6, 1, 4)
+    table = run(settings, "timeliness", "show", event_id).stdout
+    assert "detect 6 d (met)" in table and "not_needed" in table
+
+    as_rus = ["--not-needed", "--as", "fp-rus"]
+    refused = run(settings, "timeliness", "action", event_id, "investigation", *as_rus, check=False)
+    assert refused.returncode == 1 and "RUS" in refused.stderr
+    invalid = run(settings, "timeliness", "action", event_id, "investigation", check=False)
+    assert invalid.returncode == 2 and "completed_on" in invalid.stderr
+
+    exported = run(settings, "timeliness", "scorecard", "--by", "year", "--csv").stdout
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert rows[0]["state"] == "region" and rows[0]["all_share"] == "1"
+    printed = run(settings, "timeliness", "scorecard", "--state", "KAZ").stdout
+    assert "2026-Q1" in printed and "100%" in printed
