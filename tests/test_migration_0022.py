@@ -17,7 +17,7 @@ from epibridge import audit
 from epibridge.migrate import alembic_config
 from epibridge.settings import Settings
 
-BEFORE = "0020"
+BEFORE = "0021"
 _INSERT = text(
     "INSERT INTO outbox_subscriptions (owner_user_id, owner_name, kind, url, language, topics, "
     "states, include_exercises, active, created_at, updated_at) VALUES (1, 'fp-kaz', :kind, "

@@ -14,7 +14,7 @@ SQLite reads again when the schema version changes; its rows were checked just b
 ("Making Other Kinds Of Table Schema Changes", https://www.sqlite.org/lang_altertable.html).
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-09 10:00:00.000000+00:00
 """
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

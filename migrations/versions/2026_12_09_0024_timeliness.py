@@ -3,7 +3,7 @@
 Three new tables beside ``notification_events``; nothing existing changes.
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0022
 Create Date: 2026-12-09 10:00:00.000000+00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import epibridge.db
 
 revision: str = "0024"
-down_revision: str | None = "0020"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ and communication tests with each state's answer.
 Only new tables: no existing table is rebuilt or altered.
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0024
 Create Date: 2026-12-09 00:25:00.000000+00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import epibridge.db
 
 revision: str = "0025"
-down_revision: str | None = "0020"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
