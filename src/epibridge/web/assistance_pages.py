@@ -21,6 +21,7 @@ from epibridge import paging
 from epibridge.assistance import service as assistance
 from epibridge.assistance.catalogue import catalogue
 from epibridge.assistance.schemas import CommitmentCreate
+from epibridge.assistance.statuses import RequestStatus
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import DomainError, FieldError, InvalidInput
 from epibridge.i18n import N_
@@ -100,7 +101,7 @@ def requests_page(
     web: WebDep, status: str = "", state: str = "", cursor: str | None = None
 ) -> Response:
     principal = web.require()
-    chosen = status if status in ("open", "fulfilled", "cancelled") else ""
+    chosen = status if status in {s.value for s in RequestStatus} else ""
     with read_session(web.sessions) as session:
         state_names = _state_names(session, web.lang)
         chosen_state = state.upper() if state.upper() in state_names else ""

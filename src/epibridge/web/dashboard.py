@@ -12,6 +12,7 @@ from epibridge import maps
 from epibridge.db import read_session, utcnow
 from epibridge.detection import service as detection
 from epibridge.detection.schemas import SignalRead
+from epibridge.detection.statuses import SignalStatus
 from epibridge.epidata.population import population
 from epibridge.i18n import N_
 from epibridge.members import service as members
@@ -50,7 +51,7 @@ def _signals(session: Any, principal: Principal) -> list[SignalRead] | None:
     if not decide(principal, Action.READ_MEMBERS).allowed:
         return None
     page = detection.list_signals(
-        session, principal=principal, state=principal.state, status="open", limit=10
+        session, principal=principal, state=principal.state, status=SignalStatus.OPEN, limit=10
     )
     return [detection.to_read(row) for row in page.items]
 
