@@ -10,8 +10,8 @@ from pydantic import BaseModel, ValidationError
 
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
-from epibridge.validation_messages import field_error
 from epibridge.web.context import Web
+from epibridge.web.form_input import pydantic_problems
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -46,7 +46,7 @@ def validated(model: type[M], values: dict[str, Any]) -> M:
     except ValidationError as exc:
         raise InvalidInput(
             CHECK_FIELDS,
-            [field_error(e, value=e.get("input")) for e in exc.errors()],
+            pydantic_problems(exc, echo=True),
         ) from exc
 
 

@@ -20,8 +20,8 @@ from epibridge.borders.schemas import CrossingRead
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
 from epibridge.text import first_disallowed, printable
-from epibridge.validation_messages import field_error
 from epibridge.web.context import UNSAFE_FIELD, UNSAFE_FORM, Web, text
+from epibridge.web.form_input import form_problem
 
 STATUS_NAMES = {
     "open": N_("Open"),
@@ -144,7 +144,7 @@ def invalid(exc: ValidationError) -> InvalidInput:
         if error["loc"] and error["loc"][0] == "capacity_share" and error["type"] in LIMIT_TYPES:
             errors.append(FieldError("capacity_share", CAPACITY_RANGE))  # typed as a percentage
         else:
-            errors.append(field_error(error))
+            errors.append(form_problem(error))
     return InvalidInput(CHECK_FIELDS, errors)
 
 

@@ -50,9 +50,15 @@ def _as_typed(error: Mapping[str, Any]) -> Mapping[str, Any]:
     return error
 
 
-def pydantic_problems(exc: ValidationError) -> list[FieldError]:
+def form_problem(error: Mapping[str, Any], *, echo: bool = False) -> FieldError:
+    """One pydantic error as a form's problem (``echo``: with what was typed, for pages that
+    show it back)."""
+    return field_error(_as_typed(error), value=error.get("input") if echo else None)
+
+
+def pydantic_problems(exc: ValidationError, *, echo: bool = False) -> list[FieldError]:
     """The model's errors as the form's problems, in the one vocabulary of pydantic errors."""
-    return [field_error(_as_typed(error)) for error in exc.errors()]
+    return [form_problem(error, echo=echo) for error in exc.errors()]
 
 
 def validated(

@@ -21,9 +21,9 @@ from epibridge.notifications.risk import Consequence, Likelihood
 from epibridge.notifications.schemas import COUNT_FIELDS, Annex2Answers
 from epibridge.notifications.statuses import EventStatus
 from epibridge.security import Role
-from epibridge.validation_messages import field_error
 from epibridge.web.context import Web, text
 from epibridge.web.dashboard import RISK_NAMES, translated
+from epibridge.web.form_input import pydantic_problems
 
 STATUS_NAMES = {
     "draft": N_("Draft"),
@@ -192,8 +192,7 @@ def payload_of(values: dict[str, str], *, create: bool) -> dict[str, Any]:
 def pydantic_errors(exc: ValidationError, lang: str = "en") -> dict[str, str]:
     """The first problem of each field, in ``lang``."""
     out: dict[str, str] = {}
-    for error in exc.errors():
-        problem = field_error(error)
+    for problem in pydantic_problems(exc):
         out.setdefault(problem.field or "form", problem.message_in(lang))
     return out
 

@@ -23,8 +23,8 @@ from epibridge.preparedness.schemas import (
     DirectoryEntryWrite,
 )
 from epibridge.preparedness.statuses import AnswerTime
-from epibridge.validation_messages import field_error
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
+from epibridge.web.form_input import pydantic_problems
 
 router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -47,7 +47,7 @@ ENTRY_FIELDS = (
 
 
 def _invalid(exc: ValidationError, detail: str) -> InvalidInput:
-    return InvalidInput(detail, [field_error(e) for e in exc.errors()])
+    return InvalidInput(detail, pydantic_problems(exc))
 
 
 @router.post("/notifications/{event_id}/who-determination")
@@ -70,8 +70,7 @@ def record_determination(web: WebDep, form: FormDep, event_id: Id) -> Response:
 def _form_errors(exc: ValidationError, lang: str) -> dict[str, str]:
     """The first problem of each form field (``languages[1]`` is the field ``languages``)."""
     out: dict[str, str] = {}
-    for error in exc.errors():
-        problem = field_error(error)
+    for problem in pydantic_problems(exc):
         out.setdefault(problem.field.split("[")[0].split(".")[0], problem.message_in(lang))
     return out
 

@@ -23,8 +23,8 @@ from epibridge.reports import service as reports
 from epibridge.reports.schemas import ReportCreate
 from epibridge.reports.weeks import previous_week
 from epibridge.security import Action, authorize
-from epibridge.validation_messages import field_error
 from epibridge.web.context import Web, get_web, page_errors, posted_form, text
+from epibridge.web.form_input import pydantic_problems
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -72,7 +72,7 @@ def generate(web: WebDep, form: FormDep) -> Response:
         except ValidationError as exc:
             raise InvalidInput(
                 "check the highlighted fields",
-                [field_error(e, value=e.get("input")) for e in exc.errors()],
+                pydantic_problems(exc, echo=True),
             ) from exc
         # Rendering takes seconds: it reads in a read session; storing is one short write.
         with read_session(web.sessions) as session:

@@ -37,8 +37,8 @@ from epibridge.timeliness.statuses import (
     FactorKind,
     Interval,
 )
-from epibridge.validation_messages import field_error
 from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form, text
+from epibridge.web.form_input import pydantic_problems
 
 router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(get_web)]
@@ -125,7 +125,7 @@ def _parsed(web: Web, model: type[BaseModel], values: dict[str, Any]) -> BaseMod
         return model(**values)
     except ValidationError as exc:
         detail = N_("Check the 7-1-7 form: some fields are not valid.")
-        return web.error(InvalidInput(detail, [field_error(e) for e in exc.errors()]))
+        return web.error(InvalidInput(detail, pydantic_problems(exc)))
 
 
 def _date_field(form: FormData, name: str) -> str | None:
