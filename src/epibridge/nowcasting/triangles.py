@@ -1,0 +1,175 @@
+"""Reporting triangles read from the database's own revision history, many series in one query.
+
+``C[s, t, d]`` is the value of period ``t`` of series ``s`` as known at the end of the day
+``period_end(t) + d`` periods (weeks: ``d`` weeks after the period's Sunday; months: the end
+of the ``d``-th following month): the latest version received by then. Every version of every
+selected series over the window is read in one query; a version fills the delays whose
+cut-off falls in ``[received_at, superseded_at)``, so the triangle and an ``as_of`` read of
+the same moment always agree (back-dated versions are stored received at the end of their
+``reported_on`` day: ``epidata.backdating``). Cells whose cut-off is after the as-of moment,
+and values "not reported", are NaN: the array convention of ``epibridge.nowcasting``.
+
+Triangles are built from observations stored at the selector's granularity (weekly rows for
+weekly triangles): a daily figure's revisions say nothing about when a week's total was known.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from epibridge.epidata.backdating import end_of_day
+from epibridge.epidata.codes import Granularity
+from epibridge.epidata.models import Observation
+
+_FAR = np.datetime64("9999-12-31T00:00:00", "us")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _shift_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def last_period(day: date, granularity: Granularity) -> tuple[date, date]:
+    """The last period of ``granularity`` that ended on or before ``day``."""
+    if granularity == "day":
+        return day, day
+    if granularity == "week":
+        sunday = day - timedelta(days=(day.weekday() + 1) % 7)
+        return sunday - timedelta(days=6), sunday
+    end = _month_end(day.year, day.month)
+    if end > day:
+        first = _shift_months(date(day.year, day.month, 1), -1)
+        return first, _month_end(first.year, first.month)
+    return date(day.year, day.month, 1), end
+
+
+def periods(as_of: datetime, granularity: Granularity, count: int) -> list[tuple[date, date]]:
+    """The last ``count`` periods whose end of day is at or before ``as_of``, oldest first."""
+    day = as_of.astimezone(UTC).date()
+    if end_of_day(day) > as_of:
+        day -= timedelta(days=1)
+    start, end = last_period(day, granularity)
+    found = [(start, end)]
+    while len(found) < count:
+        start, end = last_period(start - timedelta(days=1), granularity)
+        found.append((start, end))
+    return found[::-1]
+
+
+def cutoff_day(period_end: date, delay: int, granularity: Granularity) -> date:
+    """The day at whose end delay ``delay`` of a period ending ``period_end`` is read."""
+    if granularity == "day":
+        return period_end + timedelta(days=delay)
+    if granularity == "week":
+        return period_end + timedelta(weeks=delay)
+    first = _shift_months(period_end.replace(day=1), delay)
+    return _month_end(first.year, first.month)
+
+
+@dataclass(frozen=True)
+class Triangles:
+    """Triangles of ``series_ids`` over ``periods``: ``values`` is ``(S, T, D + 1)``."""
+
+    series_ids: list[int]
+    periods: list[tuple[date, date]]
+    values: np.ndarray
+    #: ``(S, T)`` the value as known at the as-of moment (NaN: none or "not reported").
+    observed: np.ndarray
+    as_of: datetime
+
+
+def _utc64(moments: list[datetime | None]) -> np.ndarray:
+    return np.array(
+        [
+            _FAR
+            if m is None
+            else np.datetime64(m.astimezone(UTC).replace(tzinfo=None), "us")
+            if m.tzinfo
+            else np.datetime64(m, "us")
+            for m in moments
+        ],
+        dtype="datetime64[us]",
+    )
+
+
+def _versions(
+    session: Session, series_ids: list[int], first: date, last: date, as_of: datetime
+) -> list[tuple[int, date, date, int | None, datetime, datetime | None]]:
+    """Every version of the series' periods in ``[first, last]`` received by ``as_of``: one query."""
+    if not series_ids:
+        return []
+    query = select(
+        Observation.series_id,
+        Observation.period_start,
+        Observation.period_end,
+        Observation.value,
+        Observation.received_at,
+        Observation.superseded_at,
+    ).where(
+        and_(
+            Observation.series_id.in_(series_ids),
+            Observation.period_start >= first,
+            Observation.period_end <= last,
+            Observation.received_at <= as_of,
+        )
+    )
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
+def build(
+    session: Session,
+    *,
+    series_ids: list[int],
+    granularity: Granularity,
+    max_delay: int,
+    as_of: datetime,
+    count: int,
+) -> Triangles:
+    """The triangles of ``series_ids`` over the last ``count`` periods ended by ``as_of``."""
+    window = periods(as_of, granularity, count)
+    cutoffs = _utc64(
+        [
+            end_of_day(cutoff_day(end, d, granularity))
+            for _, end in window
+            for d in range(max_delay + 1)
+        ]
+    ).reshape(len(window), max_delay + 1)
+    moment = _utc64([as_of])[0]
+    values = np.full((len(series_ids), len(window), max_delay + 1), np.nan)
+    observed = np.full((len(series_ids), len(window)), np.nan)
+    rows = _versions(session, series_ids, window[0][0], window[-1][1], as_of)
+    if rows:
+        row_of = {sid: i for i, sid in enumerate(series_ids)}
+        period_of = {period: i for i, period in enumerate(window)}
+        keep = [(row_of[r[0]], period_of.get((_day(r[1]), _day(r[2])))) for r in rows]
+        chosen = [i for i, (_, p) in enumerate(keep) if p is not None]
+        s = np.array([keep[i][0] for i in chosen], dtype=np.int64)
+        t = np.array([keep[i][1] for i in chosen], dtype=np.int64)
+        value = np.array(
+            [np.nan if rows[i][3] is None else float(rows[i][3]) for i in chosen], dtype=np.float64
+        )
+        received = _utc64([rows[i][4] for i in chosen])
+        superseded = _utc64([rows[i][5] for i in chosen])
+        cut = cutoffs[t]  # (V, D + 1)
+        live = (
+            (received[:, None] <= cut) & (cut < superseded[:, None]) & (cut <= moment)
+        )
+        v, d = np.nonzero(live)
+        values[s[v], t[v], d] = value[v]
+        now = (received <= moment) & (moment < superseded)
+        observed[s[now], t[now]] = value[now]
+    return Triangles(series_ids, window, values, observed, as_of)
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
