@@ -94,6 +94,7 @@ def triangle(
     periods: int | None = None,
 ) -> TriangleRead:
     """The reporting triangle of each selected state's series over the last periods."""
+    _check_delay(max_delay)
     count = periods or 3 * max_delay
     if not 1 <= count <= 520:
         raise InvalidInput(

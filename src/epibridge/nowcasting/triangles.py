@@ -105,7 +105,7 @@ def _utc64(moments: list[datetime | None]) -> np.ndarray:
 def _versions(
     session: Session, series_ids: list[int], first: date, last: date, as_of: datetime
 ) -> list[tuple[int, date, date, int | None, datetime, datetime | None]]:
-    """Every version of the series' periods in ``[first, last]`` received by ``as_of``: one query."""
+    """Every version of the periods in ``[first, last]`` received by ``as_of``: one query."""
     if not series_ids:
         return []
     query = select(
@@ -161,9 +161,7 @@ def build(
         received = _utc64([rows[i][4] for i in chosen])
         superseded = _utc64([rows[i][5] for i in chosen])
         cut = cutoffs[t]  # (V, D + 1)
-        live = (
-            (received[:, None] <= cut) & (cut < superseded[:, None]) & (cut <= moment)
-        )
+        live = (received[:, None] <= cut) & (cut < superseded[:, None]) & (cut <= moment)
         v, d = np.nonzero(live)
         values[s[v], t[v], d] = value[v]
         now = (received <= moment) & (moment < superseded)
