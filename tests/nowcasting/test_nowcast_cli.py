@@ -1,4 +1,4 @@
-"""`epibridge data nowcast|triangle|reporting-delay` as the installed console script: the Contract."""
+"""`epibridge data nowcast|triangle|reporting-delay` as the console script: the Contract."""
 
 from __future__ import annotations
 

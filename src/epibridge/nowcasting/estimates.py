@@ -1,4 +1,4 @@
-"""The nowcast a face shows: the methods' estimates with what is observed where a period is done.
+"""The nowcast a face shows: a method's estimates, with what is observed where a period is done.
 
 Pure NumPy, like the methods it combines. A complete period (its delay-``D`` value known)
 shows what is observed at the as-of moment, for the point and every quantile: nothing is left
@@ -9,24 +9,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from epibridge.nowcasting import QUANTILES, chain_ladder
+from epibridge.nowcasting import bayes, intervals
 
 
-def _quantiles(values: np.ndarray, point: np.ndarray, method: str) -> np.ndarray:
-    """``(S, T, Q)`` quantiles of each period's final count from ``method``."""
-    try:
-        from epibridge.nowcasting import intervals  # the other half of the package
-    except ImportError:  # pragma: no cover - until the interval model is merged
-        return np.full((*point.shape, len(QUANTILES)), np.nan)
-    return np.asarray(intervals.quantiles(values, point), dtype=np.float64)
+def history_periods(max_delay: int, shown: int) -> int:
+    """Periods read to nowcast the last ``shown``: enough past nowcast dates to calibrate on."""
+    return shown + intervals.default_calibration(max_delay) + max_delay
 
 
 def nowcast(
     values: np.ndarray, observed: np.ndarray, *, method: str = "chain-ladder"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Point ``(S, T)`` and quantiles ``(S, T, Q)`` for triangles ``values`` ``(S, T, D + 1)``."""
-    point = chain_ladder.nowcast(values)
-    quantiles = _quantiles(values, point, method)
+    """Point ``(S, T)`` and quantiles ``(S, T, Q)`` for triangles ``values`` ``(S, T, D + 1)``.
+
+    ``chain-ladder``: the chain-ladder point with negative binomial quantiles calibrated on
+    past nowcasts (``intervals``); ``bayes``: the truncation model's posterior mean and
+    quantiles (``bayes``).
+    """
+    if method == "bayes":
+        result = bayes.nowcast_bayes(values)
+        point, quantiles = result.mean, result.quantiles
+    else:
+        fitted = intervals.nowcast_intervals(values)
+        point, quantiles = fitted.fit.nowcast, fitted.quantiles
     complete = ~np.isnan(values[..., -1])
     point = np.where(complete, observed, point)
     quantiles = np.where(complete[..., None], observed[..., None], quantiles)

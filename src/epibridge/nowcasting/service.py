@@ -18,7 +18,7 @@ from epibridge.epidata.backdating import end_of_day
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
-from epibridge.nowcasting import triangles
+from epibridge.nowcasting import estimates, triangles
 from epibridge.nowcasting.schemas import (
     NowcastPoint,
     NowcastRead,
@@ -185,22 +185,24 @@ def nowcast(
 ) -> NowcastRead:
     """The last ``3 × D`` periods of one state's series: observed, nowcast and quantiles.
 
-    A complete period (its delay-``D`` value known) nowcasts to what is observed now.
+    The methods learn from a longer history (``estimates.history_periods``); a complete
+    period (its delay-``D`` value known) nowcasts to what is observed at the as-of moment.
     """
-    from epibridge.nowcasting import estimates
-
     state = selector.one_state()
     if method not in METHODS:
         raise InvalidInput(
             N_("unknown method"),
             [FieldError("method", N_("one of {choices}"), method, params={"choices": METHODS})],
         )
-    chosen, built = _selected(session, actor, selector, max_delay, 3 * max_delay)
+    shown = 3 * max_delay
+    count = estimates.history_periods(max_delay, shown)
+    chosen, built = _selected(session, actor, selector, max_delay, count)
     if not chosen:
         return NowcastRead(
             state=state, synthetic=False, as_of=built.as_of, method=method, points=[]
         )
     point, quantiles = estimates.nowcast(built.values, built.observed, method=method)
+    first = count - shown
     return NowcastRead(
         state=state,
         synthetic=chosen[0][1],
@@ -217,5 +219,6 @@ def nowcast(
                 },
             )
             for t, (start, _) in enumerate(built.periods)
+            if t >= first
         ],
     )
