@@ -107,6 +107,7 @@ def test_a_bad_reported_on_names_the_row_and_the_field(
     bad = [e for e in raised.value.errors if e.field == "reported_on"]
     assert [(e.row, e.value) for e in bad] == [(3, reported_on)]
     assert fragment in str(bad[0].message)
+    assert bad[0].as_dict("ru")["message"] != bad[0].as_dict("en")["message"]
     assert _versions(sessions) == []
 
 
@@ -122,7 +123,10 @@ def test_a_focal_point_may_not_back_date(sessions: sessionmaker[Session]) -> Non
     with pytest.raises(InvalidInput) as raised:
         _ingest(sessions, csv_of(f"{WEEK},3,2025-03-10", header=DATED), actor=focal)
     assert [(e.row, e.field) for e in raised.value.errors] == [(2, "reported_on")]
-    assert "Secretariat" in str(raised.value.errors[0].message)
+    refusal = raised.value.errors[0]
+    assert "Secretariat" in str(refusal.message)
+    assert "Секретариат" in refusal.as_dict("ru")["message"]
+    assert "秘书处" in refusal.as_dict("zh")["message"]
     # The same file without dates is the focal point's ordinary submission.
     _ingest(sessions, csv_of(f"{WEEK},3,", header=DATED), actor=focal)
     assert len(_versions(sessions)) == 1

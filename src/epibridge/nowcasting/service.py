@@ -55,7 +55,11 @@ def _check_delay(max_delay: int) -> None:
     if not 1 <= max_delay <= MAX_DELAY:
         raise InvalidInput(
             N_("max_delay must be between 1 and {most}"),
-            [FieldError("max_delay", "between 1 and 52", max_delay)],
+            [
+                FieldError(
+                    "max_delay", N_("between 1 and {most}"), max_delay, params={"most": MAX_DELAY}
+                )
+            ],
             params={"most": MAX_DELAY},
         )
 
@@ -99,7 +103,7 @@ def triangle(
     if not 1 <= count <= 520:
         raise InvalidInput(
             N_("periods must be between 1 and {most}"),
-            [FieldError("periods", "between 1 and 520", count)],
+            [FieldError("periods", N_("between 1 and {most}"), count, params={"most": 520})],
             params={"most": 520},
         )
     chosen, built = _selected(session, actor, selector, max_delay, count)
