@@ -62,8 +62,11 @@ def test_triangle_and_reporting_delay_routes(live_url: str, token: str) -> None:
     triangle = httpx.get(f"{live_url}/api/v1/data/triangle", params=QUERY, headers=bearer(token))
     assert triangle.status_code == 200, triangle.text
     rows = triangle.json()["series"][0]["rows"]
-    assert rows[-1] == {"period_start": "2025-03-24", "period_end": "2025-03-30",
-                        "values": [18.0, None, None]}  # fmt: skip
+    assert rows[-1] == {
+        "period_start": "2025-03-24",
+        "period_end": "2025-03-30",
+        "values": [18.0, None, None],
+    }
     delay = httpx.get(
         f"{live_url}/api/v1/data/reporting-delay", params=QUERY, headers=bearer(token)
     )

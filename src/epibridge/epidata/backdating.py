@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-import numpy as np
 import polars as pl
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from epibridge.epidata import storage
+from epibridge.epidata.checking import rejection
 from epibridge.epidata.models import Observation
 from epibridge.epidata.reading import RowError
 from epibridge.i18n import N_, Text
@@ -42,16 +41,18 @@ def received_at(day: date, now: datetime) -> datetime:
     return min(end_of_day(day), now)
 
 
-def _current_receipts(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
-    """When the current stored version of each key in ``rows`` was received."""
+def _stored_versions(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
+    """The current stored version of each key in ``rows``: its number, value and receipt."""
     ids = sorted({int(i) for i in rows["series_id"].unique().to_list()})
     first, last = rows["period_start"].min(), rows["period_end"].max()
-    found: list[tuple[int, date, date, datetime]] = []
+    found: list[tuple[object, ...]] = []
     for begin in range(0, len(ids), 500):
         query = select(
             Observation.series_id,
             Observation.period_start,
             Observation.period_end,
+            Observation.version,
+            Observation.value,
             Observation.received_at,
         ).where(
             and_(
@@ -61,74 +62,131 @@ def _current_receipts(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
                 Observation.period_end <= last,
             )
         )
-        found.extend(tuple(r) for r in session.execute(query))  # type: ignore[misc]
+        found.extend(tuple(r) for r in session.execute(query))
     return pl.DataFrame(
         found,
         schema={
-            "series_id": pl.Int32,
+            "series_id": pl.Int64,
             "period_start": pl.Date,
             "period_end": pl.Date,
+            "stored_version": pl.Int64,
+            "stored_value": pl.Int64,
             "stored_at": pl.Datetime("us", "UTC"),
         },
         orient="row",
     )
 
 
-def refused_rows(session: Session, rows: pl.DataFrame, now: datetime) -> list[RowError]:
-    """Rows whose key already has a version received after their ``reported_on`` day."""
-    first = rows.group_by("series_id", "period_start", "period_end").agg(
-        pl.col("reported_on").min(), pl.col("_row").min()
+_KEY = ["series_id", "period_start", "period_end"]
+
+
+def _refusals(joined: pl.DataFrame) -> list[RowError]:
+    """Rows whose key already has a version received after their (first) ``reported_on`` day."""
+    first = joined.filter(pl.col("stored_at").is_not_null()).group_by(_KEY).agg(
+        pl.col("_row").first(), pl.col("received").first(), pl.col("reported_on").first(),
+        pl.col("stored_at").first(),
+    )  # fmt: skip
+    late = first.filter(pl.col("stored_at") > pl.col("received")).sort("_row")
+    return [
+        RowError(
+            int(row),
+            "reported_on",
+            day.isoformat(),
+            Text(
+                N_(
+                    "a later version of this figure was received on {day}: a back-dated "
+                    "version cannot go before it"
+                ),
+                {"day": stored_at.date().isoformat()},
+            ),
+        )
+        for row, day, stored_at in late.select("_row", "reported_on", "stored_at").iter_rows()
+    ]
+
+
+def _versions(joined: pl.DataFrame) -> pl.DataFrame:
+    """The versions to insert: unchanged values dropped, numbered after the stored one."""
+    value = pl.col("value")
+    before = value.shift(1).over(_KEY)
+    first = pl.col("_n") == 0
+    previous = pl.when(first).then(pl.col("stored_value")).otherwise(before)
+    had = pl.when(first).then(pl.col("stored_version").is_not_null()).otherwise(True)
+    same = had & ((value.is_null() & previous.is_null()) | (value == previous).fill_null(False))
+    ranked = joined.sort([*_KEY, "received"]).with_columns(
+        pl.int_range(pl.len()).over(_KEY).alias("_n")
     )
-    joined = first.with_columns(pl.col("series_id").cast(pl.Int32)).join(
-        _current_receipts(session, rows), on=["series_id", "period_start", "period_end"]
+    kept = ranked.filter(~ranked.select(same.alias("same"))["same"])
+    return kept.with_columns(
+        (pl.col("stored_version").fill_null(0) + pl.int_range(1, pl.len() + 1).over(_KEY)).alias(
+            "version"
+        ),
+        pl.col("received").shift(-1).over(_KEY).alias("superseded_at"),
     )
-    errors = []
-    for row, day, stored_at in (
-        joined.sort("_row").select("_row", "reported_on", "stored_at").iter_rows()
-    ):
-        if stored_at > received_at(day, now):
-            errors.append(
-                RowError(
-                    int(row),
-                    "reported_on",
-                    day.isoformat(),
-                    Text(
-                        N_(
-                            "a later version of this figure was received on {day}: a back-dated "
-                            "version cannot go before it"
-                        ),
-                        {"day": stored_at.date().isoformat()},
-                    ),
-                )
-            )
-    return errors
 
 
 def store(
-    session: Session, *, dated: pl.DataFrame, ids: np.ndarray, submission_id: int, now: datetime
+    session: Session, *, dated: pl.DataFrame, submission_id: int, now: datetime
 ) -> tuple[int, int]:
-    """Write each day's rows as versions received at its end, oldest day first.
+    """Check and write the back-dated rows ``dated`` (with ``series_id``) in one pass.
 
-    ``dated`` has ``series`` (the file's series index into ``ids``), the period, ``value``,
-    ``reported_on`` and ``_row``. Returns (new keys, revised keys) over all the days.
+    Each row becomes the version received at the end of its day, superseded by the key's next
+    row of the file; the key's stored current version is superseded by the first. Returns
+    (new keys, revised keys) counted as versions: a key's first version is new, later ones
+    revise it. Raises the file's rejection if a row would go before a stored version.
     """
-    new = revised = 0
-    for (day,), rows in dated.sort("reported_on", "_row").group_by(
-        "reported_on", maintain_order=True
-    ):
-        part = rows.select(
-            pl.Series("series_id", ids[rows["series"].to_numpy()]),
-            "period_start",
-            "period_end",
-            "value",
+    rows = dated.with_columns(
+        pl.col("series_id").cast(pl.Int64),
+        (
+            pl.col("reported_on").cast(pl.Datetime("us", "UTC"))
+            + pl.duration(days=1, microseconds=-1)
         )
-        added, changed = storage.write_rows(
-            session,
-            fresh=part.clear(),
-            revisable=part,
-            submission_id=submission_id,
-            received_at=received_at(day, now),  # type: ignore[arg-type]
+        .clip(upper_bound=now)
+        .alias("received"),
+    )
+    joined = rows.join(_stored_versions(session, rows), on=_KEY, how="left")
+    errors = _refusals(joined)
+    if errors:
+        raise rejection(errors, len(errors))
+    versions = _versions(joined)
+    superseding = versions.filter(pl.col("stored_version").is_not_null()).group_by(_KEY).agg(
+        pl.col("stored_version").first(), pl.col("received").min()
+    )  # fmt: skip
+    if superseding.height:
+        session.execute(
+            update(Observation)
+            .where(
+                Observation.series_id == bindparam("b_series"),
+                Observation.period_start == bindparam("b_start"),
+                Observation.period_end == bindparam("b_end"),
+                Observation.version == bindparam("b_version"),
+            )
+            .values(superseded_at=bindparam("b_at")),
+            [
+                {"b_series": k, "b_start": a, "b_end": b, "b_version": v, "b_at": at}
+                for k, a, b, v, at in superseding.select(
+                    *_KEY, "stored_version", "received"
+                ).iter_rows()
+            ],
+            execution_options={"synchronize_session": False},
         )
-        new += added
-        revised += changed
-    return new, revised
+    if versions.height:
+        session.execute(
+            insert(Observation),
+            [
+                {
+                    "series_id": k,
+                    "period_start": a,
+                    "period_end": b,
+                    "version": v,
+                    "value": value,
+                    "submission_id": submission_id,
+                    "received_at": at,
+                    "superseded_at": until,
+                }
+                for k, a, b, v, value, at, until in versions.select(
+                    *_KEY, "version", "value", "received", "superseded_at"
+                ).iter_rows()
+            ],
+        )
+    new = int((versions["version"] == 1).sum())
+    return new, versions.height - new

@@ -159,12 +159,7 @@ def _store_dated(
     with_ids = checked.dated.with_columns(
         pl.Series("series_id", ids[checked.dated["series"].to_numpy()])
     )
-    errors = backdating.refused_rows(session, with_ids, now)
-    if errors:
-        raise rejection(errors, len(errors))
-    return backdating.store(
-        session, dated=checked.dated, ids=ids, submission_id=submission_id, now=now
-    )
+    return backdating.store(session, dated=with_ids, submission_id=submission_id, now=now)
 
 
 class _SeriesIds:

@@ -11,8 +11,13 @@ from fastapi.responses import Response
 from epibridge.api.deps import CurrentPrincipal, ReadSession
 from epibridge.api.selector import selector_query
 from epibridge.epidata.selector import IDENTITY, SeriesSelector
-from epibridge.nowcasting import export, service
-from epibridge.nowcasting.schemas import NowcastRead, ReportingDelayRead, TriangleRead
+from epibridge.nowcasting import export, service, track_record
+from epibridge.nowcasting.schemas import (
+    BacktestRead,
+    NowcastRead,
+    ReportingDelayRead,
+    TriangleRead,
+)
 
 router = APIRouter(prefix="/api/v1/data", tags=["nowcasting"])
 
@@ -25,6 +30,7 @@ AsOf = Annotated[
     Query(description="What was known then: YYYY-MM-DD (the end of that day) or ISO timestamp."),
 ]
 Format = Annotated[Literal["json", "csv"], Query(description="Response format.")]
+Method = Annotated[Literal["chain-ladder", "bayes"], Query(description="chain-ladder or bayes.")]
 _CSV = {200: {"content": {"text/csv": {}}}}
 
 
@@ -68,9 +74,7 @@ def get_nowcast(
     selector: OneQuery,
     max_delay: MaxDelay = 8,
     as_of: AsOf = None,
-    method: Annotated[
-        Literal["chain-ladder", "bayes"], Query(description="chain-ladder or bayes.")
-    ] = "chain-ladder",
+    method: Method = "chain-ladder",
     format: Format = "json",
 ) -> NowcastRead | Response:
     """The last 3 x D periods of one state's series: observed, nowcast and quantiles."""
@@ -103,3 +107,26 @@ def get_reporting_delay(
         periods=periods,
     )
     return _csv(export.delay_csv(result), "reporting-delay") if format == "csv" else result
+
+
+@router.get("/backtest", response_model=BacktestRead, responses=_CSV)
+def get_backtest(
+    session: ReadSession,
+    principal: CurrentPrincipal,
+    selector: ManyQuery,
+    max_delay: MaxDelay = 8,
+    as_of: AsOf = None,
+    periods: Annotated[int, Query(description="Periods of history replayed.")] = 104,
+    method: Method = "chain-ladder",
+    format: Format = "json",
+) -> BacktestRead | Response:
+    """The track record: past nowcasts and forecasts replayed and scored, beside the naive."""
+    result = track_record.backtest(
+        session,
+        actor=principal,
+        selector=_at(selector, as_of),
+        max_delay=max_delay,
+        periods=periods,
+        method=method,
+    )
+    return _csv(export.backtest_csv(result), "backtest") if format == "csv" else result

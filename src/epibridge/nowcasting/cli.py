@@ -16,7 +16,7 @@ import typer
 from epibridge.cli_selector import selector_options
 from epibridge.cli_support import echo_json, operator, print_table, reading, report_errors
 from epibridge.epidata.selector import IDENTITY, SeriesSelector
-from epibridge.nowcasting import export, service
+from epibridge.nowcasting import export, service, track_record
 
 nowcast_app = typer.Typer()
 
@@ -161,5 +161,51 @@ def reporting_delay(
                 export.number(r.p90_delay),
             ]
             for r in result
+        ],
+    )
+
+
+@nowcast_app.command("backtest")
+@report_errors
+@selector_options(states="many", fields=_FIELDS)
+def backtest(
+    ctx: typer.Context,
+    selector: SeriesSelector,
+    max_delay: MaxDelay = 8,
+    as_of: AsOf = None,
+    periods: Annotated[int, typer.Option(help="Periods of history replayed.")] = 104,
+    method: Annotated[Method, typer.Option(help="chain-ladder or bayes.")] = Method.chain_ladder,
+    fmt: Format = TableFormat.table,
+) -> None:
+    """Replay past nowcasts and forecasts; print their scores beside the naive baseline's."""
+    with reading(ctx) as session:
+        result = track_record.backtest(
+            session,
+            actor=operator(),
+            selector=_at(selector, as_of),
+            max_delay=max_delay,
+            periods=periods,
+            method=method.value,
+        )
+    if fmt is TableFormat.csv:
+        sys.stdout.write(export.backtest_csv(result))
+        return
+    if fmt is TableFormat.json:
+        echo_json(result)
+        return
+    print_table(
+        f"Backtest of {result.method} over {result.periods} periods "
+        f"(as of {result.as_of:%Y-%m-%d %H:%M} UTC), means over every state",
+        ["Estimate", "Step", "WIS", "50% cover", "90% cover", "Bias", "N"],
+        [
+            [
+                r.estimate,
+                str(r.step),
+                *(
+                    export.number(getattr(r, c))
+                    for c in ("wis", "coverage_50", "coverage_90", "bias", "n")
+                ),
+            ]
+            for r in result.summary
         ],
     )

@@ -5,7 +5,12 @@ from __future__ import annotations
 import csv
 import io
 
-from epibridge.nowcasting.schemas import NowcastRead, ReportingDelayRead, TriangleRead
+from epibridge.nowcasting.schemas import (
+    BacktestRead,
+    NowcastRead,
+    ReportingDelayRead,
+    TriangleRead,
+)
 
 NOWCAST_COLUMNS: tuple[str, ...] = (
     "period_start",
@@ -85,5 +90,33 @@ def delay_csv(result: list[ReportingDelayRead]) -> str:
                 "true" if r.synthetic else "false",
             ]
             for r in result
+        ],
+    )
+
+
+BACKTEST_COLUMNS: tuple[str, ...] = (
+    "state",
+    "estimate",
+    "step",
+    "wis",
+    "coverage_50",
+    "coverage_90",
+    "bias",
+    "n",
+)
+
+
+def backtest_csv(result: BacktestRead) -> str:
+    """The per-state scores, then the means over every state (``state`` = ``ALL``)."""
+    return _written(
+        list(BACKTEST_COLUMNS),
+        [
+            [
+                r.state,
+                r.estimate,
+                str(r.step),
+                *(number(getattr(r, c)) for c in BACKTEST_COLUMNS[3:]),
+            ]
+            for r in [*result.rows, *result.summary]
         ],
     )

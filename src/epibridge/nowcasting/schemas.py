@@ -60,3 +60,28 @@ class ReportingDelayRead(BaseModel):
     )
     median_delay: int | None = Field(description="Periods until half the final count is known.")
     p90_delay: int | None = Field(description="Periods until 90% of the final count is known.")
+
+
+class BacktestRow(BaseModel):
+    state: str
+    estimate: str = Field(
+        description="nowcast or naive (latest as reported) by delay; forecast or "
+        "forecast_naive by horizon."
+    )
+    step: int = Field(description="The delay (nowcasts) or the horizon in periods (forecasts).")
+    wis: float | None = Field(description="Mean weighted interval score.")
+    coverage_50: float | None = Field(description="Share of targets inside the 50% interval.")
+    coverage_90: float | None = Field(description="Share of targets inside the 90% interval.")
+    bias: float | None
+    n: int = Field(description="Scored estimates (targets final now).")
+
+
+class BacktestRead(BaseModel):
+    disease: str
+    granularity: str
+    max_delay: int
+    method: str
+    as_of: datetime
+    periods: int
+    summary: list[BacktestRow] = Field(description="Means over every state, per estimate kind.")
+    rows: list[BacktestRow]

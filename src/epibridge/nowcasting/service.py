@@ -64,7 +64,7 @@ def _check_delay(max_delay: int) -> None:
         )
 
 
-def _selected(
+def selected_triangles(
     session: Session, actor: Principal, selector: SeriesSelector, max_delay: int, count: int
 ) -> tuple[list[tuple[str, bool]], triangles.Triangles]:
     """The selected series (state, synthetic), one per state named, and their triangles."""
@@ -106,7 +106,7 @@ def triangle(
             [FieldError("periods", N_("between 1 and {most}"), count, params={"most": 520})],
             params={"most": 520},
         )
-    chosen, built = _selected(session, actor, selector, max_delay, count)
+    chosen, built = selected_triangles(session, actor, selector, max_delay, count)
     return TriangleRead(
         disease=selector.disease,
         metric=selector.metric,
@@ -163,7 +163,7 @@ def reporting_delay(
     periods: int = 52,
 ) -> list[ReportingDelayRead]:
     """Median and 90th-percentile reporting delay (in periods) of each selected state."""
-    chosen, built = _selected(session, actor, selector, max_delay, periods + max_delay)
+    chosen, built = selected_triangles(session, actor, selector, max_delay, periods + max_delay)
     shares, counts = delay_shares(built.values)
     return [
         ReportingDelayRead(
@@ -200,7 +200,7 @@ def nowcast(
         )
     shown = 3 * max_delay
     count = estimates.history_periods(max_delay, shown)
-    chosen, built = _selected(session, actor, selector, max_delay, count)
+    chosen, built = selected_triangles(session, actor, selector, max_delay, count)
     if not chosen:
         return NowcastRead(
             state=state, synthetic=False, as_of=built.as_of, method=method, points=[]
