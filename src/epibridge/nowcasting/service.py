@@ -205,7 +205,7 @@ def nowcast(
         return NowcastRead(
             state=state, synthetic=False, as_of=built.as_of, method=method, points=[]
         )
-    point, quantiles = estimates.nowcast(built.values, built.observed, method=method)
+    point, quantiles = estimates.nowcast(built.with_observed_edge(), built.observed, method=method)
     first = count - shown
     return NowcastRead(
         state=state,

@@ -86,6 +86,23 @@ class Triangles:
     #: ``(S, T)`` the value as known at the as-of moment (NaN: none or "not reported").
     observed: np.ndarray
     as_of: datetime
+    #: ``(T,)`` the largest delay of each period reached by the as-of moment.
+    edge: np.ndarray
+
+    def with_observed_edge(self) -> np.ndarray:
+        """``values`` with each empty cell of the edge (the latest delay reached by as_of)
+        holding what is observed at as_of.
+
+        A figure received after the cut-off of the delay it has reached (a week's first
+        report arriving on Wednesday) leaves that cell empty, so the nowcast would know
+        nothing of the period; what is known at the nowcast date is its latest diagonal.
+        """
+        values = self.values.copy()
+        t = np.arange(values.shape[1])
+        edge = values[:, t, self.edge]
+        fill = np.isnan(edge) & ~np.isnan(self.observed)
+        values[:, t, self.edge] = np.where(fill, self.observed, edge)
+        return values
 
 
 def _utc64(moments: list[datetime | None]) -> np.ndarray:
@@ -166,7 +183,8 @@ def build(
         values[s[v], t[v], d] = value[v]
         now = (received <= moment) & (moment < superseded)
         observed[s[now], t[now]] = value[now]
-    return Triangles(series_ids, window, values, observed, as_of)
+    edge = (cutoffs <= moment).sum(axis=1) - 1  # every period of the window has ended
+    return Triangles(series_ids, window, values, observed, as_of, edge)
 
 
 def _day(value: date | str) -> date:

@@ -20,7 +20,7 @@ from epibridge.members.statuses import MembershipStatus
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import Situation
 from epibridge.security import Action, Principal, decide
-from epibridge.web import dashboard_figures
+from epibridge.web import dashboard_delay, dashboard_figures
 from epibridge.web.context import Web, get_web, page_errors
 
 router = APIRouter(include_in_schema=False)
@@ -82,6 +82,17 @@ def dashboard(web: WebDep, on: str | None = None, disease: str = "") -> Response
             situation = notifications.situation(session, actor=web.principal, on=day, now=now)
             signals = _signals(session, web.principal)
             figures = _figures(session, web, web.principal, day, disease, names)
+        delays = (
+            dashboard_delay.rows(
+                session,
+                web.principal,  # type: ignore[arg-type]
+                disease=figures.found.rate_disease,
+                on=day,
+                state_names=names,
+            )
+            if figures
+            else []
+        )
     risks: dict[str, list[str]] = {}
     for item in situation.active if situation else []:
         risks.setdefault(item.state, []).append(item.risk_level or "")
@@ -105,6 +116,8 @@ def dashboard(web: WebDep, on: str | None = None, disease: str = "") -> Response
             "state_names": names,
             "figures": figures,
             "rate_legend": dashboard_figures.legend(web, figures.edges) if figures else [],
+            "delays": delays,
+            "weeks": dashboard_delay.WEEKS,
         },
     )
 
