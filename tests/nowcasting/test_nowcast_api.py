@@ -6,10 +6,12 @@ import csv
 import io
 
 import httpx
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.epidata.ingest import ingest
+from epibridge.nowcasting import backtest
 from tests.helpers import OPERATOR, bearer, make_user
 from tests.nowcasting import vintages
 
@@ -108,3 +110,34 @@ def test_an_observer_may_not_read_nowcasts(
     observer = make_user(sessions, "obs-mng", "observer", "MNG")
     response = httpx.get(f"{live_url}/api/v1/data/nowcast", params=QUERY, headers=bearer(observer))
     assert response.status_code == 403
+
+
+def test_backtest_scores_the_database_triangle(
+    live_url: str, token: str, sessions: sessionmaker[Session]
+) -> None:
+    """The route's scores are the backtest of the triangle worked out by hand from the file."""
+    content, by_hand = vintages.delayed_archive("KGZ", 40, (0.5, 0.8, 1.0), seed=5)
+    ingest(sessions, actor=OPERATOR, file=io.BytesIO(content), state="KGZ", filename="a.csv")
+    query = {**QUERY, "state": "KGZ", "periods": 40}
+    response = httpx.get(f"{live_url}/api/v1/data/backtest", params=query, headers=bearer(token))
+    assert response.status_code == 200, response.text
+    found = response.json()
+    expected = backtest.backtest(np.array([by_hand]))
+    rows = {(r["estimate"], r["step"]): r for r in found["rows"]}
+    for kind, scores in (("nowcast", expected.nowcast_scores), ("naive", expected.naive_scores)):
+        summary = scores.summary(axis=1)
+        for step in range(vintages.MAX_DELAY):
+            assert rows[(kind, step)]["n"] == int(summary["n"][0, step])
+            assert rows[(kind, step)]["wis"] == pytest.approx(float(summary["wis"][0, step]))
+    # The naive "latest as reported" misses what is still to come: the nowcast beats it.
+    assert rows[("nowcast", 0)]["wis"] < rows[("naive", 0)]["wis"]
+    text = httpx.get(
+        f"{live_url}/api/v1/data/backtest",
+        params={**query, "format": "csv"},
+        headers=bearer(token),
+    ).text
+    assert text.splitlines()[0] == "state,estimate,step,wis,coverage_50,coverage_90,bias,n"
+    too_short = httpx.get(
+        f"{live_url}/api/v1/data/backtest", params={**query, "periods": 5}, headers=bearer(token)
+    )
+    assert too_short.status_code == 422 and "periods" in too_short.text

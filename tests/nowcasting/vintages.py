@@ -63,3 +63,30 @@ def expected() -> list[tuple[date, float, float]]:
             point *= f
         out.append((start, observed, point))
     return out
+
+
+def delayed_archive(
+    state: str, weeks: int, shares: tuple[float, ...], seed: int
+) -> tuple[bytes, list[list[float]]]:
+    """``weeks`` weeks ending with the week of 2025-03-24, each known at ``shares[d]`` of its
+    final count at the end of its Sunday + d weeks; returns the file and its triangle by hand
+    (rows oldest first, NaN where the cut-off is after AS_OF)."""
+    import math
+    import random
+
+    rng = random.Random(seed)
+    last_monday = date(2025, 3, 24)
+    cutoff_limit = date(2025, 3, 31)
+    rows, triangle = [], []
+    for week in range(weeks):
+        start = last_monday - timedelta(weeks=weeks - 1 - week)
+        sunday = start + timedelta(days=6)
+        final = rng.randint(20, 200)
+        line = []
+        for d, share in enumerate(shares):
+            value = round(final * share)
+            day = sunday + timedelta(weeks=d)
+            rows.append(f"{state},,A37,cases,confirmed,{start},{sunday},{value},{day}")
+            line.append(math.nan if day > cutoff_limit else float(value))
+        triangle.append(line)
+    return csv_of(*rows, header=HEADER + ",reported_on"), triangle
