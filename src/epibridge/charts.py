@@ -50,12 +50,19 @@ def ticks(top: float, *, whole: bool = False) -> list[float]:
     return [i * step for i in range(int(top // step) + 2) if i * step < top + step]
 
 
+#: One period of an estimate drawn as a band: (period start, q05, q25, q50, q75, q95).
+Quantiles = tuple[date, float, float, float, float, float]
+
+
 @dataclass(frozen=True)
 class Curve:
     label: str
     points: list[tuple[date, float | None]]
     threshold: list[tuple[date, float | None]] | None = None
     alarms: frozenset[date] = frozenset()
+    #: The nowcast of the incomplete periods and the forecast after them (median, 50%, 90%).
+    nowcast: tuple[Quantiles, ...] = ()
+    forecast: tuple[Quantiles, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,12 @@ class Labels:
     threshold: str = "threshold"
     alarm: str = "alarm"
     not_reported: str = "not reported"
+    nowcast: str = "nowcast"
+    forecast: str = "forecast"
+    #: "median", "50% interval", "90% interval": the words of a band's legend and tips.
+    median: str = "median"
+    interval_50: str = "50% interval"
+    interval_90: str = "90% interval"
 
 
 @dataclass(frozen=True)
@@ -148,12 +161,19 @@ def _tip(
     parts = []
     for curve in curves:
         value = dict(curve.points).get(d)
-        text = f"{curve.label}: {labels.not_reported if value is None else fmt_number(value)}"
+        ahead = value is None and any(row[0] == d for row in curve.forecast)
+        shown = labels.not_reported if value is None else fmt_number(value)
+        text = curve.label if ahead else f"{curve.label}: {shown}"
         limit = dict(curve.threshold or []).get(d)
         if limit is not None:
             text += f" · {labels.threshold} {fmt_threshold(limit)}"
         if d in curve.alarms:
             text += f" · {labels.alarm}"
+        for word, band in ((labels.nowcast, curve.nowcast), (labels.forecast, curve.forecast)):
+            row = next((b for b in band if b[0] == d), None)
+            if row is not None:
+                low, median, high = (fmt_number(round(row[i])) for i in (1, 3, 5))
+                text += f" · {word} {median} ({labels.interval_90} {low}–{high})"
         parts.append(text)
     return escape(f"{fmt_date(d)} — " + "; ".join(parts))
 
@@ -205,6 +225,69 @@ def _marks(plot: _Plot, curve: Curve) -> list[str]:
     return out
 
 
+def _area(plot: _Plot, rows: tuple[Quantiles, ...], low: int, high: int) -> str:
+    """A closed path between two quantiles of the rows (a band; a lone period is a bar)."""
+    half = plot.slot * 0.3 if len(rows) == 1 else 0.0
+    upper = [(plot.x(r[0]) + dx, plot.y(r[high])) for r in rows for dx in (-half, half)]
+    lower = [(plot.x(r[0]) + dx, plot.y(r[low])) for r in reversed(rows) for dx in (half, -half)]
+    return "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in upper + lower) + " Z"
+
+
+def _bands(plot: _Plot, curves: list[Curve]) -> list[str]:
+    """Each curve's nowcast and forecast: 90% and 50% bands, and the median dashed over them."""
+    out = []
+    for curve in curves:
+        for kind, rows in (("nowcast", curve.nowcast), ("forecast", curve.forecast)):
+            rows = tuple(r for r in rows if r[0] in plot.index)
+            if not rows:
+                continue
+            out.append(f'<g class="{kind}">')
+            out.append(f'<path class="band90" d="{_area(plot, rows, 1, 5)}"/>')
+            out.append(f'<path class="band50" d="{_area(plot, rows, 2, 4)}"/>')
+            median = plot.path([(r[0], r[3]) for r in rows])
+            if len(rows) == 1:
+                x, y = plot.x(rows[0][0]), plot.y(rows[0][3])
+                median = f"M{x - plot.slot * 0.3:.1f},{y:.1f} L{x + plot.slot * 0.3:.1f},{y:.1f}"
+            out.append(f'<path class="median" d="{median}"/></g>')
+    return out
+
+
+def _band_legend(curves: list[Curve], labels: Labels) -> list[str]:
+    """What the bands are, in the reader's words: nowcast and forecast, median, 50% and 90%."""
+    kinds = [
+        (kind, word)
+        for kind, word, present in (
+            ("nowcast", labels.nowcast, any(c.nowcast for c in curves)),
+            ("forecast", labels.forecast, any(c.forecast for c in curves)),
+        )
+        if present
+    ]
+    if not kinds:
+        return []
+    out = ['<g class="band-legend">']
+    y = TOP + 4
+    for kind, word in kinds:
+        x = LEFT + 10
+        out.append(f'<text x="{x}" y="{y + 10}" class="label">{escape(word)}:</text>')
+        x += 8 * len(word) + 14
+        for cls, text in (
+            ("median", labels.median),
+            ("band50", labels.interval_50),
+            ("band90", labels.interval_90),
+        ):
+            shape = (
+                f'<path class="median" d="M{x},{y + 6} L{x + 18},{y + 6}"/>'
+                if cls == "median"
+                else f'<rect class="{cls}" x="{x}" y="{y}" width="18" height="12"/>'
+            )
+            out.append(f'<g class="{kind}">{shape}</g>')
+            out.append(f'<text x="{x + 22}" y="{y + 10}">{escape(text)}</text>')
+            x += 22 + 7 * len(text) + 16
+        y += 18
+    out.append("</g>")
+    return out
+
+
 def _legend(curves: list[Curve]) -> list[str]:
     out = []
     for i, curve in enumerate(curves):
@@ -234,9 +317,13 @@ def svg(
     """
     labels = labels or Labels()
     formats = (fmt_number, fmt_threshold or (lambda v: fmt_number(round(v, 1))), fmt_date)
-    periods = sorted({d for c in curves for d, _ in c.points})
+    periods = sorted(
+        {d for c in curves for d, _ in c.points}
+        | {r[0] for c in curves for r in (*c.nowcast, *c.forecast)}
+    )
     values = [v for c in curves for _, v in c.points if v is not None]
     values += [v for c in curves for _, v in (c.threshold or []) if v is not None]
+    values += [r[5] for c in curves for r in (*c.nowcast, *c.forecast)]
     marks = ticks(max(values, default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     plot = _Plot(
@@ -254,10 +341,12 @@ def svg(
     out += _axes(plot, marks, periods, fmt_number, fmt_date, labels)
     out += _hits(plot, periods, tips)
     out += _bars(plot, curves[0], tips) if len(curves) == 1 else _lines(plot, curves)
+    out += _bands(plot, curves)
     for curve in curves:
         out += _marks(plot, curve)
     if len(curves) > 1:
         out += _legend(curves)
+    out += _band_legend(curves, labels)
     out.append("</svg>")
     return "".join(out)
 
