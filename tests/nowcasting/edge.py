@@ -16,7 +16,13 @@ LAST_MONDAY = date(2025, 3, 24)
 AS_OF = "2025-03-31"
 
 
-def archive(state: str, disease: str, finals: list[int], shares: tuple[float, ...]) -> bytes:
+def archive(
+    state: str,
+    disease: str,
+    finals: list[int],
+    shares: tuple[float, ...],
+    classification: str = "confirmed",
+) -> bytes:
     """Each week known at ``shares[d]`` of its final count ``d`` weeks after its Sunday."""
     rows = []
     for week, final in enumerate(finals):
@@ -25,7 +31,7 @@ def archive(state: str, disease: str, finals: list[int], shares: tuple[float, ..
         for d, share in enumerate(shares):
             day = sunday + timedelta(weeks=d)
             value = round(final * share)
-            rows.append(f"{state},,{disease},cases,confirmed,{start},{sunday},{value},{day}")
+            rows.append(f"{state},,{disease},cases,{classification},{start},{sunday},{value},{day}")
     return csv_of(*rows, header=HEADER + ",reported_on")
 
 
@@ -35,9 +41,10 @@ def load(
     shares: tuple[float, ...],
     state: str = "KAZ",
     disease: str = "A37",
+    classification: str = "confirmed",
 ) -> None:
     """Import the archive as the Secretariat does (back-dating needs it); marked SYNTHETIC."""
-    data = archive(state, disease, finals, shares)
+    data = archive(state, disease, finals, shares, classification)
     ingest(
         sessions,
         actor=OPERATOR,

@@ -49,6 +49,8 @@ class Outlook:
     forecast: list[Band]
     #: Every shown period's corrected value: observed if complete, else the nowcast median.
     corrected: dict[date, float]
+    #: Every shown period's value as known at the as-of moment.
+    observed: dict[date, float]
 
 
 def is_incomplete(point: NowcastPoint) -> bool:
@@ -96,7 +98,8 @@ def outlook_of(read: NowcastRead, granularity: Granularity, horizons: int = HORI
         last_end = _period_end(last.period_start, granularity)
         starts = _next_starts(last_end, granularity, horizons)
         ahead = [_band(s, list(row)) for s, row in zip(starts, values, strict=True)]
-    return Outlook(read.state, read.synthetic, bands, ahead, corrected)
+    observed = {p.period_start: p.observed for p in read.points if p.observed is not None}
+    return Outlook(read.state, read.synthetic, bands, ahead, corrected, observed)
 
 
 def outlook(
