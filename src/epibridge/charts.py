@@ -497,3 +497,67 @@ def map_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+BARS_WIDTH, BARS_HEIGHT = 640, 240
+
+
+def grouped_bars(
+    groups: list[str],
+    series: list[tuple[str, list[float | None]]],
+    *,
+    title: str,
+    fmt_number: Format,
+    y_label: str = "",
+) -> str:
+    """Bars side by side per group (a score by delay, for a method and its baseline).
+
+    Each bar carries its series, group and value as ``<title>`` (shown on hover by
+    ``chart.js``); a missing value draws no bar. Colours are classes ``s0``, ``s1``, ...
+    """
+    values = [v for _, row in series for v in row if v is not None]
+    marks = ticks(max(values, default=0.0))
+    top = marks[-1] or 1.0
+    left, bottom, upper = 56, 40, 12
+    plot_w, plot_h = BARS_WIDTH - left - 8, BARS_HEIGHT - upper - bottom
+    slot = plot_w / max(len(groups), 1)
+    bar = slot * 0.8 / max(len(series), 1)
+    out = [
+        f'<svg viewBox="0 0 {BARS_WIDTH} {BARS_HEIGHT}" role="img" class="tips bars" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
+        f'<title>{escape(title)}</title><g class="grid">'
+    ]
+    for mark in marks:
+        y = upper + plot_h - plot_h * mark / top
+        out.append(
+            f'<line x1="{left}" x2="{BARS_WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(fmt_number(mark))}'
+            "</text>"
+        )
+    out.append("</g>")
+    for g, group in enumerate(groups):
+        x0 = left + g * slot + slot * 0.1
+        for s, (name, row) in enumerate(series):
+            value = row[g] if g < len(row) else None
+            if value is None:
+                continue
+            height = plot_h * value / top
+            out.append(
+                f'<rect class="s{s}" x="{x0 + s * bar:.1f}" y="{upper + plot_h - height:.1f}" '
+                f'width="{bar:.1f}" height="{height:.1f}"><title>{escape(name)}, '
+                f"{escape(group)}: {escape(fmt_number(value))}</title></rect>"
+            )
+        out.append(
+            f'<text x="{x0 + slot * 0.4:.1f}" y="{upper + plot_h + 14}" '
+            f'text-anchor="middle">{escape(group)}</text>'
+        )
+    for s, (name, _) in enumerate(series):
+        lx = left + s * 200
+        out.append(
+            f'<rect class="s{s}" x="{lx}" y="{BARS_HEIGHT - 14}" width="12" height="12"/>'
+            f'<text x="{lx + 16}" y="{BARS_HEIGHT - 4}">{escape(name)}</text>'
+        )
+    if y_label:
+        out.append(f'<text class="label" x="{left}" y="{upper - 2}">{escape(y_label)}</text>')
+    out.append("</svg>")
+    return "".join(out)

@@ -89,6 +89,7 @@ PAGES: list[tuple[str, frozenset[str]]] = [
     ("/account/subscriptions", EVERYONE),
     ("/admin/accounts", ADMIN),
     ("/admin/accounts/{name}", ADMIN),
+    ("/data/backtest?state=KAZ&disease=A00&classification=confirmed&max_delay=2&periods=9", BOTH),
 ]
 #: Addresses a form answered from (the language switcher links to them): they send the browser
 #: on to a page of ``PAGES``, they show nothing themselves.
