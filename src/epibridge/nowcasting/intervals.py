@@ -97,6 +97,9 @@ def past_nowcast_errors(values: np.ndarray, max_lag: int) -> PastNowcastErrors:
     _, n_period, n_delay = values.shape
     max_delay = n_delay - 1
     lags = np.arange(1, max(0, min(max_lag, n_period - 1)) + 1)
+    if lags.size == 0:  # a single period: no earlier nowcast date
+        empty = np.full((values.shape[0], 0, max_delay), np.nan)
+        return PastNowcastErrors(lags, empty, empty.copy())
     # last period whose pair (d, d + 1) was known at each lag: (L, D)
     delays = np.arange(max_delay)
     bound = n_period - 2 - lags[:, None] - delays[None, :]
