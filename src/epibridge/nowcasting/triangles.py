@@ -120,30 +120,19 @@ def _utc64(moments: list[datetime | None]) -> np.ndarray:
     )
 
 
-_RAW = {
-    "series_id": pl.Int64,
-    "period_start": pl.Object,
-    "period_end": pl.Object,
-    "value": pl.Float64,
-    "received_at": pl.Object,
-    "superseded_at": pl.Object,
-}
-
-
-def _as_micros(column: pl.Series, temporal: pl.DataType) -> pl.Series:
+def _as_micros(name: str, values: list[object], temporal: pl.DataType) -> pl.Series:
     """A column of dates or moments as the driver gave them (ISO text from SQLite, ``date`` and
     aware ``datetime`` objects from psycopg) as UTC; nulls stay null."""
-    values = column.to_list()
     sample = next((v for v in values if v is not None), None)
     if sample is None:
         kind = pl.Date if temporal == pl.Date else pl.Datetime("us", "UTC")
-        return pl.Series(column.name, [None] * len(values), dtype=kind)
+        return pl.Series(name, [None] * len(values), dtype=kind)
     if isinstance(sample, str):
-        text = pl.Series(column.name, values, dtype=pl.String)
+        text = pl.Series(name, values, dtype=pl.String)
         if temporal == pl.Date:
             return text.str.slice(0, 10).str.to_date("%Y-%m-%d")
         return text.str.to_datetime(time_unit="us", time_zone="UTC")
-    typed = pl.Series(column.name, values)
+    typed = pl.Series(name, values)
     if temporal == pl.Date:
         return typed.cast(pl.Date)
     return typed.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
@@ -172,16 +161,17 @@ def _versions(
             Observation.received_at <= as_of,
         )
     )
-    rows = session.execute(query).all() if series_ids else []
-    raw = pl.DataFrame(rows, schema=_RAW, orient="row")
+    # A Core read on the session's connection: no ORM row objects for thousands of rows.
+    rows = session.connection().execute(query).fetchall() if series_ids else []
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(6)]
     return pl.DataFrame(
         [
-            raw["series_id"],
-            _as_micros(raw["period_start"], pl.Date),
-            _as_micros(raw["period_end"], pl.Date),
-            raw["value"],
-            _as_micros(raw["received_at"], pl.Datetime),
-            _as_micros(raw["superseded_at"], pl.Datetime),
+            pl.Series("series_id", columns[0], dtype=pl.Int64),
+            _as_micros("period_start", columns[1], pl.Date),
+            _as_micros("period_end", columns[2], pl.Date),
+            pl.Series("value", columns[3], dtype=pl.Float64),
+            _as_micros("received_at", columns[4], pl.Datetime),
+            _as_micros("superseded_at", columns[5], pl.Datetime),
         ]
     )
 
