@@ -57,3 +57,12 @@ def test_same_seed_same_draws() -> None:
     a = nowcast_bayes(tri, seed=5).quantiles
     np.testing.assert_array_equal(a, nowcast_bayes(tri, seed=5).quantiles)
     assert not np.array_equal(a, nowcast_bayes(tri, seed=6, draws=50).quantiles)
+
+
+def test_empty_series_and_single_delay_are_defined() -> None:
+    tri = synthetic_histories(2, 20, 3, seed=4).known_at_end()
+    tri[1] = np.nan
+    result = nowcast_bayes(tri)
+    assert np.isnan(result.quantiles[1]).all() and np.isfinite(result.quantiles[0]).all()
+    single = nowcast_bayes(tri[..., :1])
+    np.testing.assert_array_equal(single.quantiles[0, :, 2], tri[0, :, 0])

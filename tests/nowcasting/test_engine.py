@@ -51,3 +51,11 @@ def test_unknown_method_or_engine_is_refused(triangles: np.ndarray) -> None:
         run_nowcast(triangles, "magic")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="engine"):
         run_nowcast(triangles, engine="spark")  # type: ignore[arg-type]
+
+
+def test_dask_without_a_scheduler_says_so(
+    triangles: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EPIBRIDGE_DASK_SCHEDULER", raising=False)
+    with pytest.raises(ValueError, match="scheduler address"):
+        run_nowcast(triangles, engine="dask")

@@ -99,6 +99,16 @@ def test_history_shorter_than_the_delays_still_nowcasts() -> None:
     assert result.quantiles.shape == (3, 5, 5)
 
 
+def test_a_single_period_and_an_empty_series_are_defined() -> None:
+    single = nowcast_intervals(np.array([[[3.0, np.nan, np.nan]]]))
+    np.testing.assert_array_equal(single.quantiles[0, 0], [3.0] * 5)  # Poisson, no growth
+    tri = synthetic_histories(2, 20, 3, seed=4).known_at_end()
+    tri[1] = np.nan
+    result = nowcast_intervals(tri)
+    assert np.isnan(result.quantiles[1]).all()
+    assert np.isfinite(result.quantiles[0]).all()
+
+
 @pytest.mark.parametrize("calibration", [1, 5])
 def test_short_calibration_windows_are_allowed(calibration: int) -> None:
     tri = synthetic_histories(3, 30, 4, seed=2).known_at_end()

@@ -88,6 +88,7 @@ def test_triangle_and_reporting_delay_routes(live_url: str, token: str) -> None:
     [
         ({"max_delay": 0}, "max_delay"),
         ({"as_of": "31.03.2025"}, "as_of"),
+        ({"as_of": "9999-12-31"}, "as_of"),
         ({"granularity": "year"}, "granularity"),
         ({"method": "magic"}, "method"),
     ],

@@ -46,9 +46,12 @@ class ChainLadderFit:
 
 def development_factors(values: np.ndarray) -> np.ndarray:
     """Volume-weighted factors ``(S, D)``; NaN where undetermined (see the module docstring)."""
-    pair = ~np.isnan(values[..., :-1]) & ~np.isnan(values[..., 1:])
-    numerator = np.where(pair, values[..., 1:], 0.0).sum(axis=-2)
-    denominator = np.where(pair, values[..., :-1], 0.0).sum(axis=-2)
+    known = ~np.isnan(values)
+    filled = np.where(known, values, 0.0)
+    pair = known[..., :-1] & known[..., 1:]
+    # einsum reduces over periods without materialising the masked products
+    numerator = np.einsum("...td,...td->...d", filled[..., 1:], pair)
+    denominator = np.einsum("...td,...td->...d", filled[..., :-1], pair)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(denominator > 0, numerator / denominator, np.nan)
 

@@ -18,12 +18,12 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from epibridge.detection.engine import DASK_MISSING, SCHEDULER_ENV, Engine
 from epibridge.nowcasting import QUANTILES
 from epibridge.nowcasting.bayes import DEFAULT_SEED, nowcast_bayes
 from epibridge.nowcasting.intervals import nowcast_intervals
 from epibridge.nowcasting.triangle import as_triangles
 
+Engine = Literal["local", "dask"]
 NowcastMethod = Literal["chain-ladder", "bayes"]
 METHODS: tuple[str, ...] = ("chain-ladder", "bayes")
 #: Series per chunk: a chunk's arrays (and the Bayesian draws) stay in cache-sized memory.
@@ -110,6 +110,9 @@ def _dask(
     scheduler: str | None,
     progress: Callable | None,
 ) -> list[NowcastBatch]:
+    # detection's setting and message, imported here so that detection may use nowcasts
+    from epibridge.detection.engine import DASK_MISSING, SCHEDULER_ENV
+
     try:
         from dask.distributed import Client  # imported lazily: heavy, and an optional extra
     except ImportError:

@@ -34,7 +34,7 @@ from epibridge.nowcasting.triangle import as_triangles
 #: Pairs a delay needs before its own dispersion is trusted over the pooled one.
 MIN_SAMPLES = 3
 #: CDF steps from the Cornish-Fisher guess before falling back to scipy's search.
-_MAX_STEPS = 8
+_MAX_STEPS = 32
 
 
 def default_calibration(max_delay: int) -> int:
@@ -66,6 +66,26 @@ class PastNowcastErrors:
         return (k > lag) & (k <= lag + window) & (k + d - n_delay >= lag)
 
 
+def _sums_through(cells: np.ndarray, partner: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """``(S, L, D)``: ``Σ_{t <= bound[l, d]} cells[:, t, d]`` over periods where both are known.
+
+    All periods' sum minus the sum after the bound: only the last ``L + D`` periods are
+    touched twice, and einsum reduces without materialising the masked products.
+    """
+    n_period = cells.shape[1]
+    known = ~np.isnan(cells) & ~np.isnan(partner)
+    total = np.einsum("std,std->sd", np.nan_to_num(cells), known)
+    start = max(0, int(bound.min()) + 1)
+    tail = np.where(known[:, start:], cells[:, start:], 0.0)
+    after = np.concatenate(  # after[:, j] = Σ_{t >= start + j}, with 0 past the end
+        [np.cumsum(tail[:, ::-1], axis=1)[:, ::-1], np.zeros((cells.shape[0], 1, cells.shape[2]))],
+        axis=1,
+    )
+    index = np.clip(bound + 1 - start, 0, n_period - start)
+    picked = after[:, index, np.arange(cells.shape[2])[None, :]]
+    return total[:, None, :] - picked
+
+
 def past_nowcast_errors(values: np.ndarray, max_lag: int) -> PastNowcastErrors:
     """The chain ladder as it would have run at each of the ``max_lag`` earlier dates.
 
@@ -74,20 +94,17 @@ def past_nowcast_errors(values: np.ndarray, max_lag: int) -> PastNowcastErrors:
     when ``t + d + 1 <= T - 1 - k``, so each lag's factor sums are a cumulative sum over
     periods read at that bound.
     """
-    n_series, n_period, n_delay = values.shape
+    _, n_period, n_delay = values.shape
     max_delay = n_delay - 1
     lags = np.arange(1, max(0, min(max_lag, n_period - 1)) + 1)
-    known = ~np.isnan(values)
-    filled = np.where(known, values, 0.0)
-    pair = known[..., :-1] & known[..., 1:]
-    upper = np.cumsum(np.where(pair, filled[..., 1:], 0.0), axis=1)
-    lower = np.cumsum(np.where(pair, filled[..., :-1], 0.0), axis=1)
-    delays = np.arange(max_delay)
+    if lags.size == 0:  # a single period: no earlier nowcast date
+        empty = np.full((values.shape[0], 0, max_delay), np.nan)
+        return PastNowcastErrors(lags, empty, empty.copy())
     # last period whose pair (d, d + 1) was known at each lag: (L, D)
+    delays = np.arange(max_delay)
     bound = n_period - 2 - lags[:, None] - delays[None, :]
-    index = np.broadcast_to(np.maximum(bound, 0), (n_series, *bound.shape))
-    num = np.take_along_axis(upper, index, axis=1)
-    den = np.take_along_axis(lower, index, axis=1)
+    num = _sums_through(values[..., 1:], values[..., :-1], bound)
+    den = _sums_through(values[..., :-1], values[..., 1:], bound)
     with np.errstate(divide="ignore", invalid="ignore"):
         factors = np.where((bound >= 0) & (den > 0), num / den, np.nan)
     cumulative = chain_ladder.cumulative_factors(factors)  # (S, L, D + 1)
@@ -125,36 +142,54 @@ def fit_dispersion(
     return np.where(trusted, own, pooled)
 
 
-def _nb_cdf(k: np.ndarray, mu: np.ndarray, inv: np.ndarray) -> np.ndarray:
-    """CDF at integer ``k >= 0`` of NB(mean ``mu``, ``1/φ = inv``); Poisson where ``inv = 0``."""
+def _nb_cdf_pmf(k: np.ndarray, mu: np.ndarray, inv: np.ndarray) -> tuple[np.ndarray, ...]:
+    """CDF and pmf at integer ``k >= 0`` of NB(mean ``mu``, ``1/φ = inv``); Poisson at 0."""
     poisson = inv <= 0
-    size = np.where(poisson, 1.0, 1.0 / np.where(poisson, 1.0, inv))
-    negbin = special.betainc(size, k + 1.0, size / (size + mu))
-    return np.where(poisson, special.gammaincc(k + 1.0, mu), negbin)
+    size = 1.0 / np.where(poisson, 1.0, inv)
+    p = size / (size + mu)
+    log_nb = (
+        special.gammaln(k + size)
+        - special.gammaln(size)
+        - special.gammaln(k + 1.0)
+        + size * np.log(p)
+        + k * np.log1p(-p)
+    )
+    log_poisson = -mu + k * np.log(mu) - special.gammaln(k + 1.0)
+    cdf = np.where(poisson, special.gammaincc(k + 1.0, mu), special.betainc(size, k + 1.0, p))
+    return cdf, np.exp(np.where(poisson, log_poisson, log_nb))
+
+
+def _step_ratio(k: np.ndarray, mu: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    """``pmf(k + 1) / pmf(k)``: NB ``(k + φ)/(k + 1) · μ/(μ + φ)``, Poisson ``μ/(k + 1)``."""
+    return mu * (1.0 + inv * k) / ((k + 1.0) * (1.0 + inv * mu))
 
 
 def _discrete_quantile(q: np.ndarray, mu: np.ndarray, inv: np.ndarray) -> np.ndarray:
     """Smallest integer ``k`` with ``CDF(k) >= q`` (scipy's ``ppf``), for ``mu > 0``.
 
-    A Cornish-Fisher guess, then exact CDF steps on the few that are off: about three
-    incomplete-beta evaluations per quantile instead of ``ppf``'s search (tested equal).
+    A Cornish-Fisher guess and one exact CDF there, then steps of one along the pmf's
+    recurrence for the few that are off: one incomplete beta per quantile instead of
+    ``ppf``'s search (tested equal to scipy).
     """
-    var = mu + inv * mu**2
-    sd = np.sqrt(var)
+    sd = np.sqrt(mu + inv * mu**2)
     skew = (1.0 + 2.0 * inv * mu) / sd
     z = special.ndtri(q)
     k = np.maximum(np.ceil(mu + sd * (z + skew * (z**2 - 1.0) / 6.0) - 0.5), 0.0)
+    cdf, pmf = _nb_cdf_pmf(k, mu, inv)
     todo = np.arange(k.size)
     for _ in range(_MAX_STEPS):
+        up = cdf[todo] < q[todo]
+        down = ~up & (k[todo] > 0) & (cdf[todo] - pmf[todo] >= q[todo])
+        i, j = todo[up], todo[down]
+        pmf[i] *= _step_ratio(k[i], mu[i], inv[i])
+        k[i] += 1.0
+        cdf[i] += pmf[i]
+        cdf[j] -= pmf[j]
+        k[j] -= 1.0
+        pmf[j] /= _step_ratio(k[j], mu[j], inv[j])
+        todo = todo[up | down]
         if todo.size == 0:
             return k
-        kk, qq, mm, ii = k[todo], q[todo], mu[todo], inv[todo]
-        up = _nb_cdf(kk, mm, ii) < qq
-        down = ~up & (kk > 0)
-        down[down] = _nb_cdf(kk[down] - 1.0, mm[down], ii[down]) >= qq[down]
-        k[todo[up]] += 1.0
-        k[todo[down]] -= 1.0
-        todo = todo[up | down]
     size = 1.0 / np.maximum(inv[todo], 1e-300)
     k[todo] = np.where(  # a far-off guess: scipy's own search
         inv[todo] > 0,
@@ -184,13 +219,14 @@ def quantiles_from_fit(
 ) -> np.ndarray:
     """``(S, T, Q)`` quantiles of the final counts, given the dispersion per delay."""
     n_delay = fit.cumulative.shape[-1]
-    incomplete = (fit.latest_delay >= 0) & (fit.latest_delay < n_delay - 1)
-    index = np.clip(fit.latest_delay, 0, n_delay - 2)
-    inv = np.take_along_axis(inverse_dispersion, index, axis=-1)
-    remainder = np.where(incomplete, fit.nowcast - fit.latest, np.nan)
-    spread = nb_quantiles(remainder, inv, levels)
-    observed = fit.latest[..., np.newaxis]
-    return np.where(incomplete[..., np.newaxis], observed + spread, observed)
+    out = np.repeat(fit.latest[..., np.newaxis], len(levels), axis=-1)
+    s, t = np.nonzero((fit.latest_delay >= 0) & (fit.latest_delay < n_delay - 1))
+    if s.size:  # only the incomplete periods: a few per series
+        inv = np.broadcast_to(inverse_dispersion, (fit.nowcast.shape[0], n_delay - 1))
+        remainder = fit.nowcast[s, t] - fit.latest[s, t]
+        spread = nb_quantiles(remainder, inv[s, fit.latest_delay[s, t]], levels)
+        out[s, t] = fit.latest[s, t, np.newaxis] + spread
+    return out
 
 
 @dataclass(frozen=True)

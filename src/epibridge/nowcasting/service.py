@@ -29,9 +29,12 @@ from epibridge.nowcasting.schemas import (
 )
 from epibridge.security import Principal
 
-#: The longest delay a triangle may have (a year of weeks).
+#: The longest delay a triangle may have (a year of weeks), and the most periods it spans.
 MAX_DELAY = 52
+MAX_PERIODS = 520
 METHODS: tuple[str, ...] = ("chain-ladder", "bayes")
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2999, 12, 31, tzinfo=UTC)
 
 
 def as_of_moment(raw: str | None) -> datetime | None:
@@ -41,14 +44,19 @@ def as_of_moment(raw: str | None) -> datetime | None:
     text = raw.strip()
     try:
         if len(text) == 10:
-            return end_of_day(date.fromisoformat(text))
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+            moment = end_of_day(date.fromisoformat(text))
+        else:
+            moment = datetime.fromisoformat(text)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        # Far enough from the calendar's ends that periods and delays stay computable.
+        if not _EARLIEST <= moment <= _LATEST:
+            raise ValueError(text)
+    except (ValueError, OverflowError):
         raise InvalidInput(
             N_("as_of must be a day YYYY-MM-DD or an ISO timestamp"),
-            [FieldError("as_of", "a day YYYY-MM-DD or an ISO timestamp", raw)],
+            [FieldError("as_of", N_("a day YYYY-MM-DD or an ISO timestamp"), raw)],
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _check_delay(max_delay: int) -> None:
@@ -61,6 +69,19 @@ def _check_delay(max_delay: int) -> None:
                 )
             ],
             params={"most": MAX_DELAY},
+        )
+
+
+def _check_periods(count: int) -> None:
+    if not 1 <= count <= MAX_PERIODS:
+        raise InvalidInput(
+            N_("periods must be between 1 and {most}"),
+            [
+                FieldError(
+                    "periods", N_("between 1 and {most}"), count, params={"most": MAX_PERIODS}
+                )
+            ],
+            params={"most": MAX_PERIODS},
         )
 
 
@@ -99,13 +120,8 @@ def triangle(
 ) -> TriangleRead:
     """The reporting triangle of each selected state's series over the last periods."""
     _check_delay(max_delay)
-    count = periods or 3 * max_delay
-    if not 1 <= count <= 520:
-        raise InvalidInput(
-            N_("periods must be between 1 and {most}"),
-            [FieldError("periods", N_("between 1 and {most}"), count, params={"most": 520})],
-            params={"most": 520},
-        )
+    count = 3 * max_delay if periods is None else periods
+    _check_periods(count)
     chosen, built = selected_triangles(session, actor, selector, max_delay, count)
     return TriangleRead(
         disease=selector.disease,
@@ -163,6 +179,7 @@ def reporting_delay(
     periods: int = 52,
 ) -> list[ReportingDelayRead]:
     """Median and 90th-percentile reporting delay (in periods) of each selected state."""
+    _check_periods(periods)
     chosen, built = selected_triangles(session, actor, selector, max_delay, periods + max_delay)
     shares, counts = delay_shares(built.values)
     return [

@@ -16,7 +16,7 @@ from epibridge.i18n import N_
 from epibridge.nowcasting import backtest as replay
 from epibridge.nowcasting.schemas import BacktestRead, BacktestRow
 from epibridge.nowcasting.scoring import Scores
-from epibridge.nowcasting.service import METHODS, selected_triangles
+from epibridge.nowcasting.service import MAX_PERIODS, METHODS, selected_triangles
 from epibridge.security import Principal
 
 _KINDS = ("nowcast", "naive", "forecast", "forecast_naive")
@@ -63,7 +63,7 @@ def backtest(
             [FieldError("method", N_("one of {choices}"), method, params={"choices": METHODS})],
         )
     least = max_delay + 2 * (max_delay + 1) + 1
-    if not least <= periods <= 520:
+    if not least <= periods <= MAX_PERIODS:
         raise InvalidInput(
             N_("periods must be between {least} and {most} for this max_delay"),
             [
@@ -71,10 +71,10 @@ def backtest(
                     "periods",
                     N_("between {least} and {most}"),
                     periods,
-                    params={"least": least, "most": 520},
+                    params={"least": least, "most": MAX_PERIODS},
                 )
             ],
-            params={"least": least, "most": 520},
+            params={"least": least, "most": MAX_PERIODS},
         )
     chosen, built = selected_triangles(session, actor, selector, max_delay, periods)
     rows: list[BacktestRow] = []
