@@ -22,14 +22,19 @@ def archive(
     finals: list[int],
     shares: tuple[float, ...],
     classification: str = "confirmed",
+    last_monday: date = LAST_MONDAY,
 ) -> bytes:
-    """Each week known at ``shares[d]`` of its final count ``d`` weeks after its Sunday."""
+    """Each week known at ``shares[d]`` of its final count ``d`` weeks after its Sunday
+    (a vintage after today is left out: it has not been reported yet)."""
     rows = []
+    today = date.today()
     for week, final in enumerate(finals):
-        start = LAST_MONDAY - timedelta(weeks=len(finals) - 1 - week)
+        start = last_monday - timedelta(weeks=len(finals) - 1 - week)
         sunday = start + timedelta(days=6)
         for d, share in enumerate(shares):
             day = sunday + timedelta(weeks=d)
+            if day > today:
+                break
             value = round(final * share)
             rows.append(f"{state},,{disease},cases,{classification},{start},{sunday},{value},{day}")
     return csv_of(*rows, header=HEADER + ",reported_on")
@@ -42,9 +47,10 @@ def load(
     state: str = "KAZ",
     disease: str = "A37",
     classification: str = "confirmed",
+    last_monday: date = LAST_MONDAY,
 ) -> None:
     """Import the archive as the Secretariat does (back-dating needs it); marked SYNTHETIC."""
-    data = archive(state, disease, finals, shares, classification)
+    data = archive(state, disease, finals, shares, classification, last_monday)
     ingest(
         sessions,
         actor=OPERATOR,

@@ -7,12 +7,14 @@ C1 sees nothing, and on the corrected counts (45 / 0.3, by the shares) it alarms
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from epibridge.cli import app
-from epibridge.db import read_session
+from epibridge.db import read_session, utcnow
 from epibridge.detection import service
 from epibridge.detection.models import Signal
 from epibridge.detection.schemas import RunOptions
@@ -21,6 +23,7 @@ from epibridge.detection.service.common import DETECTION_ACTOR
 from epibridge.detection.service.corrected import correct
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.nowcasting.service import as_of_moment
+from epibridge.runtime import schedule
 from epibridge.settings import Settings
 from tests.helpers import OPERATOR, bearer, make_user
 from tests.nowcasting import edge
@@ -98,3 +101,22 @@ def test_detect_run_nowcast_on_the_command_line(
     corrected = runner.invoke(app, [*args, "--nowcast", "--max-delay", "2"], env=env)
     assert corrected.exit_code == 0, corrected.output
     assert "1 new signals" in corrected.output
+
+
+def test_the_schedule_corrects_when_the_setting_says_so(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    """The scheduled run reads ``EPIBRIDGE_DETECTION_NOWCAST``; here with data up to last week."""
+    today = utcnow().date()
+    last_monday = today - timedelta(days=today.weekday(), weeks=1)
+    edge.load(sessions, FINALS, SHARES, last_monday=last_monday)
+    plain = schedule.Context(sessions, settings, utcnow())
+    assert schedule.detect(changed=False)(plain) is not None
+    with read_session(sessions) as session:
+        assert session.query(Signal).count() == 0
+    corrected = settings.model_copy(update={"detection_nowcast": True})
+    assert Settings(detection_nowcast="true").detection_nowcast  # type: ignore[arg-type]
+    schedule.detect(changed=False)(schedule.Context(sessions, corrected, utcnow()))
+    with read_session(sessions) as session:
+        [signal] = session.query(Signal).all()
+    assert signal.nowcast and signal.period_start == last_monday
