@@ -7,6 +7,7 @@ import math
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -151,3 +152,32 @@ def test_triangles_are_read_with_the_visibility_of_series(
         with pytest.raises(InvalidInput) as raised:
             service.triangle(session, actor=OPERATOR, selector=selector, max_delay=0)
     assert raised.value.errors[0].field == "max_delay"
+
+
+def test_revisions_received_now_are_observed_not_back_dated(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Two ordinary submissions (the second supersedes in the import's own SQL): the triangle
+    reads both spellings of the moments, and neither version fills a cut-off before it came."""
+    week = "KAZ,,A37,cases,confirmed,2025-03-24,2025-03-30"
+    for value in (4, 6):
+        ingest(
+            sessions,
+            actor=OPERATOR,
+            file=io.BytesIO(csv_of(f"{week},{value}")),
+            state="KAZ",
+            filename="now.csv",
+        )
+    with read_session(sessions) as session:
+        built = triangles.build(
+            session,
+            series_ids=[1],
+            granularity="week",
+            max_delay=2,
+            as_of=datetime.now(UTC),
+            count=200,
+        )
+    t = [p[0] for p in built.periods].index(date(2025, 3, 24))
+    assert np.isnan(built.values[0, t]).all()  # received long after every cut-off
+    assert built.observed[0, t] == 6
+    assert built.with_observed_edge()[0, t].tolist()[-1] == 6  # the edge holds what is known

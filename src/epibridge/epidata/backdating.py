@@ -37,11 +37,6 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC) - timedelta(microseconds=1)
 
 
-def received_at(day: date, now: datetime) -> datetime:
-    """When a figure reported on ``day`` counts as received (today's: now, not tonight)."""
-    return min(end_of_day(day), now)
-
-
 def _stored_versions(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
     """The current stored version of each key in ``rows``: its number, value and receipt."""
     ids = sorted({int(i) for i in rows["series_id"].unique().to_list()})

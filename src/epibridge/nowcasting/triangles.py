@@ -131,7 +131,21 @@ def _as_micros(name: str, values: list[object], temporal: pl.DataType) -> pl.Ser
         text = pl.Series(name, values, dtype=pl.String)
         if temporal == pl.Date:
             return text.str.slice(0, 10).str.to_date("%Y-%m-%d")
-        return text.str.to_datetime(time_unit="us", time_zone="UTC")
+        # Two spellings share the column: SQLAlchemy's naive UTC text, and the sqlite3
+        # adapter's ISO text with its offset (``superseded_at`` set by the import's own SQL).
+        spaced = text.str.replace("T", " ", literal=True)
+        offset = r"[+-]\d\d:\d\d$"
+        zoned = pl.select(
+            pl.when(spaced.str.contains(offset)).then(spaced).otherwise(spaced + "+00:00")
+        ).to_series()
+        whole = pl.select(
+            pl.when(zoned.str.contains(".", literal=True))
+            .then(zoned)
+            .otherwise(zoned.str.replace(r"([+-]\d\d:\d\d)$", ".000000$1"))
+        ).to_series()
+        return whole.str.to_datetime(
+            "%Y-%m-%d %H:%M:%S%.f%:z", time_unit="us"
+        ).dt.convert_time_zone("UTC")
     typed = pl.Series(name, values)
     if temporal == pl.Date:
         return typed.cast(pl.Date)
