@@ -26,6 +26,7 @@ from epibridge.epidata import api as epidata_api
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
 from epibridge.notifications.outbox import api as outbox_api
+from epibridge.nowcasting import api as nowcasting_api
 from epibridge.preparedness import api as preparedness_api
 from epibridge.reports import api as reports_api
 from epibridge.runtime import background as runtime
@@ -163,6 +164,7 @@ def create_app(
     app.include_router(search_api.router)
     app.include_router(preparedness_api.router)
     app.include_router(timeliness_api.router)
+    app.include_router(nowcasting_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app, api_not_found=problems.http_problem)
     return app

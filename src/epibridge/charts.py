@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from epibridge.chart_bands import Quantiles, band_legend, band_tip, bands, grouped_bars
 from epibridge.chart_basics import (
     PALETTE,
     RISK_COLOURS,
@@ -37,7 +38,9 @@ __all__ = [
     "DateFormat",
     "Format",
     "Labels",
+    "Quantiles",
     "escape",
+    "grouped_bars",
     "map_svg",
     "rate_class",
     "rate_edges",
@@ -57,6 +60,9 @@ class Curve:
     points: list[tuple[date, float | None]]
     threshold: list[tuple[date, float | None]] | None = None
     alarms: frozenset[date] = frozenset()
+    #: The nowcast of the incomplete periods and the forecast after them (median, 50%, 90%).
+    nowcast: tuple[Quantiles, ...] = ()
+    forecast: tuple[Quantiles, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,12 @@ class Labels:
     threshold: str = "threshold"
     alarm: str = "alarm"
     not_reported: str = "not reported"
+    nowcast: str = "nowcast"
+    forecast: str = "forecast"
+    #: "median", "50% interval", "90% interval": the words of a band's legend and tips.
+    median: str = "median"
+    interval_50: str = "50% interval"
+    interval_90: str = "90% interval"
 
 
 @dataclass(frozen=True)
@@ -149,12 +161,16 @@ def _tip(
     parts = []
     for curve in curves:
         value = dict(curve.points).get(d)
-        text = f"{curve.label}: {labels.not_reported if value is None else fmt_number(value)}"
+        ahead = value is None and any(row[0] == d for row in curve.forecast)
+        shown = labels.not_reported if value is None else fmt_number(value)
+        text = curve.label if ahead else f"{curve.label}: {shown}"
         limit = dict(curve.threshold or []).get(d)
         if limit is not None:
             text += f" · {labels.threshold} {fmt_threshold(limit)}"
         if d in curve.alarms:
             text += f" · {labels.alarm}"
+        for word, rows in ((labels.nowcast, curve.nowcast), (labels.forecast, curve.forecast)):
+            text += band_tip(word, rows, d, labels.interval_90, fmt_number)
         parts.append(text)
     return escape(f"{fmt_date(d)} — " + "; ".join(parts))
 
@@ -218,6 +234,20 @@ def _legend(curves: list[Curve]) -> list[str]:
     return out
 
 
+def _band_legend(curves: list[Curve], labels: Labels) -> list[str]:
+    """The bands' legend, for the kinds some curve has."""
+    kinds = [
+        (kind, word)
+        for kind, word, present in (
+            ("nowcast", labels.nowcast, any(c.nowcast for c in curves)),
+            ("forecast", labels.forecast, any(c.forecast for c in curves)),
+        )
+        if present
+    ]
+    words = (labels.median, labels.interval_50, labels.interval_90)
+    return band_legend(kinds, words, left=LEFT, top=TOP)
+
+
 def svg(
     curves: list[Curve],
     *,
@@ -235,9 +265,13 @@ def svg(
     """
     labels = labels or Labels()
     formats = (fmt_number, fmt_threshold or (lambda v: fmt_number(round(v, 1))), fmt_date)
-    periods = sorted({d for c in curves for d, _ in c.points})
+    periods = sorted(
+        {d for c in curves for d, _ in c.points}
+        | {r[0] for c in curves for r in (*c.nowcast, *c.forecast)}
+    )
     values = [v for c in curves for _, v in c.points if v is not None]
     values += [v for c in curves for _, v in (c.threshold or []) if v is not None]
+    values += [r[5] for c in curves for r in (*c.nowcast, *c.forecast)]
     marks = ticks(max(values, default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     plot = _Plot(
@@ -256,9 +290,12 @@ def svg(
     out += _hits(plot, periods, tips)
     out += _bars(plot, curves[0], tips) if len(curves) == 1 else _lines(plot, curves)
     for curve in curves:
+        out += bands(plot, [("nowcast", curve.nowcast), ("forecast", curve.forecast)])
+    for curve in curves:
         out += _marks(plot, curve)
     if len(curves) > 1:
         out += _legend(curves)
+    out += _band_legend(curves, labels)
     out.append("</svg>")
     return "".join(out)
 

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         "reminds the member states that have not acknowledged an event (three times at most); "
         "0: no automatic reminders.",
     )
+    detection_nowcast: bool = Field(
+        default=False,
+        description="Whether the scheduled detection runs (`epibridge serve`, `epibridge detect "
+        "schedule`) judge counts corrected for reporting delay: each incomplete period replaced "
+        "by its nowcast median (as `epibridge detect run --nowcast`; docs/nowcasting.md).",
+    )
     secret_key: str = Field(
         default="",
         description="Key signing session cookies and CSRF tokens; kept in VAR_DIR when empty.",

@@ -95,6 +95,7 @@ PAGES: list[tuple[str, frozenset[str]]] = [
     ("/preparedness/tests", BOTH),
     ("/preparedness/tests/{test_id}", BOTH),
     ("/timeliness", BOTH),
+    ("/data/backtest?state=KAZ&disease=A00&classification=confirmed&max_delay=2&periods=9", BOTH),
 ]
 #: Addresses a form answered from (the language switcher links to them): they send the browser
 #: on to a page of ``PAGES``, they show nothing themselves.

@@ -123,6 +123,16 @@ def get_rt(
     ] = rt_service.DEFAULT_WINDOW,
     mean_prior: Annotated[float, Query(gt=0, description="Prior mean of R (EpiEstim: 5).")] = 5.0,
     std_prior: Annotated[float, Query(gt=0, description="Prior sd of R (EpiEstim: 5).")] = 5.0,
+    nowcast: Annotated[
+        bool,
+        Query(
+            description="Correct for reporting delay: the incomplete last periods are their "
+            "nowcast median (GET /api/v1/data/nowcast)."
+        ),
+    ] = False,
+    max_delay: Annotated[
+        int, Query(description="Largest reporting delay the nowcast learns (periods, 1-52).")
+    ] = 8,
 ) -> RtRead:
     """Estimate the time-varying reproduction number of a series (Cori et al. 2013)."""
     return service.series_rt(
@@ -134,4 +144,6 @@ def get_rt(
         window=window,
         mean_prior=mean_prior,
         std_prior=std_prior,
+        nowcast=nowcast,
+        max_delay=max_delay,
     )

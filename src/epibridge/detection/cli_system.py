@@ -52,6 +52,8 @@ def _options(
     dataset: str,
     as_of: datetime | None,
     granularity: str = "week",
+    nowcast: bool = False,
+    max_delay: int = 8,
 ) -> RunOptions:
     return RunOptions.model_validate(
         {
@@ -65,6 +67,8 @@ def _options(
             "dataset": dataset,
             "granularity": granularity,
             "as_of": as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of,
+            "nowcast": nowcast,
+            "max_delay": max_delay,
         }
     )
 
@@ -118,6 +122,16 @@ Changed = Annotated[
 Dataset = Annotated[
     str, typer.Option(help="sco (member states), reference (outside datasets) or all.")
 ]
+Nowcast = Annotated[
+    bool,
+    typer.Option(
+        "--nowcast/--no-nowcast",
+        help="Judge counts corrected for reporting delay (incomplete periods: nowcast median).",
+    ),
+]
+MaxDelay = Annotated[
+    int, typer.Option(help="Largest reporting delay the nowcast learns, in periods (1-52).")
+]
 AsOf = Annotated[
     datetime | None,
     typer.Option(help="Use the data as known at this moment (UTC; default: now)."),
@@ -141,10 +155,23 @@ def run(
         str, typer.Option(help="week (ISO weeks, the default) or month.")
     ] = "week",
     json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    nowcast: Nowcast = False,
+    max_delay: MaxDelay = 8,
 ) -> None:
     """Run detection over the epidemic database and store alarms as signals."""
     options = _options(
-        state, disease, method, since, last, metric, changed, dataset, as_of, granularity
+        state,
+        disease,
+        method,
+        since,
+        last,
+        metric,
+        changed,
+        dataset,
+        as_of,
+        granularity,
+        nowcast=nowcast,
+        max_delay=max_delay,
     )
     report = _run(ctx, options)
     if json:
@@ -175,7 +202,9 @@ def schedule(
         full = now >= next_full
         if full:
             next_full = now + every * 60
-        report = _run(ctx, _options(None, None, None, None, last, metric, not full, "sco", None))
+        options = _options(None, None, None, None, last, metric, not full, "sco", None)
+        options.nowcast = settings_of(ctx).detection_nowcast
+        report = _run(ctx, options)
         _print_report(report)
         done += 1
         if times and done >= times:

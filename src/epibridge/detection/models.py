@@ -80,6 +80,8 @@ class Signal(Base):
     on_behalf: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     reason: Mapped[str | None] = mapped_column(Text)
     notification_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Whether the counts judged had their incomplete periods replaced by the nowcast median.
+    nowcast: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class DetectionCursor(Base):

@@ -52,6 +52,11 @@ class SignalRead(BaseModel):
         description="The draft notification opened for the owning state (null for reference "
         "datasets)."
     )
+    nowcast: bool = Field(
+        default=False,
+        description="True when the run judged counts corrected for reporting delay: the "
+        "incomplete periods replaced by their nowcast median (docs/nowcasting.md).",
+    )
 
 
 class SignalDismiss(InputModel):
@@ -83,6 +88,14 @@ class RunOptions(BaseModel):
         default="week", description="Periods the series are aggregated to (ISO weeks or months)."
     )
     as_of: datetime | None = Field(default=None, description="Data as known then (default: now).")
+    nowcast: bool = Field(
+        default=False,
+        description="Judge counts corrected for reporting delay: each incomplete period "
+        "replaced by its nowcast median (weekly or monthly series with back-dated vintages).",
+    )
+    max_delay: int = Field(
+        default=8, ge=1, le=52, description="Largest reporting delay the nowcast learns (periods)."
+    )
 
 
 class RunReport(BaseModel):
@@ -152,6 +165,11 @@ class RtRead(BaseModel):
     std_prior: float
     as_of: datetime | None
     synthetic: bool
+    nowcast: bool = Field(
+        default=False,
+        description="True when the incomplete last periods were replaced by their nowcast "
+        "median (nowcast=true and the series had periods still incomplete).",
+    )
     estimates: list[RtPoint]
 
 

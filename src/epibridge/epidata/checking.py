@@ -6,7 +6,7 @@ Shared by the two ways a file is taken in (check, then store; or check and copy 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -31,7 +31,12 @@ class CheckedFile:
     size_bytes: int
     row_count: int
     series_keys: list[tuple[str, ...]]
+    #: The rows known now (no ``reported_on``): one new version each, received now.
     rows: pl.DataFrame
+    #: Whether the submitter may back-date rows (``backdating.allowed``).
+    may_backdate: bool = False
+    #: The back-dated rows (``reported_on`` and ``_row`` kept), stored oldest day first.
+    dated: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def finish(opened: CheckedFile, collected: Collected) -> CheckedFile:
@@ -46,7 +51,11 @@ def finish(opened: CheckedFile, collected: Collected) -> CheckedFile:
         )
     opened.row_count = rows.height
     opened.series_keys = collected.series_keys
-    opened.rows = rows.drop("_row")
+    dated = rows["reported_on"].is_not_null()
+    if dated.any():
+        opened.dated = rows.filter(dated)
+        rows = rows.filter(~dated)
+    opened.rows = rows.drop("_row", "reported_on")
     return opened
 
 

@@ -314,3 +314,9 @@ def purge_uploads(ctx: typer.Context) -> None:
         now=utcnow(),
     )
     typer.echo(f"deleted {deleted} expired upload(s)")
+
+
+# The nowcasting commands (``data triangle``, ``data nowcast``, ...) live with their domain.
+from epibridge.nowcasting.cli import nowcast_app  # noqa: E402
+
+data_app.registered_commands.extend(nowcast_app.registered_commands)

@@ -34,7 +34,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "period_end",
     "value",
 )
-OPTIONAL_COLUMNS: tuple[str, ...] = ("age_group", "sex")
+#: ``reported_on`` (YYYY-MM-DD) back-dates a row: the day that figure was known (an archive).
+OPTIONAL_COLUMNS: tuple[str, ...] = ("age_group", "sex", "reported_on")
 ALL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 #: The columns that identify one value (besides its version).

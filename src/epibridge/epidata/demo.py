@@ -7,8 +7,10 @@ path as a real submission, flagged ``synthetic`` so every response and table lab
 They are not surveillance data of any state.
 
 Real counts arrive late: a week is first reported with a share of its cases and revised
-upwards in the following weekly reports. The first load replays the last weekly reports
-(two weeks ago, last week, this week) as separate submissions, so the newest weeks are
+upwards in the following weekly reports. The first load sends each state's history as the
+archive of its weekly reports (every vintage dated with ``reported_on``, ``archive_csv``), so
+reporting triangles, nowcasts and reporting delays are learnt from it, then replays the last
+weekly reports (last week, this week) as separate submissions, so the newest weeks are
 incomplete at first and revised later, and the revision history and ``as_of`` queries show
 it. A week's value depends on the state, the disease and the week's place after the first
 stored week, never on the day of loading, so a load on a later day adds the weeks since (one
@@ -107,9 +109,41 @@ def final_counts(state: str, disease_no: int, first: date, weeks: int) -> np.nda
     return counts
 
 
+def _share(age: int) -> float:
+    return REPORTED_SHARE[age] if age < len(REPORTED_SHARE) else 1.0
+
+
+def archive_csv(state: str, first: date, reported: int) -> str:
+    """The first load's history of ``state`` as the archive of its weekly reports until week
+    ``reported`` began: every vintage of every ended week, dated (``reported_on``) the Sunday
+    it was known, so triangles and nowcasts learn real reporting delays from it.
+
+    A week ``i`` is known at ``REPORTED_SHARE[a]`` (all of it from ``len(REPORTED_SHARE)``
+    weeks on) at the end of the Sunday closing week ``i + a - 1``: 70% by its own Sunday, 90% a
+    week later, and so on. The week in progress when the archive ends is sent undated.
+    """
+    lines = [HEADER + ",reported_on"]
+    for disease_no, disease in enumerate(DISEASES):
+        counts = final_counts(state, disease_no, first, reported + 1)
+        for i in range(reported + 1):
+            start = first + timedelta(weeks=i)
+            key = f"{state},,{disease.code},cases,all,{start},{start + timedelta(days=6)}"
+            if i == reported:
+                value = "" if np.isnan(counts[i]) else str(int(counts[i] * _share(0)))
+                lines.append(f"{key},{value},")
+                continue
+            for age in range(1, min(len(REPORTED_SHARE), reported - i) + 1):
+                value = "" if np.isnan(counts[i]) else str(int(counts[i] * _share(age)))
+                known = first + timedelta(weeks=i + age, days=-1)
+                lines.append(f"{key},{value},{known}")
+    return "\n".join(lines) + "\n"
+
+
 def report_csv(state: str, first: date, reported: int, since: int) -> str:
     """One weekly report of ``state``: weeks ``since``..``reported`` (indexes from ``first``)
     with what was known of each when week ``reported`` began."""
+    if since == 0 and reported > 0:
+        return archive_csv(state, first, reported)
     lines = [HEADER]
     for disease_no, disease in enumerate(DISEASES):
         counts = final_counts(state, disease_no, first, reported + 1)
@@ -206,7 +240,8 @@ def load_demo(
         states = [s.iso3 for s in members.members_on(session, on=today)]
         todo = plan(today, states, _stored(session, states))
     for done, item in enumerate(todo, start=1):
-        actor = (submitters or {}).get(item.state, DEMO_ACTOR)
+        # Only the system may back-date: the first load's archive is the demo's own replay.
+        actor = DEMO_ACTOR if item.since == 0 else (submitters or {}).get(item.state, DEMO_ACTOR)
         text = report_csv(item.state, item.first, item.reported, item.since)
         summary["synthetic_rows"] += ingest(
             sessions,

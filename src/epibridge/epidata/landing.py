@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from epibridge import audit
 from epibridge.db import utcnow
-from epibridge.epidata import storage, streaming
+from epibridge.epidata import backdating, storage, streaming
 from epibridge.epidata.checking import CheckedFile, finish, rejection
 from epibridge.epidata.codes import SERIES_COLUMNS
 from epibridge.epidata.models import Series, Submission
@@ -145,8 +145,21 @@ def store(session: Session, *, checked: CheckedFile, synthetic: bool, source: st
         submission_id=submission.id,
         received_at=received_at,
     )
-    _record(session, submission, checked, new=new, revised=revised)
+    added, changed = _store_dated(session, checked, ids, submission.id, received_at)
+    _record(session, submission, checked, new=new + added, revised=revised + changed)
     return submission
+
+
+def _store_dated(
+    session: Session, checked: CheckedFile, ids: np.ndarray, submission_id: int, now: datetime
+) -> tuple[int, int]:
+    """Store the back-dated rows (``backdating``), refusing the file if any goes too early."""
+    if checked.dated.height == 0:
+        return 0, 0
+    with_ids = checked.dated.with_columns(
+        pl.Series("series_id", ids[checked.dated["series"].to_numpy()])
+    )
+    return backdating.store(session, dated=with_ids, submission_id=submission_id, now=now)
 
 
 class _SeriesIds:
@@ -203,8 +216,12 @@ def _stream_checked(
                 continue  # the transaction is aborted: only check from here on
             series.spare.extend(streaming.reserve_series_ids(session, wanted))
         series.assign(keys, missing)
+        block = collected.frames[-1]
+        # Back-dated rows are stored after the check, oldest day first (``backdating``).
         fresh.write(
-            collected.frames[-1], np.array(series.ids, dtype=np.int32), np.array(series.is_new)
+            block.filter(pl.col("reported_on").is_null()),
+            np.array(series.ids, dtype=np.int32),
+            np.array(series.is_new),
         )
 
 
@@ -228,7 +245,7 @@ def copy_while_checking(
         session, opened, received_at=received_at, synthetic=synthetic, source=source
     )
     series = _SeriesIds(session, opened.state)
-    collected = Collected(state=opened.state)
+    collected = Collected(state=opened.state, may_backdate=opened.may_backdate)
     with streaming.FreshRows(session, submission.id, received_at) as fresh:
         try:
             _stream_checked(session, fresh, series, collected, stream, opened, progress)
@@ -243,6 +260,8 @@ def copy_while_checking(
     if synthetic:
         _mark_synthetic(session, ids, is_new)
     new, revised = fresh.written, 0
+    added, changed = _store_dated(session, checked, ids, submission.id, received_at)
+    new, revised = new + added, revised + changed
     if not is_new.all():
         # Rows of series stored before may revise them: the staging path compares each key.
         local = checked.rows["series"].to_numpy()
@@ -280,10 +299,16 @@ def _record(
         "format": checked.file_format,
         "on_behalf": checked.on_behalf,
         "synthetic": submission.synthetic,
-        "period_start": str(checked.rows["period_start"].min()),
-        "period_end": str(checked.rows["period_end"].max()),
+        "period_start": str(_every_row(checked)["period_start"].min()),
+        "period_end": str(_every_row(checked)["period_end"].max()),
         "diseases": sorted({k[1] for k in checked.series_keys}),
     }
+    if checked.dated.height:
+        summary["back_dated"] = {
+            "rows": checked.dated.height,
+            "first_day": str(checked.dated["reported_on"].min()),
+            "last_day": str(checked.dated["reported_on"].max()),
+        }
     audit.record(
         session,
         actor=checked.actor,
@@ -300,4 +325,16 @@ def _record(
         entity_id=submission.id,
         payload={"submission_id": submission.id, **summary},
         states=[checked.state],
+    )
+
+
+def _every_row(checked: CheckedFile) -> pl.DataFrame:
+    """The periods of the rows known now and of the back-dated ones together."""
+    if checked.dated.height == 0:
+        return checked.rows
+    return pl.concat(
+        [
+            checked.rows.select("period_start", "period_end"),
+            checked.dated.select("period_start", "period_end"),
+        ]
     )

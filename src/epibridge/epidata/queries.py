@@ -197,6 +197,10 @@ def _readable_states(session: Session, principal: Principal, selector: SeriesSel
     return [members.require_state(session, s) for s in selector.states]
 
 
+#: The states a series read may show (nowcasts and triangles read with the same visibility).
+readable_states = _readable_states
+
+
 def series(
     session: Session,
     *,

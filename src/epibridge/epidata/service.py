@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epibridge import paging
-from epibridge.epidata import landing, streaming
+from epibridge.epidata import backdating, landing, streaming
 from epibridge.epidata.checking import CheckedFile, finish, rejection
 from epibridge.epidata.codes import FILE_FORMATS, guess_format
 from epibridge.epidata.models import Submission
@@ -60,7 +60,7 @@ def check_file(
         file_format=file_format,
         max_bytes=max_bytes,
     )
-    collected = Collected(state=opened.state)
+    collected = Collected(state=opened.state, may_backdate=opened.may_backdate)
     try:
         for batch in read_batches(stream, opened.file_format, progress):
             check_batch(collected, batch)
@@ -120,6 +120,7 @@ def _open(
         row_count=0,
         series_keys=[],
         rows=pl.DataFrame(),
+        may_backdate=backdating.allowed(actor, code),
     )
 
 

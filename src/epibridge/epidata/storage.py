@@ -65,6 +65,8 @@ def write_rows(
         return new, 0
     staging = "epidata_staging"
     if postgres:
+        # A file with back-dated rows stages once per day, in one transaction.
+        session.execute(text(f"DROP TABLE IF EXISTS pg_temp.{staging}"))
         session.execute(
             text(
                 f"CREATE TEMP TABLE {staging} (series_id integer, period_start date, "

@@ -61,6 +61,8 @@ class Collected:
     _diseases: dict[str, tuple[str | None, str]] = field(default_factory=dict)
     _codes: dict[str, dict[str, tuple[str | None, str]]] = field(default_factory=dict)
     _days: dict[str, tuple[date | None, str]] = field(default_factory=dict)
+    #: Whether the submitter may back-date rows (``reported_on``): see ``backdating``.
+    may_backdate: bool = False
 
     def add_errors(self, errors: Iterable[RowError], count: int | None = None) -> None:
         errors = list(errors)
@@ -78,6 +80,7 @@ class Collected:
                     "period_start": pl.Date,
                     "period_end": pl.Date,
                     "value": pl.Int64,
+                    "reported_on": pl.Date,
                     "_row": pl.UInt32,
                 }
             )
@@ -204,9 +207,13 @@ def _date_columns(
     reasons: dict[str, dict[str, str]],
 ) -> None:
     """Check both period dates by their distinct values: bad-row masks, typed dates."""
-    for name, target in (("period_start", "_start"), ("period_end", "_end")):
+    for name, target in (
+        ("period_start", "_start"),
+        ("period_end", "_end"),
+        ("reported_on", "_reported"),
+    ):
         cache_days = collected._days
-        uniques = frame[name].unique().to_list()
+        uniques = [raw for raw in frame[name].unique().to_list() if raw or name != "reported_on"]
         _checked_uniques(cache_days, _day, uniques)
         mapping_days = {raw: cache_days[raw][0] for raw in uniques if cache_days[raw][0]}
         bad_days = {raw: cache_days[raw][1] for raw in uniques if cache_days[raw][0] is None}
@@ -245,6 +252,15 @@ def _row_masks(collected: Collected, masks: dict[str, pl.Expr]) -> None:
         & ~((days == 0) | is_week | is_month)
     ).fill_null(False)
     masks["future"] = (pl.col("_start") > pl.lit(collected.today)).fill_null(False)
+    reported = pl.col("_reported")
+    masks["reported"] = (
+        reported.is_not_null()
+        & (
+            (reported > pl.lit(collected.today))
+            | (reported < pl.col("_end"))
+            | pl.lit(not collected.may_backdate)
+        )
+    ).fill_null(False)
     masks["value"] = (
         (value != "")
         & (
@@ -277,6 +293,7 @@ def _keep_good(collected: Collected, good: pl.DataFrame) -> None:
             pl.col("_start").alias("period_start"),
             pl.col("_end").alias("period_end"),
             pl.col("_value").alias("value"),
+            pl.col("_reported").alias("reported_on"),
             "_row",
         )
     )
@@ -363,6 +380,9 @@ def check_duplicates(collected: Collected, frame: pl.DataFrame) -> None:
         return
     packed = _packed_expr()
     dup = frame.filter(packed.is_duplicated())
+    dup = _without_revisions(dup, keys)
+    if dup.height == 0:
+        return
     dup = dup.with_columns(pl.col("_row").min().over(keys).alias("_first")).filter(
         pl.col("_row") != pl.col("_first")
     )
@@ -382,3 +402,21 @@ def check_duplicates(collected: Collected, frame: pl.DataFrame) -> None:
         ),
         count=dup.height,
     )
+
+
+def _without_revisions(dup: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Drop the keys whose rows are successive back-dated revisions, not duplicates.
+
+    A key may repeat when every one of its rows carries ``reported_on`` and each later row
+    of the file has a later date: an archive's vintages, each stored as its own version.
+    """
+    ordered = dup.sort("_row")
+    flagged = ordered.with_columns(
+        (
+            pl.col("reported_on").is_not_null().all()
+            & (pl.col("reported_on").diff().dt.total_days().fill_null(1) > 0).all()
+        )
+        .over(keys)
+        .alias("_vintages")
+    )
+    return flagged.filter(~pl.col("_vintages")).drop("_vintages")

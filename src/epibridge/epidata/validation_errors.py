@@ -38,6 +38,23 @@ def _period_reason(start: date, end: date) -> str:
     return N_("the period is not a day, an ISO week (Monday-Sunday) or a calendar month")
 
 
+def _reported_reason(collected: Collected, reported: date, end: date) -> str:
+    if not collected.may_backdate:
+        return N_(
+            "only the Secretariat, an administrator or the state's own system account may "
+            "back-date figures (reported_on): leave the column out"
+        )
+    if reported > collected.today:
+        return Text(
+            N_("reported_on is after today ({today}): a figure cannot be known in the future"),
+            {"today": collected.today},
+        )
+    return Text(
+        N_("reported_on is before the period's end ({end}): a figure is known after its period"),
+        {"end": end},
+    )
+
+
 def _mask_errors(
     collected: Collected, name: str, sample: pl.DataFrame, reasons: dict[str, dict[str, str]]
 ) -> list[RowError]:
@@ -61,6 +78,13 @@ def _mask_errors(
                 ),
             )
             for row, raw_end in sample.select("_row", "period_end").iter_rows()
+        ]
+    if name == "reported":
+        return [
+            RowError(int(row), "reported_on", raw, _reported_reason(collected, reported, end))
+            for row, raw, reported, end in sample.select(
+                "_row", "reported_on", "_reported", "_end"
+            ).iter_rows()
         ]
     if name == "value":
         return [

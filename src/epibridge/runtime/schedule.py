@@ -55,9 +55,8 @@ def detect(changed: bool) -> Callable[[Context], str | None]:
         from epibridge.detection.schemas import RunOptions
         from epibridge.detection.service.common import DETECTION_ACTOR
 
-        report = service.run(
-            context.sessions, options=RunOptions(changed=changed), actor=DETECTION_ACTOR
-        )
+        options = RunOptions(changed=changed, nowcast=context.settings.detection_nowcast)
+        report = service.run(context.sessions, options=options, actor=DETECTION_ACTOR)
         if not report.series and not report.messages_read:
             return None
         return (

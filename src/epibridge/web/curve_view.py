@@ -16,6 +16,7 @@ from epibridge.epidata.schemas import SeriesSet
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.i18n import N_, NP_, fmt_date, fmt_number
 from epibridge.notifications.diseases import disease_name
+from epibridge.nowcasting.outlook import Band, Outlook
 from epibridge.web.context import Web
 
 #: Why a method draws no threshold, with its figures; one sentence per granularity, since the
@@ -42,6 +43,9 @@ LATE_START = {
 }
 #: Words of the charts and figures whose English is too common to own alone in the catalogue.
 NOT_REPORTED = NP_("epidemic figures", "not reported")
+NOWCAST = NP_("reporting delay", "Nowcast")
+FORECAST = NP_("reporting delay", "Forecast")
+MEDIAN = NP_("reporting delay", "median")
 X_LABELS = {"day": N_("Day"), "week": N_("Week beginning"), "month": N_("Month")}
 
 
@@ -57,6 +61,8 @@ class Drawing:
     empty_text: str = ""
     notes: list[str] = field(default_factory=list)
     thresholds: bool = False
+    #: The nowcast and forecast of each state, one row per period (``outlook_rows``).
+    outlook_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def word(web: Web, text: tuple[str, str]) -> str:
@@ -109,6 +115,7 @@ def draw(
     y_label: str,
     method: str,
     found: dict[str, SeriesThresholds | str],
+    outlooks: dict[str, Outlook | str] | None = None,
 ) -> Drawing:
     """The chart and table of ``result`` with the thresholds ``found`` per state, if any."""
     if is_empty(result):
@@ -120,12 +127,16 @@ def draw(
             (p.period_start, p.rate if rate else p.value) for p in item.points
         ]
         limits, alarms = _overlay(found.get(item.state))
+        ahead = (outlooks or {}).get(item.state)
+        ahead = ahead if isinstance(ahead, Outlook) else None
         curves.append(
             charts.Curve(
                 label=names.get(item.state, item.state),
                 points=points,
                 threshold=sorted(limits.items()) or None,
                 alarms=frozenset(alarms),
+                nowcast=_quantiles(ahead.nowcast, selector) if ahead else (),
+                forecast=_quantiles(ahead.forecast, selector) if ahead else (),
             )
         )
         rows += [
@@ -145,6 +156,11 @@ def draw(
         threshold=web.gettext("Threshold"),
         alarm=web.gettext("Alarm"),
         not_reported=word(web, NOT_REPORTED),
+        nowcast=word(web, NOWCAST),
+        forecast=word(web, FORECAST),
+        median=word(web, MEDIAN),
+        interval_50=web.gettext("%(share)s interval") % {"share": "50%"},
+        interval_90=web.gettext("%(share)s interval") % {"share": "90%"},
     )
     chart = charts.svg(
         curves,
@@ -159,9 +175,52 @@ def draw(
         title=title,
         rows=rows,
         synthetic=any(item.synthetic for item in result.series),
-        notes=_notes(web, found, names, method, selector.granularity),
+        notes=_notes(web, found, names, method, selector.granularity)
+        + _outlook_notes(web, outlooks or {}, names),
         thresholds=any(isinstance(v, SeriesThresholds) for v in found.values()),
+        outlook_rows=_outlook_rows(web, outlooks or {}),
     )
+
+
+def _quantiles(bands: list[Band], selector: SeriesSelector) -> tuple[charts.Quantiles, ...]:
+    """The bands as the chart takes them; the nowcast only inside the range asked."""
+    return tuple(
+        (b.period_start, b.q05, b.q25, b.q50, b.q75, b.q95)
+        for b in bands
+        if selector.end is None or b.period_start <= selector.end
+    )
+
+
+def _outlook_rows(web: Web, outlooks: dict[str, Outlook | str]) -> list[dict[str, Any]]:
+    """The table under the chart: each nowcast and forecast period of each state."""
+    rows = []
+    for state, ahead in outlooks.items():
+        if not isinstance(ahead, Outlook):
+            continue
+        for kind, bands in ((NOWCAST, ahead.nowcast), (FORECAST, ahead.forecast)):
+            rows += [
+                {"state": state, "kind": word(web, kind), "band": b, "synthetic": ahead.synthetic}
+                for b in bands
+            ]
+    return rows
+
+
+def _outlook_notes(
+    web: Web, outlooks: dict[str, Outlook | str], names: dict[str, str]
+) -> list[str]:
+    """Why a state has no nowcast: the service's reason, or no incomplete period."""
+    notes = []
+    for state, ahead in outlooks.items():
+        if isinstance(ahead, str):
+            text = ahead
+        elif not ahead.nowcast and not ahead.forecast:
+            text = web.gettext("No period of this series is still incomplete: no nowcast to draw.")
+        else:
+            continue
+        notes.append(
+            web.gettext("%(label)s: %(value)s") % {"label": names.get(state, state), "value": text}
+        )
+    return notes
 
 
 def _overlay(found: SeriesThresholds | str | None) -> tuple[dict[date, float], set[date]]:

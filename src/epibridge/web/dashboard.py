@@ -22,7 +22,7 @@ from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import Situation
 from epibridge.preparedness import service as preparedness
 from epibridge.security import Action, Principal, decide
-from epibridge.web import dashboard_figures
+from epibridge.web import dashboard_delay, dashboard_figures
 from epibridge.web.context import Web, get_web, page_errors
 
 router = APIRouter(include_in_schema=False)
@@ -86,6 +86,17 @@ def dashboard(web: WebDep, on: str | None = None, disease: str = "") -> Response
             open_tests = preparedness.unanswered(session, actor=web.principal)
             signals = _signals(session, web.principal)
             figures = _figures(session, web, web.principal, day, disease, names)
+        delays = (
+            dashboard_delay.rows(
+                session,
+                web.principal,  # type: ignore[arg-type]
+                disease=figures.found.rate_disease,
+                on=day,
+                state_names=names,
+            )
+            if figures
+            else []
+        )
     risks: dict[str, list[str]] = {}
     for item in situation.active if situation else []:
         risks.setdefault(item.state, []).append(item.risk_level or "")
@@ -110,6 +121,8 @@ def dashboard(web: WebDep, on: str | None = None, disease: str = "") -> Response
             "figures": figures,
             "rate_legend": dashboard_figures.legend(web, figures.edges) if figures else [],
             "open_tests": open_tests,
+            "delays": delays,
+            "weeks": dashboard_delay.WEEKS,
         },
     )
 

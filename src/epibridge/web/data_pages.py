@@ -21,6 +21,8 @@ from epibridge.errors import DomainError, NotFound
 from epibridge.i18n import N_, fmt_number
 from epibridge.members import service as members
 from epibridge.members.statuses import MembershipStatus
+from epibridge.nowcasting import outlook
+from epibridge.nowcasting.outlook import Outlook
 from epibridge.security import Action, Principal, authorize
 from epibridge.web import curve_view
 from epibridge.web.context import Web, get_web, page_errors, parse_date, posted_form
@@ -65,6 +67,8 @@ FORM_FIELDS: tuple[tuple[str, str], ...] = (
     *((name, _shown_default(name)) for name in (*IDENTITY, *VIEW)),
     ("rate", ""),
     ("detect", ""),
+    ("nowcast", ""),
+    ("max_delay", ""),
 )
 
 
@@ -106,6 +110,7 @@ def _form(params: QueryParams, states: list[str]) -> dict[str, Any]:
     form["states"] = states
     form["detect"] = form["detect"] if form["detect"] in DETECTION_METHODS else ""
     form["classification"] = form["classification"] or "all"
+    form["nowcast"] = "yes" if form["nowcast"] == "yes" else ""
     return form
 
 
@@ -149,6 +154,7 @@ def curve_page(web: WebDep) -> Response:
             "rate_per": RATE_PER,
             "detection_names": DETECTION_METHODS,
             "detected": bool(form["detect"]) and not drawing.empty,
+            "default_max_delay": outlook.DEFAULT_MAX_DELAY,
         },
     )
 
@@ -176,7 +182,40 @@ def _drawing(
         y_label=web.gettext("Rate per %(per)s inhabitants") % {"per": per} if rate else metric,
         method=DETECTION_METHODS.get(form["detect"], ""),
         found=_thresholds(web, principal, result, selector, form) if detect else {},
+        outlooks=_outlooks(web, principal, result, selector, form) if form["nowcast"] else {},
     )
+
+
+def _outlooks(
+    web: Web,
+    principal: Principal,
+    result: SeriesSet,
+    selector: SeriesSelector,
+    form: dict[str, Any],
+) -> dict[str, Outlook | str]:
+    """Per state, the nowcasting service's nowcast and forecast, or why there is none.
+
+    The same call as ``GET /api/v1/data/nowcast`` (``nowcasting.outlook``); counts only, since
+    the delays are learnt from the counts as reported.
+    """
+    if form["rate"] == "yes":
+        reason = web.gettext("The nowcast is drawn on counts: choose counts to see it.")
+        return {item.state: reason for item in result.series}
+    raw = form["max_delay"] or str(outlook.DEFAULT_MAX_DELAY)
+    max_delay = int(raw) if raw.isdigit() else -1  # the service names the field
+    out: dict[str, Outlook | str] = {}
+    with read_session(web.sessions) as session:
+        for item in result.series:
+            try:
+                out[item.state] = outlook.outlook(
+                    session,
+                    actor=principal,
+                    selector=selector.for_state(item.state),
+                    max_delay=max_delay,
+                )
+            except DomainError as exc:
+                out[item.state] = web.detail(exc)
+    return out
 
 
 @router.get("/curve.csv")

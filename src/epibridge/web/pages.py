@@ -18,6 +18,7 @@ from epibridge.web import (
     assistance_pages,
     audit_pages,
     auth,
+    backtest_pages,
     border_pages,
     consultation_pages,
     dashboard,
@@ -71,6 +72,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(signal_pages.router)
     app.include_router(preparedness_pages.router)
     app.include_router(timeliness_pages.router)
+    app.include_router(backtest_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

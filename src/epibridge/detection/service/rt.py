@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from epibridge.detection.rt import QUANTILES, estimate_r
 from epibridge.detection.schemas import RtPoint, RtRead
+from epibridge.detection.service import corrected
 from epibridge.detection.service.series import finite_or_none, load_sco, missing_series
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
+from epibridge.nowcasting.outlook import DEFAULT_MAX_DELAY
 from epibridge.security import Principal
 
 #: EpiEstim's Flu2009 example (pandemic influenza, Cori et al. 2013): mean 2.6, sd 1.5.
@@ -46,14 +48,24 @@ def series_rt(
     window: int = DEFAULT_WINDOW,
     mean_prior: float = 5.0,
     std_prior: float = 5.0,
+    nowcast: bool = False,
+    max_delay: int = DEFAULT_MAX_DELAY,
 ) -> RtRead:
-    """Estimate R_t over sliding windows of a state's series (parametric serial interval)."""
+    """Estimate R_t over sliding windows of a state's series (parametric serial interval).
+
+    With ``nowcast`` the incomplete last periods are their nowcast median (``corrected``):
+    uncorrected, R_t falls at the edge only because the latest reports have not all arrived.
+    """
     if window < 1:
         raise InvalidInput("window must be at least 1", [FieldError("window", ">= 1", window)])
     _check_serial_interval(mean_si, std_si)
     loaded = load_sco(session, principal=principal, selector=selector)
     if loaded is None:
         raise missing_series(selector)
+    if nowcast:
+        loaded = corrected.correct(
+            session, principal=principal, selector=selector, loaded=loaded, max_delay=max_delay
+        )
     missing = [str(s) for s, c in zip(loaded.starts, loaded.counts, strict=True) if np.isnan(c)]
     if missing:
         raise InvalidInput(
@@ -119,5 +131,6 @@ def series_rt(
         std_prior=std_prior,
         as_of=selector.as_of,
         synthetic=loaded.synthetic,
+        nowcast=loaded.corrected,
         estimates=points,
     )

@@ -21,12 +21,12 @@ from epibridge.db import read_session, utcnow, write_session
 from epibridge.detection.models import ConsumedMessage, DetectionCursor, WatchedSeries
 from epibridge.detection.result import DetectionResult
 from epibridge.detection.schemas import RunOptions, RunReport
+from epibridge.detection.service import corrected, storing
 from epibridge.detection.service import series as series_io
-from epibridge.detection.service import storing
 from epibridge.detection.service.storing import Finding
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS
 from epibridge.epidata.selector import SeriesSelector
-from epibridge.errors import FieldError, InvalidInput, reason_of
+from epibridge.errors import DomainError, FieldError, InvalidInput, reason_of
 from epibridge.i18n import N_
 from epibridge.members import service as members
 from epibridge.notifications.diseases import validate_disease_code
@@ -267,9 +267,27 @@ def _load_all(
                     as_of=as_of,
                 )
                 loaded = series_io.load_sco(session, principal=actor, selector=selector)
+                if loaded is not None and options.nowcast:
+                    loaded = _corrected(session, actor, selector, loaded, options)
                 if loaded is not None:
                     found.append(loaded)
     return found
+
+
+def _corrected(
+    session: Session,
+    actor: Principal,
+    selector: SeriesSelector,
+    loaded: series_io.LoadedSeries,
+    options: RunOptions,
+) -> series_io.LoadedSeries:
+    """The series with its incomplete periods nowcast; as reported if it cannot be."""
+    try:
+        return corrected.correct(
+            session, principal=actor, selector=selector, loaded=loaded, max_delay=options.max_delay
+        )
+    except DomainError:
+        return loaded  # e.g. a granularity without triangles: judged as reported, flag false
 
 
 def run(

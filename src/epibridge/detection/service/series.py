@@ -60,6 +60,8 @@ class LoadedSeries:
     starts: list[date]
     ends: list[date]
     counts: np.ndarray
+    #: Whether ``counts`` hold nowcast medians in place of incomplete periods (``corrected``).
+    corrected: bool = False
 
     @property
     def dates(self) -> np.ndarray:

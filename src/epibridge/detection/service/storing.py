@@ -27,7 +27,7 @@ from epibridge.detection.service.series import SCO, LoadedSeries
 from epibridge.detection.statuses import SignalStatus
 from epibridge.security import Action, Principal, authorize
 
-_VALUES = ("observed", "expected", "upperbound", "score", "alarm")
+_VALUES = ("observed", "expected", "upperbound", "score", "alarm", "nowcast")
 
 
 @dataclass
@@ -123,6 +123,7 @@ def store_findings(
             "upperbound": f.upperbound,
             "score": f.score,
             "alarm": f.alarm,
+            "nowcast": f.series.corrected,
         }
         if existing is not None:
             if existing.status != SignalStatus.OPEN:

@@ -33,6 +33,7 @@ from epibridge.notifications import service as notifications
 from epibridge.notifications.diseases import disease_name
 from epibridge.notifications.models import NotificationEvent
 from epibridge.notifications.statuses import EventMode, EventStatus
+from epibridge.reports.service.delays import DelayLine, delay_lines
 from epibridge.reports.service.timeliness_section import TimelinessSection, weekly_section
 from epibridge.reports.weeks import IsoWeek
 from epibridge.security import Principal
@@ -82,6 +83,8 @@ class Curve:
     by_state: list[tuple[str, int | None]]  # the report week's value per state that reported
     synthetic: bool
     alarms: list[Alarm]
+    #: Per state: how late it reports, and the report week corrected (``delays``).
+    delays: list[DelayLine] = field(default_factory=list)
 
 
 @dataclass
@@ -263,6 +266,14 @@ def _curves(
                 by_state=_week_values(result.series, week.monday),
                 synthetic=total.synthetic,
                 alarms=signals.get(code, []),
+                delays=delay_lines(
+                    session,
+                    actor=actor,
+                    disease=code,
+                    states=[s for s, _ in _week_values(result.series, week.monday)],
+                    monday=week.monday,
+                    now=content.generated_at,
+                ),
             )
         )
     return curves
