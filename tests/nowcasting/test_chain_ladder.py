@@ -10,6 +10,9 @@ import pytest
 from epibridge.nowcasting import chain_ladder
 from epibridge.nowcasting.triangle import reporting_mask
 
+#: chainladder 0.10.1 itself calls pandas.to_datetime in a way pandas 3 deprecates.
+pytestmark = pytest.mark.filterwarnings("ignore:Parsing integer or float values:Warning")
+
 
 def _to_cl(tri: np.ndarray) -> cl.Triangle:
     """One (T, D+1) triangle as a chainladder Triangle with yearly origins and lags.
