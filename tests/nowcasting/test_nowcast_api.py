@@ -130,6 +130,10 @@ def test_backtest_scores_the_database_triangle(
         for step in range(vintages.MAX_DELAY):
             assert rows[(kind, step)]["n"] == int(summary["n"][0, step])
             assert rows[(kind, step)]["wis"] == pytest.approx(float(summary["wis"][0, step]))
+    # Forecast horizons count from one period ahead, as the page and the CSV say.
+    assert sorted(s for k, s in rows if k == "forecast") == [1, 2, 3, 4]
+    forecast = expected.forecast_scores.summary(axis=1)
+    assert rows[("forecast", 1)]["n"] == int(forecast["n"][0, 0])
     # The naive "latest as reported" misses what is still to come: the nowcast beats it.
     assert rows[("nowcast", 0)]["wis"] < rows[("naive", 0)]["wis"]
     text = httpx.get(

@@ -68,7 +68,9 @@ class BacktestRow(BaseModel):
         description="nowcast or naive (latest as reported) by delay; forecast or "
         "forecast_naive by horizon."
     )
-    step: int = Field(description="The delay (nowcasts) or the horizon in periods (forecasts).")
+    step: int = Field(
+        description="The delay, from 0 (nowcasts), or the horizon in periods, from 1 (forecasts)."
+    )
     wis: float | None = Field(description="Mean weighted interval score.")
     coverage_50: float | None = Field(description="Share of targets inside the 50% interval.")
     coverage_90: float | None = Field(description="Share of targets inside the 90% interval.")

@@ -27,7 +27,9 @@ def _value(x: float) -> float | None:
 
 
 def _rows(state: str, kind: str, scores: Scores, series: int | None) -> list[BacktestRow]:
-    """One row per delay or horizon; ``series`` None: means over every series."""
+    """One row per delay (from 0) or forecast horizon (from 1: one period ahead);
+    ``series`` None: means over every series."""
+    first = 1 if kind.startswith("forecast") else 0
     axis = (0, 1) if series is None else 1
     summary = scores.summary(axis=axis)
     pick = (lambda a: a) if series is None else (lambda a: a[series])
@@ -35,7 +37,7 @@ def _rows(state: str, kind: str, scores: Scores, series: int | None) -> list[Bac
         BacktestRow(
             state=state,
             estimate=kind,
-            step=step,
+            step=step + first,
             wis=_value(pick(summary["wis"])[step]),
             coverage_50=_value(pick(summary["coverage_50"])[step]),
             coverage_90=_value(pick(summary["coverage_90"])[step]),

@@ -51,15 +51,11 @@ def _whole(raw: str, fallback: int) -> int:
     return int(raw) if raw.strip().isdigit() else fallback
 
 
-def _pairs(
-    rows: list[BacktestRow], method: str, naive: str, first: int = 0
-) -> list[dict[str, Any]]:
-    """Method and baseline side by side, one row per delay (or horizon, ``first`` = 1)."""
+def _pairs(rows: list[BacktestRow], method: str, naive: str) -> list[dict[str, Any]]:
+    """Method and baseline side by side, one row per delay (or forecast horizon)."""
     by = {(r.estimate, r.step): r for r in rows}
     steps = sorted({r.step for r in rows if r.estimate == method})
-    return [
-        {"step": s + first, "method": by[(method, s)], "naive": by.get((naive, s))} for s in steps
-    ]
+    return [{"step": s, "method": by[(method, s)], "naive": by.get((naive, s))} for s in steps]
 
 
 def _chart(web: Web, pairs: list[dict[str, Any]], method: str) -> str:
@@ -137,7 +133,7 @@ def backtest_page(web: WebDep) -> Response:
                 "result": result,
                 "method_name": method,
                 "nowcasts": nowcasts,
-                "forecasts": _pairs(result.rows, "forecast", "forecast_naive", first=1),
+                "forecasts": _pairs(result.rows, "forecast", "forecast_naive"),
                 "chart": _chart(web, nowcasts, method) if nowcasts else None,
                 "csv_url": "/api/v1/data/backtest?" + urlencode(api),
                 "synthetic": synthetic,
