@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from epibridge.epidata.codes import MAX_REPORTED_ERRORS
+from epibridge.epidata.duplicates import check_duplicates
 from epibridge.epidata.reading import RowError
 from epibridge.epidata.schemas import BadRow
-from epibridge.epidata.validation import Collected, check_duplicates
+from epibridge.epidata.validation import Collected
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
 
