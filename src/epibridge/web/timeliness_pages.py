@@ -102,16 +102,18 @@ def _interval_rows(read: TimelinessRead) -> list[dict[str, Any]]:
     return [{"interval": str(i), "days": days[str(i)], "met": met[str(i)]} for i in Interval]
 
 
-def missed(session: Any, principal: Principal, target: str, cursor: str | None, state: str) -> Any:
-    """The events list's page of events that missed ``target`` (the list's other filters do
-    not apply to it, but the state does)."""
+def missed(
+    session: Any, principal: Principal, target: str, cursor: str | None, criteria: dict[str, Any]
+) -> Any:
+    """The events list's page of events that missed ``target``, narrowed by the list's other
+    filters (``criteria``, as ``notifications.list_events`` takes them)."""
     return timeliness.missed(
         session,
         actor=principal,
         target=target,
         limit=25,
         cursor=cursor or None,
-        state=state or None,
+        **criteria,
     )
 
 
