@@ -216,6 +216,16 @@ def post_factor(web: WebDep, form: FormDep, event_id: Id) -> Response:
     return _back(web, event_id)
 
 
+@router.post("/notifications/{event_id}/timeliness/factors/{factor_id}/withdraw")
+@page_errors
+def post_withdraw_factor(web: WebDep, form: FormDep, event_id: Id, factor_id: Id) -> Response:
+    """Withdraw one bottleneck or enabler (a form per recorded one; the service says who may)."""
+    principal = web.require()
+    with write_session(web.sessions) as session:
+        timeliness.remove_factor(session, actor=principal, event_id=event_id, factor_id=factor_id)
+    return _back(web, event_id)
+
+
 def _percent(value: float | None, lang: str) -> str:
     return "–" if value is None else fmt_number(round(100 * value), lang) + " %"
 
