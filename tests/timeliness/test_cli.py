@@ -6,8 +6,11 @@ import csv
 import io
 import json
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from epibridge.audit import AuditEntry
+from epibridge.db import read_session
 from epibridge.settings import Settings
 from tests.notifications.test_cli import run
 from tests.timeliness.factory import make_event
@@ -54,3 +57,39 @@ def test_record_show_and_scorecard(settings: Settings, sessions: sessionmaker[Se
     assert rows[0]["state"] == "region" and rows[0]["all_share"] == "1"
     printed = run(settings, "timeliness", "scorecard", "--state", "KAZ").stdout
     assert "2026-Q1" in printed and "100%" in printed
+
+
+def test_withdraw_a_factor(settings: Settings, sessions: sessionmaker[Session]) -> None:
+    event_id = str(make_event(sessions))
+    run(settings, "users", "create", "fp-rus", "--role", "focal_point", "--state", "RUS")
+    bottleneck = ["--kind", "bottleneck", "--stage", "detect", "--category", "laboratory"]
+    run(settings, "timeliness", "factor", event_id, *bottleneck, "--description", "Synthetic: PCR")
+    shown = json.loads(run(settings, "timeliness", "show", event_id, "--format", "json").stdout)
+    factor_id = str(shown["factors"][0]["id"])
+
+    # Another member's focal point may not withdraw it; an unknown one is named.
+    refused = run(
+        settings,
+        "timeliness",
+        "withdraw-factor",
+        event_id,
+        factor_id,
+        "--as",
+        "fp-rus",
+        check=False,
+    )
+    assert refused.returncode == 1 and "RUS" in refused.stderr
+    unknown = run(settings, "timeliness", "withdraw-factor", event_id, "999999", check=False)
+    assert unknown.returncode == 1 and "999999" in unknown.stderr
+
+    printed = run(settings, "timeliness", "withdraw-factor", event_id, factor_id).stdout
+    assert "Synthetic: PCR" not in printed
+    shown = json.loads(run(settings, "timeliness", "show", event_id, "--format", "json").stdout)
+    assert shown["factors"] == []
+    with read_session(sessions) as session:
+        actions = session.execute(
+            select(AuditEntry.action).where(
+                AuditEntry.entity == "timeliness", AuditEntry.entity_id == event_id
+            )
+        ).scalars()
+        assert list(actions) == ["add_factor", "remove_factor"]

@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge.db import read_session, write_session
 from epibridge.errors import InvalidInput
 from epibridge.notifications import service as notifications
-from epibridge.notifications.schemas import VerificationAnswer, VerificationCreate
+from epibridge.notifications.schemas import (
+    NotificationClose,
+    VerificationAnswer,
+    VerificationCreate,
+)
+from epibridge.notifications.statuses import EventStatus
 from epibridge.timeliness import service
 from epibridge.timeliness.schemas import FactorCreate
 from tests.notifications.factory import FP_KAZ, FP_RUS, OBSERVER, SECRETARIAT
@@ -187,3 +192,47 @@ def test_events_that_missed_a_target(
         with pytest.raises(InvalidInput) as raised:
             ids("soon")
     assert raised.value.errors[0].field == "missed"
+
+
+def test_missed_targets_combine_with_the_lists_other_filters(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Each event below missed the notification target (notified 4 days after detection) but
+    one: only the notified cholera events come back, one per page."""
+    late = datetime(2026, 3, 9, 8, tzinfo=UTC)
+    wanted = [
+        make_event(sessions, disease="A00", notified_at=late),
+        make_event(sessions, disease="A00.1", notified_at=late),  # a subcode of cholera
+    ]
+    make_event(sessions, disease="A00")  # notified in time: missed nothing
+    make_event(sessions, disease="B05", notified_at=late)  # measles
+    closed = make_event(sessions, disease="A00", notified_at=late)
+    with write_session(sessions) as session:
+        notifications.close(
+            session, actor=FP_KAZ, event_id=closed, data=NotificationClose(reason="Synthetic")
+        )
+    with read_session(sessions) as session:
+        seen: list[int] = []
+        cursor = None
+        while True:
+            page = service.missed(
+                session,
+                actor=SECRETARIAT,
+                target="notify",
+                limit=1,
+                cursor=cursor,
+                disease="A00",
+                status=EventStatus.NOTIFIED,
+            )
+            seen += [event.id for event in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert seen == sorted(wanted, reverse=True)
+        closed_only = service.missed(
+            session, actor=SECRETARIAT, target="any", limit=50, status=EventStatus.CLOSED
+        )
+        assert [event.id for event in closed_only.items] == [closed]
+        # Drills never count, so asking for exercises among missed targets finds none.
+        drills = service.missed(session, actor=SECRETARIAT, target="any", limit=50, exercise=True)
+        assert drills.items == []

@@ -1,7 +1,8 @@
 """7-1-7 timeliness in Chromium: a focal point records an event's milestones and early response
 actions on the event page, another state's focal point reads them without the forms, the events
-list filters on missed targets, and the Secretariat reads the scorecard with its chart and CSV
-in Russian. Every event is synthetic test data.
+list filters on missed targets (with its other filters), a focal point withdraws a bottleneck,
+and the Secretariat reads the scorecard with its chart and CSV in Russian. Every event is
+synthetic test data.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from datetime import UTC, date, datetime
 import pytest
 from playwright.sync_api import expect
 
-from epibridge.db import read_session
+from epibridge.db import read_session, write_session
 from epibridge.timeliness import service as timeliness
+from epibridge.timeliness.schemas import FactorCreate
 from epibridge.timeliness.statuses import EarlyAction
 from tests.notifications.factory import FP_KAZ
 from tests.timeliness.factory import make_event
@@ -121,3 +123,53 @@ def test_secretariat_reads_the_scorecard_in_russian(web: Site) -> None:
     assert exported.status == 200
     lines = exported.text().splitlines()
     assert lines[0].startswith("period,state,events") and lines[1].startswith("2026,region,3,")
+
+
+def test_withdrawing_a_factor_and_missed_targets_with_other_filters(web: Site) -> None:
+    event_id = make_event(web.sessions)
+    ids = []
+    with write_session(web.sessions) as session:
+        for category, description in [
+            ("laboratory", "Synthetic: specimens waited for transport"),
+            ("workforce", "Synthetic: one epidemiologist on leave"),
+        ]:
+            read = timeliness.add_factor(
+                session,
+                actor=FP_KAZ,
+                event_id=event_id,
+                data=FactorCreate(
+                    kind="bottleneck", stage="detect", category=category, description=description
+                ),
+            )
+            ids.append(timeliness.to_read(read).factors[-1].id)
+    late = datetime(2026, 3, 10, 9, tzinfo=UTC)
+    measles = make_event(
+        web.sessions, disease="B05", title="Synthetic test: measles", notified_at=late
+    )
+    make_event(web.sessions, title="Synthetic test: late cholera", notified_at=late)
+    web.user("fp-kaz", "focal_point", "KAZ")
+    web.user("fp-rus", "focal_point", "RUS")
+
+    other = web.sign_in("fp-rus")
+    web.go(other, f"/notifications/{event_id}")
+    expect(other.locator("#factors")).to_contain_text("one epidemiologist on leave")
+    expect(other.locator(f"#withdraw-factor-{ids[0]}")).to_have_count(0)
+
+    page = web.sign_in("fp-kaz")
+    web.go(page, f"/notifications/{event_id}")
+    page.locator(f"#withdraw-factor-{ids[0]}").click()
+    expect(page.locator("p.ok")).to_contain_text("Timeliness recorded.")
+    expect(page.locator("#factors")).not_to_contain_text("specimens waited for transport")
+    expect(page.locator("#factors")).to_contain_text("one epidemiologist on leave")
+    expect(page.locator("ol.timeline")).to_contain_text("Bottleneck or enabler withdrawn")
+    with read_session(web.sessions) as session:
+        left = timeliness.to_read(timeliness.get(session, actor=FP_KAZ, event_id=event_id))
+    assert [f.id for f in left.factors] == [ids[1]]
+
+    # Missed targets narrowed by the list's disease and status filters.
+    web.go(page, "/notifications?missed=notify&disease=B05&status=notified")
+    expect(page.locator("table")).to_contain_text("Synthetic test: measles")
+    expect(page.locator("table")).not_to_contain_text("Synthetic test: late cholera")
+    assert page.locator(f'a[href="/notifications/{measles}"]').count() == 1
+    web.go(page, "/notifications?missed=notify&disease=B05&status=closed")
+    expect(page.locator(f'a[href="/notifications/{measles}"]')).to_have_count(0)

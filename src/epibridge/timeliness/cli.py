@@ -184,6 +184,22 @@ def factor(
     _print(read)
 
 
+@app.command("withdraw-factor")
+@report_errors
+def withdraw_factor(
+    ctx: typer.Context,
+    event_id: int,
+    factor_id: Annotated[int, typer.Argument(help="The ID `timeliness show` lists.")],
+    as_user: AsOption = None,
+) -> None:
+    """Withdraw a bottleneck or an enabler recorded by mistake (the audit log keeps it)."""
+    with writing_as(ctx, as_user) as (session, actor):
+        read = service.to_read(
+            service.remove_factor(session, actor=actor, event_id=event_id, factor_id=factor_id)
+        )
+    _print(read)
+
+
 def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 

@@ -1,8 +1,8 @@
 """The closed vocabularies of 7-1-7 timeliness: early response actions, bottleneck categories.
 
 The seven early response actions are the 7-1-7 approach's own list (7-1-7 Alliance digital
-toolkit, step 2.2.4); the categories of bottlenecks and enablers follow its bottleneck taxonomy.
-Sources are cited in docs/timeliness.md.
+toolkit, step 2.2.4). The categories of bottlenecks and enablers are epibridge's own grouping:
+the Alliance's category sheet was not found (docs/timeliness.md says what was, with sources).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class FactorKind(StrEnum):
 
 
 class FactorCategory(StrEnum):
-    """The categories of the 7-1-7 bottleneck and enabler taxonomy."""
+    """Categories of bottlenecks and enablers (epibridge's grouping, not a published list)."""
 
     HEALTH_SEEKING = "health_seeking"  # community health-seeking behaviour, awareness
     CLINICIAN_KNOWLEDGE = "clinician_knowledge"  # health-care worker knowledge, suspicion

@@ -84,26 +84,27 @@ def list_page(
         else "",
         "missed": missed,
     }
+    criteria = {
+        "state": state or None,
+        "disease": disease or None,
+        "status": filters["status"] or None,
+        "q": q or None,
+        "onset_from": day(onset_from),
+        "onset_to": day(onset_to),
+        "exercise": {"yes": True, "no": False}.get(exercise),
+        "overdue": True if overdue == "yes" else None,
+        "who_determination": WhoDetermination(filters["who_determination"])
+        if filters["who_determination"]
+        else None,
+        "now": now,
+    }
     with read_session(web.sessions) as session:
-        page = timeliness_pages.missed(session, principal, missed, after, state) if missed else None
-        page = page or notifications.list_events(
-            session,
-            actor=principal,
-            limit=PAGE,
-            cursor=after or None,
-            state=state or None,
-            disease=disease or None,
-            status=filters["status"] or None,
-            q=q or None,
-            onset_from=day(onset_from),
-            onset_to=day(onset_to),
-            exercise={"yes": True, "no": False}.get(exercise),
-            overdue=True if overdue == "yes" else None,
-            who_determination=WhoDetermination(filters["who_determination"])
-            if filters["who_determination"]
-            else None,
-            now=now,
-        )
+        if missed:
+            page = timeliness_pages.missed(session, principal, missed, after, criteria)
+        else:
+            page = notifications.list_events(
+                session, actor=principal, limit=PAGE, cursor=after or None, **criteria
+            )
         items = [notifications.to_summary(row, now) for row in page.items]
         names = state_names(session, web.lang)
     older = {k: v for k, v in filters.items() if v} | {"after": page.next_cursor}

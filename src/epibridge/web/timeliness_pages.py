@@ -102,16 +102,18 @@ def _interval_rows(read: TimelinessRead) -> list[dict[str, Any]]:
     return [{"interval": str(i), "days": days[str(i)], "met": met[str(i)]} for i in Interval]
 
 
-def missed(session: Any, principal: Principal, target: str, cursor: str | None, state: str) -> Any:
-    """The events list's page of events that missed ``target`` (the list's other filters do
-    not apply to it, but the state does)."""
+def missed(
+    session: Any, principal: Principal, target: str, cursor: str | None, criteria: dict[str, Any]
+) -> Any:
+    """The events list's page of events that missed ``target``, narrowed by the list's other
+    filters (``criteria``, as ``notifications.list_events`` takes them)."""
     return timeliness.missed(
         session,
         actor=principal,
         target=target,
         limit=25,
         cursor=cursor or None,
-        state=state or None,
+        **criteria,
     )
 
 
@@ -211,6 +213,16 @@ def post_factor(web: WebDep, form: FormDep, event_id: Id) -> Response:
         return data
     with write_session(web.sessions) as session:
         timeliness.add_factor(session, actor=principal, event_id=event_id, data=data)  # type: ignore[arg-type]
+    return _back(web, event_id)
+
+
+@router.post("/notifications/{event_id}/timeliness/factors/{factor_id}/withdraw")
+@page_errors
+def post_withdraw_factor(web: WebDep, form: FormDep, event_id: Id, factor_id: Id) -> Response:
+    """Withdraw one bottleneck or enabler (a form per recorded one; the service says who may)."""
+    principal = web.require()
+    with write_session(web.sessions) as session:
+        timeliness.remove_factor(session, actor=principal, event_id=event_id, factor_id=factor_id)
     return _back(web, event_id)
 
 

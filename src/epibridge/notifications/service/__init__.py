@@ -24,7 +24,7 @@ from epibridge.notifications.service.interactions import (
     pending_states,
     remind,
 )
-from epibridge.notifications.service.queries import list_events, versions
+from epibridge.notifications.service.queries import event_query, list_events, versions
 from epibridge.notifications.service.reads import (
     assessment_read,
     get,
@@ -48,6 +48,7 @@ __all__ = [
     "comment",
     "create",
     "discard",
+    "event_query",
     "export",
     "get",
     "import_alert",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from epibridge import paging
@@ -25,12 +26,9 @@ def get(session: Session, *, actor: Principal, event_id: int) -> NotificationEve
     return common.load_event(session, event_id, actor)
 
 
-def list_events(
-    session: Session,
+def event_query(
     *,
     actor: Principal,
-    limit: int,
-    cursor: str | None = None,
     state: str | None = None,
     disease: str | None = None,
     status: EventStatus | None = None,
@@ -43,8 +41,11 @@ def list_events(
     overdue: bool | None = None,
     who_determination: WhoDetermination | None = None,
     now: datetime | None = None,
-) -> Page[NotificationEvent]:
-    """List the events the caller may see, newest first, one page at a time."""
+) -> Select[tuple[NotificationEvent]]:
+    """The events the caller may see that pass every filter of the events list, unordered.
+
+    One query for the list and for whatever narrows it further (the timeliness list of
+    missed targets), so that every filter means the same thing wherever it is offered."""
     now = now or utcnow()
     query = select(NotificationEvent).where(common.visible_clause(actor))
     if state:
@@ -92,9 +93,22 @@ def list_events(
         query = query.where(clause if overdue else ~clause)
     if who_determination is not None:
         query = query.where(determination_clause(who_determination))
+    return query
+
+
+def list_events(
+    session: Session,
+    *,
+    actor: Principal,
+    limit: int,
+    cursor: str | None = None,
+    **filters: Any,
+) -> Page[NotificationEvent]:
+    """List the events the caller may see, newest first, one page at a time (``filters``:
+    those of :func:`event_query`)."""
     return paging.page(
         session,
-        query,
+        event_query(actor=actor, **filters),
         paging.Order(NotificationEvent.id, descending=True),
         cursor=cursor,
         limit=limit,

@@ -14,6 +14,7 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from epibridge.errors import FieldError, InvalidInput
 from epibridge.i18n import N_
 from epibridge.notifications.models import NotificationEvent, VerificationRequest
 from epibridge.notifications.service import common
+from epibridge.notifications.service.queries import event_query
 from epibridge.notifications.statuses import PRIVATE_STATUSES, EventMode
 from epibridge.paging import Page
 from epibridge.security import Principal
@@ -278,11 +280,13 @@ def missed(
     target: str,
     limit: int,
     cursor: str | None = None,
-    state: str | None = None,
+    **filters: Any,
 ) -> Page[NotificationEvent]:
     """The visible events that missed a target (``detect``, ``notify``, ``respond`` or ``any``),
-    newest first: what the events list shows when asked for missed targets. Drills are left
-    out, as scorecards leave them out."""
+    newest first: what the events list shows when asked for missed targets. ``filters`` are the
+    events list's own (``notifications.event_query``: state, disease, status, q, onset range,
+    exercise, overdue, WHO's determination) and narrow it as they narrow the list. Drills and
+    drafts are left out, as scorecards leave them out, so ``exercise=True`` finds nothing."""
     if target not in MISSED_CHOICES:
         raise InvalidInput(
             N_("unknown target {target}"),
@@ -294,13 +298,10 @@ def missed(
     def keep(item: EventTimeliness) -> bool:
         return any(item.targets[interval] is False for interval in chosen)
 
-    query = select(NotificationEvent).where(
-        common.visible_clause(actor),
+    query = event_query(actor=actor, **filters).where(
         NotificationEvent.mode == EventMode.ACTUAL,
         NotificationEvent.status.not_in(PRIVATE_STATUSES),
     )
-    if state:
-        query = query.where(NotificationEvent.state == state.strip().upper())
     page = paging.page(
         session,
         query,
