@@ -12,6 +12,7 @@ from tests.helpers import bearer, make_user
 
 SIGNAL_FIELDS = {
     "id",
+    "nowcast",
     "dataset",
     "state",
     "area",

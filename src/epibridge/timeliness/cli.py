@@ -145,7 +145,13 @@ def milestones(
 def action(
     ctx: typer.Context,
     event_id: int,
-    name: Annotated[EarlyAction, typer.Argument(help="The early response action.")],
+    name: Annotated[
+        EarlyAction,
+        typer.Argument(
+            metavar="ACTION",
+            help="The early response action: " + ", ".join(a.value for a in EarlyAction) + ".",
+        ),
+    ],
     completed: Annotated[str | None, typer.Option(help="Day it was completed.")] = None,
     not_needed: Annotated[bool, typer.Option(help="Not needed for this event.")] = False,
     note: Annotated[str | None, typer.Option(help="A note.")] = None,
