@@ -149,6 +149,7 @@ def action(
         EarlyAction,
         typer.Argument(
             metavar="ACTION",
+            show_choices=False,
             help="The early response action: " + ", ".join(a.value for a in EarlyAction) + ".",
         ),
     ],
@@ -177,7 +178,13 @@ def factor(
     event_id: int,
     kind: Annotated[FactorKind, typer.Option(help="bottleneck or enabler.")],
     stage: Annotated[Interval, typer.Option(help="The interval it bore on.")],
-    category: Annotated[FactorCategory, typer.Option(help="7-1-7 taxonomy category.")],
+    category: Annotated[
+        FactorCategory,
+        typer.Option(
+            show_choices=False,
+            help="The category: " + ", ".join(c.value for c in FactorCategory) + ".",
+        ),
+    ],
     description: Annotated[str, typer.Option(help="What happened.")],
     as_user: AsOption = None,
 ) -> None:
