@@ -145,6 +145,32 @@ READERS = {
         "members.administration.tokens_of",
         "members.directory.directory",
         "search.service.search",
+        # Reads of the reporting triangle and what is computed from it (nothing stored).
+        "detection.service.corrected.correct",
+        "epidata.queries.readable_states",
+        "nowcasting.outlook.outlook",
+        "nowcasting.service.nowcast",
+        "nowcasting.service.reporting_delay",
+        "nowcasting.service.selected_triangles",
+        "nowcasting.service.triangle",
+        "nowcasting.track_record.backtest",
+        "preparedness.service.communication.get_test",
+        "preparedness.service.communication.list_tests",
+        "preparedness.service.communication.report",
+        "preparedness.service.communication.unanswered",
+        "preparedness.service.directory.entries",
+        "preparedness.service.directory.get_entry",
+        # Gathered and rendered for the reader, not stored (``reports.store`` stores).
+        "reports.service.delays.delay_lines",
+        "reports.service.quarterly.build_quarterly",
+        "reports.service.timeliness_section.quarterly",
+        "reports.service.timeliness_section.weekly_section",
+        "timeliness.service.reads.timeline",
+        "timeliness.service.records.get",
+        "timeliness.service.scorecard.events",
+        "timeliness.service.scorecard.missed",
+        "timeliness.service.scorecard.scorecard",
+        "timeliness.service.scorecard.table",
     )
 }
 

@@ -20,13 +20,18 @@ def seed(sessions: sessionmaker[Session]) -> dict[str, Any]:
     from epibridge.borders import service as borders
     from epibridge.borders.schemas import LaneCreate, StatusReportCreate
     from epibridge.db import utcnow
+    from epibridge.members import accounts
     from epibridge.notifications import service as notifications
     from epibridge.notifications.outbox import service as outbox
     from epibridge.notifications.outbox.schemas import SubscriptionCreate
     from epibridge.notifications.schemas import NotificationCreate, VerificationCreate
+    from epibridge.preparedness import service as preparedness
+    from epibridge.preparedness.schemas import CommunicationTestCreate, DirectoryEntryWrite
     from epibridge.reports import service as reports
     from epibridge.reports.schemas import ReportCreate
     from epibridge.reports.weeks import previous_week
+    from epibridge.timeliness import service as timeliness
+    from epibridge.timeliness.schemas import FactorCreate
     from tests.consultations import scenario
     from tests.helpers import OPERATOR, make_user
     from tests.notifications.factory import event_body
@@ -98,6 +103,34 @@ def seed(sessions: sessionmaker[Session]) -> dict[str, Any]:
             data=SubscriptionCreate(owner="fp-kaz", kind="email", email="fp@example.org"),
         )
         made["subscription"] = subscription.id
+        # A filled-in directory entry (to confirm; only KAZ's focal point writes it), a test
+        # (to acknowledge), a factor (to withdraw).
+        preparedness.save_entry(
+            session,
+            actor=accounts.principal_of(accounts.get_user(session, name="fp-kaz")),
+            state="KAZ",
+            data=DirectoryEntryWrite(focal_point_name="Synthetic focal point"),
+        )
+        made["communication_test"] = preparedness.launch(
+            session, actor=OPERATOR, data=CommunicationTestCreate(note="synthetic")
+        ).id
+        made["factor"] = (
+            timeliness.add_factor(
+                session,
+                actor=OPERATOR,
+                event_id=event.id,
+                data=FactorCreate.model_validate(
+                    {
+                        "kind": "bottleneck",
+                        "stage": "notify",
+                        "category": "surveillance",
+                        "description": "synthetic",
+                    }
+                ),
+            )
+            .factors[0]
+            .id
+        )
         made["rendered"] = reports.build(
             session, actor=OPERATOR, data=ReportCreate(week=previous_week(today).label)
         )

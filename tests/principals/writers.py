@@ -35,7 +35,16 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     from epibridge.notifications.outbox import dead_letters
     from epibridge.notifications.outbox import service as outbox
     from epibridge.notifications.outbox.schemas import SubscriptionCreate, SubscriptionUpdate
+    from epibridge.preparedness import service as preparedness
+    from epibridge.preparedness.schemas import (
+        CommunicationTestCreate,
+        DeterminationWrite,
+        DirectoryEntryWrite,
+    )
     from epibridge.reports import service as reports
+    from epibridge.timeliness import service as timeliness
+    from epibridge.timeliness.schemas import ActionRecord, FactorCreate, MilestonesUpdate
+    from epibridge.timeliness.statuses import EarlyAction
     from tests.consultations.scenario import DEADLINE, NOW, TEXT_EN
     from tests.notifications.factory import event_body
     from tests.notifications.test_service import _alert
@@ -321,5 +330,60 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
         ),
         _q("reports.service.reports.store"): lambda s, a: reports.store(
             s, actor=a, rendered=seed["rendered"]
+        ),
+        _q("preparedness.service.communication.launch"): lambda s, a: preparedness.launch(
+            s, actor=a, data=CommunicationTestCreate(note="synthetic")
+        ),
+        _q("preparedness.service.communication.acknowledge"): lambda s, a: preparedness.acknowledge(
+            s, actor=a, test_id=seed["communication_test"]
+        ),
+        _q("preparedness.service.determinations.record_determination"): lambda s, a: (
+            preparedness.record_determination(
+                s,
+                actor=a,
+                event_id=event,
+                data=DeterminationWrite.model_validate({"determination": "none"}),
+            )
+        ),
+        _q("preparedness.service.directory.save_entry"): lambda s, a: preparedness.save_entry(
+            s, actor=a, state="KAZ", data=DirectoryEntryWrite(focal_point_name="Synthetic")
+        ),
+        _q("preparedness.service.directory.confirm_entry"): lambda s, a: preparedness.confirm_entry(
+            s, actor=a, state="KAZ"
+        ),
+        _q("preparedness.service.directory.remind_unconfirmed"): lambda s, a: (
+            preparedness.remind_unconfirmed(s, actor=a)
+        ),
+        _q("timeliness.service.records.set_milestones"): lambda s, a: timeliness.set_milestones(
+            s,
+            actor=a,
+            event_id=event,
+            data=MilestonesUpdate(
+                emergence_date=seed["now"].date() - timedelta(days=3),
+                emergence_source="synthetic",
+            ),
+        ),
+        _q("timeliness.service.records.record_action"): lambda s, a: timeliness.record_action(
+            s,
+            actor=a,
+            event_id=event,
+            action=EarlyAction.INVESTIGATION,
+            data=ActionRecord.model_validate({"outcome": "not_needed"}),
+        ),
+        _q("timeliness.service.records.add_factor"): lambda s, a: timeliness.add_factor(
+            s,
+            actor=a,
+            event_id=event,
+            data=FactorCreate.model_validate(
+                {
+                    "kind": "enabler",
+                    "stage": "respond",
+                    "category": "surveillance",
+                    "description": "synthetic",
+                }
+            ),
+        ),
+        _q("timeliness.service.records.remove_factor"): lambda s, a: timeliness.remove_factor(
+            s, actor=a, event_id=event, factor_id=seed["factor"]
         ),
     }
