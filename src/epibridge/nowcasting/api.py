@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -34,10 +33,6 @@ Method = Annotated[Literal["chain-ladder", "bayes"], Query(description="chain-la
 _CSV = {200: {"content": {"text/csv": {}}}}
 
 
-def _at(selector: SeriesSelector, as_of: str | None) -> SeriesSelector:
-    return dataclasses.replace(selector, as_of=service.as_of_moment(as_of))
-
-
 def _csv(text: str, name: str) -> Response:
     return Response(
         text,
@@ -60,7 +55,7 @@ def get_triangle(
     result = service.triangle(
         session,
         actor=principal,
-        selector=_at(selector, as_of),
+        selector=service.at_as_of(selector, as_of),
         max_delay=max_delay,
         periods=periods,
     )
@@ -81,7 +76,7 @@ def get_nowcast(
     result = service.nowcast(
         session,
         actor=principal,
-        selector=_at(selector, as_of),
+        selector=service.at_as_of(selector, as_of),
         max_delay=max_delay,
         method=method,
     )
@@ -102,7 +97,7 @@ def get_reporting_delay(
     result = service.reporting_delay(
         session,
         actor=principal,
-        selector=_at(selector, as_of),
+        selector=service.at_as_of(selector, as_of),
         max_delay=max_delay,
         periods=periods,
     )
@@ -124,7 +119,7 @@ def get_backtest(
     result = track_record.backtest(
         session,
         actor=principal,
-        selector=_at(selector, as_of),
+        selector=service.at_as_of(selector, as_of),
         max_delay=max_delay,
         periods=periods,
         method=method,

@@ -6,10 +6,10 @@ rules are in ``nowcasting.service``.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -42,8 +42,15 @@ class Method(StrEnum):
     bayes = "bayes"
 
 
-def _at(selector: SeriesSelector, as_of: str | None) -> SeriesSelector:
-    return dataclasses.replace(selector, as_of=service.as_of_moment(as_of))
+def _written(fmt: TableFormat, result: Any, to_csv: Callable[[Any], str]) -> bool:
+    """Write ``result`` as CSV or JSON when asked; False leaves the table to the caller."""
+    if fmt is TableFormat.csv:
+        sys.stdout.write(to_csv(result))
+        return True
+    if fmt is TableFormat.json:
+        echo_json(result)
+        return True
+    return False
 
 
 @nowcast_app.command("triangle")
@@ -64,15 +71,11 @@ def triangle(
         result = service.triangle(
             session,
             actor=operator(),
-            selector=_at(selector, as_of),
+            selector=service.at_as_of(selector, as_of),
             max_delay=max_delay,
             periods=periods,
         )
-    if fmt is TableFormat.csv:
-        sys.stdout.write(export.triangle_csv(result))
-        return
-    if fmt is TableFormat.json:
-        echo_json(result)
+    if _written(fmt, result, export.triangle_csv):
         return
     for item in result.series:
         label = " [SYNTHETIC demo data]" if item.synthetic else ""
@@ -100,15 +103,11 @@ def nowcast(
         result = service.nowcast(
             session,
             actor=operator(),
-            selector=_at(selector, as_of),
+            selector=service.at_as_of(selector, as_of),
             max_delay=max_delay,
             method=method.value,
         )
-    if fmt is TableFormat.csv:
-        sys.stdout.write(export.nowcast_csv(result))
-        return
-    if fmt is TableFormat.json:
-        echo_json(result)
+    if _written(fmt, result, export.nowcast_csv):
         return
     label = " [SYNTHETIC demo data]" if result.synthetic else ""
     print_table(
@@ -140,15 +139,11 @@ def reporting_delay(
         result = service.reporting_delay(
             session,
             actor=operator(),
-            selector=_at(selector, as_of),
+            selector=service.at_as_of(selector, as_of),
             max_delay=max_delay,
             periods=periods,
         )
-    if fmt is TableFormat.csv:
-        sys.stdout.write(export.delay_csv(result))
-        return
-    if fmt is TableFormat.json:
-        echo_json(result)
+    if _written(fmt, result, export.delay_csv):
         return
     print_table(
         f"Reporting delay of {selector.disease} (periods of a {selector.granularity})",
@@ -182,16 +177,12 @@ def backtest(
         result = track_record.backtest(
             session,
             actor=operator(),
-            selector=_at(selector, as_of),
+            selector=service.at_as_of(selector, as_of),
             max_delay=max_delay,
             periods=periods,
             method=method.value,
         )
-    if fmt is TableFormat.csv:
-        sys.stdout.write(export.backtest_csv(result))
-        return
-    if fmt is TableFormat.json:
-        echo_json(result)
+    if _written(fmt, result, export.backtest_csv):
         return
     print_table(
         f"Backtest of {result.method} over {result.periods} periods "

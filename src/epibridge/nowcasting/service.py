@@ -7,6 +7,7 @@ members' data, the states named. The arithmetic is the pure NumPy of this packag
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -57,6 +58,11 @@ def as_of_moment(raw: str | None) -> datetime | None:
             [FieldError("as_of", N_("a day YYYY-MM-DD or an ISO timestamp"), raw)],
         ) from None
     return moment
+
+
+def at_as_of(selector: SeriesSelector, raw: str | None) -> SeriesSelector:
+    """``selector`` read as known at a face's as-of text (see ``as_of_moment``)."""
+    return dataclasses.replace(selector, as_of=as_of_moment(raw))
 
 
 def _check_delay(max_delay: int) -> None:
