@@ -113,6 +113,11 @@ def test_secretariat_reads_the_scorecard_in_russian(web: Site) -> None:
     expect(page.locator("#periods")).to_contain_text("2026-Q1")
     expect(page.locator("#periods")).to_contain_text("2026-Q2")
     web.shoot(page, "timeliness-scorecard")
+    # Each quarter shown links its quarterly report, in the page's language.
+    report = page.locator('#quarterly-reports a:text-is("2026-Q1")').get_attribute("href")
+    assert report is not None and "lang=ru" in report
+    pdf = page.request.get(web.base + report)
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
 
     page.locator("#f-by").select_option("year")
     page.get_by_role("button", name="Показать").click()
