@@ -1,0 +1,1 @@
+"""Faces for other systems' formats (DHIS2, FHIR, SDMX, EDXL): they translate and call services; no rules."""

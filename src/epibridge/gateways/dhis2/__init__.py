@@ -1,0 +1,1 @@
+"""The DHIS2 gateway."""

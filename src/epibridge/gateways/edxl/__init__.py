@@ -1,0 +1,1 @@
+"""The OASIS EDXL gateway."""
