@@ -1,1 +1,1 @@
-"""National nodes: node keys, the signed trust list, signed envelopes, the inbox, push and pull with peers."""
+"""National nodes: node keys, the signed trust list, signed envelopes, push and pull with peers."""

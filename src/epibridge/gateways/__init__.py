@@ -1,1 +1,1 @@
-"""Faces for other systems' formats (DHIS2, FHIR, SDMX, EDXL): they translate and call services; no rules."""
+"""Faces for other systems' formats (DHIS2, FHIR, SDMX, EDXL): they translate, the services rule."""

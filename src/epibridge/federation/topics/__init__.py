@@ -1,0 +1,1 @@
+"""Topic handlers: one module per domain whose records travel between nodes."""
