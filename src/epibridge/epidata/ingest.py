@@ -45,6 +45,8 @@ class IngestOptions:
     progress: Progress | None = None
     #: Told the row count when a file checked whole starts being stored (not in one pass).
     storing: Callable[[int], None] | None = None
+    #: Withdraw the file's keys instead of storing its values (``withdrawal``; values ignored).
+    withdraw: bool = False
 
 
 @contextmanager
@@ -70,7 +72,8 @@ def ingest(
     name = filename or (file.name if isinstance(file, Path) else "upload")
     with _opened(file) as stream:
         # The sessionmaker's engine: no session (and no connection) is opened to ask.
-        if not options.dry_run and streaming.one_pass(sessions.kw["bind"]):
+        one_pass = not options.dry_run and not options.withdraw
+        if one_pass and streaming.one_pass(sessions.kw["bind"]):
             with write_session(sessions) as session:
                 return service.submit(
                     session,
@@ -100,6 +103,8 @@ def ingest(
     if options.storing is not None:
         options.storing(checked.row_count)
     with write_session(sessions) as session:
+        if options.withdraw:
+            return service.withdraw(session, checked=checked)
         return service.store(
             session, checked=checked, synthetic=options.synthetic, source=options.source
         )

@@ -282,7 +282,13 @@ def copy_while_checking(
 
 
 def _record(
-    session: Session, submission: Submission, checked: CheckedFile, *, new: int, revised: int
+    session: Session,
+    submission: Submission,
+    checked: CheckedFile,
+    *,
+    new: int,
+    revised: int,
+    action: str = "submit",
 ) -> None:
     """Complete the submission's counts and append its audit entry and outbox message."""
     submission.row_count = checked.row_count
@@ -303,6 +309,8 @@ def _record(
         "period_end": str(_every_row(checked)["period_end"].max()),
         "diseases": sorted({k[1] for k in checked.series_keys}),
     }
+    if submission.withdrawn_count:
+        summary["withdrawn"] = submission.withdrawn_count
     if checked.dated.height:
         summary["back_dated"] = {
             "rows": checked.dated.height,
@@ -312,7 +320,7 @@ def _record(
     audit.record(
         session,
         actor=checked.actor,
-        action="submit",
+        action=action,
         entity=ENTITY,
         entity_id=submission.id,
         state=summary,

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,6 +53,10 @@ class Submission(Base):
     row_count: Mapped[int] = mapped_column(Integer, nullable=False)
     new_count: Mapped[int] = mapped_column(Integer, nullable=False)
     revised_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: Keys whose value this submission withdrew (``Observation.withdrawn``).
+    withdrawn_count: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
     synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     source: Mapped[str] = mapped_column(String(200), nullable=False, default="")
 
@@ -107,6 +112,11 @@ class Observation(Base):
     submission_id: Mapped[int] = mapped_column(Integer, nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: A withdrawal: this version says the value no longer exists (``value`` is NULL). Readers
+    #: treat the key as absent from this version on; the history still lists every version.
+    withdrawn: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
 
 class ReferenceDataset(Base):

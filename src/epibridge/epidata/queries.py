@@ -69,6 +69,8 @@ def _observations(
         bounds.append(Observation.period_start >= start)
     if end is not None:
         bounds.append(Observation.period_end <= end)
+    # A withdrawn version hides its key from the moment it was received (``withdrawn``).
+    bounds.append(Observation.withdrawn.is_(False))
     current = select(*columns).where(*bounds, Observation.superseded_at.is_(None))
     if as_of is None:
         return current
@@ -316,7 +318,9 @@ def increases(
     if until is None:
         last = session.execute(
             select(func.max(Observation.period_end)).where(
-                Observation.series_id.in_(list(meta)), Observation.superseded_at.is_(None)
+                Observation.series_id.in_(list(meta)),
+                Observation.superseded_at.is_(None),
+                Observation.withdrawn.is_(False),
             )
         ).scalar_one()
         if last is None:

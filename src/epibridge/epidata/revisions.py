@@ -47,6 +47,7 @@ def history(
                 value=o.value,
                 received_at=o.received_at,
                 superseded_at=o.superseded_at,
+                withdrawn=o.withdrawn,
                 submission_id=o.submission_id,
             )
             for o in rows

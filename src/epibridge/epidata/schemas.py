@@ -41,6 +41,7 @@ class SubmissionRead(BaseModel):
     new_count: int = Field(description="Keys that had no value before.")
     revised_count: int = Field(description="Keys whose value changed: a new version each.")
     unchanged_count: int = Field(description="Rows equal to the current value: not stored again.")
+    withdrawn_count: int = Field(default=0, description="Keys whose value this withdrew.")
     synthetic: bool = Field(description="True for generated demo data, never real surveillance.")
     source: str
     dry_run: bool = False
@@ -89,6 +90,9 @@ class VersionRead(BaseModel):
     received_at: datetime
     superseded_at: datetime | None
     submission_id: int
+    withdrawn: bool = Field(
+        default=False, description="This version withdrew the value: absent from then on."
+    )
 
 
 class HistoryRead(BaseModel):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from epibridge import paging
-from epibridge.epidata import backdating, landing, streaming
+from epibridge.epidata import backdating, landing, streaming, withdrawal
 from epibridge.epidata.checking import CheckedFile, finish, rejection
 from epibridge.epidata.codes import FILE_FORMATS, guess_format
 from epibridge.epidata.models import Submission
@@ -132,6 +132,11 @@ def store(
     return to_read(submission)
 
 
+def withdraw(session: Session, *, checked: CheckedFile) -> SubmissionRead:
+    """Withdraw the current value of every key of a checked file (``withdrawal``)."""
+    return to_read(withdrawal.withdraw(session, checked=checked))
+
+
 def submit(
     session: Session,
     *,
@@ -221,7 +226,11 @@ def to_read(submission: Submission) -> SubmissionRead:
         row_count=submission.row_count,
         new_count=submission.new_count,
         revised_count=submission.revised_count,
-        unchanged_count=submission.row_count - submission.new_count - submission.revised_count,
+        unchanged_count=submission.row_count
+        - submission.new_count
+        - submission.revised_count
+        - submission.withdrawn_count,
+        withdrawn_count=submission.withdrawn_count,
         synthetic=submission.synthetic,
         source=submission.source,
     )

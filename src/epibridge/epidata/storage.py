@@ -91,7 +91,10 @@ def write_rows(
     )
     session.execute(
         text(
-            f"UPDATE {staging} AS s SET prev_version = o.version, prev_value = o.value "
+            # A withdrawn version compares unequal to every value (counts are never negative),
+            # so a value sent again after its withdrawal is stored again.
+            f"UPDATE {staging} AS s SET prev_version = o.version, "
+            "prev_value = CASE WHEN o.withdrawn THEN -1 ELSE o.value END "
             f"FROM epidata_observations AS o WHERE {match}"
         )
     )

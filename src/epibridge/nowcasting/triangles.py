@@ -173,6 +173,8 @@ def _versions(
             Observation.period_start >= first,
             Observation.period_end <= last,
             Observation.received_at <= as_of,
+            # A withdrawal ends its key's last value (superseded then) and is not one itself.
+            Observation.withdrawn.is_(False),
         )
     )
     # A Core read on the session's connection: no ORM row objects for thousands of rows.
