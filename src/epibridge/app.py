@@ -23,6 +23,7 @@ from epibridge.consultations import api as consultations_api
 from epibridge.db import create_db_engine, make_sessionmaker, utcnow
 from epibridge.detection import api as detection_api
 from epibridge.epidata import api as epidata_api
+from epibridge.gateways.dhis2 import api as dhis2_api
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
 from epibridge.notifications.outbox import api as outbox_api
@@ -39,7 +40,7 @@ from epibridge.web.headers import SecurityHeaders
 SUBMISSIONS_PATH = "/api/v1/data/submissions"
 IMPORT_PATH = "/web/data/import"
 #: Routes that take file uploads: the larger size limit, and the caller checked before the body.
-UPLOAD_PATHS: tuple[str, ...] = (SUBMISSIONS_PATH, IMPORT_PATH)
+UPLOAD_PATHS: tuple[str, ...] = (SUBMISSIONS_PATH, IMPORT_PATH, "/api/dhis2/")
 
 
 def create_app(
@@ -165,6 +166,7 @@ def create_app(
     app.include_router(preparedness_api.router)
     app.include_router(timeliness_api.router)
     app.include_router(nowcasting_api.router)
+    app.include_router(dhis2_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app, api_not_found=problems.http_problem)
     return app

@@ -6,6 +6,7 @@ thread pool, and each such hop cost a create about as much CPU as one of its SQL
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated
@@ -97,3 +98,50 @@ ReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
 WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+def _gateway_credentials(header: str) -> tuple[str, str | None]:
+    """The token (and, for Basic, the account name) of a gateway's Authorization header."""
+    scheme, _, rest = header.strip().partition(" ")
+    rest = rest.strip()
+    if scheme.lower() in ("apitoken", "bearer") and rest:
+        return rest, None
+    if scheme.lower() == "basic" and rest:
+        try:
+            name, colon, token = base64.b64decode(rest, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            colon = ""
+        if colon and name and token:
+            return token, name
+    raise Unauthenticated(
+        "the Authorization header must be 'ApiToken TOKEN', 'Bearer TOKEN' or Basic with the "
+        "account name and the token as password",
+        [FieldError("Authorization", "malformed")],
+    )
+
+
+def get_gateway_principal(request: Request) -> Principal:
+    """The caller of a gateway route (DHIS2, FHIR, ...): an account's API token.
+
+    National systems send it the way their software can: ``ApiToken TOKEN`` (DHIS2's own
+    scheme), ``Bearer TOKEN``, or HTTP Basic with the account's name and the token as the
+    password (a name that is not the token's account is refused).
+    """
+    header = request.headers.get("authorization")
+    if header is None:
+        raise Unauthenticated(
+            "this route needs an API token: send 'Authorization: ApiToken TOKEN'",
+            [FieldError("Authorization", "missing")],
+        )
+    token, name = _gateway_credentials(header)
+    with read_session(request.app.state.sessions) as session:
+        principal = accounts.authenticate_token(session, token)
+    if name is not None and name != principal.name:
+        raise Unauthenticated(
+            "the token is not valid", [FieldError("Authorization", "unknown token")]
+        )
+    request.state.principal = principal
+    return principal
+
+
+GatewayPrincipal = Annotated[Principal, Depends(get_gateway_principal)]

@@ -78,7 +78,7 @@ def parse_period(text: str) -> Period | None:
         return None
 
 
-def _parsed(year: int, parts: dict[str, str | None]) -> Period | None:  # noqa: C901
+def _parsed(year: int, parts: dict[str, str | None]) -> Period | None:
     if parts["day"]:
         day = date(year, int(parts["day"][:2]), int(parts["day"][2:]))
         return day, day

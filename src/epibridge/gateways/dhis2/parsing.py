@@ -1,0 +1,199 @@
+"""Reading a dataValueSets body (DHIS2 JSON, DHIS2 CSV, ADX XML) into one frame of text.
+
+Every format becomes the same columns (``COLUMNS``, all text, missing values null) so that
+the translation (``translate``) is one set of joins whatever was sent. A body that cannot be
+read at all is refused whole (``InvalidInput`` naming the body and where it broke); a value
+that is readable but wrong is the epidemic database's checks' business. JSON is decoded by the
+standard library and turned into columns by Polars; CSV is read by Polars; ADX by lxml with
+entities, DTDs and network access off (a document with a DOCTYPE is refused).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+import polars as pl
+from lxml import etree
+
+from epibridge.errors import FieldError, InvalidInput
+from epibridge.i18n import N_
+
+COLUMNS = (
+    "dataElement",
+    "period",
+    "orgUnit",
+    "categoryOptionCombo",
+    "attributeOptionCombo",
+    "value",
+    "comment",
+)
+#: DHIS2's CSV layout, in its order (the header line is optional, as in DHIS2).
+CSV_COLUMNS = (
+    "dataelement",
+    "period",
+    "orgunit",
+    "categoryoptioncombo",
+    "attributeoptioncombo",
+    "value",
+    "storedby",
+    "lastupdated",
+    "comment",
+    "followup",
+    "deleted",
+)
+ADX_NS = "urn:ihe:qrph:adx:2015"
+_SCHEMA = dict.fromkeys(COLUMNS, pl.String)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The values as sent, and whether their periods are ADX intervals (``start/duration``)."""
+
+    values: pl.DataFrame
+    data_set: str = ""
+    intervals: bool = False
+
+
+def _unreadable(kind: str, reason: str) -> InvalidInput:
+    return InvalidInput(
+        N_("the body is not readable {kind}: nothing was imported"),
+        [FieldError("body", N_("unreadable: {reason}"), params={"reason": reason[:300]})],
+        params={"kind": kind},
+    )
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None if value is None else json.dumps(value)[:200]
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def read_json(body: bytes) -> Parsed:
+    """DHIS2's JSON: ``{dataSet, period, orgUnit, attributeOptionCombo, dataValues: [...]}``."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, a 5000-digit number
+        raise _unreadable("JSON", str(exc)) from None
+    values = document.get("dataValues") if isinstance(document, dict) else None
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise _unreadable("JSON", "expected an object with a dataValues array of objects")
+    try:
+        frame = pl.from_dicts(values, schema=_SCHEMA, strict=False) if values else _empty()
+    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+        # Odd types (nested objects, huge numbers): the slow, always-readable way.
+        frame = pl.DataFrame(
+            {c: [_text(v.get(c)) for v in values] for c in COLUMNS}, schema=_SCHEMA
+        )
+    defaults = {
+        "period": document.get("period"),
+        "orgUnit": document.get("orgUnit"),
+        "attributeOptionCombo": document.get("attributeOptionCombo"),
+    }
+    fills = [
+        pl.col(name).fill_null(pl.lit(_text(value)))
+        for name, value in defaults.items()
+        if value is not None
+    ]
+    if fills:
+        frame = frame.with_columns(fills)
+    return Parsed(frame, data_set=_text(document.get("dataSet")) or "")
+
+
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=_SCHEMA)
+
+
+def read_csv(body: bytes) -> Parsed:
+    """DHIS2's CSV layout; a first line starting ``dataelement`` is the header."""
+    if not body.strip():
+        return Parsed(_empty())
+    try:
+        raw = pl.read_csv(
+            io.BytesIO(body),
+            has_header=False,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            encoding="utf8",
+        )
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+        raise _unreadable("CSV", str(exc).splitlines()[0] if str(exc) else "CSV") from None
+    if raw.width < 6:
+        raise _unreadable("CSV", "expected at least 6 columns: " + ",".join(CSV_COLUMNS[:6]))
+    raw = raw.select(raw.columns[: len(CSV_COLUMNS)])
+    raw.columns = list(CSV_COLUMNS[: raw.width])
+    first = raw.row(0)[0] if raw.height else None
+    if first is not None and first.strip().lower() == "dataelement":
+        raw = raw.slice(1)
+    named = {
+        "dataElement": "dataelement",
+        "period": "period",
+        "orgUnit": "orgunit",
+        "categoryOptionCombo": "categoryoptioncombo",
+        "attributeOptionCombo": "attributeoptioncombo",
+        "value": "value",
+        "comment": "comment",
+    }
+    frame = raw.select(
+        (pl.col(src) if src in raw.columns else pl.lit(None, pl.String)).alias(name)
+        for name, src in named.items()
+    )
+    return Parsed(frame)
+
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
+)
+#: Attributes of an ADX dataValue that are not its disaggregation.
+_ADX_OWN = {"dataElement", "value"}
+
+
+def _combo(attributes: dict[str, str]) -> str:
+    """The category option combo of an ADX value: named, or its disaggregation written out."""
+    if "categoryOptionCombo" in attributes:
+        return attributes["categoryOptionCombo"]
+    parts = sorted((k, v) for k, v in attributes.items() if k not in _ADX_OWN)
+    return ";".join(f"{k}={v}" for k, v in parts) or "default"
+
+
+def read_adx(body: bytes) -> Parsed:
+    """ADX 1.0 (``urn:ihe:qrph:adx:2015``): groups of an org unit and a period of values."""
+    try:
+        root = etree.fromstring(body, parser=_PARSER)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise _unreadable("ADX XML", str(exc)) from None
+    if root.getroottree().docinfo.doctype:
+        raise _unreadable("ADX XML", "a DOCTYPE is not accepted")
+    if root.tag != f"{{{ADX_NS}}}adx":
+        raise _unreadable("ADX XML", f"the root element must be adx in {ADX_NS}")
+    columns: dict[str, list[str | None]] = {c: [] for c in COLUMNS}
+    data_set = ""
+    for group in root.iterchildren(f"{{{ADX_NS}}}group"):
+        g = group.attrib
+        data_set = data_set or g.get("dataSet", "")
+        for value in group.iterchildren(f"{{{ADX_NS}}}dataValue"):
+            v = dict(value.attrib)
+            other = {k: x for k, x in g.items() if k not in ("orgUnit", "period", "dataSet")}
+            v.pop("comment", None)
+            columns["dataElement"].append(v.get("dataElement"))
+            columns["period"].append(g.get("period"))
+            columns["orgUnit"].append(g.get("orgUnit"))
+            columns["categoryOptionCombo"].append(_combo(v))
+            columns["attributeOptionCombo"].append(
+                ";".join(f"{k}={x}" for k, x in sorted(other.items()) if k != "completeDate")
+                or None
+            )
+            columns["value"].append(v.get("value"))
+            columns["comment"].append(None)
+    return Parsed(pl.DataFrame(columns, schema=_SCHEMA), data_set=data_set, intervals=True)
+
+
+def read(body: bytes, media_type: str) -> Parsed:
+    """The body in the format its Content-Type names (JSON when none is given)."""
+    kind = media_type.split(";")[0].strip().lower()
+    if kind in ("application/adx+xml", "application/xml", "text/xml"):
+        return read_adx(body)
+    if kind in ("application/csv", "text/csv"):
+        return read_csv(body)
+    return read_json(body)
