@@ -82,9 +82,9 @@ def test_the_contract_and_the_three_formats(live_url: str, sessions: sessionmake
 
     # ADX (an ISO 8601 interval per group), HTTP Basic with the account name and the token.
     adx = (
-        '<adx xmlns="urn:ihe:qrph:adx:2015"><group orgUnit="%s" period="2024-02-19/P1W" '
-        'dataSet="BfMAe6Itzgt"><dataValue dataElement="%s" categoryOptionCombo="%s" '
-        'value="6"/></group></adx>' % (WHOLE, CASES, CONFIRMED)
+        f'<adx xmlns="urn:ihe:qrph:adx:2015"><group orgUnit="{WHOLE}" period="2024-02-19/P1W" '
+        f'dataSet="BfMAe6Itzgt"><dataValue dataElement="{CASES}" '
+        f'categoryOptionCombo="{CONFIRMED}" value="6"/></group></adx>'
     )
     basic = base64.b64encode(f"dhis2-kaz:{system}".encode()).decode()
     answer = httpx.post(

@@ -28,9 +28,10 @@ _PATTERN = re.compile(
     r"|Q(?P<quarter>[1-4])"
     r"|(?P<april>April)?S(?P<half>[12])"
     r"|(?P<financial>April|July|Oct|Nov)"
-    r")?"
+    r")?",
+    re.ASCII,  # \d is 0-9 only: "٢٠٢٤" is not a year
 )
-_DURATION = re.compile(r"P(?P<n>\d{1,4})(?P<unit>[DWMY])")
+_DURATION = re.compile(r"P(?P<n>\d{1,4})(?P<unit>[DWMY])", re.ASCII)
 
 
 def _month_end(year: int, month: int) -> date:
@@ -107,7 +108,7 @@ def parse_interval(text: str) -> Period | None:
     """ADX's period, ``start/duration`` (``2024-01-01/P1W``): first and last day, or None."""
     start_text, slash, duration = text.partition("/")
     found = _DURATION.fullmatch(duration) if slash else None
-    if found is None or len(start_text) != 10:
+    if found is None or len(start_text) != 10 or not start_text.isascii():
         return None
     try:
         start = date.fromisoformat(start_text)
