@@ -70,8 +70,25 @@ def _text(value: object) -> str | None:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def read_json(body: bytes) -> Parsed:
-    """DHIS2's JSON: ``{dataSet, period, orgUnit, attributeOptionCombo, dataValues: [...]}``."""
+_HEAD = ("dataSet", "period", "orgUnit", "attributeOptionCombo")
+_DOCUMENT = {**dict.fromkeys(_HEAD, pl.String), "dataValues": pl.List(pl.Struct(_SCHEMA))}
+
+
+def _columnar(body: bytes) -> tuple[pl.DataFrame, dict[str, str | None]] | None:
+    """The values read by Polars straight into columns (no Python object per value)."""
+    try:
+        document = pl.read_json(io.BytesIO(body), schema=_DOCUMENT)
+    except (pl.exceptions.PolarsError, ValueError, OverflowError):
+        return None
+    if document.height != 1 or document["dataValues"].null_count():
+        return None
+    head = {name: document[name][0] for name in _HEAD}
+    values = document.select(pl.col("dataValues").explode()).unnest("dataValues")
+    return values, head
+
+
+def _decoded(body: bytes) -> tuple[pl.DataFrame, dict[str, str | None]]:
+    """The slow, always-readable way: the standard library, then columns."""
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, a 5000-digit number
@@ -79,26 +96,24 @@ def read_json(body: bytes) -> Parsed:
     values = document.get("dataValues") if isinstance(document, dict) else None
     if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
         raise _unreadable("JSON", "expected an object with a dataValues array of objects")
-    try:
-        frame = pl.from_dicts(values, schema=_SCHEMA, strict=False) if values else _empty()
-    except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
-        # Odd types (nested objects, huge numbers): the slow, always-readable way.
-        frame = pl.DataFrame(
-            {c: [_text(v.get(c)) for v in values] for c in COLUMNS}, schema=_SCHEMA
-        )
-    defaults = {
-        "period": document.get("period"),
-        "orgUnit": document.get("orgUnit"),
-        "attributeOptionCombo": document.get("attributeOptionCombo"),
-    }
+    frame = pl.DataFrame({c: [_text(v.get(c)) for v in values] for c in COLUMNS}, schema=_SCHEMA)
+    return frame, {name: _text(document.get(name)) for name in _HEAD}
+
+
+def read_json(body: bytes) -> Parsed:
+    """DHIS2's JSON: ``{dataSet, period, orgUnit, attributeOptionCombo, dataValues: [...]}``."""
+    found = _columnar(body) or _decoded(body)
+    frame, head = found
+    if frame.height == 0:
+        frame = _empty()
     fills = [
-        pl.col(name).fill_null(pl.lit(_text(value)))
-        for name, value in defaults.items()
-        if value is not None
+        pl.col(name).fill_null(pl.lit(head[name]))
+        for name in ("period", "orgUnit", "attributeOptionCombo")
+        if head[name] is not None
     ]
     if fills:
         frame = frame.with_columns(fills)
-    return Parsed(frame, data_set=_text(document.get("dataSet")) or "")
+    return Parsed(frame, data_set=head["dataSet"] or "")
 
 
 def _empty() -> pl.DataFrame:

@@ -1,0 +1,221 @@
+"""Import speed of DHIS2's dataValueSets against the CSV path, on the same observations.
+
+The workload is the issue's: ``--values`` (1,000,000 by default) SYNTHETIC weekly DHIS2 data
+values of one state (KAZ): 2 data elements x 40 category option combos (10 age groups x 4
+sexes) x 21 org units (the state and its 20 ISO 3166-2 regions) x as many ISO weeks from
+2010 as needed, all mapped. For each backend it prints:
+
+  dhis2  values/s of ``service.import_values`` on the DHIS2 JSON body held in memory (as a
+         server has it once received): JSON decoded, columns built, translated with Polars
+         joins on the mapping, checked and landed by ``epidata.ingest`` as one submission;
+  csv    rows/s of ``epidata.ingest`` on the same observations as an epibridge CSV file;
+  ratio  dhis2 / csv (the issue's goal: >= 0.5),
+
+each into a fresh database, in this process (no HTTP on either side), with the process's peak
+RSS after each. Run:
+  .venv/bin/python benchmarks/gateways.py [--values 1000000] [--backend sqlite|postgresql|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from tests.support.postgres import start_cluster  # noqa: E402
+
+from epibridge import audit, migrate  # noqa: E402
+from epibridge.db import create_db_engine, make_sessionmaker, write_session  # noqa: E402
+from epibridge.epidata.codes import areas_of  # noqa: E402
+from epibridge.epidata.ingest import ingest  # noqa: E402
+from epibridge.gateways.dhis2 import parsing, service  # noqa: E402
+from epibridge.security import system_principal  # noqa: E402
+from epibridge.settings import Settings  # noqa: E402
+
+ACTOR = system_principal("benchmark")
+AGES = ("0-4", "5-9", "10-14", "15-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70+")
+SEXES = ("", "female", "male", "unknown")
+
+
+def _uid(prefix: str, n: int) -> str:
+    return f"{prefix}{n:010d}"
+
+
+def mapping() -> dict[str, object]:
+    combos = {
+        _uid("c", i): {"classification": "confirmed", "age_group": age, "sex": sex}
+        for i, (age, sex) in enumerate((a, s) for a in AGES for s in SEXES)
+    }
+    units = {
+        _uid("o", 0): "",
+        **{_uid("o", i + 1): a for i, a in enumerate(sorted(areas_of("KAZ")))},
+    }
+    return {
+        "id_scheme": "UID",
+        "data_elements": {
+            _uid("d", 0): {"disease": "J11", "metric": "cases"},
+            _uid("d", 1): {"disease": "J11", "metric": "deaths"},
+        },
+        "category_option_combos": combos,
+        "org_units": units,
+    }
+
+
+def workload(values: int) -> tuple[bytes, bytes]:
+    """The DHIS2 JSON body and the epibridge CSV file of the same observations."""
+    plan = mapping()
+    keys = [
+        (de, coc, ou)
+        for de in plan["data_elements"]  # type: ignore[union-attr]
+        for coc in plan["category_option_combos"]  # type: ignore[union-attr]
+        for ou in plan["org_units"]  # type: ignore[union-attr]
+    ]
+    weeks = -(-values // len(keys))
+    monday = date(2010, 1, 4)
+    grid = (
+        pl.DataFrame(
+            {"de": [k[0] for k in keys], "coc": [k[1] for k in keys], "ou": [k[2] for k in keys]}
+        )
+        .join(pl.DataFrame({"w": range(weeks)}), how="cross")
+        .head(values)
+    )
+    grid = grid.with_columns(
+        (pl.lit(monday) + pl.duration(weeks=pl.col("w"))).alias("start"),
+        ((pl.col("w") * 7919 + pl.int_range(pl.len())) % 500).cast(pl.String).alias("value"),
+    )
+    iso = (
+        grid["start"].dt.iso_year().cast(pl.String) + "W" + grid["start"].dt.week().cast(pl.String)
+    )
+    rows = grid.with_columns(iso.alias("period"))
+    body = json.dumps(
+        {
+            "dataSet": "BfMAe6Itzgt",
+            "dataValues": [
+                {
+                    "dataElement": de,
+                    "period": p,
+                    "orgUnit": ou,
+                    "categoryOptionCombo": coc,
+                    "attributeOptionCombo": "HllvX50cXC0",
+                    "value": v,
+                }
+                for de, coc, ou, p, v in rows.select(
+                    "de", "coc", "ou", "period", "value"
+                ).iter_rows()
+            ],
+        }
+    ).encode()
+    elements = pl.DataFrame(
+        {"de": list(plan["data_elements"]), "metric": ["cases", "deaths"]}  # type: ignore[arg-type]
+    )
+    combos = pl.DataFrame(
+        {
+            "coc": list(plan["category_option_combos"]),  # type: ignore[arg-type]
+            "age_group": [c["age_group"] for c in plan["category_option_combos"].values()],  # type: ignore[union-attr]
+            "sex": [c["sex"] for c in plan["category_option_combos"].values()],  # type: ignore[union-attr]
+        }
+    )
+    units = pl.DataFrame({"ou": list(plan["org_units"]), "area": list(plan["org_units"].values())})  # type: ignore[union-attr]
+    csv = (
+        rows.join(elements, on="de").join(combos, on="coc").join(units, on="ou")
+        .select(
+            pl.lit("KAZ").alias("state"), "area", pl.lit("J11").alias("disease"), "metric",
+            pl.lit("confirmed").alias("classification"),
+            pl.col("start").alias("period_start"),
+            (pl.col("start") + pl.duration(days=6)).alias("period_end"),
+            "value", "age_group", "sex",
+        )
+        .write_csv()
+        .encode()
+    )  # fmt: skip
+    return body, csv
+
+
+def _fresh(url: str, var_dir: Path):  # type: ignore[no-untyped-def]
+    settings = Settings(database_url=url, var_dir=var_dir)
+    migrate.upgrade(settings)
+    engine = create_db_engine(url)
+    sessions = make_sessionmaker(engine, audit=audit.trail_for(settings))
+    with write_session(sessions) as session:
+        service.load_mapping(session, principal=ACTOR, state="KAZ", document=mapping())
+    return engine, sessions
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_dhis2(url: str, var_dir: Path, body: bytes, values: int) -> float:
+    engine, sessions = _fresh(url, var_dir)
+    request = service.ImportRequest(
+        state="KAZ",
+        id_schemes=dict.fromkeys(
+            ("dataElementIdScheme", "orgUnitIdScheme", "categoryOptionComboIdScheme"), "UID"
+        ),
+    )
+    started = time.perf_counter()
+    parsed = parsing.read(body, "application/json")
+    summary = service.import_values(sessions, principal=ACTOR, parsed=parsed, request=request)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    assert summary.status == "SUCCESS" and summary.importCount.imported == values, summary
+    return seconds
+
+
+def run_csv(url: str, var_dir: Path, path: Path, values: int) -> float:
+    engine, sessions = _fresh(url, var_dir)
+    started = time.perf_counter()
+    result = ingest(sessions, actor=ACTOR, file=path, state="KAZ")
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    assert result.new_count == values, result
+    return seconds
+
+
+def report(backend: str, values: int, dhis2: float, csv: float, body: int, peak: float) -> None:
+    print(
+        f"{backend}: {values:,} values; dhis2 dataValueSets {values / dhis2:,.0f} values/s "
+        f"({dhis2:.1f} s, body {body / 2**20:.0f} MiB); csv ingest {values / csv:,.0f} rows/s "
+        f"({csv:.1f} s); ratio {csv / dhis2:.2f} (goal >= 0.5); peak RSS {peak:,.0f} MiB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--values", type=int, default=1_000_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    args = parser.parse_args()
+    body, csv = workload(args.values)
+    with tempfile.TemporaryDirectory(prefix="epibridge-gw-") as tmp:
+        work = Path(tmp)
+        path = work / "observations.csv"
+        path.write_bytes(csv)
+        if args.backend in ("sqlite", "both"):
+            csv_s = run_csv(f"sqlite:///{work / 'csv.db'}", work / "var", path, args.values)
+            dhis2_s = run_dhis2(f"sqlite:///{work / 'dhis2.db'}", work / "var", body, args.values)
+            report("SQLite", args.values, dhis2_s, csv_s, len(body), _peak_mib())
+        if args.backend in ("postgresql", "both"):
+            cluster = start_cluster()
+            try:
+                cluster.execute("CREATE DATABASE bench_csv")
+                cluster.execute("CREATE DATABASE bench_dhis2")
+                csv_s = run_csv(cluster.url("bench_csv"), work / "var", path, args.values)
+                dhis2_s = run_dhis2(cluster.url("bench_dhis2"), work / "var", body, args.values)
+                report("PostgreSQL", args.values, dhis2_s, csv_s, len(body), _peak_mib())
+            finally:
+                cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
