@@ -170,12 +170,12 @@ def translate(parsed: Parsed, *, state: str, scheme: str, content: dict[str, Any
         *_unmapped(frame, "categoryOptionCombo", combos["categoryOptionCombo"], state),
         *_unmapped(frame, "orgUnit", units["orgUnit"], state),
     ]
+    # In the request's order, so that a refused value's row leads back to it (``_i``).
     joined = (
-        frame.join(elements, on="dataElement", how="inner")
-        .join(combos, on="categoryOptionCombo", how="inner")
-        .join(units, on="orgUnit", how="inner")
-        .join(table, on="period", how="inner")
-        .sort("_i")
+        frame.join(elements, on="dataElement", how="inner", maintain_order="left")
+        .join(combos, on="categoryOptionCombo", how="inner", maintain_order="left")
+        .join(units, on="orgUnit", how="inner", maintain_order="left")
+        .join(table, on="period", how="inner", maintain_order="left")
     )
     rows = joined.select(
         pl.lit(state).alias("state"),
