@@ -42,7 +42,7 @@ from epibridge.gateways.dhis2.schemas import (
     ImportSummary,
     MappingRead,
 )
-from epibridge.gateways.dhis2.translate import Conflict, Translated, translate
+from epibridge.gateways.dhis2.translate import Translated, ValueConflict, translate
 from epibridge.i18n import N_, Text
 from epibridge.i18n import message as render
 from epibridge.members import service as members
@@ -134,7 +134,7 @@ class ImportRequest:
     lang: str = "en"
 
 
-def _rendered(conflicts: list[Conflict], lang: str) -> list[ImportConflict]:
+def _rendered(conflicts: list[ValueConflict], lang: str) -> list[ImportConflict]:
     return [
         ImportConflict(object=c.object, value=render(c.message, c.params, lang), indexes=c.indexes)
         for c in conflicts
@@ -145,7 +145,7 @@ def _summary(
     request: ImportRequest,
     status: ImportStatus,
     count: ImportCount,
-    conflicts: list[Conflict],
+    conflicts: list[ValueConflict],
     description: str,
     submission_id: int | None = None,
 ) -> ImportSummary:
@@ -166,13 +166,13 @@ def _summary(
 _REFUSED = N_("the import was refused: nothing was written")
 
 
-def _refused(request: ImportRequest, total: int, conflicts: list[Conflict]) -> ImportSummary:
+def _refused(request: ImportRequest, total: int, conflicts: list[ValueConflict]) -> ImportSummary:
     return _summary(request, ImportStatus.ERROR, ImportCount(ignored=total), conflicts, _REFUSED)
 
 
-def _scheme_conflicts(request: ImportRequest, stored: Dhis2Mapping) -> list[Conflict]:
+def _scheme_conflicts(request: ImportRequest, stored: Dhis2Mapping) -> list[ValueConflict]:
     return [
-        Conflict(
+        ValueConflict(
             name,
             N_("the mapping of {state} is keyed by {stored}; the request's {name} is {sent}"),
             {"state": request.state, "stored": stored.id_scheme, "name": name, "sent": sent},
@@ -182,19 +182,19 @@ def _scheme_conflicts(request: ImportRequest, stored: Dhis2Mapping) -> list[Conf
     ]
 
 
-def _bad_rows(exc: InvalidInput, translated: Translated, parsed: Parsed) -> list[Conflict]:
+def _bad_rows(exc: InvalidInput, translated: Translated, parsed: Parsed) -> list[ValueConflict]:
     """The epidemic database's refusals, named by data element, org unit and period."""
     positions = translated.rows["_i"]
     out = []
     for error in exc.errors:
         # A Parquet record's row is its line in the CSV layout: the header is line 1.
         if not isinstance(error, BadRow) or not 2 <= error.row <= len(positions) + 1:
-            out.append(Conflict(error.field, error.message_id, dict(error.params or {})))
+            out.append(ValueConflict(error.field, error.message_id, dict(error.params or {})))
             continue
         index = int(positions[error.row - 2])
         sent = parsed.values.row(index, named=True)
         out.append(
-            Conflict(
+            ValueConflict(
                 str(sent["dataElement"] or ""),
                 N_(
                     "{reason} (data element {dataElement}, org unit {orgUnit}, period {period}, "
@@ -210,7 +210,7 @@ def _bad_rows(exc: InvalidInput, translated: Translated, parsed: Parsed) -> list
             )
         )
     if not out:
-        out.append(Conflict("dataValues", exc.detail_id, dict(exc.params or {})))
+        out.append(ValueConflict("dataValues", exc.detail_id, dict(exc.params or {})))
     return out
 
 

@@ -38,7 +38,7 @@ OUTPUT = (
 
 
 @dataclass(frozen=True)
-class Conflict:
+class ValueConflict:
     """One DHIS2 conflict: the object (an identifier) and why, as a message id."""
 
     object: str
@@ -50,8 +50,8 @@ class Conflict:
 @dataclass
 class Translated:
     rows: pl.DataFrame  # OUTPUT columns and ``_i``, the value's position in the request
-    ignored: list[Conflict]
-    refused: list[Conflict]
+    ignored: list[ValueConflict]
+    refused: list[ValueConflict]
     ignored_count: int = 0
 
 
@@ -103,14 +103,16 @@ UNMAPPED = {
 }
 
 
-def _unmapped(frame: pl.DataFrame, column: str, known: pl.Series, state: str) -> list[Conflict]:
+def _unmapped(
+    frame: pl.DataFrame, column: str, known: pl.Series, state: str
+) -> list[ValueConflict]:
     missing = frame.filter(~pl.col(column).is_in(known.implode()).fill_null(False))
     out = []
     for ident in missing[column].unique(maintain_order=True).head(100).to_list():
         mask = pl.col(column).is_null() if ident is None else pl.col(column) == ident
         indexes, named, count = _sample(frame, mask)
         params = {"id": str(ident or ""), "count": count, "state": state, **named}
-        out.append(Conflict(str(ident or ""), UNMAPPED[column], params, indexes))
+        out.append(ValueConflict(str(ident or ""), UNMAPPED[column], params, indexes))
     return out
 
 
@@ -141,7 +143,7 @@ def translate(parsed: Parsed, *, state: str, scheme: str, content: dict[str, Any
     for text in bad_periods[:100]:
         indexes, named, count = _sample(frame, pl.col("period") == text)
         refused.append(
-            Conflict(
+            ValueConflict(
                 text,
                 N_(
                     "not a DHIS2 period: {count} value(s) (first: data element {dataElement}, "
@@ -155,7 +157,7 @@ def translate(parsed: Parsed, *, state: str, scheme: str, content: dict[str, Any
     if missing_period.height:
         indexes, named, count = _sample(frame, pl.col("period").is_null())
         refused.append(
-            Conflict(
+            ValueConflict(
                 "period",
                 N_(
                     "no period: {count} value(s) (first: data element {dataElement}, "
