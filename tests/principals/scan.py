@@ -72,6 +72,9 @@ READERS = {
     f"epibridge.{name}"
     for name in (
         "assistance.service.board.board",
+        "gateways.dhis2.service.get_mapping",
+        "gateways.dhis2.service.read_values",
+        "epidata.values.current_values",
         "consultations.service.positions.can_record_position",
         "consultations.service.positions.position_states",
         "notifications.service.dashboard.situation",

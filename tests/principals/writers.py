@@ -27,6 +27,8 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     from epibridge.epidata import reference
     from epibridge.epidata import service as epidata
     from epibridge.epidata.ingest import ingest
+    from epibridge.gateways.dhis2 import parsing as dhis2_parsing
+    from epibridge.gateways.dhis2 import service as dhis2
     from epibridge.members import accounts, administration
     from epibridge.members import service as members
     from epibridge.members.schemas import UserCreate
@@ -385,5 +387,14 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
         ),
         _q("timeliness.service.records.remove_factor"): lambda s, a: timeliness.remove_factor(
             s, actor=a, event_id=event, factor_id=seed["factor"]
+        ),
+        _q("gateways.dhis2.service.load_mapping"): lambda s, a: dhis2.load_mapping(
+            s, principal=a, state="KAZ", document={}
+        ),
+        _q("gateways.dhis2.service.import_values"): lambda s, a: dhis2.import_values(
+            seed["sessions"],
+            principal=a,
+            parsed=dhis2_parsing.read(b'{"dataValues": []}', "application/json"),
+            request=dhis2.ImportRequest(state="KAZ", id_schemes={}),
         ),
     }
