@@ -23,6 +23,7 @@ from epibridge.web import (
     consultation_pages,
     dashboard,
     data_pages,
+    dhis2_pages,
     directory_pages,
     import_pages,
     notification_pages,
@@ -73,6 +74,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(preparedness_pages.router)
     app.include_router(timeliness_pages.router)
     app.include_router(backtest_pages.router)
+    app.include_router(dhis2_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

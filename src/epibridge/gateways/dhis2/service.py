@@ -51,7 +51,7 @@ from epibridge.security import Action, Principal, authorize, decide
 ENTITY = "dhis2_mapping"
 
 
-def _authorize_mapping(principal: Principal) -> None:
+def authorize_mapping(principal: Principal) -> None:
     """Mappings are kept by administrators and the Secretariat (and the console)."""
     if decide(principal, Action.ADMINISTER).allowed:
         return
@@ -74,7 +74,7 @@ def load_mapping(
     session: Session, *, principal: Principal, state: str, document: object
 ) -> MappingRead:
     """Check a state's mapping whole and store it in place of the previous one, audited."""
-    _authorize_mapping(principal)
+    authorize_mapping(principal)
     code = members.require_state(session, state)
     scheme, content = mapping_rules.validate(document, code)
     digest = hashlib.sha256(
@@ -118,7 +118,7 @@ def _stored(session: Session, state: str) -> Dhis2Mapping:
 
 def get_mapping(session: Session, *, principal: Principal, state: str) -> MappingRead:
     """The mapping of a state as loaded, for administrators and the Secretariat."""
-    _authorize_mapping(principal)
+    authorize_mapping(principal)
     return to_read(_stored(session, members.require_state(session, state)))
 
 
