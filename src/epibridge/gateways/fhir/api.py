@@ -122,35 +122,44 @@ def _import(
     "/MeasureReport", status_code=201, response_class=FhirResponse, responses={201: FHIR_JSON}
 )
 async def create_report(
-    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: SettingsDep
+    request: Request,
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    now: Now,
 ) -> FhirResponse:
     """Import one MeasureReport's counts as one submission of its state (all or nothing)."""
     raw = await request.body()
-    body, reading, _ = await run_in_threadpool(
+    _, reading, _ = await run_in_threadpool(
         _import, raw, sessions, principal, settings.max_body_bytes, bundle=False
     )
-    resource = {**body, "id": importing.created_id(body, reading, -1)}
+    resource = importing.stored(_base(request), reading, -1, now=now)
     location = f"{_base(request)}{codes.PREFIX}/MeasureReport/{resource['id']}"
     return FhirResponse(resource, status_code=201, headers={"Location": location})
 
 
 @router.post("", response_class=FhirResponse, responses={200: FHIR_JSON})
 async def transaction(
-    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: SettingsDep
+    request: Request,
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    now: Now,
 ) -> FhirResponse:
     """Import a transaction Bundle of MeasureReports as one submission (all or nothing)."""
     raw = await request.body()
     _, reading, found = await run_in_threadpool(
         _import, raw, sessions, principal, settings.max_body_bytes, bundle=True
     )
+    base = _base(request)
     answers = [
         {
             "response": {
                 "status": "201 Created",
-                "location": f"MeasureReport/{importing.created_id(e.resource, reading, i)}",
+                "location": f"MeasureReport/{importing.stored(base, reading, i, now=now)['id']}",
             }
         }
-        for i, e in enumerate(found)
+        for i in range(len(found))
     ]
     return FhirResponse(
         {"resourceType": "Bundle", "type": "transaction-response", "entry": answers}

@@ -11,14 +11,16 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.epidata.ingest import IngestOptions, ingest
 from epibridge.epidata.schemas import BadRow, SubmissionRead
+from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
-from epibridge.gateways.fhir import codes
+from epibridge.gateways.fhir import export
 from epibridge.gateways.fhir.reading import Reading, Row, read_report
 from epibridge.i18n import N_, Phrase
 from epibridge.security import Principal
@@ -155,19 +157,26 @@ def submit(
         raise _located(exc, reading.rows, reporter) from None
 
 
-def created_id(resource: Json, reading: Reading, index: int) -> str:
-    """The id the imported report has in the export (its state, area, disease, period)."""
-    rows = [r for r in reading.rows if r.paths["period_start"].startswith(_prefix(index))]
-    first = (rows or reading.rows)[0].record
-    return codes.resource_id(
-        first["state"],
-        first["area"],
-        first["disease"],
-        first["metric"],
-        first["period_start"].replace("-", ""),
-        first["period_end"].replace("-", ""),
-    )
-
-
-def _prefix(index: int) -> str:
-    return f"Bundle.entry[{index}]." if index >= 0 else "MeasureReport."
+def stored(base: str, reading: Reading, index: int, *, now: datetime) -> Json:
+    """The report at ``index`` (-1: the one posted) as it now reads back: epibridge's canonical
+    MeasureReport of the stored counts, one group per disease and metric (not the client's
+    text echoed: what was posted may carry elements this server neither reads nor keeps)."""
+    prefix = f"Bundle.entry[{index}]." if index >= 0 else "MeasureReport."
+    found: dict[tuple[str, ...], tuple[SeriesSelector, export.Report]] = {}
+    for row in reading.rows:
+        if not row.paths["value"].startswith(prefix):
+            continue
+        r = row.record
+        key = (r["state"], r["area"], r["disease"], r["metric"], r["period_start"], r["period_end"])
+        if key not in found:
+            selector = SeriesSelector(
+                disease=r["disease"], states=(r["state"],), metric=r["metric"], area=r["area"]
+            )
+            start, end = date.fromisoformat(r["period_start"]), date.fromisoformat(r["period_end"])
+            found[key] = (selector, export.Report(r["state"], start, end))
+        stratum = (r["classification"], r["age_group"], r["sex"])
+        found[key][1].values[stratum] = int(r["value"])
+    resources = [export.measure_report(base, s, rep, now=now) for s, rep in found.values()]
+    first = resources[0]
+    first["group"] = [group for resource in resources for group in resource["group"]]
+    return first
