@@ -150,6 +150,7 @@ READERS = {
         "epidata.queries.readable_states",
         # The FHIR gateway's searchset: the series queries laid out as MeasureReports.
         "epidata.queries.strata",
+        "gateways.fhir.importing.read_back",
         "gateways.fhir.searchset.bundle",
         "gateways.fhir.searchset.reports",
         "nowcasting.outlook.outlook",

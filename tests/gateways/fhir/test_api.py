@@ -124,6 +124,12 @@ def test_round_trip_import_series_and_search(
     again = _post(live_url, fp, found.json()["entry"][0]["resource"])
     assert again.status_code == 201, again.text
     assert _series(live_url, fp, classification="confirmed") == [7]
+    history = httpx.get(
+        f"{live_url}/api/v1/data/series/history",
+        params={"state": "KAZ", "disease": "J11", "classification": "confirmed"},
+        headers=bearer(fp),
+    ).json()
+    assert len(history["versions"]) == 1  # the same count again is no new revision
 
 
 def test_search_pages_several_states_and_labels_synthetic_data(

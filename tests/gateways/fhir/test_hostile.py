@@ -111,7 +111,7 @@ PLACES = [path for path, _, _ in CASES] + [["group"], [*G, "stratifier"], ["repo
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(place=st.sampled_from(PLACES), value=JSON)
 def test_any_value_anywhere_is_answered_in_fhir(

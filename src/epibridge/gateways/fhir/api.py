@@ -6,6 +6,7 @@ through ``epidata.ingest`` as one submission; every answer and refusal is FHIR J
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from epibridge.api.deps import CurrentPrincipal, Now, ReadSession, SettingsDep, get_sessions
+from epibridge.db import read_session
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.gateways.fhir import capability, codes, importing, search, searchset
 from epibridge.gateways.fhir.outcome import FhirResponse, FhirRoute
@@ -24,6 +26,14 @@ from epibridge.security import Principal
 router = APIRouter(prefix=codes.PREFIX, tags=["FHIR gateway"], route_class=FhirRoute)
 Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
 FHIR_JSON = {"content": {codes.MEDIA_TYPE: {}}}
+#: Every refusal is an OperationOutcome (not the /api/v1 problem document): declared so.
+OUTCOMES: dict[int | str, dict[str, object]] = {
+    422: {
+        "description": "OperationOutcome: each issue's expression names the element",
+        **FHIR_JSON,
+    },
+    "4XX": {"description": "OperationOutcome (401, 403, 404, 413)", **FHIR_JSON},
+}
 SEARCH_NAMES = {
     "state",
     "disease",
@@ -41,7 +51,7 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("/metadata", response_class=FhirResponse, responses={200: FHIR_JSON})
+@router.get("/metadata", response_class=FhirResponse, responses={200: FHIR_JSON, **OUTCOMES})
 def metadata(request: Request, now: Now) -> FhirResponse:
     """The CapabilityStatement: FHIR 4.0.1, JSON, MeasureReport search and create."""
     return FhirResponse(capability.statement(_base(request), now))
@@ -63,7 +73,7 @@ def _refuse_unknown(request: Request) -> None:
         )
 
 
-@router.get("/MeasureReport", response_class=FhirResponse, responses={200: FHIR_JSON})
+@router.get("/MeasureReport", response_class=FhirResponse, responses={200: FHIR_JSON, **OUTCOMES})
 def search_reports(
     request: Request,
     session: ReadSession,
@@ -118,8 +128,25 @@ def _import(
     return body, reading, found
 
 
+def _read_back(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    request: Request,
+    reading: Reading,
+    index: int,
+    now: datetime,
+) -> importing.Json:
+    with read_session(sessions) as session:
+        return importing.read_back(
+            session, principal=principal, base=_base(request), reading=reading, index=index, now=now
+        )
+
+
 @router.post(
-    "/MeasureReport", status_code=201, response_class=FhirResponse, responses={201: FHIR_JSON}
+    "/MeasureReport",
+    status_code=201,
+    response_class=FhirResponse,
+    responses={201: FHIR_JSON, **OUTCOMES},
 )
 async def create_report(
     request: Request,
@@ -133,12 +160,12 @@ async def create_report(
     _, reading, _ = await run_in_threadpool(
         _import, raw, sessions, principal, settings.max_body_bytes, bundle=False
     )
-    resource = importing.stored(_base(request), reading, -1, now=now)
+    resource = await run_in_threadpool(_read_back, sessions, principal, request, reading, -1, now)
     location = f"{_base(request)}{codes.PREFIX}/MeasureReport/{resource['id']}"
     return FhirResponse(resource, status_code=201, headers={"Location": location})
 
 
-@router.post("", response_class=FhirResponse, responses={200: FHIR_JSON})
+@router.post("", response_class=FhirResponse, responses={200: FHIR_JSON, **OUTCOMES})
 async def transaction(
     request: Request,
     sessions: Sessions,
@@ -151,12 +178,16 @@ async def transaction(
     _, reading, found = await run_in_threadpool(
         _import, raw, sessions, principal, settings.max_body_bytes, bundle=True
     )
-    base = _base(request)
     answers = [
         {
             "response": {
                 "status": "201 Created",
-                "location": f"MeasureReport/{importing.stored(base, reading, i, now=now)['id']}",
+                "location": "MeasureReport/"
+                + (
+                    await run_in_threadpool(
+                        _read_back, sessions, principal, request, reading, i, now
+                    )
+                )["id"],
             }
         }
         for i in range(len(found))

@@ -20,7 +20,7 @@ from epibridge.epidata.ingest import IngestOptions, ingest
 from epibridge.epidata.schemas import BadRow, SubmissionRead
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.errors import FieldError, InvalidInput
-from epibridge.gateways.fhir import export
+from epibridge.gateways.fhir import export, searchset
 from epibridge.gateways.fhir.reading import Reading, Row, read_report
 from epibridge.i18n import N_, Phrase
 from epibridge.security import Principal
@@ -157,26 +157,45 @@ def submit(
         raise _located(exc, reading.rows, reporter) from None
 
 
-def stored(base: str, reading: Reading, index: int, *, now: datetime) -> Json:
-    """The report at ``index`` (-1: the one posted) as it now reads back: epibridge's canonical
-    MeasureReport of the stored counts, one group per disease and metric (not the client's
-    text echoed: what was posted may carry elements this server neither reads nor keeps)."""
+def read_back(
+    session: Session,
+    *,
+    principal: Principal,
+    base: str,
+    reading: Reading,
+    index: int,
+    now: datetime,
+) -> Json:
+    """The report at ``index`` (-1: the one posted) as it now reads back from the database.
+
+    The answer to a create is the stored counts in epibridge's own MeasureReport (every
+    stratum the state holds for that period), one group per disease and metric: the posted
+    text is not echoed, since it may carry elements this server neither reads nor keeps, and
+    the database normalizes codes (``j11`` is ``J11``) and whole numbers (``5.0`` is 5).
+    """
     prefix = f"Bundle.entry[{index}]." if index >= 0 else "MeasureReport."
-    found: dict[tuple[str, ...], tuple[SeriesSelector, export.Report]] = {}
+    groups: dict[tuple[str, ...], None] = {}
     for row in reading.rows:
-        if not row.paths["value"].startswith(prefix):
-            continue
-        r = row.record
-        key = (r["state"], r["area"], r["disease"], r["metric"], r["period_start"], r["period_end"])
-        if key not in found:
-            selector = SeriesSelector(
-                disease=r["disease"], states=(r["state"],), metric=r["metric"], area=r["area"]
+        if row.paths["value"].startswith(prefix):
+            r = row.record
+            groups[(r["disease"], r["metric"], r["area"], r["period_start"], r["period_end"])] = (
+                None
             )
-            start, end = date.fromisoformat(r["period_start"]), date.fromisoformat(r["period_end"])
-            found[key] = (selector, export.Report(r["state"], start, end))
-        stratum = (r["classification"], r["age_group"], r["sex"])
-        found[key][1].values[stratum] = int(r["value"])
-    resources = [export.measure_report(base, s, rep, now=now) for s, rep in found.values()]
-    first = resources[0]
-    first["group"] = [group for resource in resources for group in resource["group"]]
-    return first
+    resources = []
+    for disease, metric, area, first, last in groups:
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+        days = (end - start).days
+        selector = SeriesSelector(
+            disease=disease,
+            states=(reading.states[0][0],),
+            metric=metric.lower(),
+            area=area,
+            granularity="day" if days == 0 else "week" if days == 6 else "month",
+            start=start,
+            end=end,
+        )
+        found = searchset.reports(session, principal=principal, selector=selector)
+        resources += [export.measure_report(base, selector, r, now=now) for r in found]
+    first_resource = resources[0]
+    first_resource["group"] = [group for resource in resources for group in resource["group"]]
+    return first_resource

@@ -57,8 +57,9 @@ def _issue(code: str, text: str, error: FieldError | None = None, lang: str = "e
     if error is not None:
         issue["details"]["text"] = error.message_in(lang)
         issue["expression"] = [error.field]
-        if error.value is not None:
-            issue["diagnostics"] = str(_encodable(error.value, 200))
+        shown = "" if error.value is None else str(_encodable(error.value, 200))
+        if shown.strip():  # a FHIR string is never empty
+            issue["diagnostics"] = shown
     return issue
 
 
