@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from epibridge.api.deps import CurrentPrincipal, Now, ReadSession, SettingsDep, get_sessions
+from epibridge.api.problems import PROBLEM_MEDIA_TYPE
 from epibridge.db import read_session
 from epibridge.errors import FieldError, InvalidInput, NotFound
 from epibridge.gateways.fhir import capability, codes, importing, search, searchset
@@ -25,14 +26,14 @@ from epibridge.security import Principal
 
 router = APIRouter(prefix=codes.PREFIX, tags=["FHIR gateway"], route_class=FhirRoute)
 Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
-FHIR_JSON = {"content": {codes.MEDIA_TYPE: {}}}
-#: Every refusal is an OperationOutcome (not the /api/v1 problem document): declared so.
+RESOURCE = {"type": "object", "description": "a FHIR R4 resource (JSON)"}
+FHIR_JSON = {"content": {codes.MEDIA_TYPE: {"schema": RESOURCE}}}
+#: Every refusal of the routes is an OperationOutcome; what the API refuses before routing (a
+#: control character in the URL, a body over the size limit) is its RFC 9457 problem document.
+REFUSED = {"content": {codes.MEDIA_TYPE: {"schema": RESOURCE}, PROBLEM_MEDIA_TYPE: {}}}
 OUTCOMES: dict[int | str, dict[str, object]] = {
-    422: {
-        "description": "OperationOutcome: each issue's expression names the element",
-        **FHIR_JSON,
-    },
-    "4XX": {"description": "OperationOutcome (401, 403, 404, 413)", **FHIR_JSON},
+    422: {"description": "OperationOutcome: each issue's expression names the element", **REFUSED},
+    "4XX": {"description": "OperationOutcome (401, 403, 404); 413: problem", **REFUSED},
 }
 SEARCH_NAMES = {
     "state",
@@ -51,7 +52,12 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("/metadata", response_class=FhirResponse, responses={200: FHIR_JSON, **OUTCOMES})
+@router.get(
+    "/metadata",
+    response_class=FhirResponse,
+    response_model=None,
+    responses={200: FHIR_JSON, **OUTCOMES},
+)
 def metadata(request: Request, now: Now) -> FhirResponse:
     """The CapabilityStatement: FHIR 4.0.1, JSON, MeasureReport search and create."""
     return FhirResponse(capability.statement(_base(request), now))
@@ -73,7 +79,12 @@ def _refuse_unknown(request: Request) -> None:
         )
 
 
-@router.get("/MeasureReport", response_class=FhirResponse, responses={200: FHIR_JSON, **OUTCOMES})
+@router.get(
+    "/MeasureReport",
+    response_class=FhirResponse,
+    response_model=None,
+    responses={200: FHIR_JSON, **OUTCOMES},
+)
 def search_reports(
     request: Request,
     session: ReadSession,
@@ -146,6 +157,7 @@ def _read_back(
     "/MeasureReport",
     status_code=201,
     response_class=FhirResponse,
+    response_model=None,
     responses={201: FHIR_JSON, **OUTCOMES},
 )
 async def create_report(
@@ -165,7 +177,9 @@ async def create_report(
     return FhirResponse(resource, status_code=201, headers={"Location": location})
 
 
-@router.post("", response_class=FhirResponse, responses={200: FHIR_JSON, **OUTCOMES})
+@router.post(
+    "", response_class=FhirResponse, response_model=None, responses={200: FHIR_JSON, **OUTCOMES}
+)
 async def transaction(
     request: Request,
     sessions: Sessions,
