@@ -71,7 +71,8 @@ def _state(reading: Reading, resource: Json, path: str) -> str | None:
     identifier = reporter.get("identifier") if isinstance(reporter, dict) else None
     reference = reporter.get("reference") if isinstance(reporter, dict) else None
     if identifier is None and isinstance(reference, str) and reference.startswith("#"):
-        for i, contained in enumerate(resource.get("contained") or []):
+        found = resource.get("contained")
+        for i, contained in enumerate(found if isinstance(found, list) else []):
             if isinstance(contained, dict) and contained.get("id") == reference[1:]:
                 ids = contained.get("identifier")
                 identifier = ids[0] if isinstance(ids, list) and ids else None
@@ -87,7 +88,7 @@ def _state(reading: Reading, resource: Json, path: str) -> str | None:
     value = identifier.get("value")
     if not isinstance(value, str) or not _ISO3.fullmatch(value):
         reading.refuse(
-            f"{where}.identifier.value" if where.endswith("reporter") else where,
+            f"{where}.identifier.value" if where.endswith("reporter") else f"{where}.value",
             N_("an ISO 3166-1 alpha-3 code"),
             value,
         )
