@@ -170,6 +170,17 @@ def test_search_pages_several_states_and_labels_synthetic_data(
         6,
     ]
     assert all("HTEST" in [t.code for t in r.meta.tag] for r in seen)
+    # A month is one report per state, summing the weeks whose Thursday falls in it.
+    month = httpx.get(
+        f"{live_url}/api/fhir/MeasureReport",
+        params={"state": ["KAZ", "KGZ"], "disease": "J11", "period": "2024-01"},
+        headers=bearer(reader),
+    ).json()
+    months = [e.resource for e in valid(month).entry]
+    assert [(str(r.period.start), str(r.period.end)) for r in months] == [
+        ("2024-01-01", "2024-01-31")
+    ] * 2
+    assert [r.group[0].stratifier[0].stratum[0].population[0].count for r in months] == [6, 15]
 
 
 def test_transaction_is_atomic_and_refusals_name_the_element(
