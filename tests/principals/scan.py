@@ -151,6 +151,11 @@ READERS = {
         # Reads of the reporting triangle and what is computed from it (nothing stored).
         "detection.service.corrected.correct",
         "epidata.queries.readable_states",
+        # The FHIR gateway's searchset: the series queries laid out as MeasureReports.
+        "epidata.queries.strata",
+        "gateways.fhir.importing.read_back",
+        "gateways.fhir.searchset.bundle",
+        "gateways.fhir.searchset.reports",
         "nowcasting.outlook.outlook",
         "nowcasting.service.nowcast",
         "nowcasting.service.reporting_delay",

@@ -14,6 +14,22 @@ def _q(name: str) -> str:
     return f"epibridge.{name}"
 
 
+def _fhir_reading() -> Any:
+    """One MeasureReport of KAZ read into rows, as the FHIR gateway hands them to ingest."""
+    from epibridge.gateways.fhir import importing
+
+    resource = {
+        "resourceType": "MeasureReport",
+        "status": "complete",
+        "type": "summary",
+        "measure": "http://x/api/fhir/Measure/J11-cases",
+        "reporter": {"identifier": {"system": "urn:iso:std:iso:3166", "value": "KAZ"}},
+        "period": {"start": "2024-01-01", "end": "2024-01-07"},
+        "group": [{"measureScore": {"value": 5}}],
+    }
+    return importing.read(importing.entries(resource, bundle=False))
+
+
 def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]:
     """One call per writer, with arguments that would succeed for an entitled principal."""
     from epibridge.assistance import service as assistance
@@ -29,6 +45,7 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     from epibridge.epidata.ingest import ingest
     from epibridge.gateways.dhis2 import parsing as dhis2_parsing
     from epibridge.gateways.dhis2 import service as dhis2
+    from epibridge.gateways.fhir import importing as fhir_importing
     from epibridge.members import accounts, administration
     from epibridge.members import service as members
     from epibridge.members.schemas import UserCreate
@@ -216,6 +233,9 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
             seed["sessions"], actor=a, file=io.BytesIO(csv), state="KAZ", filename="x.csv"
         ),
         _q("epidata.reference.load"): lambda s, a: reference.load(s, actor=a),
+        _q("gateways.fhir.importing.submit"): lambda s, a: fhir_importing.submit(
+            seed["sessions"], actor=a, reading=_fhir_reading(), max_bytes=None
+        ),
         _q("members.accounts.create_user"): lambda s, a: accounts.create_user(
             s,
             actor=a,

@@ -351,3 +351,27 @@ def increases(
         )
     ranked.sort(key=lambda r: (-r.change, r.state))
     return ranked[:limit]
+
+
+def strata(
+    session: Session, *, principal: Principal, selector: SeriesSelector
+) -> list[SeriesSelector]:
+    """The selector of every stored series of the selection, whatever its stratum.
+
+    A stratified export (FHIR MeasureReport stratifiers) shows each classification, age group
+    and sex a state reported; the selector names one of each, so this lists the others that
+    share its disease, metric and area, in the order of their codes.
+    """
+    codes = _readable_states(session, principal, selector)
+    query = (
+        select(Series.classification, Series.age_group, Series.sex)
+        .where(
+            Series.state_iso3.in_(codes),
+            Series.disease == selector.disease,
+            Series.metric == selector.metric,
+            Series.area == selector.area,
+        )
+        .distinct()
+    )
+    found = sorted(tuple(row) for row in session.execute(query))
+    return [replace(selector, classification=c, age_group=a, sex=s) for c, a, s in found]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
@@ -151,6 +152,7 @@ def curve_page(web: WebDep) -> Response:
             "drawing": drawing,
             "error": error,
             "csv_url": f"/data/curve.csv?{query}" if result is not None else None,
+            "fhir_url": _fhir_url(web, selector) if result is not None and selector else None,
             "rate_per": RATE_PER,
             "detection_names": DETECTION_METHODS,
             "detected": bool(form["detect"]) and not drawing.empty,
@@ -216,6 +218,18 @@ def _outlooks(
             except DomainError as exc:
                 out[item.state] = web.detail(exc)
     return out
+
+
+def _fhir_url(web: Web, selector: SeriesSelector) -> str:
+    """The same states' series as a FHIR MeasureReport Bundle (the FHIR gateway's search)."""
+    params = [("state", ",".join(selector.states)), ("disease", selector.disease)]
+    params += [("metric", selector.metric), ("granularity", selector.granularity)]
+    if selector.area:
+        params.append(("area", selector.area))
+    params += [("period", f"ge{d.isoformat()}") for d in (selector.start,) if d]
+    params += [("period", f"le{d.isoformat()}") for d in (selector.end,) if d]
+    params.append(("_count", str(web.request.app.state.settings.page_size_max)))
+    return f"/api/fhir/MeasureReport?{urlencode(params)}"
 
 
 @router.get("/curve.csv")
