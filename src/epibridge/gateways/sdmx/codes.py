@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from epibridge.epidata.codes import CLASSIFICATIONS, METRICS, SEXES
-from epibridge.notifications.diseases import UNKNOWN, is_valid_icd10
+from epibridge.notifications.diseases import UNKNOWN, validate_disease_code
 
 TOTAL, NOT_APPLICABLE, UNKNOWN_CODE = "_T", "_Z", "_U"
 #: SDMX frequency code -> the selector's granularity.
@@ -71,13 +71,16 @@ def disease_code(disease: str) -> str:
 
 
 def disease_value(code: str) -> str | None:
-    """The ICD-10 code of a dotless code; None when it cannot be one."""
+    """The ICD-10 code of a dotless code; None when the database could hold no such code."""
     if code == UNKNOWN_CODE:
         return UNKNOWN
     if _DOTLESS.fullmatch(code) is None:
         return None
     value = code if len(code) == 3 else f"{code[:3]}.{code[3:]}"
-    return value if is_valid_icd10(value) else None
+    try:
+        return validate_disease_code(value)
+    except ValueError:
+        return None
 
 
 def classification_code(classification: str) -> str:
