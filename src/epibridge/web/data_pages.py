@@ -18,6 +18,7 @@ from epibridge.epidata.codes import METRICS
 from epibridge.epidata.schemas import SeriesSet
 from epibridge.epidata.selector import IDENTITY, VIEW, SeriesSelector, default_of
 from epibridge.errors import DomainError, NotFound
+from epibridge.gateways.sdmx.links import sdmx_links
 from epibridge.i18n import N_, fmt_number
 from epibridge.members import service as members
 from epibridge.members.statuses import MembershipStatus
@@ -151,6 +152,7 @@ def curve_page(web: WebDep) -> Response:
             "drawing": drawing,
             "error": error,
             "csv_url": f"/data/curve.csv?{query}" if result is not None else None,
+            "sdmx_urls": sdmx_links(selector) if result is not None and selector else {},
             "rate_per": RATE_PER,
             "detection_names": DETECTION_METHODS,
             "detected": bool(form["detect"]) and not drawing.empty,

@@ -187,6 +187,21 @@ def series_key(found: Found) -> dict[str, str]:
     }
 
 
+def key_of(selector: SeriesSelector) -> str:
+    """The SDMX key of a selector's series, its states joined with ``+`` (the curve page's
+    download links)."""
+    identity = _identity_codes(
+        disease=selector.disease,
+        metric=selector.metric,
+        classification=selector.classification,
+        area=selector.area,
+        age_group=selector.age_group,
+        sex=selector.sex,
+    )
+    frequency = codes.GRANULARITY_CODES[selector.granularity]
+    return ".".join([frequency, "+".join(selector.states), *identity.values()])
+
+
 def _identity_codes(
     *, area: str, disease: str, metric: str, classification: str, age_group: str, sex: str
 ) -> dict[str, str]:
