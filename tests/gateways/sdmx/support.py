@@ -130,8 +130,10 @@ def values_by_series(message: sdmx.message.DataMessage) -> dict[tuple[str, ...],
     out: dict[tuple[str, ...], list[object]] = {}
     for dataset in message.data:
         for obs in dataset.obs:
-            full = {**obs.series_key.values, **obs.dimension.values} if obs.series_key else (
-                dict(obs.dimension.values)
+            full = (
+                {**obs.series_key.values, **obs.dimension.values}
+                if obs.series_key
+                else (dict(obs.dimension.values))
             )
             key = tuple(str(full[d].value) for d in _DIMENSIONS)
             value = None if obs.value in (None, "") else int(float(obs.value))

@@ -43,7 +43,7 @@ def data(
     ctx: typer.Context,
     key: Annotated[
         str,
-        typer.Argument(help="FREQ.REF_AREA.AREA.DISEASE.METRIC.CLASSIFICATION.AGE.SEX (all)."),
+        typer.Argument(help="FREQ.REF_AREA.AREA.DISEASE.METRIC.CLASSIFICATION.AGE.SEX or all."),
     ],
     output_path: Annotated[Path, typer.Option("--output", "-o", help="Write the data here.")],
     start_period: Annotated[
