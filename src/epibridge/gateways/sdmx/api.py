@@ -28,7 +28,6 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not signed in."},
     403: {"description": "Not allowed to read the member states' data."},
     404: {"description": "No such structure, or no results (SDMX REST's 404)."},
-    406: {"description": "No format of the Accept header is offered."},
 }
 
 
@@ -88,7 +87,11 @@ for _resource in RESOURCES:
 @router.get(
     "/data/{flow_ref}/{key}",
     response_class=Response,
-    responses={200: {"content": {CSV_MEDIA: {}, XML_MEDIA: {}}}, **_PROBLEMS},
+    responses={
+        200: {"content": {CSV_MEDIA: {}, XML_MEDIA: {}}},
+        **_PROBLEMS,
+        406: {"description": "No format of the Accept header is offered."},
+    },
 )
 def get_data(
     request: Request,
