@@ -25,6 +25,7 @@ from epibridge.detection import api as detection_api
 from epibridge.epidata import api as epidata_api
 from epibridge.gateways.dhis2 import api as dhis2_api
 from epibridge.gateways.fhir import api as fhir_api
+from epibridge.gateways.sdmx import api as sdmx_api
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
 from epibridge.notifications.outbox import api as outbox_api
@@ -169,6 +170,7 @@ def create_app(
     app.include_router(nowcasting_api.router)
     app.include_router(dhis2_api.router)
     app.include_router(fhir_api.router)
+    app.include_router(sdmx_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app, api_not_found=problems.http_problem)
     return app

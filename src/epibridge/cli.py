@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "preparedness": ("epibridge.preparedness.cli", "preparedness_app"),
     "timeliness": ("epibridge.timeliness.cli", "app"),
     "dhis2": ("epibridge.gateways.dhis2.cli", "dhis2_app"),
+    "sdmx": ("epibridge.gateways.sdmx.cli", "sdmx_app"),
 }
 
 

@@ -36,7 +36,8 @@ from epibridge.api.deps import get_optional_principal, get_principal
 from epibridge.api.idempotency import MAX_KEY_LENGTH
 from epibridge.api.problems import PROBLEM_MEDIA_TYPE
 
-PREFIX = "/api/v1"
+#: The versioned API and the gateways beside it (/api/sdmx, ...): one error model for all.
+PREFIX = "/api/"
 SECURITY_SCHEME = "bearer"
 
 #: Operations that resolve the caller but never refuse one who is authenticated.

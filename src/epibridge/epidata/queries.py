@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter
 from sqlalchemy import Select, String, func, select, type_coerce, union_all
@@ -281,6 +281,27 @@ def _series_set(
     return build_set(
         series=result, total=total_read, population_source=POPULATION_SOURCE if per else None
     )
+
+
+class Identity(NamedTuple):
+    """A stored series: its state and the selector's identity fields (``IDENTITY``)."""
+
+    state: str
+    disease: str
+    metric: str
+    classification: str
+    area: str
+    age_group: str
+    sex: str
+
+
+def identities(session: Session, *, principal: Principal) -> list[Identity]:
+    """Every stored series, so a face offering wildcards (SDMX keys) knows what they cover."""
+    authorize(principal, Action.READ_MEMBERS)
+    query = select(Series.state_iso3, *(getattr(Series, name) for name in IDENTITY)).order_by(
+        Series.state_iso3, *(getattr(Series, name) for name in IDENTITY)
+    )
+    return [Identity(*row) for row in session.execute(query.distinct())]
 
 
 def totals(

@@ -19,6 +19,7 @@ from epibridge.epidata.codes import METRICS
 from epibridge.epidata.schemas import SeriesSet
 from epibridge.epidata.selector import IDENTITY, VIEW, SeriesSelector, default_of
 from epibridge.errors import DomainError, NotFound
+from epibridge.gateways.sdmx.links import sdmx_links
 from epibridge.i18n import N_, fmt_number
 from epibridge.members import service as members
 from epibridge.members.statuses import MembershipStatus
@@ -153,6 +154,7 @@ def curve_page(web: WebDep) -> Response:
             "error": error,
             "csv_url": f"/data/curve.csv?{query}" if result is not None else None,
             "fhir_url": _fhir_url(web, selector) if result is not None and selector else None,
+            "sdmx_urls": sdmx_links(selector) if result is not None and selector else {},
             "rate_per": RATE_PER,
             "detection_names": DETECTION_METHODS,
             "detected": bool(form["detect"]) and not drawing.empty,
