@@ -37,6 +37,8 @@ class Imported:
 
     kind: str
     ids: list[int]
+    #: The request answered (offers and commitments), or created (requests).
+    request_id: int
 
 
 def read_message(xml: bytes) -> etree._Element:
@@ -107,7 +109,7 @@ def _request(session: Session, actor: Principal, root: etree._Element) -> Import
     made = _ruled(
         lambda: assistance.create_request(session, actor=actor, data=data), reading, where
     )
-    return Imported("request", [made.id])
+    return Imported("request", [made.id], made.id)
 
 
 def _accepted(infos: list[etree._Element]) -> None:
@@ -134,7 +136,7 @@ def _offer(session: Session, actor: Principal, root: etree._Element) -> Imported
     rm_read.keyword(infos[0], rm_build.VISIBILITY_LIST, reading, "visibility")
     data = _validated(OfferCreate, reading, where)
     made = _ruled(lambda: assistance.create_offer(session, actor=actor, data=data), reading, where)
-    return Imported("offer", [made.id])
+    return Imported("offer", [made.id], data.request_id or 0)
 
 
 def _commitment_data(
@@ -196,7 +198,7 @@ def _commit(session: Session, actor: Principal, root: etree._Element) -> Importe
             documents.path_of(info),
         )
         made.append(commitment.id)
-    return Imported("commitment", made)
+    return Imported("commitment", made, request_id)
 
 
 _BY_MESSAGE = {
