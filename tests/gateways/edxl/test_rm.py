@@ -4,6 +4,7 @@ and commitment on a fresh database; refusals name the element. Data is synthetic
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -214,3 +215,21 @@ def test_hostile_documents_are_refused_cleanly(
 def test_any_bytes_are_a_clear_refusal(sessions: sessionmaker[Session], body: bytes) -> None:
     with write_session(sessions) as session, pytest.raises(InvalidInput):
         rm_import.import_message(session, actor=FP_KGZ, xml=body)
+
+
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "edxl" / "request-minimal.xml"
+
+
+def test_a_message_not_written_by_us_imports_with_the_documented_defaults(
+    sessions: sessionmaker[Session],
+) -> None:
+    made = _import(sessions, FP_KGZ, FIXTURE.read_bytes())
+    with read_session(sessions) as session:
+        request = assistance.get_request(session, actor=FP_KGZ, request_id=made.ids[0])
+    assert (request.state, request.urgency, request.visibility) == ("KGZ", "expected", "members")
+    assert request.event_id is None  # a foreign IncidentID names no event of ours
+    assert (request.delivery_point, request.needed_by.isoformat()) == (
+        "Osh regional hospital",
+        "2099-01-15",
+    )
+    assert [(x.item, x.quantity, x.unit) for x in request.lines] == [("ppe-gloves", 2500, "pair")]
