@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from sqlalchemy import func, select
@@ -200,21 +200,18 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("body", HOSTILE)
-def test_hostile_documents_are_refused_cleanly(
-    sessions: sessionmaker[Session], body: bytes
-) -> None:
+def test_hostile_documents_are_refused_cleanly(body: bytes) -> None:
+    # Refused before the database is touched: parsing and the schema come first.
     with pytest.raises(InvalidInput) as caught:
-        _import(sessions, FP_KGZ, body)
+        rm_import.read_message(body)
     assert caught.value.errors and caught.value.status == 422
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=40, deadline=None)
 @given(st.binary(max_size=300) | st.text(max_size=200).map(str.encode))
-def test_any_bytes_are_a_clear_refusal(sessions: sessionmaker[Session], body: bytes) -> None:
-    with write_session(sessions) as session, pytest.raises(InvalidInput):
-        rm_import.import_message(session, actor=FP_KGZ, xml=body)
+def test_any_bytes_are_a_clear_refusal(body: bytes) -> None:
+    with pytest.raises(InvalidInput):
+        rm_import.read_message(body)
 
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "edxl" / "request-minimal.xml"
