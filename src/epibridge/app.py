@@ -26,6 +26,7 @@ from epibridge.epidata import api as epidata_api
 from epibridge.gateways.dhis2 import api as dhis2_api
 from epibridge.gateways.fhir import api as fhir_api
 from epibridge.gateways.sdmx import api as sdmx_api
+from epibridge.gateways.edxl import api as edxl_api
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
 from epibridge.notifications.outbox import api as outbox_api
@@ -171,6 +172,8 @@ def create_app(
     app.include_router(dhis2_api.router)
     app.include_router(fhir_api.router)
     app.include_router(sdmx_api.router)
+    app.include_router(edxl_api.assistance_router)
+    app.include_router(edxl_api.notifications_router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app, api_not_found=problems.http_problem)
     return app

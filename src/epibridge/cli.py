@@ -37,6 +37,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "timeliness": ("epibridge.timeliness.cli", "app"),
     "dhis2": ("epibridge.gateways.dhis2.cli", "dhis2_app"),
     "sdmx": ("epibridge.gateways.sdmx.cli", "sdmx_app"),
+    "edxl": ("epibridge.gateways.edxl.cli", "edxl_app"),
 }
 
 

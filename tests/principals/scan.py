@@ -183,6 +183,11 @@ READERS = {
         "timeliness.service.scorecard.missed",
         "timeliness.service.scorecard.scorecard",
         "timeliness.service.scorecard.table",
+        # The EDXL gateway's exports: the assistance and notifications reads, as XML.
+        "gateways.edxl.exports.request_xml",
+        "gateways.edxl.exports.offer_xml",
+        "gateways.edxl.exports.commitment_xml",
+        "gateways.edxl.de.distribution_xml",
     )
 }
 

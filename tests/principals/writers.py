@@ -46,6 +46,9 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     from epibridge.gateways.dhis2 import parsing as dhis2_parsing
     from epibridge.gateways.dhis2 import service as dhis2
     from epibridge.gateways.fhir import importing as fhir_importing
+    from epibridge.gateways.edxl import de as edxl_de
+    from epibridge.gateways.edxl import exports as edxl_exports
+    from epibridge.gateways.edxl import rm_import
     from epibridge.members import accounts, administration
     from epibridge.members import service as members
     from epibridge.members.schemas import UserCreate
@@ -328,6 +331,12 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
         ),
         _q("notifications.service.cap_import.import_alert"): lambda s, a: (
             notifications.import_alert(s, actor=a, xml=_alert())
+        ),
+        _q("gateways.edxl.de.import_distribution"): lambda s, a: edxl_de.import_distribution(
+            s, actor=a, xml=edxl_de.envelope(_alert(identifier="kz-sanepid-edxl"))
+        ),
+        _q("gateways.edxl.rm_import.import_message"): lambda s, a: rm_import.import_message(
+            s, actor=a, xml=edxl_exports.request_xml(s, actor=a, request_id=seed["request"])
         ),
         _q("notifications.outbox.service.create_subscription"): lambda s, a: (
             outbox.create_subscription(

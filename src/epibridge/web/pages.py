@@ -25,6 +25,7 @@ from epibridge.web import (
     data_pages,
     dhis2_pages,
     directory_pages,
+    edxl_pages,
     import_pages,
     notification_pages,
     plain_pages,
@@ -75,6 +76,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(timeliness_pages.router)
     app.include_router(backtest_pages.router)
     app.include_router(dhis2_pages.router)
+    app.include_router(edxl_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
