@@ -24,9 +24,9 @@ from epibridge.db import create_db_engine, make_sessionmaker, utcnow
 from epibridge.detection import api as detection_api
 from epibridge.epidata import api as epidata_api
 from epibridge.gateways.dhis2 import api as dhis2_api
+from epibridge.gateways.edxl import api as edxl_api
 from epibridge.gateways.fhir import api as fhir_api
 from epibridge.gateways.sdmx import api as sdmx_api
-from epibridge.gateways.edxl import api as edxl_api
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
 from epibridge.notifications.outbox import api as outbox_api

@@ -45,10 +45,10 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     from epibridge.epidata.ingest import ingest
     from epibridge.gateways.dhis2 import parsing as dhis2_parsing
     from epibridge.gateways.dhis2 import service as dhis2
-    from epibridge.gateways.fhir import importing as fhir_importing
     from epibridge.gateways.edxl import de as edxl_de
     from epibridge.gateways.edxl import exports as edxl_exports
     from epibridge.gateways.edxl import rm_import
+    from epibridge.gateways.fhir import importing as fhir_importing
     from epibridge.members import accounts, administration
     from epibridge.members import service as members
     from epibridge.members.schemas import UserCreate
