@@ -183,3 +183,7 @@ def test_bad_queries_are_problems_naming_the_parameter(
     ).json()
     assert "XYZ" in russian["detail"] and "DISEASE" in russian["detail"]
     assert russian["detail"] != "'XYZ' is not a code of DISEASE"
+    # Observers do not read the members' data, nor the code lists read from it.
+    observer = bearer(make_user(sessions, "obs", "observer", "MNG"))
+    for path in ("data/EPI_OBS/all", "codelist/SCO/CL_STATE"):
+        assert httpx.get(f"{live_url}/api/sdmx/{path}", headers=observer).status_code == 403

@@ -38,8 +38,6 @@ MES, STR, COM, SS = (
 )
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-#: Which structures each kind of reference brings along (``references=`` of SDMX REST).
-KINDS = ("dataflow", "datastructure", "conceptscheme", "codelist")
 
 
 def _el(parent: etree._Element, ns: str | None, tag: str, **attrs: str) -> etree._Element:
@@ -146,7 +144,7 @@ def _codelist(parent: etree._Element, agency: str, codelist: Codelist) -> None:
 def structure_message(
     structures: Structures, kinds: Iterable[str], codelists: Iterable[str], prepared: datetime
 ) -> bytes:
-    """A structure message holding ``kinds`` (``KINDS``), the code lists limited to
+    """A structure message holding ``kinds`` (``references.RESOURCES``), the code lists limited to
     ``codelists`` (ids)."""
     wanted, agency = set(kinds), structures.agency
     root = etree.Element(f"{{{MES}}}Structure", nsmap={"mes": MES, "str": STR, "com": COM})

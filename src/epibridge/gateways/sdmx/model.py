@@ -88,7 +88,6 @@ class Structures:
 
     agency: str
     codelists: dict[str, Codelist] = field(default_factory=dict)
-    prepared: date | None = None
 
     @property
     def dsd_urn(self) -> str:
@@ -209,7 +208,7 @@ def read(session: Session, *, principal: Principal, on: date) -> Structures:
             [Code("_T", {"en": "All ages"})] + [Code(codes.age_code(a), {"en": a}) for a in ages],
         ),
     ]
-    return Structures(agency(session), {c.id: c for c in lists}, on)
+    return Structures(agency(session), {c.id: c for c in lists})
 
 
 def _age_order(age_group: str) -> tuple[int, str]:
