@@ -135,6 +135,8 @@ def test_refusals_write_nothing(live_url: str, sessions: sessionmaker[Session]) 
     # A quarter is a DHIS2 period, but not one the epidemic database stores.
     quarter = {"dataValues": [value(CASES, "2024Q1", WHOLE, CONFIRMED, "1")]}
     assert httpx.post(f"{live_url}{URL}", json=quarter, headers=headers).json()["status"] == "ERROR"
+    codes = httpx.post(f"{live_url}{URL}?idScheme=CODE", json=quarter, headers=headers).json()
+    assert codes["status"] == "ERROR" and codes["conflicts"][0]["object"] == "dataElementIdScheme"
     unknown = {"dataValues": [value(CASES, "2024W99", WHOLE, CONFIRMED, "1")]}
     refused = httpx.post(f"{live_url}{URL}", json=unknown, headers=headers).json()
     assert refused["status"] == "ERROR" and refused["conflicts"][0]["object"] == "2024W99"
