@@ -135,6 +135,19 @@ def test_refusals_write_nothing(live_url: str, sessions: sessionmaker[Session]) 
     # A quarter is a DHIS2 period, but not one the epidemic database stores.
     quarter = {"dataValues": [value(CASES, "2024Q1", WHOLE, CONFIRMED, "1")]}
     assert httpx.post(f"{live_url}{URL}", json=quarter, headers=headers).json()["status"] == "ERROR"
+    hostile = {
+        "dataValues": [
+            value(CASES, "2024W05", WHOLE, CONFIRMED, "1\u0000"),
+            value(CASES, "2024W06", WHOLE, CONFIRMED, 10**40),
+            value("x\u202e" * 3000, "2024W05", WHOLE, CONFIRMED, "1"),
+        ]
+    }
+    answer = httpx.post(f"{live_url}{URL}", json=hostile, headers=headers)
+    assert answer.status_code == 200 and answer.json()["status"] == "ERROR"
+    assert len(answer.json()["conflicts"]) == 3
+    assert all(len(c["object"]) <= 60 * 6 for c in answer.json()["conflicts"])
+    codes = httpx.post(f"{live_url}{URL}?idScheme=CODE", json=quarter, headers=headers).json()
+    assert codes["status"] == "ERROR" and codes["conflicts"][0]["object"] == "dataElementIdScheme"
     unknown = {"dataValues": [value(CASES, "2024W99", WHOLE, CONFIRMED, "1")]}
     refused = httpx.post(f"{live_url}{URL}", json=unknown, headers=headers).json()
     assert refused["status"] == "ERROR" and refused["conflicts"][0]["object"] == "2024W99"

@@ -47,6 +47,7 @@ from epibridge.i18n import N_, Text
 from epibridge.i18n import message as render
 from epibridge.members import service as members
 from epibridge.security import Action, Principal, authorize, decide
+from epibridge.text import printable
 
 ENTITY = "dhis2_mapping"
 
@@ -195,7 +196,7 @@ def _bad_rows(exc: InvalidInput, translated: Translated, parsed: Parsed) -> list
         sent = parsed.values.row(index, named=True)
         out.append(
             ValueConflict(
-                str(sent["dataElement"] or ""),
+                printable(str(sent["dataElement"] or ""), 60),
                 N_(
                     "{reason} (data element {dataElement}, org unit {orgUnit}, period {period}, "
                     "{column}: {value})"
@@ -204,7 +205,10 @@ def _bad_rows(exc: InvalidInput, translated: Translated, parsed: Parsed) -> list
                     "reason": Text(error.message_id, error.params),
                     "column": error.field,
                     "value": "" if error.value is None else str(error.value)[:100],
-                    **{k: str(sent[k] or "") for k in ("dataElement", "orgUnit", "period")},
+                    **{
+                        k: printable(str(sent[k] or ""), 60)
+                        for k in ("dataElement", "orgUnit", "period")
+                    },
                 },
                 [index],
             )

@@ -19,6 +19,7 @@ import polars as pl
 from epibridge.gateways.dhis2 import periods
 from epibridge.gateways.dhis2.parsing import Parsed
 from epibridge.i18n import N_
+from epibridge.text import printable
 
 #: DHIS2's default category option combo (and attribute option combo), by UID and by code.
 DEFAULT_COMBO = {"UID": "HllvX50cXC0", "CODE": "default"}
@@ -82,7 +83,8 @@ def _period_table(frame: pl.DataFrame, intervals: bool) -> tuple[pl.DataFrame, l
 def _sample(frame: pl.DataFrame, mask: pl.Expr) -> tuple[list[int], dict[str, str], int]:
     hit = frame.filter(mask)
     first = hit.row(0, named=True)
-    named = {k: str(first[k] or "") for k in ("dataElement", "orgUnit", "period")}
+    # Echoed, never stored: shortened and made printable (an id may be any text).
+    named = {k: printable(str(first[k] or ""), 60) for k in ("dataElement", "orgUnit", "period")}
     return hit["_i"].head(MAX_INDEXES).to_list(), named, hit.height
 
 
@@ -111,8 +113,9 @@ def _unmapped(
     for ident in missing[column].unique(maintain_order=True).head(100).to_list():
         mask = pl.col(column).is_null() if ident is None else pl.col(column) == ident
         indexes, named, count = _sample(frame, mask)
-        params = {"id": str(ident or ""), "count": count, "state": state, **named}
-        out.append(ValueConflict(str(ident or ""), UNMAPPED[column], params, indexes))
+        shown = printable(str(ident or ""), 60)
+        params = {"id": shown, "count": count, "state": state, **named}
+        out.append(ValueConflict(shown, UNMAPPED[column], params, indexes))
     return out
 
 
@@ -144,7 +147,7 @@ def translate(parsed: Parsed, *, state: str, scheme: str, content: dict[str, Any
         indexes, named, count = _sample(frame, pl.col("period") == text)
         refused.append(
             ValueConflict(
-                text,
+                printable(text, 60),
                 N_(
                     "not a DHIS2 period: {count} value(s) (first: data element {dataElement}, "
                     "org unit {orgUnit}, period {period})"
