@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("visibility", sa.String(16), nullable=False),
         sa.Column("states", sa.JSON(), nullable=False),
         sa.Column("token", sa.Text(), nullable=False),
+        sa.Column("route", sa.Text(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("logged_at", UTCDateTime(), nullable=False),
         sa.Column("relayed", sa.Boolean(), nullable=False),
@@ -56,9 +57,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("outbox_id", name=op.f("pk_federation_exported")),
     )
-    op.create_index(
-        "ix_federation_exported_created_at", "federation_exported", ["created_at"]
-    )
+    op.create_index("ix_federation_exported_created_at", "federation_exported", ["created_at"])
     op.create_table(
         "federation_peers",
         sa.Column("node_id", sa.String(64), nullable=False),
@@ -83,9 +82,7 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_federation_rejections")),
     )
-    op.create_index(
-        "ix_federation_rejections_node_id", "federation_rejections", ["node_id"]
-    )
+    op.create_index("ix_federation_rejections_node_id", "federation_rejections", ["node_id"])
 
 
 def downgrade() -> None:

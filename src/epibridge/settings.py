@@ -127,8 +127,23 @@ class Settings(BaseSettings):
     smtp_from: str = Field(
         default="epibridge@localhost", description="From address of notification e-mails."
     )
+    federation_sync_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the push-and-pull rounds `epibridge serve` runs with every "
+        "peer when federation is set up (a message received for relay is passed on at once).",
+    )
+    federation_allow_networks: str = Field(
+        default="",
+        description="Comma-separated CIDRs peer nodes may be reached at although they are not "
+        "public addresses (closed government networks, loopback in tests); empty: public only.",
+    )
+    federation_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=300, description="Seconds a request to a peer node may take."
+    )
 
-    @field_validator("webhook_allow_networks")
+    @field_validator("webhook_allow_networks", "federation_allow_networks")
     @classmethod
     def _networks_parse(cls, value: str) -> str:
         # A typo must stop the start, not silently leave a network closed (or open).

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from epibridge.api.deps import ReadSession, SettingsDep, WriteSession
+from epibridge.api.deps import ReadSession, SettingsDep
 from epibridge.db import write_session
 from epibridge.errors import DomainError, FieldError, InvalidInput, Unauthenticated
 from epibridge.federation.messages import Refused
 from epibridge.federation.transport import loop, service
-from epibridge.federation.transport.sync import AUTH_SCHEME, PAGE
+from epibridge.federation.transport.sync import AUTH_SCHEME, PAGE, ROUTE_HEADER
 from epibridge.i18n import N_
 
 router = APIRouter(prefix="/api/v1/federation", tags=["federation"])
@@ -40,8 +40,12 @@ def problem_of(refused: Refused) -> DomainError:
     """The problem a refusal answers: 401 for signatures and keys, 422 for content."""
     error = FieldError(refused.field_name, refused.reason)
     if refused.status == 401:
-        return Unauthenticated(N_("the message is refused: {reason}"), [error], params={"reason": refused.reason})
-    return InvalidInput(N_("the message is refused: {reason}"), [error], params={"reason": refused.reason})
+        return Unauthenticated(
+            N_("the message is refused: {reason}"), [error], params={"reason": refused.reason}
+        )
+    return InvalidInput(
+        N_("the message is refused: {reason}"), [error], params={"reason": refused.reason}
+    )
 
 
 async def _message(request: Request) -> str:
@@ -67,7 +71,10 @@ async def _message(request: Request) -> str:
     "/inbox",
     response_model=InboxReceipt,
     status_code=201,
-    responses={200: {"model": InboxReceipt, "description": "already received (replay)"}, **_REFUSALS},
+    responses={
+        200: {"model": InboxReceipt, "description": "already received (replay)"},
+        **_REFUSALS,
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -80,11 +87,22 @@ async def _message(request: Request) -> str:
     },
 )
 def inbox(
-    session: WriteSession, token: Annotated[str, Depends(_message)]
+    request: Request,
+    settings: SettingsDep,
+    token: Annotated[str, Depends(_message)],
+    route: Annotated[
+        str | None,
+        Header(
+            alias=ROUTE_HEADER,
+            description="Who may see the message, signed by its origin (needed by the hub).",
+        ),
+    ] = None,
 ) -> InboxReceipt | JSONResponse:
     """Receive one signed message from a peer node (compact or JSON serialization)."""
     try:
-        received = service.accept(session, token=token)
+        received = service.accept_in(
+            request.app.state.sessions, token=token, settings=settings, route=route
+        )
     except Refused as exc:
         raise problem_of(exc) from None
     envelope = received.envelope
@@ -137,5 +155,3 @@ def messages(
         with write_session(request.app.state.sessions) as writing:
             service.acknowledge_pull(writing, node_id=node_id, after=after)
     return Response(content=answer, media_type=JOSE)
-
-

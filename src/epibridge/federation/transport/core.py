@@ -1,19 +1,21 @@
 """What the transport needs from the node's identity and trust (fedcore), in one place.
 
-The transport never reads the trust tables itself: who this node is, who its peers are, how
-to sign and how to check come through these few functions, so the two halves meet here.
+Who this node is, who its peers are, how to sign and how to check come through these few
+functions, so the transport's rules never depend on how the trust tables are laid out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
-from epibridge.federation.messages import Envelope
-from epibridge.security import Visibility
+from epibridge.federation import envelope as envelopes
+from epibridge.federation import keys
+from epibridge.federation.messages import Envelope, Refused
 from epibridge.settings import Settings
 
 
@@ -38,18 +40,29 @@ class PeerInfo:
 class Received:
     envelope: Envelope
     duplicate: bool
-    visibility: Visibility
-    states: list[str]
 
 
 def me(session: Session) -> Me | None:
     """This node, or None when no federation is set up (then nothing runs)."""
-    raise NotImplementedError
+    from epibridge.federation import trust
+    from epibridge.federation.statuses import NodeRole
+
+    row = trust.self_node(session)
+    if row is None:
+        return None
+    return Me(row.node_id, row.state, row.role == NodeRole.HUB, row.added_at)
 
 
 def peers(session: Session, me: Me) -> list[PeerInfo]:
-    """The nodes this one exchanges with: every trusted node on the hub; the hub elsewhere."""
-    raise NotImplementedError
+    """The nodes this one exchanges with: every other trusted node on the hub; the hub else."""
+    from epibridge.federation.models import FederationNode
+    from epibridge.federation.statuses import NodeRole
+
+    query = select(FederationNode).where(FederationNode.is_self.is_(False))
+    if not me.hub:
+        query = query.where(FederationNode.role == NodeRole.HUB)
+    rows = session.execute(query.order_by(FederationNode.node_id)).scalars()
+    return [PeerInfo(r.node_id, r.state, r.url) for r in rows]
 
 
 def seal(
@@ -58,19 +71,62 @@ def seal(
     *,
     topic: str,
     body: dict[str, Any],
-    visibility: Visibility,
-    states: list[str],
     now: datetime,
 ) -> Envelope:
-    """Sign a message with this node's current key."""
-    raise NotImplementedError
+    """Sign a message as this node with the key it signs with now."""
+    from epibridge.federation import trust
+
+    row = trust.require_self(session)
+    token = envelopes.seal(
+        key=trust.signing_key(session, keys_dir=keys.keys_dir(settings.var_dir), now=now),
+        origin_node=row.node_id,
+        origin_state=row.state,
+        topic=topic,
+        body=body,
+        created=now,
+    )
+    return peek(token)
 
 
-def receive(session: Session, *, token: str, now: datetime) -> Received:
-    """Verify and apply one message (the inbox); raise ``Refused``."""
-    raise NotImplementedError
+def peek(token: str) -> Envelope:
+    """The claims of a token, not yet trusted (to find its origin before checking it)."""
+    return envelopes.claims(envelopes.read(token))
+
+
+def receive(session: Session, *, token: str, now: datetime, settings: Settings) -> Received:
+    """Verify and apply one message in the caller's transaction (the inbox); raise ``Refused``."""
+    from epibridge.federation import inbox
+
+    receipt = inbox.receive(session, token=token, now=now, max_age=max_age(settings))
+    return Received(receipt.envelope, receipt.duplicate)
+
+
+def max_age(settings: Settings) -> timedelta:
+    days = getattr(settings, "federation_max_age_days", 30)
+    return timedelta(days=days)
+
+
+def log_refusal(
+    sessions: sessionmaker[Session], *, token: str, refused: Refused, now: datetime
+) -> None:
+    """Write the refusal in a transaction of its own (the message's was rolled back)."""
+    from epibridge.federation import inbox
+
+    inbox.log_refusal(sessions, token=token, refused=refused, now=now)
 
 
 def verify(session: Session, *, token: str, now: datetime) -> Envelope:
-    """Check a signed request or answer (signature, key, node): nothing stored, no replay check."""
-    raise NotImplementedError
+    """Check a signed request, answer or route (signature, key, node): no replay check."""
+    from epibridge.federation import trust
+
+    unverified = envelopes.read(token)
+    claimed = envelopes.claims(unverified)
+    key = trust.key_for(
+        session,
+        kid=unverified.kid,
+        origin_node=claimed.origin_node,
+        origin_state=claimed.origin_state,
+        created=claimed.created,
+    )
+    envelopes.check_signature(unverified, key)
+    return claimed

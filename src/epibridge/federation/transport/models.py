@@ -37,6 +37,9 @@ class LogEntry(Base):
     #: States the message is addressed to; empty: every node the visibility allows.
     states: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     token: Mapped[str] = mapped_column(Text, nullable=False)
+    #: Who may see it (visibility, states), signed by the origin beside the message: the
+    #: envelope does not carry it and the hub relays by it.
+    route: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     #: True when the message came from another node and is passed on (the hub relays).

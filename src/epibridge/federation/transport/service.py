@@ -16,16 +16,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import audit
-from epibridge.db import utcnow
+from epibridge.db import utcnow, write_session
 from epibridge.federation import handlers
-from epibridge.federation.messages import Refused, node_principal
+from epibridge.federation.messages import Outgoing, Refused, node_principal
 from epibridge.federation.transport import core
 from epibridge.federation.transport.models import (
-    Exported,
     ExportCursor,
+    Exported,
     LogEntry,
     Peer,
     Rejection,
@@ -33,7 +34,7 @@ from epibridge.federation.transport.models import (
 from epibridge.i18n import N_
 from epibridge.notifications.outbox import deliveries
 from epibridge.notifications.outbox import service as outbox
-from epibridge.security import Action, Principal, authorize
+from epibridge.security import Action, Principal, Visibility, authorize
 from epibridge.settings import Settings
 
 #: How far before its position the exporter reads the outbox again (transactions that
@@ -43,8 +44,16 @@ CURSOR = "outbox"
 #: Topics of the transport's own signed requests and answers (never stored, never applied).
 PULL_REQUEST = "federation.pull"
 PULL_ANSWER = "federation.messages"
+ROUTE = "federation.route"
 #: A signed pull request is valid this long around its ``created`` time.
 REQUEST_FRESHNESS = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Route:
+    token: str
+    visibility: str
+    states: list[str]
 
 
 @dataclass(frozen=True)
@@ -92,36 +101,13 @@ def export_pending(
     if cursor is None:
         cursor = ExportCursor(name=CURSOR, position=me.since or now)
         session.add(cursor)
-    handled = select(Exported.outbox_id).where(Exported.created_at >= cursor.position - EXPORT_WINDOW)
-    messages = outbox.read_window(
-        session, since=cursor.position - EXPORT_WINDOW, handled=handled, limit=limit
-    )
+    since = cursor.position - EXPORT_WINDOW
+    handled = select(Exported.outbox_id).where(Exported.created_at >= since)
+    messages = outbox.read_window(session, since=since, handled=handled, limit=limit)
     logged: list[str] = []
     for message in messages:
         for out in handlers.build(session, message):
-            envelope = core.seal(
-                session,
-                settings,
-                topic=out.topic,
-                body=out.body,
-                visibility=out.visibility,
-                states=list(out.states),
-                now=now,
-            )
-            session.add(
-                LogEntry(
-                    message_id=envelope.id,
-                    origin_node=me.node_id,
-                    topic=out.topic,
-                    visibility=str(out.visibility),
-                    states=sorted(set(out.states)),
-                    token=envelope.token,
-                    created_at=envelope.created,
-                    logged_at=now,
-                    relayed=False,
-                )
-            )
-            logged.append(envelope.id)
+            logged.append(_log_own(session, settings, me, out, now).message_id)
         session.add(Exported(outbox_id=message.id, created_at=message.created_at))
         cursor.position = max(cursor.position, message.created_at)
     session.flush()
@@ -138,32 +124,122 @@ def export_pending(
     return len(messages), len(logged)
 
 
-def accept(session: Session, *, token: str, now: datetime | None = None) -> core.Received:
-    """Verify and apply one message; the hub logs it untouched for the other nodes."""
+def _log_own(
+    session: Session, settings: Settings, me: core.Me, out: Outgoing, now: datetime
+) -> LogEntry:
+    envelope = core.seal(session, settings, topic=out.topic, body=out.body, now=now)
+    states = sorted(set(out.states))
+    visibility = Visibility(out.visibility).value
+    route = core.seal(
+        session,
+        settings,
+        topic=ROUTE,
+        body={"message": envelope.id, "visibility": visibility, "states": states},
+        now=now,
+    )
+    entry = LogEntry(
+        message_id=envelope.id,
+        origin_node=me.node_id,
+        topic=out.topic,
+        visibility=visibility,
+        states=states,
+        token=envelope.token,
+        route=route.token,
+        created_at=envelope.created,
+        logged_at=now,
+        relayed=False,
+    )
+    session.add(entry)
+    return entry
+
+
+def _route_of(session: Session, *, token: str, route: str | None, now: datetime) -> Route:
+    """Who may see a message, as its origin signed it beside the message (hub: required)."""
+    claimed = core.peek(token)
+    if route is None:
+        raise Refused(
+            401, N_("a message to the hub must carry its signed route"), field_name="route"
+        )
+    signed = core.verify(session, token=route, now=now)
+    body = signed.body
+    visibility, states = body.get("visibility"), body.get("states")
+    if (
+        signed.topic != ROUTE
+        or signed.origin_node != claimed.origin_node
+        or body.get("message") != claimed.id
+        or visibility not in {v.value for v in Visibility}
+        or not isinstance(states, list)
+        or not all(isinstance(s, str) for s in states)
+    ):
+        raise Refused(401, N_("the route does not belong to this message"), field_name="route")
+    return Route(route, visibility, sorted(set(states)))
+
+
+def accept(
+    session: Session,
+    *,
+    token: str,
+    settings: Settings,
+    route: str | None = None,
+    now: datetime | None = None,
+) -> core.Received:
+    """Verify and apply one message; the hub logs it untouched for the other nodes.
+
+    On the hub the route (signed by the origin) is checked first, so a message whose route
+    does not verify is refused before anything is applied.
+    """
     now = now or utcnow()
-    received = core.receive(session, token=token, now=now)
     me = core.me(session)
-    if received.duplicate or me is None or not me.hub:
+    relay = me is not None and me.hub
+    checked = _route_of(session, token=token, route=route, now=now) if relay else None
+    received = core.receive(session, token=token, now=now, settings=settings)
+    if received.duplicate or checked is None:
         return received
     envelope = received.envelope
-    if session.execute(
-        select(LogEntry.seq).where(LogEntry.message_id == envelope.id)
-    ).first() is None:
-        session.add(
-            LogEntry(
-                message_id=envelope.id,
-                origin_node=envelope.origin_node,
-                topic=envelope.topic,
-                visibility=str(received.visibility),
-                states=sorted(set(received.states)),
-                token=envelope.token,
-                created_at=envelope.created,
-                logged_at=now,
-                relayed=True,
-            )
+    if session.execute(select(LogEntry.seq).where(LogEntry.message_id == envelope.id)).first():
+        return received
+    session.add(
+        LogEntry(
+            message_id=envelope.id,
+            origin_node=envelope.origin_node,
+            topic=envelope.topic,
+            visibility=checked.visibility,
+            states=checked.states,
+            token=envelope.token,
+            route=checked.token,
+            created_at=envelope.created,
+            logged_at=now,
+            relayed=True,
         )
-        session.flush()
+    )
+    session.flush()
     return received
+
+
+def accept_in(
+    sessions: sessionmaker[Session],
+    *,
+    token: str,
+    settings: Settings,
+    route: str | None = None,
+) -> core.Received:
+    """``accept`` in a transaction of its own; a refusal is logged in another one.
+
+    Two deliveries of one message at once (a push and a pull) store it once: the second
+    insert of its id fails, and the retry finds it a duplicate.
+    """
+    now = utcnow()
+    for attempt in (1, 2):
+        try:
+            with write_session(sessions) as session:
+                return accept(session, token=token, settings=settings, route=route, now=now)
+        except Refused as refused:
+            core.log_refusal(sessions, token=token, refused=refused, now=now)
+            raise
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def peer_row(session: Session, node_id: str) -> Peer:
@@ -249,10 +325,8 @@ def answer_pull(
             "after": after,
             "next": last,
             "head": top,
-            "messages": [e.token for e in entries],
+            "messages": [{"token": e.token, "route": e.route} for e in entries],
         },
-        visibility=deliveries.Visibility.MEMBERS,
-        states=[],
         now=now,
     )
     return peer.node_id, answer.token, last
@@ -267,9 +341,7 @@ def acknowledge_pull(
     row.last_contact = now or utcnow()
 
 
-def status(
-    session: Session, *, actor: Principal, now: datetime | None = None
-) -> list[PeerStatus]:
+def status(session: Session, *, actor: Principal, now: datetime | None = None) -> list[PeerStatus]:
     """Per peer: queued (entries it may see not yet delivered), refused, last contact, lag."""
     authorize(actor, Action.READ_MEMBERS)
     me = core.me(session)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,17 +25,19 @@ from epibridge.errors import FieldError, InvalidInput
 from epibridge.federation.messages import Refused
 from epibridge.federation.transport import core, service
 from epibridge.federation.transport.http import Answer, PeerClient, PeerUnreachable
-from epibridge.federation.transport.models import Rejection
+from epibridge.federation.transport.models import LogEntry, Rejection
 from epibridge.i18n import N_
 from epibridge.notifications.outbox.addresses import parse_networks
 from epibridge.notifications.outbox.deliveries import backoff
-from epibridge.security import Action, Principal, Visibility, authorize
+from epibridge.security import Action, Principal, authorize
 from epibridge.settings import Settings
 
 log = logging.getLogger("epibridge.federation")
 INBOX = "/api/v1/federation/inbox"
 MESSAGES = "/api/v1/federation/messages"
 AUTH_SCHEME = "EpibridgeNode"
+#: The push's header carrying the message's route, signed by its origin.
+ROUTE_HEADER = "X-Epibridge-Route"
 PAGE = 200
 BATCH = 100
 #: Pauses before the second and third try of one message in a round.
@@ -67,9 +68,7 @@ def not_set_up() -> InvalidInput:
     )
 
 
-def export_all(
-    sessions: sessionmaker[Session], *, actor: Principal, settings: Settings
-) -> int:
+def export_all(sessions: sessionmaker[Session], *, actor: Principal, settings: Settings) -> int:
     """Export until the outbox has nothing new; return the log entries written."""
     total = 0
     while True:
@@ -173,15 +172,19 @@ def _round(
     return done
 
 
-def _post(client: PeerClient, peer: core.PeerInfo, token: str) -> Answer:
+def _post(client: PeerClient, peer: core.PeerInfo, entry: LogEntry) -> Answer:
     answer: Answer | None = None
     for pause in (0.0, *RETRY_PAUSES):
         time.sleep(pause)
         answer = client.request(
             "POST",
             peer.url.rstrip("/") + INBOX,
-            body=token.encode("ascii"),
-            headers={"Content-Type": "application/jose", "Accept": "application/json"},
+            body=entry.token.encode("ascii"),
+            headers={
+                "Content-Type": "application/jose",
+                "Accept": "application/json",
+                ROUTE_HEADER: entry.route,
+            },
         )
         if answer.status < 500 and answer.status not in RETRYABLE:
             return answer
@@ -207,7 +210,7 @@ def _push(
         try:
             for entry in entries:
                 if service.visible_to(peer, entry):
-                    answer = _post(client, peer, entry.token)
+                    answer = _post(client, peer, entry)
                     if answer.status >= 300:
                         rejections.append((entry, answer))
                     else:
@@ -249,27 +252,28 @@ def _pull(
         with read_session(sessions) as session:
             row = session.get(service.Peer, peer.node_id)
             after = row.pulled_seq if row else 0
-        with write_session(sessions) as session:
+        with read_session(sessions) as session:
             request = core.seal(
                 session,
                 settings,
                 topic=service.PULL_REQUEST,
                 body={"to": peer.node_id, "after": after, "limit": PAGE},
-                visibility=Visibility.MEMBERS,
-                states=[],
                 now=utcnow(),
             )
         query = urlencode({"after": after, "limit": PAGE})
         answer = client.request(
             "GET",
             f"{peer.url.rstrip('/')}{MESSAGES}?{query}",
-            headers={"Authorization": f"{AUTH_SCHEME} {request.token}", "Accept": "application/jose"},
+            headers={
+                "Authorization": f"{AUTH_SCHEME} {request.token}",
+                "Accept": "application/jose",
+            },
         )
         if answer.status != 200:
             raise _PeerFailed(f"{peer.node_id} answered HTTP {answer.status}: {_reason(answer)}")
         page = _checked_page(sessions, me, peer, answer, after)
-        for token in page["messages"]:
-            _accept_one(sessions, token, done)
+        for item in page["messages"]:
+            _accept_one(sessions, settings, item, done)
         with write_session(sessions) as session:
             row = service.peer_row(session, peer.node_id)
             row.pulled_seq = max(row.pulled_seq, int(page["next"]))
@@ -299,10 +303,15 @@ def _checked_page(
     return body
 
 
-def _accept_one(sessions: sessionmaker[Session], token: str, done: PeerRound) -> None:
+def _accept_one(
+    sessions: sessionmaker[Session], settings: Settings, item: object, done: PeerRound
+) -> None:
+    token = item.get("token") if isinstance(item, dict) else None
+    route = item.get("route") if isinstance(item, dict) else None
     try:
-        with write_session(sessions) as session:
-            received = service.accept(session, token=token)
+        if not isinstance(token, str) or not isinstance(route, str):
+            raise Refused(422, N_("a pulled message must have a token and a route"))
+        received = service.accept_in(sessions, token=token, settings=settings, route=route)
     except Refused as exc:
         done.refused += 1
         log.warning("federation: a pulled message was refused: %s", exc)
@@ -311,11 +320,3 @@ def _accept_one(sessions: sessionmaker[Session], token: str, done: PeerRound) ->
         done.duplicates += 1
     else:
         done.pulled += 1
-
-
-def as_dicts(rounds: list[PeerRound]) -> list[dict]:
-    return [vars(r) for r in rounds]
-
-
-def last_round_at() -> datetime:
-    return utcnow()

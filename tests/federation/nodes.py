@@ -1,0 +1,156 @@
+"""Three real nodes on loopback for the end-to-end tests: each an `epibridge serve` process
+with its own database and EPIBRIDGE_VAR_DIR, set up through the contract's commands.
+
+Commands run in-process (Typer's CliRunner with the node's environment), the servers as
+subprocesses. Servers run with ``--no-scheduler`` (no background rounds): tests drive
+``epibridge federation sync`` rounds, so what moved when is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from epibridge import audit
+from epibridge.cli import app
+from epibridge.db import create_db_engine, make_sessionmaker, read_session
+from epibridge.settings import Settings
+from tests.support.postgres import free_port
+
+EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
+LOOPBACK = "127.0.0.0/8"
+
+
+class Node:
+    def __init__(self, root: Path, name: str, database_url: str, template_var: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.var = root / name / "var"
+        shutil.copytree(template_var, self.var, dirs_exist_ok=True)
+        self.database_url = database_url
+        self.env = {
+            "EPIBRIDGE_DATABASE_URL": database_url,
+            "EPIBRIDGE_VAR_DIR": str(self.var),
+            "EPIBRIDGE_SECRET_KEY": f"secret-{name}",
+            "EPIBRIDGE_FEDERATION_ALLOW_NETWORKS": LOOPBACK,
+            "EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS": LOOPBACK,
+        }
+        self.settings = Settings(
+            database_url=database_url, var_dir=self.var, secret_key=f"secret-{name}"
+        )
+        self.sessions: sessionmaker[Session] = make_sessionmaker(
+            create_db_engine(database_url), audit=audit.trail_for(self.settings)
+        )
+        self.log = root / name / "serve.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    # -- commands ---------------------------------------------------------------------------
+    def cli(self, *args: str, ok: bool = True) -> Any:
+        result = CliRunner().invoke(app, list(args), env=self.env, catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, f"{self.name} {args}: {result.output}"
+        return result
+
+    def last_line(self, *args: str) -> str:
+        return self.cli(*args).output.strip().splitlines()[-1]
+
+    def token(self, name: str, role: str, state: str | None = None) -> dict[str, str]:
+        extra = ["--state", state] if state else []
+        return {"Authorization": f"Bearer {self.last_line('users', 'create', name, '--role', role, *extra)}"}
+
+    def sync(self, ok: bool = True) -> Any:
+        return self.cli("federation", "sync", ok=ok)
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        out = self.cli("federation", "status", "--format", "json").output
+        return {peer["node_id"]: peer for peer in json.loads(out)}
+
+    # -- server -----------------------------------------------------------------------------
+    def start(self) -> None:
+        env = {**os.environ, **self.env}
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [EPIBRIDGE, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--no-scheduler", "--no-worker"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/api/v1/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                assert self.process.poll() is None, self.log.read_text()
+            time.sleep(0.1)
+        raise AssertionError(f"{self.name} did not start:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def get(self, path: str, headers: dict[str, str]) -> Any:
+        response = httpx.get(self.url + path, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path: str, headers: dict[str, str], **kwargs: Any) -> httpx.Response:
+        return httpx.post(self.url + path, headers=headers, **kwargs)
+
+    def count(self, model: type) -> int:
+        with read_session(self.sessions) as session:
+            return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+    def close(self) -> None:
+        self.stop()
+        bind = self.sessions.kw.get("bind")
+        if bind is not None:
+            bind.dispose()
+
+
+def federate(hub: Node, nodes: dict[str, Node]) -> dict[str, str]:
+    """The contract's set-up: init everywhere, trust add on the hub, join on each node."""
+    keys = {"hub": hub.last_line("federation", "init", "--hub", "--node-id", hub.name, "--url", hub.url)}
+    for state, node in nodes.items():
+        keys[node.name] = node.last_line(
+            "federation", "init", "--node-id", node.name, "--state", state, "--url", node.url
+        )
+        hub.cli(
+            "federation", "trust", "add", node.name, "--state", state, "--url", node.url,
+            "--key", keys[node.name],
+        )
+    hub.start()
+    for node in nodes.values():
+        node.cli("federation", "join", "--hub-url", hub.url, "--hub-key", keys["hub"])
+        node.start()
+    return keys
+
+
+def wait_for(probe: Callable[[], Any], timeout: float = 20, pause: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(pause)
