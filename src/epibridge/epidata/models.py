@@ -54,6 +54,9 @@ class Submission(Base):
     revised_count: Mapped[int] = mapped_column(Integer, nullable=False)
     synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     source: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Series(Base):
