@@ -1,65 +1,60 @@
-"""The three nodes (hub, KAZ, CHN) shared by a test module: SQLite files copied from the
-suite's migrated template, or databases of the suite's PostgreSQL cluster."""
+"""A hub on the test's database, and national nodes' keys made beside it."""
 
 from __future__ import annotations
 
-import shutil
-import uuid
-from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-from tests.federation.nodes import Node, federate
-from tests.support.postgres import Cluster
+from epibridge.db import write_session
+from epibridge.federation import hub, keys, trust
+from epibridge.security import operator_principal
+from epibridge.settings import Settings
 
-Federation = tuple[Node, Node, Node]
-
-
-def _nodes(
-    root: Path, make_url: Callable[[str], str], template_var: Path
-) -> Iterator[Federation]:
-    hub = Node(root, "hub", make_url("hub"), template_var)
-    kaz = Node(root, "kaz", make_url("kaz"), template_var)
-    chn = Node(root, "chn", make_url("chn"), template_var)
-    try:
-        federate(hub, {"KAZ": kaz, "CHN": chn})
-        yield hub, kaz, chn
-    finally:
-        for node in (hub, kaz, chn):
-            node.close()
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+OPERATOR = operator_principal("tester")
 
 
-@pytest.fixture(scope="module")
-def sqlite_nodes(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-) -> Iterator[Federation]:
-    root = tmp_path_factory.mktemp("federation")
+@dataclass
+class Hub:
+    sessions: sessionmaker[Session]
+    keys_dir: Path
+    key: keys.NodeKey
 
-    def make_url(name: str) -> str:
-        path = root / f"{name}.db"
-        shutil.copyfile(sqlite_template, path)
-        return f"sqlite:///{path}"
+    def trust(self, node_id: str, state: str, key: keys.NodeKey, *, now: datetime = NOW) -> None:
+        with write_session(self.sessions) as session:
+            hub.add_node(
+                session,
+                principal=OPERATOR,
+                node_id=node_id,
+                state=state,
+                url=f"https://{node_id}.example.org",
+                jwk=keys.jwk_line(key.key),
+                keys_dir=self.keys_dir,
+                now=now,
+            )
 
-    yield from _nodes(root, make_url, sqlite_template.parent / "var")
+
+@pytest.fixture
+def the_hub(settings: Settings, sessions: sessionmaker[Session]) -> Hub:
+    keys_dir = keys.keys_dir(settings.var_dir)
+    with write_session(sessions) as session:
+        key = trust.init_node(
+            session,
+            principal=OPERATOR,
+            node_id="hub",
+            url="https://hub.example.org",
+            state=None,
+            hub=True,
+            keys_dir=keys_dir,
+            now=NOW,
+        )
+    return Hub(sessions, keys_dir, key)
 
 
-@pytest.fixture(scope="module")
-def pg_nodes(
-    tmp_path_factory: pytest.TempPathFactory, pg_cluster: Cluster
-) -> Iterator[Federation]:
-    root = tmp_path_factory.mktemp("federation-pg")
-    names: list[str] = []
-
-    def make_url(name: str) -> str:
-        database = f"f_{name}_{uuid.uuid4().hex[:8]}"
-        pg_cluster.execute(f"CREATE DATABASE {database} TEMPLATE epibridge_template")
-        names.append(database)
-        return pg_cluster.url(database)
-
-    template_var = tmp_path_factory.getbasetemp() / "pg-template-var"
-    try:
-        yield from _nodes(root, make_url, template_var)
-    finally:
-        for database in names:
-            pg_cluster.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+@pytest.fixture
+def kaz_key(tmp_path: Path) -> keys.NodeKey:
+    return keys.generate(tmp_path / "kaz-keys")

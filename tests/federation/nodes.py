@@ -15,11 +15,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -28,7 +30,7 @@ from epibridge import audit
 from epibridge.cli import app
 from epibridge.db import create_db_engine, make_sessionmaker, read_session
 from epibridge.settings import Settings
-from tests.support.postgres import free_port
+from tests.support.postgres import Cluster, free_port
 
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 LOOPBACK = "127.0.0.0/8"
@@ -46,7 +48,7 @@ class Node:
             "EPIBRIDGE_DATABASE_URL": database_url,
             "EPIBRIDGE_VAR_DIR": str(self.var),
             "EPIBRIDGE_SECRET_KEY": f"secret-{name}",
-            "EPIBRIDGE_FEDERATION_ALLOW_NETWORKS": LOOPBACK,
+            "EPIBRIDGE_FEDERATION_ALLOWED_NETWORKS": LOOPBACK,
             "EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS": LOOPBACK,
         }
         self.settings = Settings(
@@ -154,3 +156,56 @@ def wait_for(probe: Callable[[], Any], timeout: float = 20, pause: float = 0.1) 
         if value or time.monotonic() > deadline:
             return value
         time.sleep(pause)
+
+
+Federation = tuple[Node, Node, Node]
+
+
+
+def _nodes(
+    root: Path, make_url: Callable[[str], str], template_var: Path
+) -> Iterator[Federation]:
+    hub = Node(root, "hub", make_url("hub"), template_var)
+    kaz = Node(root, "kaz", make_url("kaz"), template_var)
+    chn = Node(root, "chn", make_url("chn"), template_var)
+    try:
+        federate(hub, {"KAZ": kaz, "CHN": chn})
+        yield hub, kaz, chn
+    finally:
+        for node in (hub, kaz, chn):
+            node.close()
+
+
+@pytest.fixture(scope="module")
+def sqlite_nodes(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[Federation]:
+    root = tmp_path_factory.mktemp("federation")
+
+    def make_url(name: str) -> str:
+        path = root / f"{name}.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+
+    yield from _nodes(root, make_url, sqlite_template.parent / "var")
+
+
+@pytest.fixture(scope="module")
+def pg_nodes(
+    tmp_path_factory: pytest.TempPathFactory, pg_cluster: Cluster
+) -> Iterator[Federation]:
+    root = tmp_path_factory.mktemp("federation-pg")
+    names: list[str] = []
+
+    def make_url(name: str) -> str:
+        database = f"f_{name}_{uuid.uuid4().hex[:8]}"
+        pg_cluster.execute(f"CREATE DATABASE {database} TEMPLATE epibridge_template")
+        names.append(database)
+        return pg_cluster.url(database)
+
+    template_var = tmp_path_factory.getbasetemp() / "pg-template-var"
+    try:
+        yield from _nodes(root, make_url, template_var)
+    finally:
+        for database in names:
+            pg_cluster.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")

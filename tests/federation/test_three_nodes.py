@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import BACKENDS
-from tests.federation.conftest import Federation
+from tests.federation.nodes import Federation, pg_nodes, sqlite_nodes  # noqa: F401
 from tests.federation.nodes import Node
 from tests.notifications.factory import event_body
 

@@ -23,6 +23,7 @@ Applier = Callable[[Session, Envelope], None]
 
 #: The topic modules, one line each (``epibridge.federation.topics.<name>``).
 TOPIC_MODULES: tuple[str, ...] = (
+    "trust",
     "epidata",
     "assistance",
 )

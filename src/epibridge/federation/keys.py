@@ -20,6 +20,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
 from epibridge.audit.keys import write_new_file
+from epibridge.i18n import N_
 
 KEY_FILE_PREFIX = "federation-"
 KEY_FILE_SUFFIX = ".key"
@@ -28,7 +29,14 @@ _PUBLIC_MEMBERS = frozenset({"kty", "crv", "x", "kid", "use", "alg"})
 
 
 class BadKey(ValueError):
-    """A public key given by an operator or a peer is not an Ed25519 public JWK."""
+    """A public key given by an operator or a peer is not an Ed25519 public JWK.
+
+    ``reason`` is a message id, shown translated to whoever pasted the key.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -82,34 +90,34 @@ def parse_public_jwk(value: str | dict[str, Any]) -> OKPKey:
         try:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
-            raise BadKey(f"not JSON: {exc.msg}") from exc
+            raise BadKey(N_("the key is not JSON")) from exc
     if not isinstance(value, dict):
-        raise BadKey("a JWK is a JSON object")
+        raise BadKey(N_("a key must be a JWK (a JSON object)"))
     if "d" in value:
-        raise BadKey("this is a private key: never share it; give the public key")
+        raise BadKey(N_("this is a private key: never share it, give the public key"))
     unknown = sorted(set(value) - _PUBLIC_MEMBERS)
     if unknown:
-        raise BadKey(f"unexpected JWK members: {', '.join(map(str, unknown))}")
+        raise BadKey(N_("a node key must be an Ed25519 public JWK"))
     if value.get("kty") != "OKP" or value.get("crv") != "Ed25519":
-        raise BadKey("only Ed25519 keys (kty OKP, crv Ed25519) are accepted")
+        raise BadKey(N_("a node key must be an Ed25519 public JWK"))
     if value.get("alg", "EdDSA") != "EdDSA" or value.get("use", "sig") != "sig":
-        raise BadKey("a node key is for signatures with EdDSA")
+        raise BadKey(N_("a node key must be an Ed25519 public JWK"))
     if not isinstance(value.get("x"), str):
-        raise BadKey("the member x (the public key) is missing")
+        raise BadKey(N_("a node key must be an Ed25519 public JWK"))
     try:
         key = OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": value["x"]})
     except (JoseError, ValueError, TypeError) as exc:
-        raise BadKey(f"not a valid Ed25519 public key: {exc}") from exc
+        raise BadKey(N_("a node key must be an Ed25519 public JWK")) from exc
     if key.is_private:
-        raise BadKey("this is a private key")
+        raise BadKey(N_("this is a private key: never share it, give the public key"))
     if "kid" in value and value["kid"] != kid_of(key):
-        raise BadKey("kid is not the key's RFC 7638 thumbprint")
+        raise BadKey(N_("the key's kid is not its RFC 7638 thumbprint"))
     return key
 
 
 def _path(directory: Path, kid: str) -> Path:
     if not kid or any(ch not in _KID_CHARS for ch in kid):
-        raise BadKey("a key id is base64url")
+        raise BadKey(N_("a key id is base64url text"))
     return directory / f"{KEY_FILE_PREFIX}{kid}{KEY_FILE_SUFFIX}"
 
 
@@ -133,8 +141,8 @@ def load(directory: Path, kid: str) -> NodeKey:
     path = _path(directory, kid)
     private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(private, Ed25519PrivateKey):
-        raise BadKey(f"{path} is not an Ed25519 private key")
+        raise ValueError(f"{path} is not an Ed25519 private key")
     key = OKPKey.import_key(private)
     if kid_of(key) != kid:
-        raise BadKey(f"{path} holds another key than its name says")
+        raise ValueError(f"{path} holds another key than its name says")
     return NodeKey(kid, key)

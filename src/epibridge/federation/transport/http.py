@@ -5,7 +5,7 @@ of an answer, and a pull answer carries a page of signed messages. A round talks
 at a time, in order, so a plain ``http.client`` connection is enough. What is kept from the
 webhooks is the guard against server-side request forgery: each new connection resolves the
 peer's host, checks every address (``outbox.addresses``: public, or inside
-``EPIBRIDGE_FEDERATION_ALLOW_NETWORKS``) and connects to a checked one; TLS still verifies the
+``EPIBRIDGE_FEDERATION_ALLOWED_NETWORKS``) and connects to a checked one; TLS still verifies the
 certificate against the host name.
 """
 
@@ -53,7 +53,7 @@ def _addresses(host: str, port: int, networks: Sequence[IPNetwork]) -> list[str]
         check_addresses(host, found, networks)
     except RefusedAddress as exc:
         raise PeerUnreachable(
-            f"{exc}: peers reach public addresses only (or EPIBRIDGE_FEDERATION_ALLOW_NETWORKS)"
+            f"{exc}: peers reach public addresses only (or EPIBRIDGE_FEDERATION_ALLOWED_NETWORKS)"
         ) from None
     return [str(a) for a in found]
 

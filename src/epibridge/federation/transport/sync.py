@@ -82,7 +82,7 @@ def export_all(sessions: sessionmaker[Session], *, actor: Principal, settings: S
 def client_for(settings: Settings) -> PeerClient:
     return PeerClient(
         timeout=settings.federation_timeout_seconds,
-        allow_networks=parse_networks(settings.federation_allow_networks),
+        allow_networks=parse_networks(settings.federation_allowed_networks),
     )
 
 

@@ -1,0 +1,194 @@
+"""receive: one transaction (verify, replay, apply, remember); each refusal stores nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from epibridge import audit
+from epibridge.db import read_session, write_session
+from epibridge.federation import envelope, handlers, hub, inbox, keys
+from epibridge.federation.messages import Envelope, Refused, node_principal
+from epibridge.federation.models import RefusedMessage, SeenMessage
+from tests.federation.conftest import NOW, OPERATOR, Hub
+
+TOPIC = "test.ping"
+
+
+def _apply_ping(session: Session, message: Envelope) -> None:
+    """The test topic: one audit entry per applied message (so applying twice would show)."""
+    audit.record(
+        session,
+        actor=node_principal(message.origin_node, message.origin_state).actor,
+        action=TOPIC,
+        entity="ping",
+        entity_id=message.id,
+        state=message.body,
+    )
+
+
+@pytest.fixture(autouse=True)
+def ping_topic(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    builders, appliers = handlers._tables()
+    monkeypatch.setattr(handlers, "_tables", lambda: (builders, {**appliers, TOPIC: _apply_ping}))
+    yield
+
+
+@pytest.fixture
+def kaz(the_hub: Hub, kaz_key: keys.NodeKey) -> keys.NodeKey:
+    the_hub.trust("kaz-node", "KAZ", kaz_key)
+    return kaz_key
+
+
+def _ping(key: keys.NodeKey, **changes: Any) -> str:
+    fields: dict[str, Any] = {
+        "origin_node": "kaz-node",
+        "origin_state": "KAZ",
+        "topic": TOPIC,
+        "body": {"n": 1, "note": "payload-marker"},
+        "created": NOW,
+    }
+    fields.update(changes)
+    return envelope.seal(key=key, **fields)
+
+
+def _counts(sessions: sessionmaker[Session]) -> tuple[int, int, int]:
+    with read_session(sessions) as session:
+        applied = session.execute(
+            select(func.count())
+            .select_from(audit.AuditEntry)
+            .where(audit.AuditEntry.action == TOPIC)
+        ).scalar_one()
+        seen = session.execute(select(func.count()).select_from(SeenMessage)).scalar_one()
+        refused = session.execute(select(func.count()).select_from(RefusedMessage)).scalar_one()
+    return applied, seen, refused
+
+
+def test_a_message_is_applied_once_and_a_replay_is_a_duplicate(
+    the_hub: Hub, kaz: keys.NodeKey
+) -> None:
+    token = _ping(kaz)
+    first = inbox.receive_in(the_hub.sessions, token=token, now=NOW)
+    assert not first.duplicate and first.envelope.origin_state == "KAZ"
+    again = inbox.receive_in(the_hub.sessions, token=token, now=NOW + timedelta(hours=1))
+    assert again.duplicate and again.envelope.id == first.envelope.id
+    assert _counts(the_hub.sessions) == (1, 1, 0)
+
+
+def test_the_json_serialization_is_received_too(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    protected, payload, signature = _ping(kaz).split(".")
+    token = f'{{"payload":"{payload}","protected":"{protected}","signature":"{signature}"}}'
+    assert not inbox.receive_in(the_hub.sessions, token=token, now=NOW).duplicate
+    assert _counts(the_hub.sessions) == (1, 1, 0)
+
+
+def _refused(the_hub: Hub, token: str, *, now: datetime = NOW) -> Refused:
+    with pytest.raises(Refused) as caught:
+        inbox.receive_in(the_hub.sessions, token=token, now=now)
+    applied, seen, refused = _counts(the_hub.sessions)
+    assert (applied, seen) == (0, 0), "a refused message stored something"
+    assert refused == 1
+    with read_session(the_hub.sessions) as session:
+        logged = session.execute(select(RefusedMessage)).scalar_one()
+    assert logged.digest == inbox.digest(token) and logged.status == caught.value.status
+    stored = [logged.reason, logged.claimed_origin, logged.kid, logged.digest]
+    assert not any("payload-marker" in (value or "") for value in stored)
+    return caught.value
+
+
+def test_tampered_message_is_refused(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    protected, _, signature = _ping(kaz).split(".")
+    other_payload = _ping(kaz, body={"n": 2}).split(".")[1]
+    refused = _refused(the_hub, f"{protected}.{other_payload}.{signature}")
+    assert refused.status == 401
+
+
+def test_unknown_key_is_refused(the_hub: Hub, kaz: keys.NodeKey, tmp_path: Path) -> None:
+    stranger = keys.generate(tmp_path / "stranger")
+    assert _refused(the_hub, _ping(stranger)).status == 401
+
+
+def test_a_kaz_node_claiming_chn_is_refused(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    refused = _refused(the_hub, _ping(kaz, origin_state="CHN"))
+    assert (refused.status, refused.field_name) == (401, "origin_state")
+
+
+def test_a_node_key_used_as_another_node_is_refused(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    refused = _refused(the_hub, _ping(kaz, origin_node="chn-node", origin_state="CHN"))
+    assert refused.status == 401
+
+
+def test_a_node_key_claiming_the_hub_is_refused(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    assert _refused(the_hub, _ping(kaz, origin_state=None)).status == 401
+
+
+def test_revoked_key_is_refused(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    with write_session(the_hub.sessions) as session:
+        hub.revoke(
+            session,
+            principal=OPERATOR,
+            node_id="kaz-node",
+            kid=kaz.kid,
+            keys_dir=the_hub.keys_dir,
+            now=NOW,
+        )
+    assert _refused(the_hub, _ping(kaz)).status == 401
+
+
+def test_expired_key_is_refused(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    from epibridge.federation.models import FederationKey
+
+    with write_session(the_hub.sessions) as session:
+        row = session.execute(
+            select(FederationKey).where(FederationKey.kid == kaz.kid)
+        ).scalar_one()
+        row.not_after = NOW - timedelta(days=1)
+    assert _refused(the_hub, _ping(kaz)).status == 401
+
+
+def test_a_key_not_yet_valid_is_refused(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    early = NOW - timedelta(days=1)
+    assert _refused(the_hub, _ping(kaz, created=early), now=early).status == 401
+
+
+def test_a_message_from_the_future_is_refused(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    refused = _refused(the_hub, _ping(kaz, created=NOW + timedelta(minutes=6)))
+    assert (refused.status, refused.field_name) == (422, "created")
+
+
+def test_a_message_too_old_is_refused(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    refused = _refused(the_hub, _ping(kaz), now=NOW + timedelta(days=31))
+    assert (refused.status, refused.field_name) == (422, "created")
+
+
+def test_a_message_within_the_skew_and_the_age_is_accepted(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    inbox.receive_in(
+        the_hub.sessions, token=_ping(kaz, created=NOW + timedelta(minutes=4)), now=NOW
+    )
+    inbox.receive_in(the_hub.sessions, token=_ping(kaz), now=NOW + timedelta(days=29))
+    assert _counts(the_hub.sessions) == (2, 2, 0)
+
+
+def test_an_unknown_topic_is_refused(the_hub: Hub, kaz: keys.NodeKey) -> None:
+    refused = _refused(the_hub, _ping(kaz, topic="no.such.topic"))
+    assert (refused.status, refused.field_name) == (422, "topic")
+
+
+def test_an_id_reused_by_another_node_is_refused(
+    the_hub: Hub, kaz: keys.NodeKey, tmp_path: Path
+) -> None:
+    chn = keys.generate(tmp_path / "chn")
+    the_hub.trust("chn-node", "CHN", chn)
+    message_id = str(uuid.uuid4())
+    inbox.receive_in(the_hub.sessions, token=_ping(kaz, message_id=message_id), now=NOW)
+    copy = _ping(chn, origin_node="chn-node", origin_state="CHN", message_id=message_id)
+    with pytest.raises(Refused):
+        inbox.receive_in(the_hub.sessions, token=copy, now=NOW)
+    assert _counts(the_hub.sessions) == (1, 1, 1)
