@@ -32,7 +32,7 @@ ROWS = [
 
 
 def test_kaz_observations_shared_as_national_totals_reach_the_hub_as_totals_only(
-    sqlite_nodes: Federation,
+    sqlite_nodes: Federation,  # noqa: F811
 ) -> None:
     hub, kaz, _chn = sqlite_nodes
     fp_kaz = kaz.token("fp-kaz-data", "focal_point", "KAZ")

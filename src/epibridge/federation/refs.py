@@ -17,8 +17,16 @@ from sqlalchemy.orm import Session
 from epibridge.federation.messages import Envelope, Refused
 from epibridge.i18n import N_, Text
 
+
 #: Returns this node's id, or None when federation is not set up; replaced at merge/in tests.
-this_node_resolver: Callable[[Session], str | None] = lambda _session: None  # noqa: E731
+def _self_id(session: Session) -> str | None:
+    from epibridge.federation import trust  # fedcore's node table (wired at integration)
+
+    node = trust.self_node(session)
+    return node.node_id if node is not None else None
+
+
+this_node_resolver: Callable[[Session], str | None] = _self_id
 
 
 def this_node(session: Session) -> str | None:

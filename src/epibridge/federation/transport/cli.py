@@ -87,3 +87,8 @@ def add_to(app: typer.Typer) -> None:
     """Register ``sync`` and ``status`` in the ``federation`` group."""
     app.command("sync")(sync)
     app.command("status")(status)
+
+
+#: Until fedcore's ``federation`` group is merged: the same two commands in a group of their own.
+federation_app = typer.Typer(help="National nodes: push and pull with peers, and their status.")
+add_to(federation_app)
