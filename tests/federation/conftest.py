@@ -74,16 +74,21 @@ class Node:
     node_id: str
 
 
-def make_node(template: Path, folder: Path, node_id: str, state: str) -> Iterator[Node]:
+def copy_database(template: Path, folder: Path) -> Settings:
+    """A second deployment: its own migrated SQLite file and var folder."""
     folder.mkdir(parents=True)
     shutil.copyfile(template, folder / "node.db")
     shutil.copytree(template.parent / "var", folder / "var")
-    settings = Settings(
+    return Settings(
         database_url=f"sqlite:///{folder / 'node.db'}",
         var_dir=folder / "var",
         secret_key="test-secret",
         federation_allowed_networks="127.0.0.0/8",
     )
+
+
+def make_node(template: Path, folder: Path, node_id: str, state: str) -> Iterator[Node]:
+    settings = copy_database(template, folder)
     engine = create_db_engine(settings.database_url)
     sessions = make_sessionmaker(engine, audit=audit.trail_for(settings))
     keys_dir = keys.keys_dir(settings.var_dir)
