@@ -35,7 +35,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "scheduler": ("epibridge.runtime.cli", "scheduler"),
     "preparedness": ("epibridge.preparedness.cli", "preparedness_app"),
     "timeliness": ("epibridge.timeliness.cli", "app"),
-    "federation": ("epibridge.federation.transport.cli", "federation_app"),
+    "federation": ("epibridge.federation.cli", "app"),
 }
 
 

@@ -88,7 +88,3 @@ def add_to(app: typer.Typer) -> None:
     app.command("sync")(sync)
     app.command("status")(status)
 
-
-#: Until fedcore's ``federation`` group is merged: the same two commands in a group of their own.
-federation_app = typer.Typer(help="National nodes: push and pull with peers, and their status.")
-add_to(federation_app)
