@@ -22,6 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import audit
 from epibridge.db import create_db_engine, make_sessionmaker, read_session, utcnow, write_session
+from epibridge.detection import service as detection
+from epibridge.detection.schemas import SignalDismiss
+from epibridge.detection.service import replicas as signal_replicas
 from epibridge.errors import Conflict
 from epibridge.federation import handlers, node_identity
 from epibridge.federation.messages import SCHEMA_VERSION, Envelope, Outgoing, Refused
@@ -34,12 +37,16 @@ from epibridge.notifications.models import (
 )
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.notifications.schemas import (
+    AssessmentCreate,
     NotificationClose,
     NotificationCreate,
     NotificationUpdate,
+    VerificationAnswer,
+    VerificationCreate,
 )
 from epibridge.settings import Settings
 from tests.conftest import _pg_template_var
+from tests.detection.system import BASELINE, OUTBREAK, detect, submit_series
 from tests.notifications.factory import FP_CHN, FP_KAZ, SECRETARIAT, event_body
 
 KAZ_NODE = "kaz-node"
@@ -251,3 +258,101 @@ def test_an_acknowledgement_of_a_replica_travels_back_to_the_original(
     with pytest.raises(Refused):
         deliver(kaz, envelope(ack, CHN_NODE, state="KAZ"))
     assert (utcnow() - row.at) < timedelta(minutes=5)
+
+
+def test_verification_and_assessment_go_to_the_origin_and_the_answer_comes_back(
+    nodes: tuple[Sessions, Sessions],
+) -> None:
+    kaz, chn = nodes
+    event_id = create(kaz)
+    [notified] = outgoing(kaz, "notification.notified")
+    deliver(chn, envelope(notified, KAZ_NODE))
+    replica = replica_of(chn, event_id)
+
+    with write_session(chn) as session:
+        asked = service.request_verification(
+            session,
+            actor=FP_CHN,
+            event_id=replica.id,
+            data=VerificationCreate(question="Synthetic: is it confirmed?"),
+        ).id
+        service.assess(
+            session,
+            actor=FP_CHN,
+            event_id=replica.id,
+            data=AssessmentCreate(
+                likelihood="likely", consequence="major", rationale="Synthetic rationale"
+            ),
+        )
+    for topic in ("notification.verification_requested", "notification.assessed"):
+        [message] = outgoing(chn, topic)
+        deliver(kaz, envelope(message, CHN_NODE))
+        deliver(kaz, envelope(message, CHN_NODE))
+    with read_session(kaz) as session:
+        shown = service.get(session, actor=FP_KAZ, event_id=event_id)
+    [request] = shown.verifications
+    assert request.requester_state == "CHN" and request.answered_at is None
+    assert [(a.assessor, a.level) for a in shown.risk.assessments] == [("CHN", "high")]
+    assert shown.risk.consolidated == "high"
+
+    # KAZ answers on its node; the answer reaches CHN's own request there.
+    with write_session(kaz) as session:
+        service.answer_verification(
+            session,
+            actor=FP_KAZ,
+            event_id=event_id,
+            verification_id=request.id,
+            data=VerificationAnswer(verified=True, answer="Synthetic: yes, 3 confirmed"),
+        )
+    [answer] = outgoing(kaz, "notification.verification_answered")
+    assert answer.body["verification"] == {"node": CHN_NODE, "id": asked}
+    assert outgoing(kaz, "notification.verification_requested") == []  # CHN's, not KAZ's
+    deliver(chn, envelope(answer, KAZ_NODE))
+    with read_session(chn) as session:
+        [mine] = service.get(session, actor=FP_CHN, event_id=replica.id).verifications
+    assert (mine.id, mine.verified, mine.answer) == (asked, True, "Synthetic: yes, 3 confirmed")
+
+    # Only the event's node answers for it, and CHN cannot answer on its replica.
+    with pytest.raises(Refused):
+        deliver(kaz, envelope(answer, CHN_NODE, state="KAZ"))
+    with write_session(chn) as session, pytest.raises(Conflict):
+        service.answer_verification(
+            session,
+            actor=SECRETARIAT,
+            event_id=replica.id,
+            verification_id=asked,
+            data=VerificationAnswer(verified=False, answer="x"),
+        )
+
+
+def test_a_shared_signal_is_a_read_only_replica_and_an_unshared_one_stays_home(
+    nodes: tuple[Sessions, Sessions],
+) -> None:
+    kaz, chn = nodes
+    submit_series(kaz, "KAZ", BASELINE + OUTBREAK)
+    assert detect(kaz, states=["KAZ"]).opened >= 1
+    # KAZ has not chosen to share its signals (the default): nothing is sent.
+    assert outgoing(kaz, "detection.signal_opened") == []
+
+    with read_session(kaz) as session:
+        signal = detection.list_signals(session, principal=FP_KAZ, state="KAZ").items[0]
+        body = signal_replicas.signal_body(session, signal_id=signal.id, here=KAZ_NODE)
+    assert body is not None and body["signal"] == {"node": KAZ_NODE, "id": signal.id}
+    shared = Outgoing(topic="detection.signal_opened", body=body)
+    deliver(chn, envelope(shared, KAZ_NODE))
+    deliver(chn, envelope(shared, KAZ_NODE))
+    with read_session(chn) as session:
+        [replica] = detection.list_signals(session, principal=FP_CHN).items
+        assert detection.to_read(replica).origin_node == KAZ_NODE
+        assert signal_replicas.signal_body(session, signal_id=replica.id, here=CHN_NODE) is None
+    assert (replica.observed, replica.status, replica.notification_id) == (
+        signal.observed,
+        "open",
+        None,  # KAZ's draft never left KAZ
+    )
+    with write_session(chn) as session, pytest.raises(Conflict):
+        detection.dismiss(
+            session, actor=SECRETARIAT, signal_id=replica.id, data=SignalDismiss(reason="x")
+        )
+    with pytest.raises(Refused):
+        deliver(chn, envelope(shared, KAZ_NODE, state="RUS"))

@@ -1,10 +1,11 @@
-"""Notifications between nodes: events (with their CAP 1.2), and what states do with them.
+"""Notifications between nodes: events (with their CAP 1.2), what states do with them, signals.
 
 Built from the notifications domain's outbox messages and applied through its service
 (``notifications.service.outgoing`` says what a record's body is, ``replicas`` and
 ``replica_records`` store one), so the rules stay in the domain. A body names records as
 ``{"node", "id"}``; the federation topic is the outbox topic it was built from. Bodies are
 described by the JSON Schemas under ``federation/schemas`` (docs/federation-messages.md).
+Detection signals travel only when their state shares them (``federation.sharing``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from epibridge.detection.service import replicas as signal_replicas
 from epibridge.errors import DomainError
 from epibridge.federation import node_identity
 from epibridge.federation.handlers import Applier, Builder
@@ -28,6 +30,11 @@ ACKNOWLEDGED = "notification.acknowledged"
 ASSESSED = "notification.assessed"
 VERIFICATION_REQUESTED = "notification.verification_requested"
 VERIFICATION_ANSWERED = "notification.verification_answered"
+SIGNAL_TOPICS = (
+    "detection.signal_opened",
+    "detection.signal_confirmed",
+    "detection.signal_dismissed",
+)
 
 
 def _send(message: OutboxMessage, body: dict[str, Any] | None) -> list[Outgoing]:
@@ -85,6 +92,26 @@ def _by_id(key: str, read: Callable[..., dict[str, Any] | None], name: str) -> B
     return build
 
 
+def _shares_signals(session: Session, state: str) -> bool:
+    """The state's sharing settings (feddata's ``federation.sharing``); absent: not shared."""
+    try:
+        from epibridge.federation import sharing
+    except ImportError:
+        return False
+    return bool(sharing.shares_signals(session, state))
+
+
+def _signal(session: Session, message: OutboxMessage) -> list[Outgoing]:
+    """A signal travels only when its state shares its signals (its latest state)."""
+    here = node_identity.this_node_id(session)
+    state = (message.payload or {}).get("state")
+    if here is None or not isinstance(state, str) or not _shares_signals(session, state):
+        return []
+    return _send(
+        message, signal_replicas.signal_body(session, signal_id=int(message.entity_id), here=here)
+    )
+
+
 Apply = Callable[..., object]
 
 
@@ -120,6 +147,7 @@ BUILDERS: dict[str, Builder] = {
     VERIFICATION_ANSWERED: _by_id(
         "verification", outgoing.verification_answer_body, "verification_id"
     ),
+    **dict.fromkeys(SIGNAL_TOPICS, _signal),
 }
 
 APPLIERS: dict[str, Applier] = {
@@ -128,4 +156,5 @@ APPLIERS: dict[str, Applier] = {
     ASSESSED: _applier(replica_records.apply_assessment),
     VERIFICATION_REQUESTED: _applier(replica_records.apply_verification_request),
     VERIFICATION_ANSWERED: _applier(replica_records.apply_verification_answer),
+    **dict.fromkeys(SIGNAL_TOPICS, _applier(signal_replicas.apply_signal)),
 }

@@ -32,7 +32,7 @@ from epibridge.notifications.schemas_replica import (
 )
 from epibridge.notifications.service import common, interactions
 from epibridge.notifications.service.replicas import by_origin, event_of, parse_body, require_own
-from epibridge.security import Action, Principal, authorize
+from epibridge.security import Action, Principal, authorize, require_principal
 
 
 def _speaks_for(actor: Principal, state: str | None) -> None:
@@ -52,6 +52,7 @@ def apply_acknowledgement(
     here: str | None = None,
 ) -> tuple[Acknowledgement, bool]:
     """Store a state's acknowledgement of an event held here; whether anything was stored."""
+    require_principal(actor)
     data = parse_body(AcknowledgementBody, body)
     require_own(data.acknowledgement, origin_node, "body.acknowledgement.node")
     _speaks_for(actor, data.state)
@@ -108,6 +109,7 @@ def apply_assessment(
     here: str | None = None,
 ) -> tuple[RiskAssessment, bool]:
     """Store a risk assessment made on another node; the event's consolidated level follows."""
+    require_principal(actor)
     data = parse_body(AssessmentBody, body)
     require_own(data.assessment, origin_node, "body.assessment.node")
     _speaks_for(actor, data.assessor)
@@ -119,7 +121,7 @@ def apply_assessment(
         level = risk.assess(risk.Likelihood(data.likelihood), risk.Consequence(data.consequence))
     except ValueError:
         raise InvalidInput(
-            "the assessment's likelihood or consequence is not of the WHO matrix",
+            N_("the likelihood or the consequence is not of the WHO matrix"),
             [FieldError("body.likelihood", "unknown", data.likelihood)],
         ) from None
     row = RiskAssessment(
@@ -180,6 +182,7 @@ def apply_verification_request(
     here: str | None = None,
 ) -> tuple[VerificationRequest, bool]:
     """Store a verification request made on another node about an event held here."""
+    require_principal(actor)
     data = parse_body(VerificationRequestBody, body)
     require_own(data.verification, origin_node, "body.verification.node")
     _speaks_for(actor, data.requester_state)
@@ -233,6 +236,7 @@ def apply_verification_answer(
     here: str | None = None,
 ) -> tuple[VerificationRequest, bool]:
     """Store the notifying state's answer, sent by the node its event comes from."""
+    require_principal(actor)
     data = parse_body(VerificationAnswerBody, body)
     request = by_origin(session, VerificationRequest, data.verification, here)
     if request is None:

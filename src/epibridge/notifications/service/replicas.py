@@ -26,11 +26,18 @@ from epibridge.notifications.schemas_replica import EventVersionBody, NodeRef
 from epibridge.notifications.service import common, versioning
 from epibridge.notifications.service.common import refuse_replica
 from epibridge.notifications.statuses import EventStatus
-from epibridge.security import Action, Principal, authorize
+from epibridge.security import Action, Principal, authorize, require_principal
 from epibridge.text import printable
 from epibridge.validation_messages import field_error
 
-__all__ = ["apply_version", "by_origin", "event_of", "reference", "refuse_replica"]
+__all__ = [
+    "apply_version",
+    "by_origin",
+    "event_of",
+    "local_event_id",
+    "reference",
+    "refuse_replica",
+]
 
 Body = TypeVar("Body", bound=BaseModel)
 Row = TypeVar("Row", bound=Base)
@@ -85,6 +92,12 @@ def event_of(session: Session, ref: NodeRef, here: str | None) -> NotificationEv
             params={"id": ref.id, "node": ref.node},
         )
     return event
+
+
+def local_event_id(session: Session, ref: NodeRef, here: str | None) -> int | None:
+    """The local id of the event ``ref`` names, if this node holds it (for other domains)."""
+    event = by_origin(session, NotificationEvent, ref, here)
+    return event.id if event is not None else None
 
 
 def reference(event: NotificationEvent, here: str) -> dict[str, Any]:
@@ -165,6 +178,7 @@ def apply_version(
     the replica's values (the body is the whole record) and adds its version with the CAP
     message as the origin exported it.
     """
+    require_principal(actor)
     data = parse_body(EventVersionBody, body)
     require_own(data.event, origin_node, "body.event.node")
     errors: list[FieldError] = []
