@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from lxml import etree
 from sqlalchemy import func, select
@@ -26,7 +27,7 @@ from epibridge.detection import service as detection
 from epibridge.detection.schemas import SignalDismiss
 from epibridge.detection.service import replicas as signal_replicas
 from epibridge.errors import Conflict
-from epibridge.federation import handlers, node_identity
+from epibridge.federation import handlers, node_identity, schemas
 from epibridge.federation.messages import SCHEMA_VERSION, Envelope, Outgoing, Refused
 from epibridge.notifications import cap as caplib
 from epibridge.notifications import service
@@ -93,6 +94,14 @@ def nodes(
     return sessions, peer
 
 
+def valid(out: Outgoing) -> Outgoing:
+    """``out``, once its body passed the topic's shipped JSON Schema (independent validator)."""
+    validator = jsonschema_rs.Draft202012Validator(schemas.load(out.topic), validate_formats=True)
+    errors = [e.message for e in validator.iter_errors(json.loads(json.dumps(out.body)))]
+    assert not errors, (out.topic, errors)
+    return out
+
+
 def outgoing(node: Sessions, topic: str) -> list[Outgoing]:
     """What the node's exporter would send for its outbox messages of ``topic``."""
     with read_session(node) as session:
@@ -101,7 +110,7 @@ def outgoing(node: Sessions, topic: str) -> list[Outgoing]:
             .where(OutboxMessage.topic == topic)
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
         ).scalars()
-        return [out for message in found for out in handlers.build(session, message)]
+        return [valid(out) for message in found for out in handlers.build(session, message)]
 
 
 def envelope(out: Outgoing, origin: str, *, state: str | None = None) -> Envelope:
@@ -338,7 +347,7 @@ def test_a_shared_signal_is_a_read_only_replica_and_an_unshared_one_stays_home(
         signal = detection.list_signals(session, principal=FP_KAZ, state="KAZ").items[0]
         body = signal_replicas.signal_body(session, signal_id=signal.id, here=KAZ_NODE)
     assert body is not None and body["signal"] == {"node": KAZ_NODE, "id": signal.id}
-    shared = Outgoing(topic="detection.signal_opened", body=body)
+    shared = valid(Outgoing(topic="detection.signal_opened", body=body))
     deliver(chn, envelope(shared, KAZ_NODE))
     deliver(chn, envelope(shared, KAZ_NODE))
     with read_session(chn) as session:

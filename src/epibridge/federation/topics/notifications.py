@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from epibridge.detection.schemas import SignalBody
 from epibridge.detection.service import replicas as signal_replicas
 from epibridge.errors import DomainError
 from epibridge.federation import node_identity
@@ -22,6 +24,13 @@ from epibridge.federation.handlers import Applier, Builder
 from epibridge.federation.messages import Envelope, Outgoing, Refused, node_principal
 from epibridge.i18n import Text
 from epibridge.notifications.outbox.models import OutboxMessage
+from epibridge.notifications.schemas_replica import (
+    AcknowledgementBody,
+    AssessmentBody,
+    EventVersionBody,
+    VerificationAnswerBody,
+    VerificationRequestBody,
+)
 from epibridge.notifications.service import outgoing, replica_records, replicas
 from epibridge.security import PermissionDenied, Principal, Visibility
 
@@ -148,6 +157,16 @@ BUILDERS: dict[str, Builder] = {
         "verification", outgoing.verification_answer_body, "verification_id"
     ),
     **dict.fromkeys(SIGNAL_TOPICS, _signal),
+}
+
+#: Each topic's body, as validated on receipt (and published under ``federation/schemas``).
+BODY_MODELS: dict[str, type[BaseModel]] = {
+    **dict.fromkeys(VERSION_TOPICS, EventVersionBody),
+    ACKNOWLEDGED: AcknowledgementBody,
+    ASSESSED: AssessmentBody,
+    VERIFICATION_REQUESTED: VerificationRequestBody,
+    VERIFICATION_ANSWERED: VerificationAnswerBody,
+    **dict.fromkeys(SIGNAL_TOPICS, SignalBody),
 }
 
 APPLIERS: dict[str, Applier] = {
