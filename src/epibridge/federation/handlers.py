@@ -26,6 +26,7 @@ TOPIC_MODULES: tuple[str, ...] = (
     "trust",
     "epidata",
     "assistance",
+    "notifications",
 )
 
 
