@@ -25,6 +25,7 @@ Applier = Callable[[Session, Envelope], None]
 TOPIC_MODULES: tuple[str, ...] = (
     "epidata",
     "assistance",
+    "consultations",
 )
 
 
