@@ -2,8 +2,9 @@
 
 ``federation_sharing`` holds what a state lets leave its node (observations' level, an
 embargo, detection signals). Submissions, assistance requests/offers/commitments and
-consultation positions/signatures get ``origin_node``/``origin_id``: NULL on local records,
-the origin node's id and the record's id there on read-only replicas received from a peer.
+consultation documents/decisions/positions/signatures get ``origin_node``/``origin_id``:
+NULL on local records, the origin node's id and the record's id there on read-only replicas
+received from a peer.
 Only columns and a table are added: no existing row changes.
 
 Revision ID: 0033
@@ -34,6 +35,8 @@ REPLICA_TABLES = {
     "assistance_requests": True,
     "assistance_offers": True,
     "assistance_commitments": True,
+    "consultation_documents": True,
+    "consultation_decisions": True,
     "consultation_positions": True,
     "consultation_signatures": True,
 }

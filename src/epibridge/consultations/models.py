@@ -143,6 +143,7 @@ class Document(Base):
 
     __tablename__ = "consultation_documents"
     __table_args__ = (
+        Index("ix_consultation_documents_origin", "origin_node", "origin_id", unique=True),
         check_in("kind", DocumentKind),
         check_in("status", DocumentStatus),
         UniqueConstraint("number_year", "number_seq"),
@@ -163,6 +164,9 @@ class Document(Base):
     adopted_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Version(Base):
@@ -210,6 +214,7 @@ class Decision(Base):
 
     __tablename__ = "consultation_decisions"
     __table_args__ = (
+        Index("ix_consultation_decisions_origin", "origin_node", "origin_id", unique=True),
         check_in("procedure", Procedure),
         check_in("status", DecisionStatus),
     )
@@ -236,6 +241,9 @@ class Decision(Base):
     # ``outcome`` as a message id and its parameters ({"id": ..., "params": {...}}), so that
     # each reader sees it in their language; ``outcome`` keeps the English.
     outcome_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))
 
     positions: Mapped[list[Position]] = relationship(
         order_by="Position.state_iso3", cascade="all, delete-orphan"

@@ -27,6 +27,7 @@ TOPIC_MODULES: tuple[str, ...] = (
     "epidata",
     "assistance",
     "notifications",
+    "consultations",
 )
 
 
