@@ -268,7 +268,7 @@ def _nodes(root: Path, make_url: Callable[[str], str], template_var: Path) -> It
             node.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sqlite_nodes(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[Federation]:
@@ -282,7 +282,7 @@ def sqlite_nodes(
     yield from _nodes(root, make_url, sqlite_template.parent / "var")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pg_nodes(tmp_path_factory: pytest.TempPathFactory, pg_cluster: Cluster) -> Iterator[Federation]:
     root = tmp_path_factory.mktemp("federation-pg")
     names: list[str] = []

@@ -74,6 +74,8 @@ def visible_to(peer: core.PeerInfo, entry: Any) -> bool:
     """Whether ``peer`` may receive ``entry``: never its own message, and today's rule."""
     if entry.origin_node == peer.node_id:
         return False
+    if peer.state is None:
+        return True  # the hub: it holds what every node sends, and relays by the route
     principal = node_principal(peer.node_id, peer.state)
     return deliveries.entitled(
         principal, visibility=entry.visibility, addressed_to=list(entry.states) or None
