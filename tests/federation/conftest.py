@@ -113,3 +113,7 @@ def make_node(template: Path, folder: Path, node_id: str, state: str) -> Iterato
 def kaz_node(sqlite_template: Path, tmp_path: Path) -> Iterator[Node]:
     """KAZ's own node (always SQLite: the hub's database is the one that varies)."""
     yield from make_node(sqlite_template, tmp_path / "kaz", "kaz-node", "KAZ")
+
+
+# The three real nodes of the end-to-end tests (fedsync), shared by the session.
+from tests.federation.nodes import pg_nodes, sqlite_nodes  # noqa: E402, F401

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import BACKENDS
-from tests.federation.nodes import Federation, Node, pg_nodes, sqlite_nodes  # noqa: F401
+from tests.federation.nodes import Federation, Node
 from tests.notifications.factory import event_body
 
 pytestmark = pytest.mark.xdist_group("federation-nodes")
@@ -65,18 +65,18 @@ def _flow(nodes: Federation) -> None:
 
 
 def test_a_kaz_notification_reaches_hub_and_chn_and_chn_acknowledges(
-    sqlite_nodes: Federation,  # noqa: F811
+    sqlite_nodes: Federation,
 ) -> None:
     _flow(sqlite_nodes)
 
 
 @pytest.mark.skipif("postgresql" not in BACKENDS, reason="PostgreSQL not selected")
-def test_the_same_flow_on_postgresql(pg_nodes: Federation) -> None:  # noqa: F811
+def test_the_same_flow_on_postgresql(pg_nodes: Federation) -> None:
     _flow(pg_nodes)
 
 
 def test_a_stopped_node_catches_up_with_nothing_lost_or_doubled(
-    sqlite_nodes: Federation,  # noqa: F811
+    sqlite_nodes: Federation,
 ) -> None:
     hub, kaz, chn = sqlite_nodes
     fp_kaz = kaz.token("fp-kaz-2", "focal_point", "KAZ")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from epibridge.db import read_session
 from epibridge.epidata.models import Observation, Series, Submission
-from tests.federation.nodes import Federation, sqlite_nodes  # noqa: F401
+from tests.federation.nodes import Federation
 
 pytestmark = pytest.mark.xdist_group("federation-nodes")
 
@@ -32,7 +32,7 @@ ROWS = [
 
 
 def test_kaz_observations_shared_as_national_totals_reach_the_hub_as_totals_only(
-    sqlite_nodes: Federation,  # noqa: F811
+    sqlite_nodes: Federation,
 ) -> None:
     hub, kaz, _chn = sqlite_nodes
     fp_kaz = kaz.token("fp-kaz-data", "focal_point", "KAZ")
