@@ -38,8 +38,16 @@ LOOPBACK = "127.0.0.0/8"
 
 
 class Node:
-    def __init__(self, root: Path, name: str, database_url: str, template_var: Path) -> None:
+    def __init__(
+        self,
+        root: Path,
+        name: str,
+        database_url: str,
+        template_var: Path,
+        serve_args: tuple[str, ...] | list[str] = ("--no-scheduler", "--no-worker"),
+    ) -> None:
         self.name = name
+        self.serve_args = list(serve_args)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.var = root / name / "var"
@@ -99,8 +107,7 @@ class Node:
                     "127.0.0.1",
                     "--port",
                     str(self.port),
-                    "--no-scheduler",
-                    "--no-worker",
+                    *self.serve_args,
                 ],
                 env=env,
                 stdout=out,

@@ -65,6 +65,35 @@ def peers(session: Session, me: Me) -> list[PeerInfo]:
     return [PeerInfo(r.node_id, r.state, r.url) for r in rows]
 
 
+@dataclass(frozen=True)
+class Signer:
+    """This node's identity and the key it signs with now, looked up once for a batch."""
+
+    node_id: str
+    state: str | None
+    key: keys.NodeKey
+
+    def seal(self, *, topic: str, body: dict[str, Any], now: datetime) -> Envelope:
+        token = envelopes.seal(
+            key=self.key,
+            origin_node=self.node_id,
+            origin_state=self.state,
+            topic=topic,
+            body=body,
+            created=now,
+        )
+        return peek(token)
+
+
+def signer(session: Session, settings: Settings, *, now: datetime) -> Signer:
+    """The signer of this node now (raise ``Conflict`` when it has no valid key)."""
+    from epibridge.federation import trust
+
+    row = trust.require_self(session)
+    key = trust.signing_key(session, keys_dir=keys.keys_dir(settings.var_dir), now=now)
+    return Signer(row.node_id, row.state, key)
+
+
 def seal(
     session: Session,
     settings: Settings,
@@ -73,19 +102,8 @@ def seal(
     body: dict[str, Any],
     now: datetime,
 ) -> Envelope:
-    """Sign a message as this node with the key it signs with now."""
-    from epibridge.federation import trust
-
-    row = trust.require_self(session)
-    token = envelopes.seal(
-        key=trust.signing_key(session, keys_dir=keys.keys_dir(settings.var_dir), now=now),
-        origin_node=row.node_id,
-        origin_state=row.state,
-        topic=topic,
-        body=body,
-        created=now,
-    )
-    return peek(token)
+    """Sign one message as this node with the key it signs with now."""
+    return signer(session, settings, now=now).seal(topic=topic, body=body, now=now)
 
 
 def peek(token: str) -> Envelope:

@@ -107,9 +107,11 @@ def export_pending(
     handled = select(Exported.outbox_id).where(Exported.created_at >= since)
     messages = outbox.read_window(session, since=since, handled=handled, limit=limit)
     logged: list[str] = []
+    sign: core.Signer | None = None
     for message in messages:
         for out in handlers.build(session, message):
-            logged.append(_log_own(session, settings, me, out, now).message_id)
+            sign = sign or core.signer(session, settings, now=now)
+            logged.append(_log_own(session, sign, me, out, now).message_id)
         session.add(Exported(outbox_id=message.id, created_at=message.created_at))
         cursor.position = max(cursor.position, message.created_at)
     session.flush()
@@ -127,14 +129,12 @@ def export_pending(
 
 
 def _log_own(
-    session: Session, settings: Settings, me: core.Me, out: Outgoing, now: datetime
+    session: Session, sign: core.Signer, me: core.Me, out: Outgoing, now: datetime
 ) -> LogEntry:
-    envelope = core.seal(session, settings, topic=out.topic, body=out.body, now=now)
+    envelope = sign.seal(topic=out.topic, body=out.body, now=now)
     states = sorted(set(out.states))
     visibility = Visibility(out.visibility).value
-    route = core.seal(
-        session,
-        settings,
+    route = sign.seal(
         topic=ROUTE,
         body={"message": envelope.id, "visibility": visibility, "states": states},
         now=now,
