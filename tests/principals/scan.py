@@ -171,6 +171,7 @@ READERS = {
         "timeliness.service.scorecard.missed",
         "timeliness.service.scorecard.scorecard",
         "timeliness.service.scorecard.table",
+        "federation.transport.service.status",
     )
 }
 
@@ -184,4 +185,8 @@ HELPERS = {
 NOT_CALLED = {
     "epibridge.detection.service.signals.confirm": "needs a stored signal (a detection run)",
     "epibridge.detection.service.signals.dismiss": "needs a stored signal (a detection run)",
+    "epibridge.federation.transport.sync.sync_once": "talks to peer nodes over HTTP "
+    "(tests/federation/test_three_nodes*.py)",
+    "epibridge.federation.transport.sync.export_all": "export_pending in transactions of its "
+    "own (export_pending is called here)",
 }

@@ -387,7 +387,15 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
             s, actor=a, event_id=event, factor_id=seed["factor"]
         ),
         **replica_writers(seed),
+        _q("federation.transport.service.export_pending"): lambda s, a: _export(s, a),
     }
+
+
+def _export(session: Session, actor: Any) -> object:
+    from epibridge.federation.transport import service as transport
+    from epibridge.settings import Settings
+
+    return transport.export_pending(session, actor=actor, settings=Settings())
 
 
 def replica_writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]:
