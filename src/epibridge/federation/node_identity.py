@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 def this_node_id(session: Session) -> str | None:
     """The id of this node (``epibridge federation init --node-id``), or None."""
-    from epibridge.federation import trust  # fedcore's node table (wired at integration)
+    from epibridge.federation.transport import core  # fedcore's node table (integration)
 
-    node = trust.self_node(session)
+    node = core.me(session)
     return node.node_id if node is not None else None

@@ -20,9 +20,9 @@ from epibridge.i18n import N_, Text
 
 #: Returns this node's id, or None when federation is not set up; replaced at merge/in tests.
 def _self_id(session: Session) -> str | None:
-    from epibridge.federation import trust  # fedcore's node table (wired at integration)
+    from epibridge.federation.transport import core  # fedcore's node table (integration)
 
-    node = trust.self_node(session)
+    node = core.me(session)
     return node.node_id if node is not None else None
 
 

@@ -87,4 +87,3 @@ def add_to(app: typer.Typer) -> None:
     """Register ``sync`` and ``status`` in the ``federation`` group."""
     app.command("sync")(sync)
     app.command("status")(status)
-

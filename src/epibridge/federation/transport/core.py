@@ -44,10 +44,17 @@ class Received:
 
 def me(session: Session) -> Me | None:
     """This node, or None when no federation is set up (then nothing runs)."""
-    from epibridge.federation import trust
+    from epibridge.federation.models import FederationNode
     from epibridge.federation.statuses import NodeRole
 
-    row = trust.self_node(session)
+    row = session.execute(
+        select(
+            FederationNode.node_id,
+            FederationNode.state,
+            FederationNode.role,
+            FederationNode.added_at,
+        ).where(FederationNode.is_self.is_(True))
+    ).first()
     if row is None:
         return None
     return Me(row.node_id, row.state, row.role == NodeRole.HUB, row.added_at)
