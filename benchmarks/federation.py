@@ -5,19 +5,19 @@ SQLite file and EPIBRIDGE_VAR_DIR, set up with the contract's commands (init, tr
 the servers run their push-and-pull loop (EPIBRIDGE_FEDERATION_SYNC_SECONDS, default 1 s).
 Messages are notifications (``notification.notified`` with their CAP): synthetic data.
 
-  ingest   -- N genuine KAZ messages (signed, with their signed routes) accepted by a copy of
-              the hub's database in one process, one transaction each, as the inbox does:
+  ingest   -- the --backlog genuine KAZ messages (signed, with their signed routes; KAZ and CHN
+              stopped) accepted by the hub's database in one process, one transaction each,
+              as the inbox does:
               message and route signatures checked, key/state, freshness and replay checked,
               the replica stored, the relay entry logged. Messages per second. The signature
               checks alone are timed too.
   latency  -- a client creates notifications through KAZ's API at --rate per second; the time
               from the API's answer to the replica's arrival in CHN's database (KAZ exports and
               pushes, the hub relays at once, CHN's inbox stores). p50/p99.
-  catch-up -- CHN is stopped; --backlog notifications are made on KAZ and reach the hub (which
-              queues them for CHN); CHN is started again: the time until it holds all of them.
+  catch-up -- CHN was stopped while those messages reached the hub (which queues them for it);
+              CHN's server is started again: the time until it holds all of them.
 
-Run: .venv/bin/python benchmarks/federation.py [--n 2000] [--rate 10] [--seconds 20]
-     [--backlog 10000]
+Run: .venv/bin/python benchmarks/federation.py [--rate 10] [--seconds 20] [--backlog 10000]
 """
 
 from __future__ import annotations
@@ -39,10 +39,8 @@ from sqlalchemy import func, select  # noqa: E402
 from tests.federation.nodes import Node, federate  # noqa: E402
 from tests.notifications.factory import event_body  # noqa: E402
 
-from epibridge import audit, migrate  # noqa: E402
+from epibridge import migrate  # noqa: E402
 from epibridge.db import (  # noqa: E402
-    create_db_engine,
-    make_sessionmaker,
     read_session,
     utcnow,
     write_session,
@@ -98,35 +96,33 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
 
 
-def ingest(hub: Node, kaz: Node, root: Path, n: int) -> None:
-    """Accept ``n`` genuine KAZ messages into a copy of the hub's database."""
-    prefix = "Synthetic ingest benchmark"
+def backlog(kaz: Node, prefix: str, n: int) -> list[tuple[str, str]]:
+    """``n`` genuine KAZ messages (token, route): notifications made and exported on KAZ."""
+    started = time.perf_counter()
     _make(kaz, prefix, n)
+    made = time.perf_counter() - started
+    started = time.perf_counter()
     sync.export_all(kaz.sessions, actor=BENCHMARK, settings=kaz.settings)
-    with read_session(kaz.sessions) as session:
-        entries = [
-            (e.token, e.route)
-            for e in session.execute(
-                select(LogEntry)
-                .where(LogEntry.topic == "notification.notified")
-                .order_by(LogEntry.seq.desc())
-                .limit(n)
-            ).scalars()
-        ][::-1]
-    copy = root / "hub-ingest.db"
-    source = hub.database_url.removeprefix("sqlite:///")
-    with create_db_engine(hub.database_url).connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
-    shutil.copyfile(source, copy)
-    settings = hub.settings.model_copy(update={"database_url": f"sqlite:///{copy}"})
-    sessions = make_sessionmaker(
-        create_db_engine(settings.database_url), audit=audit.trail_for(settings)
+    exported = time.perf_counter() - started
+    print(
+        f"export:   {n} notifications made on KAZ in {made:.1f} s, signed and logged by its "
+        f"exporter in {exported:.1f} s = {n / exported:,.0f} msg/s"
     )
-    service.accept_in(sessions, token=entries[0][0], settings=settings, route=entries[0][1])
-    entries = entries[1:]
+    with read_session(kaz.sessions) as session:
+        rows = session.execute(
+            select(LogEntry.token, LogEntry.route)
+            .where(LogEntry.topic == "notification.notified")
+            .order_by(LogEntry.seq.desc())
+            .limit(n)
+        ).all()
+    return [(r.token, r.route) for r in rows][::-1]
+
+
+def ingest(hub: Node, entries: list[tuple[str, str]]) -> None:
+    """The hub accepts the messages in-process, one transaction each, as its inbox does."""
     n = len(entries)
     started = time.perf_counter()
-    with read_session(sessions) as session:
+    with read_session(hub.sessions) as session:
         now = utcnow()
         for token, route in entries:
             core.verify(session, token=token, now=now)
@@ -134,12 +130,12 @@ def ingest(hub: Node, kaz: Node, root: Path, n: int) -> None:
     checks = time.perf_counter() - started
     started = time.perf_counter()
     for token, route in entries:
-        service.accept_in(sessions, token=token, settings=settings, route=route)
+        service.accept_in(hub.sessions, token=token, settings=hub.settings, route=route)
     took = time.perf_counter() - started
     print(
         f"ingest:   {n} messages accepted by the hub in {took:.2f} s = {n / took:,.0f} msg/s "
         f"(signature, key, freshness, replay, replica stored, relay logged; one transaction "
-        f"each, SQLite)"
+        f"each, SQLite; load {_load()})"
     )
     print(
         f"          signature checks alone (message + route, key look-up): "
@@ -201,37 +197,25 @@ def latency(kaz: Node, chn: Node, rate: float, seconds: float) -> None:
     )
 
 
-def catch_up(hub: Node, kaz: Node, chn: Node, backlog: int) -> None:
-    prefix = "Synthetic catch-up benchmark"
-    chn.stop()
-    started = time.monotonic()
-    _make(kaz, prefix, backlog)
-    made = time.monotonic() - started
-    while _count(hub, prefix) < backlog:
-        time.sleep(0.5)
-    at_hub = time.monotonic() - started
-    print(
-        f"backlog:  {backlog} notifications made on KAZ in {made:.1f} s; all on the hub "
-        f"{at_hub:.1f} s after the first (pushed by KAZ's loop while made)"
-    )
-    chn.launch()
+def catch_up(chn: Node, prefix: str, n: int) -> None:
+    """CHN was down while ``n`` messages were queued for it on the hub: its restart."""
     restarted = time.monotonic()
+    chn.launch()
     chn.wait_up()
     up = time.monotonic() - restarted
-    while _count(chn, prefix) < backlog:
+    while _count(chn, prefix) < n:
         time.sleep(0.2)
     took = time.monotonic() - restarted
-    assert _count(chn, prefix) == backlog
+    assert _count(chn, prefix) == n
     print(
-        f"catch-up: CHN, stopped while {backlog} messages queued for it, holds all of them "
+        f"catch-up: CHN, down while {n} messages were queued for it, holds all of them "
         f"{took:.1f} s after its restart ({up:.1f} s of it starting the server): "
-        f"{backlog / (took - up):,.0f} msg/s once up; none doubled"
+        f"{n / (took - up):,.0f} msg/s once up; none doubled (load {_load()})"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000, help="messages for the ingest phase")
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--backlog", type=int, default=10_000)
@@ -254,8 +238,12 @@ def main() -> None:
         print(f"three nodes on loopback, SQLite, sync every {every:g} s; load {_load()}")
         warm_up(kaz, chn)
         latency(kaz, chn, args.rate, args.seconds)
-        ingest(hub, kaz, root, args.n)
-        catch_up(hub, kaz, chn, args.backlog)
+        kaz.stop()  # the backlog is made and signed on KAZ's database in this process
+        chn.stop()
+        prefix = "Synthetic backlog benchmark"
+        entries = backlog(kaz, prefix, args.backlog)
+        ingest(hub, entries)
+        catch_up(chn, prefix, args.backlog)
     finally:
         for node in (hub, kaz, chn):
             node.close()
