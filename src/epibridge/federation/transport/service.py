@@ -31,7 +31,7 @@ from epibridge.federation.transport.models import (
     Peer,
     Rejection,
 )
-from epibridge.i18n import N_
+from epibridge.i18n import N_, Text
 from epibridge.notifications.outbox import deliveries
 from epibridge.notifications.outbox import service as outbox
 from epibridge.security import Action, Principal, Visibility, authorize
@@ -285,7 +285,11 @@ def find_peer(session: Session, me: core.Me, node_id: str) -> core.PeerInfo:
     for peer in core.peers(session, me):
         if peer.node_id == node_id:
             return peer
-    raise Refused(401, N_("node {node} is not a peer of this node"), field_name="origin_node")
+    raise Refused(
+        401,
+        Text(N_("node {node} is not a peer of this node"), {"node": node_id}),
+        field_name="origin_node",
+    )
 
 
 def answer_pull(
