@@ -171,6 +171,7 @@ READERS = {
         "timeliness.service.scorecard.missed",
         "timeliness.service.scorecard.scorecard",
         "timeliness.service.scorecard.table",
+        "federation.trust.list_nodes",
     )
 }
 
@@ -178,6 +179,8 @@ READERS = {
 HELPERS = {
     "epibridge.assistance.service.common.record",
     "epibridge.detection.service.common.publish",
+    # Signs and publishes the next trust list for add_node/revoke/rotate, which authorized.
+    "epibridge.federation.hub.issue_trust_list",
 }
 
 #: Writers not called below, and why; each still has the typed ``actor`` checked above.
