@@ -24,6 +24,7 @@ TOPIC = "test.ping"
 
 def _apply_ping(session: Session, message: Envelope) -> None:
     """The test topic: one audit entry per applied message (so applying twice would show)."""
+    int(message.body["n"])  # a body without a number does not fit the topic
     audit.record(
         session,
         actor=node_principal(message.origin_node, message.origin_state).actor,
@@ -129,6 +130,7 @@ def test_each_bad_message_is_refused_with_nothing_stored(
         ("too old", _ping(kaz), NOW + timedelta(days=31), 422, "created"),
         ("unknown topic", _ping(kaz, topic="no.such.topic"), NOW, 422, "topic"),
         ("garbage", "not a token", NOW, 422, "message"),
+        ("body unfit", _ping(kaz, body={"m": 1}), NOW, 422, "body"),
     ]
     for name, token, now, status, field in cases:
         refused = _refused(the_hub, token, now=now)
