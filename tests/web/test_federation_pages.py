@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import utcnow, write_session
@@ -19,6 +20,10 @@ def test_a_member_reads_the_trusted_nodes_and_their_keys(
     make_user(sessions, "fp-kaz", "focal_point", "KAZ", password=PASSWORD)
     client = _sign_in(live_url, "fp-kaz")
     assert 'id="no-federation"' in client.get("/federation/nodes").text
+    for route in ("trust-list", "node"):  # nothing to show before init: a problem, not a 500
+        missing = httpx.get(f"{live_url}/api/v1/federation/{route}")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"].startswith("application/problem+json")
     folder = keys.keys_dir(settings.var_dir)
     now = utcnow()
     with write_session(sessions) as session:
