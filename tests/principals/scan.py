@@ -172,6 +172,7 @@ READERS = {
         "timeliness.service.scorecard.scorecard",
         "timeliness.service.scorecard.table",
         "federation.transport.service.status",
+        "federation.trust.list_nodes",
     )
 }
 
@@ -179,6 +180,8 @@ READERS = {
 HELPERS = {
     "epibridge.assistance.service.common.record",
     "epibridge.detection.service.common.publish",
+    # Signs and publishes the next trust list for add_node/revoke/rotate, which authorized.
+    "epibridge.federation.hub.issue_trust_list",
 }
 
 #: Writers not called below, and why; each still has the typed ``actor`` checked above.

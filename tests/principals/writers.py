@@ -27,6 +27,7 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     from epibridge.epidata import reference
     from epibridge.epidata import service as epidata
     from epibridge.epidata.ingest import ingest
+    from epibridge.federation import hub, join, trust
     from epibridge.members import accounts, administration
     from epibridge.members import service as members
     from epibridge.members.schemas import UserCreate
@@ -387,6 +388,7 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
             s, actor=a, event_id=event, factor_id=seed["factor"]
         ),
         **replica_writers(seed),
+        **_federation(seed, hub, join, trust),
         _q("federation.transport.service.export_pending"): lambda s, a: _export(s, a),
     }
 
@@ -442,5 +444,44 @@ def replica_writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], 
         **{_q(f"notifications.service.{name}"): call(name) for name in found},
         _q("detection.service.replicas.apply_signal"): lambda s, a: signals.apply_signal(
             s, actor=a, origin_node="kaz-node", body={"signal": {"node": "kaz-node", "id": 1}}
+        ),
+    }
+
+
+def _federation(seed: dict[str, Any], hub: Any, join: Any, trust: Any) -> dict[str, Any]:
+    """The hub's trust operations on the seeded hub; join/accept as a national node would."""
+    now, folder = seed["now"], seed["fed_keys"]
+    return {
+        _q("federation.trust.init_node"): lambda s, a: trust.init_node(
+            s,
+            principal=a,
+            node_id="n",
+            url="https://n.example.org",
+            state="KAZ",
+            hub=False,
+            keys_dir=folder,
+            now=now,
+        ),
+        _q("federation.hub.add_node"): lambda s, a: hub.add_node(
+            s,
+            principal=a,
+            node_id="kaz-node",
+            state="KAZ",
+            url="https://kaz.example.org",
+            jwk=seed["fed_kaz_key"],
+            keys_dir=folder,
+            now=now,
+        ),
+        _q("federation.hub.revoke"): lambda s, a: hub.revoke(
+            s, principal=a, node_id="kaz-node", kid=None, keys_dir=folder, now=now
+        ),
+        _q("federation.hub.rotate"): lambda s, a: hub.rotate(
+            s, principal=a, keys_dir=folder, overlap=timedelta(days=7), now=now
+        ),
+        _q("federation.join.accept_trust_list"): lambda s, a: join.accept_trust_list(
+            s, principal=a, token="x.y.z", now=now
+        ),
+        _q("federation.join.join"): lambda s, a: join.join(
+            s, principal=a, hub_key=seed["fed_kaz_key"], token="x.y.z", now=now
         ),
     }

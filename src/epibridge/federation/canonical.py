@@ -21,7 +21,7 @@ def dumps(value: Any) -> bytes:
     """The RFC 8785 bytes of ``value``; ``NotCanonical`` for what JSON cannot carry exactly."""
     try:
         return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+    except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as exc:
         raise NotCanonical(str(exc)) from exc
 
 
@@ -33,7 +33,7 @@ def loads_canonical(data: bytes) -> Any:
     """
     try:
         value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise NotCanonical(f"not JSON: {exc}") from exc
     if dumps(value) != data:
         raise NotCanonical("JSON not in RFC 8785 canonical form")

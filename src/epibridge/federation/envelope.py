@@ -127,12 +127,15 @@ def _compact_of(token: str) -> str:
         return text
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise _bad(N_("the message is not a JWS"), 422) from exc
     if isinstance(data, dict) and isinstance(data.get("signatures"), list):
         if len(data["signatures"]) != 1 or set(data) != {"payload", "signatures"}:
             raise _bad(N_("a message carries exactly one signature"))
-        data = {"payload": data["payload"], **data["signatures"][0]}
+        (only,) = data["signatures"]
+        if not isinstance(only, dict):
+            raise _bad(N_("the message is not a JWS"), 422)
+        data = {"payload": data["payload"], **only}
     if not isinstance(data, dict) or set(data) != {"payload", "protected", "signature"}:
         raise _bad(N_("the message is not a JWS"), 422)
     parts = [data["payload"], data["protected"], data["signature"]]
@@ -152,7 +155,7 @@ def read(token: str, *, typ: str = TYP) -> Unverified:
     try:
         header = json.loads(_b64(parts[0]))
         payload_bytes = _b64(parts[1])
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
         raise _bad(N_("the message is not a JWS"), 422) from exc
     if not isinstance(header, dict) or set(header) != {"alg", "kid", "typ"}:
         raise _bad(N_("the signature header must be exactly alg, kid and typ"))

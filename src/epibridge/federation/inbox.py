@@ -100,6 +100,10 @@ def receive(
     except DomainError as exc:
         reason = Text(exc.detail_id, dict(exc.params or {})) if exc.params else exc.detail_id
         raise Refused(422, reason, field_name="body") from exc
+    except (KeyError, TypeError, ValueError) as exc:  # a body its topic's handler cannot read
+        raise Refused(
+            422, N_("the message body does not fit its topic"), field_name="body"
+        ) from exc
     session.flush()
     return Receipt(claims, duplicate=False)
 

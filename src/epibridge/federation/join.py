@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from epibridge import audit
 from epibridge.errors import Conflict, FieldError, InvalidInput
-from epibridge.federation import keys, trustlist
+from epibridge.federation import envelope, keys, trustlist
 from epibridge.federation.messages import Refused
 from epibridge.federation.models import FederationKey, FederationNode, FederationTrustList
 from epibridge.federation.statuses import NodeRole
@@ -51,7 +51,14 @@ def fetch_trust_list(hub_url: str, *, allowed_networks: str, timeout: float = 30
     base = hub_url.strip().rstrip("/")
     check_peer_url(base, allowed_networks=allowed_networks, field="hub_url")
     try:
-        response = httpx.get(base + TRUST_LIST_PATH, timeout=timeout, follow_redirects=False)
+        with httpx.stream(
+            "GET", base + TRUST_LIST_PATH, timeout=timeout, follow_redirects=False
+        ) as response:
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > envelope.MAX_TOKEN_BYTES:  # not a trust list: stop reading
+                    break
     except httpx.HTTPError as exc:
         raise InvalidInput(
             N_("the hub at {url} did not answer"),
@@ -64,7 +71,7 @@ def fetch_trust_list(hub_url: str, *, allowed_networks: str, timeout: float = 30
             [FieldError("hub_url", N_("check the URL and that the hub runs"), hub_url)],
             params={"url": hub_url, "status": response.status_code},
         )
-    return response.text.strip()
+    return body.decode("utf-8", "replace").strip()
 
 
 def _hub_key(session: Session, kid: str) -> FederationKey | None:

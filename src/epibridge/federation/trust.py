@@ -47,12 +47,12 @@ class KeyView:
 
     def status(self, now: datetime) -> str:
         if self.revoked_at is not None:
-            return "revoked"
+            return N_("revoked")
         if self.not_before > now:
-            return "not yet valid"
+            return N_("not yet valid")
         if self.not_after is not None and self.not_after <= now:
-            return "expired"
-        return "valid"
+            return N_("expired")
+        return N_("valid")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from epibridge.web import (
     dashboard,
     data_pages,
     directory_pages,
+    federation_pages,
     import_pages,
     notification_pages,
     plain_pages,
@@ -67,6 +68,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(audit_pages.router)
+    app.include_router(federation_pages.router)
     app.include_router(directory_pages.router)
     app.include_router(search_pages.router)
     app.include_router(signal_pages.router)
