@@ -10,7 +10,7 @@ from __future__ import annotations
 import jsonschema_rs
 import pytest
 
-from epibridge.federation import schemas
+from epibridge.federation import body_schemas as schemas
 from epibridge.federation.topics import notifications as topic
 
 TOPICS = sorted(topic.BODY_MODELS)
@@ -21,7 +21,7 @@ def test_every_topic_has_a_current_schema_file() -> None:
     for name in TOPICS:
         shipped = schemas.path_for(name).read_text(encoding="utf-8")
         assert shipped == schemas.rendered(name, topic.BODY_MODELS[name]), (
-            f"{name}: run python -m epibridge.federation.schemas"
+            f"{name}: run python -m epibridge.federation.body_schemas"
         )
         jsonschema_rs.Draft202012Validator(schemas.load(name))  # a well-formed schema
 

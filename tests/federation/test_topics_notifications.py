@@ -27,7 +27,8 @@ from epibridge.detection import service as detection
 from epibridge.detection.schemas import SignalDismiss
 from epibridge.detection.service import replicas as signal_replicas
 from epibridge.errors import Conflict
-from epibridge.federation import handlers, node_identity, schemas
+from epibridge.federation import body_schemas as schemas
+from epibridge.federation import handlers, node_identity
 from epibridge.federation.messages import SCHEMA_VERSION, Envelope, Outgoing, Refused
 from epibridge.notifications import cap as caplib
 from epibridge.notifications import service

@@ -1,7 +1,7 @@
 """What another node sends about its notifications: the bodies replicas are built from.
 
 One model per federation message body; their JSON Schemas are shipped under
-``federation/schemas`` (generated from these models, see docs/federation-messages.md), so a
+``federation/body_schemas`` (generated from these models, see docs/federation-messages.md), so a
 national system can check a body without reading this code. A body names records by
 ``{"node": origin node, "id": id there}``: a record's id is only unique on its own node.
 """

@@ -4,7 +4,7 @@ Built from the notifications domain's outbox messages and applied through its se
 (``notifications.service.outgoing`` says what a record's body is, ``replicas`` and
 ``replica_records`` store one), so the rules stay in the domain. A body names records as
 ``{"node", "id"}``; the federation topic is the outbox topic it was built from. Bodies are
-described by the JSON Schemas under ``federation/schemas`` (docs/federation-messages.md).
+described by the JSON Schemas under ``federation/body_schemas`` (docs/federation-messages.md).
 Detection signals travel only when their state shares them (``federation.sharing``).
 """
 
@@ -159,7 +159,7 @@ BUILDERS: dict[str, Builder] = {
     **dict.fromkeys(SIGNAL_TOPICS, _signal),
 }
 
-#: Each topic's body, as validated on receipt (and published under ``federation/schemas``).
+#: Each topic's body, as validated on receipt (and published under ``federation/body_schemas``).
 BODY_MODELS: dict[str, type[BaseModel]] = {
     **dict.fromkeys(VERSION_TOPICS, EventVersionBody),
     ACKNOWLEDGED: AcknowledgementBody,

@@ -3,7 +3,7 @@
 Generated from the pydantic models the appliers validate bodies with (each topic module's
 ``BODY_MODELS``), so the published schema and the rule cannot drift apart; a test checks the
 files against the models. Regenerate after changing a body:
-``python -m epibridge.federation.schemas``.
+``python -m epibridge.federation.body_schemas``.
 """
 
 from __future__ import annotations
