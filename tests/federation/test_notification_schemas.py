@@ -7,6 +7,10 @@ current and to refuse what the appliers refuse.
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import jsonschema_rs
 import pytest
 
@@ -54,3 +58,15 @@ def test_the_schema_refuses_what_the_applier_refuses(body: dict[str, object]) ->
     assert not validator.is_valid(body)
     with pytest.raises(ValueError):
         topic.BODY_MODELS[topic.ACKNOWLEDGED].model_validate(body)
+
+
+def test_the_documented_examples_are_valid_bodies() -> None:
+    """Each example of docs/federation-messages.md passes its topic's schema and model."""
+    doc = (Path(__file__).parents[2] / "docs" / "federation-messages.md").read_text("utf-8")
+    examples = re.findall(r"<!-- topic: ([\w.]+) -->\n```json\n(.*?)\n```", doc, re.S)
+    assert {name for name, _ in examples} >= {"notification.notified", "detection.signal_opened"}
+    for name, text in examples:
+        body = json.loads(text)
+        validator = jsonschema_rs.Draft202012Validator(schemas.load(name), validate_formats=True)
+        assert not [e.message for e in validator.iter_errors(body)], name
+        topic.BODY_MODELS[name].model_validate(body)

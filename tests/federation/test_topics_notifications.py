@@ -158,7 +158,8 @@ def test_a_notification_and_its_versions_reach_the_other_node(
     kaz, chn = nodes
     event_id = create(kaz, affected_states=["CHN"])
     [notified] = outgoing(kaz, "notification.notified")
-    assert notified.states == ["CHN"] and notified.body["event"] == {
+    # To every member state's node (not only the affected CHN's), as the event is shown.
+    assert notified.states == [] and notified.body["event"] == {
         "node": KAZ_NODE,
         "id": event_id,
     }
@@ -215,7 +216,10 @@ def test_a_replica_is_read_only_and_a_node_speaks_only_for_its_state(
 ) -> None:
     kaz, chn = nodes
     event_id = create(kaz)
+    with write_session(kaz) as session:
+        service.update(session, actor=FP_KAZ, event_id=event_id, data=NotificationUpdate(deaths=1))
     [notified] = outgoing(kaz, "notification.notified")
+    [updated] = outgoing(kaz, "notification.updated")
 
     # CHN's node cannot notify an event of KAZ (its principal is CHN's system role).
     with pytest.raises(Refused) as refused:
@@ -223,8 +227,12 @@ def test_a_replica_is_read_only_and_a_node_speaks_only_for_its_state(
     assert refused.value.status == 422
     assert count(chn, NotificationEvent) == 0
 
+    # Version 2 first (version 1 was lost or is late): the whole record is there.
+    deliver(chn, envelope(updated, KAZ_NODE))
     deliver(chn, envelope(notified, KAZ_NODE))
     replica = replica_of(chn, event_id)
+    assert (replica.version, replica.deaths, replica.status) == (2, 1, "updated")
+    assert count(chn, NotificationVersion) == 1
     with write_session(chn) as session, pytest.raises(Conflict) as conflict:
         service.update(
             session,
@@ -366,3 +374,13 @@ def test_a_shared_signal_is_a_read_only_replica_and_an_unshared_one_stays_home(
         )
     with pytest.raises(Refused):
         deliver(chn, envelope(shared, KAZ_NODE, state="RUS"))
+
+    # CHN's node running detection over the same KAZ series leaves KAZ's alarm to KAZ.
+    submit_series(chn, "KAZ", [*BASELINE, 70, 85])
+    detect(chn, states=["KAZ"])
+    with read_session(chn) as session:
+        again = session.get(type(replica), replica.id)
+        assert again is not None and (again.observed, again.run_id) == (
+            replica.observed,
+            replica.run_id,
+        )

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tests.principals.replica_writers import replica_writers
+
 
 def _q(name: str) -> str:
     return f"epibridge.{name}"
@@ -54,6 +56,7 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     csv += b"KAZ,,J11,cases,all,2024-01-01,2024-01-07,5\n"
     crossing, event, doc, cons = seed["crossing"], seed["event"], seed["document"], seed["cons"]
     return {
+        **replica_writers(seed),
         _q("assistance.service.requests.create_request"): lambda s, a: assistance.create_request(
             s, actor=a, data=seed["request_data"]
         ),
@@ -387,7 +390,6 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
         _q("timeliness.service.records.remove_factor"): lambda s, a: timeliness.remove_factor(
             s, actor=a, event_id=event, factor_id=seed["factor"]
         ),
-        **replica_writers(seed),
         **_federation(seed, hub, join, trust),
         _q("federation.transport.service.export_pending"): lambda s, a: _export(s, a),
     }
@@ -398,54 +400,6 @@ def _export(session: Session, actor: Any) -> object:
     from epibridge.settings import Settings
 
     return transport.export_pending(session, actor=actor, settings=Settings())
-
-
-def replica_writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]:
-    """The replica writers (federation): bodies about the seed's KAZ event as KAZ's node."""
-    from epibridge.notifications.service import replica_records, replicas
-
-    ref = {"node": "kaz-node", "id": seed["event"]}
-
-    def at() -> str:
-        return seed["now"].isoformat()
-
-    ack = {"acknowledgement": {"node": "chn-node", "id": 1}, "event": ref, "state": "CHN"}
-    request = {"verification": {"node": "chn-node", "id": 1}, "event": ref}
-    assessment = {"assessment": {"node": "chn-node", "id": 1}, "event": ref, "assessor": "CHN"}
-    found: dict[str, Callable[..., dict[str, Any]]] = {
-        "replicas.apply_version": lambda: {"event": {"node": "rus-node", "id": 1}},
-        "replica_records.apply_acknowledgement": lambda: {**ack, "at": at(), "actor": "user:c"},
-        "replica_records.apply_assessment": lambda: {
-            **assessment,
-            **{"likelihood": "likely", "consequence": "minor", "level": "moderate"},
-            **{"rationale": "synthetic", "at": at(), "actor": "user:c"},
-        },
-        "replica_records.apply_verification_request": lambda: {
-            **request,
-            **{"requester_state": "CHN", "requested_at": at(), "requested_by": "user:c"},
-            **{"question": "synthetic?", "due_at": at()},
-        },
-        "replica_records.apply_verification_answer": lambda: {
-            **request,
-            **{"answered_at": at(), "answered_by": "user:k", "verified": True, "answer": "yes"},
-        },
-    }
-    modules = {"replicas": replicas, "replica_records": replica_records}
-
-    def call(name: str) -> Callable[[Session, Any], object]:
-        module, function = name.split(".")
-        fn = getattr(modules[module], function)
-        origin = "rus-node" if module == "replicas" else "chn-node"
-        return lambda s, a: fn(s, actor=a, origin_node=origin, body=found[name](), here="kaz-node")
-
-    from epibridge.detection.service import replicas as signals
-
-    return {
-        **{_q(f"notifications.service.{name}"): call(name) for name in found},
-        _q("detection.service.replicas.apply_signal"): lambda s, a: signals.apply_signal(
-            s, actor=a, origin_node="kaz-node", body={"signal": {"node": "kaz-node", "id": 1}}
-        ),
-    }
 
 
 def _federation(seed: dict[str, Any], hub: Any, join: Any, trust: Any) -> dict[str, Any]:

@@ -47,17 +47,15 @@ SIGNAL_TOPICS = (
 
 
 def _send(message: OutboxMessage, body: dict[str, Any] | None) -> list[Outgoing]:
-    """One message to whoever the local message was for (same visibility and states)."""
+    """One message to every node whose state may see the event (its visibility).
+
+    Not restricted to the local message's ``states``: those are the states concerned (what a
+    subscription's state filter matches), while the event, its acknowledgements, assessments
+    and verifications are shown to everyone who may see the event, on every node.
+    """
     if body is None:
         return []
-    return [
-        Outgoing(
-            topic=message.topic,
-            body=body,
-            visibility=Visibility(message.visibility),
-            states=list(message.states or []),
-        )
-    ]
+    return [Outgoing(topic=message.topic, body=body, visibility=Visibility(message.visibility))]
 
 
 def _payload(message: OutboxMessage, key: str) -> dict[str, Any]:

@@ -143,7 +143,8 @@ def _take(event: NotificationEvent, body: EventVersionBody) -> None:
     event.notified_at = body.notified_at
     event.closed_at = body.closed_at
     event.updated_at = body.at
-    event.on_behalf = body.on_behalf if body.version == 1 else event.on_behalf
+    if body.version == 1:  # whether the event was notified on the state's behalf
+        event.on_behalf = body.on_behalf
     event.annex2 = body.annex2
     deadline = (body.annex2 or {}).get("deadline")
     event.notification_deadline = datetime.fromisoformat(deadline) if deadline else None
@@ -198,7 +199,9 @@ def apply_version(
             )
     _check_cap(session, data)
     if event is None:
-        event = NotificationEvent(state=state, origin_node=origin_node, origin_id=data.event.id)
+        event = NotificationEvent(
+            state=state, origin_node=origin_node, origin_id=data.event.id, on_behalf=False
+        )
         session.add(event)
     _take(event, data)
     session.flush()
