@@ -23,6 +23,7 @@ from epibridge.consultations import api as consultations_api
 from epibridge.db import create_db_engine, make_sessionmaker, utcnow
 from epibridge.detection import api as detection_api
 from epibridge.epidata import api as epidata_api
+from epibridge.federation import sharing_api as federation_sharing_api
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
 from epibridge.notifications.outbox import api as outbox_api
@@ -165,6 +166,7 @@ def create_app(
     app.include_router(preparedness_api.router)
     app.include_router(timeliness_api.router)
     app.include_router(nowcasting_api.router)
+    app.include_router(federation_sharing_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app, api_not_found=problems.http_problem)
     return app

@@ -165,12 +165,13 @@ def set_sharing(
     code = members.require_state(session, state)
     _authorize_set(principal, code)
     diseases = _diseases(data)
-    if data.embargo_until is not None and midnight(data.embargo_until) <= now:
+    row = session.get(SharingSettings, code)
+    kept = row is not None and data.embargo_until == row.embargo_until
+    if data.embargo_until is not None and not kept and midnight(data.embargo_until) <= now:
         raise InvalidInput(
             N_("the sharing settings are invalid"),
             [FieldError("embargo_until", N_("must be a day after today"), str(data.embargo_until))],
         )
-    row = session.get(SharingSettings, code)
     if row is None:
         row = SharingSettings(state_iso3=code, diseases=[])
         session.add(row)
