@@ -171,6 +171,12 @@ READERS = {
         "timeliness.service.scorecard.missed",
         "timeliness.service.scorecard.scorecard",
         "timeliness.service.scorecard.table",
+        # What federation reads to build messages (feddata): nothing stored.
+        "federation.sharing.get",
+        "epidata.replicas.submission",
+        "epidata.replicas.submission_rows",
+        "epidata.replicas.rows_for_periods",
+        "epidata.replicas.local_submissions_between",
     )
 }
 

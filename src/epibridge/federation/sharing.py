@@ -33,7 +33,14 @@ from epibridge.i18n import N_, Text
 from epibridge.members import service as members
 from epibridge.notifications.diseases import validate_disease_code
 from epibridge.notifications.outbox import service as outbox
-from epibridge.security import Action, PermissionDenied, Principal, Role, authorize
+from epibridge.security import (
+    Action,
+    PermissionDenied,
+    Principal,
+    Role,
+    authorize,
+    require_principal,
+)
 
 ENTITY = "federation_sharing"
 RELEASE_TOPIC = "federation.embargo_released"
@@ -123,6 +130,7 @@ def may_set(principal: Principal, state: str) -> bool:
 
 def _authorize_set(principal: Principal, state: str) -> None:
     """The state's focal point, the Secretariat or an admin (and the console) set sharing."""
+    require_principal(principal)
     if principal.role is Role.ADMIN:
         authorize(principal, Action.ADMINISTER)
     elif principal.role in (Role.FOCAL_POINT, Role.SECRETARIAT, Role.OPERATOR):
