@@ -106,3 +106,38 @@ def test_cli_show_and_set(settings: Settings, sessions: sessionmaker[Session]) -
     assert bad.exit_code == 2 and "diseases" in bad.output
     released = runner.invoke(sharing_app, ["release"], obj=settings)
     assert released.exit_code == 0 and "no embargo is due" in released.output
+
+
+def test_the_scheduler_releases_an_embargo_once_its_day_has_come(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    from epibridge.notifications.outbox.models import OutboxMessage
+    from epibridge.runtime.schedule import Scheduler, default_jobs
+
+    jobs = [j for j in default_jobs() if j.name == "sharing embargoes ended"]
+    until = datetime.now(UTC).date() + timedelta(days=1)
+    _set(sessions, FP_KAZ, level="all", embargo_until=until)
+    Scheduler(sessions, settings, jobs=jobs).run(once=True)  # not yet its day
+    with write_session(sessions) as session:
+        session.execute(
+            sharing_update_embargo(until - timedelta(days=2))  # as if two days had passed
+        )
+    for _ in range(2):
+        Scheduler(sessions, settings, jobs=jobs).run(once=True)
+    with read_session(sessions) as session:
+        released = (
+            session.execute(
+                select(OutboxMessage).where(OutboxMessage.topic == sharing.RELEASE_TOPIC)
+            )
+            .scalars()
+            .all()
+        )
+    assert [(m.actor, m.payload["state"]) for m in released] == [("system:scheduler", "KAZ")]
+
+
+def sharing_update_embargo(day: date):  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from epibridge.federation.sharing_models import SharingSettings
+
+    return update(SharingSettings).values(embargo_until=day)
