@@ -7,7 +7,6 @@ signatures are fedcore's to check, the topics' builders and appliers are what is
 
 from __future__ import annotations
 
-import json
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -67,9 +66,11 @@ def export(sessions: sessionmaker[Session], seen: set[str]) -> list[Outgoing]:
         with read_session(sessions) as session:
             out.extend(handlers.build(session, message))
     for item in out:
-        schema = body_schemas.path_of(item.topic)
-        if schema.exists():
-            jsonschema_rs.validate(json.loads(schema.read_text()), item.body)
+        if body_schemas.path_for(item.topic).exists():
+            validator = jsonschema_rs.Draft202012Validator(
+                body_schemas.load(item.topic), validate_formats=True
+            )
+            validator.validate(item.body)
     return out
 
 

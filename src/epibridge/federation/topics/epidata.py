@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from epibridge.epidata import replicas
 from epibridge.epidata.replicas import PeriodKey, Row
 from epibridge.errors import DomainError
-from epibridge.federation import sharing
+from epibridge.federation import refs, sharing
 from epibridge.federation.messages import Envelope, Outgoing, Refused, node_principal
 from epibridge.federation.sharing_models import SharingLevel
 from epibridge.i18n import N_, Text
@@ -56,7 +56,9 @@ class ObservationRow(BaseModel):
 
 class SubmissionRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    node: None = Field(default=None, description="Always the sending node's own submission.")
+    node: str | None = Field(
+        default=None, max_length=64, description="The sending node (its own submission)."
+    )
     id: str = Field(min_length=1, max_length=64)
 
 
@@ -73,7 +75,7 @@ class ObservationsBody(BaseModel):
     rows: list[ObservationRow] = Field(max_length=CHUNK_ROWS)
 
 
-BODIES: dict[str, type[BaseModel]] = {TOPIC: ObservationsBody}
+BODY_MODELS: dict[str, type[BaseModel]] = {TOPIC: ObservationsBody}
 
 
 def national_totals(rows: list[Row]) -> list[Row]:
@@ -136,15 +138,18 @@ def _messages(session: Session, submission_id: int) -> list[Outgoing]:
     return [
         Outgoing(
             topic=TOPIC,
-            body={
-                "submission": {"node": None, "id": str(found.id)},
-                "state": found.state_iso3,
-                "level": now.level.value,
-                "synthetic": found.synthetic,
-                "chunk": number,
-                "chunks": len(chunks),
-                "rows": [_row_body(r) for r in chunk],
-            },
+            body=refs.named(
+                session,
+                {
+                    "submission": {"node": None, "id": str(found.id)},
+                    "state": found.state_iso3,
+                    "level": now.level.value,
+                    "synthetic": found.synthetic,
+                    "chunk": number,
+                    "chunks": len(chunks),
+                    "rows": [_row_body(r) for r in chunk],
+                },
+            ),
         )
         for number, chunk in enumerate(chunks, start=1)
     ]
@@ -198,6 +203,7 @@ def _parse(envelope: Envelope) -> ObservationsBody:
 def apply_observations(session: Session, envelope: Envelope) -> None:
     """Land one chunk as a replica submission of its state, as the origin node."""
     body = _parse(envelope)
+    refs.require_own(envelope, body.submission.model_dump(), "body.submission")
     state, origin_id, chunk, chunks = body.state, body.submission.id, body.chunk, body.chunks
     rows = [row.model_dump() for row in body.rows]
     if envelope.origin_state is not None and state != envelope.origin_state:
