@@ -62,3 +62,19 @@ def test_the_observations_schema_refuses_what_the_applier_refuses(body: dict) ->
     assert not validator.is_valid(body)
     with pytest.raises(ValueError):
         epidata.ObservationsBody.model_validate(body)
+
+
+def test_the_examples_of_the_doc_validate() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "federation-sharing.md"
+    blocks = re.findall(r"```json\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    topics = ["epidata.observations", "assistance.commitment"]
+    assert len(blocks) == len(topics)
+    for topic, block in zip(topics, blocks, strict=True):
+        validator = jsonschema_rs.Draft202012Validator(
+            body_schemas.load(topic), validate_formats=True
+        )
+        validator.validate(json.loads(block))
