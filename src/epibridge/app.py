@@ -24,6 +24,7 @@ from epibridge.db import create_db_engine, make_sessionmaker, utcnow
 from epibridge.detection import api as detection_api
 from epibridge.epidata import api as epidata_api
 from epibridge.federation import api as federation_api
+from epibridge.federation import sharing_api as federation_sharing_api
 from epibridge.federation.transport import api as federation_transport_api
 from epibridge.members import api as members_api
 from epibridge.notifications import api as notifications_api
@@ -169,6 +170,7 @@ def create_app(
     app.include_router(nowcasting_api.router)
     app.include_router(federation_api.router)
     app.include_router(federation_transport_api.router)
+    app.include_router(federation_sharing_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app, api_not_found=problems.http_problem)
     return app

@@ -10,14 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import read_session, write_session
-from epibridge.epidata import queries
+from epibridge.epidata import queries, replicas
 from epibridge.epidata.models import Observation, Series, Submission
 from epibridge.epidata.selector import SeriesSelector
 from epibridge.federation import sharing
-from epibridge.federation.messages import Refused
+from epibridge.federation.messages import Refused, node_principal
 from epibridge.federation.sharing_models import SharingLevel
 from epibridge.federation.sharing_schemas import SharingUpdate
 from epibridge.federation.topics import epidata as topic
+from epibridge.security import PermissionDenied
 from tests.epidata.helpers import csv_of, submit
 from tests.federation.twonodes import deliver, export, second_node
 from tests.helpers import OPERATOR
@@ -143,6 +144,17 @@ def test_a_node_of_another_state_cannot_land_kaz_rows(
     with pytest.raises(Refused) as refused:
         deliver(sessions, outgoing, node="chn-node", state="CHN")
     assert refused.value.status == 422
+    # Beneath the envelope check, the import's own permission check refuses it too.
+    with pytest.raises(PermissionDenied), write_session(sessions) as session:
+        replicas.land_replica(
+            session,
+            principal=node_principal("chn-node", "CHN"),
+            state="KAZ",
+            content=csv_of(*ROWS[:1], header=HEADER),
+            origin_node="chn-node",
+            origin_id="1",
+            filename="forged.csv",
+        )
     with read_session(sessions) as session:
         assert (
             session.scalar(

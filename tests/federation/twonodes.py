@@ -14,12 +14,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jsonschema_rs
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import audit
 from epibridge.db import create_db_engine, make_sessionmaker, read_session, write_session
-from epibridge.federation import handlers
+from epibridge.federation import body_schemas, handlers
 from epibridge.federation.messages import SCHEMA_VERSION, Envelope, Outgoing
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.settings import Settings
@@ -55,11 +56,21 @@ def outbox_after(sessions: sessionmaker[Session], seen: set[str]) -> list[Outbox
 
 
 def export(sessions: sessionmaker[Session], seen: set[str]) -> list[Outgoing]:
-    """What the exporter would send for the outbox messages not handled yet."""
+    """What the exporter would send for the outbox messages not handled yet.
+
+    Every body with a shipped JSON Schema is validated against it (an independent validator),
+    so each topic test also shows that the real bodies match the published schemas.
+    """
     out: list[Outgoing] = []
     for message in outbox_after(sessions, seen):
         with read_session(sessions) as session:
             out.extend(handlers.build(session, message))
+    for item in out:
+        if body_schemas.path_for(item.topic).exists():
+            validator = jsonschema_rs.Draft202012Validator(
+                body_schemas.load(item.topic), validate_formats=True
+            )
+            validator.validate(item.body)
     return out
 
 

@@ -173,6 +173,12 @@ READERS = {
         "timeliness.service.scorecard.table",
         "federation.transport.service.status",
         "federation.trust.list_nodes",
+        # What federation reads to build messages (feddata): nothing stored.
+        "federation.sharing.get",
+        "epidata.replicas.submission",
+        "epidata.replicas.submission_rows",
+        "epidata.replicas.rows_for_periods",
+        "epidata.replicas.local_submissions_between",
     )
 }
 

@@ -2,9 +2,8 @@
 
 A receiver turns a reference into a local row: the sender's own record (node None) is the
 replica of the sender's id; a record of this very node is a local record; any other node's
-is that node's replica here. Which node "this" is comes from fedcore's node table; until the
-lead wires it (``this_node_resolver``), a node that knows no identity treats no reference
-as its own.
+is that node's replica here. Which node "this" is comes from fedcore's node table
+(``node_identity.this_node_id``); builders name their own records with it (``named``).
 """
 
 from __future__ import annotations
@@ -18,19 +17,30 @@ from epibridge.federation.messages import Envelope, Refused
 from epibridge.i18n import N_, Text
 
 
-#: Returns this node's id, or None when federation is not set up; replaced at merge/in tests.
-def _self_id(session: Session) -> str | None:
-    from epibridge.federation.transport import core  # fedcore's node table (integration)
+def _from_node_table(session: Session) -> str | None:
+    from epibridge.federation.node_identity import this_node_id
 
-    node = core.me(session)
-    return node.node_id if node is not None else None
+    return this_node_id(session)
 
 
-this_node_resolver: Callable[[Session], str | None] = _self_id
+#: Returns this node's id, or None when federation is not set up (tests replace it).
+this_node_resolver: Callable[[Session], str | None] = _from_node_table
 
 
 def this_node(session: Session) -> str | None:
     return this_node_resolver(session)
+
+
+def named(session: Session, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with this node's id in its references to this node's own records (node None)."""
+    me = this_node(session)
+    if me is None:
+        return body
+    out = dict(body)
+    for key, value in body.items():
+        if isinstance(value, dict) and set(value) == {"node", "id"} and value["node"] is None:
+            out[key] = {"node": me, "id": value["id"]}
+    return out
 
 
 def owner(session: Session, envelope: Envelope, ref: dict[str, Any] | None) -> str | None:
@@ -49,3 +59,17 @@ def unknown(what: str, ref: dict[str, Any] | None, field_name: str) -> Refused:
         ),
         field_name=field_name,
     )
+
+
+def require_own(envelope: Envelope, ref: dict[str, Any], field_name: str) -> None:
+    """A node sends only its own records: a body about another node's record is refused."""
+    node = ref.get("node")
+    if node is not None and node != envelope.origin_node:
+        raise Refused(
+            422,
+            Text(
+                N_("node {sender} sent a record of node {node}: only its own travel"),
+                {"sender": envelope.origin_node, "node": node},
+            ),
+            field_name=field_name,
+        )

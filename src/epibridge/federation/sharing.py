@@ -33,7 +33,14 @@ from epibridge.i18n import N_, Text
 from epibridge.members import service as members
 from epibridge.notifications.diseases import validate_disease_code
 from epibridge.notifications.outbox import service as outbox
-from epibridge.security import Action, PermissionDenied, Principal, Role, authorize
+from epibridge.security import (
+    Action,
+    PermissionDenied,
+    Principal,
+    Role,
+    authorize,
+    require_principal,
+)
 
 ENTITY = "federation_sharing"
 RELEASE_TOPIC = "federation.embargo_released"
@@ -123,6 +130,7 @@ def may_set(principal: Principal, state: str) -> bool:
 
 def _authorize_set(principal: Principal, state: str) -> None:
     """The state's focal point, the Secretariat or an admin (and the console) set sharing."""
+    require_principal(principal)
     if principal.role is Role.ADMIN:
         authorize(principal, Action.ADMINISTER)
     elif principal.role in (Role.FOCAL_POINT, Role.SECRETARIAT, Role.OPERATOR):
@@ -165,12 +173,13 @@ def set_sharing(
     code = members.require_state(session, state)
     _authorize_set(principal, code)
     diseases = _diseases(data)
-    if data.embargo_until is not None and midnight(data.embargo_until) <= now:
+    row = session.get(SharingSettings, code)
+    kept = row is not None and data.embargo_until == row.embargo_until
+    if data.embargo_until is not None and not kept and midnight(data.embargo_until) <= now:
         raise InvalidInput(
             N_("the sharing settings are invalid"),
             [FieldError("embargo_until", N_("must be a day after today"), str(data.embargo_until))],
         )
-    row = session.get(SharingSettings, code)
     if row is None:
         row = SharingSettings(state_iso3=code, diseases=[])
         session.add(row)

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from epibridge.federation.sharing_models import SharingLevel
+from epibridge.inputs import InputModel
 
 
-class SharingUpdate(BaseModel):
+class SharingUpdate(InputModel):
     """A state's new sharing settings; every field replaces the stored one."""
 
     model_config = ConfigDict(extra="forbid")

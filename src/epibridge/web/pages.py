@@ -31,6 +31,7 @@ from epibridge.web import (
     preparedness_pages,
     report_pages,
     search_pages,
+    sharing_pages,
     signal_pages,
     timeliness_pages,
 )
@@ -75,6 +76,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(preparedness_pages.router)
     app.include_router(timeliness_pages.router)
     app.include_router(backtest_pages.router)
+    app.include_router(sharing_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -112,7 +112,7 @@ class CommitmentBody(BaseModel):
     updated_at: datetime
 
 
-BODIES: dict[str, type[BaseModel]] = {
+BODY_MODELS: dict[str, type[BaseModel]] = {
     "assistance.request": RequestBody,
     "assistance.offer": OfferBody,
     "assistance.commitment": CommitmentBody,
@@ -127,20 +127,23 @@ def build(session: Session, message: OutboxMessage) -> list[Outgoing]:
     return [
         Outgoing(
             topic=TOPICS[message.entity],
-            body=body,
+            body=refs.named(session, body),
             visibility=Visibility(message.visibility),
             states=list(message.states or []),
         )
     ]
 
 
-def _parse(model: type[BaseModel], envelope: Envelope) -> Any:
+def parse_body(model: type[BaseModel], envelope: Envelope) -> Any:
+    """The body as its model, refused (422 naming the field) when it does not fit."""
     try:
-        return model.model_validate(envelope.body)
+        body = model.model_validate(envelope.body)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise Refused(422, first["msg"], field_name=f"body.{where}") from None
+    refs.require_own(envelope, body.ref.model_dump(), "body.ref")  # type: ignore[attr-defined]
+    return body
 
 
 def _values(body: BaseModel, drop: tuple[str, ...]) -> dict[str, Any]:
@@ -168,7 +171,7 @@ def _applied(envelope: Envelope, store: Any) -> None:
 
 
 def apply_request(session: Session, envelope: Envelope) -> None:
-    body: RequestBody = _parse(RequestBody, envelope)
+    body: RequestBody = parse_body(RequestBody, envelope)
     _applied(
         envelope,
         lambda actor: replicas.upsert_request(
@@ -182,7 +185,7 @@ def apply_request(session: Session, envelope: Envelope) -> None:
 
 
 def apply_offer(session: Session, envelope: Envelope) -> None:
-    body: OfferBody = _parse(OfferBody, envelope)
+    body: OfferBody = parse_body(OfferBody, envelope)
     request_id = (
         _resolve(session, envelope, "assistance_request", body.request, "body.request")
         if body.request
@@ -202,7 +205,7 @@ def apply_offer(session: Session, envelope: Envelope) -> None:
 
 
 def apply_commitment(session: Session, envelope: Envelope) -> None:
-    body: CommitmentBody = _parse(CommitmentBody, envelope)
+    body: CommitmentBody = parse_body(CommitmentBody, envelope)
     request_id = _resolve(session, envelope, "assistance_request", body.request, "body.request")
     offer_id = _resolve(session, envelope, "assistance_offer", body.offer, "body.offer")
     _applied(

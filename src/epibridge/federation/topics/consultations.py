@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from epibridge.consultations.service import replicas
@@ -19,7 +19,7 @@ from epibridge.consultations.statuses import Stance
 from epibridge.errors import DomainError
 from epibridge.federation import refs
 from epibridge.federation.messages import Envelope, Outgoing, Refused, node_principal
-from epibridge.federation.topics.assistance import Ref
+from epibridge.federation.topics.assistance import Ref, parse_body
 from epibridge.i18n import Text
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.security import PermissionDenied, Visibility
@@ -54,16 +54,18 @@ class SignatureBody(BaseModel):
     signed_at: datetime
 
 
-BODIES: dict[str, type[BaseModel]] = {POSITION: PositionBody, SIGNATURE: SignatureBody}
+BODY_MODELS: dict[str, type[BaseModel]] = {POSITION: PositionBody, SIGNATURE: SignatureBody}
 
 
-def _out(topic: str, body: dict[str, Any] | None, message: OutboxMessage) -> list[Outgoing]:
+def _out(
+    session: Session, topic: str, body: dict[str, Any] | None, message: OutboxMessage
+) -> list[Outgoing]:
     if body is None:
         return []
     return [
         Outgoing(
             topic=topic,
-            body=body,
+            body=refs.named(session, body),
             visibility=Visibility(message.visibility),
             states=list(message.states or []),
         )
@@ -72,23 +74,14 @@ def _out(topic: str, body: dict[str, Any] | None, message: OutboxMessage) -> lis
 
 def build_position(session: Session, message: OutboxMessage) -> list[Outgoing]:
     body = replicas.position_snapshot(session, position_id=int(message.payload["position_id"]))
-    return _out(POSITION, body, message)
+    return _out(session, POSITION, body, message)
 
 
 def build_signature(session: Session, message: OutboxMessage) -> list[Outgoing]:
     body = replicas.signature_snapshot(
         session, document_id=int(message.entity_id), state=str(message.payload["state"])
     )
-    return _out(SIGNATURE, body, message)
-
-
-def _parse(model: type[BaseModel], envelope: Envelope) -> Any:
-    try:
-        return model.model_validate(envelope.body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise Refused(422, first["msg"], field_name=f"body.{where}") from None
+    return _out(session, SIGNATURE, body, message)
 
 
 def _held(session: Session, envelope: Envelope, entity: str, ref: Ref) -> int | None:
@@ -106,7 +99,7 @@ def _store(envelope: Envelope, store: Any) -> None:
 
 
 def apply_position(session: Session, envelope: Envelope) -> None:
-    body: PositionBody = _parse(PositionBody, envelope)
+    body: PositionBody = parse_body(PositionBody, envelope)
     decision_id = _held(session, envelope, "consultation_decision", body.decision)
     if decision_id is None:
         return
@@ -124,7 +117,7 @@ def apply_position(session: Session, envelope: Envelope) -> None:
 
 
 def apply_signature(session: Session, envelope: Envelope) -> None:
-    body: SignatureBody = _parse(SignatureBody, envelope)
+    body: SignatureBody = parse_body(SignatureBody, envelope)
     document_id = _held(session, envelope, "consultation_document", body.document)
     if document_id is None:
         return

@@ -16,15 +16,16 @@ so nothing is counted twice. A total with any value "not reported" in it is "not
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from epibridge.epidata import replicas
 from epibridge.epidata.replicas import PeriodKey, Row
 from epibridge.errors import DomainError
-from epibridge.federation import sharing
+from epibridge.federation import refs, sharing
 from epibridge.federation.messages import Envelope, Outgoing, Refused, node_principal
 from epibridge.federation.sharing_models import SharingLevel
 from epibridge.i18n import N_, Text
@@ -36,6 +37,45 @@ TOPIC = "epidata.observations"
 CHUNK_ROWS = 2000
 READER = system_principal("federation")
 HEADER = "state,area,disease,metric,classification,age_group,sex,period_start,period_end,value"
+
+
+class ObservationRow(BaseModel):
+    """One value as the epidata import reads it (checked again by the import on landing)."""
+
+    model_config = ConfigDict(extra="forbid")
+    area: str = Field(max_length=8, description="ISO 3166-2 code; empty for the whole state.")
+    disease: str = Field(min_length=1, max_length=16, description="ICD-10 code.")
+    metric: str = Field(min_length=1, max_length=24)
+    classification: str = Field(min_length=1, max_length=16)
+    age_group: str = Field(max_length=16, description="Empty for all ages.")
+    sex: str = Field(max_length=8, description="Empty for everyone.")
+    period_start: date
+    period_end: date
+    value: int | None = Field(description="Null: not reported (which is not zero).")
+
+
+class SubmissionRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    node: str | None = Field(
+        default=None, max_length=64, description="The sending node (its own submission)."
+    )
+    id: str = Field(min_length=1, max_length=64)
+
+
+class ObservationsBody(BaseModel):
+    """``epidata.observations``: one chunk of a submission, at its state's sharing level."""
+
+    model_config = ConfigDict(extra="forbid")
+    submission: SubmissionRef
+    state: str = Field(min_length=3, max_length=3)
+    level: SharingLevel
+    synthetic: bool
+    chunk: int = Field(ge=1)
+    chunks: int = Field(ge=1)
+    rows: list[ObservationRow] = Field(max_length=CHUNK_ROWS)
+
+
+BODY_MODELS: dict[str, type[BaseModel]] = {TOPIC: ObservationsBody}
 
 
 def national_totals(rows: list[Row]) -> list[Row]:
@@ -98,15 +138,18 @@ def _messages(session: Session, submission_id: int) -> list[Outgoing]:
     return [
         Outgoing(
             topic=TOPIC,
-            body={
-                "submission": {"node": None, "id": str(found.id)},
-                "state": found.state_iso3,
-                "level": now.level.value,
-                "synthetic": found.synthetic,
-                "chunk": number,
-                "chunks": len(chunks),
-                "rows": [_row_body(r) for r in chunk],
-            },
+            body=refs.named(
+                session,
+                {
+                    "submission": {"node": None, "id": str(found.id)},
+                    "state": found.state_iso3,
+                    "level": now.level.value,
+                    "synthetic": found.synthetic,
+                    "chunk": number,
+                    "chunks": len(chunks),
+                    "rows": [_row_body(r) for r in chunk],
+                },
+            ),
         )
         for number, chunk in enumerate(chunks, start=1)
     ]
@@ -148,22 +191,21 @@ def _csv(state: str, rows: list[dict[str, Any]]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _shape(body: dict[str, Any]) -> tuple[str, str, int, int, list[dict[str, Any]]]:
+def _parse(envelope: Envelope) -> ObservationsBody:
     try:
-        state = str(body["state"])
-        origin_id = str(body["submission"]["id"])
-        chunk, chunks = int(body["chunk"]), int(body["chunks"])
-        rows = body["rows"]
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise TypeError
-    except (KeyError, TypeError, ValueError):
-        raise Refused(422, N_("the observations message is malformed"), field_name="body") from None
-    return state, origin_id, chunk, chunks, rows
+        return ObservationsBody.model_validate(envelope.body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise Refused(422, first["msg"], field_name=f"body.{where}") from None
 
 
 def apply_observations(session: Session, envelope: Envelope) -> None:
     """Land one chunk as a replica submission of its state, as the origin node."""
-    state, origin_id, chunk, chunks, rows = _shape(envelope.body)
+    body = _parse(envelope)
+    refs.require_own(envelope, body.submission.model_dump(), "body.submission")
+    state, origin_id, chunk, chunks = body.state, body.submission.id, body.chunk, body.chunks
+    rows = [row.model_dump() for row in body.rows]
     if envelope.origin_state is not None and state != envelope.origin_state:
         raise Refused(
             422,
@@ -184,7 +226,7 @@ def apply_observations(session: Session, envelope: Envelope) -> None:
             origin_node=envelope.origin_node,
             origin_id=origin_id,
             filename=f"{envelope.origin_node}-{origin_id}-{chunk}of{chunks}.csv",
-            synthetic=bool(envelope.body.get("synthetic", False)),
+            synthetic=body.synthetic,
         )
     except PermissionDenied as exc:
         raise Refused(422, exc.args[0] if exc.args else str(exc), field_name="body.state") from None
