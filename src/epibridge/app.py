@@ -23,6 +23,9 @@ from epibridge.consultations import api as consultations_api
 from epibridge.db import create_db_engine, make_sessionmaker, utcnow
 from epibridge.detection import api as detection_api
 from epibridge.epidata import api as epidata_api
+from epibridge.federation import api as federation_api
+from epibridge.federation import sharing_api as federation_sharing_api
+from epibridge.federation.transport import api as federation_transport_api
 from epibridge.gateways.dhis2 import api as dhis2_api
 from epibridge.gateways.edxl import api as edxl_api
 from epibridge.gateways.fhir import api as fhir_api
@@ -174,6 +177,9 @@ def create_app(
     app.include_router(sdmx_api.router)
     app.include_router(edxl_api.assistance_router)
     app.include_router(edxl_api.notifications_router)
+    app.include_router(federation_api.router)
+    app.include_router(federation_transport_api.router)
+    app.include_router(federation_sharing_api.router)
     # Domain routers: one include line per domain, above this comment.
     pages.mount(app, api_not_found=problems.http_problem)
     return app

@@ -38,6 +38,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "dhis2": ("epibridge.gateways.dhis2.cli", "dhis2_app"),
     "sdmx": ("epibridge.gateways.sdmx.cli", "sdmx_app"),
     "edxl": ("epibridge.gateways.edxl.cli", "edxl_app"),
+    "federation": ("epibridge.federation.cli", "app"),
 }
 
 

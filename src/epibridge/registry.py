@@ -10,6 +10,9 @@ from epibridge.consultations import models as consultations_models  # noqa: F401
 from epibridge.db import Base
 from epibridge.detection import models as detection_models  # noqa: F401
 from epibridge.epidata import models as epidata_models  # noqa: F401
+from epibridge.federation import models as federation_models  # noqa: F401
+from epibridge.federation import sharing_models as federation_sharing_models  # noqa: F401
+from epibridge.federation.transport import models as federation_transport_models  # noqa: F401
 from epibridge.gateways.dhis2 import models as dhis2_models  # noqa: F401
 from epibridge.members import models as members_models
 from epibridge.notifications import models as notifications_models  # noqa: F401

@@ -127,8 +127,31 @@ class Settings(BaseSettings):
     smtp_from: str = Field(
         default="epibridge@localhost", description="From address of notification e-mails."
     )
+    federation_sync_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the push-and-pull rounds `epibridge serve` runs with every "
+        "peer when federation is set up (a message received for relay is passed on at once).",
+    )
+    federation_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=300, description="Seconds a request to a peer node may take."
+    )
+    federation_max_age_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="Oldest federation message accepted, in days (a node offline for a week "
+        "catches up); older ones are refused. Messages more than 5 min in the future too.",
+    )
+    federation_allowed_networks: str = Field(
+        default="",
+        description="Comma-separated CIDRs federation peers (the hub, national nodes) may be "
+        "reached at although not public (closed government networks, loopback in tests); "
+        "empty: only public addresses.",
+    )
 
-    @field_validator("webhook_allow_networks")
+    @field_validator("webhook_allow_networks", "federation_allowed_networks")
     @classmethod
     def _networks_parse(cls, value: str) -> str:
         # A typo must stop the start, not silently leave a network closed (or open).

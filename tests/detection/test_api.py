@@ -13,6 +13,7 @@ from tests.helpers import bearer, make_user
 SIGNAL_FIELDS = {
     "id",
     "nowcast",
+    "origin_node",
     "dataset",
     "state",
     "area",

@@ -188,6 +188,14 @@ READERS = {
         "gateways.edxl.exports.offer_xml",
         "gateways.edxl.exports.commitment_xml",
         "gateways.edxl.de.distribution_xml",
+        "federation.transport.service.status",
+        "federation.trust.list_nodes",
+        # What federation reads to build messages (feddata): nothing stored.
+        "federation.sharing.get",
+        "epidata.replicas.submission",
+        "epidata.replicas.submission_rows",
+        "epidata.replicas.rows_for_periods",
+        "epidata.replicas.local_submissions_between",
     )
 }
 
@@ -195,10 +203,16 @@ READERS = {
 HELPERS = {
     "epibridge.assistance.service.common.record",
     "epibridge.detection.service.common.publish",
+    # Signs and publishes the next trust list for add_node/revoke/rotate, which authorized.
+    "epibridge.federation.hub.issue_trust_list",
 }
 
 #: Writers not called below, and why; each still has the typed ``actor`` checked above.
 NOT_CALLED = {
     "epibridge.detection.service.signals.confirm": "needs a stored signal (a detection run)",
     "epibridge.detection.service.signals.dismiss": "needs a stored signal (a detection run)",
+    "epibridge.federation.transport.sync.sync_once": "talks to peer nodes over HTTP "
+    "(tests/federation/test_three_nodes*.py)",
+    "epibridge.federation.transport.sync.export_all": "export_pending in transactions of its "
+    "own (export_pending is called here)",
 }

@@ -136,7 +136,29 @@ def seed(sessions: sessionmaker[Session]) -> dict[str, Any]:
         )
     decided = scenario.under_decision(sessions)
     made["cons"], made["document"] = decided.consultation_id, decided.document_id
+    made.update(_federation_hub(sessions))
     return made
+
+
+def _federation_hub(sessions: sessionmaker[Session]) -> dict[str, Any]:
+    """This database as the federation hub, and a state's node key to add to it."""
+    from epibridge.db import utcnow
+    from epibridge.federation import keys, trust
+    from tests.helpers import OPERATOR
+
+    with write_session(sessions) as session:
+        keys_dir = trust.keys_dir_of(session)
+        trust.init_node(
+            session,
+            principal=OPERATOR,
+            node_id="hub",
+            url="https://hub.example.org",
+            state=None,
+            hub=True,
+            keys_dir=keys_dir,
+            now=utcnow(),
+        )
+    return {"fed_keys": keys_dir, "fed_kaz_key": keys.jwk_line(keys.generate(keys_dir).key)}
 
 
 def footprint(sessions: sessionmaker[Session]) -> tuple[int, int]:

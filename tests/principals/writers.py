@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tests.principals.replica_writers import replica_writers
+
 
 def _q(name: str) -> str:
     return f"epibridge.{name}"
@@ -43,6 +45,7 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     from epibridge.epidata import reference
     from epibridge.epidata import service as epidata
     from epibridge.epidata.ingest import ingest
+    from epibridge.federation import hub, join, trust
     from epibridge.gateways.dhis2 import parsing as dhis2_parsing
     from epibridge.gateways.dhis2 import service as dhis2
     from epibridge.gateways.edxl import de as edxl_de
@@ -75,6 +78,7 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
     csv += b"KAZ,,J11,cases,all,2024-01-01,2024-01-07,5\n"
     crossing, event, doc, cons = seed["crossing"], seed["event"], seed["document"], seed["cons"]
     return {
+        **replica_writers(seed),
         _q("assistance.service.requests.create_request"): lambda s, a: assistance.create_request(
             s, actor=a, data=seed["request_data"]
         ),
@@ -425,5 +429,120 @@ def writers(seed: dict[str, Any]) -> dict[str, Callable[[Session, Any], object]]
             principal=a,
             parsed=dhis2_parsing.read(b'{"dataValues": []}', "application/json"),
             request=dhis2.ImportRequest(state="KAZ", id_schemes={}),
+        ),
+        **_federation(seed, hub, join, trust),
+        **_federation_writers(seed, csv),
+        _q("federation.transport.service.export_pending"): lambda s, a: _export(s, a),
+    }
+
+
+def _export(session: Session, actor: Any) -> object:
+    from epibridge.federation.transport import service as transport
+    from epibridge.settings import Settings
+
+    return transport.export_pending(session, actor=actor, settings=Settings())
+
+
+def _federation(seed: dict[str, Any], hub: Any, join: Any, trust: Any) -> dict[str, Any]:
+    """The hub's trust operations on the seeded hub; join/accept as a national node would."""
+    now, folder = seed["now"], seed["fed_keys"]
+    return {
+        _q("federation.trust.init_node"): lambda s, a: trust.init_node(
+            s,
+            principal=a,
+            node_id="n",
+            url="https://n.example.org",
+            state="KAZ",
+            hub=False,
+            keys_dir=folder,
+            now=now,
+        ),
+        _q("federation.hub.add_node"): lambda s, a: hub.add_node(
+            s,
+            principal=a,
+            node_id="kaz-node",
+            state="KAZ",
+            url="https://kaz.example.org",
+            jwk=seed["fed_kaz_key"],
+            keys_dir=folder,
+            now=now,
+        ),
+        _q("federation.hub.revoke"): lambda s, a: hub.revoke(
+            s, principal=a, node_id="kaz-node", kid=None, keys_dir=folder, now=now
+        ),
+        _q("federation.hub.rotate"): lambda s, a: hub.rotate(
+            s, principal=a, keys_dir=folder, overlap=timedelta(days=7), now=now
+        ),
+        _q("federation.join.accept_trust_list"): lambda s, a: join.accept_trust_list(
+            s, principal=a, token="x.y.z", now=now
+        ),
+        _q("federation.join.join"): lambda s, a: join.join(
+            s, principal=a, hub_key=seed["fed_kaz_key"], token="x.y.z", now=now
+        ),
+    }
+
+
+def _federation_writers(
+    seed: dict[str, Any], csv: bytes
+) -> dict[str, Callable[[Session, Any], object]]:
+    """Sharing settings and the replicas federation lands (feddata)."""
+    from datetime import UTC, datetime
+
+    from epibridge.assistance.service import replicas as assistance_replicas
+    from epibridge.consultations.service import replicas as consultation_replicas
+    from epibridge.epidata import replicas as epidata_replicas
+    from epibridge.federation import sharing
+    from epibridge.federation.sharing_schemas import SharingUpdate
+
+    now = seed["now"] if isinstance(seed["now"], datetime) else datetime.now(UTC)
+    listing = {"visibility": "members", "note": None, "created_at": now, "created_by": "n"}
+    listing |= {"on_behalf": False, "updated_at": now}
+    lines = [{"line_no": 1, "item": "ppe-respirator", "unit": "piece", "quantity": 1, "note": None}]
+    request = {"state": "KAZ", "urgency": "immediate", "delivery_point": "Almaty"}
+    request |= {"delivery_latitude": None, "delivery_longitude": None, "status": "open"}
+    request |= {"needed_by": now.date(), "lines": lines, **listing}
+    offer = {"message_kind": "OfferUnsolicitedResource", "state": "KAZ", "status": "open"}
+    offer |= {"available_from": None, "expected_delivery": None, "lines": lines, **listing}
+    commitment = {"request_line_no": 1, "offer_line_no": 1, "quantity": 1, "status": "pledged"}
+    commitment |= {"expected_delivery": None, "pledged_on": now.date(), "note": None}
+    commitment |= {k: None for k in ("dispatched_on", "delivered_on", "confirmed_on")}
+    commitment |= {"released_on": None, "created_at": now, "created_by": "n", "updated_at": now}
+    position = {"state": "KAZ", "position": "support", "reasons": None, "recorded_by": "n"}
+    position |= {"on_behalf": False, "recorded_at": now, "changes": 0}
+    signature = {"state": "KAZ", "signed_by": "n", "signed_at": now}
+    origin = {"origin_node": "kaz-node", "origin_id": "1"}
+    return {
+        _q("federation.sharing.set_sharing"): lambda s, a: sharing.set_sharing(
+            s, principal=a, state="KAZ", data=SharingUpdate(level="all")
+        ),
+        _q("federation.sharing.release_due"): lambda s, a: sharing.release_due(s, actor=a),
+        _q("epidata.replicas.land_replica"): lambda s, a: epidata_replicas.land_replica(
+            s, principal=a, state="KAZ", content=csv, filename="r.csv", **origin
+        ),
+        _q("assistance.service.replicas.upsert_request"): lambda s, a: (
+            assistance_replicas.upsert_request(s, actor=a, values=request, **origin)
+        ),
+        _q("assistance.service.replicas.upsert_offer"): lambda s, a: (
+            assistance_replicas.upsert_offer(s, actor=a, values=offer, request_id=None, **origin)
+        ),
+        _q("assistance.service.replicas.upsert_commitment"): lambda s, a: (
+            assistance_replicas.upsert_commitment(
+                s,
+                actor=a,
+                values=commitment,
+                request_id=seed["request"],
+                offer_id=seed["offer"],
+                **origin,
+            )
+        ),
+        _q("consultations.service.replicas.upsert_position"): lambda s, a: (
+            consultation_replicas.upsert_position(
+                s, actor=a, decision_id=seed.get("decision", 1), values=position, **origin
+            )
+        ),
+        _q("consultations.service.replicas.upsert_signature"): lambda s, a: (
+            consultation_replicas.upsert_signature(
+                s, actor=a, document_id=seed["document"], values=signature, **origin
+            )
         ),
     }

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -40,6 +41,7 @@ class AssistanceRequest(Base):
 
     __tablename__ = "assistance_requests"
     __table_args__ = (
+        Index("ix_assistance_requests_origin", "origin_node", "origin_id", unique=True),
         check_in("urgency", Urgency),
         check_in("status", STORED_REQUEST_STATUSES),
         check_in("visibility", ASSISTANCE_VISIBILITY),
@@ -68,6 +70,9 @@ class AssistanceRequest(Base):
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
     on_behalf: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list[RequestLine]] = relationship(
         back_populates="request", order_by="RequestLine.line_no", cascade="all, delete-orphan"
@@ -101,6 +106,7 @@ class AssistanceOffer(Base):
 
     __tablename__ = "assistance_offers"
     __table_args__ = (
+        Index("ix_assistance_offers_origin", "origin_node", "origin_id", unique=True),
         check_in("message_kind", OFFER_MESSAGE_KINDS),
         check_in("status", OfferStatus),
         check_in("visibility", ASSISTANCE_VISIBILITY),
@@ -130,6 +136,9 @@ class AssistanceOffer(Base):
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
     on_behalf: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list[OfferLine]] = relationship(
         back_populates="offer", order_by="OfferLine.line_no", cascade="all, delete-orphan"
@@ -167,6 +176,7 @@ class Commitment(Base):
 
     __tablename__ = "assistance_commitments"
     __table_args__ = (
+        Index("ix_assistance_commitments_origin", "origin_node", "origin_id", unique=True),
         CheckConstraint("quantity > 0", name="quantity"),
         check_in("status", CommitmentStatus),
     )
@@ -198,3 +208,6 @@ class Commitment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))

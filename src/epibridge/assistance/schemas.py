@@ -158,6 +158,9 @@ class RequestLineRead(BaseModel):
 
 class RequestRead(BaseModel):
     id: int
+    origin_node: str | None = Field(
+        default=None, description="The node this read-only replica came from; null: local."
+    )
     message_kind: MessageKind = MessageKind.REQUEST_RESOURCE
     state: str
     urgency: Urgency
@@ -191,6 +194,9 @@ class OfferLineRead(BaseModel):
 
 class OfferRead(BaseModel):
     id: int
+    origin_node: str | None = Field(
+        default=None, description="The node this read-only replica came from; null: local."
+    )
     message_kind: MessageKind
     state: str | None
     offered_by: str = Field(description="The offering state's ISO3, or SECRETARIAT.")
@@ -209,6 +215,9 @@ class OfferRead(BaseModel):
 
 class CommitmentRead(BaseModel):
     id: int
+    origin_node: str | None = Field(
+        default=None, description="The node this read-only replica came from; null: local."
+    )
     message_kind: MessageKind
     request_id: int
     request_line_id: int

@@ -78,6 +78,7 @@ def request_read(
         status = RequestStatus.FULFILLED
     return RequestRead(
         id=request.id,
+        origin_node=request.origin_node,
         state=request.state,
         urgency=request.urgency,
         delivery_point=request.delivery_point,
@@ -124,6 +125,7 @@ def offer_read(offer: AssistanceOffer, commitments: list[Commitment]) -> OfferRe
         )
     return OfferRead(
         id=offer.id,
+        origin_node=offer.origin_node,
         message_kind=offer.message_kind,
         state=offer.state,
         offered_by=offered_by(offer),
@@ -161,6 +163,7 @@ def commitment_read(
     reason = overdue_reason(commitment, request, today)
     return CommitmentRead(
         id=commitment.id,
+        origin_node=commitment.origin_node,
         message_kind=STATUS_MESSAGE[commitment.status],
         request_id=commitment.request_id,
         request_line_id=commitment.request_line_id,

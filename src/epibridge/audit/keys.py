@@ -114,6 +114,10 @@ def _write_new(path: Path, content: bytes, mode: int = 0o600) -> bool:
     return True
 
 
+#: The same atomic 0600 creation for other key files kept under ``VAR_DIR/keys`` (federation).
+write_new_file = _write_new
+
+
 def load_chain_key(keys_dir: Path, *, create: bool) -> ChainKey | None:
     """Read the chain key; create it first when ``create`` (writers), else None if absent."""
     path = keys_dir / CHAIN_KEY_FILE

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -142,6 +143,7 @@ class Document(Base):
 
     __tablename__ = "consultation_documents"
     __table_args__ = (
+        Index("ix_consultation_documents_origin", "origin_node", "origin_id", unique=True),
         check_in("kind", DocumentKind),
         check_in("status", DocumentStatus),
         UniqueConstraint("number_year", "number_seq"),
@@ -162,6 +164,9 @@ class Document(Base):
     adopted_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Version(Base):
@@ -209,6 +214,7 @@ class Decision(Base):
 
     __tablename__ = "consultation_decisions"
     __table_args__ = (
+        Index("ix_consultation_decisions_origin", "origin_node", "origin_id", unique=True),
         check_in("procedure", Procedure),
         check_in("status", DecisionStatus),
     )
@@ -235,6 +241,9 @@ class Decision(Base):
     # ``outcome`` as a message id and its parameters ({"id": ..., "params": {...}}), so that
     # each reader sees it in their language; ``outcome`` keeps the English.
     outcome_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))
 
     positions: Mapped[list[Position]] = relationship(
         order_by="Position.state_iso3", cascade="all, delete-orphan"
@@ -246,6 +255,7 @@ class Position(Base):
 
     __tablename__ = "consultation_positions"
     __table_args__ = (
+        Index("ix_consultation_positions_origin", "origin_node", "origin_id", unique=True),
         UniqueConstraint("decision_id", "state_iso3"),
         check_in("position", Stance),
     )
@@ -261,13 +271,19 @@ class Position(Base):
     on_behalf: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     changes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Signature(Base):
     """A member state's signature of an adopted document, by its focal point."""
 
     __tablename__ = "consultation_signatures"
-    __table_args__ = (UniqueConstraint("document_id", "state_iso3"),)
+    __table_args__ = (
+        Index("ix_consultation_signatures_origin", "origin_node", "origin_id", unique=True),
+        UniqueConstraint("document_id", "state_iso3"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[int] = mapped_column(
@@ -276,3 +292,6 @@ class Signature(Base):
     state_iso3: Mapped[str] = mapped_column(String(3), nullable=False)
     signed_by: Mapped[str] = mapped_column(String(200), nullable=False)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))

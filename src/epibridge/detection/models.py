@@ -46,6 +46,7 @@ class Signal(Base):
         check_in("status", SignalStatus),
         Index("ix_detection_signals_state_id", "state", "id"),
         Index("ix_detection_signals_status_id", "status", "id"),
+        UniqueConstraint("origin_node", "origin_id", name="uq_detection_signals_origin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -82,6 +83,9 @@ class Signal(Base):
     notification_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # Whether the counts judged had their incomplete periods replaced by the nowcast median.
     nowcast: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # A signal of another node shared with this one (NULL: computed here); read-only here.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class DetectionCursor(Base):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from epibridge.detection.statuses import SignalStatus
 from epibridge.inputs import InputModel
+from epibridge.notifications.schemas_replica import NodeRef
 
 MethodName = Literal["ears-c1", "ears-c2", "ears-c3", "farrington", "noufaily"]
 
@@ -56,6 +57,10 @@ class SignalRead(BaseModel):
         default=False,
         description="True when the run judged counts corrected for reporting delay: the "
         "incomplete periods replaced by their nowcast median (docs/nowcasting.md).",
+    )
+    origin_node: str | None = Field(
+        default=None,
+        description="The node this signal is a read-only replica from (null: computed here).",
     )
 
 
@@ -212,3 +217,41 @@ class ThresholdsRead(BaseModel):
                 for p in found.points
             ],
         )
+
+
+class SignalBody(BaseModel):
+    """``detection.signal_*`` between nodes: one signal as its node holds it (when shared).
+
+    ``signal`` and ``notification`` name records of their nodes (``{"node", "id"}``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    signal: NodeRef
+    notification: NodeRef | None = None
+    state: str = Field(pattern=r"^[A-Z]{3}$")
+    area: str = Field(default="", max_length=8)
+    disease: str = Field(min_length=1, max_length=16)
+    metric: str = Field(min_length=1, max_length=24)
+    classification: str = Field(min_length=1, max_length=16)
+    title: str = Field(min_length=1, max_length=300)
+    synthetic: bool = False
+    granularity: str = Field(min_length=1, max_length=8)
+    period_start: date
+    period_end: date
+    method: str = Field(min_length=1, max_length=24)
+    observed: float | None = None
+    expected: float | None = None
+    upperbound: float | None = None
+    score: float | None = None
+    alarm: bool = True
+    as_of: datetime
+    run_id: str = Field(min_length=1, max_length=36)
+    created_at: datetime
+    updated_at: datetime
+    status: SignalStatus
+    decided_at: datetime | None = None
+    decided_by: str | None = Field(default=None, max_length=200)
+    on_behalf: bool = False
+    reason: str | None = Field(default=None, max_length=2000)
+    nowcast: bool = False

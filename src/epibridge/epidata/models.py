@@ -59,6 +59,9 @@ class Submission(Base):
     )
     synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     source: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    #: Replicas only (NULL on local records): the node it came from and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Series(Base):

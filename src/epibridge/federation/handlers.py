@@ -22,7 +22,13 @@ Builder = Callable[[Session, OutboxMessage], list[Outgoing]]
 Applier = Callable[[Session, Envelope], None]
 
 #: The topic modules, one line each (``epibridge.federation.topics.<name>``).
-TOPIC_MODULES: tuple[str, ...] = ()
+TOPIC_MODULES: tuple[str, ...] = (
+    "trust",
+    "epidata",
+    "assistance",
+    "notifications",
+    "consultations",
+)
 
 
 @cache

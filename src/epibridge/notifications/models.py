@@ -34,7 +34,18 @@ from epibridge.notifications.statuses import (
 from epibridge.security import Visibility
 
 
-class NotificationEvent(Base):
+class ReplicaColumns:
+    """Where a record came from when another node is authoritative for it.
+
+    ``origin_node`` NULL is a record of this node; otherwise the row is a read-only replica of
+    the record ``origin_id`` on that node (``service.replicas`` writes it, nothing else may).
+    """
+
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class NotificationEvent(ReplicaColumns, Base):
     """A public-health event notified by one state (its latest state)."""
 
     __tablename__ = "notification_events"
@@ -43,6 +54,7 @@ class NotificationEvent(Base):
         check_in("visibility", Visibility),
         check_in("mode", EventMode),
         Index("ix_notification_events_state_id", "state", "id"),
+        UniqueConstraint("origin_node", "origin_id", name="uq_notification_events_origin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -119,10 +131,13 @@ class NotificationVersion(Base):
     cap_xml: Mapped[str | None] = mapped_column(Text)
 
 
-class VerificationRequest(Base):
+class VerificationRequest(ReplicaColumns, Base):
     """A request that the notifying state verify its event, and the state's answer."""
 
     __tablename__ = "notification_verifications"
+    __table_args__ = (
+        UniqueConstraint("origin_node", "origin_id", name="uq_notification_verifications_origin"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(
@@ -140,11 +155,16 @@ class VerificationRequest(Base):
     answer: Mapped[str | None] = mapped_column(Text)
 
 
-class Acknowledgement(Base):
+class Acknowledgement(ReplicaColumns, Base):
     """One member state's acknowledgement of receipt (one per state and event)."""
 
     __tablename__ = "notification_acknowledgements"
-    __table_args__ = (UniqueConstraint("event_id", "state"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "state"),
+        UniqueConstraint(
+            "origin_node", "origin_id", name="uq_notification_acknowledgements_origin"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(
@@ -155,10 +175,15 @@ class Acknowledgement(Base):
     actor: Mapped[str] = mapped_column(String(200), nullable=False)
 
 
-class RiskAssessment(Base):
+class RiskAssessment(ReplicaColumns, Base):
     """A rapid risk assessment of an event by a member state or the Secretariat."""
 
     __tablename__ = "notification_risk_assessments"
+    __table_args__ = (
+        UniqueConstraint(
+            "origin_node", "origin_id", name="uq_notification_risk_assessments_origin"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(

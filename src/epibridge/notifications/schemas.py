@@ -234,6 +234,11 @@ class NotificationSummary(BaseModel):
     notification_deadline: datetime | None
     overdue: bool
     links: dict[str, str]
+    origin_node: str | None = Field(
+        default=None,
+        description="The node this event is a read-only replica from (null: this node's own).",
+    )
+    origin_id: int | None = Field(default=None, description="The event's id on its origin node.")
 
 
 class WhoDeterminationRead(BaseModel):

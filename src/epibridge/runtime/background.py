@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,6 +54,8 @@ class Background:
         self.options = options
         self.worker = Worker(sessions, settings) if options.worker else None
         self.scheduler = Scheduler(sessions, settings) if options.scheduler else None
+        # Rounds with peers go with the schedules: a `--no-scheduler` web process runs neither.
+        self.federation = _federation_loop(sessions, settings) if options.scheduler else None
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -61,6 +64,9 @@ class Background:
             log.info("delivery worker %s started in this process", self.worker.worker_id)
         if self.scheduler is not None:
             self._spawn("epibridge-scheduler", self.scheduler.run)
+        if self.federation is not None:
+            self._spawn("epibridge-federation", self.federation.run)
+            log.info("federation push and pull started in this process")
 
     def _spawn(self, name: str, target: object) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)  # type: ignore[arg-type]
@@ -91,11 +97,20 @@ class Background:
             self.worker.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.federation is not None:
+            self.federation.stop()
         for thread in self._threads:
             thread.join(timeout)
             if thread.is_alive():
                 log.warning("%s still busy after %.0f s; leaving it behind", thread.name, timeout)
         self._threads.clear()
+
+
+def _federation_loop(sessions: sessionmaker[Session], settings: Settings) -> Any:
+    """The push/pull loop when this database has a node identity; None (nothing read) else."""
+    from epibridge.federation.transport import loop
+
+    return loop.SyncLoop(sessions, settings) if loop.configured(sessions) else None
 
 
 def off() -> dict[str, str]:

@@ -6,7 +6,8 @@ their deadline every minute (``epibridge consult close-due``), acknowledgement r
 quarter hour (``notifications.service.remind_due``) and the previous week's situation reports,
 looked for every hour from Monday 06:00 UTC on (``epibridge report weekly``), and the yearly
 reminders to confirm the IHR directory, looked for every hour (``epibridge preparedness
-remind``). A new leader runs
+remind``), and the end of sharing embargoes whose day has come, looked for every ten minutes
+(``federation.sharing.release_due``). A new leader runs
 every job at once, so a take-over or a restart catches up what was missed. Each job is written
 so that running it twice does no harm (a second leader for a moment, a manual run besides).
 """
@@ -109,6 +110,15 @@ def directory_reminders(context: Context) -> str | None:
     return f"reminded {' '.join(reminded)}" if reminded else None
 
 
+def embargo_releases(context: Context) -> str | None:
+    """End the sharing embargoes whose day has come, so what they held back is sent."""
+    from epibridge.federation import sharing
+
+    with write_session(context.sessions) as session:
+        released = sharing.release_due(session, actor=SCHEDULER, now=context.now)
+    return f"released {' '.join(released)}" if released else None
+
+
 def default_jobs() -> list[Job]:
     return [
         Job("detection (every series)", 3600, detect(changed=False)),
@@ -117,6 +127,7 @@ def default_jobs() -> list[Job]:
         Job("acknowledgement reminders", 900, remind),
         Job("weekly situation reports", 3600, weekly_reports),
         Job("IHR directory confirmation reminders", 3600, directory_reminders),
+        Job("sharing embargoes ended", 600, embargo_releases),
     ]
 
 

@@ -26,12 +26,14 @@ from epibridge.web import (
     dhis2_pages,
     directory_pages,
     edxl_pages,
+    federation_pages,
     import_pages,
     notification_pages,
     plain_pages,
     preparedness_pages,
     report_pages,
     search_pages,
+    sharing_pages,
     signal_pages,
     timeliness_pages,
 )
@@ -69,6 +71,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(audit_pages.router)
+    app.include_router(federation_pages.router)
     app.include_router(directory_pages.router)
     app.include_router(search_pages.router)
     app.include_router(signal_pages.router)
@@ -77,6 +80,7 @@ def mount(app: FastAPI, *, api_not_found: ErrorHandler) -> None:
     app.include_router(backtest_pages.router)
     app.include_router(dhis2_pages.router)
     app.include_router(edxl_pages.router)
+    app.include_router(sharing_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

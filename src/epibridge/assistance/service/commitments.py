@@ -22,7 +22,7 @@ from epibridge.assistance.schemas import (
     CommitmentRead,
     CommitmentStatusUpdate,
 )
-from epibridge.assistance.service import common
+from epibridge.assistance.service import common, replicas
 from epibridge.assistance.statuses import CommitmentStatus, OfferStatus, RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -153,6 +153,7 @@ def commit(
     # Lock order everywhere: request, then offer, then commitment.
     request = common.load_request(session, request_line.request_id, actor, lock=True)
     offer = common.load_offer(session, offer_line.offer_id, actor, lock=True)
+    replicas.refuse_replica(offer, actor, "offer")
     on_behalf = common.authorize_offerer(actor, offer.state)
     errors = _match_errors(request, offer, request_line, offer_line)
     errors += _quantity_errors(session, data.quantity, request, offer, request_line, offer_line)
@@ -218,6 +219,7 @@ def check_step(
 ) -> bool:
     """Raise unless ``actor`` may move ``commitment`` to ``target`` now; return whether on a
     state's behalf. The offerer dispatches, delivers and releases; the requester confirms."""
+    replicas.refuse_replica(commitment, actor, "commitment")
     if target == CommitmentStatus.CONFIRMED:
         # Only the state that asked (or the Secretariat on its behalf) confirms receipt.
         on_behalf = common.authorize_state(actor, request.state)

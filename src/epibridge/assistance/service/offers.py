@@ -12,7 +12,7 @@ from epibridge.assistance import views
 from epibridge.assistance.catalogue import SECRETARIAT
 from epibridge.assistance.models import AssistanceOffer, AssistanceRequest, OfferLine
 from epibridge.assistance.schemas import CommitmentCreate, OfferCreate, OfferRead
-from epibridge.assistance.service import common, listings
+from epibridge.assistance.service import common, listings, replicas
 from epibridge.assistance.statuses import MessageKind, OfferStatus, RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import FieldError, InvalidInput
@@ -133,6 +133,7 @@ def create_offer(
 
 def check_may_withdraw(actor: Principal, offer: AssistanceOffer) -> None:
     """Raise unless ``actor`` may withdraw ``offer`` now: the offerer's, and still open."""
+    replicas.refuse_replica(offer, actor, "offer")
     common.authorize_offerer(actor, offer.state)
     listings.require_open(offer)
 

@@ -11,7 +11,7 @@ from epibridge import paging
 from epibridge.assistance import views
 from epibridge.assistance.models import AssistanceRequest, RequestLine
 from epibridge.assistance.schemas import RequestCreate, RequestRead, RequestUpdate
-from epibridge.assistance.service import common, listings
+from epibridge.assistance.service import common, listings, replicas
 from epibridge.assistance.statuses import RequestStatus
 from epibridge.db import utcnow
 from epibridge.errors import Conflict, FieldError, InvalidInput
@@ -89,6 +89,7 @@ def update_request(
     """Change the urgency, delivery point, date or note of a state's own open request."""
     day = today or utcnow().date()
     request = common.load_request(session, request_id, actor, lock=True)
+    replicas.refuse_replica(request, actor, "request")
     common.authorize_state(actor, request.state)
     if request.status != RequestStatus.OPEN:
         raise Conflict(
@@ -129,6 +130,7 @@ def update_request(
 
 def check_may_cancel(actor: Principal, request: AssistanceRequest) -> None:
     """Raise unless ``actor`` may cancel ``request`` now: its state's own, and still open."""
+    replicas.refuse_replica(request, actor, "request")
     common.authorize_state(actor, request.state)
     listings.require_open(request)
 

@@ -31,6 +31,7 @@ from epibridge.consultations.service.documents import (
     publish_about,
 )
 from epibridge.consultations.service.outcome import decision_snapshot, outcome, tally
+from epibridge.consultations.service.replicas import refuse_replica
 from epibridge.consultations.statuses import (
     DecisionStatus,
     DocumentStatus,
@@ -215,10 +216,11 @@ def record_position(
     """Record (or change, until the deadline) a member state's position on the version."""
     moment = clock(now)
     document = load_document(session, document_id, lock=True)
+    consultation = load(session, document.consultation_id)
     right = check_may_record_position(
         session,
         actor=actor,
-        consultation=load(session, document.consultation_id),
+        consultation=consultation,
         document=document,
         state=data.state,
         version=data.version,
@@ -231,6 +233,8 @@ def record_position(
             "an objection must give its reasons", [FieldError("reasons", "required to object")]
         )
     existing = next((p for p in decision.positions if p.state_iso3 == state), None)
+    if existing is not None:
+        refuse_replica(existing, actor, "position")
     if existing is None:
         existing = Position(state_iso3=state, changes=0)
         decision.positions.append(existing)
@@ -254,6 +258,23 @@ def record_position(
             "state": state,
             "position": data.position,
             "reasons": reasons,
+            "on_behalf": on_behalf,
+        },
+    )
+    # Members learn of positions when the decision closes; federation sends each one now.
+    publish_about(
+        session,
+        consultation,
+        actor=actor.actor,
+        topic="consultation.position_recorded",
+        entity_id=document.id,
+        payload={
+            **document_snapshot(document),
+            "position_id": existing.id,
+            "decision": decision.id,
+            "version": decision.version_number,
+            "state": state,
+            "position": data.position,
             "on_behalf": on_behalf,
         },
     )

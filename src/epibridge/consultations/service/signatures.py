@@ -20,6 +20,7 @@ from epibridge.consultations.service.common import (
     require_open,
 )
 from epibridge.consultations.service.documents import document_snapshot, publish_about
+from epibridge.consultations.service.replicas import refuse_replica
 from epibridge.consultations.statuses import DocumentStatus
 from epibridge.errors import Conflict, FieldError, Forbidden
 from epibridge.i18n import N_
@@ -64,6 +65,7 @@ def check_may_sign(
         select(Signature).where(Signature.document_id == document.id, Signature.state_iso3 == code)
     ).scalar_one_or_none()
     if exists is not None:
+        refuse_replica(exists, actor, "signature")
         raise Conflict(
             N_("{state} signed document {number} on {signed_at}"),
             [FieldError("state", "already signed", code)],

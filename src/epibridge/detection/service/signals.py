@@ -13,6 +13,7 @@ from epibridge.db import utcnow
 from epibridge.detection.models import Signal
 from epibridge.detection.schemas import SignalDismiss, SignalRead
 from epibridge.detection.service.common import ENTITY, audit_state, open_draft, publish
+from epibridge.detection.service.replicas import refuse_replica
 from epibridge.detection.service.series import SCO
 from epibridge.detection.statuses import SignalStatus
 from epibridge.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -160,6 +161,7 @@ def confirm(session: Session, *, actor: Principal, signal_id: int) -> Signal:
             params={"signal_id": signal_id, "dataset": signal.dataset},
         )
     decision = authorize(actor, Action.WRITE_STATE, signal.state)
+    refuse_replica(signal)
     _require_open(signal)
     if signal.notification_id is None:
         signal.notification_id = open_draft(session, signal)
@@ -192,6 +194,7 @@ def dismiss(session: Session, *, actor: Principal, signal_id: int, data: SignalD
     else:
         authorize(actor, Action.COORDINATE)
         on_behalf = False
+    refuse_replica(signal)
     _require_open(signal)
     reason = data.reason.strip()
     if not reason:

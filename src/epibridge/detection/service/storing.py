@@ -126,7 +126,8 @@ def store_findings(
             "nowcast": f.series.corrected,
         }
         if existing is not None:
-            if existing.status != SignalStatus.OPEN:
+            # A replica is its origin node's alarm on the same period: that node decides it.
+            if existing.status != SignalStatus.OPEN or existing.origin_node is not None:
                 continue
             if all(getattr(existing, name) == values[name] for name in _VALUES):
                 continue

@@ -62,12 +62,24 @@ def _addressed(message: OutboxMessage) -> list[str] | None:
     return [str(s) for s in addressed] if isinstance(addressed, list) else None
 
 
-def _matches(subscription: Subscription, principal: Principal, message: OutboxMessage) -> bool:
-    if not can_see(principal, Visibility(message.visibility)):
+def entitled(principal: Principal, *, visibility: str, addressed_to: list[str] | None) -> bool:
+    """Whether an account may receive a message at all, before any subscription filter.
+
+    The visibility (members, partners, public) and, for a message addressed to states, only
+    those states' accounts. Federation relays a message to a node by this same rule, for an
+    account of that node's state.
+    """
+    if not can_see(principal, Visibility(visibility)):
         return False
+    return addressed_to is None or principal.state in addressed_to
+
+
+def _matches(subscription: Subscription, principal: Principal, message: OutboxMessage) -> bool:
     addressed = _addressed(message)
+    if not entitled(principal, visibility=message.visibility, addressed_to=addressed):
+        return False
     if addressed is not None:
-        return principal.state in addressed and (
+        return (
             subscription.kind != SubscriptionKind.WEBHOOK
             or decide(principal, Action.RECEIVE_WEBHOOKS).allowed
         )

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from epibridge import audit, paging
@@ -93,6 +93,29 @@ def read_messages(
     query = select(OutboxMessage).where(OutboxMessage.topic == topic)
     if after is not None:
         query = query.where(OutboxMessage.created_at > after)
+    query = query.order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def read_window(
+    session: Session,
+    *,
+    since: datetime | None,
+    handled: Select[tuple[str]] | None = None,
+    limit: int = 500,
+) -> list[OutboxMessage]:
+    """Return the messages of every topic created at or after ``since``, oldest first.
+
+    For consumers that keep their own record of the ids they have handled (federation's
+    exporter): ``handled`` selects those ids and they are skipped in the same query, so a
+    consumer can read again a window before its position (a message's ``created_at`` is set
+    before its transaction commits) without meeting the same rows over and over.
+    """
+    query = select(OutboxMessage)
+    if since is not None:
+        query = query.where(OutboxMessage.created_at >= since)
+    if handled is not None:
+        query = query.where(OutboxMessage.id.not_in(handled))
     query = query.order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)
     return list(session.execute(query).scalars())
 

@@ -30,8 +30,11 @@ ACTIONS = (
 
 
 def _own(principal: Principal, event: NotificationRead) -> set[str]:
-    """What the notifying state (or the Secretariat on its behalf) does with its event."""
-    if not may_write(principal, event.state):
+    """What the notifying state (or the Secretariat on its behalf) does with its event.
+
+    Nothing, on a replica of another node's event: it is changed on its origin node only.
+    """
+    if event.origin_node is not None or not may_write(principal, event.state):
         return set()
     found: set[str] = set()
     if event.status == EventStatus.DRAFT:

@@ -96,6 +96,7 @@ def load_for_change(
     """
     event = load_event(session, event_id, principal, lock=True)
     decision = authorize(principal, Action.WRITE_STATE, event.state)
+    refuse_replica(event)
     if statuses is not None and event.status not in statuses:
         raise Conflict(
             N_("notification {event_id} is {status}"),
@@ -103,6 +104,19 @@ def load_for_change(
             params={"event_id": event_id, "status": event.status},
         )
     return event, decision.on_behalf
+
+
+def refuse_replica(event: NotificationEvent) -> None:
+    """A replica is read-only here: its origin node is where it is changed."""
+    if event.origin_node is not None:
+        raise Conflict(
+            N_(
+                "notification {event_id} is a replica from node {node}; it is changed only "
+                "there (read-only here)"
+            ),
+            [FieldError("origin_node", N_("read-only replica"), event.origin_node)],
+            params={"event_id": event.id, "node": event.origin_node},
+        )
 
 
 def check_disease(code: str, errors: list[FieldError], field: str = "disease") -> str:

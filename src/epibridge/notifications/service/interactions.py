@@ -183,6 +183,7 @@ def assess(
         states=[event.state],
         extra={
             "assessment": {
+                "id": row.id,
                 "assessor": assessor,
                 "level": row.level,
                 "consolidated": event.risk_level,

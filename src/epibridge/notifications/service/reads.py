@@ -58,6 +58,8 @@ def to_summary(event: NotificationEvent, now: datetime | None = None) -> Notific
         notification_deadline=event.notification_deadline,
         overdue=common.is_overdue(event, now),
         links=common.links(event.id),
+        origin_node=event.origin_node,
+        origin_id=event.origin_id,
     )
 
 
