@@ -58,4 +58,6 @@ def test_a_member_reads_the_trusted_nodes_and_their_keys(
     page = client.get("/federation/nodes?lang=ru").text
     assert 'id="node-sco-hub"' in page and 'id="node-kaz-node"' in page
     assert "отозван" in page and "действует" in page  # revoked, valid (in Russian)
+    # The hub's view of delivery to the node: nothing sent yet, never contacted (in Russian).
+    assert 'class="peer-status"' in page and "никогда" in page
     assert kaz.kid[:16] in page and "federation-" not in page

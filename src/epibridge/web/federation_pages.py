@@ -1,4 +1,4 @@
-"""The federation page: which nodes this node trusts, for which state, and their keys' status.
+"""The federation page: which nodes this node trusts, their keys, and how delivery to each stands.
 
 Read-only on purpose: changing trust needs the node's private key files, which live on the
 server's disk, so it is done at the console (``epibridge federation ...``, docs/federation.md).
@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from epibridge.db import read_session, utcnow
 from epibridge.federation import trust
+from epibridge.federation.transport import service as transport
 from epibridge.web.context import Web, get_web, page_errors
 
 router = APIRouter(include_in_schema=False)
@@ -25,11 +26,13 @@ def nodes_page(web: WebDep) -> Response:
     principal = web.require()
     with read_session(web.sessions) as session:
         nodes = trust.list_nodes(session, principal=principal)
-    now = utcnow()
+        now = utcnow()
+        peers = {peer.node_id: peer for peer in transport.status(session, actor=principal, now=now)}
     rows = [
         {
             "node": node,
             "key_list": [(key, key.status(now)) for key in node.keys],
+            "peer": peers.get(node.node_id),
         }
         for node in nodes
     ]
