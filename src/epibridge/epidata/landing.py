@@ -12,7 +12,6 @@ from __future__ import annotations
 import zlib
 from collections import deque
 from datetime import datetime
-from typing import IO
 
 import numpy as np
 import polars as pl
@@ -25,7 +24,7 @@ from epibridge.epidata import backdating, storage, streaming
 from epibridge.epidata.checking import CheckedFile, finish, rejection
 from epibridge.epidata.codes import SERIES_COLUMNS
 from epibridge.epidata.models import Series, Submission
-from epibridge.epidata.reading import FileRejected, Progress, read_batches
+from epibridge.epidata.reading import FileRejected, Progress, Source, read_batches
 from epibridge.epidata.validation import Collected, check_batch
 from epibridge.notifications.outbox.service import publish
 
@@ -198,7 +197,7 @@ def _stream_checked(
     fresh: streaming.FreshRows,
     series: _SeriesIds,
     collected: Collected,
-    stream: IO[bytes],
+    stream: Source,
     opened: CheckedFile,
     progress: Progress | None,
 ) -> None:
@@ -229,7 +228,7 @@ def copy_while_checking(
     session: Session,
     *,
     opened: CheckedFile,
-    stream: IO[bytes],
+    stream: Source,
     progress: Progress | None,
     synthetic: bool,
     source: str,

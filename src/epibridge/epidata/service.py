@@ -11,8 +11,6 @@ directly but ``ingest.ingest``, which picks between them.
 
 from __future__ import annotations
 
-from typing import IO
-
 import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +20,13 @@ from epibridge.epidata import backdating, landing, streaming, withdrawal
 from epibridge.epidata.checking import CheckedFile, finish, rejection
 from epibridge.epidata.codes import FILE_FORMATS, guess_format
 from epibridge.epidata.models import Submission
-from epibridge.epidata.reading import FileRejected, Progress, digest_and_size, read_batches
+from epibridge.epidata.reading import (
+    FileRejected,
+    Progress,
+    Source,
+    digest_and_size,
+    read_batches,
+)
 from epibridge.epidata.schemas import SubmissionRead
 from epibridge.epidata.validation import Collected, check_batch
 from epibridge.errors import FieldError, InvalidInput, NotFound
@@ -44,7 +48,7 @@ def check_file(
     *,
     actor: Principal,
     state: str,
-    stream: IO[bytes],
+    stream: Source,
     filename: str,
     file_format: str | None = None,
     max_bytes: int | None = None,
@@ -74,7 +78,7 @@ def _open(
     *,
     actor: Principal,
     state: str,
-    stream: IO[bytes],
+    stream: Source,
     filename: str,
     file_format: str | None,
     max_bytes: int | None,
@@ -142,7 +146,7 @@ def submit(
     *,
     actor: Principal,
     state: str,
-    stream: IO[bytes],
+    stream: Source,
     filename: str,
     file_format: str | None = None,
     max_bytes: int | None = None,

@@ -16,9 +16,8 @@ same revisions, one atomic submission. Decisions (docs/gateways/dhis2.md):
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge import audit
 from epibridge.db import read_session, utcnow
 from epibridge.epidata.ingest import IngestOptions, ingest
+from epibridge.epidata.reading import PreRead
 from epibridge.epidata.schemas import BadRow, SubmissionRead
 from epibridge.epidata.values import current_values
 from epibridge.errors import FieldError, InvalidInput, NotFound
@@ -188,7 +188,7 @@ def _bad_rows(exc: InvalidInput, translated: Translated, parsed: Parsed) -> list
     positions = translated.rows["_i"]
     out = []
     for error in exc.errors:
-        # A Parquet record's row is its line in the CSV layout: the header is line 1.
+        # A pre-read row's number is its line in the CSV layout: the header is line 1.
         if not isinstance(error, BadRow) or not 2 <= error.row <= len(positions) + 1:
             out.append(ValueConflict(error.field, error.message_id, dict(error.params or {})))
             continue
@@ -216,6 +216,14 @@ def _bad_rows(exc: InvalidInput, translated: Translated, parsed: Parsed) -> list
     if not out:
         out.append(ValueConflict("dataValues", exc.detail_id, dict(exc.params or {})))
     return out
+
+
+def _identity(parsed: Parsed, rows: pl.DataFrame) -> tuple[str, int]:
+    """The submission's digest and size: of the body received, when the reader was given it."""
+    if parsed.digest:
+        return parsed.digest, parsed.size_bytes
+    text = rows.drop("_i").write_csv().encode()
+    return hashlib.sha256(text).hexdigest(), len(text)
 
 
 def _counts(result: SubmissionRead, request: ImportRequest, ignored: int) -> ImportCount:
@@ -252,7 +260,7 @@ def import_values(
     if request.strategy is ImportStrategy.DELETE:
         values = values.with_columns(pl.lit(None, pl.String).alias("value"))
     translated = translate(
-        Parsed(values, parsed.data_set, parsed.intervals),
+        replace(parsed, values=values),
         state=code,
         scheme=stored.id_scheme,
         content=stored.content,
@@ -265,14 +273,13 @@ def import_values(
         done = N_("nothing to import: every value was ignored") if total else N_("no values")
         count = ImportCount(ignored=translated.ignored_count)
         return _summary(request, status, count, ignored, done)
-    buffer = io.BytesIO()
-    translated.rows.drop("_i").write_parquet(buffer, compression="uncompressed")
-    buffer.seek(0)
+    # The translated columns go in as they are: no file encoded here only to be decoded there.
+    rows = PreRead(translated.rows.drop("_i"), *_identity(parsed, translated.rows))
     try:
         result = ingest(
             sessions,
             actor=principal,
-            file=buffer,
+            file=rows,
             state=code,
             file_format="parquet",
             filename=f"dhis2-dataValueSets.{request.file_format}",
