@@ -96,6 +96,11 @@ PAGES: list[tuple[str, frozenset[str]]] = [
     ("/preparedness/tests/{test_id}", BOTH),
     ("/timeliness", BOTH),
     ("/data/backtest?state=KAZ&disease=A00&classification=confirmed&max_delay=2&periods=9", BOTH),
+    ("/assistance/edxl-import", BOTH),
+    ("/data/dhis2-mapping", frozenset({"secretariat", "admin"})),
+    ("/federation/nodes", BOTH),
+    ("/federation/sharing", BOTH),
+    ("/federation/sharing/KAZ", BOTH),
 ]
 #: Addresses a form answered from (the language switcher links to them): they send the browser
 #: on to a page of ``PAGES``, they show nothing themselves.

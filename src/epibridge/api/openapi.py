@@ -132,8 +132,13 @@ def _declare(operation: dict[str, Any], codes: set[int]) -> None:
     operation["responses"] = responses = dict(sorted(responses.items()))
     for code, response in responses.items():
         if code.startswith("4"):
-            response["content"] = _problem_content()
-            if response.get("description") in (None, "", "Validation Error"):
+            framework = response.get("description") in (None, "", "Validation Error")
+            # A gateway's own error format (FHIR's OperationOutcome) stays declared beside the
+            # problem document; FastAPI's default 422 body is never what we answer.
+            own = {} if framework else dict(response.get("content", {}))
+            own.pop("application/json", None)
+            response["content"] = {**own, **_problem_content()}
+            if framework:
                 response["description"] = DESCRIPTIONS.get(int(code), "Client error")
     if "401" in responses:
         responses["401"]["headers"] = {
