@@ -100,7 +100,7 @@ PAGES: list[tuple[str, frozenset[str]]] = [
     ("/data/dhis2-mapping", frozenset({"secretariat", "admin"})),
     ("/federation/nodes", BOTH),
     ("/federation/sharing", BOTH),
-    ("/federation/sharing/KAZ", BOTH),
+    ("/federation/sharing/{state}", BOTH),
 ]
 #: Addresses a form answered from (the language switcher links to them): they send the browser
 #: on to a page of ``PAGES``, they show nothing themselves.
