@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import write_session
@@ -35,3 +36,10 @@ def make_user(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+#: For the long command-line walks that start one ``epibridge`` process per step (about a
+#: second of imports each): they run on SQLite only. The commands are faces over services whose
+#: rules run on both databases in the service and API tests; the PostgreSQL half of these walks
+#: cost about three minutes of the suite's twenty and checked nothing those tests do not.
+CLI_WALK_ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

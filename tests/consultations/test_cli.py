@@ -17,7 +17,7 @@ from epibridge.db import read_session, utcnow, write_session
 from epibridge.members import accounts
 from epibridge.members import service as org
 from epibridge.settings import Settings
-from tests.helpers import make_user
+from tests.helpers import CLI_WALK_ON_SQLITE, make_user
 
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 
@@ -47,6 +47,7 @@ def _chair_and_delegations(sessions: sessionmaker[Session]) -> tuple[str, str, s
     return chair.state_iso3, others[0], others[1], others[2]
 
 
+@CLI_WALK_ON_SQLITE
 def test_consult_commands_from_convening_to_signature(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.settings import Settings
 from tests.detection.system import BASELINE, OUTBREAK, submit_series
+from tests.helpers import CLI_WALK_ON_SQLITE
 
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 
@@ -26,6 +27,7 @@ def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([EPIBRIDGE, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
+@CLI_WALK_ON_SQLITE
 def test_run_list_and_decide_from_the_command_line(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:

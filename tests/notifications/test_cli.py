@@ -18,6 +18,7 @@ from epibridge.db import read_session
 from epibridge.notifications import cap as caplib
 from epibridge.security import operator_principal
 from epibridge.settings import Settings
+from tests.helpers import CLI_WALK_ON_SQLITE
 from tests.notifications.factory import event_body
 
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
@@ -39,6 +40,7 @@ def run(settings: Settings, *args: str, check: bool = True) -> subprocess.Comple
     return result
 
 
+@CLI_WALK_ON_SQLITE
 def test_notify_commands(
     settings: Settings, live_url: str, tmp_path: Path, sessions: sessionmaker[Session]
 ) -> None:

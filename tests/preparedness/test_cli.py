@@ -13,11 +13,12 @@ from epibridge.db import write_session
 from epibridge.notifications import service as notifications
 from epibridge.notifications.schemas import NotificationCreate
 from epibridge.settings import Settings
-from tests.helpers import make_user
+from tests.helpers import CLI_WALK_ON_SQLITE, make_user
 from tests.members.test_cli import run
 from tests.notifications.factory import FP_KAZ, event_body
 
 
+@CLI_WALK_ON_SQLITE
 def test_the_commands(settings: Settings, sessions: sessionmaker[Session]) -> None:
     make_user(sessions, "fp-kaz", "focal_point", "KAZ")
     make_user(sessions, "fp-rus", "focal_point", "RUS")

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge.audit import AuditEntry
 from epibridge.db import read_session
 from epibridge.settings import Settings
+from tests.helpers import CLI_WALK_ON_SQLITE
 from tests.notifications.test_cli import run
 from tests.timeliness.factory import make_event
 
 
+@CLI_WALK_ON_SQLITE
 def test_record_show_and_scorecard(settings: Settings, sessions: sessionmaker[Session]) -> None:
     event_id = str(make_event(sessions))
     run(settings, "users", "create", "fp-rus", "--role", "focal_point", "--state", "RUS")
