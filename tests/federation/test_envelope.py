@@ -261,3 +261,20 @@ def test_garbage_is_refused_not_crashed() -> None:
     for token in garbage:
         with pytest.raises(Refused):
             envelope.claims(envelope.read(token))
+
+
+def test_a_message_larger_than_joserfc_default_limit_verifies(key: keys.NodeKey) -> None:
+    """A pull page of 200 notifications with their CAP is megabytes: it must still verify."""
+    big = {"messages": [{"token": "x" * 5_000, "n": i} for i in range(200)]}
+    token = _seal(key, body=big)
+    assert len(token) > 1_000_000
+    opened = envelope.verify(token, public_key=keys.parse_public_jwk(keys.public_jwk(key.key)))
+    assert opened.body == big
+
+
+def test_a_message_over_the_envelope_limit_is_refused_as_too_large(key: keys.NodeKey) -> None:
+    token = _seal(key, body={"text": "x" * (envelope.MAX_TOKEN_BYTES + 1)})
+    with pytest.raises(Refused) as refused:
+        envelope.read(token)
+    assert refused.value.status == 422
+    assert "too large" in str(refused.value.reason)

@@ -41,7 +41,13 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
 
 class _EdDSAOnly(JWSRegistry):
-    """A registry that knows one algorithm: no "none", no HMAC, no other curve."""
+    """A registry that knows one algorithm: no "none", no HMAC, no other curve.
+
+    joserfc refuses payloads over 128,000 bytes by default, which a page of pulled messages
+    or a notification with a long CAP exceeds; the limit here is the envelope's own.
+    """
+
+    max_payload_length = MAX_TOKEN_BYTES
 
     def get_alg(self, name: str) -> Any:
         if name != ALG:
