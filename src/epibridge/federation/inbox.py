@@ -56,13 +56,21 @@ def _fresh(message: Envelope, now: datetime, max_age: timedelta) -> None:
 
 
 def receive(
-    session: Session, *, token: str, now: datetime, max_age: timedelta = DEFAULT_MAX_AGE
+    session: Session,
+    *,
+    token: str,
+    now: datetime,
+    max_age: timedelta = DEFAULT_MAX_AGE,
+    read: envelope.Unverified | None = None,
 ) -> Receipt:
-    """Verify and apply one message in ``session``'s transaction; raise ``Refused``."""
-    me = trust.self_node(session)
+    """Verify and apply one message in ``session``'s transaction; raise ``Refused``.
+
+    ``read`` is ``token`` already parsed by the caller (the hub reads it to check its route).
+    """
+    me = trust.self_node_id(session)
     if me is None:
         raise Refused(422, N_("federation is not set up on this node"))
-    unverified = envelope.read(token)
+    unverified = read if read is not None else envelope.read(token)
     claims = envelope.claims(unverified)
     public = trust.key_for(
         session,
@@ -80,7 +88,7 @@ def receive(
                 422, N_("this message id is already used by another node"), field_name="id"
             )
         return Receipt(claims, duplicate=True)
-    if claims.origin_node == me.node_id:  # our own message coming back through a relay
+    if claims.origin_node == me:  # our own message coming back through a relay
         return Receipt(claims, duplicate=True)
     session.add(
         SeenMessage(

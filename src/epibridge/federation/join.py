@@ -23,7 +23,7 @@ from epibridge.federation import envelope, keys, trustlist
 from epibridge.federation.messages import Refused
 from epibridge.federation.models import FederationKey, FederationNode, FederationTrustList
 from epibridge.federation.statuses import NodeRole
-from epibridge.federation.trust import require_self, valid_at
+from epibridge.federation.trust import forget_keys, require_self, valid_at
 from epibridge.i18n import N_
 from epibridge.notifications.outbox.addresses import RefusedAddress, check_host, parse_networks
 from epibridge.security import Action, Principal, authorize
@@ -105,6 +105,7 @@ def _store(
     session.execute(delete(FederationKey).where(FederationKey.node_pk.in_(others)))
     session.execute(delete(FederationNode).where(FederationNode.is_self.is_(False)))
     session.expire_all()
+    forget_keys(session)
     me = require_self(session)
     for node in listed.nodes:
         if node.node_id == me.node_id:

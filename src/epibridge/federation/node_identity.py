@@ -15,5 +15,4 @@ def this_node_id(session: Session) -> str | None:
         from epibridge.federation import trust
     except ImportError:  # built without fedcore's trust (branches not merged yet)
         return None
-    node = trust.self_node(session)
-    return node.node_id if node is not None else None
+    return trust.self_node_id(session)

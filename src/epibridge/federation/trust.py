@@ -11,14 +11,16 @@ state.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from joserfc.jwk import OKPKey
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from epibridge import audit
 from epibridge.errors import Conflict, FieldError, InvalidInput
@@ -86,6 +88,25 @@ def self_node(session: Session) -> FederationNode | None:
         .options(selectinload(FederationNode.keys))
         .where(FederationNode.is_self.is_(True))
     ).scalar_one_or_none()
+
+
+#: Where a session keeps this node's id once read (a node's id never changes once set up).
+_SELF_ID = "epibridge.federation.self_id"
+
+
+def self_node_id(session: Session) -> str | None:
+    """This node's id (None: federation not set up), read once per session.
+
+    Every received message asks who this node is; the id alone, without the keys, is enough.
+    """
+    known = session.info.get(_SELF_ID)
+    if known is None:
+        known = session.execute(
+            select(FederationNode.node_id).where(FederationNode.is_self.is_(True))
+        ).scalar_one_or_none()
+        if known is not None:
+            session.info[_SELF_ID] = known
+    return known
 
 
 def require_self(session: Session, role: NodeRole | None = None) -> FederationNode:
@@ -162,6 +183,59 @@ def signing_key(session: Session, *, keys_dir: Path, now: datetime) -> keys.Node
     raise Conflict(N_("this node has no valid signing key: run epibridge federation keys rotate"))
 
 
+#: Parsed public keys by their JWK text: parsing costs more than the look-up, and a JWK's
+#: text names one key (the row's validity and revocation are read every time).
+_PARSED: dict[str, OKPKey] = {}
+
+
+def _parsed(jwk: dict[str, Any]) -> OKPKey:
+    text = json.dumps(jwk, sort_keys=True)
+    key = _PARSED.get(text)
+    if key is None:
+        key = keys.parse_public_jwk(jwk)
+        if len(_PARSED) > 10_000:
+            _PARSED.clear()
+        _PARSED[text] = key
+    return key
+
+
+#: Where a session keeps the key rows it read: a page of messages signed with one key looks
+#: it up once. Any change of keys or nodes in the session forgets them (``_forget_keys``;
+#: the trust list's bulk delete calls ``forget_keys``).
+_KEY_ROWS = "epibridge.federation.key_rows"
+
+
+def _key_row(session: Session, kid: str) -> Any:
+    return session.execute(
+        select(
+            FederationKey.jwk,
+            FederationKey.revoked_at,
+            FederationKey.not_before,
+            FederationKey.not_after,
+            FederationNode.node_id,
+            FederationNode.state,
+        )
+        .join(FederationNode, FederationKey.node_pk == FederationNode.id)
+        .where(FederationKey.kid == kid)
+    ).first()
+
+
+def forget_keys(session: Session) -> None:
+    """Drop the key rows a session remembers (after keys or nodes change in it)."""
+    session.info.pop(_KEY_ROWS, None)
+
+
+def _forget_keys(_mapper: object, _connection: object, row: object) -> None:
+    session = object_session(row)
+    if session is not None:
+        forget_keys(session)
+
+
+for _model in (FederationKey, FederationNode):
+    for _change in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _change, _forget_keys)
+
+
 def key_for(
     session: Session,
     *,
@@ -170,12 +244,16 @@ def key_for(
     origin_state: str | None,
     created: datetime,
 ) -> OKPKey:
-    """The public key that must have signed a message; ``Refused`` (401) when none may."""
-    row = session.execute(
-        select(FederationKey)
-        .options(selectinload(FederationKey.node))
-        .where(FederationKey.kid == kid)
-    ).scalar_one_or_none()
+    """The public key that must have signed a message; ``Refused`` (401) when none may.
+
+    Read once per session (one transaction: a message, or a pulled page) and forgotten as
+    soon as the session changes a key or a node, so a revocation or a new trust list takes
+    effect on the next transaction, never after a cache expires.
+    """
+    cached = session.info.setdefault(_KEY_ROWS, {})
+    row = cached.get(kid)
+    if row is None:
+        row = cached[kid] = _key_row(session, kid)
     if row is None:
         raise Refused(401, N_("unknown signing key"), field_name="kid")
     if row.revoked_at is not None:
@@ -184,9 +262,9 @@ def key_for(
         raise Refused(
             401, N_("the signing key was not valid when the message was made"), field_name="kid"
         )
-    if row.node.node_id != origin_node:
+    if row.node_id != origin_node:
         raise Refused(401, N_("the signing key belongs to another node"), field_name="origin_node")
-    if row.node.state != origin_state:
+    if row.state != origin_state:
         raise Refused(
             401,
             Text(
@@ -195,7 +273,7 @@ def key_for(
             ),
             field_name="origin_state",
         )
-    return keys.parse_public_jwk(row.jwk)
+    return _parsed(row.jwk)
 
 
 # -- setting up ------------------------------------------------------------------------------

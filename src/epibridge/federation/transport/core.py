@@ -42,11 +42,20 @@ class Received:
     duplicate: bool
 
 
+_ME = "epibridge.federation.me"
+
+
 def me(session: Session) -> Me | None:
-    """This node, or None when no federation is set up (then nothing runs)."""
+    """This node, or None when no federation is set up (then nothing runs).
+
+    Read once per session: a node's identity does not change once it is set up.
+    """
     from epibridge.federation.models import FederationNode
     from epibridge.federation.statuses import NodeRole
 
+    known = session.info.get(_ME)
+    if known is not None:
+        return known
     row = session.execute(
         select(
             FederationNode.node_id,
@@ -57,7 +66,8 @@ def me(session: Session) -> Me | None:
     ).first()
     if row is None:
         return None
-    return Me(row.node_id, row.state, row.role == NodeRole.HUB, row.added_at)
+    session.info[_ME] = found = Me(row.node_id, row.state, row.role == NodeRole.HUB, row.added_at)
+    return found
 
 
 def peers(session: Session, me: Me) -> list[PeerInfo]:
@@ -113,16 +123,36 @@ def seal(
     return signer(session, settings, now=now).seal(topic=topic, body=body, now=now)
 
 
+@dataclass(frozen=True)
+class Read:
+    """A token parsed once: its claims (not yet trusted) and what the inbox checks next."""
+
+    token: envelopes.Unverified
+    claims: Envelope
+
+
+def read(token: str) -> Read:
+    unverified = envelopes.read(token)
+    return Read(unverified, envelopes.claims(unverified))
+
+
 def peek(token: str) -> Envelope:
     """The claims of a token, not yet trusted (to find its origin before checking it)."""
     return envelopes.claims(envelopes.read(token))
 
 
-def receive(session: Session, *, token: str, now: datetime, settings: Settings) -> Received:
+def receive(
+    session: Session,
+    *,
+    token: str,
+    now: datetime,
+    settings: Settings,
+    read: envelopes.Unverified | None = None,
+) -> Received:
     """Verify and apply one message in the caller's transaction (the inbox); raise ``Refused``."""
     from epibridge.federation import inbox
 
-    receipt = inbox.receive(session, token=token, now=now, max_age=max_age(settings))
+    receipt = inbox.receive(session, token=token, now=now, max_age=max_age(settings), read=read)
     return Received(receipt.envelope, receipt.duplicate)
 
 

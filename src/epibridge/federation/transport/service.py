@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge import audit
 from epibridge.db import utcnow, write_session
 from epibridge.federation import handlers
-from epibridge.federation.messages import Outgoing, Refused, node_principal
+from epibridge.federation.messages import Envelope, Outgoing, Refused, node_principal
 from epibridge.federation.transport import core
 from epibridge.federation.transport.models import (
     ExportCursor,
@@ -155,9 +155,8 @@ def _log_own(
     return entry
 
 
-def _route_of(session: Session, *, token: str, route: str | None, now: datetime) -> Route:
+def _route_of(session: Session, *, claimed: Envelope, route: str | None, now: datetime) -> Route:
     """Who may see a message, as its origin signed it beside the message (hub: required)."""
-    claimed = core.peek(token)
     if route is None:
         raise Refused(
             401, N_("a message to the hub must carry its signed route"), field_name="route"
@@ -193,8 +192,9 @@ def accept(
     now = now or utcnow()
     me = core.me(session)
     relay = me is not None and me.hub
-    checked = _route_of(session, token=token, route=route, now=now) if relay else None
-    received = core.receive(session, token=token, now=now, settings=settings)
+    read = core.read(token)
+    checked = _route_of(session, claimed=read.claims, route=route, now=now) if relay else None
+    received = core.receive(session, token=token, now=now, settings=settings, read=read.token)
     if received.duplicate or checked is None:
         return received
     envelope = received.envelope
@@ -320,7 +320,10 @@ def answer_pull(
     if abs(now - request.created) > REQUEST_FRESHNESS:
         raise Refused(401, N_("the signed request is not fresh"), field_name="Authorization")
     peer = find_peer(session, me, request.origin_node)
-    entries, last = page_for(session, peer, after=after, limit=limit)
+    # What was pushed to the peer already (2xx, or refused by its content) is not sent again.
+    pushed = session.execute(select(Peer.pushed_seq).where(Peer.node_id == peer.node_id))
+    start = max(after, pushed.scalar_one_or_none() or 0)
+    entries, last = page_for(session, peer, after=start, limit=limit)
     top = head(session)
     answer = core.seal(
         session,

@@ -6,8 +6,10 @@ the round goes on; a signature refusal (401), 408, 429 and 5xx are retried in th
 the peer is left for the next round, which starts again at the first entry not delivered (a
 key the peer does not know yet must not lose messages). Pull asks the peer, with a signed
 request, for its entries after our cursor and checks the signed answer; each message is then
-accepted like one pushed to the inbox. A replay is a no-op on the receiver, so a message that
-arrives both ways, or twice after a crash, is stored once.
+accepted like one pushed to the inbox, the page in one transaction (``pages``). A replay is a
+no-op on the receiver, so a message that arrives both ways, or twice after a crash, is stored
+once; and each side skips what the other way already delivered (the pull answer starts after
+what was pushed, the push after what the peer said it pulled).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from epibridge import audit
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
 from epibridge.federation.messages import Refused
-from epibridge.federation.transport import core, service
+from epibridge.federation.transport import core, pages, service
 from epibridge.federation.transport.http import Answer, PeerClient, PeerUnreachable
 from epibridge.federation.transport.models import LogEntry, Rejection
 from epibridge.i18n import N_
@@ -272,8 +274,7 @@ def _pull(
         if answer.status != 200:
             raise _PeerFailed(f"{peer.node_id} answered HTTP {answer.status}: {_reason(answer)}")
         page = _checked_page(sessions, me, peer, answer, after)
-        for item in page["messages"]:
-            _accept_one(sessions, settings, item, done)
+        _accept_page(sessions, settings, page["messages"], done)
         with write_session(sessions) as session:
             row = service.peer_row(session, peer.node_id)
             row.pulled_seq = max(row.pulled_seq, int(page["next"]))
@@ -303,20 +304,27 @@ def _checked_page(
     return body
 
 
-def _accept_one(
-    sessions: sessionmaker[Session], settings: Settings, item: object, done: PeerRound
-) -> None:
+def _page_item(item: object) -> pages.PageItem | None:
     token = item.get("token") if isinstance(item, dict) else None
     route = item.get("route") if isinstance(item, dict) else None
-    try:
-        if not isinstance(token, str) or not isinstance(route, str):
-            raise Refused(422, N_("a pulled message must have a token and a route"))
-        received = service.accept_in(sessions, token=token, settings=settings, route=route)
-    except Refused as exc:
-        done.refused += 1
-        log.warning("federation: a pulled message was refused: %s", exc)
-        return
-    if received.duplicate:
-        done.duplicates += 1
-    else:
-        done.pulled += 1
+    if not isinstance(token, str) or not isinstance(route, str):
+        return None
+    return pages.PageItem(token, route)
+
+
+def _accept_page(
+    sessions: sessionmaker[Session], settings: Settings, messages: list, done: PeerRound
+) -> None:
+    """Accept a pulled page in one transaction (``pages``); a refused message is counted."""
+    items = [_page_item(item) for item in messages]
+    malformed = sum(item is None for item in items)
+    if malformed:
+        log.warning("federation: %d pulled messages had no token and route", malformed)
+    result = pages.accept_page(
+        sessions, items=[item for item in items if item is not None], settings=settings
+    )
+    for refused in result.refused:
+        log.warning("federation: a pulled message was refused: %s", refused)
+    done.refused += malformed + len(result.refused)
+    done.duplicates += result.duplicates
+    done.pulled += result.accepted
