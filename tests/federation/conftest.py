@@ -13,12 +13,36 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import audit
 from epibridge.db import create_db_engine, make_sessionmaker, write_session
-from epibridge.federation import hub, keys, trust
+from epibridge.federation import handlers, hub, keys, trust
+from epibridge.federation.messages import Envelope, node_principal
 from epibridge.security import operator_principal
 from epibridge.settings import Settings
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 OPERATOR = operator_principal("tester")
+#: A topic only the tests know (``ping_topic``): its applier writes one audit entry.
+PING = "test.ping"
+
+
+def _apply_ping(session: Session, message: Envelope) -> None:
+    """One audit entry per applied message, so applying one twice would show."""
+    int(message.body["n"])  # a body without a number does not fit the topic
+    audit.record(
+        session,
+        actor=node_principal(message.origin_node, message.origin_state).actor,
+        action=PING,
+        entity="ping",
+        entity_id=message.id,
+        state=message.body,
+    )
+
+
+@pytest.fixture
+def ping_topic(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The handlers know ``PING`` for the test."""
+    builders, appliers = handlers._tables()
+    monkeypatch.setattr(handlers, "_tables", lambda: (builders, {**appliers, PING: _apply_ping}))
+    yield
 
 
 @dataclass
@@ -26,6 +50,17 @@ class Hub:
     sessions: sessionmaker[Session]
     keys_dir: Path
     key: keys.NodeKey
+
+    def revoke(self, session: Session, node_id: str, kid: str) -> None:
+        """Revoke ``kid`` of ``node_id`` in the caller's transaction."""
+        hub.revoke(
+            session,
+            principal=OPERATOR,
+            node_id=node_id,
+            kid=kid,
+            keys_dir=self.keys_dir,
+            now=NOW,
+        )
 
     def trust(self, node_id: str, state: str, key: keys.NodeKey, *, now: datetime = NOW) -> None:
         with write_session(self.sessions) as session:
@@ -61,6 +96,13 @@ def the_hub(settings: Settings, sessions: sessionmaker[Session]) -> Hub:
 @pytest.fixture
 def kaz_key(tmp_path: Path) -> keys.NodeKey:
     return keys.generate(tmp_path / "kaz-keys")
+
+
+@pytest.fixture
+def kaz(the_hub: Hub, kaz_key: keys.NodeKey) -> keys.NodeKey:
+    """KAZ's node key, trusted by the hub."""
+    the_hub.trust("kaz-node", "KAZ", kaz_key)
+    return kaz_key
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,38 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import audit
 from epibridge.db import read_session, write_session
-from epibridge.federation import envelope, handlers, hub, inbox, keys
-from epibridge.federation.messages import Envelope, Refused, node_principal
+from epibridge.federation import envelope, inbox, keys
+from epibridge.federation.messages import Refused
 from epibridge.federation.models import RefusedMessage, SeenMessage
-from tests.federation.conftest import NOW, OPERATOR, Hub
+from tests.federation.conftest import NOW, PING, Hub
 
-TOPIC = "test.ping"
-
-
-def _apply_ping(session: Session, message: Envelope) -> None:
-    """The test topic: one audit entry per applied message (so applying twice would show)."""
-    int(message.body["n"])  # a body without a number does not fit the topic
-    audit.record(
-        session,
-        actor=node_principal(message.origin_node, message.origin_state).actor,
-        action=TOPIC,
-        entity="ping",
-        entity_id=message.id,
-        state=message.body,
-    )
-
-
-@pytest.fixture(autouse=True)
-def ping_topic(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    builders, appliers = handlers._tables()
-    monkeypatch.setattr(handlers, "_tables", lambda: (builders, {**appliers, TOPIC: _apply_ping}))
-    yield
-
-
-@pytest.fixture
-def kaz(the_hub: Hub, kaz_key: keys.NodeKey) -> keys.NodeKey:
-    the_hub.trust("kaz-node", "KAZ", kaz_key)
-    return kaz_key
+TOPIC = PING
+pytestmark = pytest.mark.usefixtures("ping_topic")
 
 
 def _ping(key: keys.NodeKey, **changes: Any) -> str:
@@ -153,14 +127,7 @@ def test_revoked_and_expired_keys_are_refused(the_hub: Hub, kaz: keys.NodeKey) -
         ).scalar_one()
         row.not_after = None
     with write_session(the_hub.sessions) as session:
-        hub.revoke(
-            session,
-            principal=OPERATOR,
-            node_id="kaz-node",
-            kid=kaz.kid,
-            keys_dir=the_hub.keys_dir,
-            now=NOW,
-        )
+        the_hub.revoke(session, "kaz-node", kaz.kid)
     assert _refused(the_hub, _ping(kaz)).status == 401
     assert _counts(the_hub.sessions) == (0, 0, 2)
 

@@ -2,51 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from epibridge import audit
 from epibridge.db import read_session, write_session
-from epibridge.federation import envelope, handlers, hub, keys, trust
-from epibridge.federation.messages import Envelope, Refused, node_principal
+from epibridge.federation import envelope, keys, trust
+from epibridge.federation.messages import Refused
 from epibridge.federation.models import RefusedMessage, SeenMessage
 from epibridge.federation.transport import pages, service
 from epibridge.federation.transport.models import LogEntry
 from epibridge.settings import Settings
-from tests.federation.conftest import NOW, OPERATOR, Hub
+from tests.federation.conftest import NOW, PING, Hub
 
-TOPIC = "test.page"
-
-
-def _apply(session: Session, message: Envelope) -> None:
-    """One audit entry per applied message, so applying one twice would show."""
-    int(message.body["n"])  # a body without a number does not fit the topic
-    audit.record(
-        session,
-        actor=node_principal(message.origin_node, message.origin_state).actor,
-        action=TOPIC,
-        entity="page",
-        entity_id=message.id,
-        state=message.body,
-    )
-
-
-@pytest.fixture(autouse=True)
-def page_topic(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    builders, appliers = handlers._tables()
-    monkeypatch.setattr(handlers, "_tables", lambda: (builders, {**appliers, TOPIC: _apply}))
-    yield
-
-
-@pytest.fixture
-def kaz(the_hub: Hub, kaz_key: keys.NodeKey) -> keys.NodeKey:
-    the_hub.trust("kaz-node", "KAZ", kaz_key)
-    return kaz_key
+TOPIC = PING
+pytestmark = pytest.mark.usefixtures("ping_topic")
 
 
 def _item(key: keys.NodeKey, body: dict[str, Any], *, created: Any = None) -> pages.PageItem:
@@ -113,14 +86,7 @@ def test_a_key_revoked_in_a_transaction_is_refused_in_it(
     item = _item(kaz, {"n": 1})
     with write_session(the_hub.sessions) as session:
         service.accept(session, token=item.token, settings=settings, route=item.route, now=NOW)
-        hub.revoke(
-            session,
-            principal=OPERATOR,
-            node_id="kaz-node",
-            kid=kaz.kid,
-            keys_dir=the_hub.keys_dir,
-            now=NOW,
-        )
+        the_hub.revoke(session, "kaz-node", kaz.kid)
         with pytest.raises(Refused) as refused:
             trust.key_for(
                 session,
