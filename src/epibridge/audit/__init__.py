@@ -17,6 +17,7 @@ from epibridge.audit.chain import (
     entry_hash,
     iter_entries,
     json_ready,
+    lock_chain,
     record,
     trail_of,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "iter_entries",
     "json_ready",
     "list_entries",
+    "lock_chain",
     "read_head",
     "record",
     "trail_for",

@@ -113,6 +113,18 @@ def trail_of(session: Session) -> Trail:
     return trail  # type: ignore[no-any-return]
 
 
+def lock_chain(session: Session) -> None:
+    """Take the chain's lock now (PostgreSQL; SQLite's write lock is already the whole file).
+
+    ``record`` takes it when the entry is written, late in a transaction. A transaction that
+    inserts rows other transactions may insert too (a federation message delivered by push
+    and by pull at once) takes it first, so two of them queue here instead of each holding a
+    row the other waits for while waiting for the lock the other holds.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+
+
 def record(
     session: Session,
     *,
@@ -128,9 +140,7 @@ def record(
     without a trail is refused rather than writing an entry that could be recomputed.
     """
     key = trail_of(session).chain_key()
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+    lock_chain(session)
     last_hash = session.execute(
         select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
     ).scalar_one_or_none()

@@ -190,6 +190,7 @@ def accept(
     does not verify is refused before anything is applied.
     """
     now = now or utcnow()
+    audit.lock_chain(session)  # before the message's id is inserted: see ``lock_chain``
     me = core.me(session)
     relay = me is not None and me.hub
     read = core.read(token)
