@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import audit
-from epibridge.db import read_session, write_session
-from epibridge.federation import envelope, handlers, hub, inbox, keys
-from epibridge.federation.messages import Envelope, Refused, node_principal
+from epibridge.db import read_session, utcnow, write_session
+from epibridge.federation import envelope, handlers, hub, inbox, keys, refs
+from epibridge.federation.messages import Envelope, Refused, TooEarly, node_principal
 from epibridge.federation.models import RefusedMessage, SeenMessage
 from tests.federation.conftest import NOW, OPERATOR, Hub
 
@@ -175,3 +175,40 @@ def test_an_id_reused_by_another_node_is_refused(
     copy = _ping(chn, origin_node="chn-node", origin_state="CHN", message_id=message_id)
     assert _refused(the_hub, copy).field_name == "id"
     assert _counts(the_hub.sessions) == (1, 1, 1)
+
+
+NEEDS = "test.needs"
+
+
+def _apply_needs(session: Session, message: Envelope) -> None:
+    """A topic naming a ping (by its ``n``) that must be here first, as a reply its record."""
+    wanted = message.body["ping"]
+    pings = session.execute(
+        select(audit.AuditEntry.detail).where(audit.AuditEntry.action == TOPIC)
+    ).scalars()
+    if not any(detail.get("n") == wanted for detail in pings):
+        raise refs.not_held(message, f"ping {wanted} is unknown here", "body.ping")
+    _apply_ping(session, message)
+
+
+def test_a_message_before_its_referent_is_too_early_and_lands_once_it_is_here(
+    the_hub: Hub, kaz: keys.NodeKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builders, appliers = handlers._tables()
+    monkeypatch.setattr(handlers, "_tables", lambda: (builders, {**appliers, NEEDS: _apply_needs}))
+    now = utcnow()
+    reply = _ping(kaz, topic=NEEDS, body={"n": 2, "ping": 7}, created=now)
+    with pytest.raises(TooEarly) as caught:
+        inbox.receive_in(the_hub.sessions, token=reply, now=now)
+    assert (caught.value.status, caught.value.field_name) == (425, "body.ping")
+    assert "ping 7" in str(caught.value.reason)
+    # Nothing applied, the id not remembered (so it can come again), no refusal logged.
+    assert _counts(the_hub.sessions) == (0, 0, 0)
+    inbox.receive_in(the_hub.sessions, token=_ping(kaz, body={"n": 7}, created=now), now=now)
+    assert not inbox.receive_in(the_hub.sessions, token=reply, now=now).duplicate
+    assert inbox.receive_in(the_hub.sessions, token=reply, now=now).duplicate
+    assert _counts(the_hub.sessions) == (2, 2, 0)
+    # A referent still missing long after the message was made is not on its way: refused.
+    late = now - refs.WAIT_FOR_REFERENT - timedelta(minutes=1)
+    stale = _ping(kaz, topic=NEEDS, body={"n": 3, "ping": 8}, created=late)
+    assert _refused(the_hub, stale, now=now).status == 422

@@ -8,6 +8,11 @@ key the peer does not know yet must not lose messages). Pull asks the peer, with
 request, for its entries after our cursor and checks the signed answer; each message is then
 accepted like one pushed to the inbox. A replay is a no-op on the receiver, so a message that
 arrives both ways, or twice after a crash, is stored once.
+
+A message answered 425 (it names a record the peer does not hold yet) is retried like 408 when
+pushed; when pulled, it stops the pull for the round without moving the cursor, so the page
+is asked again next round (the messages before it are then duplicates): a pull from a cursor
+tells the peer that everything before it was handled.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge import audit
 from epibridge.db import read_session, utcnow, write_session
 from epibridge.errors import FieldError, InvalidInput
-from epibridge.federation.messages import Refused
+from epibridge.federation.messages import TOO_EARLY, Refused
 from epibridge.federation.transport import core, service
 from epibridge.federation.transport.http import Answer, PeerClient, PeerUnreachable
 from epibridge.federation.transport.models import LogEntry, Rejection
@@ -54,6 +59,8 @@ class PeerRound:
     pulled: int = 0
     duplicates: int = 0
     refused: int = 0
+    #: Pulled messages naming a record not held yet (425): the cursor waits before their page.
+    early: int = 0
     error: str | None = None
 
 
@@ -272,13 +279,13 @@ def _pull(
         if answer.status != 200:
             raise _PeerFailed(f"{peer.node_id} answered HTTP {answer.status}: {_reason(answer)}")
         page = _checked_page(sessions, me, peer, answer, after)
-        for item in page["messages"]:
-            _accept_one(sessions, settings, item, done)
+        early = not all(_accept_one(sessions, settings, item, done) for item in page["messages"])
         with write_session(sessions) as session:
             row = service.peer_row(session, peer.node_id)
-            row.pulled_seq = max(row.pulled_seq, int(page["next"]))
+            if not early:  # a message too early keeps the cursor: the page comes again
+                row.pulled_seq = max(row.pulled_seq, int(page["next"]))
             row.peer_head = int(page["head"])
-        if int(page["next"]) <= after or int(page["next"]) >= int(page["head"]):
+        if early or int(page["next"]) <= after or int(page["next"]) >= int(page["head"]):
             return
 
 
@@ -305,7 +312,8 @@ def _checked_page(
 
 def _accept_one(
     sessions: sessionmaker[Session], settings: Settings, item: object, done: PeerRound
-) -> None:
+) -> bool:
+    """Accept one pulled message; False when it came too early (it must be pulled again)."""
     token = item.get("token") if isinstance(item, dict) else None
     route = item.get("route") if isinstance(item, dict) else None
     try:
@@ -313,10 +321,15 @@ def _accept_one(
             raise Refused(422, N_("a pulled message must have a token and a route"))
         received = service.accept_in(sessions, token=token, settings=settings, route=route)
     except Refused as exc:
+        if exc.status == TOO_EARLY:
+            done.early += 1
+            log.info("federation: a pulled message came too early: %s", exc)
+            return False
         done.refused += 1
         log.warning("federation: a pulled message was refused: %s", exc)
-        return
+        return True
     if received.duplicate:
         done.duplicates += 1
     else:
         done.pulled += 1
+    return True
