@@ -156,8 +156,9 @@ def build(session: Session, message: OutboxMessage) -> list[Outgoing]:
         Outgoing(
             topic=topic,
             body=refs.named(session, body),
+            # Routed by visibility alone: the outbox addresses a change to the states concerned
+            # (webhooks), but every node allowed to see the record lists it, as the hub does.
             visibility=Visibility(message.visibility),
-            states=list(message.states or []),
         )
     ]
 
