@@ -10,6 +10,8 @@ and stored nowhere; it lands, once, when the record has come (pushed, or pulled 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -216,10 +218,34 @@ def _counts(node: Node) -> tuple[int, int]:
     return node.count(SeenMessage), node.count(RefusedMessage)
 
 
+@contextmanager
+def _no_loop(node: Node) -> Iterator[None]:
+    """The node serving without its own sync loop, so the test alone decides what moves when
+    (another module restarts CHN with the loop on); the node is put back as it was."""
+    args = list(node.serve_args)
+    if "--no-scheduler" in args:
+        yield
+        return
+    node.stop()
+    node.serve_args = ["--no-scheduler", *args]
+    node.start()
+    try:
+        yield
+    finally:
+        node.stop()
+        node.serve_args = args
+        node.start()
+
+
 def test_a_message_before_its_referent_is_answered_425_and_lands_once_after_it(
     sqlite_nodes: Federation,
 ) -> None:
     hub, kaz, chn = sqlite_nodes
+    with _no_loop(chn):
+        _race(hub, kaz, chn)
+
+
+def _race(hub: Node, kaz: Node, chn: Node) -> None:
     for node in (kaz, hub, chn):  # settle: nothing in flight before the race below
         node.sync()
     fp_kaz = kaz.token("fp-kaz-order", "focal_point", "KAZ")
