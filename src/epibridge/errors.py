@@ -146,6 +146,14 @@ class Unauthenticated(DomainError):
     kind = "unauthenticated"
 
 
+class TooEarly(DomainError):
+    """The request names something not here yet; the same request may succeed later (RFC 8470)."""
+
+    status = 425
+    title = N_("Too early")
+    kind = "too-early"
+
+
 class NoDatabase(DomainError):
     """There is no database to work on (or it has no schema yet): the operator creates it."""
 

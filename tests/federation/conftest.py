@@ -24,7 +24,7 @@ OPERATOR = operator_principal("tester")
 PING = "test.ping"
 
 
-def _apply_ping(session: Session, message: Envelope) -> None:
+def apply_ping(session: Session, message: Envelope) -> None:
     """One audit entry per applied message, so applying one twice would show."""
     int(message.body["n"])  # a body without a number does not fit the topic
     audit.record(
@@ -41,7 +41,7 @@ def _apply_ping(session: Session, message: Envelope) -> None:
 def ping_topic(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The handlers know ``PING`` for the test."""
     builders, appliers = handlers._tables()
-    monkeypatch.setattr(handlers, "_tables", lambda: (builders, {**appliers, PING: _apply_ping}))
+    monkeypatch.setattr(handlers, "_tables", lambda: (builders, {**appliers, PING: apply_ping}))
     yield
 
 

@@ -71,7 +71,7 @@ def test_the_examples_of_the_doc_validate() -> None:
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "federation-sharing.md"
     blocks = re.findall(r"```json\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
-    topics = ["epidata.observations", "assistance.commitment"]
+    topics = ["epidata.observations", "assistance.commitment", "assistance.receipt"]
     assert len(blocks) == len(topics)
     for topic, block in zip(topics, blocks, strict=True):
         validator = jsonschema_rs.Draft202012Validator(

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge import audit
-from epibridge.db import read_session, write_session
-from epibridge.federation import envelope, inbox, keys
-from epibridge.federation.messages import Refused
+from epibridge.db import read_session, utcnow, write_session
+from epibridge.federation import envelope, handlers, inbox, keys, refs
+from epibridge.federation.messages import Envelope, Refused, TooEarly
 from epibridge.federation.models import RefusedMessage, SeenMessage
-from tests.federation.conftest import NOW, PING, Hub
+from tests.federation.conftest import NOW, PING, Hub, apply_ping
 
 TOPIC = PING
 pytestmark = pytest.mark.usefixtures("ping_topic")
@@ -90,16 +90,16 @@ def test_each_bad_message_is_refused_with_nothing_stored(
     cases: list[tuple[str, str, datetime, int, str]] = [
         ("tampered", f"{protected}.{other_payload}.{signature}", NOW, 401, "message"),
         ("unknown key", _ping(stranger), NOW, 401, "kid"),
-        ("KAZ claiming CHN", _ping(kaz, origin_state="CHN"), NOW, 401, "origin_state"),
-        ("KAZ as the hub", _ping(kaz, origin_state=None), NOW, 401, "origin_state"),
+        ("KAZ claiming CHN", _ping(kaz, origin_state="CHN"), NOW, 422, "origin_state"),
+        ("KAZ as the hub", _ping(kaz, origin_state=None), NOW, 422, "origin_state"),
         (
             "KAZ as another node",
             _ping(kaz, origin_node="chn-node", origin_state="CHN"),
             NOW,
-            401,
+            422,
             "origin_node",
         ),
-        ("before the key", _ping(kaz, created=early), early, 401, "kid"),
+        ("before the key", _ping(kaz, created=early), early, 422, "kid"),
         ("future", _ping(kaz, created=NOW + timedelta(minutes=6)), NOW, 422, "created"),
         ("too old", _ping(kaz), NOW + timedelta(days=31), 422, "created"),
         ("unknown topic", _ping(kaz, topic="no.such.topic"), NOW, 422, "topic"),
@@ -128,7 +128,7 @@ def test_revoked_and_expired_keys_are_refused(the_hub: Hub, kaz: keys.NodeKey) -
         row.not_after = None
     with write_session(the_hub.sessions) as session:
         the_hub.revoke(session, "kaz-node", kaz.kid)
-    assert _refused(the_hub, _ping(kaz)).status == 401
+    assert _refused(the_hub, _ping(kaz)).status == 422
     assert _counts(the_hub.sessions) == (0, 0, 2)
 
 
@@ -142,3 +142,40 @@ def test_an_id_reused_by_another_node_is_refused(
     copy = _ping(chn, origin_node="chn-node", origin_state="CHN", message_id=message_id)
     assert _refused(the_hub, copy).field_name == "id"
     assert _counts(the_hub.sessions) == (1, 1, 1)
+
+
+NEEDS = "test.needs"
+
+
+def _apply_needs(session: Session, message: Envelope) -> None:
+    """A topic naming a ping (by its ``n``) that must be here first, as a reply its record."""
+    wanted = message.body["ping"]
+    pings = session.execute(
+        select(audit.AuditEntry.detail).where(audit.AuditEntry.action == TOPIC)
+    ).scalars()
+    if not any(detail.get("n") == wanted for detail in pings):
+        raise refs.not_held(message, f"ping {wanted} is unknown here", "body.ping")
+    apply_ping(session, message)
+
+
+def test_a_message_before_its_referent_is_too_early_and_lands_once_it_is_here(
+    the_hub: Hub, kaz: keys.NodeKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builders, appliers = handlers._tables()
+    monkeypatch.setattr(handlers, "_tables", lambda: (builders, {**appliers, NEEDS: _apply_needs}))
+    now = utcnow()
+    reply = _ping(kaz, topic=NEEDS, body={"n": 2, "ping": 7}, created=now)
+    with pytest.raises(TooEarly) as caught:
+        inbox.receive_in(the_hub.sessions, token=reply, now=now)
+    assert (caught.value.status, caught.value.field_name) == (425, "body.ping")
+    assert "ping 7" in str(caught.value.reason)
+    # Nothing applied, the id not remembered (so it can come again), no refusal logged.
+    assert _counts(the_hub.sessions) == (0, 0, 0)
+    inbox.receive_in(the_hub.sessions, token=_ping(kaz, body={"n": 7}, created=now), now=now)
+    assert not inbox.receive_in(the_hub.sessions, token=reply, now=now).duplicate
+    assert inbox.receive_in(the_hub.sessions, token=reply, now=now).duplicate
+    assert _counts(the_hub.sessions) == (2, 2, 0)
+    # A referent still missing long after the message was made is not on its way: refused.
+    late = now - refs.WAIT_FOR_REFERENT - timedelta(minutes=1)
+    stale = _ping(kaz, topic=NEEDS, body={"n": 3, "ping": 8}, created=late)
+    assert _refused(the_hub, stale, now=now).status == 422

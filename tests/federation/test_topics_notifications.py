@@ -29,7 +29,7 @@ from epibridge.detection.service import replicas as signal_replicas
 from epibridge.errors import Conflict
 from epibridge.federation import body_schemas as schemas
 from epibridge.federation import handlers, node_identity
-from epibridge.federation.messages import SCHEMA_VERSION, Envelope, Outgoing, Refused
+from epibridge.federation.messages import SCHEMA_VERSION, Envelope, Outgoing, Refused, TooEarly
 from epibridge.notifications import cap as caplib
 from epibridge.notifications import service
 from epibridge.notifications.models import (
@@ -49,6 +49,7 @@ from epibridge.notifications.schemas import (
 from epibridge.settings import Settings
 from tests.conftest import _pg_template_var
 from tests.detection.system import BASELINE, OUTBREAK, detect, submit_series
+from tests.federation.twonodes import second_node
 from tests.notifications.factory import FP_CHN, FP_KAZ, SECRETARIAT, event_body
 
 KAZ_NODE = "kaz-node"
@@ -384,3 +385,39 @@ def test_a_shared_signal_is_a_read_only_replica_and_an_unshared_one_stays_home(
             replica.observed,
             replica.run_id,
         )
+
+
+def test_an_acknowledgement_before_its_notification_is_too_early_and_lands_after_it(
+    nodes: tuple[Sessions, Sessions],
+    sqlite_template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """RUS's node gets CHN's acknowledgement of KAZ's event before the event (push and pull
+    racing): 425, nothing stored; once the event is there the same message lands, once."""
+    kaz, chn = nodes
+    event_id = create(kaz)
+    [notified] = outgoing(kaz, "notification.notified")
+    deliver(chn, envelope(notified, KAZ_NODE))
+    with write_session(chn) as session:
+        replica = replica_of(chn, event_id)
+        service.acknowledge(session, actor=FP_CHN, event_id=replica.id, now=utcnow())
+    [ack] = outgoing(chn, "notification.acknowledged")
+    acknowledged = envelope(ack, CHN_NODE)
+    with second_node(sqlite_template, tmp_path / "rus") as rus:
+        known = node_identity.this_node_id
+        rus_url = str(rus.kw["bind"].url)
+        monkeypatch.setattr(
+            node_identity,
+            "this_node_id",
+            lambda s: "rus-node" if str(s.get_bind().url) == rus_url else known(s),
+        )
+        with pytest.raises(TooEarly, match=f"notification {event_id} of node {KAZ_NODE}"):
+            deliver(rus, acknowledged)
+        assert count(rus, Acknowledgement) == 0
+        deliver(rus, envelope(notified, KAZ_NODE))
+        deliver(rus, acknowledged)
+        deliver(rus, acknowledged)
+        with read_session(rus) as session:
+            [row] = session.execute(select(Acknowledgement)).scalars()
+        assert row.origin_node == CHN_NODE

@@ -489,6 +489,7 @@ def _federation_writers(
     from datetime import UTC, datetime
 
     from epibridge.assistance.service import replicas as assistance_replicas
+    from epibridge.consultations.service import convened_replicas
     from epibridge.consultations.service import replicas as consultation_replicas
     from epibridge.epidata import replicas as epidata_replicas
     from epibridge.federation import sharing
@@ -538,6 +539,11 @@ def _federation_writers(
         _q("consultations.service.replicas.upsert_position"): lambda s, a: (
             consultation_replicas.upsert_position(
                 s, actor=a, decision_id=seed.get("decision", 1), values=position, **origin
+            )
+        ),
+        _q("consultations.service.convened_replicas.upsert_consultation"): lambda s, a: (
+            convened_replicas.upsert_consultation(
+                s, actor=a, values={"convening_state": "KAZ"}, **origin
             )
         ),
         _q("consultations.service.replicas.upsert_signature"): lambda s, a: (

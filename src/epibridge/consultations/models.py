@@ -44,6 +44,7 @@ class Consultation(Base):
 
     __tablename__ = "consultations"
     __table_args__ = (
+        Index("ix_consultations_origin", "origin_node", "origin_id", unique=True),
         check_in("status", ConsultationStatus),
         check_in("convenor_kind", ConvenorKind),
         check_in("closing_outcome", ClosingOutcome),
@@ -75,6 +76,9 @@ class Consultation(Base):
     deadlines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    #: Replicas only (NULL on local records): the convener's node and its id there.
+    origin_node: Mapped[str | None] = mapped_column(String(64))
+    origin_id: Mapped[str | None] = mapped_column(String(64))
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="consultation",

@@ -157,6 +157,9 @@ class RecordEntryRead(BaseModel):
 
 class ConsultationSummary(BaseModel):
     id: int
+    origin_node: str | None = Field(
+        default=None, description="The node this read-only replica came from; null: local."
+    )
     topic: str
     status: ConsultationStatus
     convened_on: date
@@ -171,6 +174,9 @@ class ConsultationSummary(BaseModel):
 
 class DocumentSummary(BaseModel):
     id: int
+    origin_node: str | None = Field(
+        default=None, description="The node this read-only replica came from; null: local."
+    )
     kind: DocumentKind
     title: str
     status: DocumentStatus
@@ -250,6 +256,9 @@ class AmendmentRead(BaseModel):
 
 class PositionRead(BaseModel):
     state: str
+    origin_node: str | None = Field(
+        default=None, description="The node this read-only replica came from; null: local."
+    )
     position: Stance
     reasons: str | None
     recorded_by: str
@@ -291,6 +300,9 @@ class DecisionRead(BaseModel):
 
 class SignatureRead(BaseModel):
     state: str
+    origin_node: str | None = Field(
+        default=None, description="The node this read-only replica came from; null: local."
+    )
     signed_by: str
     signed_at: datetime
 

@@ -42,6 +42,7 @@ def summaries(session: Session, rows: list[Consultation]) -> list[ConsultationSu
 def _summary(c: Consultation, documents: int, open_decisions: int) -> ConsultationSummary:
     return ConsultationSummary(
         id=c.id,
+        origin_node=c.origin_node,
         topic=c.topic,
         status=c.status,
         convened_on=c.convened_on,
@@ -58,6 +59,7 @@ def _summary(c: Consultation, documents: int, open_decisions: int) -> Consultati
 def document_summary(d: Document) -> DocumentSummary:
     return DocumentSummary(
         id=d.id,
+        origin_node=d.origin_node,
         kind=d.kind,
         title=d.title,
         status=d.status,
@@ -196,6 +198,7 @@ def decision_read(d: Decision) -> DecisionRead:
         positions=[
             PositionRead(
                 state=p.state_iso3,
+                origin_node=p.origin_node,
                 position=p.position,
                 reasons=p.reasons,
                 recorded_by=p.recorded_by,
@@ -236,7 +239,12 @@ def document_read(session: Session, d: Document) -> DocumentRead:
         versions=list(range(1, d.current_version + 1)),
         decision=decision_read(decisions[-1]) if decisions else None,
         signatures=[
-            SignatureRead(state=s.state_iso3, signed_by=s.signed_by, signed_at=s.signed_at)
+            SignatureRead(
+                state=s.state_iso3,
+                origin_node=s.origin_node,
+                signed_by=s.signed_by,
+                signed_at=s.signed_at,
+            )
             for s in signatures
         ],
         unsigned=[s for s in deciding if s not in signers]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from epibridge.db import write_session
 from epibridge.errors import DomainError
 from epibridge.federation import envelope, handlers, trust
-from epibridge.federation.messages import Envelope, Refused
+from epibridge.federation.messages import TOO_EARLY, Envelope, Refused
 from epibridge.federation.models import RefusedMessage, SeenMessage
 from epibridge.i18n import N_, Text
 from epibridge.security import PermissionDenied
@@ -130,6 +130,8 @@ def log_refusal(
     factory: sessionmaker[Session], *, token: str, refused: Refused, now: datetime
 ) -> None:
     """Record a refused message in its own short transaction (no payload, only its digest)."""
+    if refused.status == TOO_EARLY:  # not a refusal: it comes again once its referent is here
+        return
     text = str(refused.reason)  # a Text is its English sentence; a plain msgid is English
     origin, kid = _claimed(token)
     with write_session(factory) as session:

@@ -57,6 +57,21 @@ class Refused(Exception):
         self.field_name = field_name
 
 
+#: The status of a message that names a record not held here yet (RFC 8470 "Too Early").
+TOO_EARLY = 425
+
+
+class TooEarly(Refused):
+    """A message naming a record this node does not hold yet (it may be on its way).
+
+    Nothing of it is stored and its id is not remembered, so the sender's next push (which
+    retries 425) or our next pull delivers it again once the record it names has arrived.
+    """
+
+    def __init__(self, reason: str, *, field_name: str = "body") -> None:
+        super().__init__(TOO_EARLY, reason, field_name=field_name)
+
+
 def node_principal(node_id: str, state: str | None) -> Principal:
     """Who applies a verified message: a system principal bound to the origin's state.
 

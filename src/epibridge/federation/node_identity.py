@@ -16,3 +16,26 @@ def this_node_id(session: Session) -> str | None:
     except ImportError:  # built without fedcore's trust (branches not merged yet)
         return None
     return trust.self_node_id(session)
+
+
+def node_of_state(session: Session, state: str) -> str | None:
+    """The national node that speaks for ``state`` in the trust list (with a key not revoked),
+    or None: the state has no node (it works on the hub), or federation is not set up."""
+    try:
+        from epibridge.federation.models import FederationKey, FederationNode
+        from epibridge.federation.statuses import NodeRole
+    except ImportError:
+        return None
+    from sqlalchemy import select
+
+    return session.execute(
+        select(FederationNode.node_id)
+        .join(FederationKey, FederationKey.node_pk == FederationNode.id)
+        .where(
+            FederationNode.role == NodeRole.NATIONAL,
+            FederationNode.state == state,
+            FederationKey.revoked_at.is_(None),
+        )
+        .order_by(FederationNode.id)
+        .limit(1)
+    ).scalar_one_or_none()

@@ -9,12 +9,20 @@ is that node's replica here. Which node "this" is comes from fedcore's node tabl
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from epibridge.federation.messages import Envelope, Refused
+from epibridge.db import utcnow
+from epibridge.federation.messages import Envelope, Refused, TooEarly
 from epibridge.i18n import N_, Text
+
+#: How long after it was made a message naming a record not held here is answered "too
+#: early" (425: its sender tries again, and nothing of it is remembered). The hub relays in
+#: the order it applied, so a referent missing for longer is not on its way (it was never
+#: shared with this node, or was refused here): the message is then refused for good (422).
+WAIT_FOR_REFERENT = timedelta(hours=1)
 
 
 def _from_node_table(session: Session) -> str | None:
@@ -49,15 +57,23 @@ def owner(session: Session, envelope: Envelope, ref: dict[str, Any] | None) -> s
     return None if node == this_node(session) else node
 
 
-def unknown(what: str, ref: dict[str, Any] | None, field_name: str) -> Refused:
+def not_held(envelope: Envelope, reason: str, field_name: str) -> Refused:
+    """The refusal of a message naming a record this node does not hold: too early while the
+    message is young (the record may be on its way: a push and a pull racing), else final."""
+    if envelope.created >= utcnow() - WAIT_FOR_REFERENT:
+        return TooEarly(reason, field_name=field_name)
+    return Refused(422, reason, field_name=field_name)
+
+
+def unknown(envelope: Envelope, what: str, ref: dict[str, Any] | None, field_name: str) -> Refused:
     """A message naming a record this node does not hold (sent out of order, or never shared)."""
-    return Refused(
-        422,
+    return not_held(
+        envelope,
         Text(
             N_("the message names {what} {id} of node {node}, unknown here"),
             {"what": what, "id": (ref or {}).get("id"), "node": (ref or {}).get("node")},
         ),
-        field_name=field_name,
+        field_name,
     )
 
 

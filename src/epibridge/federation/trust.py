@@ -244,7 +244,12 @@ def key_for(
     origin_state: str | None,
     created: datetime,
 ) -> OKPKey:
-    """The public key that must have signed a message; ``Refused`` (401) when none may.
+    """The public key that must have signed a message; ``Refused`` when none may.
+
+    401 when the key is not known here (it may be, once the next trust list arrives: a sender
+    tries again); 422 when it is known and could never have signed this message (revoked, not
+    valid when the message was made, another node's, another state's), so a sender records
+    the refusal and goes on instead of holding everything behind it.
 
     Read once per session (one transaction: a message, or a pulled page) and forgotten as
     soon as the session changes a key or a node, so a revocation or a new trust list takes
@@ -257,16 +262,16 @@ def key_for(
     if row is None:
         raise Refused(401, N_("unknown signing key"), field_name="kid")
     if row.revoked_at is not None:
-        raise Refused(401, N_("the signing key was revoked"), field_name="kid")
+        raise Refused(422, N_("the signing key was revoked"), field_name="kid")
     if row.not_before > created or (row.not_after is not None and created >= row.not_after):
         raise Refused(
-            401, N_("the signing key was not valid when the message was made"), field_name="kid"
+            422, N_("the signing key was not valid when the message was made"), field_name="kid"
         )
     if row.node_id != origin_node:
-        raise Refused(401, N_("the signing key belongs to another node"), field_name="origin_node")
+        raise Refused(422, N_("the signing key belongs to another node"), field_name="origin_node")
     if row.state != origin_state:
         raise Refused(
-            401,
+            422,
             Text(
                 N_("node {node} may not speak for {state}"),
                 {"node": origin_node, "state": origin_state or "the Secretariat"},

@@ -218,8 +218,13 @@ def check_step(
     target: CommitmentStatus,
 ) -> bool:
     """Raise unless ``actor`` may move ``commitment`` to ``target`` now; return whether on a
-    state's behalf. The offerer dispatches, delivers and releases; the requester confirms."""
-    replicas.refuse_replica(commitment, actor, "commitment")
+    state's behalf. The offerer dispatches, delivers and releases; the requester confirms.
+
+    A replica commitment refuses every step but one: the requesting state confirms receipt
+    on its own node (where its request is local); the receipt travels to the commitment's
+    node, which applies it and sends the commitment back as it is then."""
+    if not (target == CommitmentStatus.CONFIRMED and replicas.receipt_here(commitment, request)):
+        replicas.refuse_replica(commitment, actor, "commitment")
     if target == CommitmentStatus.CONFIRMED:
         # Only the state that asked (or the Secretariat on its behalf) confirms receipt.
         on_behalf = common.authorize_state(actor, request.state)
@@ -308,7 +313,8 @@ def change_status(
         action=target,
         entity="assistance_commitment",
         entity_id=commitment.id,
-        state={**state, "previous_status": current, "on_behalf": on_behalf},
+        # ``step_note``: this step's own note (a receipt carries it to the commitment's node).
+        state={**state, "previous_status": current, "on_behalf": on_behalf, "step_note": data.note},
         topic="assistance.released"
         if target == CommitmentStatus.RELEASED
         else "assistance.status_changed",

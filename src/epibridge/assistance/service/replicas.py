@@ -24,6 +24,7 @@ from epibridge.assistance.models import (
     RequestLine,
 )
 from epibridge.assistance.service import common
+from epibridge.assistance.statuses import CommitmentStatus
 from epibridge.errors import Conflict, FieldError, InvalidInput
 from epibridge.i18n import N_
 from epibridge.security import Principal
@@ -88,6 +89,30 @@ def local_id(session: Session, *, entity: str, node: str | None, ref_id: str) ->
     return session.execute(
         select(model.id).where(model.origin_node == node, model.origin_id == ref_id)
     ).scalar_one_or_none()
+
+
+def receipt_here(commitment: Commitment, request: AssistanceRequest) -> bool:
+    """Whether receipt of ``commitment`` is confirmed here although it is a replica: the
+    requesting state speaks for its receipt on its own node, where its request is local."""
+    return commitment.origin_node is not None and request.origin_node is None
+
+
+def receipt(
+    session: Session, *, commitment_id: int, note: str | None = None
+) -> dict[str, Any] | None:
+    """The receipt a requester's node sends for a replica commitment it confirmed (else None)."""
+    row = session.get(Commitment, commitment_id)
+    if row is None or row.status != CommitmentStatus.CONFIRMED or row.confirmed_on is None:
+        return None
+    request = session.get(AssistanceRequest, row.request_id)
+    if request is None or not receipt_here(row, request):
+        return None
+    return {
+        "request": ref_of(request),
+        "commitment": ref_of(row),
+        "confirmed_on": row.confirmed_on.isoformat(),
+        "note": note,
+    }
 
 
 def _value(value: Any) -> Any:

@@ -122,12 +122,21 @@ def require_visible(principal: Principal, consultation: Consultation) -> None:
         )
 
 
+def require_local(principal: Principal, consultation: Consultation) -> None:
+    """A replica of another node's consultation is run there: its convener's acts, minutes
+    and amendments are refused here, naming that node (positions and signatures are not)."""
+    from epibridge.consultations.service.replicas import refuse_replica
+
+    refuse_replica(consultation, principal, "consultation")
+
+
 def authorize_convenor(principal: Principal, consultation: Consultation) -> bool:
     """Check that ``principal`` runs this consultation; return whether it is on the chair's behalf.
 
     A consultation convened by the chair is run by the chairing state's focal point (the
     Secretariat may act on its behalf); one convened by the Secretariat by the Secretariat.
     """
+    require_local(principal, consultation)
     why = Phrase(N_("only the convenor of consultation {id} may do this"), {"id": consultation.id})
     if consultation.convening_state:
         return authorize(

@@ -28,6 +28,7 @@ from epibridge.consultations.service.common import (
     load,
     participant,
     participant_states,
+    require_local,
     require_open,
 )
 from epibridge.consultations.service.parts import (
@@ -319,6 +320,7 @@ def add_record_entry(
     """Add minutes (the convenor) or a note (a participating delegation) to the record."""
     moment = clock(now)
     consultation = load(session, consultation_id, lock=True)
+    require_local(actor, consultation)
     require_open(consultation, act="record")
     state: str | None = None
     on_behalf = False

@@ -31,7 +31,11 @@ from epibridge.consultations.service.documents import (
     publish_about,
 )
 from epibridge.consultations.service.outcome import decision_snapshot, outcome, tally
-from epibridge.consultations.service.replicas import refuse_replica
+from epibridge.consultations.service.replicas import (
+    authored_here,
+    refuse_replica,
+    require_author_here,
+)
 from epibridge.consultations.statuses import (
     DecisionStatus,
     DocumentStatus,
@@ -177,6 +181,7 @@ def check_may_record_position(
         advice=N_("positions are taken on the version under decision"),
         act="position",
     )
+    require_author_here(session, code)
     decision = open_decision(session, document.id)
     if decision is None:
         raise Conflict(
@@ -233,8 +238,11 @@ def record_position(
             "an objection must give its reasons", [FieldError("reasons", "required to object")]
         )
     existing = next((p for p in decision.positions if p.state_iso3 == state), None)
-    if existing is not None:
-        refuse_replica(existing, actor, "position")
+    if existing is not None and existing.origin_node is not None:
+        if authored_here(session, state):  # the state's own node takes its say back
+            existing.origin_node, existing.origin_id = None, None
+        else:
+            refuse_replica(existing, actor, "position")
     if existing is None:
         existing = Position(state_iso3=state, changes=0)
         decision.positions.append(existing)
@@ -386,7 +394,11 @@ def close_due_decisions(
     due = list(
         session.execute(
             select(Decision)
-            .where(Decision.status == DecisionStatus.OPEN, Decision.deadline <= moment)
+            .where(
+                Decision.status == DecisionStatus.OPEN,
+                Decision.deadline <= moment,
+                Decision.origin_node.is_(None),  # a replica is closed by its convener's node
+            )
             .order_by(Decision.deadline, Decision.id)
         ).scalars()
     )

@@ -22,6 +22,7 @@ from epibridge.consultations.service.common import (
     open_decision,
     participant_states,
     require_current_version,
+    require_local,
     require_member_say,
     require_not_adopted,
     require_open,
@@ -277,10 +278,12 @@ def propose_amendment(
     """Propose, for a participating member state, an amendment to the current version."""
     moment = clock(now)
     document = load_document(session, document_id, lock=True)
+    consultation = load(session, document.consultation_id)
+    require_local(actor, consultation)
     state, on_behalf = require_member_say(
         session,
         actor=actor,
-        consultation=load(session, document.consultation_id),
+        consultation=consultation,
         document=document,
         state=data.state,
         version=data.version,

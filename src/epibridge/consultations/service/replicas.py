@@ -40,6 +40,39 @@ def refuse_replica(row: Any, actor: Principal, what: str) -> None:
     )
 
 
+def author_node(session: Session, state: str) -> str | None:
+    """The node a state's positions and signatures are authored on: its own national node
+    when it runs one (the trust list); None: wherever the consultation is held."""
+    from epibridge.federation.node_identity import node_of_state
+
+    return node_of_state(session, state)
+
+
+def authored_here(session: Session, state: str) -> bool:
+    """Whether this node is ``state``'s own node (it then authors the state's say)."""
+    from epibridge.federation.node_identity import this_node_id
+
+    node = author_node(session, state)
+    return node is not None and node == this_node_id(session)
+
+
+def require_author_here(session: Session, state: str, *, signature: bool = False) -> None:
+    """A state that runs its own node speaks there: its positions and signatures are refused
+    on any other node (the hub included), naming the node where they are given."""
+    from epibridge.federation.node_identity import this_node_id
+
+    node = author_node(session, state)
+    if node is None or node == this_node_id(session):
+        return
+    raise Conflict(
+        N_("{state} signs on its own node {node}")
+        if signature
+        else N_("{state} records its positions on its own node {node}"),
+        [FieldError("state", N_("given on the state's own node"), node)],
+        params={"state": state, "node": node},
+    )
+
+
 def ref_of(row: Any) -> dict[str, str | None]:
     if row.origin_node is None:
         return {"node": None, "id": str(row.id)}
@@ -117,6 +150,8 @@ def upsert_position(
     """Hold the origin's statement of a state's position on a decision held here."""
     authorize(actor, Action.WRITE_STATE, values["state"])
     row = _held(session, Position, "decision_id", decision_id, values["state"])
+    if row is not None and row.origin_node is None and authored_here(session, values["state"]):
+        return row  # this node speaks for the state: its own position stands
     if row is None:
         row = Position(decision_id=decision_id, state_iso3=values["state"])
         session.add(row)

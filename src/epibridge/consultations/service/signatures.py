@@ -20,7 +20,7 @@ from epibridge.consultations.service.common import (
     require_open,
 )
 from epibridge.consultations.service.documents import document_snapshot, publish_about
-from epibridge.consultations.service.replicas import refuse_replica
+from epibridge.consultations.service.replicas import refuse_replica, require_author_here
 from epibridge.consultations.statuses import DocumentStatus
 from epibridge.errors import Conflict, FieldError, Forbidden
 from epibridge.i18n import N_
@@ -47,6 +47,7 @@ def check_may_sign(
             params={"state": code},
         )
     require_member_participant(consultation, code)
+    require_author_here(session, code, signature=True)
     require_open(consultation, act="signature")
     if document.status != DocumentStatus.ADOPTED:
         raise Conflict(

@@ -4,7 +4,12 @@ Every local change of a record (its outbox topics ``assistance.*``) sends the re
 now; the receiver keeps one read-only replica per origin record, refreshed by each snapshot,
 so a replayed or late snapshot never makes two. An offer names its request and a commitment
 its request and offer by reference ({"node", "id"}) and line numbers: a record this node does
-not hold yet is refused (422) and comes again with the sender's next push.
+not hold yet is answered "too early" (425, ``refs.not_held``) and comes again with the
+sender's next push or our next pull.
+
+The requesting state confirms receipt of a commitment on its own node, where the commitment
+is a replica: that step travels as ``assistance.receipt`` to the commitment's node, which
+applies it (as the requester's node) and sends the confirmed commitment to everyone.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
-from epibridge.assistance.service import replicas
+from epibridge.assistance.models import Commitment
+from epibridge.assistance.schemas import CommitmentStatusUpdate
+from epibridge.assistance.service import commitments, replicas
 from epibridge.assistance.statuses import (
     CommitmentStatus,
     MessageKind,
@@ -26,7 +33,7 @@ from epibridge.assistance.statuses import (
 from epibridge.errors import DomainError
 from epibridge.federation import refs
 from epibridge.federation.messages import Envelope, Outgoing, Refused, node_principal
-from epibridge.i18n import Text
+from epibridge.i18n import N_, Text
 from epibridge.notifications.outbox.models import OutboxMessage
 from epibridge.security import PermissionDenied, Visibility
 
@@ -112,37 +119,60 @@ class CommitmentBody(BaseModel):
     updated_at: datetime
 
 
+class ReceiptBody(BaseModel):
+    """``assistance.receipt``: the requesting state confirms receipt of a commitment."""
+
+    model_config = ConfigDict(extra="forbid")
+    request: Ref
+    commitment: Ref
+    confirmed_on: date
+    note: str | None = Field(default=None, max_length=2000)
+
+
+RECEIPT = "assistance.receipt"
+
 BODY_MODELS: dict[str, type[BaseModel]] = {
     "assistance.request": RequestBody,
     "assistance.offer": OfferBody,
     "assistance.commitment": CommitmentBody,
+    RECEIPT: ReceiptBody,
 }
 
 
 def build(session: Session, message: OutboxMessage) -> list[Outgoing]:
-    """The record as it is now, for every local change of it (nothing for a replica)."""
+    """The record as it is now, for every local change of it; for a replica, only the
+    requester's receipt of a commitment (nothing else of a replica is sent back)."""
+    topic = TOPICS.get(message.entity, "")
     body = replicas.snapshot(session, entity=message.entity, entity_id=message.entity_id)
+    if body is None and message.entity == "assistance_commitment" and message.entity_id.isdigit():
+        note = (message.payload or {}).get("step_note")
+        topic, body = (
+            RECEIPT,
+            replicas.receipt(session, commitment_id=int(message.entity_id), note=note),
+        )
     if body is None:
         return []
     return [
         Outgoing(
-            topic=TOPICS[message.entity],
+            topic=topic,
             body=refs.named(session, body),
+            # Routed by visibility alone: the outbox addresses a change to the states concerned
+            # (webhooks), but every node allowed to see the record lists it, as the hub does.
             visibility=Visibility(message.visibility),
-            states=list(message.states or []),
         )
     ]
 
 
-def parse_body(model: type[BaseModel], envelope: Envelope) -> Any:
-    """The body as its model, refused (422 naming the field) when it does not fit."""
+def parse_body(model: type[BaseModel], envelope: Envelope, own: str = "ref") -> Any:
+    """The body as its model, refused (422 naming the field) when it does not fit; ``own``
+    names the sender's own record the body is about."""
     try:
         body = model.model_validate(envelope.body)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise Refused(422, first["msg"], field_name=f"body.{where}") from None
-    refs.require_own(envelope, body.ref.model_dump(), "body.ref")  # type: ignore[attr-defined]
+    refs.require_own(envelope, getattr(body, own).model_dump(), f"body.{own}")
     return body
 
 
@@ -157,7 +187,7 @@ def _resolve(session: Session, envelope: Envelope, entity: str, ref: Ref, where:
     owner = refs.owner(session, envelope, ref.model_dump())
     found = replicas.local_id(session, entity=entity, node=owner, ref_id=ref.id)
     if found is None:
-        raise refs.unknown(entity.removeprefix("assistance_"), ref.model_dump(), where)
+        raise refs.unknown(envelope, entity.removeprefix("assistance_"), ref.model_dump(), where)
     return found
 
 
@@ -222,6 +252,38 @@ def apply_commitment(session: Session, envelope: Envelope) -> None:
     )
 
 
+def apply_receipt(session: Session, envelope: Envelope) -> None:
+    """Confirm receipt of this node's own commitment; elsewhere the origin's snapshot follows."""
+    body: ReceiptBody = parse_body(ReceiptBody, envelope, own="request")
+    if refs.owner(session, envelope, body.commitment.model_dump()) is not None:
+        return  # another node's commitment: its node applies the receipt and sends the result
+    found = replicas.local_id(
+        session, entity="assistance_commitment", node=None, ref_id=body.commitment.id
+    )
+    request_id = _resolve(session, envelope, "assistance_request", body.request, "body.request")
+    commitment = session.get(Commitment, found) if found is not None else None
+    if commitment is None or commitment.request_id != request_id:
+        raise Refused(
+            422,
+            Text(
+                N_("the receipt names commitment {id}, which is not one of its request here"),
+                {"id": body.commitment.id},
+            ),
+            field_name="body.commitment",
+        )
+    if commitment.status == CommitmentStatus.CONFIRMED:
+        return  # confirmed already (the same receipt by another path): nothing to do
+    update = CommitmentStatusUpdate.model_validate(
+        {"status": CommitmentStatus.CONFIRMED.value, "on": body.confirmed_on, "note": body.note}
+    )
+    _applied(
+        envelope,
+        lambda actor: commitments.change_status(
+            session, actor=actor, commitment_id=commitment.id, data=update
+        ),
+    )
+
+
 BUILDERS = {
     topic: build
     for topic in (
@@ -239,4 +301,5 @@ APPLIERS = {
     "assistance.request": apply_request,
     "assistance.offer": apply_offer,
     "assistance.commitment": apply_commitment,
+    RECEIPT: apply_receipt,
 }

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from epibridge.detection.schemas import SignalBody
 from epibridge.detection.service import replicas as signal_replicas
-from epibridge.errors import DomainError
-from epibridge.federation import node_identity
+from epibridge.errors import DomainError, NotFound
+from epibridge.federation import node_identity, refs
 from epibridge.federation.handlers import Applier, Builder
 from epibridge.federation.messages import Envelope, Outgoing, Refused, node_principal
 from epibridge.i18n import Text
@@ -135,6 +135,9 @@ def _applier(apply: Apply) -> Applier:
                 body=envelope.body,
                 here=node_identity.this_node_id(session),
             )
+        except NotFound as exc:  # the notification (or request) it is about is not here yet
+            field = exc.errors[0].field if exc.errors else "body"
+            raise refs.not_held(envelope, Text(exc.detail_id, exc.params), field) from exc
         except DomainError as exc:
             field = exc.errors[0].field if exc.errors else "body"
             raise Refused(422, Text(exc.detail_id, exc.params), field_name=field) from exc

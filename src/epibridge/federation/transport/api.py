@@ -14,8 +14,8 @@ from pydantic import BaseModel
 
 from epibridge.api.deps import ReadSession, SettingsDep
 from epibridge.db import write_session
-from epibridge.errors import DomainError, FieldError, InvalidInput, Unauthenticated
-from epibridge.federation.messages import Refused
+from epibridge.errors import DomainError, FieldError, InvalidInput, TooEarly, Unauthenticated
+from epibridge.federation.messages import TOO_EARLY, Refused
 from epibridge.federation.transport import loop, service
 from epibridge.federation.transport.sync import AUTH_SCHEME, PAGE, ROUTE_HEADER
 from epibridge.i18n import N_
@@ -26,6 +26,10 @@ JOSE_JSON = "application/jose+json"
 _REFUSALS = {
     401: {"description": "The signature, key or node is not trusted; nothing was stored."},
     422: {"description": "The message's content is refused; nothing was stored."},
+    425: {
+        "description": "The message names a record not held here yet; nothing was stored and "
+        "its id is not remembered: send it again later."
+    },
 }
 
 
@@ -37,8 +41,15 @@ class InboxReceipt(BaseModel):
 
 
 def problem_of(refused: Refused) -> DomainError:
-    """The problem a refusal answers: 401 for signatures and keys, 422 for content."""
+    """The problem a refusal answers: 401 for signatures and keys, 425 for a message ahead of
+    the record it names (the sender retries it), 422 for content."""
     error = FieldError(refused.field_name, refused.reason)
+    if refused.status == TOO_EARLY:
+        return TooEarly(
+            N_("the message came before the record it names; send it again later: {reason}"),
+            [error],
+            params={"reason": refused.reason},
+        )
     if refused.status == 401:
         return Unauthenticated(
             N_("the message is refused: {reason}"), [error], params={"reason": refused.reason}

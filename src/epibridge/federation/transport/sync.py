@@ -10,6 +10,11 @@ accepted like one pushed to the inbox, the page in one transaction (``pages``). 
 no-op on the receiver, so a message that arrives both ways, or twice after a crash, is stored
 once; and each side skips what the other way already delivered (the pull answer starts after
 what was pushed, the push after what the peer said it pulled).
+
+A message answered 425 (it names a record the peer does not hold yet) is retried like 408 when
+pushed; when pulled, it (or a 401: a key not known here yet) ends the page there without
+moving the cursor, so the page is asked again next round (the messages before it are then
+duplicates): a pull from a cursor tells the peer that everything before it was handled.
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ class PeerRound:
     pulled: int = 0
     duplicates: int = 0
     refused: int = 0
+    #: Pulled messages naming a record not held yet (425): the cursor waits before their page.
+    early: int = 0
     error: str | None = None
 
 
@@ -274,12 +281,13 @@ def _pull(
         if answer.status != 200:
             raise _PeerFailed(f"{peer.node_id} answered HTTP {answer.status}: {_reason(answer)}")
         page = _checked_page(sessions, me, peer, answer, after)
-        _accept_page(sessions, settings, page["messages"], done)
+        early = not _accept_page(sessions, settings, page["messages"], done)
         with write_session(sessions) as session:
             row = service.peer_row(session, peer.node_id)
-            row.pulled_seq = max(row.pulled_seq, int(page["next"]))
+            if not early:  # a message too early keeps the cursor: the page comes again
+                row.pulled_seq = max(row.pulled_seq, int(page["next"]))
             row.peer_head = int(page["head"])
-        if int(page["next"]) <= after or int(page["next"]) >= int(page["head"]):
+        if early or int(page["next"]) <= after or int(page["next"]) >= int(page["head"]):
             return
 
 
@@ -314,8 +322,9 @@ def _page_item(item: object) -> pages.PageItem | None:
 
 def _accept_page(
     sessions: sessionmaker[Session], settings: Settings, messages: list, done: PeerRound
-) -> None:
-    """Accept a pulled page in one transaction (``pages``); a refused message is counted."""
+) -> bool:
+    """Accept a pulled page in one transaction (``pages``); False when a message of it must
+    come again (425 too early, or 401: the page is then pulled again from the same cursor)."""
     items = [_page_item(item) for item in messages]
     malformed = sum(item is None for item in items)
     if malformed:
@@ -325,6 +334,10 @@ def _accept_page(
     )
     for refused in result.refused:
         log.warning("federation: a pulled message was refused: %s", refused)
+    if result.held is not None:
+        done.early += 1
+        log.info("federation: a pulled message must come again: %s", result.held)
     done.refused += malformed + len(result.refused)
     done.duplicates += result.duplicates
     done.pulled += result.accepted
+    return result.held is None
