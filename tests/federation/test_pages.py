@@ -22,13 +22,15 @@ TOPIC = PING
 pytestmark = pytest.mark.usefixtures("ping_topic")
 
 
-def _item(key: keys.NodeKey, body: dict[str, Any], *, created: Any = None) -> pages.PageItem:
+def _item(
+    key: keys.NodeKey, body: dict[str, Any], *, created: Any = None, state: str = "KAZ"
+) -> pages.PageItem:
     """A message of KAZ with its signed route, as a pull answer carries it."""
     moment = created or NOW
     token = envelope.seal(
         key=key,
         origin_node="kaz-node",
-        origin_state="KAZ",
+        origin_state=state,
         topic=TOPIC,
         body=body,
         created=moment,
@@ -37,7 +39,7 @@ def _item(key: keys.NodeKey, body: dict[str, Any], *, created: Any = None) -> pa
     route = envelope.seal(
         key=key,
         origin_node="kaz-node",
-        origin_state="KAZ",
+        origin_state=state,
         topic=service.ROUTE,
         body={"message": message_id, "visibility": "members", "states": []},
         created=moment,
@@ -68,15 +70,36 @@ def test_a_page_applies_each_good_message_once_and_refuses_only_the_bad_ones(
     other = _item(kaz, {"n": 9}).token.split(".")[1]
     tampered = pages.PageItem(f"{tampered_head.split('.')[0]}.{other}.{signature}", first.route)
     unfit = _item(kaz, {"text": "no number"})
-    page = [first, tampered, first, unfit, third]
+    claims_chn = _item(kaz, {"n": 4}, state="CHN")
+    page = [first, claims_chn, first, unfit, third, tampered]
     result = pages.accept_page(the_hub.sessions, items=page, settings=settings)
     assert (result.accepted, result.duplicates) == (2, 1)
-    assert sorted(r.status for r in result.refused) == [401, 422]
-    # applied twice, remembered twice, two refusals logged, two relayed by the hub
-    assert _counts(the_hub) == (2, 2, 2, 2)
+    assert [r.status for r in result.refused] == [422, 422]
+    assert result.held is not None and result.held.status == 401  # the tampered one, last
+    # applied twice, remembered twice, three refusals logged, two relayed by the hub
+    assert _counts(the_hub) == (2, 2, 3, 2)
     again = pages.accept_page(the_hub.sessions, items=page, settings=settings)
     assert (again.accepted, again.duplicates, len(again.refused)) == (0, 3, 2)
-    assert _counts(the_hub) == (2, 2, 4, 2)
+    assert _counts(the_hub) == (2, 2, 6, 2)
+
+
+def test_a_message_that_may_come_later_ends_the_page_there(
+    the_hub: Hub, kaz: keys.NodeKey, settings: Settings, tmp_path: Any
+) -> None:
+    """An unknown key (401) may be known after the next trust list: the rest waits for it."""
+    stranger = keys.generate(tmp_path / "stranger")
+    unknown = _item(stranger, {"n": 2})
+    page = [_item(kaz, {"n": 1}), unknown, _item(kaz, {"n": 3})]
+    result = pages.accept_page(the_hub.sessions, items=page, settings=settings)
+    assert (result.accepted, result.duplicates, result.refused) == (1, 0, [])
+    assert result.held is not None and result.held.status == 401
+    assert _counts(the_hub) == (1, 1, 1, 1)  # the third was not read; the 401 is logged
+    the_hub.trust("stranger-node", "CHN", stranger)
+    # Now the key is known, as another node's: it can never sign KAZ's message (422), and
+    # the page goes on past it.
+    later = pages.accept_page(the_hub.sessions, items=page, settings=settings)
+    assert later.held is None and [r.field_name for r in later.refused] == ["origin_node"]
+    assert (later.accepted, later.duplicates) == (1, 1)
 
 
 def test_a_key_revoked_in_a_transaction_is_refused_in_it(

@@ -70,16 +70,17 @@ def accept_page(
             try:
                 received = _one(session, item, settings, now)
             except Refused as refused:
+                refusals.append((item, refused))
                 if refused.status in LATER:
                     result.held = refused
                     break
-                refusals.append((item, refused))
                 continue
             if received.duplicate:
                 result.duplicates += 1
             else:
                 result.accepted += 1
-    for item, refused in refusals:
+    for item, refused in refusals:  # the inbox's log (which leaves out 425: not a refusal)
         core.log_refusal(sessions, token=item.token, refused=refused, now=now)
-        result.refused.append(refused)
+        if refused is not result.held:
+            result.refused.append(refused)
     return result
