@@ -4,8 +4,11 @@ Started by ``runtime.background`` only when this database has a node identity (`
 init``): with no federation set up no thread starts and no federation table is read. One
 process per database runs the rounds (a file lock beside the SQLite file, an advisory lock of
 its own on PostgreSQL), as the schedules do; the others stand by. A peer that failed waits a
-growing backoff (``sync_once(only_due=True)``). A message the inbox just accepted for relay
-wakes the loop at once, so the hub passes it on without waiting for the next round.
+growing backoff (``sync_once(only_due=True)``). A commit in this process that queued an
+outbox message (a notification made through this server's API, or a message the inbox just
+accepted, which the hub relays) wakes the loop at once for a round that exports and pushes
+only; the full round, which pulls from every peer too, keeps its interval. So a message
+leaves as soon as it is written, and a busy node does not pull from every peer for each one.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.db import describe_error, is_unavailable, read_session
+from epibridge.federation.transport.http import PeerClient
+from epibridge.notifications.outbox.service import PUBLISHED
 from epibridge.runtime.leader import FileLeadership, Leadership, PostgresLeadership
 from epibridge.security import system_principal
 from epibridge.settings import Settings
@@ -32,6 +41,21 @@ _wake = threading.Event()
 def wake() -> None:
     """Ask the running loop (if any, in this process) for a round now."""
     _wake.set()
+
+
+def _on_commit(session: Session) -> None:
+    if session.info.pop(PUBLISHED, False):
+        _wake.set()
+
+
+@contextmanager
+def woken_by_commits() -> Iterator[threading.Event]:
+    """While inside, a commit in this process that queued an outbox message wakes the loop."""
+    event.listen(Session, "after_commit", _on_commit)
+    try:
+        yield _wake
+    finally:
+        event.remove(Session, "after_commit", _on_commit)
 
 
 def configured(sessions: sessionmaker[Session]) -> bool:
@@ -64,28 +88,40 @@ class SyncLoop:
         _wake.set()
 
     def run(self) -> None:
-        from epibridge.federation.transport.sync import client_for, sync_once
+        from epibridge.federation.transport.sync import client_for
 
         client = client_for(self.settings)
         interval = self.settings.federation_sync_seconds
+        full_due = 0.0
         try:
-            while not self.stop_event.is_set():
-                _wake.clear()
-                if self.leadership.poll():
-                    try:
-                        sync_once(
-                            self.sessions,
-                            actor=ACTOR,
-                            settings=self.settings,
-                            client=client,
-                            only_due=True,
-                        )
-                    except Exception as exc:
-                        if is_unavailable(exc):
-                            log.warning("federation: round skipped: %s", describe_error(exc))
-                        else:
-                            log.error("federation: round failed", exc_info=exc)
-                _wake.wait(interval)
+            with woken_by_commits() as woken:
+                while not self.stop_event.is_set():
+                    woken.clear()
+                    started = time.monotonic()
+                    full = started >= full_due
+                    if self.leadership.poll():
+                        self._round(client, pull=full)
+                    if full:
+                        full_due = started + interval
+                    woken.wait(max(0.0, full_due - time.monotonic()))
         finally:
             client.close()
             self.leadership.release()
+
+    def _round(self, client: PeerClient, *, pull: bool) -> None:
+        from epibridge.federation.transport.sync import sync_once
+
+        try:
+            sync_once(
+                self.sessions,
+                actor=ACTOR,
+                settings=self.settings,
+                client=client,
+                only_due=True,
+                pull=pull,
+            )
+        except Exception as exc:
+            if is_unavailable(exc):
+                log.warning("federation: round skipped: %s", describe_error(exc))
+            else:
+                log.error("federation: round failed", exc_info=exc)

@@ -102,8 +102,10 @@ def sync_once(
     settings: Settings,
     client: PeerClient | None = None,
     only_due: bool = False,
+    pull: bool = True,
 ) -> list[PeerRound]:
-    """Export, then push to and pull from every peer (``only_due``: those not backing off)."""
+    """Export, then push to and pull from every peer (``only_due``: those not backing off;
+    ``pull`` False: push only, the round a fresh outbox message starts)."""
     authorize(actor, Action.ADMINISTER)
     with read_session(sessions) as session:
         me = core.me(session)
@@ -126,7 +128,7 @@ def sync_once(
     try:
         for peer in peers:
             if peer.node_id not in waiting:
-                rounds.append(_round(sessions, settings, me, peer, client, actor))
+                rounds.append(_round(sessions, settings, me, peer, client, actor, pull))
     finally:
         if own:
             client.close()
@@ -140,11 +142,13 @@ def _round(
     peer: core.PeerInfo,
     client: PeerClient,
     actor: Principal,
+    pull: bool = True,
 ) -> PeerRound:
     done = PeerRound(peer.node_id)
     try:
         _push(sessions, peer, client, done)
-        _pull(sessions, settings, me, peer, client, done)
+        if pull:
+            _pull(sessions, settings, me, peer, client, done)
     except (PeerUnreachable, _PeerFailed, Refused) as exc:
         done.ok = False
         done.error = str(exc)[:1000]

@@ -47,6 +47,11 @@ _TOPIC = re.compile(r"^[a-z0-9_.]{1,64}$")
 MAX_URL = 2000
 
 
+#: Set in a session's ``info`` by ``publish``: a process that forwards committed messages
+#: (the federation loop) may listen for commits carrying it instead of waiting for its round.
+PUBLISHED = "epibridge.outbox.published"
+
+
 def publish(
     session: Session,
     *,
@@ -78,6 +83,7 @@ def publish(
     )
     session.add(message)
     session.flush()
+    session.info[PUBLISHED] = True
     return message
 
 
