@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -38,20 +39,23 @@ def environment(settings: Settings) -> dict[str, str]:
 
 
 def run_script(
-    settings: Settings, *args: str, timeout: float = 120
+    settings: Settings, *args: str, timeout: float = 120, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The installed console script in a new process."""
+    """The installed console script in a new process (``env``: more variables for it)."""
     return subprocess.run(
         [EPIBRIDGE, *args],
-        env={**os.environ, **environment(settings)},
+        env={**os.environ, **environment(settings), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
     )
 
 
-def invoke(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    """``epibridge ARGS`` through the console script's entry point, in this process.
+def invoke(
+    settings: Settings, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``epibridge ARGS`` through the console script's entry point, in this process (``env``:
+    more variables, set while it runs).
 
     An exception the command lets escape is printed as Python prints it, exit code 1, as the
     process would end, so a test's ``"Traceback" not in stderr`` still sees it.
@@ -61,7 +65,7 @@ def invoke(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
     before = set(cli_support._FACTORIES)
     saved_argv = sys.argv
-    with CliRunner().isolation(env=environment(settings)) as (out, err, _):
+    with CliRunner().isolation(env={**environment(settings), **(env or {})}) as (out, err, _):
         sys.argv = ["epibridge", *args]
         try:
             cli.main()
