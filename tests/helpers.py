@@ -38,8 +38,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-#: For the long command-line walks that start one ``epibridge`` process per step (about a
-#: second of imports each): they run on SQLite only. The commands are faces over services whose
-#: rules run on both databases in the service and API tests; the PostgreSQL half of these walks
-#: cost about three minutes of the suite's twenty and checked nothing those tests do not.
+#: For the long command-line walks (dozens of steps, each through the console script's entry
+#: point: tests/support/cli.py): they run on SQLite only. The commands are faces over services
+#: whose rules run on both databases in the service and API tests; the PostgreSQL half of these
+#: walks checked nothing those tests do not (when each step was its own process, it cost about
+#: three minutes of the suite).
 CLI_WALK_ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

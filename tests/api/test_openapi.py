@@ -8,7 +8,6 @@ body really has.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,9 +24,11 @@ PROBLEM = "application/problem+json"
 PROBLEM_REF = "#/components/schemas/Problem"
 
 
-@pytest.fixture
-def spec(tmp_path: Path) -> dict[str, Any]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", secret_key="test-secret")
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The document, generated once for the tests that read it (seconds each time)."""
+    path = tmp_path_factory.mktemp("openapi") / "x.db"
+    settings = Settings(database_url=f"sqlite:///{path}", secret_key="test-secret")
     return create_app(settings).openapi()
 
 

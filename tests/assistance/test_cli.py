@@ -1,4 +1,5 @@
-"""The `epibridge assistance` commands as real processes."""
+"""The `epibridge assistance` commands: a refused request by the installed script (a real
+process), the other steps through its entry point in this process."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from datetime import date, timedelta
 
 from epibridge.settings import Settings
 from tests.members.test_cli import run
+from tests.support.cli import run_script
 
 
 def test_assistance_commands(settings: Settings) -> None:
     needed_by = (date.today() + timedelta(days=7)).isoformat()
     catalogue = json.loads(run(settings, "assistance", "catalogue", "--format", "json").stdout)
     assert {"oxygen-cylinder", "team-emt1", "vaccine"} <= {i["code"] for i in catalogue}
-    bad = run(
+    bad = run_script(
         settings,
         "assistance",
         "request",
@@ -27,7 +29,6 @@ def test_assistance_commands(settings: Settings) -> None:
         needed_by,
         "--line",
         "oxygen-cylinder:-4:cylinder",
-        check=False,
     )
     assert bad.returncode == 2 and "lines.0.quantity" in bad.stderr
     made = run(

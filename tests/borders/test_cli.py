@@ -1,4 +1,5 @@
-"""The `epibridge borders` commands as real processes."""
+"""The `epibridge borders` commands: an overlapping report refused by the installed script (a
+real process), the other steps through its entry point in this process."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 
 from epibridge.settings import Settings
 from tests.members.test_cli import run
+from tests.support.cli import run_script
 
 
 def test_borders_commands(settings: Settings) -> None:
@@ -31,7 +33,7 @@ def test_borders_commands(settings: Settings) -> None:
         "90",
     )
     assert "recorded 4 report(s)" in reported.stdout
-    overlap = run(
+    overlap = run_script(
         settings,
         "borders",
         "report-status",
@@ -46,7 +48,6 @@ def test_borders_commands(settings: Settings) -> None:
         "2026-01-01T00:00:00Z",
         "--traffic",
         "people",
-        check=False,
     )
     assert overlap.returncode == 1 and "effective_from" in overlap.stderr
     naive = run(

@@ -1,13 +1,11 @@
-"""The `epibridge consult` commands, run as the installed console script (a real process)."""
+"""The `epibridge consult` commands: the steps through the console script's entry point in this
+process (tests/support/cli.py), a refusal as the installed script (a real process)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,20 +16,15 @@ from epibridge.members import accounts
 from epibridge.members import service as org
 from epibridge.settings import Settings
 from tests.helpers import CLI_WALK_ON_SQLITE, make_user
+from tests.support.cli import invoke, run_script
 
-EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 
-
-def run(settings: Settings, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "EPIBRIDGE_DATABASE_URL": settings.database_url,
-        "EPIBRIDGE_VAR_DIR": str(settings.var_dir),
-        "COLUMNS": "200",
-    }
-    result = subprocess.run(
-        [EPIBRIDGE, "consult", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+def run(
+    settings: Settings, *args: str, code: int = 0, script: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """One `epibridge consult` step, through the console script's entry point in this process
+    (``script``: as the installed script, in a new one)."""
+    result = (run_script if script else invoke)(settings, "consult", *args)
     assert result.returncode == code, result.stderr + result.stdout
     assert "Traceback" not in result.stderr
     return result
@@ -98,10 +91,10 @@ def test_consult_commands_from_convening_to_signature(
     deadline = (utcnow() + timedelta(days=2)).isoformat()
     run(settings, "decide", doc, "--as", "fp-chair", "--version", "2", "--deadline", deadline)
     # Another state's focal point cannot speak for the guest (the other refusals are tested
-    # through the service and the API; each process start costs seconds).
+    # through the service and the API), from the installed script.
     refused = run(
         settings, "position", doc, "--as", "fp-outsider", "--state", guest, "--version", "2",
-        "--position", "support", code=1,
+        "--position", "support", code=1, script=True,
     ).stderr  # fmt: skip
     assert f"may only write data of {outsider}, not {guest}" in refused
     for user, state in [("fp-chair", chair), ("fp-guest", guest)]:

@@ -3,7 +3,8 @@ each backend, then the application over real HTTP: the issue's contract (signals
 up to the current ISO week), the scenario, the credentials, and loading again.
 
 One full load per backend (module-scoped); the last test loads twice more, which is quick
-because everything is there already.
+because everything is there already (through the script's entry point in this process,
+tests/support/cli.py: the first load was the installed script's).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pytest
 
 from epibridge.settings import Settings
 from tests.conftest import BACKENDS
+from tests.support.cli import invoke
 from tests.support.server import live_server
 
 #: Its module-scoped fixture is built once: under pytest-xdist every test of the module
@@ -46,9 +48,16 @@ class Demo:
     seconds: float
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """The installed console script, a real process."""
         result = subprocess.run(
             [EPIBRIDGE, *args], env=self.env, capture_output=True, text=True, timeout=600
         )
+        assert result.returncode == 0, result.stderr + result.stdout
+        return result
+
+    def invoke(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """The same command through the script's entry point, in this process."""
+        result = invoke(self.settings, *args)
         assert result.returncode == 0, result.stderr + result.stdout
         return result
 
@@ -275,13 +284,13 @@ def _inventory(demo: Demo) -> dict[str, int]:
 def test_loading_again_adds_nothing_and_keeps_credentials_until_reset(demo: Demo) -> None:
     before, credentials = _inventory(demo), demo.credentials()
     demo.credentials_file.chmod(0o644)  # as an older version left it: rewritten private
-    again = demo.cli("demo", "load").stdout
+    again = demo.invoke("demo", "load").stdout
     assert "already played" in again and "unchanged" in again
     assert _inventory(demo) == before
     assert demo.credentials() == credentials
     assert stat.S_IMODE(demo.credentials_file.stat().st_mode) == 0o600
 
-    demo.cli("demo", "load", "--reset")
+    demo.invoke("demo", "load", "--reset")
     fresh = demo.credentials()
     assert fresh.keys() == credentials.keys()
     assert all(fresh[n][0] != credentials[n][0] for n in fresh)

@@ -1,30 +1,23 @@
-"""`epibridge detect run|schedule|signals|confirm|dismiss` as real processes."""
+"""`epibridge detect run|schedule|signals|confirm|dismiss` on a database: the steps through the
+console script's entry point in this process (tests/support/cli.py), an unknown state refused by
+the installed script (a real process)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from epibridge.settings import Settings
 from tests.detection.system import BASELINE, OUTBREAK, submit_series
 from tests.helpers import CLI_WALK_ON_SQLITE
-
-EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
+from tests.support.cli import invoke, run_script
 
 
 def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "EPIBRIDGE_DATABASE_URL": settings.database_url,
-        "EPIBRIDGE_VAR_DIR": str(settings.var_dir),
-        "COLUMNS": "200",
-    }
-    return subprocess.run([EPIBRIDGE, *args], env=env, capture_output=True, text=True, timeout=120)
+    """One step, through the console script's entry point in this process."""
+    return invoke(settings, *args)
 
 
 @CLI_WALK_ON_SQLITE
@@ -58,5 +51,5 @@ def test_run_list_and_decide_from_the_command_line(
     reason = "Synthetic test: duplicate lines in the weekly file"
     dismissed = run(settings, "detect", "dismiss", str(kgz[0]["id"]), "--reason", reason)
     assert dismissed.returncode == 0 and reason in dismissed.stdout
-    unknown = run(settings, "detect", "run", "--state", "XXX")
+    unknown = run_script(settings, "detect", "run", "--state", "XXX")
     assert unknown.returncode == 2 and "state[0]" in unknown.stderr

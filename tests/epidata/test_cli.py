@@ -1,30 +1,23 @@
-"""`epibridge data` as the installed console script (real processes), and its contract."""
+"""`epibridge data` and its contract: the steps through the console script's entry point in this
+process (tests/support/cli.py), a rejected import as the installed script (a real process)."""
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 
 from epibridge.settings import Settings
 from tests.epidata.helpers import csv_of, weekly
-
-EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
+from tests.support.cli import invoke, run_script
 
 
 def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "EPIBRIDGE_DATABASE_URL": settings.database_url,
-        "EPIBRIDGE_VAR_DIR": str(settings.var_dir),
-        "COLUMNS": "200",
-    }
-    return subprocess.run([EPIBRIDGE, *args], env=env, capture_output=True, text=True, timeout=120)
+    """One step, through the console script's entry point in this process."""
+    return invoke(settings, *args)
 
 
 def test_import_then_query_csv_contract(settings: Settings, tmp_path: Path) -> None:
@@ -60,7 +53,7 @@ def test_rejected_import_prints_each_bad_line_and_fails(settings: Settings, tmp_
             "KAZ,,J11,cases,all,2024-01-15,2024-01-21,1.5",
         )
     )
-    result = run(settings, "data", "import", str(path), "--state", "KAZ")
+    result = run_script(settings, "data", "import", str(path), "--state", "KAZ")
     assert result.returncode != 0
     assert "line 3: value: negative" in result.stderr
     assert "line 4: value: not an integer" in result.stderr

@@ -1,33 +1,31 @@
-"""The `epibridge` command's contract, run as the installed console script (a real process)."""
+"""The `epibridge` command's contract: each step through the console script's entry point in
+this process (tests/support/cli.py), the first run of a new database as the installed script (a
+real process)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from epibridge.settings import Settings
-
-EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
+from tests.support.cli import invoke, run_script
 
 
 def run(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "EPIBRIDGE_DATABASE_URL": settings.database_url,
-        "EPIBRIDGE_VAR_DIR": str(settings.var_dir),
-        "COLUMNS": "200",
-    }
-    result = subprocess.run(
-        [EPIBRIDGE, *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    result = invoke(settings, *args)
     if check:
         assert result.returncode == 0, result.stderr + result.stdout
+    return result
+
+
+def script(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script: what a new process of it finds and prints."""
+    result = run_script(settings, *args)
+    assert result.returncode == 0, result.stderr + result.stdout
     return result
 
 
@@ -85,10 +83,14 @@ def test_users_bad_input(settings: Settings, args: list[str], message: str) -> N
 
 def test_db_upgrade_on_a_new_database_loads_the_profile(tmp_path: Path) -> None:
     fresh = Settings(database_url=f"sqlite:///{tmp_path / 'new.db'}", var_dir=tmp_path)
-    out = run(fresh, "db", "upgrade").stdout
+    out = script(fresh, "db", "upgrade").stdout
     assert "organization profile loaded" in out
-    assert "profile loaded" not in run(fresh, "db", "upgrade").stdout  # idempotent
+    assert "profile loaded" not in script(fresh, "db", "upgrade").stdout  # idempotent
     assert (
-        len(json.loads(run(fresh, "org", "members", "--on", "2024-07-05", "-f", "json").stdout))
+        len(json.loads(script(fresh, "org", "members", "--on", "2024-07-05", "-f", "json").stdout))
         == 10
     )
+    # A refusal from the real script: its exit code and a message, no traceback.
+    refused = run_script(fresh, "users", "revoke", "nobody")
+    assert refused.returncode == 1 and "no user named" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -1,11 +1,10 @@
-"""`epibridge notify`, run as the installed console script (a real process)."""
+"""`epibridge notify`: the steps through the console script's entry point in this process
+(tests/support/cli.py), a refusal as the installed script (a real process)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -20,21 +19,14 @@ from epibridge.security import operator_principal
 from epibridge.settings import Settings
 from tests.helpers import CLI_WALK_ON_SQLITE
 from tests.notifications.factory import event_body
+from tests.support.cli import invoke, run_script
 
-EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 
 
 def run(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "EPIBRIDGE_DATABASE_URL": settings.database_url,
-        "EPIBRIDGE_VAR_DIR": str(settings.var_dir),
-        "COLUMNS": "200",
-    }
-    result = subprocess.run(
-        [EPIBRIDGE, *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    """One step, through the console script's entry point in this process."""
+    result = invoke(settings, *args)
     if check:
         assert result.returncode == 0, result.stderr + result.stdout
     return result
@@ -106,5 +98,5 @@ def test_notify_commands(
     assert bad.returncode == 2 and "onset_date" in bad.stderr
     denied = run(settings, "notify", "remind", str(first), "--as", "nobody", check=False)
     assert denied.returncode == 1 and "no user named" in denied.stderr
-    missing = run(settings, "notify", "show", "999", check=False)
+    missing = run_script(settings, "notify", "show", "999")  # the installed script
     assert missing.returncode == 1 and "no notification 999" in missing.stderr

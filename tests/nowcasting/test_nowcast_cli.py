@@ -1,4 +1,5 @@
-"""`epibridge data nowcast|triangle|reporting-delay` as the console script: the Contract."""
+"""`epibridge data nowcast|triangle|reporting-delay`: the Contract, through the console script's
+entry point in this process (tests/support/cli.py); a refused option as the installed script."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from epibridge.settings import Settings
 from tests.epidata.test_cli import run
 from tests.nowcasting import vintages
+from tests.support.cli import run_script
 
 CONTRACT = "period_start,observed,nowcast,q05,q25,q50,q75,q95"
 SELECT = [
@@ -85,6 +87,6 @@ def test_triangle_csv_and_reporting_delay(loaded: Settings) -> None:
 
 
 def test_a_bad_max_delay_names_the_option(loaded: Settings) -> None:
-    result = run(loaded, "data", "nowcast", *SELECT, "--max-delay", "0")
+    result = run_script(loaded, "data", "nowcast", *SELECT, "--max-delay", "0")
     assert result.returncode != 0
     assert "max_delay" in result.stderr

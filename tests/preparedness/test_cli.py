@@ -1,5 +1,6 @@
-"""`epibridge preparedness` as a real process: a determination, a state's entry written and
-confirmed as its focal point (refused as another), a communication test and its CSV report."""
+"""`epibridge preparedness`: a determination, a state's entry written and confirmed as its focal
+point (refused as another, by the installed script in a real process), a communication test and
+its CSV report; the other steps through the script's entry point in this process."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from epibridge.settings import Settings
 from tests.helpers import CLI_WALK_ON_SQLITE, make_user
 from tests.members.test_cli import run
 from tests.notifications.factory import FP_KAZ, event_body
+from tests.support.cli import run_script
 
 
 @CLI_WALK_ON_SQLITE
@@ -37,7 +39,7 @@ def test_the_commands(settings: Settings, sessions: sessionmaker[Session]) -> No
         "2026-01-05",
     ).stdout
     assert f"event {event_id}: pheic (2026-01-05)" in out
-    refused = run(
+    refused = run_script(
         settings,
         "preparedness",
         "directory-set",
@@ -46,7 +48,6 @@ def test_the_commands(settings: Settings, sessions: sessionmaker[Session]) -> No
         "fp-rus",
         "--duty-phone",
         "+7 000",
-        check=False,
     )
     assert (
         refused.returncode != 0

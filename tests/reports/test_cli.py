@@ -1,10 +1,9 @@
-"""The `epibridge report` commands, run as the installed console script (a real process)."""
+"""The `epibridge report` commands: each step through the console script's entry point in this
+process (tests/support/cli.py), a refused one as the installed script (a real process)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,20 +13,17 @@ from epibridge.reports.weeks import previous_week
 from epibridge.settings import Settings
 from tests.reports import scenario
 from tests.reports.helpers import has_phrase, pdf_text, save, squeezed
+from tests.support.cli import invoke, run_script
 
-EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 
-
-def run(settings: Settings, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "EPIBRIDGE_DATABASE_URL": settings.database_url,
-        "EPIBRIDGE_VAR_DIR": str(settings.var_dir),
-        "COLUMNS": "200",
-    }
-    result = subprocess.run(
-        [EPIBRIDGE, "report", *args], env=env, capture_output=True, text=True, timeout=300
-    )
+def run(
+    settings: Settings, *args: str, code: int = 0, script: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """One `epibridge report` step in this process (``script``: the installed script)."""
+    if script:
+        result = run_script(settings, "report", *args, timeout=300)
+    else:
+        result = invoke(settings, "report", *args)
     assert result.returncode == code, result.stderr + result.stdout
     assert "Traceback" not in result.stderr
     return result
@@ -56,7 +52,7 @@ def test_sitrep_writes_the_file_the_extension_names_and_stores_it(
 
     bad = run(settings, "sitrep", "--week", "2024-W21", "--output", str(tmp_path / "x.txt"), code=2)
     assert "--output: must end in .pdf or .html" in bad.stderr
-    bad = run(settings, "sitrep", "--week", "2024-W54", "--output", str(pdf), code=2)
+    bad = run(settings, "sitrep", "--week", "2024-W54", "--output", str(pdf), code=2, script=True)
     assert "no such ISO week" in bad.stderr
     listed = run(settings, "list").stdout
     assert "2024-W21" in listed and "KAZ" in listed and "zh" in listed

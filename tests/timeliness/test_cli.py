@@ -1,4 +1,5 @@
-"""`epibridge timeliness`, run as the installed console script (a real process)."""
+"""`epibridge timeliness`: the steps through the console script's entry point in this process
+(tests/support/cli.py), an invalid one as the installed script (a real process)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from epibridge.db import read_session
 from epibridge.settings import Settings
 from tests.helpers import CLI_WALK_ON_SQLITE
 from tests.notifications.test_cli import run
+from tests.support.cli import run_script
 from tests.timeliness.factory import make_event
 
 
@@ -51,7 +53,7 @@ def test_record_show_and_scorecard(settings: Settings, sessions: sessionmaker[Se
     as_rus = ["--not-needed", "--as", "fp-rus"]
     refused = run(settings, "timeliness", "action", event_id, "investigation", *as_rus, check=False)
     assert refused.returncode == 1 and "RUS" in refused.stderr
-    invalid = run(settings, "timeliness", "action", event_id, "investigation", check=False)
+    invalid = run_script(settings, "timeliness", "action", event_id, "investigation")
     assert invalid.returncode == 2 and "completed_on" in invalid.stderr
 
     exported = run(settings, "timeliness", "scorecard", "--by", "year", "--csv").stdout

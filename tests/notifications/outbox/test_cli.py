@@ -1,4 +1,6 @@
-"""`epibridge subscriptions` and `epibridge worker` as real processes, with a SIGKILL mid-batch."""
+"""`epibridge worker` as real processes, with a SIGKILL mid-batch; `epibridge subscriptions`
+through the console script's entry point in this process (tests/support/cli.py), a refused
+subscription as the installed script."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +22,7 @@ from epibridge.notifications.outbox.service import publish
 from epibridge.settings import Settings
 from tests.helpers import make_user
 from tests.notifications.outbox.receivers import Receiver, http_receiver
+from tests.support.cli import invoke, run_script
 
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 WORKER = ["worker", "--connect-timeout", "1", "--read-timeout", "1", "--poll", "0.05"]
@@ -34,10 +38,13 @@ def env_of(settings: Settings) -> dict[str, str]:
     }
 
 
+def allowed(settings: Settings) -> dict[str, str]:
+    return {"EPIBRIDGE_WEBHOOK_ALLOW_NETWORKS": settings.webhook_allow_networks}
+
+
 def run(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [EPIBRIDGE, *args], env=env_of(settings), capture_output=True, text=True, timeout=120
-    )
+    """One step, through the console script's entry point in this process."""
+    result = invoke(settings, *args, env=allowed(settings))
     if check:
         assert result.returncode == 0, result.stderr + result.stdout
     return result
@@ -103,7 +110,8 @@ def test_subscriptions_commands(settings: Settings, sessions: sessionmaker[Sessi
     )
     listed = run(settings, "subscriptions", "list").stdout
     assert "https://example.org/hook" in listed and "a@example.org" in listed
-    bad = run(settings, "subscriptions", "create", "fp-kaz", "--webhook", "ftp://x", check=False)
+    create = ["subscriptions", "create", "fp-kaz", "--webhook", "ftp://x"]
+    bad = run_script(settings, *create, env=allowed(settings))  # the installed script
     assert bad.returncode == 2 and "url" in bad.stderr
     run(settings, "subscriptions", "update", "1", "--paused")
     assert "no" in run(settings, "subscriptions", "list", "--owner", "fp-kaz").stdout
@@ -113,6 +121,7 @@ def test_subscriptions_commands(settings: Settings, sessions: sessionmaker[Sessi
     assert "https://example.org/hook" not in run(settings, "subscriptions", "list").stdout
 
 
+@pytest.mark.slow  # worker processes
 def test_sigkill_mid_batch_loses_nothing(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
@@ -160,6 +169,7 @@ def test_sigkill_mid_batch_loses_nothing(
     assert len(states) == total and set(states) == {"delivered"}
 
 
+@pytest.mark.slow  # worker processes
 def test_two_workers_at_once_send_each_message_once(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
