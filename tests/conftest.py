@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,17 @@ from epibridge import audit, migrate
 from epibridge.db import create_db_engine, make_sessionmaker
 from epibridge.settings import Settings
 from tests.support.postgres import Cluster, start_cluster
+
+# numba (under scoringrules, a reference of the nowcasting scores) caches what it compiles
+# beside the installed package; two workers writing that cache at once can leave a file that
+# crashes the next process reading it (a segmentation fault). Each worker keeps its own.
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR",
+    os.path.join(
+        tempfile.gettempdir(),
+        f"epibridge-numba-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}",
+    ),
+)
 
 #: The tests' HTTP client waits this long for an answer. They check behaviour, not latency
 #: (benchmarks/ measures that); httpx's 5 s default failed a request to a live server on a

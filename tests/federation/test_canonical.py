@@ -97,6 +97,13 @@ def test_loads_canonical_accepts_exactly_the_rfc8785_bytes(value: object, form: 
     assert rfc8785.dumps(got) == reference
 
 
+def test_keys_whose_orders_disagree_after_a_common_prefix_are_sorted_by_utf16() -> None:
+    """Code-point order puts U+E000 first, UTF-16 order the astral character (a surrogate)."""
+    value = {"0\U00010000": None, "0\ue000": None}
+    assert canonical.dumps(value) == rfc8785.dumps(value)
+    assert canonical.loads_canonical(rfc8785.dumps(value)) == value
+
+
 def test_the_fast_path_is_taken_for_a_message_body_and_refuses_lookalikes() -> None:
     body = {"title": "Вспышка 爆发", "n": 3, "ok": True, "none": None, "list": [1, 'a\n"b\\']}
     data = rfc8785.dumps(body)

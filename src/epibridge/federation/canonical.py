@@ -46,7 +46,7 @@ def _int(text: str) -> int:
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    if pairs and max(key for key, _ in pairs) >= _SORT_DIFFERS:
+    if any(max(key, default="") >= _SORT_DIFFERS for key, _ in pairs):
         raise _NotPlain("key sorting differs between code points and UTF-16")
     return dict(pairs)
 
