@@ -51,17 +51,6 @@ BACKENDS = [
 ]
 
 
-#: Markers of tests that take many seconds each (a browser, a fuzz run, real server processes).
-LONG = ("browser", "fuzz", "slow")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Long tests first, the order otherwise kept: pytest-xdist hands tests out in this order
-    (after the ``xdist_group`` groups), so the run ends on short tests instead of one core
-    finishing a long browser test while the other has nothing left to do."""
-    items.sort(key=lambda item: not any(item.get_closest_marker(name) for name in LONG))
-
-
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     path = Path(os.environ.get("EPIBRIDGE_TEST_ARTIFACTS", "test-artifacts")).resolve()

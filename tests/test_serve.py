@@ -10,15 +10,11 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from epibridge.settings import Settings
 from tests.support.postgres import free_port
 
 EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
-
-#: A server process per test: started early in the run (tests/conftest.py orders them).
-pytestmark = pytest.mark.slow
 
 
 def test_serve_answers_on_the_given_port(settings: Settings) -> None:

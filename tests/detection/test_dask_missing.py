@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 from epibridge.detection.engine import DASK_MISSING
 
@@ -53,7 +52,6 @@ def test_run_batch_names_the_extra() -> None:
     assert result.stdout.strip() == DASK_MISSING and INSTALL in DASK_MISSING
 
 
-@pytest.mark.slow  # a command and a detection run in a child process
 def test_the_command_names_the_extra_and_the_local_engine_still_runs(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     pl.read_csv(FIXTURES / "series" / "shadar.csv").select("series_id", "date", "count").write_csv(

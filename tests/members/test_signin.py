@@ -70,7 +70,6 @@ def _user(sessions: sessionmaker[Session], name: str = "fp-kaz") -> User:
         return session.execute(select(User).where(User.name == name)).scalar_one()
 
 
-@pytest.mark.slow  # a hundred argon2 verifications
 def test_parallel_guesses_get_at_most_five_checks_then_a_lock(
     live_url: str, sessions: sessionmaker[Session], verifications: Verifications
 ) -> None:

@@ -101,7 +101,6 @@ def run_scheduler(settings: Settings, *args: str) -> subprocess.Popen[str]:
     )
 
 
-@pytest.mark.slow  # scheduler processes
 def test_scheduler_command_leads_or_stands_by_and_stops_on_sigterm(settings: Settings) -> None:
     holder = leadership_for(settings)
     assert holder.poll()

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,9 +38,6 @@ EPIBRIDGE = str(Path(sys.executable).parent / "epibridge")
 LOOPBACK = "127.0.0.0/8"
 #: A standby re-tries every 5 s; the bound leaves room for a loaded two-core machine.
 TAKE_OVER_SECONDS = 20
-
-#: Server processes and their timers: started early in the run (tests/conftest.py orders them).
-pytestmark = pytest.mark.slow
 
 
 class Server:

@@ -12,7 +12,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -121,7 +120,6 @@ def test_subscriptions_commands(settings: Settings, sessions: sessionmaker[Sessi
     assert "https://example.org/hook" not in run(settings, "subscriptions", "list").stdout
 
 
-@pytest.mark.slow  # worker processes
 def test_sigkill_mid_batch_loses_nothing(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
@@ -169,7 +167,6 @@ def test_sigkill_mid_batch_loses_nothing(
     assert len(states) == total and set(states) == {"delivered"}
 
 
-@pytest.mark.slow  # worker processes
 def test_two_workers_at_once_send_each_message_once(
     settings: Settings, sessions: sessionmaker[Session]
 ) -> None:
