@@ -23,9 +23,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("consultations") as batch:
-        batch.add_column(sa.Column("origin_node", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("origin_id", sa.String(64), nullable=True))
+    # Plain ALTER TABLE on both databases (SQLite 3.35+ adds and drops columns in place): a
+    # rebuilt table would rewrite the CREATE TABLE text older migrations' downgrades edit.
+    op.add_column("consultations", sa.Column("origin_node", sa.String(64), nullable=True))
+    op.add_column("consultations", sa.Column("origin_id", sa.String(64), nullable=True))
     op.create_index(
         op.f("ix_consultations_origin"), "consultations", ["origin_node", "origin_id"], unique=True
     )
@@ -33,6 +34,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_consultations_origin"), table_name="consultations")
-    with op.batch_alter_table("consultations") as batch:
-        batch.drop_column("origin_id")
-        batch.drop_column("origin_node")
+    op.drop_column("consultations", "origin_id")
+    op.drop_column("consultations", "origin_node")
