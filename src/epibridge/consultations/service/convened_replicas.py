@@ -201,13 +201,19 @@ def _agenda(row: Consultation, wanted: list[dict[str, Any]]) -> None:
         found.title, found.description = item["title"], item["description"]
 
 
+def _held_or_new(session: Session, model: Any, origin_node: str, origin_id: str) -> Any:
+    """The replica of ``origin_id`` of ``origin_node``, or a new one added to the session."""
+    row = _by_origin(session, model, origin_node, origin_id)
+    if row is None:
+        row = model(origin_node=origin_node, origin_id=origin_id)
+        session.add(row)
+    return row
+
+
 def _upsert_document(
     session: Session, consultation: Consultation, origin_node: str, values: dict[str, Any]
 ) -> None:
-    row = _by_origin(session, Document, origin_node, values["ref"]["id"])
-    if row is None:
-        row = Document(origin_node=origin_node, origin_id=values["ref"]["id"])
-        session.add(row)
+    row = _held_or_new(session, Document, origin_node, values["ref"]["id"])
     row.consultation_id = consultation.id
     for name in DOCUMENT_FIELDS:
         setattr(row, name, values[name])
@@ -224,10 +230,7 @@ def _upsert_document(
         for name in VERSION_FIELDS:
             setattr(found, name, version[name])
     for decision in values["decisions"]:
-        found = _by_origin(session, Decision, origin_node, decision["ref"]["id"])
-        if found is None:
-            found = Decision(origin_node=origin_node, origin_id=decision["ref"]["id"])
-            session.add(found)
+        found = _held_or_new(session, Decision, origin_node, decision["ref"]["id"])
         found.document_id = row.id
         for name in DECISION_FIELDS:
             setattr(found, name, decision[name])

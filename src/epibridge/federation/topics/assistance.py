@@ -191,7 +191,8 @@ def _resolve(session: Session, envelope: Envelope, entity: str, ref: Ref, where:
     return found
 
 
-def _applied(envelope: Envelope, store: Any) -> None:
+def applied(envelope: Envelope, store: Any) -> None:
+    """Store a replica as the origin's principal; a rule's refusal is the message's (422)."""
     try:
         store(node_principal(envelope.origin_node, envelope.origin_state))
     except PermissionDenied as exc:
@@ -202,7 +203,7 @@ def _applied(envelope: Envelope, store: Any) -> None:
 
 def apply_request(session: Session, envelope: Envelope) -> None:
     body: RequestBody = parse_body(RequestBody, envelope)
-    _applied(
+    applied(
         envelope,
         lambda actor: replicas.upsert_request(
             session,
@@ -221,7 +222,7 @@ def apply_offer(session: Session, envelope: Envelope) -> None:
         if body.request
         else None
     )
-    _applied(
+    applied(
         envelope,
         lambda actor: replicas.upsert_offer(
             session,
@@ -238,7 +239,7 @@ def apply_commitment(session: Session, envelope: Envelope) -> None:
     body: CommitmentBody = parse_body(CommitmentBody, envelope)
     request_id = _resolve(session, envelope, "assistance_request", body.request, "body.request")
     offer_id = _resolve(session, envelope, "assistance_offer", body.offer, "body.offer")
-    _applied(
+    applied(
         envelope,
         lambda actor: replicas.upsert_commitment(
             session,
@@ -276,7 +277,7 @@ def apply_receipt(session: Session, envelope: Envelope) -> None:
     update = CommitmentStatusUpdate.model_validate(
         {"status": CommitmentStatus.CONFIRMED.value, "on": body.confirmed_on, "note": body.note}
     )
-    _applied(
+    applied(
         envelope,
         lambda actor: commitments.change_status(
             session, actor=actor, commitment_id=commitment.id, data=update

@@ -34,13 +34,11 @@ from epibridge.consultations.statuses import (
     Procedure,
     Stance,
 )
-from epibridge.errors import DomainError
 from epibridge.federation import refs
-from epibridge.federation.messages import Envelope, Outgoing, Refused, node_principal
-from epibridge.federation.topics.assistance import Ref, parse_body
-from epibridge.i18n import Text
+from epibridge.federation.messages import Envelope, Outgoing
+from epibridge.federation.topics.assistance import Ref, applied, parse_body
 from epibridge.notifications.outbox.models import OutboxMessage
-from epibridge.security import PermissionDenied, Visibility
+from epibridge.security import Visibility
 
 POSITION = "consultation.position"
 SIGNATURE = "consultation.signature"
@@ -228,19 +226,10 @@ def _held(session: Session, envelope: Envelope, entity: str, ref: Ref, where: st
     return found
 
 
-def _store(envelope: Envelope, store: Any) -> None:
-    try:
-        store(node_principal(envelope.origin_node, envelope.origin_state))
-    except PermissionDenied as exc:
-        raise Refused(422, exc.args[0] if exc.args else str(exc), field_name="body.state") from None
-    except DomainError as exc:
-        raise Refused(422, Text(exc.detail_id, exc.params), field_name="body") from None
-
-
 def apply_position(session: Session, envelope: Envelope) -> None:
     body: PositionBody = parse_body(PositionBody, envelope)
     decision_id = _held(session, envelope, "consultation_decision", body.decision, "body.decision")
-    _store(
+    applied(
         envelope,
         lambda actor: replicas.upsert_position(
             session,
@@ -256,7 +245,7 @@ def apply_position(session: Session, envelope: Envelope) -> None:
 def apply_signature(session: Session, envelope: Envelope) -> None:
     body: SignatureBody = parse_body(SignatureBody, envelope)
     document_id = _held(session, envelope, "consultation_document", body.document, "body.document")
-    _store(
+    applied(
         envelope,
         lambda actor: replicas.upsert_signature(
             session,
@@ -275,7 +264,7 @@ def apply_snapshot(session: Session, envelope: Envelope) -> None:
         refs.require_own(envelope, document.ref.model_dump(), "body.documents.ref")
         for decision in document.decisions:
             refs.require_own(envelope, decision.ref.model_dump(), "body.documents.decisions.ref")
-    _store(
+    applied(
         envelope,
         lambda actor: convened_replicas.upsert_consultation(
             session,
